@@ -1,0 +1,185 @@
+//! Identifier rules (TS-0001 §7.2, TS-0004 §6.2.3): resource names, AE-ID stems, App-IDs,
+//! and how an AE registration's originator is read (TS-0001 §10.2.2.2).
+
+use crate::problem::Problem;
+use crate::types::{ReleaseVersion, ResponseStatusCode};
+
+/// RFC 3986 "unreserved" characters, the alphabet of names and IDs.
+fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')
+}
+
+/// True if `s` is a non-empty string of unreserved characters.
+pub fn is_unreserved_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_unreserved)
+}
+
+/// Longest resource name accepted; keeps paths and index keys bounded.
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Checks a `rn` value. TS-0001 allows RFC 3986 unreserved characters; `.` and `..`
+/// are refused because they would be read as path steps by HTTP clients.
+pub fn validate_resource_name(rn: &str) -> Result<(), Problem> {
+    if rn.len() > MAX_NAME_LEN {
+        return Err(Problem::bad_request(format!(
+            "resource name is longer than {MAX_NAME_LEN} characters"
+        )));
+    }
+    if !is_unreserved_id(rn) || rn == "." || rn == ".." {
+        return Err(Problem::bad_request(format!(
+            "'{rn}' is not a valid resource name (use letters, digits, '-', '.', '_' or '~')"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a configured CSE-ID: `/` followed by unreserved characters (e.g. `/id-in`).
+pub fn validate_cse_id(csi: &str) -> Result<(), Problem> {
+    match csi.strip_prefix('/') {
+        Some(rest) if is_unreserved_id(rest) => Ok(()),
+        _ => Err(Problem::bad_request(format!(
+            "'{csi}' is not an SP-relative CSE-ID (expected '/' followed by letters, digits, '-', '.', '_' or '~', e.g. /id-in)"
+        ))),
+    }
+}
+
+/// What an AE registration asks for, read from its `X-M2M-Origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationOriginator {
+    /// Absent, empty or `C`: the CSE assigns a fresh C-prefixed AE-ID.
+    AssignC,
+    /// `S`: the CSE (as IN-CSE) assigns a fresh S-prefixed AE-ID.
+    AssignS,
+    /// A full stem (`Cmyapp`, `S123`), used as is if no AE holds it.
+    Given(String),
+}
+
+/// Reads the originator of an AE CREATE (TS-0001 §10.2.2.2, spec digest
+/// addressing-and-registration §5). `own_cse_id` is this CSE's SP-relative CSE-ID.
+pub fn classify_registration_originator(
+    from: Option<&str>,
+    own_cse_id: &str,
+) -> Result<RegistrationOriginator, Problem> {
+    let from = from.unwrap_or("").trim();
+    let own_bare = own_cse_id.trim_start_matches('/');
+    match from {
+        "" | "C" => return Ok(RegistrationOriginator::AssignC),
+        "S" => return Ok(RegistrationOriginator::AssignS),
+        _ => {}
+    }
+    if from.starts_with('/') || from == own_bare {
+        return Err(Problem::new(
+            ResponseStatusCode::SecurityAssociationRequired,
+            format!("originator '{from}' is a CSE-ID or a non-local ID and cannot register an AE"),
+        ));
+    }
+    if !(from.starts_with('C') || from.starts_with('S')) {
+        return Err(Problem::new(
+            ResponseStatusCode::AppRuleValidationFailed,
+            format!(
+                "originator '{from}' is not an AE-ID-Stem: it must start with 'C' or 'S' (or be empty to get one assigned)"
+            ),
+        ));
+    }
+    if !is_unreserved_id(from) || from.len() > MAX_NAME_LEN {
+        return Err(Problem::bad_request(format!(
+            "originator '{from}' contains characters not allowed in an AE-ID-Stem"
+        )));
+    }
+    Ok(RegistrationOriginator::Given(from.to_owned()))
+}
+
+/// Checks an App-ID (`api`): `R…` (registered) or `N…` (non-registered), at least two
+/// characters; a lower-case `r` is tolerated for release 2a and 3 originators only
+/// (TS-0001 R3 allowed it, R4 removed it).
+pub fn validate_app_id(api: &str, rvi: ReleaseVersion) -> Result<(), Problem> {
+    let lower_r_ok = matches!(rvi, ReleaseVersion::V2a | ReleaseVersion::V3);
+    let first_ok = match api.chars().next() {
+        Some('R' | 'N') => true,
+        Some('r') => lower_r_ok,
+        _ => false,
+    };
+    if !first_ok || api.chars().count() < 2 {
+        return Err(Problem::bad_request(format!(
+            "api '{api}' is not a valid App-ID: it must start with 'R' (registered) or 'N' (non-registered) and have at least two characters"
+        )));
+    }
+    if api.chars().any(char::is_whitespace) {
+        return Err(Problem::bad_request(format!(
+            "api '{api}' must not contain white space"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_names_follow_the_unreserved_alphabet() {
+        for ok in ["temp", "cnt_1", "a.b-c~d", "0"] {
+            assert!(validate_resource_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "ä", ".", "..", "a#b", "a?b"] {
+            assert!(validate_resource_name(bad).is_err(), "{bad}");
+        }
+        assert!(validate_resource_name(&"x".repeat(MAX_NAME_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn cse_ids_need_a_leading_slash() {
+        assert!(validate_cse_id("/id-in").is_ok());
+        for bad in ["id-in", "/", "//sp/id-in", "/id in"] {
+            assert!(validate_cse_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registration_originators_are_classified_per_ts_0001() {
+        use RegistrationOriginator::*;
+        let cases: [(
+            Option<&str>,
+            Result<RegistrationOriginator, ResponseStatusCode>,
+        ); 11] = [
+            (None, Ok(AssignC)),
+            (Some(""), Ok(AssignC)),
+            (Some("C"), Ok(AssignC)),
+            (Some("S"), Ok(AssignS)),
+            (Some("Cmyapp"), Ok(Given("Cmyapp".into()))),
+            (Some("S563423"), Ok(Given("S563423".into()))),
+            (
+                Some("/id-in"),
+                Err(ResponseStatusCode::SecurityAssociationRequired),
+            ),
+            (
+                Some("id-in"),
+                Err(ResponseStatusCode::SecurityAssociationRequired),
+            ),
+            (
+                Some("//sp/id-in/Cx"),
+                Err(ResponseStatusCode::SecurityAssociationRequired),
+            ),
+            (
+                Some("myapp"),
+                Err(ResponseStatusCode::AppRuleValidationFailed),
+            ),
+            (Some("Cmy app"), Err(ResponseStatusCode::BadRequest)),
+        ];
+        for (from, expected) in cases {
+            let got = classify_registration_originator(from, "/id-in").map_err(|p| p.rsc);
+            assert_eq!(got, expected, "{from:?}");
+        }
+    }
+
+    #[test]
+    fn app_ids_start_with_r_or_n() {
+        assert!(validate_app_id("Nmyapp", ReleaseVersion::V4).is_ok());
+        assert!(validate_app_id("Rorg.example.app", ReleaseVersion::V5).is_ok());
+        assert!(validate_app_id("rorg.example.app", ReleaseVersion::V3).is_ok());
+        assert!(validate_app_id("rorg.example.app", ReleaseVersion::V4).is_err());
+        for bad in ["", "N", "Xapp", "nmyapp", "N my app"] {
+            assert!(validate_app_id(bad, ReleaseVersion::V3).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The oneM2M vocabulary shared by the onecse server, its conformance suite and its
+//! benchmark: resource types, status codes, timestamps, identifiers, request/response
+//! primitives and the per-type attribute policies. Pure data and rules: no I/O, no
+//! async, no database or HTTP types, so every client of the vocabulary can depend on it.
+
+pub mod id;
+pub mod primitive;
+pub mod problem;
+pub mod resource;
+pub mod time;
+pub mod types;
+
+pub use problem::Problem;
+pub use types::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, ResultContent};

@@ -1,0 +1,22 @@
+//! Resource representations and their attribute policies: which attributes a type
+//! has, their JSON kinds, and whether a client may give them on CREATE and UPDATE
+//! (TS-0004 §7.3.3.3/§7.3.3.4, Annex K). The server's per-type rules build on these.
+
+pub mod ae;
+mod cse_base;
+mod policy;
+mod representation;
+
+pub use policy::{AttributePolicy, Presence, ValueKind, check_attributes, is_known_attribute};
+pub use representation::{content_for_type, wrap};
+
+use crate::types::ResourceType;
+
+/// The attribute table of a resource type, or `None` for types onecse cannot host yet.
+pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
+    match ty {
+        ResourceType::Ae => Some(ae::ATTRIBUTES),
+        ResourceType::CseBase => Some(cse_base::ATTRIBUTES),
+        _ => None,
+    }
+}

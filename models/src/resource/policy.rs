@@ -1,0 +1,353 @@
+//! Attribute policy tables and the content check every CREATE and UPDATE goes through.
+
+use serde_json::{Map, Value};
+
+use crate::problem::Problem;
+use crate::resource::policy_for;
+use crate::time::Timestamp;
+use crate::types::{Operation, ResourceType};
+
+/// Whether a client may put an attribute into a request's content (TS-0004 Annex K).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Must be present.
+    Mandatory,
+    /// May be present.
+    Optional,
+    /// Must not be present: set by the CSE, or fixed after creation.
+    NotPermitted,
+}
+
+/// The JSON shape an attribute's value must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A JSON string.
+    Text,
+    /// `true` / `false`.
+    Boolean,
+    /// A JSON integer not below `min`.
+    Integer {
+        /// Smallest accepted value.
+        min: i64,
+    },
+    /// One of the listed integers (an enumeration).
+    Enumerated(&'static [i64]),
+    /// A oneM2M timestamp string.
+    Timestamp,
+    /// An array of strings.
+    TextList,
+    /// An array of absolute URIs (`scheme://…`).
+    UriList,
+    /// A JSON object.
+    Object,
+    /// Any JSON value.
+    Any,
+}
+
+/// One attribute of a resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttributePolicy {
+    /// Short name on the wire.
+    pub name: &'static str,
+    /// Accepted JSON shape.
+    pub kind: ValueKind,
+    /// Presence rule in CREATE content.
+    pub create: Presence,
+    /// Presence rule in UPDATE content.
+    pub update: Presence,
+    /// Multiplicity 1 in the stored resource: UPDATE may not delete it with `null`.
+    pub required: bool,
+    /// False for attributes of features onecse does not implement yet (answered 5001).
+    pub supported: bool,
+}
+
+impl AttributePolicy {
+    /// Set only by the CSE (RO): never in request content.
+    pub const fn read_only(name: &'static str, kind: ValueKind) -> Self {
+        Self {
+            name,
+            kind,
+            create: Presence::NotPermitted,
+            update: Presence::NotPermitted,
+            required: true,
+            supported: true,
+        }
+    }
+
+    /// Writable on create and update (RW), optional.
+    pub const fn read_write(name: &'static str, kind: ValueKind) -> Self {
+        Self {
+            name,
+            kind,
+            create: Presence::Optional,
+            update: Presence::Optional,
+            required: false,
+            supported: true,
+        }
+    }
+
+    /// Given once at creation (WO), optional.
+    pub const fn write_once(name: &'static str, kind: ValueKind) -> Self {
+        Self {
+            name,
+            kind,
+            create: Presence::Optional,
+            update: Presence::NotPermitted,
+            required: false,
+            supported: true,
+        }
+    }
+
+    /// Makes the attribute mandatory on create and undeletable afterwards.
+    pub const fn mandatory(mut self) -> Self {
+        self.create = Presence::Mandatory;
+        self.required = true;
+        self
+    }
+
+    /// Marks the attribute as always present in the stored resource.
+    pub const fn always_present(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Marks the attribute as belonging to a feature onecse does not implement yet.
+    pub const fn unsupported(mut self) -> Self {
+        self.supported = false;
+        self
+    }
+}
+
+/// True if some resource type onecse hosts defines this short name; used to tell
+/// attribute filters in a query string from typos.
+pub fn is_known_attribute(name: &str) -> bool {
+    ResourceType::ALL
+        .into_iter()
+        .filter_map(policy_for)
+        .any(|table| table.iter().any(|a| a.name == name))
+}
+
+/// Checks request content against a type's policy for CREATE or UPDATE: unknown
+/// attributes, attributes not permitted in this operation, missing mandatory ones,
+/// `null` where it is not allowed, and each value's JSON kind. Type-specific value
+/// rules (App-ID syntax, …) are checked afterwards by the type's own module.
+pub fn check_attributes(
+    ty: ResourceType,
+    op: Operation,
+    attrs: &Map<String, Value>,
+) -> Result<(), Problem> {
+    let table = policy_for(ty).ok_or_else(|| {
+        Problem::not_implemented(format!("{} resources are not supported", ty.long_name()))
+    })?;
+    let type_name = ty.long_name();
+    for (name, value) in attrs {
+        let policy = table.iter().find(|a| a.name == name).ok_or_else(|| {
+            Problem::bad_request(format!(
+                "attribute '{name}' is not defined for {type_name} resources"
+            ))
+        })?;
+        let presence = match op {
+            Operation::Create => policy.create,
+            _ => policy.update,
+        };
+        if presence == Presence::NotPermitted {
+            let why = if policy.create == Presence::NotPermitted {
+                "it is assigned by the CSE"
+            } else {
+                "it can only be set when the resource is created"
+            };
+            return Err(Problem::bad_request(format!(
+                "attribute '{name}' is not allowed in {} of {type_name}: {why}",
+                op.name()
+            )));
+        }
+        if !policy.supported {
+            return Err(Problem::not_implemented(format!(
+                "attribute '{name}' of {type_name} is not supported by this CSE yet"
+            )));
+        }
+        if value.is_null() {
+            if op == Operation::Create {
+                return Err(Problem::bad_request(format!(
+                    "attribute '{name}' must not be null in CREATE"
+                )));
+            }
+            if policy.required {
+                return Err(Problem::bad_request(format!(
+                    "attribute '{name}' of {type_name} is mandatory and cannot be deleted with null"
+                )));
+            }
+            continue;
+        }
+        check_kind(name, policy.kind, value)?;
+    }
+    if op == Operation::Create {
+        if let Some(missing) = table
+            .iter()
+            .find(|a| a.create == Presence::Mandatory && !attrs.contains_key(a.name))
+        {
+            return Err(Problem::bad_request(format!(
+                "mandatory attribute '{}' is missing for {type_name}",
+                missing.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem> {
+    let wrong = |expected: &str| {
+        Problem::bad_request(format!(
+            "attribute '{name}' must be {expected}, got {}",
+            describe(value)
+        ))
+    };
+    match kind {
+        ValueKind::Text => value.as_str().map(|_| ()).ok_or_else(|| wrong("a string")),
+        ValueKind::Boolean => value
+            .as_bool()
+            .map(|_| ())
+            .ok_or_else(|| wrong("true or false")),
+        ValueKind::Integer { min } => match value.as_i64() {
+            Some(n) if n >= min => Ok(()),
+            Some(_) => Err(wrong(&format!("an integer of at least {min}"))),
+            None => Err(wrong("an integer")),
+        },
+        ValueKind::Enumerated(allowed) => match value.as_i64() {
+            Some(n) if allowed.contains(&n) => Ok(()),
+            _ => Err(wrong(&format!("one of {allowed:?}"))),
+        },
+        ValueKind::Timestamp => {
+            let s = value.as_str().ok_or_else(|| wrong("a timestamp string"))?;
+            Timestamp::parse(s)
+                .map(|_| ())
+                .map_err(|p| Problem::bad_request(format!("attribute '{name}': {}", p.message)))
+        }
+        ValueKind::TextList => {
+            let items = value
+                .as_array()
+                .ok_or_else(|| wrong("an array of strings"))?;
+            if items.iter().all(Value::is_string) {
+                Ok(())
+            } else {
+                Err(wrong("an array of strings"))
+            }
+        }
+        ValueKind::UriList => {
+            let items = value.as_array().ok_or_else(|| wrong("an array of URIs"))?;
+            for item in items {
+                let uri = item.as_str().ok_or_else(|| wrong("an array of URIs"))?;
+                if !is_absolute_uri(uri) {
+                    return Err(Problem::bad_request(format!(
+                        "attribute '{name}': '{uri}' is not an absolute URI (expected scheme://host…)"
+                    )));
+                }
+            }
+            Ok(())
+        }
+        ValueKind::Object => value
+            .as_object()
+            .map(|_| ())
+            .ok_or_else(|| wrong("an object")),
+        ValueKind::Any => Ok(()),
+    }
+}
+
+/// `scheme://rest` with an RFC 3986 scheme and a non-empty rest.
+fn is_absolute_uri(uri: &str) -> bool {
+    match uri.split_once("://") {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !rest.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ResponseStatusCode;
+    use serde_json::json;
+
+    fn check(op: Operation, content: Value) -> Result<(), ResponseStatusCode> {
+        let map = content.as_object().cloned().unwrap_or_default();
+        check_attributes(ResourceType::Ae, op, &map).map_err(|p| p.rsc)
+    }
+
+    #[test]
+    fn a_minimal_registration_passes() {
+        let ok = check(
+            Operation::Create,
+            json!({"api": "Nx", "rr": true, "srv": ["3"]}),
+        );
+        assert_eq!(ok, Ok(()));
+    }
+
+    #[test]
+    fn content_errors_are_bad_requests() {
+        let bad = ResponseStatusCode::BadRequest;
+        let cases = [
+            json!({"rr": true, "srv": ["3"]}),
+            json!({"api": "Nx", "rr": "yes", "srv": ["3"]}),
+            json!({"api": "Nx", "rr": true, "srv": "3"}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "ri": "x"}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "foo": 1}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "cr": null}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "lbl": null}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "et": "tomorrow"}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "poa": ["not a uri"]}),
+            json!({"api": "Nx", "rr": true, "srv": ["3"], "regs": 7}),
+        ];
+        for case in cases {
+            assert_eq!(check(Operation::Create, case.clone()), Err(bad), "{case}");
+        }
+    }
+
+    #[test]
+    fn update_rules_differ_from_create() {
+        assert_eq!(check(Operation::Update, json!({"lbl": null})), Ok(()));
+        assert_eq!(
+            check(
+                Operation::Update,
+                json!({"rr": false, "poa": ["mqtt://h:1883"]})
+            ),
+            Ok(())
+        );
+        let bad = Err(ResponseStatusCode::BadRequest);
+        assert_eq!(check(Operation::Update, json!({"api": "Ny"})), bad);
+        assert_eq!(check(Operation::Update, json!({"rr": null})), bad);
+        assert_eq!(check(Operation::Update, json!({"rn": "x"})), bad);
+    }
+
+    #[test]
+    fn unsupported_features_are_not_implemented() {
+        let got = check(Operation::Update, json!({"at": ["/id-mn"]}));
+        assert_eq!(got, Err(ResponseStatusCode::NotImplemented));
+    }
+
+    #[test]
+    fn known_attributes_include_every_hosted_type() {
+        assert!(is_known_attribute("api"));
+        assert!(is_known_attribute("csi"));
+        assert!(!is_known_attribute("bogus"));
+    }
+}

@@ -1,0 +1,163 @@
+//! oneM2M timestamps: ISO 8601 basic format `YYYYMMDDThhmmss[,ffffff]`, always UTC
+//! (TS-0004 §6.3.3 m2m:timestamp). onecse emits six fraction digits so that stored
+//! timestamps compare correctly as text, which the database indexes rely on.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Timelike, Utc};
+
+use crate::problem::Problem;
+
+/// A UTC instant with microsecond precision, written the oneM2M way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(NaiveDateTime);
+
+impl Timestamp {
+    /// The current time, truncated to microseconds so that a value survives a round trip
+    /// through its text form unchanged.
+    pub fn now() -> Self {
+        Self::from_datetime(Utc::now())
+    }
+
+    /// Wraps a chrono UTC time (truncated to microseconds).
+    pub fn from_datetime(dt: DateTime<Utc>) -> Self {
+        let naive = dt.naive_utc();
+        let micros = naive.nanosecond() / 1_000 * 1_000;
+        Self(naive.with_nanosecond(micros).unwrap_or(naive))
+    }
+
+    /// This instant plus a (possibly negative) number of seconds; saturates instead of
+    /// overflowing so a huge client value cannot panic the server.
+    pub fn plus_seconds(self, seconds: i64) -> Self {
+        let delta = TimeDelta::try_seconds(seconds).unwrap_or(if seconds < 0 {
+            TimeDelta::MIN
+        } else {
+            TimeDelta::MAX
+        });
+        Self(self.0.checked_add_signed(delta).unwrap_or(if seconds < 0 {
+            NaiveDateTime::MIN
+        } else {
+            NaiveDateTime::MAX
+        }))
+    }
+
+    /// Parses the oneM2M form; the fraction (1 to 6 digits, after `,` or `.`) is optional.
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let bad = || {
+            Problem::bad_request(format!(
+                "'{s}' is not a oneM2M timestamp (expected YYYYMMDDThhmmss with an optional ,ffffff fraction)"
+            ))
+        };
+        let (base, fraction) = match s.find([',', '.']) {
+            Some(pos) => (s.get(..pos).ok_or_else(bad)?, s.get(pos + 1..)),
+            None => (s, None),
+        };
+        if base.len() != 15 || !base.is_char_boundary(8) || base.get(8..9) != Some("T") {
+            return Err(bad());
+        }
+        let naive = NaiveDateTime::parse_from_str(base, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+        let micros = match fraction {
+            None => 0,
+            Some(f) if (1..=6).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) => {
+                let padded = format!("{f:0<6}");
+                padded.parse::<u32>().map_err(|_| bad())?
+            }
+            Some(_) => return Err(bad()),
+        };
+        naive
+            .with_nanosecond(micros * 1_000)
+            .map(Self)
+            .ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y%m%dT%H%M%S,%6f"))
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = Problem;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Self::parse(&s).map_err(|p| serde::de::Error::custom(p.message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_and_without_fraction_and_formats_six_digits() {
+        let cases = [
+            ("20240316T101530", "20240316T101530,000000"),
+            ("20240316T101530,123456", "20240316T101530,123456"),
+            ("20240316T101530,1", "20240316T101530,100000"),
+            ("20240316T101530.25", "20240316T101530,250000"),
+        ];
+        for (input, output) in cases {
+            assert_eq!(
+                Timestamp::parse(input).map(|t| t.to_string()),
+                Ok(output.into())
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_basic_format_timestamp() {
+        for bad in [
+            "",
+            "2024-03-16T10:15:30",
+            "20240316101530",
+            "20241316T101530",
+            "20240316T251530",
+            "20240316T101530,",
+            "20240316T101530,1234567",
+            "20240316T101530,12a",
+            "20240316T101530Z",
+            "2024031€T101530",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+
+    #[test]
+    fn text_order_matches_time_order() {
+        let a = Timestamp::parse("20240316T101530,000001").ok();
+        let b = Timestamp::parse("20240316T101530,1").ok();
+        assert!(a < b);
+        assert!(a.map(|t| t.to_string()) < b.map(|t| t.to_string()));
+    }
+
+    #[test]
+    fn now_round_trips_through_text_and_serde() {
+        let now = Timestamp::now();
+        assert_eq!(Timestamp::parse(&now.to_string()), Ok(now));
+        let json = serde_json::to_string(&now).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).ok(), Some(now));
+    }
+
+    #[test]
+    fn adding_seconds_saturates_instead_of_panicking() {
+        let t = Timestamp::now();
+        assert!(t.plus_seconds(i64::MAX) > t);
+        assert!(t.plus_seconds(i64::MIN) < t);
+        assert_eq!(t.plus_seconds(60).plus_seconds(-60), t);
+    }
+}

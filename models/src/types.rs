@@ -1,0 +1,471 @@
+//! Enumerations of the oneM2M protocol (TS-0004 §6.3.4, §6.6) with their wire values.
+
+use crate::problem::Problem;
+
+/// The resource types onecse knows by name (TS-0004 §6.3.4.2.1 m2m:resourceType).
+///
+/// Only types with a name here can be created; the rest of the numbering is still
+/// recognised by [`ResourceType::from_number`] so that a valid but unsupported type is
+/// answered with 5001 rather than 4000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceType {
+    /// `<accessControlPolicy>`, ty 1.
+    AccessControlPolicy,
+    /// `<AE>`, ty 2.
+    Ae,
+    /// `<container>`, ty 3.
+    Container,
+    /// `<contentInstance>`, ty 4.
+    ContentInstance,
+    /// `<CSEBase>`, ty 5.
+    CseBase,
+    /// `<group>`, ty 9.
+    Group,
+    /// `<remoteCSE>`, ty 16.
+    RemoteCse,
+    /// `<subscription>`, ty 23.
+    Subscription,
+    /// `<flexContainer>`, ty 28.
+    FlexContainer,
+    /// `<timeSeries>`, ty 29.
+    TimeSeries,
+    /// `<timeSeriesInstance>`, ty 30.
+    TimeSeriesInstance,
+}
+
+impl ResourceType {
+    /// Every named type, for tables and tests.
+    pub const ALL: [ResourceType; 11] = [
+        Self::AccessControlPolicy,
+        Self::Ae,
+        Self::Container,
+        Self::ContentInstance,
+        Self::CseBase,
+        Self::Group,
+        Self::RemoteCse,
+        Self::Subscription,
+        Self::FlexContainer,
+        Self::TimeSeries,
+        Self::TimeSeriesInstance,
+    ];
+
+    /// The `ty` number on the wire.
+    pub fn number(self) -> u16 {
+        match self {
+            Self::AccessControlPolicy => 1,
+            Self::Ae => 2,
+            Self::Container => 3,
+            Self::ContentInstance => 4,
+            Self::CseBase => 5,
+            Self::Group => 9,
+            Self::RemoteCse => 16,
+            Self::Subscription => 23,
+            Self::FlexContainer => 28,
+            Self::TimeSeries => 29,
+            Self::TimeSeriesInstance => 30,
+        }
+    }
+
+    /// The short name, used in the JSON root key (`m2m:<sn>`) and generated IDs.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Self::AccessControlPolicy => "acp",
+            Self::Ae => "ae",
+            Self::Container => "cnt",
+            Self::ContentInstance => "cin",
+            Self::CseBase => "cb",
+            Self::Group => "grp",
+            Self::RemoteCse => "csr",
+            Self::Subscription => "sub",
+            Self::FlexContainer => "fcnt",
+            Self::TimeSeries => "ts",
+            Self::TimeSeriesInstance => "tsi",
+        }
+    }
+
+    /// The JSON root key of a representation, e.g. `m2m:ae`.
+    pub fn root_key(self) -> String {
+        format!("m2m:{}", self.short_name())
+    }
+
+    /// The long name, for messages people read.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Self::AccessControlPolicy => "accessControlPolicy",
+            Self::Ae => "AE",
+            Self::Container => "container",
+            Self::ContentInstance => "contentInstance",
+            Self::CseBase => "CSEBase",
+            Self::Group => "group",
+            Self::RemoteCse => "remoteCSE",
+            Self::Subscription => "subscription",
+            Self::FlexContainer => "flexContainer",
+            Self::TimeSeries => "timeSeries",
+            Self::TimeSeriesInstance => "timeSeriesInstance",
+        }
+    }
+
+    /// Interprets a `ty` value: unknown numbers are a client error (4000), numbers the
+    /// standard defines but onecse does not name are "not implemented" (5001).
+    pub fn from_number(n: i64) -> Result<Self, Problem> {
+        if let Some(ty) = Self::ALL.into_iter().find(|t| i64::from(t.number()) == n) {
+            return Ok(ty);
+        }
+        let defined = (1..=51).contains(&n)
+            || [58, 60, 62, 63, 64, 65, 66].contains(&n)
+            || (10001..=10051).contains(&n);
+        if defined {
+            Err(Problem::not_implemented(format!(
+                "resource type {n} is not supported by this CSE"
+            )))
+        } else {
+            Err(Problem::bad_request(format!(
+                "resource type {n} is not a oneM2M resource type"
+            )))
+        }
+    }
+
+    /// Finds the type whose root key is `key` (`m2m:ae` → AE).
+    pub fn from_root_key(key: &str) -> Option<Self> {
+        let sn = key.strip_prefix("m2m:")?;
+        Self::ALL.into_iter().find(|t| t.short_name() == sn)
+    }
+}
+
+/// The operation of a request primitive (`op`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// op 1.
+    Create,
+    /// op 2.
+    Retrieve,
+    /// op 3.
+    Update,
+    /// op 4.
+    Delete,
+    /// op 5.
+    Notify,
+}
+
+impl Operation {
+    /// The `op` number on the wire.
+    pub fn number(self) -> u8 {
+        match self {
+            Self::Create => 1,
+            Self::Retrieve => 2,
+            Self::Update => 3,
+            Self::Delete => 4,
+            Self::Notify => 5,
+        }
+    }
+
+    /// Upper-case name, for logs, metrics and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Retrieve => "RETRIEVE",
+            Self::Update => "UPDATE",
+            Self::Delete => "DELETE",
+            Self::Notify => "NOTIFY",
+        }
+    }
+}
+
+macro_rules! status_codes {
+    ($($variant:ident = $code:literal => $http:literal, $name:literal;)*) => {
+        /// Response Status Codes (TS-0004 §6.6.3) with their HTTP mapping
+        /// (TS-0009 table 6.3.2-1): the one table every binding uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ResponseStatusCode {
+            $(
+                #[doc = $name]
+                $variant,
+            )*
+        }
+
+        impl ResponseStatusCode {
+            /// The numeric code, sent as `X-M2M-RSC`.
+            pub fn code(self) -> u16 {
+                match self { $(Self::$variant => $code,)* }
+            }
+
+            /// The HTTP status the code maps to.
+            pub fn http_status(self) -> u16 {
+                match self { $(Self::$variant => $http,)* }
+            }
+
+            /// The standard's name for the code.
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$variant => $name,)* }
+            }
+
+            /// Reads a code received from a peer; `None` for codes onecse does not know.
+            pub fn from_code(code: u16) -> Option<Self> {
+                match code { $($code => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+status_codes! {
+    Accepted = 1000 => 202, "ACCEPTED";
+    Ok = 2000 => 200, "OK";
+    Created = 2001 => 201, "CREATED";
+    Deleted = 2002 => 200, "DELETED";
+    Updated = 2004 => 200, "UPDATED";
+    BadRequest = 4000 => 400, "BAD_REQUEST";
+    ReleaseVersionNotSupported = 4001 => 501, "RELEASE_VERSION_NOT_SUPPORTED";
+    NotFound = 4004 => 404, "NOT_FOUND";
+    OperationNotAllowed = 4005 => 405, "OPERATION_NOT_ALLOWED";
+    RequestTimeout = 4008 => 504, "REQUEST_TIMEOUT";
+    UnsupportedMediaType = 4015 => 415, "UNSUPPORTED_MEDIA_TYPE";
+    SubscriptionCreatorHasNoPrivilege = 4101 => 403, "SUBSCRIPTION_CREATOR_HAS_NO_PRIVILEGE";
+    ContentsUnacceptable = 4102 => 400, "CONTENTS_UNACCEPTABLE";
+    OriginatorHasNoPrivilege = 4103 => 403, "ORIGINATOR_HAS_NO_PRIVILEGE";
+    Conflict = 4105 => 409, "CONFLICT";
+    OriginatorNotAuthenticated = 4106 => 403, "ORIGINATOR_NOT_AUTHENTICATED";
+    SecurityAssociationRequired = 4107 => 403, "SECURITY_ASSOCIATION_REQUIRED";
+    InvalidChildResourceType = 4108 => 403, "INVALID_CHILD_RESOURCE_TYPE";
+    OriginatorHasAlreadyRegistered = 4117 => 403, "ORIGINATOR_HAS_ALREADY_REGISTERED";
+    AppRuleValidationFailed = 4126 => 403, "APP_RULE_VALIDATION_FAILED";
+    InternalServerError = 5000 => 500, "INTERNAL_SERVER_ERROR";
+    NotImplemented = 5001 => 501, "NOT_IMPLEMENTED";
+    TargetNotReachable = 5103 => 404, "TARGET_NOT_REACHABLE";
+    TargetNotSubscribable = 5203 => 403, "TARGET_NOT_SUBSCRIBABLE";
+    SubscriptionVerificationInitiationFailed = 5204 => 500, "SUBSCRIPTION_VERIFICATION_INITIATION_FAILED";
+    SubscriptionHostHasNoPrivilege = 5205 => 403, "SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE";
+    NotAcceptable = 5207 => 406, "NOT_ACCEPTABLE";
+}
+
+impl ResponseStatusCode {
+    /// True for 2xxx codes, the ones a client treats as success.
+    pub fn is_success(self) -> bool {
+        (2000..3000).contains(&self.code())
+    }
+}
+
+/// The `rcn` request parameter (TS-0004 §6.3.4.2.x m2m:resultContent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultContent {
+    /// rcn 0: no content.
+    Nothing,
+    /// rcn 1: the resource's attributes.
+    Attributes,
+    /// rcn 2: the structured address of the created resource.
+    HierarchicalAddress,
+    /// rcn 3: address and attributes.
+    HierarchicalAddressAttributes,
+    /// rcn 4: attributes and the child resources.
+    AttributesAndChildResources,
+    /// rcn 5: attributes and references to the child resources.
+    AttributesAndChildResourceReferences,
+    /// rcn 6: references to the child resources only.
+    ChildResourceReferences,
+    /// rcn 7: the original resource of an announced resource.
+    OriginalResource,
+    /// rcn 8: the child resources only.
+    ChildResources,
+    /// rcn 9: the attributes the CSE set or changed.
+    ModifiedAttributes,
+    /// rcn 10: semantic query result.
+    SemanticContent,
+    /// rcn 11: discovery result references (R4+).
+    DiscoveryResultReferences,
+}
+
+impl ResultContent {
+    /// Reads the wire value; anything outside 0..=11 is a client error.
+    pub fn from_number(n: i64) -> Result<Self, Problem> {
+        Ok(match n {
+            0 => Self::Nothing,
+            1 => Self::Attributes,
+            2 => Self::HierarchicalAddress,
+            3 => Self::HierarchicalAddressAttributes,
+            4 => Self::AttributesAndChildResources,
+            5 => Self::AttributesAndChildResourceReferences,
+            6 => Self::ChildResourceReferences,
+            7 => Self::OriginalResource,
+            8 => Self::ChildResources,
+            9 => Self::ModifiedAttributes,
+            10 => Self::SemanticContent,
+            11 => Self::DiscoveryResultReferences,
+            _ => {
+                return Err(Problem::bad_request(format!(
+                    "rcn={n} is not a valid resultContent value"
+                )));
+            }
+        })
+    }
+
+    /// The wire value.
+    pub fn number(self) -> u8 {
+        match self {
+            Self::Nothing => 0,
+            Self::Attributes => 1,
+            Self::HierarchicalAddress => 2,
+            Self::HierarchicalAddressAttributes => 3,
+            Self::AttributesAndChildResources => 4,
+            Self::AttributesAndChildResourceReferences => 5,
+            Self::ChildResourceReferences => 6,
+            Self::OriginalResource => 7,
+            Self::ChildResources => 8,
+            Self::ModifiedAttributes => 9,
+            Self::SemanticContent => 10,
+            Self::DiscoveryResultReferences => 11,
+        }
+    }
+
+    /// The default when the request has no `rcn` (TS-0001 table 8.1.2-1).
+    pub fn default_for(op: Operation) -> Self {
+        match op {
+            Operation::Delete => Self::Nothing,
+            _ => Self::Attributes,
+        }
+    }
+
+    /// Whether the value is permitted for an operation (TS-0001 table 8.1.2-1).
+    pub fn allowed_for(self, op: Operation) -> bool {
+        use ResultContent::*;
+        match op {
+            Operation::Create => matches!(
+                self,
+                Nothing
+                    | Attributes
+                    | HierarchicalAddress
+                    | HierarchicalAddressAttributes
+                    | ModifiedAttributes
+            ),
+            Operation::Retrieve => matches!(
+                self,
+                Attributes
+                    | AttributesAndChildResources
+                    | AttributesAndChildResourceReferences
+                    | ChildResourceReferences
+                    | OriginalResource
+                    | ChildResources
+                    | SemanticContent
+            ),
+            Operation::Update => matches!(self, Nothing | Attributes | ModifiedAttributes),
+            Operation::Delete => matches!(
+                self,
+                Nothing
+                    | Attributes
+                    | AttributesAndChildResources
+                    | AttributesAndChildResourceReferences
+                    | ChildResourceReferences
+                    | ChildResources
+            ),
+            Operation::Notify => false,
+        }
+    }
+}
+
+/// Release versions onecse accepts in `X-M2M-RVI` (versions.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReleaseVersion {
+    /// Release 2A.
+    V2a,
+    /// Release 3.
+    V3,
+    /// Release 4.
+    V4,
+    /// Release 5.
+    V5,
+}
+
+impl ReleaseVersion {
+    /// The versions listed in the CSEBase `srv`, in wire form.
+    pub const SUPPORTED: [ReleaseVersion; 4] = [Self::V2a, Self::V3, Self::V4, Self::V5];
+
+    /// Parses an `X-M2M-RVI` value; anything onecse does not serve is 4001.
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        match s {
+            "2a" => Ok(Self::V2a),
+            "3" => Ok(Self::V3),
+            "4" => Ok(Self::V4),
+            "5" => Ok(Self::V5),
+            other => Err(Problem::new(
+                ResponseStatusCode::ReleaseVersionNotSupported,
+                format!(
+                    "release version '{other}' is not supported; this CSE supports 2a, 3, 4 and 5"
+                ),
+            )),
+        }
+    }
+
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2a => "2a",
+            Self::V3 => "3",
+            Self::V4 => "4",
+            Self::V5 => "5",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_type_round_trips_through_its_number_and_root_key() {
+        for ty in ResourceType::ALL {
+            assert_eq!(ResourceType::from_number(ty.number().into()), Ok(ty));
+            assert_eq!(ResourceType::from_root_key(&ty.root_key()), Some(ty));
+        }
+    }
+
+    #[test]
+    fn defined_but_unnamed_types_are_not_implemented_and_undefined_are_bad_requests() {
+        let err = ResourceType::from_number(13).err().map(|p| p.rsc);
+        assert_eq!(err, Some(ResponseStatusCode::NotImplemented));
+        let err = ResourceType::from_number(999).err().map(|p| p.rsc);
+        assert_eq!(err, Some(ResponseStatusCode::BadRequest));
+    }
+
+    #[test]
+    fn status_codes_map_to_the_ts_0009_http_statuses() {
+        let table = [
+            (ResponseStatusCode::Created, 2001, 201),
+            (ResponseStatusCode::Deleted, 2002, 200),
+            (ResponseStatusCode::ReleaseVersionNotSupported, 4001, 501),
+            (ResponseStatusCode::OperationNotAllowed, 4005, 405),
+            (ResponseStatusCode::Conflict, 4105, 409),
+            (ResponseStatusCode::InvalidChildResourceType, 4108, 403),
+            (
+                ResponseStatusCode::OriginatorHasAlreadyRegistered,
+                4117,
+                403,
+            ),
+            (ResponseStatusCode::NotAcceptable, 5207, 406),
+        ];
+        for (rsc, code, http) in table {
+            assert_eq!((rsc.code(), rsc.http_status()), (code, http), "{rsc:?}");
+            assert_eq!(ResponseStatusCode::from_code(code), Some(rsc));
+        }
+    }
+
+    #[test]
+    fn result_content_follows_the_permitted_table() {
+        use ResultContent::*;
+        assert!(HierarchicalAddress.allowed_for(Operation::Create));
+        assert!(!HierarchicalAddress.allowed_for(Operation::Retrieve));
+        assert!(!Nothing.allowed_for(Operation::Retrieve));
+        assert!(ChildResources.allowed_for(Operation::Delete));
+        assert!(!ModifiedAttributes.allowed_for(Operation::Delete));
+        assert_eq!(ResultContent::default_for(Operation::Delete), Nothing);
+        assert!(ResultContent::from_number(12).is_err());
+    }
+
+    #[test]
+    fn release_versions_accept_2a_to_5_only() {
+        for v in ["2a", "3", "4", "5"] {
+            assert_eq!(ReleaseVersion::parse(v).map(|r| r.as_str()), Ok(v));
+        }
+        for v in ["1", "2", "6", "", "3 "] {
+            let rsc = ReleaseVersion::parse(v).err().map(|p| p.rsc);
+            assert_eq!(rsc, Some(ResponseStatusCode::ReleaseVersionNotSupported));
+        }
+    }
+}
