@@ -1,1 +1,43 @@
-fn main() {}
+//! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use onecse::app::{App, open_and_migrate};
+use onecse::config::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    onecse::telemetry::init("info");
+    let result = cli
+        .resolve()
+        .and_then(|config| match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(&config),
+            Command::Migrate => open_and_migrate(&config).map(|_| {
+                println!("database {} is up to date", config.database_url_redacted());
+            }),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("onecse: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: &onecse::config::Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async {
+        let app = App::build(config)?;
+        tracing::info!(
+            backend = %app.backend(),
+            database = %config.database_url_redacted(),
+            listen = %app.local_addr(),
+            cse_base = %app.cse_base_url(),
+            cse_id = %config.cse_id,
+            "onecse is serving"
+        );
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,312 @@
+//! The HTTP binding (TS-0009): HTTP request → request primitive → core → response
+//! primitive → HTTP response. The only module that knows actix-web types.
+
+use std::time::Instant;
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use onecse_models::primitive::{Request, Response};
+use onecse_models::time::Timestamp;
+use onecse_models::{Operation, ReleaseVersion, ResponseStatusCode};
+use percent_encoding::percent_decode_str;
+
+use super::media::{self, RequestMedia};
+use super::query;
+use crate::core::{Cse, dispatch};
+use crate::error::CseError;
+
+/// What every request handler needs.
+pub struct HttpState {
+    /// The CSE the binding serves.
+    pub cse: Cse,
+    /// Largest accepted body.
+    pub max_body_bytes: usize,
+}
+
+/// Header values copied from the request into the response, whatever happens.
+struct Echo {
+    rqi: Option<String>,
+    rvi: Option<ReleaseVersion>,
+    vsi: Option<String>,
+}
+
+/// Serves every path and method: oneM2M addresses are data, not routes.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let echo = Echo {
+        rqi: header_text(&req, "X-M2M-RI"),
+        rvi: header_text(&req, "X-M2M-RVI").and_then(|v| ReleaseVersion::parse(&v).ok()),
+        vsi: header_text(&req, "X-M2M-VSI"),
+    };
+    let Some(media_type) = media::negotiate(header_text(&req, "Accept").as_deref()) else {
+        let err = CseError::new(
+            ResponseStatusCode::NotAcceptable,
+            "the Accept header allows no media type this CSE produces (application/json, application/vnd.onem2m-res+json)",
+        );
+        return render(&echo, dispatch::error_response(err), "application/json");
+    };
+    let response = match decode(&req, payload, &state).await {
+        Err(err) => dispatch::error_response(err),
+        Ok(request) => {
+            let cse = state.cse.clone();
+            let summary = (request.op, request.to.clone(), request.from.clone());
+            let response = web::block(move || dispatch::handle(&cse, &request))
+                .await
+                .unwrap_or_else(|_| {
+                    dispatch::error_response(CseError::internal(
+                        "request processing was interrupted",
+                    ))
+                });
+            log_request(&summary, &echo, &response, started);
+            response
+        }
+    };
+    render(&echo, response, media_type)
+}
+
+fn log_request(
+    summary: &(Operation, String, Option<String>),
+    echo: &Echo,
+    response: &Response,
+    started: Instant,
+) {
+    let (op, to, from) = summary;
+    let rsc = response.rsc.code();
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let originator = from.as_deref().unwrap_or("");
+    let rqi = echo.rqi.as_deref().unwrap_or("");
+    if rsc >= 5000 {
+        let dbg = response
+            .content
+            .as_ref()
+            .and_then(|c| c.get("m2m:dbg"))
+            .and_then(|d| d.as_str())
+            .unwrap_or("");
+        tracing::error!(
+            op = op.name(),
+            to,
+            originator,
+            rqi,
+            rsc,
+            elapsed_us,
+            dbg,
+            "request failed"
+        );
+    } else if rsc >= 4000 {
+        tracing::info!(
+            op = op.name(),
+            to,
+            originator,
+            rqi,
+            rsc,
+            elapsed_us,
+            "request refused"
+        );
+    } else {
+        tracing::debug!(
+            op = op.name(),
+            to,
+            originator,
+            rqi,
+            rsc,
+            elapsed_us,
+            "request handled"
+        );
+    }
+}
+
+/// Turns the HTTP request into a primitive, refusing what TS-0009 does not allow.
+async fn decode(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+) -> Result<Request, CseError> {
+    let rqi = header_text(req, "X-M2M-RI")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            CseError::bad_request("the X-M2M-RI header (request identifier) is missing")
+        })?;
+    let rvi = match header_text(req, "X-M2M-RVI") {
+        Some(v) => ReleaseVersion::parse(&v)?,
+        None => {
+            return Err(CseError::new(
+                ResponseStatusCode::ReleaseVersionNotSupported,
+                "the X-M2M-RVI header is missing, which means release 1; this CSE supports releases 2a, 3, 4 and 5",
+            ));
+        }
+    };
+    let content_type = header_text(req, "Content-Type");
+    let media = match content_type.as_deref() {
+        Some(ct) => Some(media::parse_content_type(ct)?),
+        None => None,
+    };
+    let op = operation(req.method(), media)?;
+    let to = target(req.path())?;
+    let params = query::parse(req.query_string())?;
+    let body = read_body(req, payload, state.max_body_bytes).await?;
+    let content = match op {
+        Operation::Create | Operation::Update | Operation::Notify => {
+            if media.is_none() {
+                return Err(CseError::new(
+                    ResponseStatusCode::UnsupportedMediaType,
+                    "the Content-Type header is missing; use application/json (with ;ty=N to CREATE)",
+                ));
+            }
+            if body.is_empty() {
+                return Err(CseError::bad_request(format!(
+                    "{} needs a JSON body",
+                    op.name()
+                )));
+            }
+            Some(
+                serde_json::from_slice(&body).map_err(|e| {
+                    CseError::bad_request(format!("the body is not valid JSON: {e}"))
+                })?,
+            )
+        }
+        Operation::Retrieve | Operation::Delete => None,
+    };
+    Ok(Request {
+        op,
+        to,
+        from: header_text(req, "X-M2M-Origin").filter(|v| !v.trim().is_empty()),
+        rqi,
+        rvi,
+        vsi: header_text(req, "X-M2M-VSI"),
+        ty: media.and_then(|m| m.ty),
+        content,
+        rcn: params.rcn,
+        filter: params.filter,
+        attribute_list: params.attribute_list,
+        drt: params.drt,
+    })
+}
+
+/// HTTP method (and `ty` for POST) → operation (TS-0009 §6.2.1).
+fn operation(method: &Method, media: Option<RequestMedia>) -> Result<Operation, CseError> {
+    let has_ty = media.is_some_and(|m| m.ty.is_some());
+    let op = match *method {
+        Method::GET => Operation::Retrieve,
+        Method::POST if has_ty => Operation::Create,
+        Method::POST => Operation::Notify,
+        Method::PUT => Operation::Update,
+        Method::DELETE => Operation::Delete,
+        ref other => {
+            return Err(CseError::not_allowed(format!(
+                "HTTP method {other} has no oneM2M operation; use GET, POST, PUT or DELETE"
+            )));
+        }
+    };
+    if has_ty && op != Operation::Create {
+        return Err(CseError::bad_request(
+            "the ty parameter of Content-Type is only allowed on CREATE (POST)",
+        ));
+    }
+    Ok(op)
+}
+
+/// Request path → `To` (TS-0009 §6.2.2.1): `/~/x` is SP-relative `/x`, `/_/x` absolute `//x`.
+fn target(raw_path: &str) -> Result<String, CseError> {
+    let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
+        CseError::bad_request("the request path is not valid UTF-8 after percent-decoding")
+    })?;
+    let path = path.strip_prefix('/').unwrap_or(&path);
+    Ok(if let Some(rest) = path.strip_prefix("~/") {
+        format!("/{rest}")
+    } else if let Some(rest) = path.strip_prefix("_/") {
+        format!("//{rest}")
+    } else {
+        path.to_owned()
+    })
+}
+
+/// Reads the body, refusing it as soon as it exceeds the limit.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, CseError> {
+    let too_large = || {
+        CseError::bad_request(format!(
+            "the request body is larger than the limit of {limit} bytes"
+        ))
+    };
+    let declared = header_text(req, "Content-Length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            CseError::bad_request(format!("the request body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Response primitive → HTTP response with the X-M2M-* headers clients rely on.
+fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
+    let status = StatusCode::from_u16(response.rsc.http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header(("X-M2M-RSC", response.rsc.code().to_string()));
+    if let Some(rqi) = &echo.rqi {
+        builder.insert_header(("X-M2M-RI", rqi.as_str()));
+    }
+    if let Some(rvi) = echo.rvi {
+        builder.insert_header(("X-M2M-RVI", rvi.as_str()));
+    }
+    if let Some(vsi) = &echo.vsi {
+        builder.insert_header(("X-M2M-VSI", vsi.as_str()));
+    }
+    builder.insert_header(("X-M2M-OT", Timestamp::now().to_string()));
+    if response.rsc == ResponseStatusCode::OperationNotAllowed {
+        builder.insert_header((header::ALLOW, "GET, POST, PUT, DELETE"));
+    }
+    if let Some(location) = &response.created_location {
+        builder.insert_header((header::CONTENT_LOCATION, format!("/{location}")));
+    }
+    match response.content {
+        Some(content) => builder.content_type(media_type).body(content.to_string()),
+        None => builder.finish(),
+    }
+}
+
+fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_to_per_ts_0009() {
+        let cases = [
+            ("/cse-in/ae1", "cse-in/ae1"),
+            ("/cnt4711", "cnt4711"),
+            ("/~/id-in/cse-in/ae1", "/id-in/cse-in/ae1"),
+            (
+                "/_/acme.example.com/id-in/cse-in",
+                "//acme.example.com/id-in/cse-in",
+            ),
+            ("/cse-in/my%20app", "cse-in/my app"),
+        ];
+        for (path, to) in cases {
+            assert_eq!(target(path).ok().as_deref(), Some(to));
+        }
+        assert!(target("/cse-in/%FF").is_err());
+    }
+}

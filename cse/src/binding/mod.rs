@@ -1,0 +1,6 @@
+//! Protocol bindings: each turns its wire format into request primitives and
+//! responses back. Only HTTP (TS-0009) exists today.
+
+pub mod http;
+mod media;
+mod query;

@@ -1,0 +1,240 @@
+//! The query string of an HTTP request (TS-0009 table 6.2.2.2-1): request parameters,
+//! filter criteria and attribute filters. Unknown names and invalid values are
+//! refused (4000) rather than ignored, so a typo never silently changes a result.
+
+use onecse_models::Problem;
+use onecse_models::ResultContent;
+use onecse_models::primitive::{
+    DesiredIdentifierResultType, FilterCriteria, FilterOperation, FilterUsage,
+};
+use onecse_models::resource::is_known_attribute;
+use onecse_models::time::Timestamp;
+
+/// What the query string contributes to a request primitive.
+#[derive(Debug, Default, PartialEq)]
+pub struct QueryParams {
+    /// `rcn`.
+    pub rcn: Option<ResultContent>,
+    /// Filter criteria and paging.
+    pub filter: FilterCriteria,
+    /// `atrl`.
+    pub attribute_list: Vec<String>,
+    /// `drt`.
+    pub drt: Option<DesiredIdentifierResultType>,
+}
+
+/// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
+const NOT_YET: &[&str] = &[
+    "rp", "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "arp", "clbl",
+    "palb", "chty", "pty", "lbq", "gmty", "geom", "gsf",
+];
+
+/// Attribute names that have their own filter parameter and so are not attribute filters.
+const NOT_ATTRIBUTE_FILTERS: &[&str] = &["ct", "lt", "st", "et", "cs", "cnf"];
+
+/// Parses a raw (still percent-encoded) query string.
+pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
+    let mut params = QueryParams::default();
+    let mut seen: Vec<String> = Vec::new();
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        let name = name.into_owned();
+        let value = value.into_owned();
+        let repeatable =
+            matches!(name.as_str(), "ty" | "lbl" | "cty" | "atrl") || is_attribute_filter(&name);
+        if !repeatable && seen.contains(&name) {
+            return Err(Problem::bad_request(format!(
+                "query parameter '{name}' is given more than once"
+            )));
+        }
+        seen.push(name.clone());
+        apply(&mut params, &name, &value)?;
+    }
+    Ok(params)
+}
+
+fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Problem> {
+    let fc = &mut params.filter;
+    match name {
+        "rcn" => params.rcn = Some(ResultContent::from_number(integer(name, value, 0)?)?),
+        "rt" => {
+            let rt = integer(name, value, 1)?;
+            match rt {
+                3 => {}
+                1 | 2 | 4 | 5 => {
+                    return Err(Problem::not_implemented(format!(
+                        "rt={rt}: only blocking requests (rt=3) are supported"
+                    )));
+                }
+                _ => return Err(invalid(name, value, "a responseType 1..5")),
+            }
+        }
+        "da" => {
+            boolean(name, value)?;
+        }
+        "drt" => {
+            params.drt = Some(match value {
+                "1" => DesiredIdentifierResultType::Structured,
+                "2" => DesiredIdentifierResultType::Unstructured,
+                _ => return Err(invalid(name, value, "1 (structured) or 2 (unstructured)")),
+            })
+        }
+        "atrl" => {
+            for item in list(value) {
+                params.attribute_list.push(item.to_owned());
+            }
+        }
+        "crb" => fc.created_before = Some(timestamp(name, value)?),
+        "cra" => fc.created_after = Some(timestamp(name, value)?),
+        "ms" => fc.modified_since = Some(timestamp(name, value)?),
+        "us" => fc.unmodified_since = Some(timestamp(name, value)?),
+        "exb" => fc.expire_before = Some(timestamp(name, value)?),
+        "exa" => fc.expire_after = Some(timestamp(name, value)?),
+        "sts" => fc.state_tag_smaller = Some(integer(name, value, 1)?),
+        "stb" => fc.state_tag_bigger = Some(integer(name, value, 0)?),
+        "sza" => fc.size_above = Some(integer(name, value, 0)?),
+        "szb" => fc.size_below = Some(integer(name, value, 1)?),
+        "lbl" => fc.labels.extend(list(value).map(str::to_owned)),
+        "cty" => fc.content_types.extend(list(value).map(str::to_owned)),
+        "ty" => {
+            for item in list(value) {
+                fc.resource_types.push(integer(name, item, 1)?);
+            }
+        }
+        "lim" => fc.limit = Some(unsigned(name, value, 0)?),
+        "lvl" => fc.level = Some(unsigned(name, value, 1)?),
+        "ofst" => fc.offset = Some(unsigned(name, value, 1)?),
+        "fu" => {
+            fc.filter_usage = Some(match value {
+                "1" => FilterUsage::Discovery,
+                "2" => FilterUsage::ConditionalRetrieval,
+                "3" => FilterUsage::IpeOnDemandDiscovery,
+                _ => return Err(invalid(name, value, "a filterUsage 1..3")),
+            })
+        }
+        "fo" => {
+            fc.filter_operation = Some(match value {
+                "1" => FilterOperation::And,
+                "2" => FilterOperation::Or,
+                "3" => FilterOperation::Xor,
+                _ => return Err(invalid(name, value, "a filterOperation 1..3")),
+            })
+        }
+        _ if NOT_YET.contains(&name) || name.starts_with("c.") || name.starts_with("p.") => {
+            return Err(Problem::not_implemented(format!(
+                "query parameter '{name}' is not supported by this CSE yet"
+            )));
+        }
+        _ if is_attribute_filter(name) => fc.attributes.push((name.to_owned(), value.to_owned())),
+        _ => {
+            return Err(Problem::bad_request(format!(
+                "unknown query parameter '{name}' (not a oneM2M request parameter, filter criterion or attribute)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn is_attribute_filter(name: &str) -> bool {
+    is_known_attribute(name) && !NOT_ATTRIBUTE_FILTERS.contains(&name)
+}
+
+/// Items of a list value: `+` (decoded to space) and spaces separate them.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value.split_whitespace()
+}
+
+fn invalid(name: &str, value: &str, expected: &str) -> Problem {
+    Problem::bad_request(format!(
+        "query parameter {name}='{value}' is invalid: expected {expected}"
+    ))
+}
+
+fn integer(name: &str, value: &str, min: i64) -> Result<i64, Problem> {
+    match value.parse::<i64>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(invalid(
+            name,
+            value,
+            &format!("an integer of at least {min}"),
+        )),
+    }
+}
+
+fn unsigned(name: &str, value: &str, min: u64) -> Result<u64, Problem> {
+    match value.parse::<u64>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(invalid(
+            name,
+            value,
+            &format!("an integer of at least {min}"),
+        )),
+    }
+}
+
+fn boolean(name: &str, value: &str) -> Result<bool, Problem> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(invalid(name, value, "true, false, 1 or 0")),
+    }
+}
+
+fn timestamp(name: &str, value: &str) -> Result<Timestamp, Problem> {
+    Timestamp::parse(value).map_err(|_| invalid(name, value, "a timestamp YYYYMMDDThhmmss"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_and_list_forms_are_read() {
+        let p = parse("rcn=1&ty=3+4&ty=23&lbl=a%20b&atrl=rr+poa&lim=20&fu=1&drt=2&api=Nx")
+            .expect("valid");
+        assert_eq!(p.rcn, Some(ResultContent::Attributes));
+        assert_eq!(p.filter.resource_types, [3, 4, 23]);
+        assert_eq!(p.filter.labels, ["a", "b"]);
+        assert_eq!(p.attribute_list, ["rr", "poa"]);
+        assert_eq!(p.filter.limit, Some(20));
+        assert_eq!(p.filter.filter_usage, Some(FilterUsage::Discovery));
+        assert_eq!(p.drt, Some(DesiredIdentifierResultType::Unstructured));
+        assert_eq!(p.filter.attributes, [("api".to_owned(), "Nx".to_owned())]);
+        assert_eq!(parse(""), Ok(QueryParams::default()));
+    }
+
+    #[test]
+    fn unknown_or_invalid_parameters_are_bad_requests() {
+        for bad in [
+            "fu=4223",
+            "rcn=99",
+            "rcn=x",
+            "bogus=1",
+            "lim=-1",
+            "ofst=0",
+            "crb=yesterday",
+            "rcn=1&rcn=2",
+            "ty=abc",
+            "drt=3",
+            "rt=9",
+        ] {
+            let rsc = parse(bad).err().map(|p| p.rsc);
+            assert_eq!(
+                rsc,
+                Some(onecse_models::ResponseStatusCode::BadRequest),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn recognised_but_unimplemented_parameters_say_so() {
+        for q in ["rt=1", "smf=x", "c.rn=a"] {
+            let rsc = parse(q).err().map(|p| p.rsc);
+            assert_eq!(
+                rsc,
+                Some(onecse_models::ResponseStatusCode::NotImplemented),
+                "{q}"
+            );
+        }
+    }
+}

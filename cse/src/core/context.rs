@@ -1,0 +1,35 @@
+//! What the core needs to know about the CSE it runs as.
+
+use crate::config::Config;
+use crate::store::DbPool;
+
+/// The running CSE: its identity and its database pool, shared by every request.
+#[derive(Clone)]
+pub struct Cse {
+    /// SP-relative CSE-ID (`/id-in`).
+    pub cse_id: String,
+    /// resourceID of the CSEBase: the CSE-ID without its slash (`id-in`).
+    pub cse_ri: String,
+    /// resourceName of the CSEBase (`cse-in`).
+    pub cse_name: String,
+    /// M2M-SP-ID without `//`.
+    pub sp_id: String,
+    /// The always-allowed originator.
+    pub admin_originator: String,
+    /// Connection pool.
+    pub pool: DbPool,
+}
+
+impl Cse {
+    /// Takes the identity settings from the configuration.
+    pub fn new(config: &Config, pool: DbPool) -> Self {
+        Self {
+            cse_id: config.cse_id.clone(),
+            cse_ri: config.cse_id.trim_start_matches('/').to_owned(),
+            cse_name: config.cse_name.clone(),
+            sp_id: config.sp_id.clone(),
+            admin_originator: config.admin_originator.clone(),
+            pool,
+        }
+    }
+}

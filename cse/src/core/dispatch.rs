@@ -1,0 +1,103 @@
+//! Runs one request primitive: generic checks, target address, one transaction, the
+//! operation. Every failure becomes a response with its status code and `m2m:dbg`.
+
+use onecse_models::primitive::{Request, Response};
+use onecse_models::time::Timestamp;
+use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+use serde_json::json;
+
+use crate::core::Cse;
+use crate::core::addressing::{self, Address};
+use crate::core::operations::{create, delete, retrieve, update};
+use crate::error::{CseError, CseResult};
+use crate::store::{DbConn, TransactionKind, in_transaction};
+
+/// Processes a request to completion. Blocking: call it from the blocking pool.
+pub fn handle(cse: &Cse, req: &Request) -> Response {
+    match process(cse, req) {
+        Ok(response) => response,
+        Err(err) => error_response(err),
+    }
+}
+
+/// The response for a failed request: its code and `{"m2m:dbg": message}`.
+pub fn error_response(err: CseError) -> Response {
+    Response::new(err.rsc, Some(json!({ "m2m:dbg": err.message })))
+}
+
+fn process(cse: &Cse, req: &Request) -> CseResult<Response> {
+    check_generic(req)?;
+    let address = addressing::parse(&req.to, cse)?;
+    let mut conn = cse.pool.get()?;
+    let kind = match req.op {
+        Operation::Retrieve | Operation::Notify => TransactionKind::Read,
+        _ => TransactionKind::Write,
+    };
+    let now = Timestamp::now();
+    in_transaction(&mut conn, kind, |conn| run(conn, cse, req, &address, now))
+}
+
+fn run(
+    conn: &mut DbConn,
+    cse: &Cse,
+    req: &Request,
+    address: &Address,
+    now: Timestamp,
+) -> CseResult<Response> {
+    match req.op {
+        Operation::Create => create::create(conn, cse, req, address, now),
+        Operation::Retrieve => retrieve::retrieve(conn, req, address, now),
+        Operation::Update => update::update(conn, req, address, now),
+        Operation::Delete => delete::delete(conn, req, address, now),
+        Operation::Notify => {
+            let target = addressing::load(conn, address, &now.to_string())?;
+            Err(match target.ty {
+                ResourceType::CseBase => {
+                    CseError::bad_request("NOTIFY requests to the CSEBase are not accepted")
+                }
+                other => CseError::new(
+                    ResponseStatusCode::NotImplemented,
+                    format!(
+                        "forwarding NOTIFY requests to a {} is not supported yet",
+                        other.long_name()
+                    ),
+                ),
+            })
+        }
+    }
+}
+
+/// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps).
+fn check_generic(req: &Request) -> CseResult<()> {
+    let registration = req.op == Operation::Create && req.ty == Some(ResourceType::Ae);
+    if req.from.is_none() && !registration {
+        return Err(CseError::bad_request(
+            "the originator (X-M2M-Origin) is missing; only an AE registration may omit it",
+        ));
+    }
+    if let Some(rcn) = req.rcn {
+        if !rcn.allowed_for(req.op) {
+            return Err(CseError::bad_request(format!(
+                "rcn={} is not permitted for {}",
+                rcn.number(),
+                req.op.name()
+            )));
+        }
+    }
+    if !req.filter.is_empty() {
+        return Err(if req.op == Operation::Create {
+            CseError::bad_request("filter criteria are not allowed in a CREATE request")
+        } else {
+            CseError::new(
+                ResponseStatusCode::NotImplemented,
+                "filter criteria and discovery are not supported yet",
+            )
+        });
+    }
+    if req.drt.is_some() && req.op != Operation::Retrieve {
+        return Err(CseError::bad_request(
+            "drt is only allowed in RETRIEVE requests",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The CSE core: addressing, per-operation processing and per-type resource rules.
+//! Synchronous by design: it runs on the blocking pool inside one database
+//! transaction and never sees HTTP types.
+
+pub mod addressing;
+pub mod bootstrap;
+pub mod context;
+pub mod dispatch;
+pub mod ids;
+pub mod operations;
+pub mod resource;
+pub mod resources;
+
+pub use context::Cse;

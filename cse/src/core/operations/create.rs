@@ -1,0 +1,92 @@
+//! CREATE (TS-0004 §7.3.3.2 generic procedure): parent checks, content checks, the
+//! attributes every resource gets, the type's own hook, and one insert.
+
+use onecse_models::id::validate_resource_name;
+use onecse_models::primitive::{Request, Response};
+use onecse_models::resource::{check_attributes, content_for_type};
+use onecse_models::time::Timestamp;
+use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
+use serde_json::{Value, json};
+
+use crate::core::Cse;
+use crate::core::addressing::{self, Address};
+use crate::core::ids::new_resource_id;
+use crate::core::operations::{expiration, result};
+use crate::core::resource::Resource;
+use crate::core::resources::{ae, check_child_allowed, has_state_tag};
+use crate::error::{CseError, CseResult};
+use crate::store::{DbConn, labels, resources};
+
+/// Creates the resource described by `req` under the resource at `address`.
+pub fn create(
+    conn: &mut DbConn,
+    cse: &Cse,
+    req: &Request,
+    address: &Address,
+    now: Timestamp,
+) -> CseResult<Response> {
+    let ty = req.ty.ok_or_else(|| {
+        CseError::bad_request("CREATE needs the resource type in the Content-Type header (e.g. application/json;ty=2)")
+    })?;
+    let parent = addressing::load(conn, address, &now.to_string())?;
+    check_child_allowed(parent.ty, ty)?;
+    let content = req.content.clone().ok_or_else(|| {
+        CseError::bad_request(format!("CREATE needs a body with '{}'", ty.root_key()))
+    })?;
+    let request_attrs = content_for_type(content, ty)?;
+    check_attributes(ty, Operation::Create, &request_attrs)?;
+
+    let ri = match ty {
+        ResourceType::Ae => ae::register(conn, cse, req.from.as_deref(), req.rvi, &request_attrs)?,
+        _ => new_resource_id(ty),
+    };
+    let rn = match request_attrs.get("rn").and_then(Value::as_str) {
+        Some(rn) => {
+            validate_resource_name(rn)?;
+            rn.to_owned()
+        }
+        None => ri.clone(),
+    };
+    if resources::child_name_taken(conn, &parent.ri, &rn)? {
+        return Err(CseError::new(
+            ResponseStatusCode::Conflict,
+            format!("'{}' already has a child named '{rn}'", parent.path),
+        ));
+    }
+    let et = expiration::for_create(request_attrs.get("et"), &parent, now)?;
+
+    let mut attrs = request_attrs.clone();
+    let now_text = now.to_string();
+    attrs.insert("ty".into(), json!(ty.number()));
+    attrs.insert("ri".into(), json!(ri));
+    attrs.insert("rn".into(), json!(rn));
+    attrs.insert("pi".into(), json!(parent.ri));
+    attrs.insert("ct".into(), json!(now_text));
+    attrs.insert("lt".into(), json!(now_text));
+    attrs.insert("et".into(), json!(et.to_string()));
+    if has_state_tag(ty) {
+        attrs.insert("st".into(), json!(0));
+    }
+    if ty == ResourceType::Ae {
+        attrs.insert("aei".into(), json!(ri));
+    }
+
+    let resource = Resource {
+        ty,
+        path: format!("{}/{rn}", parent.path),
+        ri,
+        pi: Some(parent.ri),
+        rn,
+        attrs,
+    };
+    resources::insert(conn, &resource.to_row())?;
+    labels::insert(conn, &resource.ri, &resource.labels())?;
+
+    let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
+    let content = result::after_write(rcn, &resource, &request_attrs)?;
+    Ok(Response {
+        rsc: ResponseStatusCode::Created,
+        content,
+        created_location: Some(resource.path),
+    })
+}

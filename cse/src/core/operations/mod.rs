@@ -1,0 +1,8 @@
+//! One module per operation; each runs inside the request's transaction.
+
+pub mod create;
+pub mod delete;
+pub mod expiration;
+pub mod result;
+pub mod retrieve;
+pub mod update;

@@ -1,0 +1,104 @@
+//! The in-memory form of a stored resource and its conversion to and from a row.
+
+use onecse_models::ResourceType;
+use serde_json::{Map, Value};
+
+use crate::error::{CseError, CseResult};
+use crate::store::resources::ResourceRow;
+
+/// A resource as the core works on it: identity plus the attribute map that is sent
+/// on the wire. The row's indexed columns are derived from the map when saving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Type.
+    pub ty: ResourceType,
+    /// resourceID.
+    pub ri: String,
+    /// parentID (`None` for the CSEBase).
+    pub pi: Option<String>,
+    /// resourceName.
+    pub rn: String,
+    /// Structured CSE-relative address.
+    pub path: String,
+    /// All attributes, short names, as returned to clients.
+    pub attrs: Map<String, Value>,
+}
+
+impl Resource {
+    /// Reads a row; a row that does not parse is an internal error, not a client one.
+    pub fn from_row(row: ResourceRow) -> CseResult<Self> {
+        let ty = ResourceType::from_number(row.ty.into()).map_err(|_| {
+            CseError::internal(format!(
+                "stored resource {} has unknown type {}",
+                row.ri, row.ty
+            ))
+        })?;
+        let attrs = match serde_json::from_str::<Value>(&row.doc) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                return Err(CseError::internal(format!(
+                    "stored resource {} is corrupt",
+                    row.ri
+                )));
+            }
+        };
+        Ok(Self {
+            ty,
+            ri: row.ri,
+            pi: row.pi,
+            rn: row.rn,
+            path: row.path,
+            attrs,
+        })
+    }
+
+    /// Builds the row to store, taking the indexed columns from the attributes.
+    pub fn to_row(&self) -> ResourceRow {
+        let text = |name: &str| {
+            self.attrs
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let int = |name: &str| self.attrs.get(name).and_then(Value::as_i64).unwrap_or(0);
+        ResourceRow {
+            ri: self.ri.clone(),
+            pi: self.pi.clone(),
+            ty: i32::from(self.ty.number()),
+            rn: self.rn.clone(),
+            path: self.path.clone(),
+            ct: text("ct").unwrap_or_default(),
+            lt: text("lt").unwrap_or_default(),
+            et: text("et"),
+            st: int("st"),
+            cr: text("cr"),
+            cs: int("cs"),
+            doc: Value::Object(self.attrs.clone()).to_string(),
+        }
+    }
+
+    /// The `lbl` attribute as strings (empty when absent).
+    pub fn labels(&self) -> Vec<String> {
+        labels_of(&self.attrs)
+    }
+
+    /// The representation `{"m2m:<ty>": {...}}`.
+    pub fn representation(&self) -> Value {
+        onecse_models::resource::wrap(self.ty, self.attrs.clone())
+    }
+}
+
+/// The string items of an attribute map's `lbl`.
+pub fn labels_of(attrs: &Map<String, Value>) -> Vec<String> {
+    attrs
+        .get("lbl")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}

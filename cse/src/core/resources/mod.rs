@@ -1,0 +1,84 @@
+//! Per-type rules: which types onecse hosts, which children each may have, and the
+//! hooks a type adds to the common CREATE/UPDATE/DELETE processing.
+
+pub mod ae;
+pub mod cse_base;
+
+use onecse_models::{ResourceType, ResponseStatusCode};
+
+use crate::error::{CseError, CseResult};
+
+/// The types listed in the CSEBase `srt`: only what onecse really serves.
+pub const SUPPORTED_TYPES: &[ResourceType] = &[ResourceType::Ae, ResourceType::CseBase];
+
+/// The types a type may have as children (TS-0004 R3, spec digest resources §12),
+/// limited to the ones onecse hosts.
+fn allowed_children(parent: ResourceType) -> &'static [ResourceType] {
+    match parent {
+        ResourceType::CseBase => &[ResourceType::Ae],
+        _ => &[],
+    }
+}
+
+/// Refuses a CREATE of `child` under `parent`: 5001 for types onecse does not host,
+/// 4005 for the CSEBase (never created by request), 4108 for a type that cannot be a
+/// child of this parent.
+pub fn check_child_allowed(parent: ResourceType, child: ResourceType) -> CseResult<()> {
+    if child == ResourceType::CseBase {
+        return Err(CseError::not_allowed(
+            "a CSEBase cannot be created by a request",
+        ));
+    }
+    if !SUPPORTED_TYPES.contains(&child) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            format!(
+                "{} resources (ty {}) are not supported by this CSE",
+                child.long_name(),
+                child.number()
+            ),
+        ));
+    }
+    if !allowed_children(parent).contains(&child) {
+        return Err(CseError::new(
+            ResponseStatusCode::InvalidChildResourceType,
+            format!(
+                "a {} cannot be created under a {}",
+                child.long_name(),
+                parent.long_name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the type keeps a `st` (stateTag) that UPDATE increments.
+pub fn has_state_tag(ty: ResourceType) -> bool {
+    matches!(
+        ty,
+        ResourceType::Container | ResourceType::ContentInstance | ResourceType::FlexContainer
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_rules_give_the_spec_codes() {
+        let rsc = |p, c| check_child_allowed(p, c).err().map(|e| e.rsc);
+        assert_eq!(rsc(ResourceType::CseBase, ResourceType::Ae), None);
+        assert_eq!(
+            rsc(ResourceType::Ae, ResourceType::Ae),
+            Some(ResponseStatusCode::InvalidChildResourceType)
+        );
+        assert_eq!(
+            rsc(ResourceType::CseBase, ResourceType::CseBase),
+            Some(ResponseStatusCode::OperationNotAllowed)
+        );
+        assert_eq!(
+            rsc(ResourceType::CseBase, ResourceType::Group),
+            Some(ResponseStatusCode::NotImplemented)
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! The core's one error type: a oneM2M response status code and a message for `m2m:dbg`.
+
+use onecse_models::{Problem, ResponseStatusCode};
+
+/// A failed request, carried up to the binding, which renders it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CseError {
+    /// Code to answer with.
+    pub rsc: ResponseStatusCode,
+    /// Explanation sent as `m2m:dbg`.
+    pub message: String,
+}
+
+/// Result of core and store-facing operations.
+pub type CseResult<T> = Result<T, CseError>;
+
+impl CseError {
+    /// Any code with a message.
+    pub fn new(rsc: ResponseStatusCode, message: impl Into<String>) -> Self {
+        Self {
+            rsc,
+            message: message.into(),
+        }
+    }
+
+    /// 4000 BAD_REQUEST.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ResponseStatusCode::BadRequest, message)
+    }
+
+    /// 4004 NOT_FOUND.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ResponseStatusCode::NotFound, message)
+    }
+
+    /// 4005 OPERATION_NOT_ALLOWED.
+    pub fn not_allowed(message: impl Into<String>) -> Self {
+        Self::new(ResponseStatusCode::OperationNotAllowed, message)
+    }
+
+    /// 5000 INTERNAL_SERVER_ERROR; the message is logged, not the place to leak internals.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ResponseStatusCode::InternalServerError, message)
+    }
+}
+
+impl From<Problem> for CseError {
+    fn from(p: Problem) -> Self {
+        Self::new(p.rsc, p.message)
+    }
+}
+
+impl From<diesel::result::Error> for CseError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => Self::not_found("resource does not exist"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::new(
+                ResponseStatusCode::Conflict,
+                "a resource with this name or identifier already exists",
+            ),
+            other => {
+                tracing::error!(error = %other, "database error");
+                Self::internal("internal database error")
+            }
+        }
+    }
+}
+
+impl From<r2d2::Error> for CseError {
+    fn from(err: r2d2::Error) -> Self {
+        tracing::error!(error = %err, "no database connection available");
+        Self::internal("database busy: no connection available")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diesel_errors_map_to_onem2m_codes() {
+        let nf: CseError = diesel::result::Error::NotFound.into();
+        assert_eq!(nf.rsc, ResponseStatusCode::NotFound);
+        let other: CseError = diesel::result::Error::RollbackTransaction.into();
+        assert_eq!(other.rsc, ResponseStatusCode::InternalServerError);
+    }
+}

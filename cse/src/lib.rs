@@ -1,0 +1,10 @@
+//! onecse: a oneM2M Common Services Entity. The library holds the whole server so the
+//! binary and the integration tests build exactly the same application.
+
+pub mod app;
+pub mod binding;
+pub mod config;
+pub mod core;
+pub mod error;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,251 @@
+//! Connections: the two-backend `DbConn`, an r2d2 manager that picks the backend from
+//! the URL and keeps the backend's own connection error, per-connection settings, and
+//! the transaction helper every request runs in.
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+
+pub use super::conn::DbConn;
+
+/// The pool every request and worker borrows from.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// Which database engine a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://path`, `sqlite:path` or a plain file path.
+    Sqlite,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Postgres => "postgresql",
+            Self::Sqlite => "sqlite",
+        })
+    }
+}
+
+/// A parsed database URL: the backend and what that backend's `establish` expects.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseTarget {
+    /// The engine.
+    pub backend: Backend,
+    /// The URL (Postgres) or file path (SQLite) handed to diesel.
+    connect_string: String,
+}
+
+impl fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Postgres URLs may carry a password: never print them.
+        write!(f, "DatabaseTarget({})", self.backend)
+    }
+}
+
+impl DatabaseTarget {
+    /// Reads a database setting. Any other scheme is refused with the accepted ones named,
+    /// so a typo (`postgress://`, `mysql://`) fails at start-up instead of creating a
+    /// SQLite file with a strange name.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                connect_string: url.to_owned(),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"));
+        if let Some(path) = path {
+            if path.is_empty() {
+                return Err(format!("database URL '{url}' names no SQLite file"));
+            }
+            return Ok(Self::sqlite(path));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "unsupported database URL scheme '{scheme}://' (use postgres://…, postgresql://…, sqlite://FILE or a file path)"
+            ));
+        }
+        Ok(Self::sqlite(url))
+    }
+
+    fn sqlite(path: &str) -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            connect_string: path.to_owned(),
+        }
+    }
+
+    /// A description safe for logs: the SQLite path, or the Postgres host and database
+    /// without credentials.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => self.connect_string.clone(),
+            Backend::Postgres => {
+                let rest = self
+                    .connect_string
+                    .split_once("://")
+                    .map_or("", |(_, rest)| rest);
+                let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                let without_query = host_and_db.split('?').next().unwrap_or(host_and_db);
+                format!("postgresql://{without_query}")
+            }
+        }
+    }
+
+    /// Opens one connection with onecse's per-connection settings applied.
+    pub fn connect(&self) -> Result<DbConn, ConnectionError> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.connect_string)?;
+                conn.batch_execute(
+                    "SET application_name = 'onecse'; SET statement_timeout = '30s';",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Pg(conn))
+            }
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.connect_string)?;
+                // WAL lets readers run beside the single writer; busy_timeout makes a
+                // writer wait for the lock instead of failing; foreign keys are off by
+                // default in SQLite and needed for label cleanup.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// r2d2 manager that opens connections through [`DatabaseTarget::connect`], so pool
+/// errors carry the backend's real reason (diesel's derived `establish` tries each
+/// backend in turn and loses it).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        self.target.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Builds the pool. The first connection is opened eagerly by the caller (for
+/// migrations), so a bad URL or unreachable server is reported before this point.
+pub fn build_pool(target: &DatabaseTarget, max_size: u32) -> Result<DbPool, r2d2::Error> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(false)
+        .build(ConnectionManager {
+            target: target.clone(),
+        })
+}
+
+/// Whether a transaction will write; decides how SQLite starts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionKind {
+    /// Reads only.
+    Read,
+    /// May write.
+    Write,
+}
+
+/// Runs `work` in one transaction, committing on `Ok` and rolling back on `Err`.
+///
+/// On SQLite a writing transaction starts with `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads and then writes fails at once with SQLITE_BUSY when another
+/// writer committed in between, and `busy_timeout` cannot help there.
+pub fn in_transaction<T, E>(
+    conn: &mut DbConn,
+    kind: TransactionKind,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let immediate = kind == TransactionKind::Write && matches!(conn, DbConn::Sqlite(_));
+    if !immediate {
+        return conn.transaction(work);
+    }
+    if let DbConn::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            // The work's error is what the caller needs; a failed rollback leaves the
+            // connection marked broken, and r2d2 discards it.
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend_by_scheme() {
+        let cases = [
+            ("postgres://u:p@h/db", Some(Backend::Postgres)),
+            ("postgresql://h/db", Some(Backend::Postgres)),
+            ("sqlite://onecse.db", Some(Backend::Sqlite)),
+            ("sqlite:data/x.db", Some(Backend::Sqlite)),
+            ("onecse.db", Some(Backend::Sqlite)),
+            ("/var/lib/onecse/onecse.db", Some(Backend::Sqlite)),
+            ("mysql://h/db", None),
+            ("postgress://h/db", None),
+            ("", None),
+            ("sqlite://", None),
+        ];
+        for (url, backend) in cases {
+            assert_eq!(
+                DatabaseTarget::parse(url).ok().map(|t| t.backend),
+                backend,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn redaction_drops_credentials_and_options() {
+        let target = DatabaseTarget::parse("postgres://user:secret@db:5432/onecse?sslmode=require");
+        let shown = target.map(|t| t.redacted()).unwrap_or_default();
+        assert_eq!(shown, "postgresql://db:5432/onecse");
+    }
+}

@@ -1,0 +1,14 @@
+//! Persistence: one code path for PostgreSQL and SQLite through diesel and an r2d2
+//! pool. Queries are free functions taking `&mut DbConn` so callers compose them in
+//! one transaction; backend differences stay inside this module.
+
+mod conn;
+pub mod db;
+pub mod labels;
+pub mod migrate;
+pub mod resources;
+pub mod schema;
+
+pub use db::{
+    Backend, DatabaseTarget, DbConn, DbPool, TransactionKind, build_pool, in_transaction,
+};

@@ -1,0 +1,33 @@
+-- The resource tree. Indexed attributes are columns; the full representation is the
+-- JSON document in `doc`. Timestamps are oneM2M basic-format text (fixed width, so
+-- text order is time order). `path` is the structured CSE-relative address; it uses
+-- the "C" collation so that subtree range scans (path >= 'a/' AND path < 'a0') follow
+-- byte order, as on SQLite.
+CREATE TABLE resources (
+    ri   TEXT PRIMARY KEY,
+    pi   TEXT,
+    ty   INTEGER NOT NULL,
+    rn   TEXT NOT NULL,
+    path TEXT COLLATE "C" NOT NULL,
+    ct   TEXT NOT NULL,
+    lt   TEXT NOT NULL,
+    et   TEXT,
+    st   BIGINT NOT NULL DEFAULT 0,
+    cr   TEXT,
+    cs   BIGINT NOT NULL DEFAULT 0,
+    doc  TEXT NOT NULL
+);
+
+CREATE UNIQUE INDEX resources_path ON resources (path);
+CREATE UNIQUE INDEX resources_parent_name ON resources (pi, rn);
+CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct);
+CREATE INDEX resources_expiry ON resources (et) WHERE et IS NOT NULL;
+
+-- Labels are queried (discovery), so each one is a row.
+CREATE TABLE labels (
+    ri    TEXT NOT NULL REFERENCES resources (ri) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    PRIMARY KEY (ri, label)
+);
+
+CREATE INDEX labels_label ON labels (label, ri);

@@ -1,0 +1,29 @@
+-- The resource tree; same shape as the PostgreSQL migration of the same name.
+-- SQLite compares TEXT byte-wise, which the subtree range scans on `path` rely on.
+CREATE TABLE resources (
+    ri   TEXT PRIMARY KEY NOT NULL,
+    pi   TEXT,
+    ty   INTEGER NOT NULL,
+    rn   TEXT NOT NULL,
+    path TEXT NOT NULL,
+    ct   TEXT NOT NULL,
+    lt   TEXT NOT NULL,
+    et   TEXT,
+    st   BIGINT NOT NULL DEFAULT 0,
+    cr   TEXT,
+    cs   BIGINT NOT NULL DEFAULT 0,
+    doc  TEXT NOT NULL
+);
+
+CREATE UNIQUE INDEX resources_path ON resources (path);
+CREATE UNIQUE INDEX resources_parent_name ON resources (pi, rn);
+CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct);
+CREATE INDEX resources_expiry ON resources (et) WHERE et IS NOT NULL;
+
+CREATE TABLE labels (
+    ri    TEXT NOT NULL REFERENCES resources (ri) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    PRIMARY KEY (ri, label)
+);
+
+CREATE INDEX labels_label ON labels (label, ri);
