@@ -27,12 +27,13 @@ impl App {
     /// port in use) so `main` can print it as one line.
     pub fn build(config: &Config) -> anyhow::Result<Self> {
         config.validate()?;
-        let (target, mut conn) = open_and_migrate(config)?;
+        // Bind first: a taken port should fail before anything touches the database.
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let local_addr = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        let (target, mut conn) = open_and_migrate(config)?;
         let pool = build_pool(&target, config.pool_size).with_context(|| {
             format!("cannot open the connection pool for {}", target.redacted())
         })?;

@@ -20,7 +20,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("onecse: error: {err:#}");
+            // One line, whatever the cause chain holds (libpq messages span several).
+            let message = format!("{err:#}");
+            let one_line: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("onecse: error: {}", one_line.join(" "));
             ExitCode::FAILURE
         }
     }

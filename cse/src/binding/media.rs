@@ -15,33 +15,33 @@ pub struct RequestMedia {
 /// Reads a request `Content-Type`: JSON media types only (4015 otherwise), with an
 /// optional numeric `ty` parameter (4000 if not a number or unknown, 5001 if unsupported).
 pub fn parse_content_type(header: &str) -> Result<RequestMedia, Problem> {
-    let unsupported = || {
-        Problem::new(
-            ResponseStatusCode::UnsupportedMediaType,
-            format!(
-                "Content-Type '{header}' is not supported; use application/json or {ONEM2M_RES_JSON}"
-            ),
-        )
-    };
-    let parsed: mime::Mime = header.parse().map_err(|_| unsupported())?;
-    let essence = parsed.essence_str().to_ascii_lowercase();
+    let mut parts = header.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let json = essence == "application/json"
         || essence == ONEM2M_RES_JSON
         || essence == "application/vnd.onem2m-ntfy+json";
     if !json {
-        return Err(unsupported());
+        return Err(Problem::new(
+            ResponseStatusCode::UnsupportedMediaType,
+            format!(
+                "Content-Type '{header}' is not supported; use application/json or {ONEM2M_RES_JSON}"
+            ),
+        ));
     }
-    let ty = match parsed.get_param("ty") {
-        None => None,
-        Some(value) => {
-            let n: i64 = value.as_str().trim().parse().map_err(|_| {
-                Problem::bad_request(format!(
-                    "Content-Type parameter ty='{value}' is not a resource type number"
-                ))
-            })?;
-            Some(ResourceType::from_number(n)?)
+    let mut ty = None;
+    for param in parts {
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        if !name.trim().eq_ignore_ascii_case("ty") {
+            continue;
         }
-    };
+        let value = value.trim().trim_matches('"');
+        let n: i64 = value.parse().map_err(|_| {
+            Problem::bad_request(format!(
+                "Content-Type parameter ty='{value}' is not a resource type number"
+            ))
+        })?;
+        ty = Some(ResourceType::from_number(n)?);
+    }
     Ok(RequestMedia { ty })
 }
 
@@ -103,6 +103,14 @@ mod tests {
             Err(ResponseStatusCode::UnsupportedMediaType)
         );
         assert_eq!(ty("garbage"), Err(ResponseStatusCode::UnsupportedMediaType));
+        assert_eq!(
+            ty("application/json;ty="),
+            Err(ResponseStatusCode::BadRequest)
+        );
+        assert_eq!(
+            ty("Application/JSON; charset=utf-8; ty=\"2\""),
+            Ok(Some(ResourceType::Ae))
+        );
     }
 
     #[test]

@@ -1,1 +1,16 @@
-fn main() {}
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+//! Integration tests: the real application on 127.0.0.1:0 with a fresh database
+//! (a temporary SQLite file, or a fresh PostgreSQL schema when
+//! `ONECSE_TEST_DATABASE_URL` is set), spoken to over HTTP exactly as clients do.
+
+mod ae;
+mod cli;
+mod cse_base;
+mod helpers;
+mod http_binding;
+mod storage;

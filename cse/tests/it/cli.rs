@@ -1,0 +1,147 @@
+//! The `onecse` binary: help text, start-up log, and one clear line with a non-zero
+//! exit for every bad setting.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_onecse");
+
+fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ONECSE_DATABASE_URL")
+        .env_remove("ONECSE_BIND")
+        .env_remove("ONECSE_CONFIG")
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_explains_every_setting_and_its_environment_variable() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, stdout, _) = run(&["--help"], dir.path());
+    assert_eq!(code, 0);
+    for needle in [
+        "--bind",
+        "ONECSE_BIND",
+        "--database-url",
+        "ONECSE_DATABASE_URL",
+        "--cse-id",
+        "ONECSE_CSE_ID",
+        "--cse-name",
+        "ONECSE_CSE_NAME",
+        "--admin-originator",
+        "ONECSE_ADMIN_ORIGINATOR",
+        "--config",
+        "ONECSE_CONFIG",
+        "serve",
+        "migrate",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "--help should mention {needle}:\n{stdout}"
+        );
+    }
+}
+
+/// Asserts a failed start: exit 1, and stderr is exactly one line mentioning `needle`.
+#[track_caller]
+fn assert_one_line_failure(args: &[&str], needle: &str) {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, stderr) = run(args, dir.path());
+    assert_eq!(code, 1, "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?} should print one line:\n{stderr}");
+    assert!(
+        lines[0].starts_with("onecse: error:") && lines[0].contains(needle),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_settings_end_the_process_with_one_clear_line() {
+    assert_one_line_failure(&["--database-url", "mysql://localhost/x"], "mysql://");
+    assert_one_line_failure(
+        &["--database-url", "postgres://onecse@127.0.0.1:1/none"],
+        "cannot open the postgresql database",
+    );
+    assert_one_line_failure(
+        &["--database-url", "/nonexistent-dir/sub/onecse.db"],
+        "cannot open the sqlite database",
+    );
+    assert_one_line_failure(&["--cse-id", "id-in"], "CSE-ID");
+    assert_one_line_failure(&["--cse-name", "a/b"], "CSE name");
+    assert_one_line_failure(
+        &["--bind", "not-an-address"],
+        "cannot listen on not-an-address",
+    );
+    assert_one_line_failure(&["--config", "/nonexistent/onecse.toml"], "config file");
+    assert_one_line_failure(&["migrate", "--database-url", "mysql://x/y"], "mysql://");
+}
+
+#[test]
+fn a_port_in_use_ends_the_process_with_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    assert_one_line_failure(&["--bind", &addr], &format!("cannot listen on {addr}"));
+}
+
+#[test]
+fn migrate_creates_the_default_database_in_the_working_directory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, stdout, stderr) = run(&["migrate"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("up to date"), "{stdout}");
+    assert!(dir.path().join("onecse.db").exists());
+}
+
+#[test]
+fn serve_logs_backend_address_and_cse_base_url() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = Command::new(BIN)
+        .args(["--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("ONECSE_DATABASE_URL")
+        .env("ONECSE_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut serving = None;
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) if line.contains("onecse is serving") => {
+                serving = Some(line);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = serving.expect("start-up log line within 20 s");
+    assert!(line.contains("backend=sqlite"), "{line}");
+    assert!(line.contains("listen=127.0.0.1:"), "{line}");
+    assert!(
+        line.contains("cse_base=http://127.0.0.1:") && line.contains("/cse-in"),
+        "{line}"
+    );
+}

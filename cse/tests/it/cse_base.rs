@@ -1,0 +1,120 @@
+//! CSEBase: attributes, every addressing form, and what may not be done to it.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn retrieve_cse_base_returns_its_attributes() {
+    let app = spawn_app().await;
+    let reply = app.retrieve("/cse-in", "CAdmin").await;
+    assert_eq!((reply.status, reply.rsc), (200, Some(2000)));
+    assert_eq!(reply.header("X-M2M-RVI"), Some("3"));
+    assert!(reply.header("X-M2M-OT").is_some_and(|t| t.len() == 22));
+    let cb = reply.resource("m2m:cb");
+    assert_eq!(cb["ri"], "id-in");
+    assert_eq!(cb["rn"], "cse-in");
+    assert_eq!(cb["ty"], 5);
+    assert_eq!(cb["pi"], "");
+    assert_eq!(cb["csi"], "/id-in");
+    assert_eq!(cb["cst"], 1);
+    assert_eq!(cb["srt"], json!([2, 5]));
+    assert_eq!(cb["srv"], json!(["2a", "3", "4", "5"]));
+    assert_eq!(cb["poa"], json!([app.base]));
+    assert!(cb["acpi"].is_array());
+    for ts in ["ct", "lt", "ctm"] {
+        let value = cb[ts].as_str().unwrap_or_default();
+        assert_eq!(value.len(), 22, "{ts} = {value}");
+    }
+}
+
+#[tokio::test]
+async fn cse_base_is_found_by_every_addressing_form() {
+    let app = spawn_app().await;
+    for path in [
+        "/cse-in",
+        "/-",
+        "/id-in",
+        "/~/id-in/cse-in",
+        "/~/id-in/-",
+        "/~/id-in",
+        "/_/acme.example.com/id-in/cse-in",
+        "/_/acme.example.com/id-in/id-in",
+    ] {
+        let reply = app.retrieve(path, "CAdmin").await;
+        assert_eq!(reply.rsc, Some(2000), "{path}: {reply:#?}");
+        assert_eq!(reply.resource("m2m:cb")["ri"], "id-in", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn foreign_cse_ids_and_sp_ids_are_not_found() {
+    let app = spawn_app().await;
+    for path in [
+        "/~/id-mn/cse-mn",
+        "/_/other.example.com/id-in/cse-in",
+        "/_/acme.example.com/id-mn/cse-in",
+    ] {
+        app.retrieve(path, "CAdmin")
+            .await
+            .assert_error(4004, 404, "not");
+    }
+}
+
+#[tokio::test]
+async fn cse_base_cannot_be_updated_deleted_or_created() {
+    let app = spawn_app().await;
+    app.update("/cse-in", &json!({"m2m:cb": {"lbl": ["x"]}}), "CAdmin")
+        .await
+        .assert_error(4005, 405, "CSEBase");
+    app.delete("/cse-in", "CAdmin")
+        .await
+        .assert_error(4005, 405, "CSEBase");
+    app.create("/cse-in", 5, &json!({"m2m:cb": {}}), Some("CAdmin"))
+        .await
+        .assert_error(4005, 405, "CSEBase");
+    let still_there = app.retrieve("/cse-in", "CAdmin").await;
+    assert_eq!(still_there.rsc, Some(2000));
+    assert!(still_there.resource("m2m:cb").get("lbl").is_none());
+}
+
+#[tokio::test]
+async fn cse_base_partial_retrieve_returns_only_the_named_attributes() {
+    let app = spawn_app().await;
+    let reply = app.retrieve("/cse-in?atrl=csi+srt", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2000));
+    assert_eq!(
+        reply.body,
+        json!({"m2m:cb": {"csi": "/id-in", "srt": [2, 5]}})
+    );
+}
+
+#[tokio::test]
+async fn configured_identity_is_served() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.cse_id = "/my-cse".into();
+        c.cse_name = "mybase".into();
+        c.sp_id = "iot.example.org".into();
+    })
+    .await;
+    let reply = app.retrieve("/mybase", "CAdmin").await;
+    assert_eq!(reply.resource("m2m:cb")["csi"], "/my-cse");
+    assert_eq!(
+        app.retrieve("/~/my-cse/mybase", "CAdmin").await.rsc,
+        Some(2000)
+    );
+    assert_eq!(
+        app.retrieve("/_/iot.example.org/my-cse/-", "CAdmin")
+            .await
+            .rsc,
+        Some(2000)
+    );
+    app.retrieve("/cse-in", "CAdmin")
+        .await
+        .assert_error(4004, 404, "cse-in");
+    let reply = app
+        .onem2m(Method::GET, "/~/id-in/cse-in", Some("CAdmin"), None, None)
+        .await;
+    reply.assert_error(4004, 404, "/id-in");
+}
