@@ -75,14 +75,14 @@ fn check_generic(req: &Request) -> CseResult<()> {
             "the originator (X-M2M-Origin) is missing; only an AE registration may omit it",
         ));
     }
-    if let Some(rcn) = req.rcn {
-        if !rcn.allowed_for(req.op) {
-            return Err(CseError::bad_request(format!(
-                "rcn={} is not permitted for {}",
-                rcn.number(),
-                req.op.name()
-            )));
-        }
+    if let Some(rcn) = req.rcn
+        && !rcn.allowed_for(req.op)
+    {
+        return Err(CseError::bad_request(format!(
+            "rcn={} is not permitted for {}",
+            rcn.number(),
+            req.op.name()
+        )));
     }
     if !req.filter.is_empty() {
         return Err(if req.op == Operation::Create {

@@ -1,12 +1,12 @@
+//! Integration tests: the real application on 127.0.0.1:0 with a fresh database
+//! (a temporary SQLite file, or a fresh PostgreSQL schema when
+//! `ONECSE_TEST_DATABASE_URL` is set), spoken to over HTTP exactly as clients do.
+
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     reason = "tests fail loudly on purpose"
 )]
-//! Integration tests: the real application on 127.0.0.1:0 with a fresh database
-//! (a temporary SQLite file, or a fresh PostgreSQL schema when
-//! `ONECSE_TEST_DATABASE_URL` is set), spoken to over HTTP exactly as clients do.
 
 mod ae;
 mod cli;

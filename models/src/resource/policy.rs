@@ -181,16 +181,15 @@ pub fn check_attributes(
         }
         check_kind(name, policy.kind, value)?;
     }
-    if op == Operation::Create {
-        if let Some(missing) = table
+    if op == Operation::Create
+        && let Some(missing) = table
             .iter()
             .find(|a| a.create == Presence::Mandatory && !attrs.contains_key(a.name))
-        {
-            return Err(Problem::bad_request(format!(
-                "mandatory attribute '{}' is missing for {type_name}",
-                missing.name
-            )));
-        }
+    {
+        return Err(Problem::bad_request(format!(
+            "mandatory attribute '{}' is missing for {type_name}",
+            missing.name
+        )));
     }
     Ok(())
 }
