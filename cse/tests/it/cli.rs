@@ -104,13 +104,14 @@ fn migrate_creates_the_default_database_in_the_working_directory() {
 }
 
 #[test]
-fn serve_logs_backend_address_and_cse_base_url() {
+fn serve_logs_backend_address_and_cse_base_url_with_settings_from_the_environment() {
     let dir = tempfile::tempdir().expect("dir");
     let mut child = Command::new(BIN)
         .args(["--bind", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env_remove("ONECSE_DATABASE_URL")
         .env("ONECSE_LOG", "info")
+        .env("ONECSE_CSE_NAME", "from-env")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
