@@ -142,7 +142,7 @@ fn serve_logs_backend_address_and_cse_base_url_with_settings_from_the_environmen
     assert!(line.contains("backend=sqlite"), "{line}");
     assert!(line.contains("listen=127.0.0.1:"), "{line}");
     assert!(
-        line.contains("cse_base=http://127.0.0.1:") && line.contains("/cse-in"),
+        line.contains("cse_base=http://127.0.0.1:") && line.contains("/from-env"),
         "{line}"
     );
 }
