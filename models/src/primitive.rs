@@ -144,6 +144,16 @@ pub struct Response {
     pub content: Option<Value>,
     /// The structured CSE-relative address of a created resource (for `Content-Location`).
     pub created_location: Option<String>,
+    /// Set when a hierarchical result was cut short: where the next page starts.
+    pub partial: Option<PartialContent>,
+}
+
+/// `cnst`/`cnot` of a truncated hierarchical result (TS-0004 §7.2.1.2): the content is
+/// partial, and `offset` is the `ofst` that continues it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialContent {
+    /// The 1-based offset of the first entry not returned.
+    pub offset: u64,
 }
 
 impl Response {
@@ -153,6 +163,7 @@ impl Response {
             rsc,
             content,
             created_location: None,
+            partial: None,
         }
     }
 }

@@ -272,6 +272,10 @@ fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
     if response.rsc == ResponseStatusCode::OperationNotAllowed {
         builder.insert_header((header::ALLOW, "GET, POST, PUT, DELETE"));
     }
+    if let Some(partial) = response.partial {
+        builder.insert_header(("X-M2M-CTS", "1"));
+        builder.insert_header(("X-M2M-CTO", partial.offset.to_string()));
+    }
     if let Some(location) = &response.created_location {
         builder.insert_header((header::CONTENT_LOCATION, format!("/{location}")));
     }

@@ -6,7 +6,9 @@
 use crate::core::Cse;
 use crate::core::resource::Resource;
 use crate::error::{CseError, CseResult};
+use crate::store::resources::End;
 use crate::store::{DbConn, resources};
+use onecse_models::ResourceType;
 
 /// A CSE-relative address of a resource hosted here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,8 +94,85 @@ fn cse_relative(relative: &str, cse: &Cse) -> CseResult<Address> {
     })
 }
 
-/// Loads the live resource an address names, or 4004 naming what was not found.
+/// What a request addresses: a stored resource, or a virtual `la`/`ol` child of a
+/// container (TS-0004 §6.8).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A stored resource.
+    Stored(Resource),
+    /// The latest or oldest instance of this container.
+    Virtual {
+        /// The container the virtual resource belongs to.
+        parent: Resource,
+        /// Which instance it stands for.
+        end: End,
+    },
+}
+
+/// The virtual resource a final address segment names, if any.
+fn virtual_end(segment: &str) -> Option<End> {
+    match segment {
+        "la" => Some(End::Latest),
+        "ol" => Some(End::Oldest),
+        _ => None,
+    }
+}
+
+/// Resolves an address, recognising `…/la` and `…/ol` below a container. A final
+/// `la`/`ol` below anything else is an ordinary resource name.
+pub fn load_target(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Target> {
+    if let Some((parent_address, end)) = split_virtual(address)
+        && let Some(parent) = find(conn, &parent_address, now)?
+        && has_virtual_children(parent.ty)
+    {
+        return Ok(Target::Virtual { parent, end });
+    }
+    match find(conn, address, now)? {
+        Some(resource) => Ok(Target::Stored(resource)),
+        None => Err(CseError::not_found(format!(
+            "resource '{}' does not exist",
+            describe(address)
+        ))),
+    }
+}
+
+/// Resolves an address that must name a stored resource: CREATE and UPDATE cannot
+/// target `la`/`ol` (4005).
 pub fn load(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Resource> {
+    match load_target(conn, address, now)? {
+        Target::Stored(resource) => Ok(resource),
+        Target::Virtual { .. } => Err(CseError::not_allowed(
+            "the virtual resources la and ol only support RETRIEVE and DELETE",
+        )),
+    }
+}
+
+/// Types with `la`/`ol` virtual children.
+fn has_virtual_children(ty: ResourceType) -> bool {
+    matches!(ty, ResourceType::Container)
+}
+
+fn split_virtual(address: &Address) -> Option<(Address, End)> {
+    match address {
+        Address::Structured(path) => {
+            let (parent, last) = path.rsplit_once('/')?;
+            Some((Address::Structured(parent.to_owned()), virtual_end(last)?))
+        }
+        Address::Unstructured { ri, rest } => {
+            let (last, before) = rest.split_last()?;
+            let end = virtual_end(last)?;
+            Some((
+                Address::Unstructured {
+                    ri: ri.clone(),
+                    rest: before.to_vec(),
+                },
+                end,
+            ))
+        }
+    }
+}
+
+fn find(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Option<Resource>> {
     let row = match address {
         Address::Structured(path) => resources::find_by_path(conn, path, now)?,
         Address::Unstructured { ri, rest } if rest.is_empty() => {
@@ -107,13 +186,7 @@ pub fn load(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Resour
             None => None,
         },
     };
-    match row {
-        Some(row) => Resource::from_row(row),
-        None => Err(CseError::not_found(format!(
-            "resource '{}' does not exist",
-            describe(address)
-        ))),
-    }
+    row.map(Resource::from_row).transpose()
 }
 
 fn describe(address: &Address) -> String {

@@ -84,15 +84,16 @@ fn check_generic(req: &Request) -> CseResult<()> {
             req.op.name()
         )));
     }
-    if !req.filter.is_empty() {
-        return Err(if req.op == Operation::Create {
-            CseError::bad_request("filter criteria are not allowed in a CREATE request")
-        } else {
-            CseError::new(
-                ResponseStatusCode::NotImplemented,
-                "filter criteria and discovery are not supported yet",
-            )
-        });
+    if req.op == Operation::Create && !req.filter.is_empty() {
+        return Err(CseError::bad_request(
+            "filter criteria are not allowed in a CREATE request",
+        ));
+    }
+    if req.filter.has_conditions() || req.filter.filter_usage.is_some() {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "filter criteria and discovery are not supported yet",
+        ));
     }
     if req.drt.is_some() && req.op != Operation::Retrieve {
         return Err(CseError::bad_request(

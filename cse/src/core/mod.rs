@@ -8,6 +8,7 @@ pub mod context;
 pub mod dispatch;
 pub mod ids;
 pub mod operations;
+pub mod removal;
 pub mod resource;
 pub mod resources;
 

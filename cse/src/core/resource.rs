@@ -3,6 +3,7 @@
 use onecse_models::ResourceType;
 use serde_json::{Map, Value};
 
+use crate::core::resources::has_state_tag;
 use crate::error::{CseError, CseResult};
 use crate::store::resources::ResourceRow;
 
@@ -33,7 +34,7 @@ impl Resource {
                 row.ri, row.ty
             ))
         })?;
-        let attrs = match serde_json::from_str::<Value>(&row.doc) {
+        let mut attrs = match serde_json::from_str::<Value>(&row.doc) {
             Ok(Value::Object(map)) => map,
             _ => {
                 return Err(CseError::internal(format!(
@@ -42,6 +43,14 @@ impl Resource {
                 )));
             }
         };
+        // The counters live in their columns only; they are the truth.
+        if has_state_tag(ty) {
+            attrs.insert("st".into(), Value::from(row.st));
+        }
+        if ty == ResourceType::Container {
+            attrs.insert("cni".into(), Value::from(row.cni));
+            attrs.insert("cbs".into(), Value::from(row.cbs));
+        }
         Ok(Self {
             ty,
             ri: row.ri,
@@ -73,8 +82,21 @@ impl Resource {
             st: int("st"),
             cr: text("cr"),
             cs: int("cs"),
-            doc: Value::Object(self.attrs.clone()).to_string(),
+            cni: int("cni"),
+            cbs: int("cbs"),
+            lvl: i32::try_from(self.path.split('/').count()).unwrap_or(i32::MAX),
+            doc: Value::Object(self.stored_attrs()).to_string(),
         }
+    }
+
+    /// The attributes kept in the document: all but the counters, whose columns are
+    /// the only copy.
+    fn stored_attrs(&self) -> Map<String, Value> {
+        let mut attrs = self.attrs.clone();
+        for counter in ["st", "cni", "cbs"] {
+            attrs.remove(counter);
+        }
+        attrs
     }
 
     /// The `lbl` attribute as strings (empty when absent).

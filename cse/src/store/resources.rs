@@ -8,7 +8,7 @@ use super::db::DbConn;
 use super::schema::resources;
 
 /// One stored resource: the indexed attributes plus the JSON document.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = resources)]
 pub struct ResourceRow {
     /// resourceID.
@@ -33,6 +33,12 @@ pub struct ResourceRow {
     pub cr: Option<String>,
     /// contentSize.
     pub cs: i64,
+    /// currentNrOfInstances.
+    pub cni: i64,
+    /// currentByteSize.
+    pub cbs: i64,
+    /// Depth of the path.
+    pub lvl: i32,
     /// All attributes as a JSON object.
     pub doc: String,
 }
@@ -93,12 +99,186 @@ pub fn insert(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Writes back a modified resource (all columns but the key).
+/// Writes back what an UPDATE may change: `lt`, `et` and the document. The counters
+/// (`st`, `cni`, `cbs`) are only ever changed by the atomic increments below, so a
+/// concurrent instance creation is never overwritten by a stale value.
 pub fn update(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
     diesel::update(resources::table.filter(resources::ri.eq(&row.ri)))
-        .set(row)
+        .set((
+            resources::lt.eq(&row.lt),
+            resources::et.eq(&row.et),
+            resources::doc.eq(&row.doc),
+        ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Increments `st` and returns the new value.
+pub fn bump_state_tag(conn: &mut DbConn, ri: &str) -> QueryResult<i64> {
+    diesel::update(resources::table.filter(resources::ri.eq(ri)))
+        .set(resources::st.eq(resources::st + 1))
+        .returning(resources::st)
+        .get_result(conn)
+}
+
+/// The counters of a container after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct Counters {
+    /// stateTag.
+    pub st: i64,
+    /// currentNrOfInstances.
+    pub cni: i64,
+    /// currentByteSize.
+    pub cbs: i64,
+}
+
+/// Records a new instance of `bytes` bytes in its container: `st`, `cni` and `cbs` go
+/// up in one statement. On PostgreSQL the statement also locks the container row until
+/// commit, which serialises concurrent creations in one container (SQLite writers are
+/// serialised by `BEGIN IMMEDIATE`).
+pub fn add_instance(conn: &mut DbConn, container: &str, bytes: i64) -> QueryResult<Counters> {
+    diesel::update(resources::table.filter(resources::ri.eq(container)))
+        .set((
+            resources::st.eq(resources::st + 1),
+            resources::cni.eq(resources::cni + 1),
+            resources::cbs.eq(resources::cbs + bytes),
+        ))
+        .returning((resources::st, resources::cni, resources::cbs))
+        .get_result(conn)
+}
+
+/// Records removed instances (`count` of them, `bytes` in total) in their container.
+pub fn remove_instances(
+    conn: &mut DbConn,
+    container: &str,
+    count: i64,
+    bytes: i64,
+) -> QueryResult<Counters> {
+    diesel::update(resources::table.filter(resources::ri.eq(container)))
+        .set((
+            resources::cni.eq(resources::cni - count),
+            resources::cbs.eq(resources::cbs - bytes),
+        ))
+        .returning((resources::st, resources::cni, resources::cbs))
+        .get_result(conn)
+}
+
+/// Up to `limit` oldest children of one type, as (ri, cs), oldest first; expired ones
+/// included, since they still count until removed. Served by the (pi, ty, ct, ri) index.
+pub fn oldest_children(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: i32,
+    limit: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::ty.eq(ty))
+        .order((resources::ct.asc(), resources::ri.asc()))
+        .select((resources::ri, resources::cs))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Children of one type created before `before`, as (ri, cs), up to `limit`.
+pub fn children_created_before(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: i32,
+    before: &str,
+    limit: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::ty.eq(ty))
+        .filter(resources::ct.lt(before))
+        .order((resources::ct.asc(), resources::ri.asc()))
+        .select((resources::ri, resources::cs))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Which end of a container's instances to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The newest (`la`).
+    Latest,
+    /// The oldest (`ol`).
+    Oldest,
+}
+
+/// The newest or oldest live child of one type: one step down the (pi, ty, ct, ri) index.
+pub fn edge_child(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: i32,
+    end: End,
+    now: &str,
+) -> QueryResult<Option<ResourceRow>> {
+    let query = resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::ty.eq(ty))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .select(ResourceRow::as_select())
+        .limit(1);
+    match end {
+        End::Latest => query
+            .order((resources::ct.desc(), resources::ri.desc()))
+            .first(conn)
+            .optional(),
+        End::Oldest => query
+            .order((resources::ct.asc(), resources::ri.asc()))
+            .first(conn)
+            .optional(),
+    }
+}
+
+/// Deletes rows by resourceID (instances: they have no descendants). Returns how many.
+pub fn delete_by_ris(conn: &mut DbConn, ris: &[String]) -> QueryResult<usize> {
+    diesel::delete(resources::table.filter(resources::ri.eq_any(ris))).execute(conn)
+}
+
+/// One page of the live descendants of `path`, parents before children (path order),
+/// at most `max_depth` levels deep, skipping `offset` and returning up to `limit`.
+pub fn descendants(
+    conn: &mut DbConn,
+    path: &str,
+    max_depth: i32,
+    offset: i64,
+    limit: i64,
+    now: &str,
+) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::path.gt(format!("{path}/")))
+        .filter(resources::path.lt(format!("{path}0")))
+        .filter(resources::lvl.le(max_depth))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .order(resources::path.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// Expired resources (up to `limit`), earliest first, for the expiry task.
+pub fn expired(conn: &mut DbConn, now: &str, limit: i64) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::et.le(now))
+        .order(resources::et.asc())
+        .limit(limit)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// True if some direct child would outlive `et` (a parent's `et` may not be lowered
+/// below its children's). Served by the (pi, rn) index prefix.
+pub fn child_expires_after(conn: &mut DbConn, pi: &str, et: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        resources::table
+            .filter(resources::pi.eq(pi))
+            .filter(resources::et.gt(et)),
+    ))
+    .get_result(conn)
 }
 
 /// Deletes a resource and every descendant in one statement, using the structured
@@ -115,4 +295,76 @@ pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
         ),
     )
     .execute(conn)
+}
+
+/// Deletes every child of one type (a container's instances when `disr` is switched
+/// off) in one statement. Returns how many were removed.
+pub fn delete_children_of_type(conn: &mut DbConn, pi: &str, ty: i32) -> QueryResult<usize> {
+    diesel::delete(
+        resources::table
+            .filter(resources::pi.eq(pi))
+            .filter(resources::ty.eq(ty)),
+    )
+    .execute(conn)
+}
+
+/// Recounts a container's instances and bytes from its children (after bulk changes)
+/// and stores the result. One aggregate over the (pi, ty, …) index range.
+pub fn recount_instances(conn: &mut DbConn, container: &str, ty: i32) -> QueryResult<Counters> {
+    // SUM(bigint) is numeric on PostgreSQL: cast it back so both backends return BIGINT.
+    let (count, bytes): (i64, i64) = resources::table
+        .filter(resources::pi.eq(container))
+        .filter(resources::ty.eq(ty))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(cs), 0) AS BIGINT)"),
+        ))
+        .first(conn)?;
+    diesel::update(resources::table.filter(resources::ri.eq(container)))
+        .set((resources::cni.eq(count), resources::cbs.eq(bytes)))
+        .returning((resources::st, resources::cni, resources::cbs))
+        .get_result(conn)
+}
+
+/// One page (keyset after `after_ri`… by creation order) of a container's instances as
+/// (ri, ct, et), for rewriting expiration times when `mia` changes.
+pub fn instances_page(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: i32,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    let mut query = resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::ty.eq(ty))
+        .into_boxed();
+    if let Some((ct, ri)) = after {
+        query = query.filter(
+            resources::ct.gt(ct.to_owned()).or(resources::ct
+                .eq(ct.to_owned())
+                .and(resources::ri.gt(ri.to_owned()))),
+        );
+    }
+    query
+        .order((resources::ct.asc(), resources::ri.asc()))
+        .select((resources::ri, resources::ct, resources::et))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Sets the expiration time of one resource, in its column and its document.
+pub fn set_expiration(conn: &mut DbConn, ri: &str, et: &str) -> QueryResult<()> {
+    let doc: String = resources::table
+        .filter(resources::ri.eq(ri))
+        .select(resources::doc)
+        .first(conn)?;
+    let mut value: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("et".into(), serde_json::Value::String(et.to_owned()));
+    }
+    diesel::update(resources::table.filter(resources::ri.eq(ri)))
+        .set((resources::et.eq(et), resources::doc.eq(value.to_string())))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -25,6 +25,12 @@ diesel::table! {
         cr -> Nullable<Text>,
         /// contentSize (instances).
         cs -> BigInt,
+        /// currentNrOfInstances (containers); authoritative over the document.
+        cni -> BigInt,
+        /// currentByteSize (containers); authoritative over the document.
+        cbs -> BigInt,
+        /// Depth of `path` (the CSEBase is 1).
+        lvl -> Integer,
         /// The full representation as JSON.
         doc -> Text,
     }

@@ -175,7 +175,13 @@ async fn bad_ty_values_are_refused() {
         ("application/json;ty=999", 4000, 400, "999"),
         ("application/json;ty=0", 4000, 400, "0"),
         ("application/json;ty=13", 5001, 501, "13"),
-        ("application/json;ty=4", 5001, 501, "contentInstance"),
+        ("application/json;ty=9", 5001, 501, "group"),
+        (
+            "application/json;ty=4",
+            4108,
+            403,
+            "contentInstance cannot be created under a CSEBase",
+        ),
     ];
     for (ct, rsc, status, needle) in cases {
         let reply = app

@@ -1,4 +1,7 @@
--- The resource tree. Indexed attributes are columns; the full representation is the
+-- The resource tree. `st`, `cni` and `cbs` live only in their columns (they change with
+-- every new child instance, and rewriting the document each time would be waste); `lvl`
+-- is the depth of `path` (CSEBase = 1), for the level limit of hierarchical results.
+-- Indexed attributes are columns; the full representation is the
 -- JSON document in `doc`. Timestamps are oneM2M basic-format text (fixed width, so
 -- text order is time order). `path` is the structured CSE-relative address; it uses
 -- the "C" collation so that subtree range scans (path >= 'a/' AND path < 'a0') follow
@@ -15,12 +18,15 @@ CREATE TABLE resources (
     st   BIGINT NOT NULL DEFAULT 0,
     cr   TEXT,
     cs   BIGINT NOT NULL DEFAULT 0,
+    cni  BIGINT NOT NULL DEFAULT 0,
+    cbs  BIGINT NOT NULL DEFAULT 0,
+    lvl  INTEGER NOT NULL,
     doc  TEXT NOT NULL
 );
 
 CREATE UNIQUE INDEX resources_path ON resources (path);
 CREATE UNIQUE INDEX resources_parent_name ON resources (pi, rn);
-CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct);
+CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct, ri);
 CREATE INDEX resources_expiry ON resources (et) WHERE et IS NOT NULL;
 
 -- Labels are queried (discovery), so each one is a row.

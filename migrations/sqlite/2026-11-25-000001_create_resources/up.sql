@@ -1,4 +1,5 @@
--- The resource tree; same shape as the PostgreSQL migration of the same name.
+-- The resource tree; `st`, `cni`, `cbs` live only in their columns and `lvl` is the
+-- depth of `path`. Same shape as the PostgreSQL migration of the same name.
 -- SQLite compares TEXT byte-wise, which the subtree range scans on `path` rely on.
 CREATE TABLE resources (
     ri   TEXT PRIMARY KEY NOT NULL,
@@ -12,12 +13,15 @@ CREATE TABLE resources (
     st   BIGINT NOT NULL DEFAULT 0,
     cr   TEXT,
     cs   BIGINT NOT NULL DEFAULT 0,
+    cni  BIGINT NOT NULL DEFAULT 0,
+    cbs  BIGINT NOT NULL DEFAULT 0,
+    lvl  INTEGER NOT NULL,
     doc  TEXT NOT NULL
 );
 
 CREATE UNIQUE INDEX resources_path ON resources (path);
 CREATE UNIQUE INDEX resources_parent_name ON resources (pi, rn);
-CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct);
+CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct, ri);
 CREATE INDEX resources_expiry ON resources (et) WHERE et IS NOT NULL;
 
 CREATE TABLE labels (

@@ -3,6 +3,8 @@
 //! (TS-0004 §7.3.3.3/§7.3.3.4, Annex K). The server's per-type rules build on these.
 
 pub mod ae;
+pub mod cin;
+mod cnt;
 mod cse_base;
 mod policy;
 mod representation;
@@ -17,6 +19,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
     match ty {
         ResourceType::Ae => Some(ae::ATTRIBUTES),
         ResourceType::CseBase => Some(cse_base::ATTRIBUTES),
+        ResourceType::Container => Some(cnt::ATTRIBUTES),
+        ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
         _ => None,
     }
 }

@@ -59,6 +59,8 @@ pub struct AttributePolicy {
     pub required: bool,
     /// False for attributes of features onecse does not implement yet (answered 5001).
     pub supported: bool,
+    /// The `creator` rule: on CREATE only `null` is accepted, asking the CSE to fill it.
+    pub null_requests_value: bool,
 }
 
 impl AttributePolicy {
@@ -71,6 +73,7 @@ impl AttributePolicy {
             update: Presence::NotPermitted,
             required: true,
             supported: true,
+            null_requests_value: false,
         }
     }
 
@@ -83,6 +86,7 @@ impl AttributePolicy {
             update: Presence::Optional,
             required: false,
             supported: true,
+            null_requests_value: false,
         }
     }
 
@@ -95,6 +99,21 @@ impl AttributePolicy {
             update: Presence::NotPermitted,
             required: false,
             supported: true,
+            null_requests_value: false,
+        }
+    }
+
+    /// `cr` (creator): RO, but a CREATE may carry `"cr": null` to have the CSE record the
+    /// originator (TS-0004 §7.4.x); any other value is refused.
+    pub const fn creator() -> Self {
+        Self {
+            name: "cr",
+            kind: ValueKind::Text,
+            create: Presence::Optional,
+            update: Presence::NotPermitted,
+            required: false,
+            supported: true,
+            null_requests_value: true,
         }
     }
 
@@ -164,6 +183,14 @@ pub fn check_attributes(
         if !policy.supported {
             return Err(Problem::not_implemented(format!(
                 "attribute '{name}' of {type_name} is not supported by this CSE yet"
+            )));
+        }
+        if policy.null_requests_value && op == Operation::Create {
+            if value.is_null() {
+                continue;
+            }
+            return Err(Problem::bad_request(format!(
+                "attribute '{name}' may only be null in CREATE (the CSE fills it in)"
             )));
         }
         if value.is_null() {

@@ -13,9 +13,9 @@ use crate::core::addressing::{self, Address};
 use crate::core::ids::new_resource_id;
 use crate::core::operations::{expiration, result};
 use crate::core::resource::Resource;
-use crate::core::resources::{ae, check_child_allowed, has_state_tag};
+use crate::core::resources::{self, ae, check_child_allowed, cnt};
 use crate::error::{CseError, CseResult};
-use crate::store::{DbConn, labels, resources};
+use crate::store::{self, DbConn, labels};
 
 /// Creates the resource described by `req` under the resource at `address`.
 pub fn create(
@@ -43,16 +43,22 @@ pub fn create(
     let rn = match request_attrs.get("rn").and_then(Value::as_str) {
         Some(rn) => {
             validate_resource_name(rn)?;
+            if parent.ty == ResourceType::Container && cnt::reserved_child_name(rn) {
+                return Err(CseError::bad_request(format!(
+                    "'{rn}' is reserved for a container's virtual resource and cannot name a child"
+                )));
+            }
+            if store::resources::child_name_taken(conn, &parent.ri, rn)? {
+                return Err(CseError::new(
+                    ResponseStatusCode::Conflict,
+                    format!("'{}' already has a child named '{rn}'", parent.path),
+                ));
+            }
             rn.to_owned()
         }
+        // The resourceID is unique in the CSE, so as a name it cannot clash.
         None => ri.clone(),
     };
-    if resources::child_name_taken(conn, &parent.ri, &rn)? {
-        return Err(CseError::new(
-            ResponseStatusCode::Conflict,
-            format!("'{}' already has a child named '{rn}'", parent.path),
-        ));
-    }
     let et = expiration::for_create(request_attrs.get("et"), &parent, now)?;
 
     let mut attrs = request_attrs.clone();
@@ -64,23 +70,25 @@ pub fn create(
     attrs.insert("ct".into(), json!(now_text));
     attrs.insert("lt".into(), json!(now_text));
     attrs.insert("et".into(), json!(et.to_string()));
-    if has_state_tag(ty) {
-        attrs.insert("st".into(), json!(0));
+    if request_attrs.contains_key("cr") {
+        attrs.insert("cr".into(), json!(req.from.clone().unwrap_or_default()));
     }
     if ty == ResourceType::Ae {
         attrs.insert("aei".into(), json!(ri));
     }
 
-    let resource = Resource {
+    let mut resource = Resource {
         ty,
         path: format!("{}/{rn}", parent.path),
         ri,
-        pi: Some(parent.ri),
+        pi: Some(parent.ri.clone()),
         rn,
         attrs,
     };
-    resources::insert(conn, &resource.to_row())?;
+    let counters = resources::before_insert(conn, &parent, &mut resource, now)?;
+    store::resources::insert(conn, &resource.to_row())?;
     labels::insert(conn, &resource.ri, &resource.labels())?;
+    resources::after_insert(conn, &parent, counters)?;
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
     let content = result::after_write(rcn, &resource, &request_attrs)?;
@@ -88,5 +96,6 @@ pub fn create(
         rsc: ResponseStatusCode::Created,
         content,
         created_location: Some(resource.path),
+        partial: None,
     })
 }

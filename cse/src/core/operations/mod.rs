@@ -3,6 +3,8 @@
 pub mod create;
 pub mod delete;
 pub mod expiration;
+pub mod hierarchy;
 pub mod result;
 pub mod retrieve;
+pub mod target;
 pub mod update;

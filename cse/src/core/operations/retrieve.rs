@@ -1,12 +1,13 @@
-//! RETRIEVE (TS-0004 §7.3.3.x): the resource's attributes, optionally only some of them.
+//! RETRIEVE (TS-0004 §7.3.3.x): the resource's attributes (all or some), or with its
+//! descendants for rcn 4, 5, 6 and 8.
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::resource::{is_known_attribute, wrap};
+use onecse_models::resource::is_known_attribute;
 use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 
-use crate::core::addressing::{self, Address};
-use crate::core::operations::result;
+use crate::core::addressing::Address;
+use crate::core::operations::target;
 use crate::core::resources::cse_base;
 use crate::error::{CseError, CseResult};
 use crate::store::DbConn;
@@ -30,20 +31,13 @@ pub fn retrieve(
             "atrl names unknown attribute '{unknown}'"
         )));
     }
-    let mut resource = addressing::load(conn, address, &now.to_string())?;
-    if rcn != ResultContent::Attributes {
-        return Err(result::unsupported(rcn));
-    }
+    let now_text = now.to_string();
+    let mut resource = target::resolve(conn, address, &now_text)?;
     if resource.ty == ResourceType::CseBase {
         cse_base::on_retrieve(&mut resource.attrs, now);
     }
-    let content = if req.attribute_list.is_empty() {
-        resource.representation()
-    } else {
-        wrap(
-            resource.ty,
-            result::select_attributes(&resource.attrs, &req.attribute_list),
-        )
-    };
-    Ok(Response::new(ResponseStatusCode::Ok, Some(content)))
+    let (content, partial) = target::content(conn, rcn, &resource, req, &now_text)?;
+    let mut response = Response::new(ResponseStatusCode::Ok, content);
+    response.partial = partial;
+    Ok(response)
 }

@@ -2,20 +2,33 @@
 //! hooks a type adds to the common CREATE/UPDATE/DELETE processing.
 
 pub mod ae;
+pub mod cin;
+pub mod cnt;
 pub mod cse_base;
 
+use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode};
 
+use crate::core::resource::Resource;
 use crate::error::{CseError, CseResult};
+use crate::store::DbConn;
+use crate::store::resources::Counters;
 
 /// The types listed in the CSEBase `srt`: only what onecse really serves.
-pub const SUPPORTED_TYPES: &[ResourceType] = &[ResourceType::Ae, ResourceType::CseBase];
+pub const SUPPORTED_TYPES: &[ResourceType] = &[
+    ResourceType::Ae,
+    ResourceType::Container,
+    ResourceType::ContentInstance,
+    ResourceType::CseBase,
+];
 
 /// The types a type may have as children (TS-0004 R3, spec digest resources §12),
 /// limited to the ones onecse hosts.
 fn allowed_children(parent: ResourceType) -> &'static [ResourceType] {
     match parent {
-        ResourceType::CseBase => &[ResourceType::Ae],
+        ResourceType::CseBase => &[ResourceType::Ae, ResourceType::Container],
+        ResourceType::Ae => &[ResourceType::Container],
+        ResourceType::Container => &[ResourceType::Container, ResourceType::ContentInstance],
         _ => &[],
     }
 }
@@ -58,6 +71,51 @@ pub fn has_state_tag(ty: ResourceType) -> bool {
         ty,
         ResourceType::Container | ResourceType::ContentInstance | ResourceType::FlexContainer
     )
+}
+
+/// Type-specific work before a new resource is inserted. Returns the counters of the
+/// parent container when the new resource is an instance, so its limits can be
+/// enforced once the instance is stored.
+pub fn before_insert(
+    conn: &mut DbConn,
+    parent: &Resource,
+    resource: &mut Resource,
+    now: Timestamp,
+) -> CseResult<Option<Counters>> {
+    match resource.ty {
+        ResourceType::Container => {
+            cnt::on_create(&mut resource.attrs);
+            Ok(None)
+        }
+        ResourceType::ContentInstance => {
+            cin::before_insert(conn, parent, &mut resource.attrs, now).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Type-specific work after the insert: a new instance may push its container over
+/// `mni`/`mbs`.
+pub fn after_insert(
+    conn: &mut DbConn,
+    parent: &Resource,
+    counters: Option<Counters>,
+) -> CseResult<()> {
+    if let Some(counters) = counters {
+        cnt::enforce_limits(conn, parent, counters)?;
+    }
+    Ok(())
+}
+
+/// Refuses UPDATEs a type does not allow (TS-0004: CSEBase, contentInstance → 4005).
+pub fn check_updatable(ty: ResourceType) -> CseResult<()> {
+    match ty {
+        ResourceType::CseBase => cse_base::refuse_change("UPDATE"),
+        ResourceType::ContentInstance => Err(CseError::not_allowed(
+            "a contentInstance cannot be updated; create a new one instead",
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

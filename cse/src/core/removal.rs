@@ -1,0 +1,53 @@
+//! Removing resources, shared by DELETE, `la`/`ol` DELETE, container limits and the
+//! expiry task, so a container's counters stay right whichever path removes an
+//! instance.
+//!
+//! Lock order: a container's row is always changed before its instances' rows, so a
+//! request creating an instance and the expiry task removing one cannot deadlock.
+
+use onecse_models::ResourceType;
+use serde_json::Value;
+
+use crate::core::resource::Resource;
+use crate::error::CseResult;
+use crate::store::DbConn;
+use crate::store::resources::{self, Counters};
+
+/// Deletes a resource and its subtree; returns how many rows went (0 if someone else
+/// removed it first).
+pub fn remove(conn: &mut DbConn, resource: &Resource) -> CseResult<usize> {
+    let instance_of = match (&resource.pi, resource.ty) {
+        (Some(pi), ResourceType::ContentInstance) => Some(pi.as_str()),
+        _ => None,
+    };
+    let bytes = resource
+        .attrs
+        .get("cs")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    if let Some(container) = instance_of {
+        resources::remove_instances(conn, container, 1, bytes)?;
+    }
+    let removed = resources::delete_subtree(conn, &resource.path)?;
+    if removed == 0
+        && let Some(container) = instance_of
+    {
+        // Already gone: undo the count taken above.
+        resources::remove_instances(conn, container, -1, -bytes)?;
+    }
+    Ok(removed)
+}
+
+/// Deletes instances of a container whose row the caller has already changed (and so
+/// locked) in this transaction, and records them in its counters.
+pub fn remove_instances(
+    conn: &mut DbConn,
+    container: &str,
+    victims: &[(String, i64)],
+) -> CseResult<Counters> {
+    let ris: Vec<String> = victims.iter().map(|(ri, _)| ri.clone()).collect();
+    let bytes: i64 = victims.iter().map(|(_, cs)| *cs).sum();
+    let removed = resources::delete_by_ris(conn, &ris)?;
+    let count = i64::try_from(removed).unwrap_or(i64::MAX);
+    Ok(resources::remove_instances(conn, container, count, bytes)?)
+}

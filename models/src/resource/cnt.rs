@@ -1,0 +1,29 @@
+//! `<container>` (ty 3) attributes (TS-0001 §9.6.6, TS-0004 §7.4.6).
+
+use super::policy::{AttributePolicy as A, ValueKind::*};
+
+/// Container attribute table; `cni`, `cbs` and `st` are maintained by the CSE.
+pub(crate) const ATTRIBUTES: &[A] = &[
+    A::read_only("ty", Integer { min: 0 }),
+    A::read_only("ri", Text),
+    A::write_once("rn", Text).always_present(),
+    A::read_only("pi", Text),
+    A::read_only("ct", Timestamp),
+    A::read_only("lt", Timestamp),
+    A::read_write("et", Timestamp).always_present(),
+    A::read_write("acpi", TextList).unsupported(),
+    A::read_write("lbl", TextList),
+    A::read_write("at", TextList).unsupported(),
+    A::read_write("aa", TextList).unsupported(),
+    A::read_write("daci", TextList).unsupported(),
+    A::read_only("st", Integer { min: 0 }),
+    A::creator(),
+    A::read_write("mni", Integer { min: 0 }),
+    A::read_write("mbs", Integer { min: 0 }),
+    A::read_write("mia", Integer { min: 0 }),
+    A::read_only("cni", Integer { min: 0 }),
+    A::read_only("cbs", Integer { min: 0 }),
+    A::read_only("li", Text),
+    A::read_write("or", Text),
+    A::read_write("disr", Boolean),
+];
