@@ -2,6 +2,7 @@
 //! server. Used by `main` and by the integration tests, so both run the same thing.
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
@@ -10,12 +11,14 @@ use tracing_actix_web::TracingLogger;
 
 use crate::binding::http::{self, HttpState};
 use crate::config::Config;
-use crate::core::{Cse, bootstrap};
+use crate::core::{Cse, bootstrap, expiry};
 use crate::store::{Backend, DatabaseTarget, DbConn, build_pool, migrate};
 
 /// A built, not yet running, onecse.
 pub struct App {
     server: Server,
+    cse: Cse,
+    expiry_interval: Duration,
     local_addr: SocketAddr,
     backend: Backend,
     cse_base_path: String,
@@ -47,7 +50,7 @@ impl App {
 
         let cse_base_path = cse.cse_name.clone();
         let state = web::Data::new(HttpState {
-            cse,
+            cse: cse.clone(),
             max_body_bytes: config.max_body_bytes,
         });
         let mut server = HttpServer::new(move || {
@@ -65,6 +68,8 @@ impl App {
             .run();
         Ok(Self {
             server,
+            cse,
+            expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             local_addr,
             backend: target.backend,
             cse_base_path,
@@ -86,9 +91,31 @@ impl App {
         format!("http://{}/{}", self.local_addr, self.cse_base_path)
     }
 
-    /// Serves until the server is stopped (SIGINT/SIGTERM in the binary).
+    /// Serves until the server is stopped (SIGINT/SIGTERM in the binary); the expiry
+    /// task runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let expiry = tokio::spawn(expiry_loop(self.cse, self.expiry_interval));
+        let result = self.server.await;
+        expiry.abort();
+        result
+    }
+}
+
+/// Sweeps expired resources every `interval`, on the blocking pool.
+async fn expiry_loop(cse: Cse, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let cse = cse.clone();
+        match tokio::task::spawn_blocking(move || expiry::sweep(&cse)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(removed)) => tracing::debug!(removed, "removed expired resources"),
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "expiry sweep failed; retrying at the next tick")
+            }
+            Err(err) => tracing::error!(error = %err, "expiry sweep panicked"),
+        }
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Advertised `poa` of the CSEBase; `None` derives it from the listening address.
     pub poa: Option<String>,
+    /// How often the expiry task removes expired resources, in milliseconds.
+    pub expiry_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -48,6 +50,7 @@ impl Default for Config {
             pool_size: 16,
             workers: None,
             poa: None,
+            expiry_interval_ms: 1000,
         }
     }
 }
@@ -84,6 +87,9 @@ impl Config {
         if self.pool_size == 0 {
             anyhow::bail!("pool size must be at least 1");
         }
+        if self.expiry_interval_ms == 0 {
+            anyhow::bail!("expiry interval must be at least 1 ms");
+        }
         if self.workers == Some(0) {
             anyhow::bail!("workers must be at least 1");
         }
@@ -118,6 +124,7 @@ impl Config {
             pool_size,
             workers,
             poa,
+            expiry_interval_ms,
         } = s;
         set(&mut self.bind, bind);
         set(&mut self.database_url, database_url);
@@ -127,6 +134,7 @@ impl Config {
         set(&mut self.sp_id, sp_id);
         set(&mut self.max_body_bytes, max_body_bytes);
         set(&mut self.pool_size, pool_size);
+        set(&mut self.expiry_interval_ms, expiry_interval_ms);
         if workers.is_some() {
             self.workers = workers;
         }
@@ -188,6 +196,14 @@ pub struct Settings {
     /// Point of access advertised in the CSEBase `poa` [default: http://<listening address>]
     #[arg(long, env = "ONECSE_POA", global = true, value_name = "URL")]
     pub poa: Option<String>,
+    /// How often expired resources are removed, in milliseconds [default: 1000]
+    #[arg(
+        long,
+        env = "ONECSE_EXPIRY_INTERVAL_MS",
+        global = true,
+        value_name = "MS"
+    )]
+    pub expiry_interval_ms: Option<u64>,
 }
 
 /// Command line of the `onecse` binary.
@@ -199,7 +215,7 @@ pub struct Settings {
     long_about = "onecse: a oneM2M CSE (Common Services Entity) with the HTTP binding.\n\n\
         Settings are read, each overriding the one before: built-in defaults, the TOML file given by \
         --config (keys: bind, database_url, cse_id, cse_name, admin_originator, sp_id, \
-        max_body_bytes, pool_size, workers, poa), ONECSE_* environment variables, then flags."
+        max_body_bytes, pool_size, workers, poa, expiry_interval_ms), ONECSE_* environment variables, then flags."
 )]
 pub struct Cli {
     /// What to do; without a command onecse serves.

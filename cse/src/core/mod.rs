@@ -6,6 +6,7 @@ pub mod addressing;
 pub mod bootstrap;
 pub mod context;
 pub mod dispatch;
+pub mod expiry;
 pub mod ids;
 pub mod operations;
 pub mod removal;

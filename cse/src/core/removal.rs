@@ -49,5 +49,9 @@ pub fn remove_instances(
     let bytes: i64 = victims.iter().map(|(_, cs)| *cs).sum();
     let removed = resources::delete_by_ris(conn, &ris)?;
     let count = i64::try_from(removed).unwrap_or(i64::MAX);
-    Ok(resources::remove_instances(conn, container, count, bytes)?)
+    resources::remove_instances(conn, container, count, bytes)?.ok_or_else(|| {
+        crate::error::CseError::internal(format!(
+            "container {container} vanished while its instances were removed"
+        ))
+    })
 }

@@ -147,13 +147,14 @@ pub fn add_instance(conn: &mut DbConn, container: &str, bytes: i64) -> QueryResu
         .get_result(conn)
 }
 
-/// Records removed instances (`count` of them, `bytes` in total) in their container.
+/// Records removed instances (`count` of them, `bytes` in total) in their container;
+/// `None` if the container itself is gone (removed earlier in the same sweep).
 pub fn remove_instances(
     conn: &mut DbConn,
     container: &str,
     count: i64,
     bytes: i64,
-) -> QueryResult<Counters> {
+) -> QueryResult<Option<Counters>> {
     diesel::update(resources::table.filter(resources::ri.eq(container)))
         .set((
             resources::cni.eq(resources::cni - count),
@@ -161,6 +162,7 @@ pub fn remove_instances(
         ))
         .returning((resources::st, resources::cni, resources::cbs))
         .get_result(conn)
+        .optional()
 }
 
 /// Up to `limit` oldest children of one type, as (ri, cs), oldest first; expired ones

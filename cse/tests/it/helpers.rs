@@ -135,6 +135,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database_url: url,
         pool_size: 4,
         workers: Some(1),
+        expiry_interval_ms: 100,
         ..Config::default()
     };
     adjust(&mut config);
@@ -262,6 +263,34 @@ impl TestApp {
     pub async fn delete(&self, path: &str, originator: &str) -> Reply {
         self.onem2m(Method::DELETE, path, Some(originator), None, None)
             .await
+    }
+
+    /// Creates a container named `rn` under `parent` with extra attributes; panics
+    /// unless created.
+    pub async fn container(&self, parent: &str, rn: &str, extra: Value, originator: &str) -> Reply {
+        let mut attrs = serde_json::json!({ "rn": rn });
+        if let (Some(base), Some(extra)) = (attrs.as_object_mut(), extra.as_object()) {
+            base.extend(extra.clone());
+        }
+        let reply = self
+            .create(
+                parent,
+                3,
+                &serde_json::json!({ "m2m:cnt": attrs }),
+                Some(originator),
+            )
+            .await;
+        assert_eq!(reply.rsc, Some(2001), "container {rn}: {reply:#?}");
+        reply
+    }
+
+    /// Creates a contentInstance with content `con` under `container`; panics unless
+    /// created.
+    pub async fn instance(&self, container: &str, con: &str, originator: &str) -> Reply {
+        let body = serde_json::json!({"m2m:cin": {"con": con, "cnf": "text/plain:0"}});
+        let reply = self.create(container, 4, &body, Some(originator)).await;
+        assert_eq!(reply.rsc, Some(2001), "instance in {container}: {reply:#?}");
+        reply
     }
 
     /// Registers an AE named `rn` with originator `originator`; panics unless created.

@@ -9,8 +9,13 @@
 )]
 
 mod ae;
+mod cin;
 mod cli;
+mod cnt;
 mod cse_base;
+mod expiry;
 mod helpers;
+mod hierarchy;
 mod http_binding;
+mod latest_oldest;
 mod storage;

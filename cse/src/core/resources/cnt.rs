@@ -94,7 +94,7 @@ pub fn after_update(
         apply_max_age(conn, container, mia, now)?;
     }
     // A no-op change that returns the current counters and holds the row.
-    let counters = resources::remove_instances(conn, &container.ri, 0, 0)?;
+    let counters = current_counters(conn, container)?;
     let counters = enforce_limits(conn, container, counters)?;
     container.attrs.insert("cni".into(), json!(counters.cni));
     container.attrs.insert("cbs".into(), json!(counters.cbs));
@@ -110,7 +110,7 @@ fn apply_max_age(
     now: Timestamp,
 ) -> CseResult<()> {
     let cutoff = now.plus_seconds(-mia).to_string();
-    resources::remove_instances(conn, &container.ri, 0, 0)?;
+    current_counters(conn, container)?;
     loop {
         let too_old = resources::children_created_before(conn, &container.ri, CIN, &cutoff, BATCH)?;
         if too_old.is_empty() {
@@ -142,6 +142,14 @@ fn apply_max_age(
         }
     }
     Ok(())
+}
+
+/// The container's counters, read with a no-op change so that its row is held
+/// (locked on PostgreSQL) before any of its instances is touched.
+fn current_counters(conn: &mut DbConn, container: &Resource) -> CseResult<Counters> {
+    resources::remove_instances(conn, &container.ri, 0, 0)?.ok_or_else(|| {
+        crate::error::CseError::not_found(format!("container '{}' does not exist", container.path))
+    })
 }
 
 /// Whether `ty` may be stored under a container with the given name; `la` and `ol`

@@ -56,13 +56,19 @@ pub fn check_child_allowed(parent: ResourceType, child: ResourceType) -> CseResu
         return Err(CseError::new(
             ResponseStatusCode::InvalidChildResourceType,
             format!(
-                "a {} cannot be created under a {}",
+                "a {} cannot be created under {}",
                 child.long_name(),
-                parent.long_name()
+                with_article(parent.long_name())
             ),
         ));
     }
     Ok(())
+}
+
+/// "an AE", "a container": for messages.
+fn with_article(name: &str) -> String {
+    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 /// Whether the type keeps a `st` (stateTag) that UPDATE increments.
