@@ -12,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 use crate::binding::http::{self, HttpState};
 use crate::config::Config;
 use crate::core::{Cse, bootstrap, expiry};
-use crate::store::{Backend, DatabaseTarget, DbConn, build_pool, migrate};
+use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
 pub struct App {
@@ -37,10 +37,10 @@ impl App {
             .local_addr()
             .context("cannot read the listening address")?;
         let (target, mut conn) = open_and_migrate(config)?;
-        let pool = build_pool(&target, config.pool_size).with_context(|| {
+        let db = Database::open(&target, config.pool_size).with_context(|| {
             format!("cannot open the connection pool for {}", target.redacted())
         })?;
-        let cse = Cse::new(config, pool);
+        let cse = Cse::new(config, db);
         let poa = config
             .poa
             .clone()

@@ -201,12 +201,12 @@ fn describe(address: &Address) -> String {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::store::{DatabaseTarget, build_pool};
+    use crate::store::{Database, DatabaseTarget};
 
     fn cse() -> Cse {
         let target = DatabaseTarget::parse(":memory:").expect("sqlite URL");
-        let pool = build_pool(&target, 1).expect("in-memory pool");
-        Cse::new(&Config::default(), pool)
+        let db = Database::open(&target, 1).expect("in-memory pool");
+        Cse::new(&Config::default(), db)
     }
 
     #[test]

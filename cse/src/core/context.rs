@@ -1,7 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
-use crate::store::DbPool;
+use crate::store::Database;
 
 /// The running CSE: its identity and its database pool, shared by every request.
 #[derive(Clone)]
@@ -16,20 +16,20 @@ pub struct Cse {
     pub sp_id: String,
     /// The always-allowed originator.
     pub admin_originator: String,
-    /// Connection pool.
-    pub pool: DbPool,
+    /// The database.
+    pub db: Database,
 }
 
 impl Cse {
     /// Takes the identity settings from the configuration.
-    pub fn new(config: &Config, pool: DbPool) -> Self {
+    pub fn new(config: &Config, db: Database) -> Self {
         Self {
             cse_id: config.cse_id.clone(),
             cse_ri: config.cse_id.trim_start_matches('/').to_owned(),
             cse_name: config.cse_name.clone(),
             sp_id: config.sp_id.clone(),
             admin_originator: config.admin_originator.clone(),
-            pool,
+            db,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::core::Cse;
 use crate::core::addressing::{self, Address};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::error::{CseError, CseResult};
-use crate::store::{DbConn, TransactionKind, in_transaction};
+use crate::store::{DbConn, TransactionKind};
 
 /// Processes a request to completion. Blocking: call it from the blocking pool.
 pub fn handle(cse: &Cse, req: &Request) -> Response {
@@ -28,13 +28,12 @@ pub fn error_response(err: CseError) -> Response {
 fn process(cse: &Cse, req: &Request) -> CseResult<Response> {
     check_generic(req)?;
     let address = addressing::parse(&req.to, cse)?;
-    let mut conn = cse.pool.get()?;
     let kind = match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
     };
     let now = Timestamp::now();
-    in_transaction(&mut conn, kind, |conn| run(conn, cse, req, &address, now))
+    cse.db.run(kind, |conn| run(conn, cse, req, &address, now))
 }
 
 fn run(

@@ -8,7 +8,7 @@ use crate::core::Cse;
 use crate::core::removal;
 use crate::core::resource::Resource;
 use crate::error::CseResult;
-use crate::store::{TransactionKind, in_transaction, resources};
+use crate::store::{TransactionKind, resources};
 
 /// Expired resources handled per transaction, so one sweep never holds locks for long.
 const BATCH: i64 = 200;
@@ -17,11 +17,10 @@ const BATCH: i64 = 200;
 /// processes may sweep one database at once: a row removed by one is skipped by the
 /// others, and counters change only for rows a sweep really removed.
 pub fn sweep(cse: &Cse) -> CseResult<usize> {
-    let mut conn = cse.pool.get()?;
     let mut total = 0;
     loop {
         let now = Timestamp::now().to_string();
-        let (seen, removed) = in_transaction(&mut conn, TransactionKind::Write, |conn| {
+        let (seen, removed) = cse.db.run(TransactionKind::Write, |conn| {
             let batch = resources::expired(conn, &now, BATCH)?;
             let seen = batch.len();
             let mut removed = 0;

@@ -10,5 +10,5 @@ pub mod resources;
 pub mod schema;
 
 pub use db::{
-    Backend, DatabaseTarget, DbConn, DbPool, TransactionKind, build_pool, in_transaction,
+    Backend, Database, DatabaseTarget, DbConn, DbPool, TransactionKind, build_pool, in_transaction,
 };
