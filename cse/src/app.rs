@@ -2,6 +2,7 @@
 //! server. Used by `main` and by the integration tests, so both run the same thing.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -12,6 +13,8 @@ use tracing_actix_web::TracingLogger;
 use crate::binding::http::{self, HttpState};
 use crate::config::Config;
 use crate::core::{Cse, bootstrap, expiry};
+use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
+use crate::notify::send::Sender;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
@@ -19,6 +22,9 @@ pub struct App {
     server: Server,
     cse: Cse,
     expiry_interval: Duration,
+    sender: Sender,
+    delivery: DeliverySettings,
+    stats: Arc<DeliveryStats>,
     local_addr: SocketAddr,
     backend: Backend,
     cse_base_path: String,
@@ -49,7 +55,22 @@ impl App {
         drop(conn);
 
         let cse_base_path = cse.cse_name.clone();
+        let sender = Sender::new(
+            &config.cse_id,
+            Duration::from_millis(config.notify_connect_timeout_ms),
+            Duration::from_millis(config.notify_timeout_ms),
+        )
+        .context("cannot build the notification HTTP client")?;
+        let delivery = DeliverySettings {
+            concurrency: config.notify_concurrency,
+            retry_base: Duration::from_millis(config.notify_retry_base_ms),
+            retry_max: Duration::from_millis(config.notify_retry_max_ms),
+            max_attempts: i32::try_from(config.notify_max_attempts).unwrap_or(i32::MAX),
+            poll: Duration::from_millis(config.notify_poll_ms),
+            lease: Duration::from_millis(config.notify_timeout_ms.saturating_mul(2).max(10_000)),
+        };
         let state = web::Data::new(HttpState {
+            sender: sender.clone(),
             cse: cse.clone(),
             max_body_bytes: config.max_body_bytes,
         });
@@ -70,6 +91,9 @@ impl App {
             server,
             cse,
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
+            sender,
+            delivery,
+            stats: Arc::default(),
             local_addr,
             backend: target.backend,
             cse_base_path,
@@ -79,6 +103,11 @@ impl App {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Delivery counters (delivered, retried, given up).
+    pub fn delivery_stats(&self) -> Arc<DeliveryStats> {
+        Arc::clone(&self.stats)
     }
 
     /// The database engine in use.
@@ -94,9 +123,16 @@ impl App {
     /// Serves until the server is stopped (SIGINT/SIGTERM in the binary); the expiry
     /// task runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let expiry = tokio::spawn(expiry_loop(self.cse, self.expiry_interval));
+        let expiry = tokio::spawn(expiry_loop(self.cse.clone(), self.expiry_interval));
+        let delivery = tokio::spawn(deliver::run(
+            self.cse,
+            self.sender,
+            self.delivery,
+            self.stats,
+        ));
         let result = self.server.await;
         expiry.abort();
+        delivery.abort();
         result
     }
 }

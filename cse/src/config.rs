@@ -35,6 +35,20 @@ pub struct Config {
     pub poa: Option<String>,
     /// How often the expiry task removes expired resources, in milliseconds.
     pub expiry_interval_ms: u64,
+    /// Notifications sent at once by this process.
+    pub notify_concurrency: usize,
+    /// Time limit of one notification request, in milliseconds.
+    pub notify_timeout_ms: u64,
+    /// Time limit to connect to a notification target, in milliseconds.
+    pub notify_connect_timeout_ms: u64,
+    /// Delay before retrying a failed notification, doubled per attempt, in milliseconds.
+    pub notify_retry_base_ms: u64,
+    /// Longest delay between notification attempts, in milliseconds.
+    pub notify_retry_max_ms: u64,
+    /// Attempts before a notification is given up (logged and counted, kept in the outbox table).
+    pub notify_max_attempts: u32,
+    /// How often the outbox is polled when no wake-up arrives (rows of other processes, retries), in milliseconds.
+    pub notify_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -51,6 +65,13 @@ impl Default for Config {
             workers: None,
             poa: None,
             expiry_interval_ms: 1000,
+            notify_concurrency: 32,
+            notify_timeout_ms: 5000,
+            notify_connect_timeout_ms: 2000,
+            notify_retry_base_ms: 1000,
+            notify_retry_max_ms: 300000,
+            notify_max_attempts: 12,
+            notify_poll_ms: 500,
         }
     }
 }
@@ -86,6 +107,15 @@ impl Config {
         }
         if self.pool_size == 0 {
             anyhow::bail!("pool size must be at least 1");
+        }
+        if self.notify_concurrency == 0 || self.notify_max_attempts == 0 {
+            anyhow::bail!("notify concurrency and max attempts must be at least 1");
+        }
+        if self.notify_timeout_ms == 0
+            || self.notify_connect_timeout_ms == 0
+            || self.notify_poll_ms == 0
+        {
+            anyhow::bail!("notification timeouts and poll interval must be at least 1 ms");
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
@@ -125,6 +155,13 @@ impl Config {
             workers,
             poa,
             expiry_interval_ms,
+            notify_concurrency,
+            notify_timeout_ms,
+            notify_connect_timeout_ms,
+            notify_retry_base_ms,
+            notify_retry_max_ms,
+            notify_max_attempts,
+            notify_poll_ms,
         } = s;
         set(&mut self.bind, bind);
         set(&mut self.database_url, database_url);
@@ -135,6 +172,16 @@ impl Config {
         set(&mut self.max_body_bytes, max_body_bytes);
         set(&mut self.pool_size, pool_size);
         set(&mut self.expiry_interval_ms, expiry_interval_ms);
+        set(&mut self.notify_concurrency, notify_concurrency);
+        set(&mut self.notify_timeout_ms, notify_timeout_ms);
+        set(
+            &mut self.notify_connect_timeout_ms,
+            notify_connect_timeout_ms,
+        );
+        set(&mut self.notify_retry_base_ms, notify_retry_base_ms);
+        set(&mut self.notify_retry_max_ms, notify_retry_max_ms);
+        set(&mut self.notify_max_attempts, notify_max_attempts);
+        set(&mut self.notify_poll_ms, notify_poll_ms);
         if workers.is_some() {
             self.workers = workers;
         }
@@ -204,6 +251,57 @@ pub struct Settings {
         value_name = "MS"
     )]
     pub expiry_interval_ms: Option<u64>,
+    /// Notifications sent at once by this process [default: 32]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_CONCURRENCY",
+        global = true,
+        value_name = "N"
+    )]
+    pub notify_concurrency: Option<usize>,
+    /// Time limit of one notification request, in milliseconds [default: 5000]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_TIMEOUT_MS",
+        global = true,
+        value_name = "MS"
+    )]
+    pub notify_timeout_ms: Option<u64>,
+    /// Time limit to connect to a notification target, in milliseconds [default: 2000]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_CONNECT_TIMEOUT_MS",
+        global = true,
+        value_name = "MS"
+    )]
+    pub notify_connect_timeout_ms: Option<u64>,
+    /// Delay before retrying a failed notification, doubled per attempt, in milliseconds [default: 1000]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_RETRY_BASE_MS",
+        global = true,
+        value_name = "MS"
+    )]
+    pub notify_retry_base_ms: Option<u64>,
+    /// Longest delay between notification attempts, in milliseconds [default: 300000]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_RETRY_MAX_MS",
+        global = true,
+        value_name = "MS"
+    )]
+    pub notify_retry_max_ms: Option<u64>,
+    /// Attempts before a notification is given up (logged and counted, kept in the outbox table) [default: 12]
+    #[arg(
+        long,
+        env = "ONECSE_NOTIFY_MAX_ATTEMPTS",
+        global = true,
+        value_name = "N"
+    )]
+    pub notify_max_attempts: Option<u32>,
+    /// How often the outbox is polled when no wake-up arrives (rows of other processes, retries), in milliseconds [default: 500]
+    #[arg(long, env = "ONECSE_NOTIFY_POLL_MS", global = true, value_name = "MS")]
+    pub notify_poll_ms: Option<u64>,
 }
 
 /// Command line of the `onecse` binary.
@@ -215,7 +313,7 @@ pub struct Settings {
     long_about = "onecse: a oneM2M CSE (Common Services Entity) with the HTTP binding.\n\n\
         Settings are read, each overriding the one before: built-in defaults, the TOML file given by \
         --config (keys: bind, database_url, cse_id, cse_name, admin_originator, sp_id, \
-        max_body_bytes, pool_size, workers, poa, expiry_interval_ms), ONECSE_* environment variables, then flags."
+        max_body_bytes, pool_size, workers, poa, expiry_interval_ms, notify_*), ONECSE_* environment variables, then flags."
 )]
 pub struct Cli {
     /// What to do; without a command onecse serves.

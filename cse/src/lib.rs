@@ -6,5 +6,7 @@ pub mod binding;
 pub mod config;
 pub mod core;
 pub mod error;
+pub mod notify;
+pub mod service;
 pub mod store;
 pub mod telemetry;

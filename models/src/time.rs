@@ -42,6 +42,20 @@ impl Timestamp {
         }))
     }
 
+    /// This instant plus a (possibly negative) number of milliseconds, saturating.
+    pub fn plus_millis(self, millis: i64) -> Self {
+        let delta = TimeDelta::try_milliseconds(millis).unwrap_or(if millis < 0 {
+            TimeDelta::MIN
+        } else {
+            TimeDelta::MAX
+        });
+        Self(self.0.checked_add_signed(delta).unwrap_or(if millis < 0 {
+            NaiveDateTime::MIN
+        } else {
+            NaiveDateTime::MAX
+        }))
+    }
+
     /// Parses the oneM2M form; the fraction (1 to 6 digits, after `,` or `.`) is optional.
     pub fn parse(s: &str) -> Result<Self, Problem> {
         let bad = || {

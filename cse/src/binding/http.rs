@@ -15,6 +15,8 @@ use super::media::{self, RequestMedia};
 use super::query;
 use crate::core::{Cse, dispatch};
 use crate::error::CseError;
+use crate::notify::send::Sender;
+use crate::service;
 
 /// What every request handler needs.
 pub struct HttpState {
@@ -22,6 +24,8 @@ pub struct HttpState {
     pub cse: Cse,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// Sends subscription verification requests.
+    pub sender: Sender,
 }
 
 /// Header values copied from the request into the response, whatever happens.
@@ -53,15 +57,8 @@ pub async fn handle(
     let response = match decode(&req, payload, &state).await {
         Err(err) => dispatch::error_response(err),
         Ok(request) => {
-            let cse = state.cse.clone();
             let summary = (request.op, request.to.clone(), request.from.clone());
-            let response = web::block(move || dispatch::handle(&cse, &request))
-                .await
-                .unwrap_or_else(|_| {
-                    dispatch::error_response(CseError::internal(
-                        "request processing was interrupted",
-                    ))
-                });
+            let response = service::execute(&state.cse, &state.sender, request).await;
             log_request(&summary, &echo, &response, started);
             response
         }

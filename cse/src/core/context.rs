@@ -1,6 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
+use crate::notify::OutboxSignal;
 use crate::store::Database;
 
 /// The running CSE: its identity and its database pool, shared by every request.
@@ -18,6 +19,8 @@ pub struct Cse {
     pub admin_originator: String,
     /// The database.
     pub db: Database,
+    /// Wakes the notification workers after a commit that wrote outbox rows.
+    pub outbox: OutboxSignal,
 }
 
 impl Cse {
@@ -30,6 +33,7 @@ impl Cse {
             sp_id: config.sp_id.clone(),
             admin_originator: config.admin_originator.clone(),
             db,
+            outbox: OutboxSignal::default(),
         }
     }
 }

@@ -8,13 +8,15 @@ use serde_json::json;
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Address};
+use crate::core::operations::subscription::{self, Verification};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::error::{CseError, CseResult};
 use crate::store::{DbConn, TransactionKind};
 
 /// Processes a request to completion. Blocking: call it from the blocking pool.
-pub fn handle(cse: &Cse, req: &Request) -> Response {
-    match process(cse, req) {
+/// `assigned_ri` is the resourceID chosen while verifying a new subscription's targets.
+pub fn handle(cse: &Cse, req: &Request, assigned_ri: Option<&str>) -> Response {
+    match process(cse, req, assigned_ri) {
         Ok(response) => response,
         Err(err) => error_response(err),
     }
@@ -25,7 +27,20 @@ pub fn error_response(err: CseError) -> Response {
     Response::new(err.rsc, Some(json!({ "m2m:dbg": err.message })))
 }
 
-fn process(cse: &Cse, req: &Request) -> CseResult<Response> {
+/// The first step of a subscription CREATE/UPDATE: the targets to verify before the
+/// request runs. `Err` is the response to give right away.
+pub fn prepare_verification(cse: &Cse, req: &Request) -> Result<Option<Verification>, Response> {
+    let prepared = check_generic(req).and_then(|()| {
+        let address = addressing::parse(&req.to, cse)?;
+        let now = Timestamp::now();
+        cse.db.run(TransactionKind::Read, |conn| {
+            subscription::prepare(conn, cse, req, &address, now)
+        })
+    });
+    prepared.map_err(error_response)
+}
+
+fn process(cse: &Cse, req: &Request, assigned_ri: Option<&str>) -> CseResult<Response> {
     check_generic(req)?;
     let address = addressing::parse(&req.to, cse)?;
     let kind = match req.op {
@@ -33,7 +48,11 @@ fn process(cse: &Cse, req: &Request) -> CseResult<Response> {
         _ => TransactionKind::Write,
     };
     let now = Timestamp::now();
-    cse.db.run(kind, |conn| run(conn, cse, req, &address, now))
+    let response = cse
+        .db
+        .run(kind, |conn| run(conn, cse, req, &address, assigned_ri, now))?;
+    cse.outbox.wake_if_marked();
+    Ok(response)
 }
 
 fn run(
@@ -41,13 +60,14 @@ fn run(
     cse: &Cse,
     req: &Request,
     address: &Address,
+    assigned_ri: Option<&str>,
     now: Timestamp,
 ) -> CseResult<Response> {
     match req.op {
-        Operation::Create => create::create(conn, cse, req, address, now),
+        Operation::Create => create::create(conn, cse, req, address, assigned_ri, now),
         Operation::Retrieve => retrieve::retrieve(conn, req, address, now),
-        Operation::Update => update::update(conn, req, address, now),
-        Operation::Delete => delete::delete(conn, req, address, now),
+        Operation::Update => update::update(conn, cse, req, address, now),
+        Operation::Delete => delete::delete(conn, cse, req, address, now),
         Operation::Notify => {
             let target = addressing::load(conn, address, &now.to_string())?;
             Err(match target.ty {

@@ -5,7 +5,7 @@
 use onecse_models::time::Timestamp;
 
 use crate::core::Cse;
-use crate::core::removal;
+use crate::core::removal::{self, Cause};
 use crate::core::resource::Resource;
 use crate::error::CseResult;
 use crate::store::{TransactionKind, resources};
@@ -25,7 +25,13 @@ pub fn sweep(cse: &Cse) -> CseResult<usize> {
             let seen = batch.len();
             let mut removed = 0;
             for row in batch {
-                removed += removal::remove(conn, &Resource::from_row(row)?)?;
+                removed += removal::remove(
+                    conn,
+                    cse,
+                    &Resource::from_row(row)?,
+                    Cause::Expired,
+                    Timestamp::now(),
+                )?;
             }
             CseResult::Ok((seen, removed))
         })?;

@@ -1,21 +1,43 @@
-//! Removing resources, shared by DELETE, `la`/`ol` DELETE, container limits and the
-//! expiry task, so a container's counters stay right whichever path removes an
-//! instance.
+//! Removing resources, shared by DELETE, `la`/`ol` DELETE, container limits, the
+//! expiry task and `exc`, so a container's counters stay right and subscriptions hear
+//! of it whichever path removes a resource.
 //!
 //! Lock order: a container's row is always changed before its instances' rows, so a
 //! request creating an instance and the expiry task removing one cannot deadlock.
 
 use onecse_models::ResourceType;
+use onecse_models::time::Timestamp;
 use serde_json::Value;
 
+use crate::core::Cse;
 use crate::core::resource::Resource;
 use crate::error::CseResult;
+use crate::notify::matcher::{self, Event};
 use crate::store::DbConn;
 use crate::store::resources::{self, Counters};
 
+/// Why a resource goes; decides which notifications it raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// A DELETE request.
+    Request,
+    /// Its expirationTime passed.
+    Expired,
+    /// A subscription's expirationCounter reached zero.
+    Exhausted,
+}
+
 /// Deletes a resource and its subtree; returns how many rows went (0 if someone else
-/// removed it first).
-pub fn remove(conn: &mut DbConn, resource: &Resource) -> CseResult<usize> {
+/// removed it first). Subscriptions in the subtree get their net 2 and deletion
+/// notifications; the parent's subscriptions get net 4 for a requested or expired
+/// deletion (instances removed by `mni`/`mbs`/`mia` never get here: TS-0004 §7.4.7).
+pub fn remove(
+    conn: &mut DbConn,
+    cse: &Cse,
+    resource: &Resource,
+    cause: Cause,
+    now: Timestamp,
+) -> CseResult<usize> {
     let instance_of = match (&resource.pi, resource.ty) {
         (Some(pi), ResourceType::ContentInstance) => Some(pi.as_str()),
         _ => None,
@@ -28,12 +50,17 @@ pub fn remove(conn: &mut DbConn, resource: &Resource) -> CseResult<usize> {
     if let Some(container) = instance_of {
         resources::remove_instances(conn, container, 1, bytes)?;
     }
+    matcher::on_subtree_removal(conn, cse, resource, now)?;
     let removed = resources::delete_subtree(conn, &resource.path)?;
-    if removed == 0
-        && let Some(container) = instance_of
-    {
-        // Already gone: undo the count taken above.
-        resources::remove_instances(conn, container, -1, -bytes)?;
+    if removed == 0 {
+        if let Some(container) = instance_of {
+            // Already gone: undo the count taken above.
+            resources::remove_instances(conn, container, -1, -bytes)?;
+        }
+        return Ok(0);
+    }
+    if matches!(cause, Cause::Request | Cause::Expired) {
+        matcher::raise(conn, cse, &Event::ChildDeleted { child: resource }, now)?;
     }
     Ok(removed)
 }

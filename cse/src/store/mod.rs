@@ -6,6 +6,7 @@ mod conn;
 pub mod db;
 pub mod labels;
 pub mod migrate;
+pub mod outbox;
 pub mod resources;
 pub mod schema;
 

@@ -370,3 +370,47 @@ pub fn set_expiration(conn: &mut DbConn, ri: &str, et: &str) -> QueryResult<()> 
         .execute(conn)
         .map(|_| ())
 }
+
+/// Live children of one type (subscriptions of a resource), via the (pi, ty, …) index.
+pub fn children_of_type(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: i32,
+    now: &str,
+) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::ty.eq(ty))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// Subscriptions anywhere below `path` (expired ones included: they are deleted with
+/// the subtree too). A range scan of the path index.
+pub fn subscriptions_in_subtree(conn: &mut DbConn, path: &str) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::path.gt(format!("{path}/")))
+        .filter(resources::path.lt(format!("{path}0")))
+        .filter(resources::ty.eq(23))
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// Locks a resource's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
+/// SQLite writers are already serialised) and returns it as it is now.
+pub fn lock_and_reload(conn: &mut DbConn, ri: &str) -> QueryResult<Option<ResourceRow>> {
+    match conn {
+        DbConn::Pg(pg) => resources::table
+            .filter(resources::ri.eq(ri))
+            .select(ResourceRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConn::Sqlite(_) => resources::table
+            .filter(resources::ri.eq(ri))
+            .select(ResourceRow::as_select())
+            .first(conn)
+            .optional(),
+    }
+}

@@ -47,4 +47,38 @@ diesel::table! {
 }
 
 diesel::joinable!(labels -> resources (ri));
-diesel::allow_tables_to_appear_in_same_query!(resources, labels);
+diesel::allow_tables_to_appear_in_same_query!(resources, labels, outbox);
+
+diesel::table! {
+    /// Notifications waiting for delivery (see the migration for column meanings).
+    outbox (id) {
+        /// Insertion order.
+        id -> BigInt,
+        /// Subscription and target; order is kept per stream.
+        stream -> Text,
+        /// The subscription that produced the notification.
+        sub_ri -> Text,
+        /// The `nu` (or `su`) entry to deliver to.
+        target -> Text,
+        /// One `m2m:sgn` object as JSON.
+        payload -> Text,
+        /// `bn.num` of a batching subscription.
+        batch_num -> Nullable<Integer>,
+        /// 1 when only the latest notification is kept (`ln`).
+        latest_only -> Integer,
+        /// 1 when a successful delivery counts towards `exc`.
+        counts -> Integer,
+        /// When the row was written.
+        created -> Text,
+        /// Not to be sent before this time.
+        due -> Text,
+        /// Failed delivery attempts so far.
+        attempts -> Integer,
+        /// Lease of the worker delivering it.
+        claimed_until -> Nullable<Text>,
+        /// 1 once delivery was given up.
+        failed -> Integer,
+        /// Why the last attempt failed.
+        last_error -> Nullable<Text>,
+    }
+}

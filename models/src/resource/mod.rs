@@ -8,6 +8,7 @@ mod cnt;
 mod cse_base;
 mod policy;
 mod representation;
+pub mod sub;
 
 pub use policy::{AttributePolicy, Presence, ValueKind, check_attributes, is_known_attribute};
 pub use representation::{content_for_type, wrap};
@@ -21,6 +22,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::CseBase => Some(cse_base::ATTRIBUTES),
         ResourceType::Container => Some(cnt::ATTRIBUTES),
         ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
+        ResourceType::Subscription => Some(sub::ATTRIBUTES),
         _ => None,
     }
 }

@@ -13,8 +13,9 @@ use crate::core::addressing::{self, Address};
 use crate::core::ids::new_resource_id;
 use crate::core::operations::{expiration, result};
 use crate::core::resource::Resource;
-use crate::core::resources::{self, ae, check_child_allowed, cnt};
+use crate::core::resources::{self, ae, check_child_allowed, cnt, sub};
 use crate::error::{CseError, CseResult};
+use crate::notify::matcher::{self, Event};
 use crate::store::{self, DbConn, labels};
 
 /// Creates the resource described by `req` under the resource at `address`.
@@ -23,6 +24,7 @@ pub fn create(
     cse: &Cse,
     req: &Request,
     address: &Address,
+    assigned_ri: Option<&str>,
     now: Timestamp,
 ) -> CseResult<Response> {
     let ty = req.ty.ok_or_else(|| {
@@ -38,7 +40,7 @@ pub fn create(
 
     let ri = match ty {
         ResourceType::Ae => ae::register(conn, cse, req.from.as_deref(), req.rvi, &request_attrs)?,
-        _ => new_resource_id(ty),
+        _ => assigned_ri.map_or_else(|| new_resource_id(ty), str::to_owned),
     };
     let rn = match request_attrs.get("rn").and_then(Value::as_str) {
         Some(rn) => {
@@ -70,8 +72,15 @@ pub fn create(
     attrs.insert("ct".into(), json!(now_text));
     attrs.insert("lt".into(), json!(now_text));
     attrs.insert("et".into(), json!(et.to_string()));
-    if request_attrs.contains_key("cr") {
-        attrs.insert("cr".into(), json!(req.from.clone().unwrap_or_default()));
+    let creator = if ty == ResourceType::Subscription {
+        sub::creator(&request_attrs, req.from.as_deref())
+    } else {
+        request_attrs
+            .contains_key("cr")
+            .then(|| req.from.clone().unwrap_or_default())
+    };
+    if let Some(cr) = creator {
+        attrs.insert("cr".into(), json!(cr));
     }
     if ty == ResourceType::Ae {
         attrs.insert("aei".into(), json!(ri));
@@ -89,6 +98,7 @@ pub fn create(
     store::resources::insert(conn, &resource.to_row())?;
     labels::insert(conn, &resource.ri, &resource.labels())?;
     resources::after_insert(conn, &parent, counters)?;
+    matcher::raise(conn, cse, &Event::ChildCreated { child: &resource }, now)?;
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
     let content = result::after_write(rcn, &resource, &request_attrs)?;

@@ -5,9 +5,10 @@ use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 
+use crate::core::Cse;
 use crate::core::addressing::Address;
 use crate::core::operations::target;
-use crate::core::removal;
+use crate::core::removal::{self, Cause};
 use crate::core::resources::cse_base;
 use crate::error::CseResult;
 use crate::store::DbConn;
@@ -15,6 +16,7 @@ use crate::store::DbConn;
 /// Deletes the resource at `address` (or the instance `la`/`ol` stands for).
 pub fn delete(
     conn: &mut DbConn,
+    cse: &Cse,
     req: &Request,
     address: &Address,
     now: Timestamp,
@@ -26,7 +28,7 @@ pub fn delete(
     }
     let rcn = req.rcn.unwrap_or(ResultContent::Nothing);
     let (content, partial) = target::content(conn, rcn, &resource, req, &now_text)?;
-    removal::remove(conn, &resource)?;
+    removal::remove(conn, cse, &resource, Cause::Request, now)?;
     let mut response = Response::new(ResponseStatusCode::Deleted, content);
     response.partial = partial;
     Ok(response)

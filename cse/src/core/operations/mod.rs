@@ -6,5 +6,6 @@ pub mod expiration;
 pub mod hierarchy;
 pub mod result;
 pub mod retrieve;
+pub mod subscription;
 pub mod target;
 pub mod update;

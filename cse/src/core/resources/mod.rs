@@ -5,6 +5,7 @@ pub mod ae;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
+pub mod sub;
 
 use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode};
@@ -20,15 +21,24 @@ pub const SUPPORTED_TYPES: &[ResourceType] = &[
     ResourceType::Container,
     ResourceType::ContentInstance,
     ResourceType::CseBase,
+    ResourceType::Subscription,
 ];
 
 /// The types a type may have as children (TS-0004 R3, spec digest resources §12),
 /// limited to the ones onecse hosts.
 fn allowed_children(parent: ResourceType) -> &'static [ResourceType] {
     match parent {
-        ResourceType::CseBase => &[ResourceType::Ae, ResourceType::Container],
-        ResourceType::Ae => &[ResourceType::Container],
-        ResourceType::Container => &[ResourceType::Container, ResourceType::ContentInstance],
+        ResourceType::CseBase => &[
+            ResourceType::Ae,
+            ResourceType::Container,
+            ResourceType::Subscription,
+        ],
+        ResourceType::Ae => &[ResourceType::Container, ResourceType::Subscription],
+        ResourceType::Container => &[
+            ResourceType::Container,
+            ResourceType::ContentInstance,
+            ResourceType::Subscription,
+        ],
         _ => &[],
     }
 }
@@ -49,6 +59,15 @@ pub fn check_child_allowed(parent: ResourceType, child: ResourceType) -> CseResu
                 "{} resources (ty {}) are not supported by this CSE",
                 child.long_name(),
                 child.number()
+            ),
+        ));
+    }
+    if child == ResourceType::Subscription && !sub::subscribable(parent) {
+        return Err(CseError::new(
+            ResponseStatusCode::TargetNotSubscribable,
+            format!(
+                "{} cannot be subscribed to",
+                with_article(parent.long_name())
             ),
         ));
     }
@@ -95,6 +114,10 @@ pub fn before_insert(
         }
         ResourceType::ContentInstance => {
             cin::before_insert(conn, parent, &mut resource.attrs, now).map(Some)
+        }
+        ResourceType::Subscription => {
+            sub::check_and_complete(&mut resource.attrs)?;
+            Ok(None)
         }
         _ => Ok(None),
     }

@@ -1,0 +1,245 @@
+//! Turns changes into notifications (TS-0004 §7.5.1): finds the subscriptions an event
+//! concerns, applies `enc` (net, atr, chty, conditions), shapes `rep` by `nct`, and
+//! writes one outbox row per target, in the transaction of the change.
+
+use onecse_models::ResourceType;
+use onecse_models::resource::sub::{check_batch_notify, conditions_match};
+use onecse_models::time::Timestamp;
+use serde_json::{Map, Value, json};
+
+use crate::core::Cse;
+use crate::core::resource::Resource;
+use crate::error::CseResult;
+use crate::store::DbConn;
+use crate::store::outbox::{self, NewNotification};
+use crate::store::resources;
+
+/// A change that subscriptions may be interested in.
+pub enum Event<'a> {
+    /// net 1: `resource` was updated; `changed` holds the attributes that changed
+    /// (removed ones as `null`).
+    Updated {
+        /// The resource after the update.
+        resource: &'a Resource,
+        /// What changed.
+        changed: &'a Map<String, Value>,
+    },
+    /// net 3: `child` was created under its parent.
+    ChildCreated {
+        /// The new child.
+        child: &'a Resource,
+    },
+    /// net 4: `child` was deleted from under its parent.
+    ChildDeleted {
+        /// The deleted child.
+        child: &'a Resource,
+    },
+}
+
+/// Writes the notifications for an event on the subscribed-to resource's subscriptions.
+pub fn raise(conn: &mut DbConn, cse: &Cse, event: &Event<'_>, now: Timestamp) -> CseResult<()> {
+    let (subscribed, net, subject) = match event {
+        Event::Updated { resource, .. } => (resource.ri.as_str(), 1, *resource),
+        Event::ChildCreated { child } => (child.pi.as_deref().unwrap_or_default(), 3, *child),
+        Event::ChildDeleted { child } => (child.pi.as_deref().unwrap_or_default(), 4, *child),
+    };
+    if subject.ty == ResourceType::Subscription {
+        // Creating or deleting a subscription is not an event of its parent (as ACME).
+        return Ok(());
+    }
+    let changed = match event {
+        Event::Updated { changed, .. } => Some(*changed),
+        _ => None,
+    };
+    for sub in subscriptions_of(conn, subscribed, now)? {
+        if wants(&sub, net, subject, changed) {
+            notify(conn, cse, &sub, net, subject, changed, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Before a subtree is deleted: every subscription in it learns that its subscribed-to
+/// resource is deleted (net 2), and every subscription with `su` sends the deletion
+/// notification (it is deleted with the subtree).
+pub fn on_subtree_removal(
+    conn: &mut DbConn,
+    cse: &Cse,
+    root: &Resource,
+    now: Timestamp,
+) -> CseResult<()> {
+    let mut subs = resources::subscriptions_in_subtree(conn, &root.path)?
+        .into_iter()
+        .map(Resource::from_row)
+        .collect::<CseResult<Vec<_>>>()?;
+    if root.ty == ResourceType::Subscription {
+        subs.push(root.clone());
+    }
+    let now_text = now.to_string();
+    for sub in &subs {
+        // A subscription deleted on its own does not see its parent deleted; the others
+        // go down with their subscribed-to resource.
+        if sub.ri != root.ri {
+            let parent = match sub.pi.as_deref() {
+                Some(pi) if pi == root.ri => Some(root.clone()),
+                Some(pi) => resources::find_by_ri(conn, pi, &now_text)?
+                    .map(Resource::from_row)
+                    .transpose()?,
+                None => None,
+            };
+            if let Some(parent) = parent
+                && wants(sub, 2, &parent, None)
+            {
+                notify(conn, cse, sub, 2, &parent, None, now)?;
+            }
+        }
+        deletion_notice(conn, cse, sub, now)?;
+    }
+    Ok(())
+}
+
+fn subscriptions_of(conn: &mut DbConn, ri: &str, now: Timestamp) -> CseResult<Vec<Resource>> {
+    resources::children_of_type(
+        conn,
+        ri,
+        i32::from(ResourceType::Subscription.number()),
+        &now.to_string(),
+    )?
+    .into_iter()
+    .map(Resource::from_row)
+    .collect()
+}
+
+fn enc(sub: &Resource) -> Map<String, Value> {
+    sub.attrs
+        .get("enc")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Whether `sub` is interested in event `net` about `subject` (TS-0001 table 9.6.8-2).
+fn wants(
+    sub: &Resource,
+    net: i64,
+    subject: &Resource,
+    changed: Option<&Map<String, Value>>,
+) -> bool {
+    let enc = enc(sub);
+    let events: Vec<i64> = match enc.get("net").and_then(Value::as_array) {
+        Some(items) => items.iter().filter_map(Value::as_i64).collect(),
+        None => vec![1],
+    };
+    if !events.contains(&net) {
+        return false;
+    }
+    if net == 1
+        && let (Some(atr), Some(changed)) = (enc.get("atr").and_then(Value::as_array), changed)
+        && !atr
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| changed.contains_key(a))
+    {
+        return false;
+    }
+    if matches!(net, 3 | 4)
+        && let Some(chty) = enc.get("chty").and_then(Value::as_array)
+        && !chty
+            .iter()
+            .filter_map(Value::as_i64)
+            .any(|t| t == i64::from(subject.ty.number()))
+    {
+        return false;
+    }
+    conditions_match(&enc, &subject.attrs)
+}
+
+/// `sur`: the subscription's SP-relative resource ID.
+fn reference(cse: &Cse, sub: &Resource) -> String {
+    format!("{}/{}", cse.cse_id, sub.ri)
+}
+
+fn notify(
+    conn: &mut DbConn,
+    cse: &Cse,
+    sub: &Resource,
+    net: i64,
+    subject: &Resource,
+    changed: Option<&Map<String, Value>>,
+    now: Timestamp,
+) -> CseResult<()> {
+    let nct = sub.attrs.get("nct").and_then(Value::as_i64).unwrap_or(1);
+    let rep = match (nct, changed) {
+        (3, _) => json!({ "m2m:uri": subject.ri }),
+        (2, Some(changed)) => onecse_models::resource::wrap(subject.ty, changed.clone()),
+        _ => subject.representation(),
+    };
+    let mut sgn = Map::new();
+    sgn.insert("nev".into(), json!({ "rep": rep, "net": net }));
+    sgn.insert("sur".into(), json!(reference(cse, sub)));
+    if let Some(cr) = sub.attrs.get("cr") {
+        sgn.insert("cr".into(), cr.clone());
+    }
+    let payload = json!({ "m2m:sgn": sgn }).to_string();
+    let batch = sub
+        .attrs
+        .get("bn")
+        .and_then(|bn| check_batch_notify(bn).ok());
+    let latest = sub.attrs.get("ln").and_then(Value::as_bool) == Some(true);
+    let batch_due = batch.map(|b| {
+        let secs = i64::try_from(b.duration.as_secs()).unwrap_or(i64::MAX);
+        now.plus_seconds(secs).to_string()
+    });
+    let now_text = now.to_string();
+    for target in sub
+        .attrs
+        .get("nu")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let row = NewNotification {
+            stream: format!("{}|{target}", sub.ri),
+            sub_ri: sub.ri.clone(),
+            target: target.to_owned(),
+            payload: payload.clone(),
+            batch_num: batch.map(|b| i32::try_from(b.num).unwrap_or(i32::MAX)),
+            latest_only: i32::from(latest),
+            counts: 1,
+            created: now_text.clone(),
+            due: now_text.clone(),
+        };
+        outbox::enqueue(conn, &row, batch_due.as_deref())?;
+    }
+    cse.outbox.mark();
+    Ok(())
+}
+
+/// The deletion notification to `su` (spec digest notifications §5).
+fn deletion_notice(conn: &mut DbConn, cse: &Cse, sub: &Resource, now: Timestamp) -> CseResult<()> {
+    let Some(su) = sub.attrs.get("su").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let mut sgn = Map::new();
+    sgn.insert("sud".into(), json!(true));
+    sgn.insert("sur".into(), json!(reference(cse, sub)));
+    if let Some(cr) = sub.attrs.get("cr") {
+        sgn.insert("cr".into(), cr.clone());
+    }
+    let now_text = now.to_string();
+    let row = NewNotification {
+        stream: format!("{}|{su}", sub.ri),
+        sub_ri: sub.ri.clone(),
+        target: su.to_owned(),
+        payload: json!({ "m2m:sgn": sgn }).to_string(),
+        batch_num: None,
+        latest_only: 0,
+        counts: 0,
+        created: now_text.clone(),
+        due: now_text,
+    };
+    outbox::enqueue(conn, &row, None)?;
+    cse.outbox.mark();
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Notification targets (`nu` and `su` entries, spec digest notifications §1): an
+//! HTTP(S) URL used verbatim, or the resource ID of an AE, reached through its `poa`.
+
+use onecse_models::ResourceType;
+use onecse_models::id::is_unreserved_id;
+use serde_json::Value;
+
+use crate::core::Cse;
+use crate::core::addressing;
+use crate::error::{CseError, CseResult};
+use crate::store::DbConn;
+
+/// What a `nu` entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// An HTTP(S) URL (a `?ct=json` suffix already removed).
+    Url(String),
+    /// A oneM2M resource ID (of an AE) in any addressing form.
+    Resource(String),
+}
+
+/// Reads an entry. Other URL schemes (mqtt, coap, ws) are bindings onecse cannot send
+/// over yet: 5001. Anything else must look like a resource ID.
+pub fn parse(entry: &str) -> CseResult<Entry> {
+    let trimmed = strip_serialization_suffix(entry);
+    if let Some((scheme, rest)) = trimmed.split_once("://") {
+        return match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
+                Ok(Entry::Url(trimmed.to_owned()))
+            }
+            "http" | "https" => Err(CseError::bad_request(format!(
+                "'{entry}' is not a valid URL"
+            ))),
+            other => Err(CseError::new(
+                onecse_models::ResponseStatusCode::NotImplemented,
+                format!(
+                    "notification target '{entry}': the {other} binding is not supported, use http(s) or an AE resource ID"
+                ),
+            )),
+        };
+    }
+    let id_ok = !trimmed.is_empty()
+        && trimmed
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .all(is_unreserved_id);
+    if id_ok {
+        Ok(Entry::Resource(trimmed.to_owned()))
+    } else {
+        Err(CseError::bad_request(format!(
+            "'{entry}' is neither an http(s) URL nor a resource ID"
+        )))
+    }
+}
+
+/// `?ct=json|xml|cbor` selects a serialization; onecse sends JSON, so only the JSON
+/// suffix (or none) is accepted by [`parse`] callers downstream.
+fn strip_serialization_suffix(entry: &str) -> &str {
+    entry.strip_suffix("?ct=json").unwrap_or(entry)
+}
+
+/// The URLs a target is delivered to, in order of preference, or why it cannot be
+/// reached (no such AE, not an AE, `rr` false, no HTTP `poa`).
+pub fn resolve(
+    conn: &mut DbConn,
+    cse: &Cse,
+    entry: &str,
+    now: &str,
+) -> CseResult<Result<Vec<String>, String>> {
+    let id = match parse(entry) {
+        Ok(Entry::Url(url)) => return Ok(Ok(vec![url])),
+        Ok(Entry::Resource(id)) => id,
+        Err(err) => return Ok(Err(err.message)),
+    };
+    let Ok(address) = addressing::parse(&id, cse) else {
+        return Ok(Err(format!("'{id}' is not a resource of this CSE")));
+    };
+    let ae = match addressing::load(conn, &address, now) {
+        Ok(resource) => resource,
+        Err(err) if err.rsc == onecse_models::ResponseStatusCode::NotFound => {
+            return Ok(Err(format!("target '{id}' does not exist")));
+        }
+        Err(err) => return Err(err),
+    };
+    if ae.ty != ResourceType::Ae {
+        return Ok(Err(format!(
+            "target '{id}' is a {}, not an AE",
+            ae.ty.long_name()
+        )));
+    }
+    if ae.attrs.get("rr").and_then(Value::as_bool) == Some(false) {
+        return Ok(Err(format!(
+            "AE '{id}' is not request-reachable (rr is false)"
+        )));
+    }
+    let urls: Vec<String> = ae
+        .attrs
+        .get("poa")
+        .and_then(Value::as_array)
+        .map(|poa| {
+            poa.iter()
+                .filter_map(Value::as_str)
+                .filter(|p| matches!(parse(p), Ok(Entry::Url(_))))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if urls.is_empty() {
+        Ok(Err(format!("AE '{id}' has no http(s) point of access")))
+    } else {
+        Ok(Ok(urls))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_urls_or_resource_ids() {
+        assert_eq!(
+            parse("http://127.0.0.1:9/n").ok(),
+            Some(Entry::Url("http://127.0.0.1:9/n".into()))
+        );
+        assert_eq!(
+            parse("http://h/n?ct=json").ok(),
+            Some(Entry::Url("http://h/n".into()))
+        );
+        assert_eq!(parse("Cmyapp").ok(), Some(Entry::Resource("Cmyapp".into())));
+        assert_eq!(
+            parse("/id-in/Cmyapp").ok(),
+            Some(Entry::Resource("/id-in/Cmyapp".into()))
+        );
+        assert_eq!(
+            parse("cse-in/myapp").ok(),
+            Some(Entry::Resource("cse-in/myapp".into()))
+        );
+        let rsc = |e: &str| parse(e).err().map(|e| e.rsc.code());
+        assert_eq!(rsc("mqtt://broker/x"), Some(5001));
+        assert_eq!(rsc("http://"), Some(4000));
+        assert_eq!(rsc("not a target"), Some(4000));
+        assert_eq!(rsc(""), Some(4000));
+    }
+}

@@ -1,0 +1,224 @@
+//! The notification outbox: rows written with the change that caused them, claimed
+//! by delivery workers (several processes may share one PostgreSQL database), deleted
+//! once delivered. Per stream only the oldest live row is ever claimed, which keeps
+//! delivery order per subscription and target.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::db::DbConn;
+use super::schema::outbox;
+
+/// A notification to enqueue.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewNotification {
+    /// Subscription and target.
+    pub stream: String,
+    /// The subscription.
+    pub sub_ri: String,
+    /// Where to deliver (`nu` or `su` entry).
+    pub target: String,
+    /// The `m2m:sgn` object.
+    pub payload: String,
+    /// `bn.num`, when batching.
+    pub batch_num: Option<i32>,
+    /// 1 with `ln`.
+    pub latest_only: i32,
+    /// 1 when delivery counts towards `exc`.
+    pub counts: i32,
+    /// Now.
+    pub created: String,
+    /// Earliest send time.
+    pub due: String,
+}
+
+/// A claimed notification.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// Stream.
+    pub stream: String,
+    /// The subscription.
+    pub sub_ri: String,
+    /// Target entry.
+    pub target: String,
+    /// The `m2m:sgn` object.
+    pub payload: String,
+    /// `bn.num`, when batching.
+    pub batch_num: Option<i32>,
+    /// 1 with `ln`.
+    pub latest_only: i32,
+    /// 1 when delivery counts towards `exc`.
+    pub counts: i32,
+    /// Failed attempts so far.
+    pub attempts: i32,
+}
+
+/// Rows of a stream not yet claimed nor given up.
+fn waiting(
+    stream: &str,
+    now: &str,
+) -> outbox::BoxedQuery<'static, <DbConn as Connection>::Backend> {
+    outbox::table
+        .filter(outbox::stream.eq(stream.to_owned()))
+        .filter(outbox::failed.eq(0))
+        .filter(
+            outbox::claimed_until
+                .is_null()
+                .or(outbox::claimed_until.lt(now.to_owned())),
+        )
+        .into_boxed()
+}
+
+/// Enqueues a notification. `ln` keeps only the newest waiting row of the stream;
+/// `bn` holds rows until `num` are waiting or the first has waited `dur`
+/// (`batch_due` is that deadline for a first row).
+pub fn enqueue(
+    conn: &mut DbConn,
+    row: &NewNotification,
+    batch_due: Option<&str>,
+) -> QueryResult<()> {
+    let now = row.created.as_str();
+    if row.latest_only == 1 {
+        let stale: Vec<i64> = waiting(&row.stream, now).select(outbox::id).load(conn)?;
+        if !stale.is_empty() {
+            diesel::delete(outbox::table.filter(outbox::id.eq_any(stale))).execute(conn)?;
+        }
+    }
+    let mut row = row.clone();
+    if let (Some(num), Some(batch_due)) = (row.batch_num, batch_due) {
+        let head_due: Option<String> = waiting(&row.stream, now)
+            .order(outbox::id.asc())
+            .select(outbox::due)
+            .first(conn)
+            .optional()?;
+        let waiting_count: i64 = waiting(&row.stream, now).count().get_result(conn)?;
+        row.due = head_due.unwrap_or_else(|| batch_due.to_owned());
+        diesel::insert_into(outbox::table)
+            .values(&row)
+            .execute(conn)?;
+        if waiting_count + 1 >= i64::from(num) {
+            let ids: Vec<i64> = waiting(&row.stream, now).select(outbox::id).load(conn)?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+                .set(outbox::due.eq(now))
+                .execute(conn)?;
+        }
+        return Ok(());
+    }
+    diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+const CLAIM_HEADS: &str = "\
+    UPDATE outbox SET claimed_until = {lease} WHERE id IN ( \
+      SELECT o.id FROM outbox o \
+      WHERE o.failed = 0 AND o.due <= {now} \
+        AND (o.claimed_until IS NULL OR o.claimed_until < {now}) \
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.stream = o.stream AND p.id < o.id AND p.failed = 0) \
+      ORDER BY o.due, o.id LIMIT {limit} {lock}) \
+    RETURNING id, stream, sub_ri, target, payload, batch_num, latest_only, counts, attempts";
+
+/// Claims up to `limit` due stream heads until `lease_until`. On PostgreSQL the
+/// candidate rows are locked with `SKIP LOCKED`, so concurrent claimers (other
+/// processes) take disjoint rows without waiting for each other.
+pub fn claim(
+    conn: &mut DbConn,
+    now: &str,
+    lease_until: &str,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    match conn {
+        DbConn::Pg(pg) => {
+            let sql = CLAIM_HEADS
+                .replace("{lease}", "$1")
+                .replace("{now}", "$2")
+                .replace("{limit}", "$3")
+                .replace("{lock}", "FOR UPDATE SKIP LOCKED");
+            diesel::sql_query(sql)
+                .bind::<Text, _>(lease_until)
+                .bind::<Text, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(pg)
+        }
+        DbConn::Sqlite(sqlite) => {
+            let sql = CLAIM_HEADS
+                .replace("{lease}", "?1")
+                .replace("{now}", "?2")
+                .replace("{limit}", "?3")
+                .replace("{lock}", "");
+            diesel::sql_query(sql)
+                .bind::<Text, _>(lease_until)
+                .bind::<Text, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(sqlite)
+        }
+    }
+}
+
+/// Claims the rows that follow a batching head in its stream (up to `bn.num - 1`).
+/// They are not heads, so no other worker can claim them meanwhile.
+pub fn claim_batch_followers(
+    conn: &mut DbConn,
+    head: &OutboxRow,
+    lease_until: &str,
+) -> QueryResult<Vec<OutboxRow>> {
+    let extra = i64::from(head.batch_num.unwrap_or(1)) - 1;
+    if extra <= 0 {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<OutboxRow> = outbox::table
+        .filter(outbox::stream.eq(&head.stream))
+        .filter(outbox::failed.eq(0))
+        .filter(outbox::id.gt(head.id))
+        .order(outbox::id.asc())
+        .limit(extra)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set(outbox::claimed_until.eq(lease_until))
+        .execute(conn)?;
+    Ok(rows)
+}
+
+/// Removes delivered rows.
+pub fn complete(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)
+}
+
+/// Releases rows for another attempt at `due`.
+pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set((
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::claimed_until.eq(None::<String>),
+            outbox::due.eq(due),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+}
+
+/// Marks rows as given up; they stay for inspection and no longer block their stream.
+pub fn give_up(conn: &mut DbConn, ids: &[i64], error: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set((
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::failed.eq(1),
+            outbox::claimed_until.eq(None::<String>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+}
+
+/// Rows still to be delivered (for metrics and tests).
+pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::failed.eq(0))
+        .count()
+        .get_result(conn)
+}

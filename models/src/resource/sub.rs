@@ -1,0 +1,321 @@
+//! `<subscription>` (ty 23) attributes and rules (TS-0001 §9.6.8, TS-0004 §7.4.8,
+//! spec digest notifications.md): event criteria, notification content types,
+//! batching and their valid combinations.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::policy::{AttributePolicy as A, ValueKind::*};
+use crate::problem::Problem;
+use crate::time::Timestamp;
+
+/// Subscription attribute table. Features onecse does not implement yet (rate limits,
+/// pre-subscription and pending notification, group fan-out) are answered 5001.
+pub(crate) const ATTRIBUTES: &[A] = &[
+    A::read_only("ty", Integer { min: 0 }),
+    A::read_only("ri", Text),
+    A::write_once("rn", Text).always_present(),
+    A::read_only("pi", Text),
+    A::read_only("ct", Timestamp),
+    A::read_only("lt", Timestamp),
+    A::read_write("et", Timestamp).always_present(),
+    A::read_write("acpi", TextList).unsupported(),
+    A::read_write("lbl", TextList),
+    A::read_write("daci", TextList).unsupported(),
+    A::creator(),
+    A::read_write("enc", Object),
+    A::read_write("exc", Integer { min: 1 }),
+    A::read_write("nu", TextList).mandatory(),
+    A::read_write("gpi", Text).unsupported(),
+    A::read_write("nfu", Text).unsupported(),
+    A::read_write("bn", Object),
+    A::read_write("rl", Object).unsupported(),
+    A::write_once("psn", Integer { min: 0 }).unsupported(),
+    A::read_write("pn", Enumerated(&[1, 2])).unsupported(),
+    A::read_write("nsp", Integer { min: 0 }).unsupported(),
+    A::read_write("ln", Boolean),
+    A::read_write("nct", Enumerated(&[1, 2, 3, 4, 5])).always_present(),
+    A::read_write("nec", Integer { min: 0 }),
+    A::write_once("su", Text),
+    A::read_write("acrs", TextList).unsupported(),
+];
+
+/// Event types onecse raises: update (1), delete (2), child created (3), child deleted (4).
+pub const SUPPORTED_EVENTS: [i64; 4] = [1, 2, 3, 4];
+
+/// Batch size and period used when `bn` has no `dur` (the SP default; ACME uses 60 s).
+pub const DEFAULT_BATCH_DURATION: Duration = Duration::from_secs(60);
+
+/// Members of `enc` that are filter conditions on the triggering resource.
+const CONDITIONS: [&str; 10] = [
+    "crb", "cra", "ms", "us", "sts", "stb", "exb", "exa", "sza", "szb",
+];
+
+/// Checks `enc` and returns the event types it selects (default `[1]`).
+pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
+    let Some(enc) = enc else { return Ok(vec![1]) };
+    let Some(enc) = enc.as_object() else {
+        return Err(Problem::bad_request("enc must be an object"));
+    };
+    for (name, value) in enc {
+        match name.as_str() {
+            "net" | "atr" | "chty" | "fo" => {}
+            "om" | "md" => {
+                return Err(Problem::not_implemented(format!(
+                    "enc member '{name}' is not supported by this CSE yet"
+                )));
+            }
+            c if CONDITIONS.contains(&c) => check_condition(c, value)?,
+            other => {
+                return Err(Problem::bad_request(format!(
+                    "enc member '{other}' is not an eventNotificationCriteria member"
+                )));
+            }
+        }
+    }
+    let net = match enc.get("net") {
+        None => vec![1],
+        Some(Value::Array(items)) if !items.is_empty() => {
+            let mut net = Vec::with_capacity(items.len());
+            for item in items {
+                match item.as_i64() {
+                    Some(n) if SUPPORTED_EVENTS.contains(&n) => net.push(n),
+                    Some(n) if (5..=10).contains(&n) => {
+                        return Err(Problem::not_implemented(format!(
+                            "notificationEventType {n} is not supported by this CSE yet"
+                        )));
+                    }
+                    _ => {
+                        return Err(Problem::bad_request(format!(
+                            "enc/net value {item} is not a notificationEventType"
+                        )));
+                    }
+                }
+            }
+            net
+        }
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "enc/net must be a non-empty array of event types",
+            ));
+        }
+    };
+    if let Some(atr) = enc.get("atr") {
+        let ok = atr
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string));
+        if !ok {
+            return Err(Problem::bad_request(
+                "enc/atr must be an array of attribute names",
+            ));
+        }
+        if !net.contains(&1) {
+            return Err(Problem::bad_request(
+                "enc/atr only applies to net 1 (update)",
+            ));
+        }
+    }
+    if let Some(chty) = enc.get("chty") {
+        let ok = chty
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| v.as_i64().is_some()));
+        if !ok {
+            return Err(Problem::bad_request(
+                "enc/chty must be an array of resource types",
+            ));
+        }
+        if !net.iter().any(|n| *n == 3 || *n == 4) {
+            return Err(Problem::bad_request(
+                "enc/chty only applies to net 3 and 4 (child created/deleted)",
+            ));
+        }
+    }
+    if let Some(fo) = enc.get("fo")
+        && !matches!(fo.as_i64(), Some(1 | 2))
+    {
+        return Err(Problem::bad_request("enc/fo must be 1 (AND) or 2 (OR)"));
+    }
+    Ok(net)
+}
+
+fn check_condition(name: &str, value: &Value) -> Result<(), Problem> {
+    let ok = match name {
+        "crb" | "cra" | "ms" | "us" | "exb" | "exa" => {
+            value.as_str().is_some_and(|s| Timestamp::parse(s).is_ok())
+        }
+        _ => value.as_i64().is_some_and(|n| n >= 0),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::bad_request(format!(
+            "enc/{name} has an invalid value {value}"
+        )))
+    }
+}
+
+/// The `nct` to use: the given one if it fits every selected event, else the default
+/// (1 for net 1..4). TS-0001 table 9.6.8-4: nct 2 only for net 1; nct 4/5 not for 1..4.
+pub fn notification_content_type(nct: Option<i64>, net: &[i64]) -> Result<i64, Problem> {
+    let Some(nct) = nct else { return Ok(1) };
+    let fits = |event: i64| match nct {
+        1 | 3 => true,
+        2 => event == 1,
+        _ => false,
+    };
+    if net.iter().all(|e| fits(*e)) {
+        Ok(nct)
+    } else {
+        Err(Problem::bad_request(format!(
+            "nct {nct} cannot be used with the selected event types {net:?}"
+        )))
+    }
+}
+
+/// A checked `bn` (batchNotify): how many notifications make a batch and how long the
+/// first one may wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchNotify {
+    /// `num`.
+    pub num: i64,
+    /// `dur`, or the default.
+    pub duration: Duration,
+}
+
+/// Checks `bn`: `num` ≥ 1, `dur` an ISO 8601 duration (default 60 s).
+pub fn check_batch_notify(bn: &Value) -> Result<BatchNotify, Problem> {
+    let bad = |why: &str| Problem::bad_request(format!("bn {bn}: {why}"));
+    let obj = bn
+        .as_object()
+        .ok_or_else(|| bad("must be an object {num, dur}"))?;
+    if let Some(extra) = obj.keys().find(|k| !matches!(k.as_str(), "num" | "dur")) {
+        return Err(bad(&format!("unknown member '{extra}'")));
+    }
+    let num = match obj.get("num").and_then(Value::as_i64) {
+        Some(n) if n >= 1 => n,
+        _ => return Err(bad("num must be an integer of at least 1")),
+    };
+    let duration = match obj.get("dur") {
+        None => DEFAULT_BATCH_DURATION,
+        Some(d) => parse_duration(d.as_str().unwrap_or(""))
+            .ok_or_else(|| bad("dur must be an ISO 8601 duration such as PT10S"))?,
+    };
+    Ok(BatchNotify { num, duration })
+}
+
+/// Parses an ISO 8601 duration (`PT10S`, `PT1H30M`, `P1D`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let parsed: iso8601_duration::Duration = text.parse().ok()?;
+    parsed.to_std()
+}
+
+/// Whether a triggering resource passes the `enc` conditions (TS-0001 §9.6.8 table
+/// 9.6.8-2); conditions combine with AND, or OR when `fo` is 2.
+pub fn conditions_match(enc: &Map<String, Value>, attrs: &Map<String, Value>) -> bool {
+    let text = |n: &str| attrs.get(n).and_then(Value::as_str).unwrap_or("");
+    let int = |n: &str| attrs.get(n).and_then(Value::as_i64);
+    let mut results = Vec::new();
+    for name in CONDITIONS {
+        let Some(value) = enc.get(name) else { continue };
+        let bound_text = value
+            .as_str()
+            .and_then(|s| Timestamp::parse(s).ok())
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let bound = value.as_i64().unwrap_or(0);
+        let hit = match name {
+            "crb" => text("ct") < bound_text.as_str(),
+            "cra" => text("ct") >= bound_text.as_str(),
+            "ms" => text("lt") >= bound_text.as_str(),
+            "us" => text("lt") < bound_text.as_str(),
+            "exb" => text("et") < bound_text.as_str(),
+            "exa" => text("et") >= bound_text.as_str(),
+            "sts" => int("st").is_some_and(|st| st < bound),
+            "stb" => int("st").is_some_and(|st| st >= bound),
+            "sza" => int("cs").is_some_and(|cs| cs >= bound),
+            _ => int("cs").is_some_and(|cs| cs < bound),
+        };
+        results.push(hit);
+    }
+    if results.is_empty() {
+        return true;
+    }
+    if enc.get("fo").and_then(Value::as_i64) == Some(2) {
+        results.into_iter().any(|r| r)
+    } else {
+        results.into_iter().all(|r| r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn event_criteria_defaults_and_errors() {
+        assert_eq!(check_event_criteria(None), Ok(vec![1]));
+        assert_eq!(
+            check_event_criteria(Some(&json!({"net": [3, 4]}))),
+            Ok(vec![3, 4])
+        );
+        let rsc = |v: Value| check_event_criteria(Some(&v)).err().map(|p| p.rsc.code());
+        assert_eq!(rsc(json!({"net": []})), Some(4000));
+        assert_eq!(rsc(json!({"net": [99]})), Some(4000));
+        assert_eq!(rsc(json!({"net": [6]})), Some(5001));
+        assert_eq!(rsc(json!({"net": [3], "atr": ["lbl"]})), Some(4000));
+        assert_eq!(rsc(json!({"net": [1], "chty": [4]})), Some(4000));
+        assert_eq!(rsc(json!({"bogus": 1})), Some(4000));
+        assert_eq!(rsc(json!({"om": [{"ops": 1}]})), Some(5001));
+        assert_eq!(rsc(json!({"crb": "yesterday"})), Some(4000));
+    }
+
+    #[test]
+    fn nct_must_fit_the_events() {
+        assert_eq!(notification_content_type(None, &[3]), Ok(1));
+        assert_eq!(notification_content_type(Some(2), &[1]), Ok(2));
+        assert!(notification_content_type(Some(2), &[1, 3]).is_err());
+        assert!(notification_content_type(Some(4), &[1]).is_err());
+    }
+
+    #[test]
+    fn batch_notify_needs_num_and_a_duration() {
+        let bn = check_batch_notify(&json!({"num": 3, "dur": "PT2S"}));
+        assert_eq!(
+            bn,
+            Ok(BatchNotify {
+                num: 3,
+                duration: Duration::from_secs(2)
+            })
+        );
+        assert_eq!(
+            check_batch_notify(&json!({"num": 2})).map(|b| b.duration),
+            Ok(DEFAULT_BATCH_DURATION)
+        );
+        for bad in [
+            json!({"num": 0}),
+            json!({"dur": "PT1S"}),
+            json!({"num": 2, "dur": "soon"}),
+            json!(5),
+        ] {
+            assert!(check_batch_notify(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn conditions_combine_with_and_or_or() {
+        let attrs = json!({"cs": 10, "st": 4})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let enc = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert!(conditions_match(&enc(json!({"sza": 5})), &attrs));
+        assert!(!conditions_match(&enc(json!({"sza": 5, "szb": 8})), &attrs));
+        assert!(conditions_match(
+            &enc(json!({"sza": 50, "stb": 2, "fo": 2})),
+            &attrs
+        ));
+        assert!(conditions_match(&enc(json!({"net": [3]})), &attrs));
+    }
+}
