@@ -100,6 +100,11 @@ impl App {
         })
     }
 
+    /// Stops the server (and with it the expiry and delivery tasks) from elsewhere.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr

@@ -190,7 +190,9 @@ fn finish(
                 }
                 CseResult::Ok(())
             })?;
-            cse.outbox.wake_if_marked();
+            // The stream's next row (or the deletion notice of an exhausted
+            // subscription) can go now.
+            cse.outbox.wake();
             stats
                 .delivered
                 .fetch_add(ids.len() as u64, Ordering::Relaxed);

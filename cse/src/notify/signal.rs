@@ -33,6 +33,11 @@ impl OutboxSignal {
         }
     }
 
+    /// Wakes a worker unconditionally (a stream may have its next row ready).
+    pub fn wake(&self) {
+        self.inner.notify.notify_one();
+    }
+
     /// Waits for a wake-up or `timeout`, whichever comes first.
     pub async fn wait(&self, timeout: Duration) {
         let _ = tokio::time::timeout(timeout, self.inner.notify.notified()).await;

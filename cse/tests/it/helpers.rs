@@ -69,7 +69,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     client: reqwest::Client,
-    _db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+    _db: Option<TestDb>,
 }
 
 /// A response as the tests look at it.
@@ -126,21 +127,35 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts onecse after letting the test adjust the configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (db, url) = TestDb::fresh();
+    let mut app = spawn_app_on(&url, adjust).await;
+    app._db = Some(db);
+    app
+}
+
+/// Starts onecse on an existing database (restarts, several processes); the caller
+/// owns the database.
+pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         onecse::telemetry::init("debug");
     }
-    let (db, url) = TestDb::fresh();
+    let url = url.to_owned();
     let mut config = Config {
         bind: "127.0.0.1:0".into(),
         database_url: url,
         pool_size: 4,
         workers: Some(1),
         expiry_interval_ms: 100,
+        notify_retry_base_ms: 100,
+        notify_retry_max_ms: 400,
+        notify_poll_ms: 100,
+        notify_timeout_ms: 2000,
         ..Config::default()
     };
     adjust(&mut config);
     let app = App::build(&config).expect("app builds");
     let base = format!("http://{}", app.local_addr());
+    let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
@@ -149,13 +164,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         base,
         client,
-        _db: db,
+        handle,
+        _db: None,
     }
 }
 
 static RQI: AtomicU64 = AtomicU64::new(1);
 
 impl TestApp {
+    /// Stops this instance (server, expiry and delivery) as a process exit would.
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+
     /// Sends a request with exactly the given headers (no defaults added).
     pub async fn send(
         &self,

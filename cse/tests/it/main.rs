@@ -18,4 +18,6 @@ mod helpers;
 mod hierarchy;
 mod http_binding;
 mod latest_oldest;
+mod receiver;
 mod storage;
+mod sub;

@@ -1,0 +1,468 @@
+//! Subscriptions and notifications (TS-0004 §7.4.8, §7.5.1; spec digest
+//! notifications.md): verification, events and content types, exc, su, bn, ln,
+//! durable delivery with retries, restarts and several processes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp, TestDb, postgres_url, spawn_app, spawn_app_on};
+use crate::receiver::Receiver;
+
+async fn subscribe(app: &TestApp, parent: &str, attrs: Value) -> Reply {
+    app.create(parent, 23, &json!({ "m2m:sub": attrs }), Some("CAdmin"))
+        .await
+}
+
+/// A container `/cse-in/c` with a subscription `/cse-in/c/s` towards `rx`; the
+/// verification request is consumed.
+async fn watched(app: &TestApp, rx: &mut Receiver, extra: Value) -> Reply {
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let mut attrs = json!({"rn": "s", "nu": [rx.url]});
+    if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
+        a.extend(e.clone());
+    }
+    let reply = subscribe(app, "/cse-in/c", attrs).await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    let verification = rx.next().await;
+    assert_eq!(verification.sgn()["vrq"], true);
+    reply
+}
+
+fn cons(batch: &Value) -> Vec<String> {
+    batch["m2m:agn"]["m2m:sgn"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| {
+                    s["nev"]["rep"]["m2m:cin"]["con"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn creation_sends_a_verification_request_and_stores_defaults() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let reply = subscribe(
+        &app,
+        "/cse-in/c",
+        json!({"rn": "s", "nu": [rx.url], "su": rx.url}),
+    )
+    .await;
+    assert_eq!((reply.status, reply.rsc), (201, Some(2001)));
+    let sub = reply.resource("m2m:sub");
+    assert_eq!(sub["ty"], 23);
+    assert_eq!(sub["nct"], 1);
+    assert_eq!(sub["enc"], json!({"net": [1]}));
+    assert_eq!(
+        sub["cr"], "CAdmin",
+        "nu is not the originator, so the creator is recorded"
+    );
+    let ri = sub["ri"].as_str().unwrap_or_default();
+    let verification = rx.next().await;
+    assert_eq!(verification.sgn()["vrq"], true);
+    assert_eq!(verification.sgn()["sur"], format!("/id-in/{ri}").as_str());
+    assert_eq!(verification.sgn()["cr"], "CAdmin");
+    assert_eq!(verification.header("x-m2m-origin"), Some("/id-in"));
+    assert_eq!(
+        verification.header("content-type"),
+        Some("application/json")
+    );
+    assert!(
+        verification.header("x-m2m-ri").is_some() && verification.header("x-m2m-rvi").is_some()
+    );
+    assert!(verification.header("content-length").is_some());
+}
+
+#[tokio::test]
+async fn failed_verification_creates_nothing() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().await;
+    rx.answer(403);
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url]})).await;
+    reply.assert_error(5204, 500, "HTTP 403");
+    rx.stop().await;
+    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url]})).await;
+    reply.assert_error(5204, 500, "connection failed");
+    app.register_ae("nopoa", "Cnopoa").await;
+    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": ["Cnopoa"]})).await;
+    reply.assert_error(5204, 500, "point of access");
+    app.retrieve("/cse-in/c/s", "CAdmin")
+        .await
+        .assert_error(4004, 404, "s");
+}
+
+#[tokio::test]
+async fn subscription_errors_get_their_codes() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().await;
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let cin = app.instance("/cse-in/c", "x", "CAdmin").await;
+    let cin_path = format!(
+        "/cse-in/c/{}",
+        cin.resource("m2m:cin")["rn"].as_str().unwrap_or_default()
+    );
+    subscribe(&app, &cin_path, json!({"nu": [rx.url]}))
+        .await
+        .assert_error(5203, 403, "cannot be subscribed");
+    let cases = [
+        (json!({}), 4000, "mandatory attribute 'nu'"),
+        (json!({"nu": []}), 4000, "at least one"),
+        (json!({"nu": ["not a target"]}), 4000, "neither"),
+        (json!({"nu": ["mqtt://127.0.0.1:1883/x"]}), 5001, "mqtt"),
+        (json!({"nu": [rx.url], "enc": {"net": [9]}}), 5001, "9"),
+        (json!({"nu": [rx.url], "enc": {"net": [42]}}), 4000, "42"),
+        (
+            json!({"nu": [rx.url], "enc": {"net": [3], "nct": 1}}),
+            4000,
+            "nct",
+        ),
+        (
+            json!({"nu": [rx.url], "enc": {"net": [3]}, "nct": 2}),
+            4000,
+            "nct 2",
+        ),
+        (json!({"nu": [rx.url], "nct": 7}), 4000, "nct"),
+        (json!({"nu": [rx.url], "exc": 0}), 4000, "exc"),
+        (json!({"nu": [rx.url], "bn": {"num": 0}}), 4000, "bn"),
+        (
+            json!({"nu": [rx.url], "bn": {"num": 2, "dur": "later"}}),
+            4000,
+            "bn",
+        ),
+        (json!({"nu": [rx.url], "ln": "yes"}), 4000, "ln"),
+        (json!({"nu": [rx.url], "rl": {"mnn": 1}}), 5001, "rl"),
+    ];
+    for (attrs, rsc, needle) in cases {
+        let status = if rsc == 5001 { 501 } else { 400 };
+        subscribe(&app, "/cse-in/c", attrs)
+            .await
+            .assert_error(rsc, status, needle);
+    }
+}
+
+#[tokio::test]
+async fn child_creation_is_notified_with_the_new_resource() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let sub = watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
+    let sub_ri = sub.resource("m2m:sub")["ri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let created = app.instance("/cse-in/c", "21.5", "CAdmin").await;
+    let n = rx.next().await;
+    assert_eq!(n.sgn()["nev"]["net"], 3);
+    assert_eq!(n.sgn()["nev"]["rep"]["m2m:cin"], created.body["m2m:cin"]);
+    assert_eq!(n.sgn()["sur"], format!("/id-in/{sub_ri}").as_str());
+    assert_eq!(n.header("content-type"), Some("application/json"));
+    // Other events are not sent to a net-3 subscription.
+    app.update("/cse-in/c", &json!({"m2m:cnt": {"lbl": ["x"]}}), "CAdmin")
+        .await;
+    rx.assert_quiet(Duration::from_millis(400)).await;
+}
+
+#[tokio::test]
+async fn updates_are_notified_per_nct_and_atr() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [1], "atr": ["lbl"]}, "nct": 2}),
+    )
+    .await;
+    app.update("/cse-in/c", &json!({"m2m:cnt": {"mni": 5}}), "CAdmin")
+        .await;
+    rx.assert_quiet(Duration::from_millis(400)).await;
+    app.update("/cse-in/c", &json!({"m2m:cnt": {"lbl": ["a"]}}), "CAdmin")
+        .await;
+    let n = rx.next().await;
+    assert_eq!(n.sgn()["nev"]["net"], 1);
+    let rep = n.sgn()["nev"]["rep"]["m2m:cnt"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rep["lbl"], json!(["a"]));
+    assert!(
+        rep.contains_key("lt") && !rep.contains_key("rn"),
+        "only modified attributes: {rep:?}"
+    );
+}
+
+#[tokio::test]
+async fn resource_id_content_and_child_type_filter() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [3], "chty": [3]}, "nct": 3}),
+    )
+    .await;
+    app.instance("/cse-in/c", "ignored", "CAdmin").await;
+    let inner = app
+        .container("/cse-in/c", "inner", json!({}), "CAdmin")
+        .await;
+    let n = rx.next().await;
+    assert_eq!(
+        n.sgn()["nev"]["rep"],
+        json!({"m2m:uri": inner.resource("m2m:cnt")["ri"]})
+    );
+    rx.assert_quiet(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn deletions_notify_parent_subscribers_and_deleted_subscriptions() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let mut su = Receiver::start().await;
+    watched(&app, &mut rx, json!({"enc": {"net": [2, 4]}, "su": su.url})).await;
+    let cin = app
+        .create(
+            "/cse-in/c",
+            4,
+            &json!({"m2m:cin": {"con": "x", "rn": "one"}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(cin.rsc, Some(2001));
+    app.delete("/cse-in/c/one", "CAdmin").await;
+    let n = rx.next().await;
+    assert_eq!(n.sgn()["nev"]["net"], 4);
+    assert_eq!(n.sgn()["nev"]["rep"]["m2m:cin"]["rn"], "one");
+    app.delete("/cse-in/c", "CAdmin").await;
+    let n = rx.next().await;
+    assert_eq!(n.sgn()["nev"]["net"], 2);
+    assert_eq!(n.sgn()["nev"]["rep"]["m2m:cnt"]["rn"], "c");
+    let deleted = su.next().await;
+    assert_eq!(deleted.sgn()["sud"], true);
+    assert!(
+        deleted.sgn()["sur"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("/id-in/sub"))
+    );
+}
+
+#[tokio::test]
+async fn expiration_counter_deletes_the_subscription_after_exc_notifications() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let mut su = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [3]}, "exc": 2, "su": su.url}),
+    )
+    .await;
+    for i in 0..2 {
+        app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
+        rx.next().await;
+    }
+    assert_eq!(su.next().await.sgn()["sud"], true);
+    app.retrieve("/cse-in/c/s", "CAdmin")
+        .await
+        .assert_error(4004, 404, "s");
+    app.instance("/cse-in/c", "late", "CAdmin").await;
+    rx.assert_quiet(Duration::from_millis(400)).await;
+}
+
+#[tokio::test]
+async fn deleting_a_subscription_notifies_its_subscriber_uri() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let mut su = Receiver::start().await;
+    watched(&app, &mut rx, json!({"su": su.url})).await;
+    assert_eq!(app.delete("/cse-in/c/s", "CAdmin").await.rsc, Some(2002));
+    let n = su.next().await;
+    assert_eq!(n.sgn()["sud"], true);
+    rx.assert_quiet(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn batch_notify_sends_num_notifications_in_one_request() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [3]}, "bn": {"num": 3, "dur": "PT60S"}}),
+    )
+    .await;
+    for i in 0..3 {
+        app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
+    }
+    let batch = rx.next().await;
+    assert_eq!(cons(&batch.body), ["0", "1", "2"]);
+    app.instance("/cse-in/c", "3", "CAdmin").await;
+    rx.assert_quiet(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn batch_notify_sends_what_it_has_when_dur_passes() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [3]}, "bn": {"num": 10, "dur": "PT1S"}}),
+    )
+    .await;
+    app.instance("/cse-in/c", "a", "CAdmin").await;
+    app.instance("/cse-in/c", "b", "CAdmin").await;
+    rx.assert_quiet(Duration::from_millis(500)).await;
+    let batch = rx.next().await;
+    assert_eq!(cons(&batch.body), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn latest_notify_keeps_only_the_newest_pending_notification() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(
+        &app,
+        &mut rx,
+        json!({"enc": {"net": [3]}, "ln": true, "bn": {"num": 3, "dur": "PT1S"}}),
+    )
+    .await;
+    for con in ["old", "older", "newest"] {
+        app.instance("/cse-in/c", con, "CAdmin").await;
+    }
+    let n = rx.next().await;
+    assert_eq!(cons(&n.body), ["newest"]);
+    assert_eq!(n.header("x-m2m-ec"), Some("4"));
+    rx.assert_quiet(Duration::from_millis(1500)).await;
+}
+
+#[tokio::test]
+async fn notifications_wait_for_a_receiver_that_is_down_and_arrive_in_order() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
+    rx.answer(503);
+    for i in 0..5 {
+        app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
+    }
+    // Failed attempts come again and again for the first one only: order is kept.
+    for _ in 0..2 {
+        let attempt = rx.next().await;
+        assert_eq!(attempt.sgn()["nev"]["rep"]["m2m:cin"]["con"], "0");
+    }
+    rx.answer(200);
+    let mut delivered = Vec::new();
+    while delivered.len() < 5 {
+        let n = rx.next().await;
+        let con = n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if delivered.last() != Some(&con) {
+            delivered.push(con);
+        }
+    }
+    assert_eq!(delivered, ["0", "1", "2", "3", "4"]);
+}
+
+#[tokio::test]
+async fn ae_targets_are_reached_through_their_point_of_access() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let body = json!({"m2m:ae": {"rn": "listener", "api": "Nl", "rr": true, "srv": ["3"], "poa": [rx.url]}});
+    assert_eq!(
+        app.create("/cse-in", 2, &body, Some("Clistener")).await.rsc,
+        Some(2001)
+    );
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let reply = app
+        .create(
+            "/cse-in/c",
+            23,
+            &json!({"m2m:sub": {"nu": ["Clistener"], "enc": {"net": [3]}}}),
+            Some("Clistener"),
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2001));
+    assert!(
+        reply.resource("m2m:sub").get("cr").is_none(),
+        "the originator is its own target"
+    );
+    app.instance("/cse-in/c", "for the AE", "CAdmin").await;
+    let n = rx.next().await;
+    assert_eq!(
+        n.sgn()["nev"]["rep"]["m2m:cin"]["con"],
+        "for the AE",
+        "no verification for the originator itself"
+    );
+}
+
+#[tokio::test]
+async fn pending_notifications_are_delivered_after_a_restart() {
+    let (db, url) = TestDb::fresh();
+    let mut rx = Receiver::start().await;
+    let first = spawn_app_on(&url, |_| {}).await;
+    watched(&first, &mut rx, json!({"enc": {"net": [3]}})).await;
+    let port = rx.port();
+    rx.stop().await;
+    for i in 0..3 {
+        first.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
+    }
+    first.stop().await;
+    let mut rx = Receiver::start_on(port).await;
+    let second = spawn_app_on(&url, |_| {}).await;
+    let mut delivered = Vec::new();
+    while delivered.len() < 3 {
+        let n = rx.next().await;
+        let con = n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if delivered.last() != Some(&con) {
+            delivered.push(con);
+        }
+    }
+    assert_eq!(delivered, ["0", "1", "2"]);
+    second.stop().await;
+    drop(db);
+}
+
+#[tokio::test]
+async fn two_processes_on_one_postgres_database_deliver_each_notification_once() {
+    if postgres_url().is_none() {
+        // Several processes share a database only on PostgreSQL.
+        return;
+    }
+    let (db, url) = TestDb::fresh();
+    let mut rx = Receiver::start().await;
+    let one = spawn_app_on(&url, |_| {}).await;
+    let two = spawn_app_on(&url, |_| {}).await;
+    watched(&one, &mut rx, json!({"enc": {"net": [3]}})).await;
+    for i in 0..40 {
+        let app = if i % 2 == 0 { &one } else { &two };
+        app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    while seen.len() < 40 {
+        let n = rx.next().await;
+        let con = n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        *seen.entry(con).or_default() += 1;
+    }
+    rx.assert_quiet(Duration::from_millis(800)).await;
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "each exactly once: {seen:?}"
+    );
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}
