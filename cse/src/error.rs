@@ -60,6 +60,10 @@ impl From<diesel::result::Error> for CseError {
                 ResponseStatusCode::Conflict,
                 "a resource with this name or identifier already exists",
             ),
+            // The parent was deleted by a concurrent request after it was looked up.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                Self::not_found("the parent resource was deleted while this request ran")
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 Self::internal("internal database error")

@@ -30,16 +30,7 @@ impl Timestamp {
     /// This instant plus a (possibly negative) number of seconds; saturates instead of
     /// overflowing so a huge client value cannot panic the server.
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        let delta = TimeDelta::try_seconds(seconds).unwrap_or(if seconds < 0 {
-            TimeDelta::MIN
-        } else {
-            TimeDelta::MAX
-        });
-        Self(self.0.checked_add_signed(delta).unwrap_or(if seconds < 0 {
-            NaiveDateTime::MIN
-        } else {
-            NaiveDateTime::MAX
-        }))
+        self.plus_millis(seconds.saturating_mul(1000))
     }
 
     /// This instant plus a (possibly negative) number of milliseconds, saturating.
@@ -49,11 +40,12 @@ impl Timestamp {
         } else {
             TimeDelta::MAX
         });
-        Self(self.0.checked_add_signed(delta).unwrap_or(if millis < 0 {
+        let moved = self.0.checked_add_signed(delta).unwrap_or(if millis < 0 {
             NaiveDateTime::MIN
         } else {
             NaiveDateTime::MAX
-        }))
+        });
+        Self(moved.clamp(first_representable(), last_representable()))
     }
 
     /// Parses the oneM2M form; the fraction (1 to 6 digits, after `,` or `.`) is optional.
@@ -84,6 +76,19 @@ impl Timestamp {
             .map(Self)
             .ok_or_else(bad)
     }
+}
+
+/// The basic format has four year digits: 0000-01-01 … 9999-12-31T23:59:59.999999.
+/// Clamping keeps every value printable and text-ordered like time.
+fn first_representable() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("00000101T000000", "%Y%m%dT%H%M%S").unwrap_or(NaiveDateTime::MIN)
+}
+
+fn last_representable() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("99991231T235959", "%Y%m%dT%H%M%S")
+        .ok()
+        .and_then(|t| t.with_nanosecond(999_999_000))
+        .unwrap_or(NaiveDateTime::MAX)
 }
 
 impl fmt::Display for Timestamp {
@@ -172,6 +177,14 @@ mod tests {
         let t = Timestamp::now();
         assert!(t.plus_seconds(i64::MAX) > t);
         assert!(t.plus_seconds(i64::MIN) < t);
+        assert_eq!(
+            t.plus_seconds(300_000_000_000).to_string(),
+            "99991231T235959,999999"
+        );
+        assert_eq!(
+            t.plus_seconds(-300_000_000_000).to_string(),
+            "00000101T000000,000000"
+        );
         assert_eq!(t.plus_seconds(60).plus_seconds(-60), t);
     }
 }

@@ -123,12 +123,12 @@ async fn decode(
     payload: web::Payload,
     state: &HttpState,
 ) -> Result<Request, CseError> {
-    let rqi = header_text(req, "X-M2M-RI")
+    let rqi = checked_header(req, "X-M2M-RI")?
         .filter(|v| !v.is_empty())
         .ok_or_else(|| {
             CseError::bad_request("the X-M2M-RI header (request identifier) is missing")
         })?;
-    let rvi = match header_text(req, "X-M2M-RVI") {
+    let rvi = match checked_header(req, "X-M2M-RVI")? {
         Some(v) => ReleaseVersion::parse(&v)?,
         None => {
             return Err(CseError::new(
@@ -171,7 +171,7 @@ async fn decode(
     Ok(Request {
         op,
         to,
-        from: header_text(req, "X-M2M-Origin").filter(|v| !v.trim().is_empty()),
+        from: checked_header(req, "X-M2M-Origin")?.filter(|v| !v.trim().is_empty()),
         rqi,
         rvi,
         vsi: header_text(req, "X-M2M-VSI"),
@@ -212,6 +212,11 @@ fn target(raw_path: &str) -> Result<String, CseError> {
     let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
         CseError::bad_request("the request path is not valid UTF-8 after percent-decoding")
     })?;
+    if path.contains('\0') {
+        return Err(CseError::bad_request(
+            "the request path contains a NUL character",
+        ));
+    }
     let path = path.strip_prefix('/').unwrap_or(&path);
     Ok(if let Some(rest) = path.strip_prefix("~/") {
         format!("/{rest}")
@@ -279,6 +284,19 @@ fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
     match response.content {
         Some(content) => builder.content_type(media_type).body(content.to_string()),
         None => builder.finish(),
+    }
+}
+
+/// A header that must be text if present: bytes outside visible ASCII are refused
+/// rather than read as "absent" (which would, for X-M2M-Origin, assign a new AE-ID).
+fn checked_header(req: &HttpRequest, name: &str) -> Result<Option<String>, CseError> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(value) => value.to_str().map(|v| Some(v.to_owned())).map_err(|_| {
+            CseError::bad_request(format!(
+                "the {name} header contains characters that are not visible ASCII"
+            ))
+        }),
     }
 }
 

@@ -114,6 +114,11 @@ fn check_generic(req: &Request) -> CseResult<()> {
             "filter criteria and discovery are not supported yet",
         ));
     }
+    if !req.attribute_list.is_empty() && req.op != Operation::Retrieve {
+        return Err(CseError::bad_request(
+            "atrl (partial retrieve) is only allowed in RETRIEVE requests",
+        ));
+    }
     if req.drt.is_some() && req.op != Operation::Retrieve {
         return Err(CseError::bad_request(
             "drt is only allowed in RETRIEVE requests",

@@ -166,7 +166,8 @@ pub fn remove_instances(
 }
 
 /// Up to `limit` oldest children of one type, as (ri, cs), oldest first; expired ones
-/// included, since they still count until removed. Served by the (pi, ty, ct, ri) index.
+/// included, since they still count until removed. Served by the (pi, ty, st) index:
+/// an instance's `st` is assigned under its container's row lock, so it is commit order.
 pub fn oldest_children(
     conn: &mut DbConn,
     pi: &str,
@@ -176,7 +177,7 @@ pub fn oldest_children(
     resources::table
         .filter(resources::pi.eq(pi))
         .filter(resources::ty.eq(ty))
-        .order((resources::ct.asc(), resources::ri.asc()))
+        .order(resources::st.asc())
         .select((resources::ri, resources::cs))
         .limit(limit)
         .load(conn)
@@ -194,7 +195,7 @@ pub fn children_created_before(
         .filter(resources::pi.eq(pi))
         .filter(resources::ty.eq(ty))
         .filter(resources::ct.lt(before))
-        .order((resources::ct.asc(), resources::ri.asc()))
+        .order(resources::st.asc())
         .select((resources::ri, resources::cs))
         .limit(limit)
         .load(conn)
@@ -209,7 +210,7 @@ pub enum End {
     Oldest,
 }
 
-/// The newest or oldest live child of one type: one step down the (pi, ty, ct, ri) index.
+/// The newest or oldest live child of one type: one step down the (pi, ty, st) index.
 pub fn edge_child(
     conn: &mut DbConn,
     pi: &str,
@@ -224,14 +225,8 @@ pub fn edge_child(
         .select(ResourceRow::as_select())
         .limit(1);
     match end {
-        End::Latest => query
-            .order((resources::ct.desc(), resources::ri.desc()))
-            .first(conn)
-            .optional(),
-        End::Oldest => query
-            .order((resources::ct.asc(), resources::ri.asc()))
-            .first(conn)
-            .optional(),
+        End::Latest => query.order(resources::st.desc()).first(conn).optional(),
+        End::Oldest => query.order(resources::st.asc()).first(conn).optional(),
     }
 }
 
@@ -285,7 +280,9 @@ pub fn child_expires_after(conn: &mut DbConn, pi: &str, et: &str) -> QueryResult
 
 /// Deletes a resource and every descendant in one statement, using the structured
 /// address index (`path = p OR p/ <= path < p0`; `0` follows `/` in byte order).
-/// Labels go with them through the foreign key. Returns the number of rows removed.
+/// Labels go with them through their foreign key, and children inserted concurrently
+/// through the parent foreign key. Returns the rows the statement matched itself
+/// (cascaded ones are not counted): 0 means the resource was already gone.
 pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
     let lower = format!("{path}/");
     let upper = format!("{path}0");
@@ -328,30 +325,44 @@ pub fn recount_instances(conn: &mut DbConn, container: &str, ty: i32) -> QueryRe
         .get_result(conn)
 }
 
-/// One page (keyset after `after_ri`… by creation order) of a container's instances as
-/// (ri, ct, et), for rewriting expiration times when `mia` changes.
+/// An instance's resourceID, stateTag, creationTime and expirationTime.
+pub type InstanceTimes = (String, i64, String, Option<String>);
+
+/// One page of a container's instances after stateTag `after_st`, in `st` order, as
+/// (ri, st, ct, et), for rewriting expiration times when `mia` changes.
 pub fn instances_page(
     conn: &mut DbConn,
     pi: &str,
     ty: i32,
-    after: Option<(&str, &str)>,
+    after_st: i64,
     limit: i64,
-) -> QueryResult<Vec<(String, String, Option<String>)>> {
-    let mut query = resources::table
+) -> QueryResult<Vec<InstanceTimes>> {
+    resources::table
         .filter(resources::pi.eq(pi))
         .filter(resources::ty.eq(ty))
-        .into_boxed();
-    if let Some((ct, ri)) = after {
-        query = query.filter(
-            resources::ct.gt(ct.to_owned()).or(resources::ct
-                .eq(ct.to_owned())
-                .and(resources::ri.gt(ri.to_owned()))),
-        );
-    }
-    query
-        .order((resources::ct.asc(), resources::ri.asc()))
-        .select((resources::ri, resources::ct, resources::et))
+        .filter(resources::st.gt(after_st))
+        .order(resources::st.asc())
+        .select((resources::ri, resources::st, resources::ct, resources::et))
         .limit(limit)
+        .load(conn)
+}
+
+/// One page of the live direct children of `pi` in name order (which is path order),
+/// via the (pi, rn) index.
+pub fn children(
+    conn: &mut DbConn,
+    pi: &str,
+    offset: i64,
+    limit: i64,
+    now: &str,
+) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::pi.eq(pi))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .order(resources::rn.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(ResourceRow::as_select())
         .load(conn)
 }
 

@@ -19,5 +19,6 @@ mod hierarchy;
 mod http_binding;
 mod latest_oldest;
 mod receiver;
+mod regressions;
 mod storage;
 mod sub;

@@ -3,7 +3,7 @@
 -- SQLite compares TEXT byte-wise, which the subtree range scans on `path` rely on.
 CREATE TABLE resources (
     ri   TEXT PRIMARY KEY NOT NULL,
-    pi   TEXT,
+    pi   TEXT REFERENCES resources (ri) ON DELETE CASCADE,
     ty   INTEGER NOT NULL,
     rn   TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE resources (
 
 CREATE UNIQUE INDEX resources_path ON resources (path);
 CREATE UNIQUE INDEX resources_parent_name ON resources (pi, rn);
-CREATE INDEX resources_parent_type_created ON resources (pi, ty, ct, ri);
+CREATE INDEX resources_parent_type_state ON resources (pi, ty, st);
 CREATE INDEX resources_expiry ON resources (et) WHERE et IS NOT NULL;
 
 CREATE TABLE labels (

@@ -228,6 +228,7 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             describe(value)
         ))
     };
+    check_strings(name, value)?;
     match kind {
         ValueKind::Text => value.as_str().map(|_| ()).ok_or_else(|| wrong("a string")),
         ValueKind::Boolean => value
@@ -277,6 +278,33 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             .ok_or_else(|| wrong("an object")),
         ValueKind::Any => Ok(()),
     }
+}
+
+/// Longest string accepted in an indexed or listed attribute (labels, names, URIs):
+/// keeps index entries far below PostgreSQL's B-tree row limit.
+pub const MAX_STRING_BYTES: usize = 1024;
+
+/// Strings (alone or in a list) must not contain NUL, which PostgreSQL text cannot
+/// hold, and list items must stay within [`MAX_STRING_BYTES`].
+fn check_strings(name: &str, value: &Value) -> Result<(), Problem> {
+    let items: Vec<&str> = match value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    for item in items {
+        if item.contains('\0') {
+            return Err(Problem::bad_request(format!(
+                "attribute '{name}' contains a NUL character"
+            )));
+        }
+        if value.is_array() && item.len() > MAX_STRING_BYTES {
+            return Err(Problem::bad_request(format!(
+                "an item of attribute '{name}' is longer than {MAX_STRING_BYTES} bytes"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `scheme://rest` with an RFC 3986 scheme and a non-empty rest.

@@ -18,6 +18,10 @@ use crate::error::{CseError, CseResult};
 use crate::notify::matcher::{self, Event};
 use crate::store::{self, DbConn, labels};
 
+/// Longest structured address: keeps the path index within PostgreSQL's B-tree row
+/// limit whatever the nesting.
+pub const MAX_PATH_BYTES: usize = 1024;
+
 /// Creates the resource described by `req` under the resource at `address`.
 pub fn create(
     conn: &mut DbConn,
@@ -58,9 +62,21 @@ pub fn create(
             }
             rn.to_owned()
         }
-        // The resourceID is unique in the CSE, so as a name it cannot clash.
+        // A generated resourceID is unique in the CSE, so as a name it cannot clash;
+        // an AE's resourceID is its AE-ID, which a sibling may already use as a name.
+        None if ty == ResourceType::Ae
+            && store::resources::child_name_taken(conn, &parent.ri, &ri)? =>
+        {
+            new_resource_id(ty)
+        }
         None => ri.clone(),
     };
+    let path = format!("{}/{rn}", parent.path);
+    if path.len() > MAX_PATH_BYTES {
+        return Err(CseError::bad_request(format!(
+            "the resource's structured address would be longer than {MAX_PATH_BYTES} bytes"
+        )));
+    }
     let et = expiration::for_create(request_attrs.get("et"), &parent, now)?;
 
     let mut attrs = request_attrs.clone();
@@ -88,7 +104,7 @@ pub fn create(
 
     let mut resource = Resource {
         ty,
-        path: format!("{}/{rn}", parent.path),
+        path,
         ri,
         pi: Some(parent.ri.clone()),
         rn,

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use onecse_models::ResultContent;
 use onecse_models::primitive::{FilterCriteria, PartialContent};
+use onecse_models::{ResourceType, ResultContent};
 use serde_json::{Map, Value, json};
 
 use crate::core::resource::Resource;
+use crate::core::resources::cnt;
 use crate::error::CseResult;
 use crate::store::{DbConn, resources};
 
@@ -37,7 +38,13 @@ pub fn page(
     };
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
     let skip = i64::try_from(offset).unwrap_or(i64::MAX);
-    let mut rows = resources::descendants(conn, &target.path, max_depth, skip, fetch, now)?
+    let found = if fc.level == Some(1) {
+        // Direct children come straight from the (pi, rn) index.
+        resources::children(conn, &target.ri, skip, fetch, now)?
+    } else {
+        resources::descendants(conn, &target.path, max_depth, skip, fetch, now)?
+    };
+    let mut rows = found
         .into_iter()
         .map(Resource::from_row)
         .collect::<CseResult<Vec<_>>>()?;
@@ -48,7 +55,29 @@ pub fn page(
     let partial = (more && cut_by_cse).then(|| PartialContent {
         offset: offset + limit + 1,
     });
+    hide_disabled_instances(target, &mut rows);
     Ok(Page { rows, partial })
+}
+
+/// Instances of a container with `disr` set are never returned (TS-0004 §7.4.6), not
+/// even inside a hierarchical result.
+fn hide_disabled_instances(target: &Resource, rows: &mut Vec<Resource>) {
+    let disabled: Vec<&str> = std::iter::once(target)
+        .chain(rows.iter())
+        .filter(|r| r.ty == ResourceType::Container && cnt::retrieval_disabled(r))
+        .map(|r| r.ri.as_str())
+        .collect();
+    if disabled.is_empty() {
+        return;
+    }
+    let hidden: Vec<String> = rows
+        .iter()
+        .filter(|r| {
+            r.ty == cnt::INSTANCE_TYPE && r.pi.as_deref().is_some_and(|pi| disabled.contains(&pi))
+        })
+        .map(|r| r.ri.clone())
+        .collect();
+    rows.retain(|r| !hidden.contains(&r.ri));
 }
 
 impl Page {

@@ -51,11 +51,15 @@ pub fn enforce_limits(
     container: &Resource,
     mut counters: Counters,
 ) -> CseResult<Counters> {
-    if let Some(mni) = limit(&container.attrs, "mni")
-        && counters.cni > mni
-    {
-        let victims = resources::oldest_children(conn, &container.ri, CIN, counters.cni - mni)?;
-        counters = removal::remove_instances(conn, &container.ri, &victims)?;
+    if let Some(mni) = limit(&container.attrs, "mni") {
+        while counters.cni > mni {
+            let excess = (counters.cni - mni).min(BATCH);
+            let victims = resources::oldest_children(conn, &container.ri, CIN, excess)?;
+            if victims.is_empty() {
+                break;
+            }
+            counters = removal::remove_instances(conn, &container.ri, &victims)?;
+        }
     }
     if let Some(mbs) = limit(&container.attrs, "mbs") {
         while counters.cbs > mbs {
@@ -86,7 +90,9 @@ pub fn after_update(
     disr_before: bool,
     now: Timestamp,
 ) -> CseResult<()> {
-    if disr_before && request.get("disr") == Some(&Value::Bool(false)) {
+    // `false` or `null` (back to the default, false) switches retrieval on again.
+    let disr_now = request.get("disr").map(|v| v.as_bool() == Some(true));
+    if disr_before && disr_now == Some(false) {
         resources::delete_children_of_type(conn, &container.ri, CIN)?;
         resources::recount_instances(conn, &container.ri, CIN)?;
     }
@@ -118,20 +124,14 @@ fn apply_max_age(
         }
         removal::remove_instances(conn, &container.ri, &too_old)?;
     }
-    let mut after: Option<(String, String)> = None;
+    let mut after_st = i64::MIN;
     loop {
-        let page = resources::instances_page(
-            conn,
-            &container.ri,
-            CIN,
-            after.as_ref().map(|(ct, ri)| (ct.as_str(), ri.as_str())),
-            BATCH,
-        )?;
-        let Some((last_ri, last_ct, _)) = page.last() else {
+        let page = resources::instances_page(conn, &container.ri, CIN, after_st, BATCH)?;
+        let Some((_, last_st, _, _)) = page.last() else {
             break;
         };
-        after = Some((last_ct.clone(), last_ri.clone()));
-        for (ri, ct, et) in &page {
+        after_st = *last_st;
+        for (ri, _, ct, et) in &page {
             let Ok(created) = Timestamp::parse(ct) else {
                 continue;
             };
