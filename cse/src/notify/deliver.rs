@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use onecse_models::time::Timestamp;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::send::Sender;
 use super::target;
@@ -47,6 +47,38 @@ pub struct DeliveryStats {
     pub given_up: AtomicU64,
 }
 
+/// How often a worker looks for streams that lost their head (see
+/// [`outbox::repair_heads`]).
+const REPAIR_INTERVAL: Duration = Duration::from_secs(2);
+
+async fn repair(cse: &Cse) {
+    let cse = cse.clone();
+    let repaired = tokio::task::spawn_blocking(move || {
+        cse.db.run(TransactionKind::Write, |conn| {
+            CseResult::Ok(outbox::repair_heads(conn)?)
+        })
+    })
+    .await;
+    match repaired {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(
+            streams = n,
+            "notification streams given their next head back"
+        ),
+        Ok(Err(err)) => tracing::warn!(error = %err, "repairing notification streams failed"),
+        Err(err) => tracing::error!(error = %err, "repairing notification streams panicked"),
+    }
+}
+
+/// Stops the recorder when the delivery loop is aborted.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// One claimed unit of work: a stream head and, for batching, the rows that follow it.
 struct Job {
     rows: Vec<OutboxRow>,
@@ -56,7 +88,20 @@ struct Job {
 /// Runs the delivery loop until the task is aborted.
 pub async fn run(cse: Cse, sender: Sender, settings: DeliverySettings, stats: Arc<DeliveryStats>) {
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let (outcomes_tx, outcomes_rx) = mpsc::channel(settings.concurrency.max(1) * 2);
+    let recorder = tokio::spawn(record(
+        cse.clone(),
+        settings,
+        Arc::clone(&stats),
+        outcomes_rx,
+    ));
+    let _stop_recorder = AbortOnDrop(recorder);
+    let mut last_repair = std::time::Instant::now();
     loop {
+        if last_repair.elapsed() >= REPAIR_INTERVAL {
+            last_repair = std::time::Instant::now();
+            repair(&cse).await;
+        }
         let Ok(first) = Arc::clone(&permits).acquire_owned().await else {
             return;
         };
@@ -90,9 +135,9 @@ pub async fn run(cse: Cse, sender: Sender, settings: DeliverySettings, stats: Ar
                     Err(_) => return,
                 },
             };
-            let (cse, sender, stats) = (cse.clone(), sender.clone(), Arc::clone(&stats));
+            let (sender, outcomes) = (sender.clone(), outcomes_tx.clone());
             tokio::spawn(async move {
-                deliver(cse, sender, settings, stats, job).await;
+                deliver(sender, job, outcomes).await;
                 drop(permit);
             });
         }
@@ -144,82 +189,108 @@ fn body(rows: &[OutboxRow]) -> Value {
     }
 }
 
-async fn deliver(
-    cse: Cse,
-    sender: Sender,
-    settings: DeliverySettings,
-    stats: Arc<DeliveryStats>,
-    job: Job,
-) {
+/// A finished delivery attempt waiting to be recorded.
+struct Outcome {
+    rows: Vec<OutboxRow>,
+    result: Result<(), String>,
+}
+
+/// Most outcomes recorded in one transaction.
+const RECORD_BATCH: usize = 256;
+
+async fn deliver(sender: Sender, job: Job, outcomes: mpsc::Sender<Outcome>) {
     let latest = job.rows.first().is_some_and(|r| r.latest_only == 1);
     let result = match &job.urls {
         Ok(urls) => sender.post_first(urls, &body(&job.rows), latest).await,
         Err(reason) => Err(reason.clone()),
     };
-    let rows = job.rows;
-    let finished =
-        tokio::task::spawn_blocking(move || finish(&cse, &rows, result, settings, &stats)).await;
-    match finished {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => {
-            tracing::error!(error = %err, "recording a delivery result failed; the lease will expire and it is retried")
+    // The rows stay leased until recorded, so their stream cannot move on before.
+    let _ = outcomes
+        .send(Outcome {
+            rows: job.rows,
+            result,
+        })
+        .await;
+}
+
+/// Records outcomes in batches: one transaction for everything that finished since
+/// the last one, instead of one commit per notification.
+async fn record(
+    cse: Cse,
+    settings: DeliverySettings,
+    stats: Arc<DeliveryStats>,
+    mut outcomes: mpsc::Receiver<Outcome>,
+) {
+    while let Some(first) = outcomes.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match outcomes.try_recv() {
+                Ok(outcome) => batch.push(outcome),
+                Err(_) => break,
+            }
         }
-        Err(err) => tracing::error!(error = %err, "recording a delivery result panicked"),
+        let recorded = {
+            let (cse, stats) = (cse.clone(), Arc::clone(&stats));
+            tokio::task::spawn_blocking(move || finish(&cse, &batch, settings, &stats)).await
+        };
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::error!(error = %err, "recording delivery results failed; the leases expire and they are retried")
+            }
+            Err(err) => tracing::error!(error = %err, "recording delivery results panicked"),
+        }
+        // Streams whose head was delivered can send their next row now.
+        cse.outbox.wake();
     }
 }
 
 fn finish(
     cse: &Cse,
-    rows: &[OutboxRow],
-    result: Result<(), String>,
+    batch: &[Outcome],
     settings: DeliverySettings,
     stats: &DeliveryStats,
 ) -> CseResult<()> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let Some(head) = rows.first() else {
-        return Ok(());
-    };
     let now = Timestamp::now();
-    match result {
-        Ok(()) => {
-            let counted = rows.iter().filter(|r| r.counts == 1).count();
-            cse.db.run(TransactionKind::Write, |conn| {
-                outbox::complete(conn, &ids)?;
-                if counted > 0 {
-                    count_towards_expiration(conn, cse, &head.sub_ri, counted, now)?;
+    cse.db.run(TransactionKind::Write, |conn| {
+        for outcome in batch {
+            let Some(head) = outcome.rows.first() else { continue };
+            let ids: Vec<i64> = outcome.rows.iter().map(|r| r.id).collect();
+            match &outcome.result {
+                Ok(()) => {
+                    outbox::complete(conn, &head.stream, &ids)?;
+                    let counted = outcome.rows.iter().filter(|r| r.counts == 1).count();
+                    if counted > 0 {
+                        count_towards_expiration(conn, cse, &head.sub_ri, counted, now)?;
+                    }
+                    tracing::debug!(subscription = %head.sub_ri, target = %head.target, notifications = ids.len(), "notification delivered");
                 }
-                CseResult::Ok(())
-            })?;
-            // The stream's next row (or the deletion notice of an exhausted
-            // subscription) can go now.
-            cse.outbox.wake();
-            stats
-                .delivered
-                .fetch_add(ids.len() as u64, Ordering::Relaxed);
-            tracing::debug!(subscription = %head.sub_ri, target = %head.target, notifications = ids.len(), "notification delivered");
-        }
-        Err(reason) => {
-            let attempts = head.attempts + 1;
-            if attempts >= settings.max_attempts {
-                cse.db.run(TransactionKind::Write, |conn| {
-                    CseResult::Ok(outbox::give_up(conn, &ids, &reason)?)
-                })?;
-                stats
-                    .given_up
-                    .fetch_add(ids.len() as u64, Ordering::Relaxed);
-                tracing::error!(subscription = %head.sub_ri, target = %head.target, attempts, reason = %reason, "notification given up");
-            } else {
-                let delay = backoff(settings, attempts);
-                let due = now
-                    .plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
-                    .to_string();
-                cse.db.run(TransactionKind::Write, |conn| {
-                    CseResult::Ok(outbox::retry(conn, &ids, &due, &reason)?)
-                })?;
-                stats.retried.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = delay.as_millis() as u64, reason = %reason, "notification failed; will retry");
+                Err(reason) => {
+                    let attempts = head.attempts + 1;
+                    if attempts >= settings.max_attempts {
+                        outbox::give_up(conn, &head.stream, &ids, reason)?;
+                        tracing::error!(subscription = %head.sub_ri, target = %head.target, attempts, reason = %reason, "notification given up");
+                    } else {
+                        let delay = backoff(settings, attempts);
+                        let due = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+                        outbox::retry(conn, &ids, &due.to_string(), reason)?;
+                        tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), reason = %reason, "notification failed; will retry");
+                    }
+                }
             }
         }
+        CseResult::Ok(())
+    })?;
+    for outcome in batch {
+        let n = outcome.rows.len() as u64;
+        let attempts = outcome.rows.first().map_or(0, |r| r.attempts + 1);
+        match &outcome.result {
+            Ok(()) => stats.delivered.fetch_add(n, Ordering::Relaxed),
+            Err(_) if attempts >= settings.max_attempts => {
+                stats.given_up.fetch_add(n, Ordering::Relaxed)
+            }
+            Err(_) => stats.retried.fetch_add(1, Ordering::Relaxed),
+        };
     }
     Ok(())
 }

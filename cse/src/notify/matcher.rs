@@ -209,6 +209,7 @@ fn notify(
             counts: 1,
             created: now_text.clone(),
             due: now_text.clone(),
+            head: 0,
         };
         outbox::enqueue(conn, &row, batch_due.as_deref())?;
     }
@@ -238,6 +239,7 @@ fn deletion_notice(conn: &mut DbConn, cse: &Cse, sub: &Resource, now: Timestamp)
         counts: 0,
         created: now_text.clone(),
         due: now_text,
+        head: 0,
     };
     outbox::enqueue(conn, &row, None)?;
     cse.outbox.mark();

@@ -31,6 +31,8 @@ pub struct NewNotification {
     pub created: String,
     /// Earliest send time.
     pub due: String,
+    /// Set by [`enqueue`]: 1 when the stream had no head.
+    pub head: i32,
 }
 
 /// A claimed notification.
@@ -73,9 +75,40 @@ fn waiting(
         .into_boxed()
 }
 
-/// Enqueues a notification. `ln` keeps only the newest waiting row of the stream;
-/// `bn` holds rows until `num` are waiting or the first has waited `dur`
-/// (`batch_due` is that deadline for a first row).
+/// Whether a stream has a head that is not given up.
+fn has_head(conn: &mut DbConn, stream: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox::table
+            .filter(outbox::stream.eq(stream))
+            .filter(outbox::head.eq(1))
+            .filter(outbox::failed.eq(0)),
+    ))
+    .get_result(conn)
+}
+
+/// Makes the oldest live row of a stream its head, unless it has one.
+pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
+    if has_head(conn, stream)? {
+        return Ok(());
+    }
+    let next: Option<i64> = outbox::table
+        .filter(outbox::stream.eq(stream))
+        .filter(outbox::failed.eq(0))
+        .order(outbox::id.asc())
+        .select(outbox::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = next {
+        diesel::update(outbox::table.filter(outbox::id.eq(id)))
+            .set(outbox::head.eq(1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Enqueues a notification; it is the stream's head if the stream has none. `ln`
+/// keeps only the newest waiting row of the stream; `bn` holds rows until `num` are
+/// waiting or the first has waited `dur` (`batch_due` is that deadline for a first row).
 pub fn enqueue(
     conn: &mut DbConn,
     row: &NewNotification,
@@ -89,6 +122,7 @@ pub fn enqueue(
         }
     }
     let mut row = row.clone();
+    row.head = i32::from(!has_head(conn, &row.stream)?);
     if let (Some(num), Some(batch_due)) = (row.batch_num, batch_due) {
         let head_due: Option<String> = waiting(&row.stream, now)
             .order(outbox::id.asc())
@@ -117,9 +151,8 @@ pub fn enqueue(
 const CLAIM_HEADS: &str = "\
     UPDATE outbox SET claimed_until = {lease} WHERE id IN ( \
       SELECT o.id FROM outbox o \
-      WHERE o.failed = 0 AND o.due <= {now} \
+      WHERE o.head = 1 AND o.failed = 0 AND o.due <= {now} \
         AND (o.claimed_until IS NULL OR o.claimed_until < {now}) \
-        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.stream = o.stream AND p.id < o.id AND p.failed = 0) \
       ORDER BY o.due, o.id LIMIT {limit} {lock}) \
     RETURNING id, stream, sub_ri, target, payload, batch_num, latest_only, counts, attempts";
 
@@ -186,9 +219,11 @@ pub fn claim_batch_followers(
     Ok(rows)
 }
 
-/// Removes delivered rows.
-pub fn complete(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
-    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)
+/// Removes delivered rows and moves their stream on to its next row.
+pub fn complete(conn: &mut DbConn, stream: &str, ids: &[i64]) -> QueryResult<usize> {
+    let removed = diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)?;
+    promote(conn, stream)?;
+    Ok(removed)
 }
 
 /// Releases rows for another attempt at `due`.
@@ -203,16 +238,46 @@ pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryRes
         .execute(conn)
 }
 
-/// Marks rows as given up; they stay for inspection and no longer block their stream.
-pub fn give_up(conn: &mut DbConn, ids: &[i64], error: &str) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+/// Marks rows as given up; they stay for inspection and their stream moves on.
+pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> QueryResult<usize> {
+    let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::failed.eq(1),
+            outbox::head.eq(0),
             outbox::claimed_until.eq(None::<String>),
             outbox::last_error.eq(error),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    promote(conn, stream)?;
+    Ok(changed)
+}
+
+#[derive(QueryableByName)]
+struct StreamName {
+    #[diesel(sql_type = Text)]
+    stream: String,
+}
+
+const HEADLESS_STREAMS: &str = "\
+    SELECT s.stream FROM (SELECT DISTINCT stream FROM outbox WHERE failed = 0) s \
+    WHERE NOT EXISTS (SELECT 1 FROM outbox h WHERE h.stream = s.stream AND h.head = 1 AND h.failed = 0)";
+
+/// Gives every stream that has live rows but no head its head back.
+///
+/// On PostgreSQL a row enqueued while the stream's head is being completed by another
+/// transaction can miss both the old head (still there when it looked) and the
+/// promotion (it was not committed yet); this sweep, run by the workers every few
+/// seconds, repairs that. It reads the (stream, id) index once.
+pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
+    let streams: Vec<StreamName> = match conn {
+        DbConn::Pg(pg) => diesel::sql_query(HEADLESS_STREAMS).load(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::sql_query(HEADLESS_STREAMS).load(sqlite)?,
+    };
+    for s in &streams {
+        promote(conn, &s.stream)?;
+    }
+    Ok(streams.len())
 }
 
 /// Rows still to be delivered (for metrics and tests).

@@ -78,6 +78,8 @@ diesel::table! {
         claimed_until -> Nullable<Text>,
         /// 1 once delivery was given up.
         failed -> Integer,
+        /// 1 for the row of its stream that is next to be delivered.
+        head -> Integer,
         /// Why the last attempt failed.
         last_error -> Nullable<Text>,
     }
