@@ -20,7 +20,7 @@ pub fn sweep(cse: &Cse) -> CseResult<usize> {
     let mut total = 0;
     loop {
         let now = Timestamp::now().to_string();
-        let (seen, removed) = cse.db.run(TransactionKind::Write, |conn| {
+        let (seen, removed) = cse.db.run_background(TransactionKind::Write, |conn| {
             let batch = resources::expired(conn, &now, BATCH)?;
             let seen = batch.len();
             let mut removed = 0;

@@ -54,7 +54,7 @@ const REPAIR_INTERVAL: Duration = Duration::from_secs(2);
 async fn repair(cse: &Cse) {
     let cse = cse.clone();
     let repaired = tokio::task::spawn_blocking(move || {
-        cse.db.run(TransactionKind::Write, |conn| {
+        cse.db.run_background(TransactionKind::Write, |conn| {
             CseResult::Ok(outbox::repair_heads(conn)?)
         })
     })
@@ -150,7 +150,7 @@ fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
     let lease_until = now
         .plus_seconds(i64::try_from(lease.as_secs()).unwrap_or(i64::MAX).max(1))
         .to_string();
-    cse.db.run(TransactionKind::Write, |conn| {
+    cse.db.run_background(TransactionKind::Write, |conn| {
         let heads = outbox::claim(
             conn,
             &now_text,
@@ -252,7 +252,7 @@ fn finish(
     stats: &DeliveryStats,
 ) -> CseResult<()> {
     let now = Timestamp::now();
-    cse.db.run(TransactionKind::Write, |conn| {
+    cse.db.run_background(TransactionKind::Write, |conn| {
         for outcome in batch {
             let Some(head) = outcome.rows.first() else { continue };
             let ids: Vec<i64> = outcome.rows.iter().map(|r| r.id).collect();

@@ -178,6 +178,9 @@ pub fn build_pool(target: &DatabaseTarget, max_size: u32) -> Result<DbPool, r2d2
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
+    /// A few connections of their own for the background tasks (delivery, expiry), so
+    /// they never queue behind request traffic for a connection.
+    background: DbPool,
     backend: Backend,
     /// SQLite allows one writer at a time. Queuing writers here, in arrival order, keeps
     /// them off SQLite's busy-wait loop, whose sleeps gave p99 latencies near a second
@@ -190,6 +193,7 @@ impl Database {
     pub fn open(target: &DatabaseTarget, max_size: u32) -> Result<Self, r2d2::Error> {
         Ok(Self {
             pool: build_pool(target, max_size)?,
+            background: build_pool(target, BACKGROUND_CONNECTIONS)?,
             backend: target.backend,
             sqlite_writers: Arc::new(Mutex::new(())),
         })
@@ -210,16 +214,43 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<r2d2::Error>,
     {
+        self.run_on(&self.pool, kind, work)
+    }
+
+    /// [`Database::run`] on the background tasks' own connections.
+    pub fn run_background<T, E>(
+        &self,
+        kind: TransactionKind,
+        work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<r2d2::Error>,
+    {
+        self.run_on(&self.background, kind, work)
+    }
+
+    fn run_on<T, E>(
+        &self,
+        pool: &DbPool,
+        kind: TransactionKind,
+        work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<r2d2::Error>,
+    {
         let _writer =
             (kind == TransactionKind::Write && self.backend == Backend::Sqlite).then(|| {
                 self.sqlite_writers
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
             });
-        let mut conn = self.pool.get()?;
+        let mut conn = pool.get()?;
         in_transaction(&mut conn, kind, work)
     }
 }
+
+/// Connections reserved for the background tasks.
+const BACKGROUND_CONNECTIONS: u32 = 3;
 
 /// Whether a transaction will write; decides how SQLite starts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
