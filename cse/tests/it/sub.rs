@@ -466,3 +466,49 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
     two.stop().await;
     drop(db);
 }
+
+#[tokio::test]
+async fn an_update_adding_targets_verifies_them_first() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    watched(&app, &mut rx, json!({})).await;
+    let dead = Receiver::start().await;
+    dead.answer(404);
+    let reply = app
+        .update(
+            "/cse-in/c/s",
+            &json!({"m2m:sub": {"nu": [rx.url, dead.url]}}),
+            "CAdmin",
+        )
+        .await;
+    reply.assert_error(5204, 500, "HTTP 404");
+    let stored = app.retrieve("/cse-in/c/s", "CAdmin").await;
+    assert_eq!(stored.resource("m2m:sub")["nu"], json!([rx.url]));
+    let mut added = Receiver::start().await;
+    let reply = app
+        .update(
+            "/cse-in/c/s",
+            &json!({"m2m:sub": {"nu": [rx.url, added.url]}}),
+            "CAdmin",
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2004));
+    assert_eq!(added.next().await.sgn()["vrq"], true);
+    rx.assert_quiet(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn an_expiring_subscription_sends_its_deletion_notification() {
+    let app = spawn_app().await;
+    let mut rx = Receiver::start().await;
+    let mut su = Receiver::start().await;
+    let soon = onecse_models::time::Timestamp::now()
+        .plus_seconds(1)
+        .to_string();
+    watched(&app, &mut rx, json!({"su": su.url, "et": soon})).await;
+    let n = su.next().await;
+    assert_eq!(n.sgn()["sud"], true);
+    app.retrieve("/cse-in/c/s", "CAdmin")
+        .await
+        .assert_error(4004, 404, "s");
+}

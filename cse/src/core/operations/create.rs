@@ -36,6 +36,9 @@ pub fn create(
     })?;
     let parent = addressing::load(conn, address, &now.to_string())?;
     check_child_allowed(parent.ty, ty)?;
+    if ty == ResourceType::Subscription {
+        sub::check_subscriber_may_retrieve(&parent, req.from.as_deref())?;
+    }
     let content = req.content.clone().ok_or_else(|| {
         CseError::bad_request(format!("CREATE needs a body with '{}'", ty.root_key()))
     })?;

@@ -57,6 +57,7 @@ pub fn prepare(
     let (sub_ri, creator, entries) = if req.op == Operation::Create {
         let parent = addressing::load(conn, address, &now_text)?;
         check_child_allowed(parent.ty, ResourceType::Subscription)?;
+        sub::check_subscriber_may_retrieve(&parent, req.from.as_deref())?;
         let attrs = content_for_type(content, ResourceType::Subscription)?;
         check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
         let mut complete = attrs.clone();

@@ -19,6 +19,16 @@ pub fn subscribable(ty: ResourceType) -> bool {
     )
 }
 
+/// TS-0004 §7.4.8.2.1: the subscriber needs RETRIEVE privilege on the subscribed-to
+/// resource (else 4103). onecse has no access control policies yet, so every
+/// originator passes; when they land, this is the place `security::acp` decides.
+pub fn check_subscriber_may_retrieve(
+    _parent: &crate::core::resource::Resource,
+    _originator: Option<&str>,
+) -> CseResult<()> {
+    Ok(())
+}
+
 /// Checks the subscription's attributes as they will be stored (after CREATE, or after
 /// an UPDATE is merged) and fills `nct` and `enc` defaults.
 pub fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
