@@ -30,6 +30,23 @@ async fn watched(app: &TestApp, rx: &mut Receiver, extra: Value) -> Reply {
     reply
 }
 
+/// The contents of the next `n` distinct instance notifications, in arrival order
+/// (repeated attempts of the same notification count once).
+async fn distinct_contents(rx: &mut Receiver, n: usize) -> Vec<String> {
+    let mut delivered: Vec<String> = Vec::new();
+    while delivered.len() < n {
+        let received = rx.next().await;
+        let con = received.sgn()["nev"]["rep"]["m2m:cin"]["con"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if delivered.last() != Some(&con) {
+            delivered.push(con);
+        }
+    }
+    delivered
+}
+
 fn cons(batch: &Value) -> Vec<String> {
     batch["m2m:agn"]["m2m:sgn"]
         .as_array()
@@ -357,18 +374,10 @@ async fn notifications_wait_for_a_receiver_that_is_down_and_arrive_in_order() {
         assert_eq!(attempt.sgn()["nev"]["rep"]["m2m:cin"]["con"], "0");
     }
     rx.answer(200);
-    let mut delivered = Vec::new();
-    while delivered.len() < 5 {
-        let n = rx.next().await;
-        let con = n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if delivered.last() != Some(&con) {
-            delivered.push(con);
-        }
-    }
-    assert_eq!(delivered, ["0", "1", "2", "3", "4"]);
+    assert_eq!(
+        distinct_contents(&mut rx, 5).await,
+        ["0", "1", "2", "3", "4"]
+    );
 }
 
 #[tokio::test]
@@ -417,18 +426,7 @@ async fn pending_notifications_are_delivered_after_a_restart() {
     first.stop().await;
     let mut rx = Receiver::start_on(port).await;
     let second = spawn_app_on(&url, |_| {}).await;
-    let mut delivered = Vec::new();
-    while delivered.len() < 3 {
-        let n = rx.next().await;
-        let con = n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if delivered.last() != Some(&con) {
-            delivered.push(con);
-        }
-    }
-    assert_eq!(delivered, ["0", "1", "2"]);
+    assert_eq!(distinct_contents(&mut rx, 3).await, ["0", "1", "2"]);
     second.stop().await;
     drop(db);
 }

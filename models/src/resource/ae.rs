@@ -6,12 +6,6 @@ use super::policy::{AttributePolicy as A, ValueKind::*};
 /// end-to-end security (`esi`) and access control (`acpi`, until access control
 /// policies land) are recognised but answered 5001.
 pub(crate) const ATTRIBUTES: &[A] = &[
-    A::read_only("ty", Integer { min: 0 }),
-    A::read_only("ri", Text),
-    A::write_once("rn", Text).always_present(),
-    A::read_only("pi", Text),
-    A::read_only("ct", Timestamp),
-    A::read_only("lt", Timestamp),
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList).unsupported(),
     A::read_write("lbl", TextList),

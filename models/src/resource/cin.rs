@@ -5,12 +5,6 @@ use super::policy::{AttributePolicy as A, ValueKind::*};
 /// contentInstance attribute table. Instances are immutable (UPDATE answers 4005), so
 /// every client attribute is write-once.
 pub(crate) const ATTRIBUTES: &[A] = &[
-    A::read_only("ty", Integer { min: 0 }),
-    A::read_only("ri", Text),
-    A::write_once("rn", Text).always_present(),
-    A::read_only("pi", Text),
-    A::read_only("ct", Timestamp),
-    A::read_only("lt", Timestamp),
     A::write_once("et", Timestamp).always_present(),
     A::write_once("lbl", TextList),
     A::write_once("at", TextList).unsupported(),

@@ -4,12 +4,6 @@ use super::policy::{AttributePolicy as A, ValueKind::*};
 
 /// Container attribute table; `cni`, `cbs` and `st` are maintained by the CSE.
 pub(crate) const ATTRIBUTES: &[A] = &[
-    A::read_only("ty", Integer { min: 0 }),
-    A::read_only("ri", Text),
-    A::write_once("rn", Text).always_present(),
-    A::read_only("pi", Text),
-    A::read_only("ct", Timestamp),
-    A::read_only("lt", Timestamp),
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList).unsupported(),
     A::read_write("lbl", TextList),

@@ -137,6 +137,30 @@ impl AttributePolicy {
     }
 }
 
+/// The universal attributes every type but the CSEBase has alike (TS-0001 §9.6.1.2):
+/// set by the CSE, except `rn`, which a client may give on CREATE.
+pub(crate) const UNIVERSAL: &[AttributePolicy] = &[
+    AttributePolicy::read_only("ty", ValueKind::Integer { min: 0 }),
+    AttributePolicy::read_only("ri", ValueKind::Text),
+    AttributePolicy::write_once("rn", ValueKind::Text).always_present(),
+    AttributePolicy::read_only("pi", ValueKind::Text),
+    AttributePolicy::read_only("ct", ValueKind::Timestamp),
+    AttributePolicy::read_only("lt", ValueKind::Timestamp),
+];
+
+/// The policy of one attribute of a type: its own table, then the universal one.
+fn find(
+    ty: ResourceType,
+    table: &'static [AttributePolicy],
+    name: &str,
+) -> Option<&'static AttributePolicy> {
+    table.iter().find(|a| a.name == name).or_else(|| {
+        (ty != ResourceType::CseBase)
+            .then(|| UNIVERSAL.iter().find(|a| a.name == name))
+            .flatten()
+    })
+}
+
 /// True if some resource type onecse hosts defines this short name; used to tell
 /// attribute filters in a query string from typos.
 pub fn is_known_attribute(name: &str) -> bool {
@@ -144,6 +168,7 @@ pub fn is_known_attribute(name: &str) -> bool {
         .into_iter()
         .filter_map(policy_for)
         .any(|table| table.iter().any(|a| a.name == name))
+        || UNIVERSAL.iter().any(|a| a.name == name)
 }
 
 /// Checks request content against a type's policy for CREATE or UPDATE: unknown
@@ -160,7 +185,7 @@ pub fn check_attributes(
     })?;
     let type_name = ty.long_name();
     for (name, value) in attrs {
-        let policy = table.iter().find(|a| a.name == name).ok_or_else(|| {
+        let policy = find(ty, table, name).ok_or_else(|| {
             Problem::bad_request(format!(
                 "attribute '{name}' is not defined for {type_name} resources"
             ))

@@ -13,12 +13,6 @@ use crate::time::Timestamp;
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,
 /// pre-subscription and pending notification, group fan-out) are answered 5001.
 pub(crate) const ATTRIBUTES: &[A] = &[
-    A::read_only("ty", Integer { min: 0 }),
-    A::read_only("ri", Text),
-    A::write_once("rn", Text).always_present(),
-    A::read_only("pi", Text),
-    A::read_only("ct", Timestamp),
-    A::read_only("lt", Timestamp),
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList).unsupported(),
     A::read_write("lbl", TextList),
