@@ -183,6 +183,12 @@ fn body(rows: &[OutboxRow]) -> Value {
         })
         .collect();
     let batching = rows.first().is_some_and(|r| r.batch_num.is_some());
+    let latest_only = rows.first().is_some_and(|r| r.latest_only == 1);
+    let notifications = if latest_only {
+        notifications.into_iter().last().into_iter().collect()
+    } else {
+        notifications
+    };
     match notifications.as_slice() {
         [single] if !batching => json!({ "m2m:sgn": single }),
         _ => json!({ "m2m:agn": { "m2m:sgn": notifications } }),

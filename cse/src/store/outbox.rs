@@ -115,7 +115,9 @@ pub fn enqueue(
     batch_due: Option<&str>,
 ) -> QueryResult<()> {
     let now = row.created.as_str();
-    if row.latest_only == 1 {
+    // With `bn` as well, the batch still counts every event and only its latest is
+    // sent (see the delivery); alone, `ln` keeps just the newest waiting row.
+    if row.latest_only == 1 && row.batch_num.is_none() {
         let stale: Vec<i64> = waiting(&row.stream, now).select(outbox::id).load(conn)?;
         if !stale.is_empty() {
             diesel::delete(outbox::table.filter(outbox::id.eq_any(stale))).execute(conn)?;

@@ -12,6 +12,7 @@ mod ae;
 mod cin;
 mod cli;
 mod cnt;
+mod conformance;
 mod cse_base;
 mod expiry;
 mod helpers;

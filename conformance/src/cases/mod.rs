@@ -1,0 +1,50 @@
+//! The test purposes, one module per group.
+
+mod dmr;
+mod gen_;
+mod reg;
+mod sub;
+
+use crate::suite::TestPurpose;
+
+/// Every test purpose, in run order.
+pub fn all() -> Vec<TestPurpose> {
+    let mut all = gen_::tps();
+    all.extend(reg::tps());
+    all.extend(dmr::tps());
+    all.extend(sub::tps());
+    all
+}
+
+/// Builds a [`TestPurpose`] from its fields and a check body.
+macro_rules! tp {
+    ($id:literal, $needs:expr, $clause:literal, $purpose:literal, $run:expr) => {
+        $crate::suite::TestPurpose {
+            id: $id,
+            purpose: $purpose,
+            clause: $clause,
+            needs: $needs,
+            run: $run,
+        }
+    };
+}
+pub(crate) use tp;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let all = super::all();
+        let mut ids: Vec<&str> = all.iter().map(|t| t.id).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate test purpose IDs");
+        for tp in &all {
+            let parts: Vec<&str> = tp.id.split('/').collect();
+            assert_eq!(parts.len(), 6, "{}", tp.id);
+            assert_eq!(&parts[..3], ["TP", "oneM2M", "CSE"], "{}", tp.id);
+            assert!(!tp.purpose.is_empty() && !tp.clause.is_empty(), "{}", tp.id);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `onecse-conformance`: runs the oneM2M test purposes against a CSE and reports.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use onecse_conformance::receiver::Receiver;
+use onecse_conformance::{Selection, Target, cases, run};
+
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "onecse-conformance",
+    version,
+    about = "oneM2M conformance test purposes for any CSE's HTTP binding"
+)]
+struct Cli {
+    /// CSEBase URL of the CSE under test
+    #[arg(long, default_value = "http://127.0.0.1:8080/cse-in")]
+    target: String,
+    /// SP-relative CSE-ID of the CSE under test
+    #[arg(long, default_value = "/id-in")]
+    cse_id: String,
+    /// Originator the CSE allows everything
+    #[arg(long, default_value = "CAdmin")]
+    admin_originator: String,
+    /// Release version sent in X-M2M-RVI
+    #[arg(long, default_value = "3")]
+    rvi: String,
+    /// M2M-SP-ID of the CSE (enables the absolute-address test purpose)
+    #[arg(long)]
+    sp_id: Option<String>,
+    /// Where the suite's notification receiver listens
+    #[arg(long, default_value = "127.0.0.1:0")]
+    notify_bind: String,
+    /// Host name or IP the CSE uses to reach the receiver [default: the bound address]
+    #[arg(long)]
+    notify_host: Option<String>,
+    /// Only these groups (GEN, REG, DMR, SUB); repeatable
+    #[arg(long)]
+    group: Vec<String>,
+    /// Only these test purposes (ID or ID prefix); repeatable
+    #[arg(long)]
+    tp: Vec<String>,
+    /// List the test purposes and exit
+    #[arg(long)]
+    list: bool,
+    /// Time limit per request and per awaited notification, in seconds
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Write a JUnit XML report here
+    #[arg(long)]
+    junit: Option<std::path::PathBuf>,
+    /// Write a JSON report here
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.list {
+        for tp in cases::all() {
+            println!("{:<34} {}  [{}]", tp.id, tp.purpose, tp.clause);
+        }
+        return ExitCode::SUCCESS;
+    }
+    match execute(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("onecse-conformance: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: &Cli) -> anyhow::Result<bool> {
+    let mut target = Target::from_url(
+        &cli.target,
+        &cli.cse_id,
+        &cli.admin_originator,
+        &cli.rvi,
+        Duration::from_secs(cli.timeout),
+    )?;
+    target.sp_id = cli.sp_id.clone();
+    let receiver = Receiver::start(&cli.notify_bind, cli.notify_host.as_deref())?;
+    let selection = Selection {
+        groups: cli.group.clone(),
+        tps: cli.tp.clone(),
+    };
+    let report = run(target, &receiver, &selection)?;
+    print!("{}", report.table());
+    println!("{}", report.summary());
+    if let Some(path) = &cli.junit {
+        std::fs::write(path, report.junit()?)?;
+    }
+    if let Some(path) = &cli.json {
+        std::fs::write(path, report.json()?)?;
+    }
+    Ok(report.counts().1 == 0)
+}
