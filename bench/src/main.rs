@@ -1,0 +1,139 @@
+//! `onecse-bench`: load scenarios against any oneM2M CSE over HTTP.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+mod client;
+mod load;
+mod receiver;
+mod report;
+mod scenarios;
+
+use client::Target;
+use load::Plan;
+use scenarios::Options;
+
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "onecse-bench",
+    version,
+    about = "Benchmark any oneM2M CSE over the HTTP binding"
+)]
+struct Cli {
+    /// Scenarios to run (create-cin-hot, create-cin-spread, retrieve-latest, retrieve-cin, discovery, notify-latency, mixed, all)
+    #[arg(required = true)]
+    scenarios: Vec<String>,
+    /// CSEBase URL of the CSE under test
+    #[arg(long, default_value = "http://127.0.0.1:8080/cse-in")]
+    target: String,
+    /// SP-relative CSE-ID of the CSE under test
+    #[arg(long, default_value = "/id-in")]
+    cse_id: String,
+    /// Originator allowed everything
+    #[arg(long, default_value = "CAdmin")]
+    admin_originator: String,
+    /// X-M2M-RVI sent
+    #[arg(long, default_value = "3")]
+    rvi: String,
+    /// Concurrent connections
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Measured duration in seconds
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Stop after this many requests instead of after --duration
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Unmeasured warm-up in seconds
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Open loop: send at this fixed rate (requests/s); latency counts from the intended send time
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Containers (and AEs) for create-cin-spread and notify-latency
+    #[arg(long, default_value_t = 100)]
+    containers: usize,
+    /// Resources in the discovery tree
+    #[arg(long, default_value_t = 100_000)]
+    tree_size: usize,
+    /// Blend for the mixed scenario, e.g. create=70,latest=25,discovery=5
+    #[arg(long, default_value = "create=70,latest=25,discovery=5")]
+    mix: String,
+    /// Keep the created resources
+    #[arg(long)]
+    keep: bool,
+    /// Write all results as JSON here
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+}
+
+fn parse_mix(text: &str) -> anyhow::Result<Vec<(String, u32)>> {
+    text.split(',')
+        .map(|part| {
+            let (name, weight) = part
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--mix entries look like create=70"))?;
+            let name = name.trim();
+            anyhow::ensure!(
+                matches!(name, "create" | "latest" | "discovery"),
+                "--mix knows create, latest and discovery, not '{name}'"
+            );
+            Ok((name.to_owned(), weight.trim().parse()?))
+        })
+        .collect()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(&cli).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("onecse-bench: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn execute(cli: &Cli) -> anyhow::Result<bool> {
+    let target = Target::from_url(&cli.target, &cli.cse_id, &cli.admin_originator, &cli.rvi)?;
+    let opts = Options {
+        plan: Plan {
+            connections: cli.connections.max(1),
+            duration: Duration::from_secs(cli.duration),
+            requests: cli.requests,
+            warmup: Duration::from_secs(cli.warmup),
+            rate: cli.rate,
+        },
+        containers: cli.containers,
+        tree_size: cli.tree_size,
+        mix: parse_mix(&cli.mix)?,
+        keep: cli.keep,
+    };
+    let names: Vec<&str> = if cli.scenarios.iter().any(|s| s == "all") {
+        scenarios::ALL.to_vec()
+    } else {
+        cli.scenarios.iter().map(String::as_str).collect()
+    };
+    eprintln!(
+        "target: CSE {} at {}{}",
+        target.cse_id, target.origin, target.base
+    );
+    let mut all = Vec::new();
+    for name in names {
+        eprintln!("-- {name}: setting up");
+        let reports = scenarios::run(name, &target, &opts).await?;
+        for r in &reports {
+            print!("{}", r.table());
+        }
+        all.extend(reports);
+    }
+    if let Some(path) = &cli.json {
+        std::fs::write(path, serde_json::to_string_pretty(&all)?)?;
+    }
+    Ok(all.iter().all(|r| r.errors == 0))
+}

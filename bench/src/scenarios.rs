@@ -1,0 +1,503 @@
+//! The scenarios: each sets up its own AEs and containers, runs a load, and removes
+//! what it made.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::client::{Conn, Outcome, Target};
+use crate::load::{self, Measured, Plan};
+use crate::receiver::Receiver;
+use crate::report::ScenarioReport;
+
+/// Knobs shared by the scenarios.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Load shape.
+    pub plan: Plan,
+    /// Containers for `create-cin-spread` and `notify-latency`.
+    pub containers: usize,
+    /// Resources in the `discovery` tree.
+    pub tree_size: usize,
+    /// Blend for `mixed`: (operation, weight).
+    pub mix: Vec<(String, u32)>,
+    /// Leave the created resources in place.
+    pub keep: bool,
+}
+
+/// Names of all scenarios, in the order `all` runs them.
+pub const ALL: [&str; 7] = [
+    "create-cin-hot",
+    "create-cin-spread",
+    "retrieve-latest",
+    "retrieve-cin",
+    "discovery",
+    "notify-latency",
+    "mixed",
+];
+
+/// A run's own resources, removed at the end.
+struct Fixture {
+    conn: Conn,
+    aes: Vec<String>,
+    keep: bool,
+    tag: String,
+}
+
+impl Fixture {
+    fn new(target: &Target, keep: bool) -> anyhow::Result<Self> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        Ok(Self {
+            conn: Conn::new(target)?,
+            aes: Vec::new(),
+            keep,
+            tag: tag.get(..8).unwrap_or("bench").to_owned(),
+        })
+    }
+
+    /// Registers an AE; returns its path.
+    async fn ae(&mut self, n: usize) -> anyhow::Result<String> {
+        let rn = format!("bench{}{n}", self.tag);
+        let body = json!({"m2m:ae": {"rn": rn, "api": "Nbench", "rr": true, "srv": [self.conn.target().rvi.clone()]}});
+        let origin = format!("C{rn}");
+        let reply = self
+            .conn
+            .send(
+                reqwest::Method::POST,
+                &self.conn.target().base.clone(),
+                Some(2),
+                Some(&body),
+            )
+            .await;
+        let reply = if reply.ok() {
+            reply
+        } else {
+            self.create_ae_as(&origin, &body).await
+        };
+        anyhow::ensure!(reply.ok(), "AE registration failed with {}", reply.code);
+        let path = format!("{}/{rn}", self.conn.target().base);
+        self.aes.push(path.clone());
+        Ok(path)
+    }
+
+    /// Some CSEs only let an AE register with its own AE-ID as originator.
+    async fn create_ae_as(&self, origin: &str, body: &Value) -> Outcome {
+        let mut target = self.conn.target().clone();
+        target.admin = origin.to_owned();
+        match Conn::new(&target) {
+            Ok(conn) => conn.create(&target.base, 2, body).await,
+            Err(_) => Outcome { code: 0 },
+        }
+    }
+
+    async fn container(&self, parent: &str, rn: &str, extra: Value) -> anyhow::Result<String> {
+        let mut attrs = json!({ "rn": rn });
+        if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        let reply = self
+            .conn
+            .create(parent, 3, &json!({ "m2m:cnt": attrs }))
+            .await;
+        anyhow::ensure!(
+            reply.ok(),
+            "container creation under {parent} failed with {}",
+            reply.code
+        );
+        Ok(format!("{parent}/{rn}"))
+    }
+
+    async fn tear_down(self) {
+        if self.keep {
+            return;
+        }
+        for ae in &self.aes {
+            let _ = self.conn.delete(ae).await;
+        }
+    }
+}
+
+/// A non-empty list addressed modulo its length: connection `c`, container `seq`.
+struct Ring<T> {
+    items: Vec<T>,
+    first: T,
+}
+
+impl<T: Clone> Ring<T> {
+    fn new(items: Vec<T>) -> anyhow::Result<Self> {
+        let first = items
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("nothing to spread the load over"))?;
+        Ok(Self { items, first })
+    }
+
+    fn at(&self, i: usize) -> &T {
+        self.items
+            .get(i % self.items.len().max(1))
+            .unwrap_or(&self.first)
+    }
+}
+
+fn seq_index(seq: u64) -> usize {
+    usize::try_from(seq).unwrap_or(usize::MAX)
+}
+
+fn cin(con: &str) -> Value {
+    json!({"m2m:cin": {"con": con, "cnf": "text/plain:0"}})
+}
+
+/// Creates `count` instances in `containers` with `connections` parallel clients,
+/// printing progress; `labels(i)` gives instance `i` its labels.
+async fn fill(
+    target: &Target,
+    containers: &[String],
+    count: usize,
+    connections: usize,
+    labels: fn(usize) -> Value,
+) -> anyhow::Result<()> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let containers = Arc::new(Ring::new(containers.to_vec())?);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections.max(1) {
+        let (next, containers, conn) = (
+            Arc::clone(&next),
+            Arc::clone(&containers),
+            Conn::new(target)?,
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= count {
+                    return Ok::<(), anyhow::Error>(());
+                }
+                let parent = containers.at(i);
+                let body = json!({"m2m:cin": {"con": format!("v{i}"), "rn": format!("i{i}"), "lbl": labels(i)}});
+                let reply = conn.create(parent, 4, &body).await;
+                anyhow::ensure!(reply.ok(), "filling failed with {}", reply.code);
+                if (i + 1).is_multiple_of(10_000) {
+                    eprintln!("  setup: {} of {count} instances ({:.0}/s)", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
+fn report(name: &str, measure: &str, opts: &Options, m: &Measured) -> ScenarioReport {
+    ScenarioReport::from_measured(name, measure, opts.plan.connections, opts.plan.rate, m)
+}
+
+/// Runs one scenario by name.
+pub async fn run(
+    name: &str,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let mut fx = Fixture::new(target, opts.keep)?;
+    let result = match name {
+        "create-cin-hot" => create_hot(&mut fx, target, opts).await,
+        "create-cin-spread" => create_spread(&mut fx, target, opts).await,
+        "retrieve-latest" => retrieve_latest(&mut fx, target, opts).await,
+        "retrieve-cin" => retrieve_cin(&mut fx, target, opts).await,
+        "discovery" => discovery(&mut fx, target, opts).await,
+        "notify-latency" => notify_latency(&mut fx, target, opts).await,
+        "mixed" => mixed(&mut fx, target, opts).await,
+        other => Err(anyhow::anyhow!(
+            "unknown scenario '{other}' (one of {})",
+            ALL.join(", ")
+        )),
+    };
+    fx.tear_down().await;
+    result
+}
+
+fn conns(target: &Target, n: usize) -> anyhow::Result<Arc<Ring<Conn>>> {
+    let all = (0..n.max(1))
+        .map(|_| Conn::new(target))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Arc::new(Ring::new(all)?))
+}
+
+async fn create_hot(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let ae = fx.ae(0).await?;
+    let hot = Arc::new(fx.container(&ae, "hot", json!({})).await?);
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, hot) = (Arc::clone(&conns), Arc::clone(&hot));
+        async move { conns.at(c).create(&hot, 4, &cin("21.5")).await }
+    })
+    .await?;
+    Ok(vec![report(
+        "create-cin-hot",
+        "contentInstance CREATE into one container",
+        opts,
+        &m,
+    )])
+}
+
+async fn spread_containers(
+    fx: &mut Fixture,
+    n: usize,
+    extra: Value,
+) -> anyhow::Result<Vec<String>> {
+    let mut containers = Vec::with_capacity(n);
+    for i in 0..n {
+        let ae = fx.ae(i).await?;
+        containers.push(fx.container(&ae, "c", extra.clone()).await?);
+    }
+    Ok(containers)
+}
+
+async fn create_spread(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let containers = Arc::new(Ring::new(
+        spread_containers(fx, opts.containers.max(1), json!({})).await?,
+    )?);
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, seq| {
+        let (conns, containers) = (Arc::clone(&conns), Arc::clone(&containers));
+        async move {
+            let parent = containers.at(seq_index(seq));
+            conns.at(c).create(parent, 4, &cin("21.5")).await
+        }
+    })
+    .await?;
+    let what = format!(
+        "contentInstance CREATE over {} containers under {} AEs",
+        opts.containers, opts.containers
+    );
+    Ok(vec![report("create-cin-spread", &what, opts, &m)])
+}
+
+async fn retrieve_latest(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let ae = fx.ae(0).await?;
+    let cnt = fx.container(&ae, "c", json!({})).await?;
+    fill(target, std::slice::from_ref(&cnt), 100, 8, |_| json!([])).await?;
+    let la = Arc::new(format!("{cnt}/la"));
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, la) = (Arc::clone(&conns), Arc::clone(&la));
+        async move { conns.at(c).retrieve(&la).await }
+    })
+    .await?;
+    Ok(vec![report(
+        "retrieve-latest",
+        "RETRIEVE <container>/la",
+        opts,
+        &m,
+    )])
+}
+
+async fn retrieve_cin(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    const INSTANCES: usize = 1000;
+    let ae = fx.ae(0).await?;
+    let cnt = Arc::new(fx.container(&ae, "c", json!({})).await?);
+    fill(target, std::slice::from_ref(&cnt), INSTANCES, 8, |_| {
+        json!([])
+    })
+    .await?;
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, cnt) = (Arc::clone(&conns), Arc::clone(&cnt));
+        async move {
+            let i = rand::rng().random_range(0..INSTANCES);
+            conns.at(c).retrieve(&format!("{cnt}/i{i}")).await
+        }
+    })
+    .await?;
+    Ok(vec![report(
+        "retrieve-cin",
+        "RETRIEVE of random contentInstances by structured path",
+        opts,
+        &m,
+    )])
+}
+
+/// Labels of the discovery tree: one in a hundred instances carries `bench:hot`.
+fn discovery_labels(i: usize) -> Value {
+    if i.is_multiple_of(100) {
+        json!(["bench:hot"])
+    } else {
+        json!([format!("bench:{}", i % 97)])
+    }
+}
+
+async fn discovery(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let aes = 10.max(opts.tree_size / 10_000);
+    let containers = spread_containers(fx, aes, json!({})).await?;
+    eprintln!("  setup: filling a tree of {} resources", opts.tree_size);
+    fill(target, &containers, opts.tree_size, 16, discovery_labels).await?;
+    let query = Arc::new(format!("{}?fu=1&ty=4&lbl=bench:hot&lim=100", target.base));
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, query) = (Arc::clone(&conns), Arc::clone(&query));
+        async move { conns.at(c).retrieve(&query).await }
+    })
+    .await?;
+    let what = format!(
+        "discovery fu=1&ty=4&lbl=…&lim=100 over {} resources",
+        opts.tree_size
+    );
+    Ok(vec![report("discovery", &what, opts, &m)])
+}
+
+async fn notify_latency(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let receiver = Receiver::start()?;
+    let containers = spread_containers(fx, opts.containers.max(1), json!({"mni": 100})).await?;
+    for cnt in &containers {
+        let sub = json!({"m2m:sub": {"nu": [receiver.url], "enc": {"net": [3]}}});
+        let reply = fx.conn.create(cnt, 23, &sub).await;
+        anyhow::ensure!(
+            reply.ok(),
+            "subscription creation failed with {}",
+            reply.code
+        );
+    }
+    let sent: Arc<std::sync::Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let containers = Arc::new(Ring::new(containers)?);
+    let conns = conns(target, opts.plan.connections)?;
+    let tag = fx.tag.clone();
+    let recorder = Arc::clone(&sent);
+    let m = load::run(opts.plan, move |c, seq| {
+        let (conns, containers, sent) = (
+            Arc::clone(&conns),
+            Arc::clone(&containers),
+            Arc::clone(&recorder),
+        );
+        let con = format!("{tag}-{c}-{seq}");
+        async move {
+            let parent = containers.at(seq_index(seq));
+            let at = Instant::now();
+            let outcome = conns.at(c).create(parent, 4, &cin(&con)).await;
+            if outcome.ok()
+                && let Ok(mut s) = sent.lock()
+            {
+                s.push((con, at));
+            }
+            outcome
+        }
+    })
+    .await?;
+    // Give the last notifications time to arrive.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
+    let arrivals = receiver
+        .arrivals
+        .lock()
+        .map(|a| a.clone())
+        .unwrap_or_default();
+    let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut codes = std::collections::BTreeMap::new();
+    for (con, at) in &sent {
+        match arrivals.get(con) {
+            Some(arrived) => {
+                let micros = u64::try_from(arrived.saturating_duration_since(*at).as_micros())
+                    .unwrap_or(u64::MAX)
+                    .max(1);
+                let _ = latency.record(micros.min(60_000_000));
+                *codes.entry(2000).or_default() += 1;
+            }
+            // Not (yet) notified after 3 s: counted as code 0.
+            None => *codes.entry(0).or_default() += 1,
+        }
+    }
+    let notified = Measured {
+        latency,
+        codes,
+        elapsed: m.elapsed,
+    };
+    Ok(vec![
+        report(
+            "notify-latency",
+            "contentInstance CREATE with a subscription",
+            opts,
+            &m,
+        ),
+        report(
+            "notify-latency",
+            "CREATE sent → notification received (code 0: none within 3 s)",
+            opts,
+            &notified,
+        ),
+    ])
+}
+
+async fn mixed(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let ae = Arc::new(fx.ae(0).await?);
+    let cnt = fx.container(&ae, "c", json!({"mni": 1000})).await?;
+    fill(target, std::slice::from_ref(&cnt), 100, 8, |i| {
+        json!([format!("bench:{}", i % 10)])
+    })
+    .await?;
+    let cnt = Arc::new(cnt);
+    let total: u32 = opts.mix.iter().map(|(_, w)| *w).sum();
+    anyhow::ensure!(total > 0, "--mix needs at least one positive weight");
+    let mix = Arc::new(opts.mix.clone());
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, cnt, ae, mix) = (
+            Arc::clone(&conns),
+            Arc::clone(&cnt),
+            Arc::clone(&ae),
+            Arc::clone(&mix),
+        );
+        async move {
+            let mut pick = rand::rng().random_range(0..total);
+            let mut op = "create";
+            for (name, weight) in mix.iter() {
+                if pick < *weight {
+                    op = name;
+                    break;
+                }
+                pick -= weight;
+            }
+            match op {
+                "latest" => conns.at(c).retrieve(&format!("{cnt}/la")).await,
+                "discovery" => {
+                    conns
+                        .at(c)
+                        .retrieve(&format!("{ae}?fu=1&ty=4&lbl=bench:3&lim=100"))
+                        .await
+                }
+                _ => conns.at(c).create(&cnt, 4, &cin("21.5")).await,
+            }
+        }
+    })
+    .await?;
+    let blend: Vec<String> = opts.mix.iter().map(|(n, w)| format!("{w}% {n}")).collect();
+    Ok(vec![report("mixed", &blend.join(", "), opts, &m)])
+}
