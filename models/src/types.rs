@@ -344,6 +344,7 @@ impl ResultContent {
                     | OriginalResource
                     | ChildResources
                     | SemanticContent
+                    | DiscoveryResultReferences
             ),
             Operation::Update => matches!(self, Nothing | Attributes | ModifiedAttributes),
             Operation::Delete => matches!(

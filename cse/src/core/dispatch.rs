@@ -1,7 +1,7 @@
 //! Runs one request primitive: generic checks, target address, one transaction, the
 //! operation. Every failure becomes a response with its status code and `m2m:dbg`.
 
-use onecse_models::primitive::{Request, Response};
+use onecse_models::primitive::{FilterUsage, Request, Response};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 use serde_json::json;
@@ -108,10 +108,17 @@ fn check_generic(req: &Request) -> CseResult<()> {
             "filter criteria are not allowed in a CREATE request",
         ));
     }
-    if req.filter.has_conditions() || req.filter.filter_usage.is_some() {
+    let discovery = req.filter.filter_usage == Some(FilterUsage::Discovery);
+    if discovery && req.op != Operation::Retrieve {
         return Err(CseError::new(
             ResponseStatusCode::NotImplemented,
-            "filter criteria and discovery are not supported yet",
+            "discovery-based UPDATE and DELETE are not supported",
+        ));
+    }
+    if !discovery && (req.filter.has_conditions() || req.filter.filter_usage.is_some()) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "filter criteria are only supported for discovery (fu=1) so far",
         ));
     }
     if !req.attribute_list.is_empty() && req.op != Operation::Retrieve {

@@ -5,6 +5,7 @@
 pub mod addressing;
 pub mod bootstrap;
 pub mod context;
+pub mod discovery;
 pub mod dispatch;
 pub mod expiry;
 pub mod ids;

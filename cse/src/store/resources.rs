@@ -425,3 +425,86 @@ pub fn lock_and_reload(conn: &mut DbConn, ri: &str) -> QueryResult<Option<Resour
             .optional(),
     }
 }
+
+/// Conditions of a discovery page that the database evaluates.
+#[derive(Debug, Default)]
+pub struct DiscoveryFilter<'a> {
+    /// Subtree root path (the root itself is not a candidate).
+    pub path: &'a str,
+    /// Deepest `lvl` included.
+    pub max_depth: i32,
+    /// Any of these types (empty: all).
+    pub types: Vec<i32>,
+    /// Any of these labels (empty: no label condition).
+    pub labels: Vec<String>,
+    /// Column conditions (all must hold): (column, operator, value).
+    pub text_bounds: Vec<(&'static str, Bound, String)>,
+    /// Integer column conditions (all must hold).
+    pub int_bounds: Vec<(&'static str, Bound, i64)>,
+    /// Continue after this path (keyset paging).
+    pub after: Option<String>,
+}
+
+/// A comparison in a discovery condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// column < value
+    Below,
+    /// column >= value
+    AtLeast,
+}
+
+/// One page of discovery candidates in path order: live descendants matching the
+/// conditions the database can evaluate. With labels, the `labels(label, ri)` index
+/// selects the candidates; otherwise the path index is walked in order and the scan
+/// stops as soon as `limit` rows matched.
+pub fn discover_page(
+    conn: &mut DbConn,
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+    limit: i64,
+) -> QueryResult<Vec<ResourceRow>> {
+    use super::schema::labels;
+    let mut query = resources::table
+        .filter(resources::path.gt(format!("{}/", filter.path)))
+        .filter(resources::path.lt(format!("{}0", filter.path)))
+        .filter(resources::lvl.le(filter.max_depth))
+        .filter(resources::et.is_null().or(resources::et.gt(now.to_owned())))
+        .into_boxed();
+    if let Some(after) = &filter.after {
+        query = query.filter(resources::path.gt(after.clone()));
+    }
+    if !filter.types.is_empty() {
+        query = query.filter(resources::ty.eq_any(filter.types.clone()));
+    }
+    if !filter.labels.is_empty() {
+        let with_label = labels::table
+            .filter(labels::label.eq_any(filter.labels.clone()))
+            .select(labels::ri);
+        query = query.filter(resources::ri.eq_any(with_label));
+    }
+    for (column, bound, value) in &filter.text_bounds {
+        let value = value.clone();
+        query = match (*column, bound) {
+            ("ct", Bound::Below) => query.filter(resources::ct.lt(value)),
+            ("ct", Bound::AtLeast) => query.filter(resources::ct.ge(value)),
+            ("lt", Bound::Below) => query.filter(resources::lt.lt(value)),
+            ("lt", Bound::AtLeast) => query.filter(resources::lt.ge(value)),
+            ("et", Bound::Below) => query.filter(resources::et.lt(value)),
+            (_, _) => query.filter(resources::et.ge(value)),
+        };
+    }
+    for (column, bound, value) in &filter.int_bounds {
+        query = match (*column, bound) {
+            ("st", Bound::Below) => query.filter(resources::st.lt(*value)),
+            ("st", Bound::AtLeast) => query.filter(resources::st.ge(*value)),
+            ("cs", Bound::Below) => query.filter(resources::cs.lt(*value)),
+            (_, _) => query.filter(resources::cs.ge(*value)),
+        };
+    }
+    query
+        .order(resources::path.asc())
+        .limit(limit)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}

@@ -14,6 +14,7 @@ mod cli;
 mod cnt;
 mod conformance;
 mod cse_base;
+mod discovery;
 mod expiry;
 mod helpers;
 mod hierarchy;

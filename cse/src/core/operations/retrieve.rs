@@ -1,12 +1,13 @@
 //! RETRIEVE (TS-0004 §7.3.3.x): the resource's attributes (all or some), or with its
 //! descendants for rcn 4, 5, 6 and 8.
 
-use onecse_models::primitive::{Request, Response};
+use onecse_models::primitive::{FilterUsage, Request, Response};
 use onecse_models::resource::is_known_attribute;
 use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 
 use crate::core::addressing::Address;
+use crate::core::discovery;
 use crate::core::operations::target;
 use crate::core::resources::cse_base;
 use crate::error::{CseError, CseResult};
@@ -33,6 +34,9 @@ pub fn retrieve(
     }
     let now_text = now.to_string();
     let mut resource = target::resolve(conn, address, &now_text)?;
+    if req.filter.filter_usage == Some(FilterUsage::Discovery) {
+        return discovery::discover(conn, &resource, req, &now_text);
+    }
     if resource.ty == ResourceType::CseBase {
         cse_base::on_retrieve(&mut resource.attrs, now);
     }
