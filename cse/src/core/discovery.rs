@@ -78,16 +78,24 @@ pub fn discover(
             }
         }
     }
-    let mut found: Vec<Resource> = Vec::new();
+    // When the database evaluates every condition, one page of exactly what is needed
+    // (plus one row to tell whether more exist) answers the request, and documents are
+    // only parsed when a condition must be checked here.
+    let checks_here = !in_database || !fc.content_types.is_empty() || !fc.attributes.is_empty();
+    let page_size = if checks_here {
+        SCAN_PAGE
+    } else {
+        i64::try_from(skip.saturating_add(limit).saturating_add(1)).unwrap_or(i64::MAX)
+    };
+    let mut found: Vec<(String, String)> = Vec::new();
     let mut skipped = 0;
     let mut more = false;
     loop {
-        let page = resources::discover_page(conn, &filter, now, SCAN_PAGE)?;
-        let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < SCAN_PAGE;
+        let page = resources::discover_page(conn, &filter, now, page_size)?;
+        let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < page_size;
         filter.after = page.last().map(|r| r.path.clone());
         for row in page {
-            let resource = Resource::from_row(row)?;
-            if !matches_here(fc, &resource, in_database) {
+            if checks_here && !matches_here(fc, &Resource::from_row(row.clone())?, in_database) {
                 continue;
             }
             if skipped < skip {
@@ -98,7 +106,7 @@ pub fn discover(
                 more = true;
                 break;
             }
-            found.push(resource);
+            found.push((row.path, row.ri));
         }
         if more || exhausted {
             break;
@@ -106,8 +114,8 @@ pub fn discover(
     }
     let unstructured = req.drt == Some(DesiredIdentifierResultType::Unstructured);
     let uris: Vec<Value> = found
-        .iter()
-        .map(|r| json!(if unstructured { &r.ri } else { &r.path }))
+        .into_iter()
+        .map(|(path, ri)| json!(if unstructured { ri } else { path }))
         .collect();
     let mut response = Response::new(ResponseStatusCode::Ok, Some(json!({ "m2m:uril": uris })));
     if more && fc.limit.is_none_or(|asked| asked > MAX_PAGE) {

@@ -160,13 +160,14 @@ fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
         let mut jobs = Vec::with_capacity(heads.len());
         for head in heads {
             let urls = target::resolve(conn, cse, &head.target, &now_text)?;
+            // A batch takes its `num` rows; otherwise the stream's next rows ride
+            // along and are sent one after the other, in order, on this claim.
+            let extra = head
+                .batch_num
+                .map_or(PIPELINE - 1, |num| i64::from(num) - 1);
+            let followers = outbox::claim_followers(conn, &head, extra, &lease_until)?;
             let mut rows = vec![head];
-            if let Some(head) = rows.first()
-                && head.batch_num.is_some()
-            {
-                let followers = outbox::claim_batch_followers(conn, head, &lease_until)?;
-                rows.extend(followers);
-            }
+            rows.extend(followers);
             jobs.push(Job { rows, urls });
         }
         Ok(jobs)
@@ -195,28 +196,72 @@ fn body(rows: &[OutboxRow]) -> Value {
     }
 }
 
+/// Rows of one stream sent per claim, one after the other (order is kept: a failure
+/// stops the sequence and the rest is released untried).
+const PIPELINE: i64 = 16;
+
 /// A finished delivery attempt waiting to be recorded.
 struct Outcome {
-    rows: Vec<OutboxRow>,
-    result: Result<(), String>,
+    /// Rows delivered, in order.
+    delivered: Vec<OutboxRow>,
+    /// The rows whose attempt failed, with the reason (a whole batch, or one row).
+    failed: Option<(Vec<OutboxRow>, String)>,
+    /// Rows not tried because an earlier one failed.
+    released: Vec<OutboxRow>,
 }
 
 /// Most outcomes recorded in one transaction.
 const RECORD_BATCH: usize = 256;
 
 async fn deliver(sender: Sender, job: Job, outcomes: mpsc::Sender<Outcome>) {
-    let latest = job.rows.first().is_some_and(|r| r.latest_only == 1);
-    let result = match &job.urls {
-        Ok(urls) => sender.post_first(urls, &body(&job.rows), latest).await,
-        Err(reason) => Err(reason.clone()),
+    let batching = job.rows.first().is_some_and(|r| r.batch_num.is_some());
+    let outcome = match &job.urls {
+        Err(reason) => Outcome {
+            delivered: Vec::new(),
+            failed: Some((job.rows, reason.clone())),
+            released: Vec::new(),
+        },
+        Ok(urls) if batching => {
+            let latest = job.rows.first().is_some_and(|r| r.latest_only == 1);
+            match sender.post_first(urls, &body(&job.rows), latest).await {
+                Ok(()) => Outcome {
+                    delivered: job.rows,
+                    failed: None,
+                    released: Vec::new(),
+                },
+                Err(reason) => Outcome {
+                    delivered: Vec::new(),
+                    failed: Some((job.rows, reason)),
+                    released: Vec::new(),
+                },
+            }
+        }
+        Ok(urls) => {
+            let mut outcome = Outcome {
+                delivered: Vec::new(),
+                failed: None,
+                released: Vec::new(),
+            };
+            let mut rows = job.rows.into_iter();
+            for row in rows.by_ref() {
+                let latest = row.latest_only == 1;
+                match sender
+                    .post_first(urls, &body(std::slice::from_ref(&row)), latest)
+                    .await
+                {
+                    Ok(()) => outcome.delivered.push(row),
+                    Err(reason) => {
+                        outcome.failed = Some((vec![row], reason));
+                        break;
+                    }
+                }
+            }
+            outcome.released = rows.collect();
+            outcome
+        }
     };
     // The rows stay leased until recorded, so their stream cannot move on before.
-    let _ = outcomes
-        .send(Outcome {
-            rows: job.rows,
-            result,
-        })
-        .await;
+    let _ = outcomes.send(outcome).await;
 }
 
 /// Records outcomes in batches: one transaction for everything that finished since
@@ -260,43 +305,51 @@ fn finish(
     let now = Timestamp::now();
     cse.db.run_background(TransactionKind::Write, |conn| {
         for outcome in batch {
-            let Some(head) = outcome.rows.first() else { continue };
-            let ids: Vec<i64> = outcome.rows.iter().map(|r| r.id).collect();
-            match &outcome.result {
-                Ok(()) => {
-                    outbox::complete(conn, &head.stream, &ids)?;
-                    let counted = outcome.rows.iter().filter(|r| r.counts == 1).count();
-                    if counted > 0 {
-                        count_towards_expiration(conn, cse, &head.sub_ri, counted, now)?;
-                    }
-                    tracing::debug!(subscription = %head.sub_ri, target = %head.target, notifications = ids.len(), "notification delivered");
+            if let Some(first) = outcome.delivered.first() {
+                let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();
+                outbox::complete(conn, &first.stream, &ids)?;
+                let counted = outcome.delivered.iter().filter(|r| r.counts == 1).count();
+                if counted > 0 {
+                    count_towards_expiration(conn, cse, &first.sub_ri, counted, now)?;
                 }
-                Err(reason) => {
-                    let attempts = head.attempts + 1;
-                    if attempts >= settings.max_attempts {
-                        outbox::give_up(conn, &head.stream, &ids, reason)?;
-                        tracing::error!(subscription = %head.sub_ri, target = %head.target, attempts, reason = %reason, "notification given up");
-                    } else {
-                        let delay = backoff(settings, attempts);
-                        let due = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-                        outbox::retry(conn, &ids, &due.to_string(), reason)?;
-                        tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), reason = %reason, "notification failed; will retry");
-                    }
+                tracing::debug!(subscription = %first.sub_ri, target = %first.target, notifications = ids.len(), "notifications delivered");
+            }
+            if let Some((rows, reason)) = &outcome.failed
+                && let Some(head) = rows.first()
+            {
+                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                let attempts = head.attempts + 1;
+                if attempts >= settings.max_attempts {
+                    outbox::give_up(conn, &head.stream, &ids, reason)?;
+                    tracing::error!(subscription = %head.sub_ri, target = %head.target, attempts, reason = %reason, "notification given up");
+                } else {
+                    let delay = backoff(settings, attempts);
+                    let due = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+                    outbox::retry(conn, &ids, &due.to_string(), reason)?;
+                    tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), reason = %reason, "notification failed; will retry");
                 }
+            }
+            if !outcome.released.is_empty() {
+                let ids: Vec<i64> = outcome.released.iter().map(|r| r.id).collect();
+                outbox::release(conn, &ids)?;
             }
         }
         CseResult::Ok(())
     })?;
     for outcome in batch {
-        let n = outcome.rows.len() as u64;
-        let attempts = outcome.rows.first().map_or(0, |r| r.attempts + 1);
-        match &outcome.result {
-            Ok(()) => stats.delivered.fetch_add(n, Ordering::Relaxed),
-            Err(_) if attempts >= settings.max_attempts => {
-                stats.given_up.fetch_add(n, Ordering::Relaxed)
+        stats
+            .delivered
+            .fetch_add(outcome.delivered.len() as u64, Ordering::Relaxed);
+        if let Some((rows, _)) = &outcome.failed {
+            let attempts = rows.first().map_or(0, |r| r.attempts + 1);
+            if attempts >= settings.max_attempts {
+                stats
+                    .given_up
+                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
+            } else {
+                stats.retried.fetch_add(1, Ordering::Relaxed);
             }
-            Err(_) => stats.retried.fetch_add(1, Ordering::Relaxed),
-        };
+        }
     }
     Ok(())
 }

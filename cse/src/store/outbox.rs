@@ -195,14 +195,15 @@ pub fn claim(
     }
 }
 
-/// Claims the rows that follow a batching head in its stream (up to `bn.num - 1`).
-/// They are not heads, so no other worker can claim them meanwhile.
-pub fn claim_batch_followers(
+/// Claims up to `extra` rows that follow a head in its stream (a batch, or the next
+/// notifications to send in order). They are not heads, so no other worker can claim
+/// them meanwhile.
+pub fn claim_followers(
     conn: &mut DbConn,
     head: &OutboxRow,
+    extra: i64,
     lease_until: &str,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let extra = i64::from(head.batch_num.unwrap_or(1)) - 1;
     if extra <= 0 {
         return Ok(Vec::new());
     }
@@ -226,6 +227,13 @@ pub fn complete(conn: &mut DbConn, stream: &str, ids: &[i64]) -> QueryResult<usi
     let removed = diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)?;
     promote(conn, stream)?;
     Ok(removed)
+}
+
+/// Returns claimed rows unsent (their stream stopped at an earlier failure).
+pub fn release(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::claimed_until.eq(None::<String>))
+        .execute(conn)
 }
 
 /// Releases rows for another attempt at `due`.
