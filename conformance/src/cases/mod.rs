@@ -1,5 +1,6 @@
 //! The test purposes, one module per group.
 
+mod dis;
 mod dmr;
 mod gen_;
 mod reg;
@@ -13,6 +14,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(reg::tps());
     all.extend(dmr::tps());
     all.extend(sub::tps());
+    all.extend(dis::tps());
     all
 }
 
