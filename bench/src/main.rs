@@ -137,3 +137,24 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
     }
     Ok(all.iter().all(|r| r.errors == 0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixes_are_parsed_and_checked() {
+        let mix = parse_mix("create=70, latest=25,discovery=5").expect("valid mix");
+        assert_eq!(
+            mix,
+            [
+                ("create".to_owned(), 70),
+                ("latest".to_owned(), 25),
+                ("discovery".to_owned(), 5)
+            ]
+        );
+        assert!(parse_mix("create").is_err());
+        assert!(parse_mix("delete=5").is_err());
+        assert!(parse_mix("create=x").is_err());
+    }
+}

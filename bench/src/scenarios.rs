@@ -501,3 +501,26 @@ async fn mixed(
     let blend: Vec<String> = opts.mix.iter().map(|(n, w)| format!("{w}% {n}")).collect();
     Ok(vec![report("mixed", &blend.join(", "), opts, &m)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rings_wrap_around_and_refuse_to_be_empty() {
+        let ring = Ring::new(vec!["a", "b", "c"]).expect("non-empty");
+        assert_eq!(
+            (*ring.at(0), *ring.at(4), *ring.at(usize::MAX)),
+            ("a", "b", "a")
+        );
+        assert!(Ring::<&str>::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn one_instance_in_a_hundred_carries_the_discovery_label() {
+        let hot = (0..10_000)
+            .filter(|i| discovery_labels(*i) == json!(["bench:hot"]))
+            .count();
+        assert_eq!(hot, 100);
+    }
+}
