@@ -96,11 +96,6 @@ pub fn expect(reply: &Reply, rsc: u16, status: u16) -> Check {
     })
 }
 
-/// Fails unless the reply is an error with this RSC and HTTP status.
-pub fn expect_error(reply: &Reply, rsc: u16, status: u16) -> Check {
-    expect(reply, rsc, status)
-}
-
 impl Ctx<'_> {
     /// The target.
     pub fn target(&self) -> &Target {

@@ -3,6 +3,7 @@
 //! primitives and the per-type attribute policies. Pure data and rules: no I/O, no
 //! async, no database or HTTP types, so every client of the vocabulary can depend on it.
 
+pub mod filter;
 pub mod id;
 pub mod primitive;
 pub mod problem;

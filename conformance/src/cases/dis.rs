@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::tp;
 use crate::client::Reply;
-use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect, expect_error};
+use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const DIS: &[u16] = &[2, 3, 4];
 
@@ -154,7 +154,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "a non-numeric ty filter is refused with 4000",
             |ctx| {
                 let (aei, ae) = ctx.ae("disbad")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{ae}?fu=1&ty=container"), &aei),
                     4000,

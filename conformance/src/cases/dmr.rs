@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::tp;
 use crate::client::Reply;
-use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect, expect_error};
+use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const CNT: &[u16] = &[2, 3];
 const CIN: &[u16] = &[2, 3, 4];
@@ -28,7 +28,7 @@ fn setup(ctx: &mut Ctx, extra: Value) -> Result<(String, String), Verdict> {
 
 fn cnt_refused(ctx: &mut Ctx, attrs: Value) -> Result<(), Verdict> {
     let (aei, ae) = ctx.ae("bad")?;
-    expect_error(
+    expect(
         &ctx.client
             .create(&ae, 3, &json!({ "m2m:cnt": attrs }), Some(&aei)),
         4000,
@@ -38,7 +38,7 @@ fn cnt_refused(ctx: &mut Ctx, attrs: Value) -> Result<(), Verdict> {
 
 fn cin_refused(ctx: &mut Ctx, attrs: Value) -> Result<(), Verdict> {
     let (aei, cnt) = setup(ctx, json!({}))?;
-    expect_error(
+    expect(
         &ctx.client
             .create(&cnt, 4, &json!({ "m2m:cin": attrs }), Some(&aei)),
         4000,
@@ -168,7 +168,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, cnt) = setup(ctx, json!({}))?;
                 let cin = ctx.instance(&cnt, "x", &aei)?;
                 let ri = cin.text("m2m:cin", "ri").unwrap_or_default();
-                expect_error(
+                expect(
                     &ctx.client
                         .create(&format!("/{ri}"), 3, &json!({"m2m:cnt": {}}), Some(&aei)),
                     4108,
@@ -221,7 +221,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "UPDATE of cni is refused with 4000",
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({}))?;
-                expect_error(
+                expect(
                     &ctx.client
                         .update(&cnt, &json!({"m2m:cnt": {"cni": 0}}), &aei),
                     4000,
@@ -259,7 +259,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let inner = ctx.container(&cnt, "inner", json!({}), &aei)?;
                 ctx.instance(&inner, "x", &aei)?;
                 expect(&ctx.client.delete(&cnt, &aei), 2002, 200)?;
-                expect_error(&ctx.client.retrieve(&inner, &aei), 4004, 404)
+                expect(&ctx.client.retrieve(&inner, &aei), 4004, 404)
             }
         ),
         tp!(
@@ -354,7 +354,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "an instance larger than mbs answers 5207",
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({"mbs": 3}))?;
-                expect_error(
+                expect(
                     &ctx.client.create(
                         &cnt,
                         4,
@@ -373,7 +373,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "a contentInstance under an AE answers 4108",
             |ctx| {
                 let (aei, ae) = ctx.ae("cinae")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .create(&ae, 4, &json!({"m2m:cin": {"con": "x"}}), Some(&aei)),
                     4108,
@@ -387,7 +387,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.4.7 (parent); RSC 4108",
             "a contentInstance under the CSEBase answers 4108",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client.create(
                         &ctx.base(),
                         4,
@@ -408,7 +408,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, cnt) = setup(ctx, json!({}))?;
                 let r = ctx.instance(&cnt, "x", &aei)?;
                 let ri = r.text("m2m:cin", "ri").unwrap_or_default();
-                expect_error(
+                expect(
                     &ctx.client.update(
                         &format!("/{ri}"),
                         &json!({"m2m:cin": {"lbl": ["y"]}}),
@@ -474,7 +474,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "la of an empty container answers 4004",
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({}))?;
-                expect_error(&ctx.client.retrieve(&format!("{cnt}/la"), &aei), 4004, 404)
+                expect(&ctx.client.retrieve(&format!("{cnt}/la"), &aei), 4004, 404)
             }
         ),
         tp!(
@@ -520,7 +520,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({}))?;
                 ctx.instance(&cnt, "v", &aei)?;
-                expect_error(
+                expect(
                     &ctx.client.create(
                         &format!("{cnt}/la"),
                         4,
@@ -540,7 +540,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({}))?;
                 ctx.instance(&cnt, "v", &aei)?;
-                expect_error(
+                expect(
                     &ctx.client.update(
                         &format!("{cnt}/ol"),
                         &json!({"m2m:cin": {"lbl": ["x"]}}),
@@ -559,7 +559,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, cnt) = setup(ctx, json!({"disr": true}))?;
                 ctx.instance(&cnt, "secret", &aei)?;
-                expect_error(&ctx.client.retrieve(&format!("{cnt}/la"), &aei), 4005, 405)
+                expect(&ctx.client.retrieve(&format!("{cnt}/la"), &aei), 4005, 405)
             }
         ),
         tp!(
@@ -716,7 +716,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     .to_string();
                 let c = ctx.container(&ae, "short", json!({"et": soon}), &aei)?;
                 std::thread::sleep(Duration::from_millis(1500));
-                expect_error(&ctx.client.retrieve(&c, &aei), 4004, 404)
+                expect(&ctx.client.retrieve(&c, &aei), 4004, 404)
             }
         ),
         tp!(

@@ -3,10 +3,9 @@
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::suite::{Ctx, TestPurpose, ensure, expect, expect_error};
+use crate::suite::{TestPurpose, ensure, expect};
 
 fn headers(
-    ctx: &Ctx,
     origin: Option<&str>,
     rvi: Option<&str>,
     ri: Option<&str>,
@@ -21,7 +20,6 @@ fn headers(
     if let Some(r) = ri {
         h.push(("X-M2M-RI", r.to_owned()));
     }
-    let _ = ctx;
     h
 }
 
@@ -61,7 +59,6 @@ pub fn tps() -> Vec<TestPurpose> {
                     "GET",
                     &ctx.base(),
                     &headers(
-                        ctx,
                         Some(&ctx.admin()),
                         Some(&ctx.target().rvi),
                         Some("echo-me-1"),
@@ -95,10 +92,10 @@ pub fn tps() -> Vec<TestPurpose> {
                 let r = ctx.client.send(
                     "GET",
                     &ctx.base(),
-                    &headers(ctx, Some(&ctx.admin()), Some(&ctx.target().rvi), None),
+                    &headers(Some(&ctx.admin()), Some(&ctx.target().rvi), None),
                     None,
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -110,10 +107,10 @@ pub fn tps() -> Vec<TestPurpose> {
                 let r = ctx.client.send(
                     "GET",
                     &ctx.base(),
-                    &headers(ctx, Some(&ctx.admin()), Some("9"), Some("rvi")),
+                    &headers(Some(&ctx.admin()), Some("9"), Some("rvi")),
                     None,
                 );
-                expect_error(&r, 4001, 501)
+                expect(&r, 4001, 501)
             }
         ),
         tp!(
@@ -123,7 +120,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "a RETRIEVE without X-M2M-Origin is refused with 4000",
             |ctx| {
                 let r = ctx.client.onem2m("GET", &ctx.base(), None, None, None);
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -133,7 +130,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "an unknown target answers 4004",
             |ctx| {
                 let path = format!("{}/{}", ctx.base(), ctx.name("missing"));
-                expect_error(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
+                expect(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
             }
         ),
         tp!(
@@ -156,7 +153,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "spec digest primitives, interoperability notes (unknown query parameters)",
             "an unknown query parameter is refused with 4000",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{}?bogusParam=1", ctx.base()), &ctx.admin()),
                     4000,
@@ -170,7 +167,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §6.3.4.2 (resultContent)",
             "an undefined rcn value is refused with 4000",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{}?rcn=99", ctx.base()), &ctx.admin()),
                     4000,
@@ -184,7 +181,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §6.3.5.8 (filterUsage)",
             "an undefined fu value is refused with 4000",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{}?fu=4223", ctx.base()), &ctx.admin()),
                     4000,
@@ -198,7 +195,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0001 table 8.1.2-1",
             "rcn=0 is not permitted for RETRIEVE (4000)",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{}?rcn=0", ctx.base()), &ctx.admin()),
                     4000,
@@ -263,7 +260,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "an SP-relative address with an unknown CSE-ID answers 4004",
             |ctx| {
                 let path = format!("/~/{}/nothing", ctx.name("id-unknown"));
-                expect_error(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
+                expect(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
             }
         ),
         tp!(
@@ -272,15 +269,10 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0009 §6.4.2 (Accept)",
             "an Accept that allows no supported serialization answers 5207",
             |ctx| {
-                let mut h = headers(
-                    ctx,
-                    Some(&ctx.admin()),
-                    Some(&ctx.target().rvi),
-                    Some("acc"),
-                );
+                let mut h = headers(Some(&ctx.admin()), Some(&ctx.target().rvi), Some("acc"));
                 h.retain(|(n, _)| *n != "Accept");
                 h.push(("Accept", "image/png".to_owned()));
-                expect_error(&ctx.client.send("GET", &ctx.base(), &h, None), 5207, 406)
+                expect(&ctx.client.send("GET", &ctx.base(), &h, None), 5207, 406)
             }
         ),
         tp!(
@@ -320,7 +312,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.3.3.x (partial retrieve)",
             "atrl naming an unknown attribute is refused with 4000",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .retrieve(&format!("{}?atrl=notAnAttribute", ctx.base()), &ctx.admin()),
                     4000,
@@ -334,7 +326,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.4.3 (CSEBase, R3)",
             "UPDATE of the CSEBase answers 4005",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client.update(
                         &ctx.base(),
                         &json!({"m2m:cb": {"lbl": ["x"]}}),
@@ -350,7 +342,7 @@ pub fn tps() -> Vec<TestPurpose> {
             &[],
             "TS-0004 §7.4.3 (CSEBase)",
             "DELETE of the CSEBase answers 4005",
-            |ctx| { expect_error(&ctx.client.delete(&ctx.base(), &ctx.admin()), 4005, 405) }
+            |ctx| { expect(&ctx.client.delete(&ctx.base(), &ctx.admin()), 4005, 405) }
         ),
         tp!(
             "TP/oneM2M/CSE/GEN/CRE/001",
@@ -365,7 +357,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("application/json;ty=2"),
                     Some("{not json"),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -380,7 +372,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     &json!({"m2m:cnt": {"api": "Nx", "rr": true, "srv": ["3"]}}),
                     Some(&format!("C{}", ctx.name("root"))),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -396,7 +388,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("text/plain;ty=2"),
                     Some("hello"),
                 );
-                expect_error(&r, 4015, 415)
+                expect(&r, 4015, 415)
             }
         ),
         tp!(
@@ -412,7 +404,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("application/json;ty=abc"),
                     Some("{}"),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -428,7 +420,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("application/json;ty=999"),
                     Some("{}"),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -437,7 +429,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.4.3 (CSEBase)",
             "CREATE of a CSEBase answers 4005",
             |ctx| {
-                expect_error(
+                expect(
                     &ctx.client
                         .create(&ctx.base(), 5, &json!({"m2m:cb": {}}), Some(&ctx.admin())),
                     4005,
@@ -459,7 +451,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("application/json;ty=2"),
                     Some(&body),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -476,7 +468,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some("application/json;ty=2"),
                     Some(&body),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::tp;
 use crate::client::Reply;
-use crate::suite::{Check, Ctx, TestPurpose, Verdict, ensure, expect, expect_error};
+use crate::suite::{Check, Ctx, TestPurpose, Verdict, ensure, expect};
 
 const AE: &[u16] = &[2];
 
@@ -23,7 +23,7 @@ fn register(ctx: &mut Ctx, originator: Option<&str>, extra: Value) -> Reply {
     if reply.rsc == Some(2001) {
         let aei = reply.text("m2m:ae", "aei").unwrap_or_default();
         let ri = reply.text("m2m:ae", "ri").unwrap_or_default();
-        ctx.track_as(&format!("/{ri}"), &aei);
+        ctx.track_with(&format!("/{ri}"), &aei);
     }
     reply
 }
@@ -34,7 +34,7 @@ fn fail(msg: impl Into<String>) -> Verdict {
 
 fn refused(ctx: &mut Ctx, extra: Value, rsc: u16, status: u16) -> Check {
     let originator = format!("C{}", ctx.name("bad"));
-    expect_error(&register(ctx, Some(&originator), extra), rsc, status)
+    expect(&register(ctx, Some(&originator), extra), rsc, status)
 }
 
 /// The REG test purposes.
@@ -123,7 +123,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let aei = format!("C{}", ctx.name("twice"));
                 expect(&register(ctx, Some(&aei), json!({})), 2001, 201)?;
-                expect_error(
+                expect(
                     &register(ctx, Some(&aei), json!({"rn": ctx.name("second")})),
                     4117,
                     403,
@@ -143,7 +143,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     &json!({"m2m:ae": {"rr": true, "srv": ["3"]}}),
                     Some(&aei),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -159,7 +159,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     &json!({"m2m:ae": {"api": "Nx", "srv": ["3"]}}),
                     Some(&aei),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -175,7 +175,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     &json!({"m2m:ae": {"api": "Nx", "rr": true}}),
                     Some(&aei),
                 );
-                expect_error(&r, 4000, 400)
+                expect(&r, 4000, 400)
             }
         ),
         tp!(
@@ -243,7 +243,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     2001,
                     201,
                 )?;
-                expect_error(
+                expect(
                     &register(
                         ctx,
                         Some(&format!("C{}", ctx.name("other"))),
@@ -267,7 +267,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     &ae_body(ctx, json!({})),
                     Some(&format!("C{}", ctx.name("child"))),
                 );
-                expect_error(&r, 4108, 403)
+                expect(&r, 4108, 403)
             }
         ),
         tp!(
@@ -277,7 +277,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "the CSE's own CSE-ID cannot register an AE (4107)",
             |ctx| {
                 let own = ctx.target().cse_id.clone();
-                expect_error(&register(ctx, Some(&own), json!({})), 4107, 403)
+                expect(&register(ctx, Some(&own), json!({})), 4107, 403)
             }
         ),
         tp!(
@@ -310,7 +310,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some(&body),
                 );
                 expect(&r, 2001, 201)?;
-                ctx.track_as(&format!("{}/{}", ctx.base(), ctx.name("rcn2")), &aei);
+                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn2")), &aei);
                 ensure(
                     r.body["m2m:uri"]
                         .as_str()
@@ -335,7 +335,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some(&body),
                 );
                 expect(&r, 2001, 201)?;
-                ctx.track_as(&format!("{}/{}", ctx.base(), ctx.name("rcn3")), &aei);
+                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn3")), &aei);
                 let rce = &r.body["m2m:rce"];
                 ensure(
                     rce["uri"].is_string() && (rce["m2m:ae"].is_object() || rce["ae"].is_object()),
@@ -359,7 +359,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     Some(&body),
                 );
                 expect(&r, 2001, 201)?;
-                ctx.track_as(&format!("{}/{}", ctx.base(), ctx.name("rcn0")), &aei);
+                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn0")), &aei);
                 ensure(r.raw.is_empty(), || format!("content returned: {}", r.raw))
             }
         ),
@@ -447,7 +447,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "UPDATE of api is refused with 4000",
             |ctx| {
                 let (aei, path) = ctx.ae("updapi")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .update(&path, &json!({"m2m:ae": {"api": "Nother"}}), &aei),
                     4000,
@@ -462,7 +462,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "UPDATE of rn is refused with 4000",
             |ctx| {
                 let (aei, path) = ctx.ae("updrn")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .update(&path, &json!({"m2m:ae": {"rn": "other"}}), &aei),
                     4000,
@@ -477,7 +477,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "null for a mandatory attribute (rr) is refused with 4000",
             |ctx| {
                 let (aei, path) = ctx.ae("updnull")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .update(&path, &json!({"m2m:ae": {"rr": null}}), &aei),
                     4000,
@@ -512,7 +512,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "UPDATE content with another type's root is refused with 4000",
             |ctx| {
                 let (aei, path) = ctx.ae("updroot")?;
-                expect_error(
+                expect(
                     &ctx.client
                         .update(&path, &json!({"m2m:cnt": {"lbl": []}}), &aei),
                     4000,
@@ -528,7 +528,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, path) = ctx.ae("bye")?;
                 expect(&ctx.client.delete(&path, &aei), 2002, 200)?;
-                expect_error(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
+                expect(&ctx.client.retrieve(&path, &ctx.admin()), 4004, 404)
             }
         ),
         tp!(
@@ -538,7 +538,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "DELETE of a non-existing AE answers 4004",
             |ctx| {
                 let path = format!("{}/{}", ctx.base(), ctx.name("ghost"));
-                expect_error(&ctx.client.delete(&path, &ctx.admin()), 4004, 404)
+                expect(&ctx.client.delete(&path, &ctx.admin()), 4004, 404)
             }
         ),
         tp!(
@@ -557,11 +557,4 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
     ]
-}
-
-impl Ctx<'_> {
-    /// Remembers a resource to delete with `originator` after the test purpose.
-    pub fn track_as(&mut self, path: &str, originator: &str) {
-        self.track_with(path, originator);
-    }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::tp;
 use crate::client::Reply;
 use crate::receiver::Notification;
-use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect, expect_error};
+use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const SUB: &[u16] = &[2, 3, 4, 23];
 
@@ -80,8 +80,8 @@ pub fn tps() -> Vec<TestPurpose> {
                     &json!({"m2m:sub": {"rn": "s", "nu": [nu]}}),
                     Some(&aei),
                 );
-                expect_error(&r, 5204, 500)?;
-                expect_error(&ctx.client.retrieve(&format!("{cnt}/s"), &aei), 4004, 404)
+                expect(&r, 5204, 500)?;
+                expect(&ctx.client.retrieve(&format!("{cnt}/s"), &aei), 4004, 404)
             }
         ),
         tp!(
@@ -95,7 +95,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let cin = ctx.instance(&cnt, "x", &aei)?;
                 let ri = cin.text("m2m:cin", "ri").unwrap_or_default();
                 let nu = ctx.receiver.url(&ctx.notify_path("/n"));
-                expect_error(
+                expect(
                     &ctx.client.create(
                         &format!("/{ri}"),
                         23,
@@ -114,7 +114,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "a subscription without nu is refused with 4000",
             |ctx| {
                 let (aei, ae) = ctx.ae("subnonu")?;
-                expect_error(
+                expect(
                     &ctx.client.create(
                         &ae,
                         23,
@@ -135,7 +135,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = ctx.ae("subnct")?;
                 let nu = ctx.receiver.url(&ctx.notify_path("/n"));
                 let body = json!({"m2m:sub": {"nu": [nu], "enc": {"net": [3]}, "nct": 2}});
-                expect_error(&ctx.client.create(&ae, 23, &body, Some(&aei)), 4000, 400)
+                expect(&ctx.client.create(&ae, 23, &body, Some(&aei)), 4000, 400)
             }
         ),
         tp!(

@@ -7,7 +7,7 @@
 use onecse_models::ResponseStatusCode;
 use onecse_models::ResultContent;
 use onecse_models::primitive::{
-    DesiredIdentifierResultType, FilterCriteria, FilterOperation, PartialContent, Request, Response,
+    DesiredIdentifierResultType, FilterOperation, PartialContent, Request, Response,
 };
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ use crate::core::operations::hierarchy::MAX_PAGE;
 use crate::core::resource::Resource;
 use crate::error::{CseError, CseResult};
 use crate::store::DbConn;
-use crate::store::resources::{self, Bound, DiscoveryFilter};
+use crate::store::resources::{self, Bound, CountColumn, DiscoveryFilter, TimeColumn};
 
 /// Candidates read per database round trip when conditions are checked here.
 const SCAN_PAGE: i64 = 500;
@@ -61,31 +61,43 @@ pub fn discover(
                 filter.text_bounds.push((column, bound, v));
             }
         };
-        push_text("ct", Bound::Below, text(&fc.created_before));
-        push_text("ct", Bound::AtLeast, text(&fc.created_after));
-        push_text("lt", Bound::AtLeast, text(&fc.modified_since));
-        push_text("lt", Bound::Below, text(&fc.unmodified_since));
-        push_text("et", Bound::Below, text(&fc.expire_before));
-        push_text("et", Bound::AtLeast, text(&fc.expire_after));
+        push_text(TimeColumn::Created, Bound::Below, text(&fc.created_before));
+        push_text(TimeColumn::Created, Bound::AtLeast, text(&fc.created_after));
+        push_text(
+            TimeColumn::Modified,
+            Bound::AtLeast,
+            text(&fc.modified_since),
+        );
+        push_text(
+            TimeColumn::Modified,
+            Bound::Below,
+            text(&fc.unmodified_since),
+        );
+        push_text(TimeColumn::Expires, Bound::Below, text(&fc.expire_before));
+        push_text(TimeColumn::Expires, Bound::AtLeast, text(&fc.expire_after));
         for (column, bound, value) in [
-            ("st", Bound::Below, fc.state_tag_smaller),
-            ("st", Bound::AtLeast, fc.state_tag_bigger),
-            ("cs", Bound::AtLeast, fc.size_above),
-            ("cs", Bound::Below, fc.size_below),
+            (CountColumn::StateTag, Bound::Below, fc.state_tag_smaller),
+            (CountColumn::StateTag, Bound::AtLeast, fc.state_tag_bigger),
+            (CountColumn::Size, Bound::AtLeast, fc.size_above),
+            (CountColumn::Size, Bound::Below, fc.size_below),
         ] {
             if let Some(v) = value {
                 filter.int_bounds.push((column, bound, v));
             }
         }
     }
-    // When the database evaluates every condition, one page of exactly what is needed
-    // (plus one row to tell whether more exist) answers the request, and documents are
-    // only parsed when a condition must be checked here.
+    // When the database evaluates every condition, it also skips `ofst` and returns one
+    // page of exactly what is needed (plus one row to tell whether more exist), so a
+    // large `ofst` never loads the rows it skips; documents are only parsed when a
+    // condition must be checked here, page by page.
     let checks_here = !in_database || !fc.content_types.is_empty() || !fc.attributes.is_empty();
+    let mut skip_here = skip;
     let page_size = if checks_here {
         SCAN_PAGE
     } else {
-        i64::try_from(skip.saturating_add(limit).saturating_add(1)).unwrap_or(i64::MAX)
+        filter.offset = i64::try_from(skip).unwrap_or(i64::MAX);
+        skip_here = 0;
+        i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
     };
     let mut found: Vec<(String, String)> = Vec::new();
     let mut skipped = 0;
@@ -94,11 +106,16 @@ pub fn discover(
         let page = resources::discover_page(conn, &filter, now, page_size)?;
         let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < page_size;
         filter.after = page.last().map(|r| r.path.clone());
+        filter.offset = 0;
         for row in page {
-            if checks_here && !matches_here(fc, &Resource::from_row(row.clone())?, in_database) {
-                continue;
+            if checks_here {
+                // Conditions the database evaluated hold already and evaluate true again.
+                let resource = Resource::from_row(row.clone())?;
+                if !fc.matches(resource.ty.number(), &resource.attrs) {
+                    continue;
+                }
             }
-            if skipped < skip {
+            if skipped < skip_here {
                 skipped += 1;
                 continue;
             }
@@ -124,108 +141,4 @@ pub fn discover(
         });
     }
     Ok(response)
-}
-
-/// The conditions the database did not evaluate: all of them with `fo=2` (OR), else
-/// only `cty` and attribute filters.
-fn matches_here(fc: &FilterCriteria, r: &Resource, database_did_the_rest: bool) -> bool {
-    let text = |n: &str| {
-        r.attrs
-            .get(n)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    let int = |n: &str| r.attrs.get(n).and_then(Value::as_i64);
-    let mut results: Vec<bool> = Vec::new();
-    if !database_did_the_rest {
-        let ts = |t: &Option<onecse_models::time::Timestamp>| t.map(|t| t.to_string());
-        if !fc.resource_types.is_empty() {
-            results.push(fc.resource_types.contains(&i64::from(r.ty.number())));
-        }
-        if !fc.labels.is_empty() {
-            results.push(r.labels().iter().any(|l| fc.labels.contains(l)));
-        }
-        for (value, column, below) in [
-            (ts(&fc.created_before), "ct", true),
-            (ts(&fc.created_after), "ct", false),
-            (ts(&fc.modified_since), "lt", false),
-            (ts(&fc.unmodified_since), "lt", true),
-            (ts(&fc.expire_before), "et", true),
-            (ts(&fc.expire_after), "et", false),
-        ] {
-            if let Some(v) = value {
-                results.push(if below {
-                    text(column) < v
-                } else {
-                    text(column) >= v
-                });
-            }
-        }
-        for (value, column, below) in [
-            (fc.state_tag_smaller, "st", true),
-            (fc.state_tag_bigger, "st", false),
-            (fc.size_above, "cs", false),
-            (fc.size_below, "cs", true),
-        ] {
-            if let Some(v) = value {
-                results.push(int(column).is_some_and(|x| if below { x < v } else { x >= v }));
-            }
-        }
-    }
-    if !fc.content_types.is_empty() {
-        let cnf = text("cnf");
-        let media = cnf.split(':').next().unwrap_or("");
-        results.push(fc.content_types.iter().any(|c| c == media));
-    }
-    for (name, wanted) in &fc.attributes {
-        results.push(attribute_matches(r.attrs.get(name), wanted));
-    }
-    if results.is_empty() {
-        return true;
-    }
-    if fc.filter_operation == Some(FilterOperation::Or) {
-        results.into_iter().any(|m| m)
-    } else {
-        results.into_iter().all(|m| m)
-    }
-}
-
-/// An attribute filter: the value as text, with `*` matching any run of characters.
-fn attribute_matches(value: Option<&Value>, pattern: &str) -> bool {
-    let Some(value) = value else { return false };
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => return items.iter().any(|i| attribute_matches(Some(i), pattern)),
-        other => other.to_string(),
-    };
-    wildcard(pattern, &text)
-}
-
-fn wildcard(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(tail) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=tail.len())
-                .filter(|i| tail.is_char_boundary(*i))
-                .any(|i| wildcard(rest, tail.get(i..).unwrap_or("")))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_match_any_run() {
-        assert!(wildcard("cnt*", "cnt123"));
-        assert!(wildcard("*", ""));
-        assert!(wildcard("a*c*e", "abcde"));
-        assert!(!wildcard("a*c", "abd"));
-        assert!(wildcard("exact", "exact"));
-    }
 }

@@ -3,7 +3,7 @@
 //! writes one outbox row per target, in the transaction of the change.
 
 use onecse_models::ResourceType;
-use onecse_models::resource::sub::{check_batch_notify, conditions_match};
+use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use onecse_models::time::Timestamp;
 use serde_json::{Map, Value, json};
 
@@ -151,7 +151,7 @@ fn wants(
     {
         return false;
     }
-    conditions_match(&enc, &subject.attrs)
+    event_conditions(&enc).matches(subject.ty.number(), &subject.attrs)
 }
 
 /// `sur`: the subscription's SP-relative resource ID.

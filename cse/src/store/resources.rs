@@ -438,11 +438,33 @@ pub struct DiscoveryFilter<'a> {
     /// Any of these labels (empty: no label condition).
     pub labels: Vec<String>,
     /// Column conditions (all must hold): (column, operator, value).
-    pub text_bounds: Vec<(&'static str, Bound, String)>,
+    pub text_bounds: Vec<(TimeColumn, Bound, String)>,
     /// Integer column conditions (all must hold).
-    pub int_bounds: Vec<(&'static str, Bound, i64)>,
+    pub int_bounds: Vec<(CountColumn, Bound, i64)>,
     /// Continue after this path (keyset paging).
     pub after: Option<String>,
+    /// Rows to skip (`ofst`), when the database evaluates every condition.
+    pub offset: i64,
+}
+
+/// Timestamp columns a discovery condition can bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeColumn {
+    /// creationTime (`crb`, `cra`).
+    Created,
+    /// lastModifiedTime (`ms`, `us`).
+    Modified,
+    /// expirationTime (`exb`, `exa`).
+    Expires,
+}
+
+/// Integer columns a discovery condition can bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountColumn {
+    /// stateTag (`sts`, `stb`).
+    StateTag,
+    /// contentSize (`sza`, `szb`).
+    Size,
 }
 
 /// A comparison in a discovery condition.
@@ -485,25 +507,26 @@ pub fn discover_page(
     }
     for (column, bound, value) in &filter.text_bounds {
         let value = value.clone();
-        query = match (*column, bound) {
-            ("ct", Bound::Below) => query.filter(resources::ct.lt(value)),
-            ("ct", Bound::AtLeast) => query.filter(resources::ct.ge(value)),
-            ("lt", Bound::Below) => query.filter(resources::lt.lt(value)),
-            ("lt", Bound::AtLeast) => query.filter(resources::lt.ge(value)),
-            ("et", Bound::Below) => query.filter(resources::et.lt(value)),
-            (_, _) => query.filter(resources::et.ge(value)),
+        query = match (*column, *bound) {
+            (TimeColumn::Created, Bound::Below) => query.filter(resources::ct.lt(value)),
+            (TimeColumn::Created, Bound::AtLeast) => query.filter(resources::ct.ge(value)),
+            (TimeColumn::Modified, Bound::Below) => query.filter(resources::lt.lt(value)),
+            (TimeColumn::Modified, Bound::AtLeast) => query.filter(resources::lt.ge(value)),
+            (TimeColumn::Expires, Bound::Below) => query.filter(resources::et.lt(value)),
+            (TimeColumn::Expires, Bound::AtLeast) => query.filter(resources::et.ge(value)),
         };
     }
     for (column, bound, value) in &filter.int_bounds {
-        query = match (*column, bound) {
-            ("st", Bound::Below) => query.filter(resources::st.lt(*value)),
-            ("st", Bound::AtLeast) => query.filter(resources::st.ge(*value)),
-            ("cs", Bound::Below) => query.filter(resources::cs.lt(*value)),
-            (_, _) => query.filter(resources::cs.ge(*value)),
+        query = match (*column, *bound) {
+            (CountColumn::StateTag, Bound::Below) => query.filter(resources::st.lt(*value)),
+            (CountColumn::StateTag, Bound::AtLeast) => query.filter(resources::st.ge(*value)),
+            (CountColumn::Size, Bound::Below) => query.filter(resources::cs.lt(*value)),
+            (CountColumn::Size, Bound::AtLeast) => query.filter(resources::cs.ge(*value)),
         };
     }
     query
         .order(resources::path.asc())
+        .offset(filter.offset)
         .limit(limit)
         .select(ResourceRow::as_select())
         .load(conn)

@@ -107,3 +107,28 @@ async fn discovery_conditions_combine_with_and_or_or() {
         .await;
     reply.assert_error(5001, 501, "discovery");
 }
+
+#[tokio::test]
+async fn huge_offsets_and_pathological_wildcards_answer_quickly() {
+    let app = spawn_app().await;
+    tree(&app).await;
+    let started = std::time::Instant::now();
+    let far = app.retrieve("/cse-in?fu=1&ofst=1000000000", "Capp").await;
+    assert_eq!(
+        (far.rsc, far.body.clone()),
+        (Some(2000), json!({"m2m:uril": []}))
+    );
+    let pattern = format!("{}b", "t*".repeat(40));
+    let none = app
+        .retrieve(&format!("/cse-in?fu=1&rn={pattern}"), "Capp")
+        .await;
+    assert_eq!(
+        (none.rsc, none.body.clone()),
+        (Some(2000), json!({"m2m:uril": []}))
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use crate::primitive::{FilterCriteria, FilterOperation};
 use crate::problem::Problem;
 use crate::time::Timestamp;
 
@@ -204,41 +205,29 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     parsed.to_std()
 }
 
-/// Whether a triggering resource passes the `enc` conditions (TS-0001 §9.6.8 table
-/// 9.6.8-2); conditions combine with AND, or OR when `fo` is 2.
-pub fn conditions_match(enc: &Map<String, Value>, attrs: &Map<String, Value>) -> bool {
-    let text = |n: &str| attrs.get(n).and_then(Value::as_str).unwrap_or("");
-    let int = |n: &str| attrs.get(n).and_then(Value::as_i64);
-    let mut results = Vec::new();
-    for name in CONDITIONS {
-        let Some(value) = enc.get(name) else { continue };
-        let bound_text = value
-            .as_str()
+/// The filter conditions of `enc` (TS-0001 table 9.6.8-2) as filter criteria, so
+/// events are matched by the same rules as discovery ([`FilterCriteria::matches`]).
+/// Values were checked when the subscription was stored; unreadable ones are ignored.
+pub fn event_conditions(enc: &Map<String, Value>) -> FilterCriteria {
+    let time = |n: &str| {
+        enc.get(n)
+            .and_then(Value::as_str)
             .and_then(|s| Timestamp::parse(s).ok())
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        let bound = value.as_i64().unwrap_or(0);
-        let hit = match name {
-            "crb" => text("ct") < bound_text.as_str(),
-            "cra" => text("ct") >= bound_text.as_str(),
-            "ms" => text("lt") >= bound_text.as_str(),
-            "us" => text("lt") < bound_text.as_str(),
-            "exb" => text("et") < bound_text.as_str(),
-            "exa" => text("et") >= bound_text.as_str(),
-            "sts" => int("st").is_some_and(|st| st < bound),
-            "stb" => int("st").is_some_and(|st| st >= bound),
-            "sza" => int("cs").is_some_and(|cs| cs >= bound),
-            _ => int("cs").is_some_and(|cs| cs < bound),
-        };
-        results.push(hit);
-    }
-    if results.is_empty() {
-        return true;
-    }
-    if enc.get("fo").and_then(Value::as_i64) == Some(2) {
-        results.into_iter().any(|r| r)
-    } else {
-        results.into_iter().all(|r| r)
+    };
+    let int = |n: &str| enc.get(n).and_then(Value::as_i64);
+    FilterCriteria {
+        created_before: time("crb"),
+        created_after: time("cra"),
+        modified_since: time("ms"),
+        unmodified_since: time("us"),
+        expire_before: time("exb"),
+        expire_after: time("exa"),
+        state_tag_smaller: int("sts"),
+        state_tag_bigger: int("stb"),
+        size_above: int("sza"),
+        size_below: int("szb"),
+        filter_operation: (int("fo") == Some(2)).then_some(FilterOperation::Or),
+        ..FilterCriteria::default()
     }
 }
 
@@ -298,18 +287,15 @@ mod tests {
     }
 
     #[test]
-    fn conditions_combine_with_and_or_or() {
+    fn event_conditions_become_filter_criteria() {
         let attrs = json!({"cs": 10, "st": 4})
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let enc = |v: Value| v.as_object().cloned().unwrap_or_default();
-        assert!(conditions_match(&enc(json!({"sza": 5})), &attrs));
-        assert!(!conditions_match(&enc(json!({"sza": 5, "szb": 8})), &attrs));
-        assert!(conditions_match(
-            &enc(json!({"sza": 50, "stb": 2, "fo": 2})),
-            &attrs
-        ));
-        assert!(conditions_match(&enc(json!({"net": [3]})), &attrs));
+        let enc = |v: Value| event_conditions(&v.as_object().cloned().unwrap_or_default());
+        assert!(enc(json!({"sza": 5})).matches(4, &attrs));
+        assert!(!enc(json!({"sza": 5, "szb": 8})).matches(4, &attrs));
+        assert!(enc(json!({"sza": 50, "stb": 2, "fo": 2})).matches(4, &attrs));
+        assert!(enc(json!({"net": [3]})).matches(4, &attrs));
     }
 }
