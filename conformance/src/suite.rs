@@ -138,11 +138,6 @@ impl Ctx<'_> {
         Ok((aei, path))
     }
 
-    /// Remembers a resource the test made outside an AE, for clean-up.
-    pub fn track(&mut self, path: &str) {
-        self.created.push((path.to_owned(), self.admin()));
-    }
-
     /// Remembers a resource to delete with `originator`.
     pub fn track_with(&mut self, path: &str, originator: &str) {
         self.created.push((path.to_owned(), originator.to_owned()));

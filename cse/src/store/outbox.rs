@@ -289,11 +289,3 @@ pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
     }
     Ok(streams.len())
 }
-
-/// Rows still to be delivered (for metrics and tests).
-pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
-    outbox::table
-        .filter(outbox::failed.eq(0))
-        .count()
-        .get_result(conn)
-}
