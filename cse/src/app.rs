@@ -12,17 +12,19 @@ use tracing_actix_web::TracingLogger;
 
 use crate::binding::http::{self, HttpState};
 use crate::config::Config;
-use crate::core::{Cse, bootstrap, expiry};
+use crate::core::resources::cse_base;
+use crate::core::{Cse, expiry_sweep};
+use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::send::Sender;
+use crate::service::{self, Service};
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
 pub struct App {
     server: Server,
-    cse: Cse,
+    service: Service,
     expiry_interval: Duration,
-    sender: Sender,
     delivery: DeliverySettings,
     stats: Arc<DeliveryStats>,
     local_addr: SocketAddr,
@@ -51,7 +53,7 @@ impl App {
             .poa
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        bootstrap::ensure_cse_base(&mut conn, &cse, &poa)?;
+        cse_base::ensure(&mut conn, &cse, &poa)?;
         drop(conn);
 
         let cse_base_path = cse.cse_name.clone();
@@ -69,9 +71,13 @@ impl App {
             poll: Duration::from_millis(config.notify_poll_ms),
             lease: Duration::from_millis(config.notify_timeout_ms.saturating_mul(2).max(10_000)),
         };
+        let service = Service {
+            cse,
+            sender,
+            outbox: OutboxSignal::default(),
+        };
         let state = web::Data::new(HttpState {
-            sender: sender.clone(),
-            cse: cse.clone(),
+            service: service.clone(),
             max_body_bytes: config.max_body_bytes,
         });
         let mut server = HttpServer::new(move || {
@@ -89,9 +95,8 @@ impl App {
             .run();
         Ok(Self {
             server,
-            cse,
+            service,
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
-            sender,
             delivery,
             stats: Arc::default(),
             local_addr,
@@ -128,10 +133,15 @@ impl App {
     /// Serves until the server is stopped (SIGINT/SIGTERM in the binary); the expiry
     /// task runs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let expiry = tokio::spawn(expiry_loop(self.cse.clone(), self.expiry_interval));
+        let expiry = tokio::spawn(expiry_loop(
+            self.service.cse.clone(),
+            self.service.outbox.clone(),
+            self.expiry_interval,
+        ));
         let delivery = tokio::spawn(deliver::run(
-            self.cse,
-            self.sender,
+            self.service.cse,
+            self.service.outbox,
+            self.service.sender,
             self.delivery,
             self.stats,
         ));
@@ -142,20 +152,29 @@ impl App {
     }
 }
 
-/// Sweeps expired resources every `interval`, on the blocking pool.
-async fn expiry_loop(cse: Cse, interval: Duration) {
+/// Sweeps expired resources every `interval`, on the blocking pool, and wakes
+/// delivery when the removals queued notifications.
+async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         let cse = cse.clone();
-        match tokio::task::spawn_blocking(move || expiry::sweep(&cse)).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(removed)) => tracing::debug!(removed, "removed expired resources"),
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "expiry sweep failed; retrying at the next tick")
+        match service::blocking(move || expiry_sweep::sweep(&cse)).await {
+            Ok(Ok(swept)) => {
+                outbox.wake_if(swept.queued_notifications);
+                if swept.removed > 0 {
+                    tracing::debug!(removed = swept.removed, "removed expired resources");
+                }
             }
-            Err(err) => tracing::error!(error = %err, "expiry sweep panicked"),
+            Ok(Err(err)) | Err(err) => {
+                let cause = err
+                    .source
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                tracing::warn!(error = %err, cause, "expiry sweep failed; retrying at the next tick")
+            }
         }
     }
 }

@@ -2,7 +2,11 @@
 
 use onecse_models::{Problem, ResponseStatusCode};
 
-/// A failed request, carried up to the binding, which renders it.
+/// The underlying failure of a server error, kept for the log line.
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A failed request, carried up to the binding, which renders it and logs server
+/// errors once, with their source.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct CseError {
@@ -10,6 +14,10 @@ pub struct CseError {
     pub rsc: ResponseStatusCode,
     /// Explanation sent as `m2m:dbg`.
     pub message: String,
+    /// What went wrong underneath (a database error, a panicked task): logged,
+    /// never sent to the client.
+    #[source]
+    pub source: Option<Source>,
 }
 
 /// Result of core and store-facing operations.
@@ -21,7 +29,15 @@ impl CseError {
         Self {
             rsc,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// Keeps the underlying failure.
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.source = Some(source.into());
+        self
     }
 
     /// 4000 BAD_REQUEST.
@@ -64,18 +80,14 @@ impl From<diesel::result::Error> for CseError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::not_found("the parent resource was deleted while this request ran")
             }
-            other => {
-                tracing::error!(error = %other, "database error");
-                Self::internal("internal database error")
-            }
+            other => Self::internal("internal database error").with_source(other),
         }
     }
 }
 
 impl From<r2d2::Error> for CseError {
     fn from(err: r2d2::Error) -> Self {
-        tracing::error!(error = %err, "no database connection available");
-        Self::internal("database busy: no connection available")
+        Self::internal("database busy: no connection available").with_source(err)
     }
 }
 
@@ -89,5 +101,7 @@ mod tests {
         assert_eq!(nf.rsc, ResponseStatusCode::NotFound);
         let other: CseError = diesel::result::Error::RollbackTransaction.into();
         assert_eq!(other.rsc, ResponseStatusCode::InternalServerError);
+        let cause = std::error::Error::source(&other).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("rollback")), "{other:?}");
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod error;
 pub mod notify;
+pub mod security;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -1,54 +1,83 @@
 //! Runs a request primitive for any binding: the blocking core on the blocking pool,
-//! with the asynchronous verification step of subscriptions in between when needed.
+//! the asynchronous verification step of subscriptions in between when needed, and
+//! the delivery wake-up after a commit that queued notifications.
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
-use crate::core::operations::subscription::may_need_verification;
 use crate::core::{Cse, dispatch};
-use crate::error::CseError;
-use crate::notify::deliver;
+use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
+use crate::notify::{OutboxSignal, deliver};
 use crate::store::Backend;
 
-/// Processes `req` and returns its response; never fails (errors are responses).
-pub async fn execute(cse: &Cse, sender: &Sender, req: Request) -> Response {
-    let mut assigned_ri = None;
-    if may_need_verification(&req) {
-        let prepared = {
-            let (cse, req) = (cse.clone(), req.clone());
-            tokio::task::spawn_blocking(move || dispatch::prepare_verification(&cse, &req)).await
+/// What a binding needs to run requests.
+#[derive(Clone)]
+pub struct Service {
+    /// The CSE.
+    pub cse: Cse,
+    /// Sends verification requests.
+    pub sender: Sender,
+    /// Wakes delivery after commits that queued notifications.
+    pub outbox: OutboxSignal,
+}
+
+impl Service {
+    /// Processes `req`; an error is the oneM2M error to answer (the binding renders
+    /// it and logs server errors once, with their cause).
+    pub async fn execute(&self, req: Request) -> CseResult<Response> {
+        let assigned_ri = if dispatch::may_need_verification(&req) {
+            self.verify_targets(&req).await?
+        } else {
+            None
         };
-        match prepared {
-            Err(_) => return interrupted(),
-            Ok(Err(response)) => return response,
-            Ok(Ok(None)) => {}
-            Ok(Ok(Some(verification))) => {
-                let sur = format!("{}/{}", cse.cse_id, verification.sub_ri);
-                let verified = deliver::verify(
-                    sender,
-                    &verification.targets,
-                    &sur,
-                    verification.creator.as_deref(),
-                )
-                .await;
-                if let Err(reason) = verified {
-                    return dispatch::error_response(CseError::new(
-                        ResponseStatusCode::SubscriptionVerificationInitiationFailed,
-                        format!("verification of notification target {reason}"),
-                    ));
-                }
-                assigned_ri = Some(verification.sub_ri);
-            }
-        }
+        let committed = if inline(&self.cse, &req) {
+            dispatch::handle(&self.cse, &req, None)?
+        } else {
+            let cse = self.cse.clone();
+            blocking(move || dispatch::handle(&cse, &req, assigned_ri.as_deref())).await??
+        };
+        self.outbox.wake_if(committed.queued_notifications);
+        Ok(committed.value)
     }
-    if inline(cse, &req) {
-        return dispatch::handle(cse, &req, None);
-    }
-    let cse = cse.clone();
-    tokio::task::spawn_blocking(move || dispatch::handle(&cse, &req, assigned_ri.as_deref()))
+
+    /// Verifies a new subscription's targets (or those an UPDATE adds) before the
+    /// request runs; returns the resourceID the verification named.
+    async fn verify_targets(&self, req: &Request) -> CseResult<Option<String>> {
+        let prepared = {
+            let (cse, req) = (self.cse.clone(), req.clone());
+            blocking(move || dispatch::prepare_verification(&cse, &req)).await??
+        };
+        let Some(verification) = prepared else {
+            return Ok(None);
+        };
+        let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
+        deliver::verify(
+            &self.sender,
+            &verification.targets,
+            &sur,
+            verification.creator.as_deref(),
+        )
         .await
-        .unwrap_or_else(|_| interrupted())
+        .map_err(|reason| {
+            CseError::new(
+                ResponseStatusCode::SubscriptionVerificationInitiationFailed,
+                format!("verification of notification target {reason}"),
+            )
+        })?;
+        Ok(Some(verification.sub_ri))
+    }
+}
+
+/// Runs blocking database work on the blocking pool, inside the caller's tracing
+/// span (request id, originator), so its log lines name the request they belong to.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> CseResult<T> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .map_err(|err| CseError::internal("request processing was interrupted").with_source(err))
 }
 
 /// SQLite reads are in-process and never wait on a lock (WAL lets readers run beside
@@ -58,8 +87,4 @@ pub async fn execute(cse: &Cse, sender: &Sender, req: Request) -> Response {
 /// request (network round trips), still go to the blocking pool.
 fn inline(cse: &Cse, req: &Request) -> bool {
     req.op == Operation::Retrieve && cse.db.backend() == Backend::Sqlite
-}
-
-fn interrupted() -> Response {
-    dispatch::error_response(CseError::internal("request processing was interrupted"))
 }

@@ -11,21 +11,20 @@ use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResponseStatusCode};
 use percent_encoding::percent_decode_str;
 
+use tracing::Instrument;
+
 use super::media::{self, RequestMedia};
 use super::query;
-use crate::core::{Cse, dispatch};
+use crate::core::dispatch;
 use crate::error::CseError;
-use crate::notify::send::Sender;
-use crate::service;
+use crate::service::Service;
 
 /// What every request handler needs.
 pub struct HttpState {
-    /// The CSE the binding serves.
-    pub cse: Cse,
+    /// Runs requests.
+    pub service: Service,
     /// Largest accepted body.
     pub max_body_bytes: usize,
-    /// Sends subscription verification requests.
-    pub sender: Sender,
 }
 
 /// Header values copied from the request into the response, whatever happens.
@@ -52,50 +51,63 @@ pub async fn handle(
             ResponseStatusCode::NotAcceptable,
             "the Accept header allows no media type this CSE produces (application/json, application/vnd.onem2m-res+json)",
         );
-        return render(&echo, dispatch::error_response(err), "application/json");
+        return render(&echo, dispatch::error_response(&err), "application/json");
     };
     let response = match decode(&req, payload, &state).await {
-        Err(err) => dispatch::error_response(err),
+        Err(err) => dispatch::error_response(&err),
         Ok(request) => {
+            let span = tracing::info_span!(
+                "onem2m",
+                rqi = %request.rqi,
+                originator = request.from.as_deref().unwrap_or(""),
+                op = request.op.name(),
+                to = %request.to,
+            );
             let summary = (request.op, request.to.clone(), request.from.clone());
-            let response = service::execute(&state.cse, &state.sender, request).await;
-            log_request(&summary, &echo, &response, started);
-            response
+            let outcome = state.service.execute(request).instrument(span).await;
+            log_request(&summary, &echo, &outcome, started);
+            outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }
     };
     render(&echo, response, media_type)
 }
 
+/// One line per handled request; a server error is logged here and only here, with
+/// its cause, at ERROR; a refused request at INFO; a success at DEBUG.
 fn log_request(
     summary: &(Operation, String, Option<String>),
     echo: &Echo,
-    response: &Response,
+    outcome: &Result<Response, CseError>,
     started: Instant,
 ) {
     let (op, to, from) = summary;
-    let rsc = response.rsc.code();
+    let rsc = match outcome {
+        Ok(response) => response.rsc.code(),
+        Err(err) => err.rsc.code(),
+    };
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let originator = from.as_deref().unwrap_or("");
     let rqi = echo.rqi.as_deref().unwrap_or("");
-    if rsc >= 5000 {
-        let dbg = response
-            .content
-            .as_ref()
-            .and_then(|c| c.get("m2m:dbg"))
-            .and_then(|d| d.as_str())
-            .unwrap_or("");
-        tracing::error!(
-            op = op.name(),
-            to,
-            originator,
-            rqi,
-            rsc,
-            elapsed_us,
-            dbg,
-            "request failed"
-        );
-    } else if rsc >= 4000 {
-        tracing::info!(
+    match outcome {
+        Err(err) if rsc >= 5000 => {
+            let cause = err
+                .source
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            tracing::error!(
+                op = op.name(),
+                to,
+                originator,
+                rqi,
+                rsc,
+                elapsed_us,
+                dbg = %err.message,
+                cause,
+                "request failed"
+            );
+        }
+        _ if rsc >= 4000 => tracing::info!(
             op = op.name(),
             to,
             originator,
@@ -103,9 +115,8 @@ fn log_request(
             rsc,
             elapsed_us,
             "request refused"
-        );
-    } else {
-        tracing::debug!(
+        ),
+        _ => tracing::debug!(
             op = op.name(),
             to,
             originator,
@@ -113,7 +124,7 @@ fn log_request(
             rsc,
             elapsed_us,
             "request handled"
-        );
+        ),
     }
 }
 

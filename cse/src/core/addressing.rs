@@ -3,12 +3,14 @@
 //! this CSE; structured addresses are found through the path index, unstructured ones
 //! through the resourceID.
 
+use onecse_models::Operation;
+
 use crate::core::Cse;
-use crate::core::resource::Resource;
+use crate::core::record::Resource;
+use crate::core::resources::{VirtualChild, instances};
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::resources::End;
-use crate::store::{DbConn, resources};
-use onecse_models::ResourceType;
+use crate::store::resource_table;
 
 /// A CSE-relative address of a resource hosted here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,30 +26,55 @@ pub enum Address {
     },
 }
 
-/// Interprets `to` for this CSE. Other SP-IDs and CSE-IDs are answered 4004: onecse does
-/// not forward requests to other CSEs yet.
-pub fn parse(to: &str, cse: &Cse) -> CseResult<Address> {
+/// Where a request goes: a resource of this CSE, or another CSE or service provider
+/// (which dispatch would forward to; onecse does not forward yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A resource hosted here.
+    Local(Address),
+    /// Another CSE, named as the request named it.
+    Remote {
+        /// The other CSE-ID (`/id-mn`) or SP-ID (`//other.example.com`).
+        cse: String,
+        /// Why it is not this CSE, for messages.
+        reason: String,
+    },
+}
+
+/// Interprets `to` for this CSE: addresses of this CSE become a CSE-relative
+/// [`Address`]; other SP-IDs and CSE-IDs are [`Destination::Remote`].
+pub fn parse(to: &str, cse: &Cse) -> CseResult<Destination> {
     let relative = if let Some(absolute) = to.strip_prefix("//") {
         let (sp_id, sp_relative) = absolute
             .find('/')
             .map_or((absolute, ""), |i| absolute.split_at(i));
         if !sp_id.eq_ignore_ascii_case(&cse.sp_id) {
-            return Err(CseError::not_found(format!(
-                "SP-ID '//{sp_id}' is not this service provider (//{}); forwarding is not supported",
-                cse.sp_id
-            )));
+            return Ok(Destination::Remote {
+                cse: format!("//{sp_id}"),
+                reason: format!(
+                    "SP-ID '//{sp_id}' is not this service provider (//{})",
+                    cse.sp_id
+                ),
+            });
         }
-        strip_own_cse_id(sp_relative, cse)?
+        match strip_own_cse_id(sp_relative, cse) {
+            Ok(relative) => relative,
+            Err(remote) => return Ok(remote),
+        }
     } else if to.starts_with('/') {
-        strip_own_cse_id(to, cse)?
+        match strip_own_cse_id(to, cse) {
+            Ok(relative) => relative,
+            Err(remote) => return Ok(remote),
+        }
     } else {
         to.to_owned()
     };
-    cse_relative(&relative, cse)
+    cse_relative(&relative, cse).map(Destination::Local)
 }
 
-/// `/id-in/rest` → `rest`; a bare `/id-in` addresses the CSEBase.
-fn strip_own_cse_id(sp_relative: &str, cse: &Cse) -> CseResult<String> {
+/// `/id-in/rest` → `rest`; a bare `/id-in` addresses the CSEBase; another CSE-ID is
+/// a remote destination.
+fn strip_own_cse_id(sp_relative: &str, cse: &Cse) -> Result<String, Destination> {
     if sp_relative == cse.cse_id {
         return Ok(cse.cse_ri.clone());
     }
@@ -58,10 +85,10 @@ fn strip_own_cse_id(sp_relative: &str, cse: &Cse) -> CseResult<String> {
         Some(rest) => Ok(rest.to_owned()),
         None => {
             let other = sp_relative.split('/').nth(1).unwrap_or_default();
-            Err(CseError::not_found(format!(
-                "CSE-ID '/{other}' is not this CSE ({}); forwarding to other CSEs is not supported",
-                cse.cse_id
-            )))
+            Err(Destination::Remote {
+                cse: format!("/{other}"),
+                reason: format!("CSE-ID '/{other}' is not this CSE ({})", cse.cse_id),
+            })
         }
     }
 }
@@ -94,94 +121,102 @@ fn cse_relative(relative: &str, cse: &Cse) -> CseResult<Address> {
     })
 }
 
-/// What a request addresses: a stored resource, or a virtual `la`/`ol` child of a
-/// container (TS-0004 §6.8).
+/// What a request acts on, loaded once by dispatch before access is checked.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    /// A stored resource.
-    Stored(Resource),
-    /// The latest or oldest instance of this container.
-    Virtual {
-        /// The container the virtual resource belongs to.
-        parent: Resource,
-        /// Which instance it stands for.
-        end: End,
-    },
+pub struct Target {
+    /// The addressed resource; for `la`/`ol`, the instance they stand for; for a
+    /// CREATE, the parent of the new resource.
+    pub resource: Resource,
+    /// Its parent, when the operation needs it: always for an instance read or
+    /// deleted (its parent decides whether instances are accessible) and for an
+    /// UPDATE that changes `et` (capped by the parent's).
+    pub parent: Option<Resource>,
+    /// The virtual child (`la`/`ol`) the address named, if it did.
+    pub via: Option<VirtualChild>,
 }
 
-/// The virtual resource a final address segment names, if any.
-fn virtual_end(segment: &str) -> Option<End> {
-    match segment {
-        "la" => Some(End::Latest),
-        "ol" => Some(End::Oldest),
-        _ => None,
-    }
-}
-
-/// Resolves an address, recognising `…/la` and `…/ol` below a container. A final
-/// `la`/`ol` below anything else is an ordinary resource name.
-pub fn load_target(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Target> {
-    if let Some((parent_address, end)) = split_virtual(address)
-        && let Some(parent) = find(conn, &parent_address, now)?
-        && has_virtual_children(parent.ty)
+/// Loads what `op` at `address` acts on: one lookup of the resource (two for a
+/// virtual `la`/`ol` or an instance, whose parent is needed). A final `la`/`ol`
+/// below a type without instances is an ordinary resource name.
+pub fn load(
+    tx: &mut Txn<'_>,
+    address: &Address,
+    op: Operation,
+    parent_needed: bool,
+) -> CseResult<Target> {
+    if let Some((parent_address, last)) = split_last(address)
+        && let Some(parent) = find(tx, &parent_address)?
+        && let Some(which) = VirtualChild::named(parent.kind(), &last)
     {
-        return Ok(Target::Virtual { parent, end });
+        if !matches!(op, Operation::Retrieve | Operation::Delete) {
+            return Err(CseError::not_allowed(format!(
+                "'{}': the virtual resources la and ol only support RETRIEVE and DELETE",
+                which.name()
+            )));
+        }
+        parent.kind().check_instances_accessible(&parent)?;
+        let resource = instances::edge(tx, &parent, which)?;
+        return Ok(Target {
+            resource,
+            parent: Some(parent),
+            via: Some(which),
+        });
     }
-    match find(conn, address, now)? {
-        Some(resource) => Ok(Target::Stored(resource)),
-        None => Err(CseError::not_found(format!(
-            "resource '{}' does not exist",
-            describe(address)
-        ))),
+    let resource = find(tx, address)?.ok_or_else(|| {
+        CseError::not_found(format!("resource '{}' does not exist", describe(address)))
+    })?;
+    let instance_read =
+        resource.kind().is_instance() && matches!(op, Operation::Retrieve | Operation::Delete);
+    let parent = match &resource.pi {
+        Some(pi) if instance_read || parent_needed => {
+            resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
+                .map(Resource::from_row)
+                .transpose()?
+        }
+        _ => None,
+    };
+    if instance_read && let Some(parent) = &parent {
+        parent.kind().check_instances_accessible(parent)?;
     }
+    Ok(Target {
+        resource,
+        parent,
+        via: None,
+    })
 }
 
-/// Resolves an address that must name a stored resource: CREATE and UPDATE cannot
-/// target `la`/`ol` (4005).
-pub fn load(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Resource> {
-    match load_target(conn, address, now)? {
-        Target::Stored(resource) => Ok(resource),
-        Target::Virtual { .. } => Err(CseError::not_allowed(
-            "the virtual resources la and ol only support RETRIEVE and DELETE",
-        )),
-    }
-}
-
-/// Types with `la`/`ol` virtual children.
-fn has_virtual_children(ty: ResourceType) -> bool {
-    matches!(ty, ResourceType::Container)
-}
-
-fn split_virtual(address: &Address) -> Option<(Address, End)> {
+/// The address without its last segment, and that segment.
+fn split_last(address: &Address) -> Option<(Address, String)> {
     match address {
         Address::Structured(path) => {
             let (parent, last) = path.rsplit_once('/')?;
-            Some((Address::Structured(parent.to_owned()), virtual_end(last)?))
+            Some((Address::Structured(parent.to_owned()), last.to_owned()))
         }
         Address::Unstructured { ri, rest } => {
             let (last, before) = rest.split_last()?;
-            let end = virtual_end(last)?;
             Some((
                 Address::Unstructured {
                     ri: ri.clone(),
                     rest: before.to_vec(),
                 },
-                end,
+                last.clone(),
             ))
         }
     }
 }
 
-fn find(conn: &mut DbConn, address: &Address, now: &str) -> CseResult<Option<Resource>> {
+/// The live stored resource at `address`, if any (no virtual resources).
+pub fn find(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<Resource>> {
+    let (conn, now) = (&mut *tx.conn, tx.now_text.as_str());
     let row = match address {
-        Address::Structured(path) => resources::find_by_path(conn, path, now)?,
+        Address::Structured(path) => resource_table::find_by_path(conn, path, now)?,
         Address::Unstructured { ri, rest } if rest.is_empty() => {
-            resources::find_by_ri(conn, ri, now)?
+            resource_table::find_by_ri(conn, ri, now)?
         }
-        Address::Unstructured { ri, rest } => match resources::find_by_ri(conn, ri, now)? {
+        Address::Unstructured { ri, rest } => match resource_table::find_by_ri(conn, ri, now)? {
             Some(base) => {
                 let path = format!("{}/{}", base.path, rest.join("/"));
-                resources::find_by_path(conn, &path, now)?
+                resource_table::find_by_path(conn, &path, now)?
             }
             None => None,
         },
@@ -212,12 +247,12 @@ mod tests {
     #[test]
     fn every_addressing_form_of_this_cse_is_understood() {
         let cse = cse();
-        let structured = |p: &str| Ok(Address::Structured(p.to_owned()));
+        let structured = |p: &str| Ok(Destination::Local(Address::Structured(p.to_owned())));
         let unstructured = |ri: &str| {
-            Ok(Address::Unstructured {
+            Ok(Destination::Local(Address::Unstructured {
                 ri: ri.to_owned(),
                 rest: vec![],
-            })
+            }))
         };
         let cases = [
             ("cse-in", structured("cse-in")),
@@ -239,16 +274,26 @@ mod tests {
     }
 
     #[test]
-    fn foreign_and_malformed_targets_are_not_found() {
+    fn other_cses_are_remote_destinations() {
         let cse = cse();
-        for to in [
-            "",
-            "cse-in/",
-            "cse-in//ae1",
-            "/id-mn/cse-mn",
-            "/id-inx/cse-in",
-            "//other.example.com/id-in/cse-in",
+        for (to, other) in [
+            ("/id-mn/cse-mn", "/id-mn"),
+            ("/id-inx/cse-in", "/id-inx"),
+            ("//other.example.com/id-in/cse-in", "//other.example.com"),
+            ("//acme.example.com/id-mn/x", "/id-mn"),
         ] {
+            let remote = match parse(to, &cse) {
+                Ok(Destination::Remote { cse, .. }) => Some(cse),
+                _ => None,
+            };
+            assert_eq!(remote.as_deref(), Some(other), "{to}");
+        }
+    }
+
+    #[test]
+    fn malformed_targets_are_not_found() {
+        let cse = cse();
+        for to in ["", "cse-in/", "cse-in//ae1"] {
             let rsc = parse(to, &cse).err().map(|e| e.rsc);
             assert_eq!(
                 rsc,

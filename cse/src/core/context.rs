@@ -1,7 +1,6 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
-use crate::notify::OutboxSignal;
 use crate::store::Database;
 
 /// The running CSE: its identity and its database pool, shared by every request.
@@ -19,8 +18,6 @@ pub struct Cse {
     pub admin_originator: String,
     /// The database.
     pub db: Database,
-    /// Wakes the notification workers after a commit that wrote outbox rows.
-    pub outbox: OutboxSignal,
 }
 
 impl Cse {
@@ -33,7 +30,6 @@ impl Cse {
             sp_id: config.sp_id.clone(),
             admin_originator: config.admin_originator.clone(),
             db,
-            outbox: OutboxSignal::default(),
         }
     }
 }

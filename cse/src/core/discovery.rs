@@ -4,28 +4,28 @@
 //! (`cty`, attribute filters, `fo=2`) on each candidate page, so a request never loads
 //! more than a page at a time.
 
-use onecse_models::ResponseStatusCode;
-use onecse_models::ResultContent;
 use onecse_models::primitive::{
     DesiredIdentifierResultType, FilterOperation, PartialContent, Request, Response,
 };
+use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
 use crate::core::operations::hierarchy::MAX_PAGE;
-use crate::core::resource::Resource;
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::DbConn;
-use crate::store::resources::{self, Bound, CountColumn, DiscoveryFilter, TimeColumn};
+use crate::security::{self, Access, Candidate, Requester};
+use crate::store::resource_table::{self, Bound, CountColumn, DiscoveryFilter, TimeColumn};
 
 /// Candidates read per database round trip when conditions are checked here.
 const SCAN_PAGE: i64 = 500;
 
-/// Runs a discovery below `target`.
+/// Runs a discovery below `target`, returning only what `who` may discover.
 pub fn discover(
-    conn: &mut DbConn,
-    target: &Resource,
+    tx: &mut Txn<'_>,
     req: &Request,
-    now: &str,
+    who: &Requester,
+    target: &Resource,
 ) -> CseResult<Response> {
     match req.rcn {
         None | Some(ResultContent::DiscoveryResultReferences) => {}
@@ -52,8 +52,12 @@ pub fn discover(
         filter.types = fc
             .resource_types
             .iter()
-            .filter_map(|t| i32::try_from(*t).ok())
+            .filter_map(|t| ResourceType::from_number(*t).ok())
             .collect();
+        if filter.types.is_empty() && !fc.resource_types.is_empty() {
+            // Only types no resource here can have: nothing matches.
+            return Ok(found_nothing());
+        }
         filter.labels = fc.labels.clone();
         let text = |v: &Option<onecse_models::time::Timestamp>| v.map(|t| t.to_string());
         let mut push_text = |column, bound, value: Option<String>| {
@@ -103,7 +107,7 @@ pub fn discover(
     let mut skipped = 0;
     let mut more = false;
     loop {
-        let page = resources::discover_page(conn, &filter, now, page_size)?;
+        let page = resource_table::discover_page(tx.conn, &filter, &tx.now_text, page_size)?;
         let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < page_size;
         filter.after = page.last().map(|r| r.path.clone());
         filter.offset = 0;
@@ -114,6 +118,17 @@ pub fn discover(
                 if !fc.matches(resource.ty.number(), &resource.attrs) {
                     continue;
                 }
+            }
+            let visible = ResourceType::from_number(row.ty.into()).is_ok_and(|ty| {
+                let candidate = Candidate {
+                    ri: &row.ri,
+                    ty,
+                    pi: row.pi.as_deref(),
+                };
+                security::may_see(who, Access::Discover, candidate)
+            });
+            if !visible {
+                continue;
             }
             if skipped < skip_here {
                 skipped += 1;
@@ -141,4 +156,12 @@ pub fn discover(
         });
     }
     Ok(response)
+}
+
+/// An empty discovery result.
+fn found_nothing() -> Response {
+    Response::new(
+        ResponseStatusCode::Ok,
+        Some(json!({ "m2m:uril": Vec::<Value>::new() })),
+    )
 }

@@ -1,94 +1,181 @@
-//! Runs one request primitive: generic checks, target address, one transaction, the
-//! operation. Every failure becomes a response with its status code and `m2m:dbg`.
+//! The one choke point every request passes: generic checks → the address → (another
+//! CSE: forwarding) → one transaction in which the target is loaded once →
+//! `security::authorize` → the type's refusals → the operation, handed the loaded
+//! target. No operation loads its own target.
 
 use onecse_models::primitive::{FilterUsage, Request, Response};
+use onecse_models::resource::is_known_attribute;
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ResourceType, ResponseStatusCode};
-use serde_json::json;
+use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
+use serde_json::{Value, json};
 
 use crate::core::Cse;
-use crate::core::addressing::{self, Address};
-use crate::core::operations::subscription::{self, Verification};
+use crate::core::addressing::{self, Address, Destination, Target};
+use crate::core::discovery;
+use crate::core::notification::Verification;
 use crate::core::operations::{create, delete, retrieve, update};
+use crate::core::resources::{self, check_child_allowed};
+use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
-use crate::store::{DbConn, TransactionKind};
+use crate::security::{self, Access, Requester};
+use crate::store::TransactionKind;
 
-/// Processes a request to completion. Blocking: call it from the blocking pool.
-/// `assigned_ri` is the resourceID chosen while verifying a new subscription's targets.
-pub fn handle(cse: &Cse, req: &Request, assigned_ri: Option<&str>) -> Response {
-    match process(cse, req, assigned_ri) {
-        Ok(response) => response,
-        Err(err) => error_response(err),
-    }
-}
-
-/// The response for a failed request: its code and `{"m2m:dbg": message}`.
-pub fn error_response(err: CseError) -> Response {
-    Response::new(err.rsc, Some(json!({ "m2m:dbg": err.message })))
-}
-
-/// The first step of a subscription CREATE/UPDATE: the targets to verify before the
-/// request runs. `Err` is the response to give right away.
-pub fn prepare_verification(cse: &Cse, req: &Request) -> Result<Option<Verification>, Response> {
-    let prepared = check_generic(req).and_then(|()| {
-        let address = addressing::parse(&req.to, cse)?;
-        let now = Timestamp::now();
-        cse.db.run(TransactionKind::Read, |conn| {
-            subscription::prepare(conn, cse, req, &address, now)
-        })
-    });
-    prepared.map_err(error_response)
-}
-
-fn process(cse: &Cse, req: &Request, assigned_ri: Option<&str>) -> CseResult<Response> {
+/// Processes a request to its committed result. Blocking: call it from the blocking
+/// pool. `assigned_ri` is the resourceID chosen while verifying a new subscription's
+/// targets. The caller wakes delivery when the result queued notifications.
+pub fn handle(
+    cse: &Cse,
+    req: &Request,
+    assigned_ri: Option<&str>,
+) -> CseResult<Committed<Response>> {
     check_generic(req)?;
-    let address = addressing::parse(&req.to, cse)?;
+    let address = local(addressing::parse(&req.to, cse)?)?;
+    let who = Requester::of(req, cse);
+    let access = access(req)?;
     let kind = match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
     };
-    let now = Timestamp::now();
-    let response = cse
-        .db
-        .run(kind, |conn| run(conn, cse, req, &address, assigned_ri, now))?;
-    cse.outbox.wake_if_marked();
-    Ok(response)
+    transaction::run(cse, kind, Timestamp::now(), |tx| {
+        let target = load_and_authorize(tx, req, &address, &who, access)?;
+        run(tx, req, &who, target, assigned_ri)
+    })
+}
+
+/// The response for a failed request: its code and `{"m2m:dbg": message}`.
+pub fn error_response(err: &CseError) -> Response {
+    Response::new(err.rsc, Some(json!({ "m2m:dbg": err.message })))
+}
+
+/// Whether a request may need notification targets verified before it runs
+/// (decided without the database, so most requests skip the extra step).
+pub fn may_need_verification(req: &Request) -> bool {
+    let ty = match req.op {
+        Operation::Create => req.ty,
+        Operation::Update => req
+            .content
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|c| c.keys().next())
+            .and_then(|key| ResourceType::from_root_key(key)),
+        _ => None,
+    };
+    ty.and_then(resources::kind)
+        .is_some_and(|kind| kind.verifies_targets())
+}
+
+/// The first step of a CREATE/UPDATE whose type verifies its targets: what to verify
+/// before the request runs, found through the same load and access check as the
+/// request itself. An error is the response to give right away.
+pub fn prepare_verification(cse: &Cse, req: &Request) -> CseResult<Option<Verification>> {
+    check_generic(req)?;
+    let Destination::Local(address) = addressing::parse(&req.to, cse)? else {
+        return Ok(None);
+    };
+    let who = Requester::of(req, cse);
+    let access = access(req)?;
+    let prepared = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
+        let target = load_and_authorize(tx, req, &address, &who, access)?;
+        match (req.op, req.ty) {
+            (Operation::Create, Some(ty)) => {
+                let kind = check_child_allowed(target.resource.kind(), ty)?;
+                kind.verification(tx, req, None)
+            }
+            (Operation::Update, _) if target.resource.kind().verifies_targets() => {
+                let kind = target.resource.kind();
+                kind.refuse(req.op)?;
+                kind.verification(tx, req, Some(&target.resource))
+            }
+            _ => Ok(None),
+        }
+    })?;
+    Ok(prepared.value)
+}
+
+/// Another CSE's resources would be forwarded to it; onecse does not forward yet.
+fn local(destination: Destination) -> CseResult<Address> {
+    match destination {
+        Destination::Local(address) => Ok(address),
+        Destination::Remote { reason, .. } => Err(CseError::not_found(format!(
+            "{reason}; forwarding to other CSEs is not supported"
+        ))),
+    }
+}
+
+/// The privilege the request needs on its target.
+fn access(req: &Request) -> CseResult<Access> {
+    Ok(match req.op {
+        Operation::Create => Access::Create(req.ty.ok_or_else(|| {
+            CseError::bad_request(
+                "CREATE needs the resource type in the Content-Type header (e.g. application/json;ty=2)",
+            )
+        })?),
+        Operation::Retrieve if req.filter.filter_usage == Some(FilterUsage::Discovery) => {
+            Access::Discover
+        }
+        Operation::Retrieve => Access::Retrieve,
+        Operation::Update => Access::Update,
+        Operation::Delete => Access::Delete,
+        Operation::Notify => Access::Notify,
+    })
+}
+
+fn load_and_authorize(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    address: &Address,
+    who: &Requester,
+    access: Access,
+) -> CseResult<Target> {
+    let target = addressing::load(tx, address, req.op, changes_expiration(req))?;
+    security::authorize(who, access, &target)?;
+    if req.op != Operation::Create {
+        target.resource.kind().refuse(req.op)?;
+    }
+    Ok(target)
+}
+
+/// An UPDATE setting `et` needs the parent's, which caps it.
+fn changes_expiration(req: &Request) -> bool {
+    req.op == Operation::Update
+        && req
+            .content
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|c| c.values().next())
+            .and_then(Value::as_object)
+            .is_some_and(|attrs| attrs.contains_key("et"))
 }
 
 fn run(
-    conn: &mut DbConn,
-    cse: &Cse,
+    tx: &mut Txn<'_>,
     req: &Request,
-    address: &Address,
+    who: &Requester,
+    target: Target,
     assigned_ri: Option<&str>,
-    now: Timestamp,
 ) -> CseResult<Response> {
     match req.op {
-        Operation::Create => create::create(conn, cse, req, address, assigned_ri, now),
-        Operation::Retrieve => retrieve::retrieve(conn, req, address, now),
-        Operation::Update => update::update(conn, cse, req, address, now),
-        Operation::Delete => delete::delete(conn, cse, req, address, now),
+        Operation::Create => create::create(tx, req, target.resource, assigned_ri),
+        Operation::Retrieve if req.filter.filter_usage == Some(FilterUsage::Discovery) => {
+            discovery::discover(tx, req, who, &target.resource)
+        }
+        Operation::Retrieve => retrieve::retrieve(tx, req, who, target.resource),
+        Operation::Update => update::update(tx, req, target),
+        Operation::Delete => delete::delete(tx, req, who, target.resource),
         Operation::Notify => {
-            let target = addressing::load(conn, address, &now.to_string())?;
-            Err(match target.ty {
-                ResourceType::CseBase => {
-                    CseError::bad_request("NOTIFY requests to the CSEBase are not accepted")
-                }
-                other => CseError::new(
-                    ResponseStatusCode::NotImplemented,
-                    format!(
-                        "forwarding NOTIFY requests to a {} is not supported yet",
-                        other.long_name()
-                    ),
-                ),
-            })
+            target.resource.kind().on_notify()?;
+            Err(CseError::internal("NOTIFY was accepted but has no handler"))
         }
     }
 }
 
 /// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps).
 fn check_generic(req: &Request) -> CseResult<()> {
-    let registration = req.op == Operation::Create && req.ty == Some(ResourceType::Ae);
+    let registration = req.op == Operation::Create
+        && req
+            .ty
+            .and_then(resources::kind)
+            .is_some_and(|k| k.registers_originator());
     if req.from.is_none() && !registration {
         return Err(CseError::bad_request(
             "the originator (X-M2M-Origin) is missing; only an AE registration may omit it",
@@ -125,6 +212,20 @@ fn check_generic(req: &Request) -> CseResult<()> {
         return Err(CseError::bad_request(
             "atrl (partial retrieve) is only allowed in RETRIEVE requests",
         ));
+    }
+    if !req.attribute_list.is_empty() {
+        let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
+        if rcn != ResultContent::Attributes {
+            return Err(CseError::bad_request(format!(
+                "a partial retrieve (atrl) needs rcn=1, not rcn={}",
+                rcn.number()
+            )));
+        }
+        if let Some(unknown) = req.attribute_list.iter().find(|a| !is_known_attribute(a)) {
+            return Err(CseError::bad_request(format!(
+                "atrl names unknown attribute '{unknown}'"
+            )));
+        }
     }
     if req.drt.is_some() && req.op != Operation::Retrieve {
         return Err(CseError::bad_request(

@@ -1,17 +1,19 @@
-//! The CSE core: addressing, per-operation processing and per-type resource rules.
-//! Synchronous by design: it runs on the blocking pool inside one database
-//! transaction and never sees HTTP types.
+//! The CSE core: addressing, the dispatch choke point, per-operation processing,
+//! per-type rules and the in-transaction half of notifications. Synchronous by
+//! design: it runs on the blocking pool inside one database transaction and never
+//! sees HTTP types, nor the asynchronous delivery side (`notify/`).
 
 pub mod addressing;
-pub mod bootstrap;
 pub mod context;
 pub mod discovery;
 pub mod dispatch;
-pub mod expiry;
+pub mod expiry_sweep;
 pub mod ids;
+pub mod notification;
 pub mod operations;
+pub mod record;
 pub mod removal;
-pub mod resource;
 pub mod resources;
+pub mod transaction;
 
 pub use context::Cse;

@@ -10,14 +10,16 @@ use onecse_models::time::Timestamp;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
 
+use super::OutboxSignal;
 use super::send::Sender;
-use super::target;
 use crate::core::Cse;
+use crate::core::notification::target;
+use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
-use crate::core::resource::Resource;
+use crate::core::transaction::{self, Txn};
 use crate::error::CseResult;
 use crate::store::outbox::{self, OutboxRow};
-use crate::store::{TransactionKind, resources};
+use crate::store::{TransactionKind, resource_table};
 
 /// How delivery behaves; from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -85,12 +87,20 @@ struct Job {
     urls: Result<Vec<String>, String>,
 }
 
-/// Runs the delivery loop until the task is aborted.
-pub async fn run(cse: Cse, sender: Sender, settings: DeliverySettings, stats: Arc<DeliveryStats>) {
+/// Runs the delivery loop until the task is aborted; `signal` wakes it when a
+/// commit queued notifications.
+pub async fn run(
+    cse: Cse,
+    signal: OutboxSignal,
+    sender: Sender,
+    settings: DeliverySettings,
+    stats: Arc<DeliveryStats>,
+) {
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let (outcomes_tx, outcomes_rx) = mpsc::channel(settings.concurrency.max(1) * 2);
     let recorder = tokio::spawn(record(
         cse.clone(),
+        signal.clone(),
         settings,
         Arc::clone(&stats),
         outcomes_rx,
@@ -123,7 +133,7 @@ pub async fn run(cse: Cse, sender: Sender, settings: DeliverySettings, stats: Ar
         };
         if jobs.is_empty() {
             drop(first);
-            cse.outbox.wait(settings.poll).await;
+            signal.wait(settings.poll).await;
             continue;
         }
         let mut first = Some(first);
@@ -146,32 +156,32 @@ pub async fn run(cse: Cse, sender: Sender, settings: DeliverySettings, stats: Ar
 
 fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
     let now = Timestamp::now();
-    let now_text = now.to_string();
     let lease_until = now
         .plus_seconds(i64::try_from(lease.as_secs()).unwrap_or(i64::MAX).max(1))
         .to_string();
-    cse.db.run_background(TransactionKind::Write, |conn| {
+    let claimed = transaction::run_background(cse, TransactionKind::Write, now, |tx| {
         let heads = outbox::claim(
-            conn,
-            &now_text,
+            tx.conn,
+            &tx.now_text,
             &lease_until,
             i64::try_from(limit).unwrap_or(1),
         )?;
         let mut jobs = Vec::with_capacity(heads.len());
         for head in heads {
-            let urls = target::resolve(conn, cse, &head.target, &now_text)?;
+            let urls = target::resolve(tx, &head.target)?;
             // A batch takes its `num` rows; otherwise the stream's next rows ride
             // along and are sent one after the other, in order, on this claim.
             let extra = head
                 .batch_num
                 .map_or(PIPELINE - 1, |num| i64::from(num) - 1);
-            let followers = outbox::claim_followers(conn, &head, extra, &lease_until)?;
+            let followers = outbox::claim_followers(tx.conn, &head, extra, &lease_until)?;
             let mut rows = vec![head];
             rows.extend(followers);
             jobs.push(Job { rows, urls });
         }
         Ok(jobs)
-    })
+    })?;
+    Ok(claimed.value)
 }
 
 /// The body for a job: one `m2m:sgn`, or an `m2m:agn` batch for batching subscriptions.
@@ -268,6 +278,7 @@ async fn deliver(sender: Sender, job: Job, outcomes: mpsc::Sender<Outcome>) {
 /// the last one, instead of one commit per notification.
 async fn record(
     cse: Cse,
+    signal: OutboxSignal,
     settings: DeliverySettings,
     stats: Arc<DeliveryStats>,
     mut outcomes: mpsc::Receiver<Outcome>,
@@ -291,8 +302,9 @@ async fn record(
             }
             Err(err) => tracing::error!(error = %err, "recording delivery results panicked"),
         }
-        // Streams whose head was delivered can send their next row now.
-        cse.outbox.wake();
+        // Streams whose head was delivered can send their next row now (and an `exc`
+        // deletion may have queued its deletion notice).
+        signal.wake();
     }
 }
 
@@ -303,14 +315,14 @@ fn finish(
     stats: &DeliveryStats,
 ) -> CseResult<()> {
     let now = Timestamp::now();
-    cse.db.run_background(TransactionKind::Write, |conn| {
+    transaction::run_background(cse, TransactionKind::Write, now, |tx| {
         for outcome in batch {
             if let Some(first) = outcome.delivered.first() {
                 let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();
-                outbox::complete(conn, &first.stream, &ids)?;
+                outbox::complete(tx.conn, &first.stream, &ids)?;
                 let counted = outcome.delivered.iter().filter(|r| r.counts == 1).count();
                 if counted > 0 {
-                    count_towards_expiration(conn, cse, &first.sub_ri, counted, now)?;
+                    count_towards_expiration(tx, &first.sub_ri, counted)?;
                 }
                 tracing::debug!(subscription = %first.sub_ri, target = %first.target, notifications = ids.len(), "notifications delivered");
             }
@@ -320,18 +332,18 @@ fn finish(
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
                 let attempts = head.attempts + 1;
                 if attempts >= settings.max_attempts {
-                    outbox::give_up(conn, &head.stream, &ids, reason)?;
+                    outbox::give_up(tx.conn, &head.stream, &ids, reason)?;
                     tracing::error!(subscription = %head.sub_ri, target = %head.target, attempts, reason = %reason, "notification given up");
                 } else {
                     let delay = backoff(settings, attempts);
                     let due = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-                    outbox::retry(conn, &ids, &due.to_string(), reason)?;
+                    outbox::retry(tx.conn, &ids, &due.to_string(), reason)?;
                     tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), reason = %reason, "notification failed; will retry");
                 }
             }
             if !outcome.released.is_empty() {
                 let ids: Vec<i64> = outcome.released.iter().map(|r| r.id).collect();
-                outbox::release(conn, &ids)?;
+                outbox::release(tx.conn, &ids)?;
             }
         }
         CseResult::Ok(())
@@ -367,14 +379,8 @@ fn backoff(settings: DeliverySettings, attempts: i32) -> Duration {
 
 /// `exc`: successful notifications count down; at zero the subscription is deleted
 /// (with its deletion notification).
-fn count_towards_expiration(
-    conn: &mut crate::store::DbConn,
-    cse: &Cse,
-    sub_ri: &str,
-    delivered: usize,
-    now: Timestamp,
-) -> CseResult<()> {
-    let Some(row) = resources::find_by_ri(conn, sub_ri, &now.to_string())? else {
+fn count_towards_expiration(tx: &mut Txn<'_>, sub_ri: &str, delivered: usize) -> CseResult<()> {
+    let Some(row) = resource_table::find_by_ri(tx.conn, sub_ri, &tx.now_text)? else {
         return Ok(());
     };
     let mut sub = Resource::from_row(row)?;
@@ -383,10 +389,10 @@ fn count_towards_expiration(
     };
     let left = exc - i64::try_from(delivered).unwrap_or(i64::MAX);
     if left <= 0 {
-        removal::remove(conn, cse, &sub, Cause::Exhausted, now)?;
+        removal::remove(tx, &sub, Cause::Exhausted)?;
     } else {
         sub.attrs.insert("exc".into(), json!(left));
-        resources::update(conn, &sub.to_row())?;
+        resource_table::update(tx.conn, &sub.to_row())?;
     }
     Ok(())
 }

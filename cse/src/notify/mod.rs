@@ -1,11 +1,10 @@
-//! Notifications: matching events to subscriptions and writing outbox rows (sync, in
-//! the request's transaction), resolving targets, verification, and the delivery
-//! workers (async).
+//! The asynchronous half of notifications: delivery workers that claim outbox rows
+//! and send them, the HTTP sender, verification requests, and the wake-up signal.
+//! Matching changes and writing outbox rows is the core's job
+//! (`core::notification`); this module depends on the core, never the reverse.
 
 pub mod deliver;
-pub mod matcher;
 pub mod send;
 pub mod signal;
-pub mod target;
 
 pub use signal::OutboxSignal;

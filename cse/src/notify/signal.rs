@@ -1,45 +1,35 @@
-//! Wakes the delivery workers after a transaction that wrote outbox rows commits, so
-//! notifications leave at once instead of at the next poll.
+//! Wakes the delivery workers after a commit that queued notifications, so they leave
+//! at once instead of at the next poll. Whoever committed knows from its own result
+//! ([`crate::core::transaction::Committed`]) whether to wake; there is no shared
+//! "rows were written" flag another request's commit could consume.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
-/// Shared between the request path (which marks and wakes) and the workers (which wait).
+/// Shared between the committers (which wake) and the workers (which wait).
 #[derive(Clone, Default)]
 pub struct OutboxSignal {
-    inner: Arc<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    marked: AtomicBool,
-    notify: Notify,
+    notify: Arc<Notify>,
 }
 
 impl OutboxSignal {
-    /// Notes that rows were written in a transaction still open.
-    pub fn mark(&self) {
-        self.inner.marked.store(true, Ordering::Release);
-    }
-
-    /// Called after a commit: wakes a worker if rows were written. A mark left by a
-    /// transaction that rolled back only causes one needless wake-up.
-    pub fn wake_if_marked(&self) {
-        if self.inner.marked.swap(false, Ordering::AcqRel) {
-            self.inner.notify.notify_one();
-        }
-    }
-
-    /// Wakes a worker unconditionally (a stream may have its next row ready).
+    /// Wakes a worker. With no worker waiting, the wake-up is kept for the next wait,
+    /// so a wake-up between a worker's empty claim and its wait is not lost.
     pub fn wake(&self) {
-        self.inner.notify.notify_one();
+        self.notify.notify_one();
+    }
+
+    /// Wakes a worker if a commit queued notifications.
+    pub fn wake_if(&self, queued_notifications: usize) {
+        if queued_notifications > 0 {
+            self.wake();
+        }
     }
 
     /// Waits for a wake-up or `timeout`, whichever comes first.
     pub async fn wait(&self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.inner.notify.notified()).await;
+        let _ = tokio::time::timeout(timeout, self.notify.notified()).await;
     }
 }

@@ -7,7 +7,7 @@ pub mod db;
 pub mod labels;
 pub mod migrate;
 pub mod outbox;
-pub mod resources;
+pub mod resource_table;
 pub mod schema;
 
 pub use db::{

@@ -3,8 +3,8 @@
 
 use onecse::app::open_and_migrate;
 use onecse::config::Config;
-use onecse::core::resource::Resource;
-use onecse::store::{migrate, resources};
+use onecse::core::record::Resource;
+use onecse::store::{migrate, resource_table};
 use serde_json::json;
 
 use crate::helpers::{TestDb, spawn_app_with};
@@ -80,14 +80,14 @@ fn subtree_deletion_removes_descendants_but_not_siblings_sharing_a_prefix() {
     let mut root = row("cse-in", "");
     root.ri = "root".into();
     root.pi = None;
-    resources::insert(&mut conn, &root.to_row()).expect("insert root");
+    resource_table::insert(&mut conn, &root.to_row()).expect("insert root");
     for (path, pi) in tree {
-        resources::insert(&mut conn, &row(path, pi).to_row()).expect("insert");
+        resource_table::insert(&mut conn, &row(path, pi).to_row()).expect("insert");
     }
-    assert!(resources::delete_subtree(&mut conn, "cse-in/a").expect("delete") > 0);
+    assert!(resource_table::delete_subtree(&mut conn, "cse-in/a").expect("delete") > 0);
     let now = "20260101T000000,000000";
     for (path, _) in tree {
-        let found = resources::find_by_path(&mut conn, path, now)
+        let found = resource_table::find_by_path(&mut conn, path, now)
             .expect("query")
             .is_some();
         let should_exist = !(path == "cse-in/a" || path.starts_with("cse-in/a/"));

@@ -510,3 +510,39 @@ async fn an_expiring_subscription_sends_its_deletion_notification() {
         .await
         .assert_error(4004, 404, "s");
 }
+
+/// A notification's wake-up belongs to the request that queued it: unrelated writes
+/// committing around it must not consume it, so with a poll interval far longer than
+/// the test the notification still leaves at once, every time.
+#[tokio::test]
+async fn a_create_racing_unrelated_writes_is_notified_without_waiting_for_the_poll() {
+    let app = crate::helpers::spawn_app_with(|c| c.notify_poll_ms = 60_000).await;
+    let mut rx = Receiver::start().await;
+    watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
+    app.container("/cse-in", "busy", json!({}), "CAdmin").await;
+    for round in 0..15 {
+        let contents: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
+        let unrelated = contents
+            .iter()
+            .map(|con| app.instance("/cse-in/busy", con, "CAdmin"));
+        let mine = format!("w{round}");
+        let watched_create = app.instance("/cse-in/c", &mine, "CAdmin");
+        let (created, others) =
+            tokio::join!(watched_create, futures_util::future::join_all(unrelated));
+        assert_eq!(created.rsc, Some(2001), "{created:#?}");
+        assert!(others.iter().all(|r| r.rsc == Some(2001)));
+        let started = std::time::Instant::now();
+        let received = rx.next_within(Duration::from_secs(3)).await;
+        let con = received.as_ref().and_then(|n| {
+            n.sgn()["nev"]["rep"]["m2m:cin"]["con"]
+                .as_str()
+                .map(str::to_owned)
+        });
+        assert_eq!(
+            con.as_deref(),
+            Some(format!("w{round}").as_str()),
+            "round {round}: the notification did not arrive within 3 s (poll interval 60 s)"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+}

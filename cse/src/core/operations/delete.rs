@@ -2,33 +2,25 @@
 //! request's transaction; with rcn 1/4/5/6/8 the content is taken before deletion.
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::time::Timestamp;
-use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
+use onecse_models::{ResponseStatusCode, ResultContent};
 
-use crate::core::Cse;
-use crate::core::addressing::Address;
-use crate::core::operations::target;
+use crate::core::operations::content;
+use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
-use crate::core::resources::cse_base;
+use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::store::DbConn;
+use crate::security::Requester;
 
-/// Deletes the resource at `address` (or the instance `la`/`ol` stands for).
+/// Deletes `resource` (for `la`/`ol`, the instance they stand for), loaded by dispatch.
 pub fn delete(
-    conn: &mut DbConn,
-    cse: &Cse,
+    tx: &mut Txn<'_>,
     req: &Request,
-    address: &Address,
-    now: Timestamp,
+    who: &Requester,
+    resource: Resource,
 ) -> CseResult<Response> {
-    let now_text = now.to_string();
-    let resource = target::resolve(conn, address, &now_text)?;
-    if resource.ty == ResourceType::CseBase {
-        cse_base::refuse_change("DELETE")?;
-    }
     let rcn = req.rcn.unwrap_or(ResultContent::Nothing);
-    let (content, partial) = target::content(conn, rcn, &resource, req, &now_text)?;
-    removal::remove(conn, cse, &resource, Cause::Request, now)?;
+    let (content, partial) = content::for_rcn(tx, who, rcn, &resource, req)?;
+    removal::remove(tx, &resource, Cause::Request)?;
     let mut response = Response::new(ResponseStatusCode::Deleted, content);
     response.partial = partial;
     Ok(response)

@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
+use onecse_models::ResultContent;
 use onecse_models::primitive::{FilterCriteria, PartialContent};
-use onecse_models::{ResourceType, ResultContent};
 use serde_json::{Map, Value, json};
 
-use crate::core::resource::Resource;
-use crate::core::resources::cnt;
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::store::{DbConn, resources};
+use crate::security::{self, Access, Candidate, Requester};
+use crate::store::resource_table;
 
 /// Most entries in one hierarchical result; a client wanting more pages with `ofst`.
 pub const MAX_PAGE: u64 = 1000;
@@ -22,12 +23,13 @@ pub struct Page {
     partial: Option<PartialContent>,
 }
 
-/// Reads the page of `target`'s descendants that `fc` asks for.
+/// Reads the page of `target`'s descendants that `fc` asks for, keeping only those
+/// `who` may retrieve.
 pub fn page(
-    conn: &mut DbConn,
+    tx: &mut Txn<'_>,
+    who: &Requester,
     target: &Resource,
     fc: &FilterCriteria,
-    now: &str,
 ) -> CseResult<Page> {
     let limit = fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let offset = fc.offset.unwrap_or(1).saturating_sub(1);
@@ -40,9 +42,9 @@ pub fn page(
     let skip = i64::try_from(offset).unwrap_or(i64::MAX);
     let found = if fc.level == Some(1) {
         // Direct children come straight from the (pi, rn) index.
-        resources::children(conn, &target.ri, skip, fetch, now)?
+        resource_table::children(tx.conn, &target.ri, skip, fetch, &tx.now_text)?
     } else {
-        resources::descendants(conn, &target.path, max_depth, skip, fetch, now)?
+        resource_table::descendants(tx.conn, &target.path, max_depth, skip, fetch, &tx.now_text)?
     };
     let mut rows = found
         .into_iter()
@@ -55,25 +57,33 @@ pub fn page(
     let partial = (more && cut_by_cse).then(|| PartialContent {
         offset: offset + limit + 1,
     });
-    hide_disabled_instances(target, &mut rows);
+    hide_inaccessible_instances(target, &mut rows);
+    rows.retain(|r| {
+        let candidate = Candidate {
+            ri: &r.ri,
+            ty: r.ty,
+            pi: r.pi.as_deref(),
+        };
+        security::may_see(who, Access::Retrieve, candidate)
+    });
     Ok(Page { rows, partial })
 }
 
-/// Instances of a container with `disr` set are never returned (TS-0004 §7.4.6), not
-/// even inside a hierarchical result.
-fn hide_disabled_instances(target: &Resource, rows: &mut Vec<Resource>) {
-    let disabled: Vec<&str> = std::iter::once(target)
+/// Instances whose parent refuses access to them (a container with `disr` set) are
+/// never returned (TS-0004 §7.4.6), not even inside a hierarchical result.
+fn hide_inaccessible_instances(target: &Resource, rows: &mut Vec<Resource>) {
+    let closed: Vec<&str> = std::iter::once(target)
         .chain(rows.iter())
-        .filter(|r| r.ty == ResourceType::Container && cnt::retrieval_disabled(r))
+        .filter(|r| r.kind().check_instances_accessible(r).is_err())
         .map(|r| r.ri.as_str())
         .collect();
-    if disabled.is_empty() {
+    if closed.is_empty() {
         return;
     }
     let hidden: Vec<String> = rows
         .iter()
         .filter(|r| {
-            r.ty == cnt::INSTANCE_TYPE && r.pi.as_deref().is_some_and(|pi| disabled.contains(&pi))
+            r.kind().is_instance() && r.pi.as_deref().is_some_and(|pi| closed.contains(&pi))
         })
         .map(|r| r.ri.clone())
         .collect();

@@ -3,7 +3,7 @@
 use onecse_models::ResultContent;
 use serde_json::{Map, Value, json};
 
-use crate::core::resource::Resource;
+use crate::core::record::Resource;
 use crate::error::{CseError, CseResult};
 
 /// Content of a CREATE or UPDATE response. `request_attrs` are the attributes the

@@ -3,47 +3,34 @@
 //! resource's subscriptions hear of it (net 1).
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::resource::{check_attributes, content_for_type, wrap};
-use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
+use onecse_models::resource::{check_attributes, wrap};
+use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::{Map, Value, json};
 
-use crate::core::Cse;
-use crate::core::addressing::{self, Address};
-use crate::core::operations::{expiration, result};
-use crate::core::resource::Resource;
-use crate::core::resources::{ae, check_updatable, cnt, has_state_tag, sub};
+use crate::core::addressing::Target;
+use crate::core::notification::{Event, matcher};
+use crate::core::operations::{body, expiration_time, result};
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::notify::matcher::{self, Event};
-use crate::store::{DbConn, labels, resources};
+use crate::store::{labels, resource_table};
 
-/// Updates the resource at `address` with the request content.
-pub fn update(
-    conn: &mut DbConn,
-    cse: &Cse,
-    req: &Request,
-    address: &Address,
-    now: Timestamp,
-) -> CseResult<Response> {
-    let now_text = now.to_string();
-    let target = addressing::load(conn, address, &now_text)?;
-    check_updatable(target.ty)?;
-    let content = req.content.clone().ok_or_else(|| {
-        CseError::bad_request(format!(
-            "UPDATE needs a body with '{}'",
-            target.ty.root_key()
-        ))
-    })?;
-    let request_attrs = content_for_type(content, target.ty)?;
-    check_attributes(target.ty, Operation::Update, &request_attrs)?;
-    if target.ty == ResourceType::Ae {
-        ae::check_values(&request_attrs, req.rvi)?;
-    }
+/// Updates the target with the request content.
+pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Response> {
+    let Target {
+        resource: loaded,
+        parent,
+        ..
+    } = target;
+    let kind = loaded.kind();
+    let request_attrs = body::request_attributes(req, loaded.ty)?;
+    check_attributes(loaded.ty, Operation::Update, &request_attrs)?;
+    kind.check_values(&request_attrs, req.rvi)?;
     // Hold the row and read it again, so concurrent UPDATEs apply one after the other.
-    let before = resources::lock_and_reload(conn, &target.ri)?
+    let before = resource_table::lock_and_reload(tx.conn, &loaded.ri)?
         .map(Resource::from_row)
         .transpose()?
-        .ok_or_else(|| CseError::not_found(format!("resource '{}' does not exist", target.path)))?;
+        .ok_or_else(|| CseError::not_found(format!("resource '{}' does not exist", loaded.path)))?;
     let mut resource = before.clone();
 
     for (name, value) in &request_attrs {
@@ -53,51 +40,33 @@ pub fn update(
             resource.attrs.insert(name.clone(), value.clone());
         }
     }
-    if resource.ty == ResourceType::Subscription {
-        sub::check_and_complete(&mut resource.attrs)?;
-    }
+    kind.on_update(&mut resource)?;
     if let Some(requested) = request_attrs.get("et") {
-        let parent = match &resource.pi {
-            Some(pi) => resources::find_by_ri(conn, pi, &now_text)?
-                .map(Resource::from_row)
-                .transpose()?,
-            None => None,
-        };
-        let et = expiration::for_update(requested, parent.as_ref(), now)?.to_string();
-        if resources::child_expires_after(conn, &resource.ri, &et)? {
+        let et = expiration_time::for_update(requested, parent.as_ref(), tx.now)?.to_string();
+        if resource_table::child_expires_after(tx.conn, &resource.ri, &et)? {
             return Err(CseError::bad_request(format!(
                 "expirationTime {et} is earlier than the expirationTime of a child resource"
             )));
         }
         resource.attrs.insert("et".into(), json!(et));
     }
-    resource.attrs.insert("lt".into(), json!(now_text));
-    if has_state_tag(resource.ty) {
-        let st = resources::bump_state_tag(conn, &resource.ri)?;
+    resource.attrs.insert("lt".into(), json!(tx.now_text));
+    if kind.has_state_tag() {
+        let st = resource_table::bump_state_tag(tx.conn, &resource.ri)?;
         resource.attrs.insert("st".into(), json!(st));
     }
-    resources::update(conn, &resource.to_row())?;
+    resource_table::update(tx.conn, &resource.to_row())?;
     if request_attrs.contains_key("lbl") {
-        labels::replace(conn, &resource.ri, &resource.labels())?;
+        labels::replace(tx.conn, &resource.ri, &resource.labels())?;
     }
-    if resource.ty == ResourceType::Container {
-        cnt::after_update(
-            conn,
-            &mut resource,
-            &request_attrs,
-            cnt::retrieval_disabled(&before),
-            now,
-        )?;
-    }
+    kind.after_update(tx, &before, &mut resource, &request_attrs)?;
     let changed = changed_attributes(&before.attrs, &resource.attrs);
     matcher::raise(
-        conn,
-        cse,
+        tx,
         &Event::Updated {
             resource: &resource,
             changed: &changed,
         },
-        now,
     )?;
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);

@@ -1,19 +1,135 @@
-//! `<CSEBase>` rules: created by the CSE itself, read-only over the API (R3: UPDATE
-//! and DELETE answer 4005), `ctm` sampled at retrieval.
+//! `<CSEBase>` rules: created by the CSE itself at first start (and refreshed at every
+//! start), read-only over the API (R3: UPDATE and DELETE answer 4005), `ctm` sampled
+//! at retrieval, NOTIFY not accepted.
 
 use onecse_models::time::Timestamp;
-use serde_json::{Map, Value};
+use onecse_models::{Operation, ReleaseVersion, ResourceType};
+use serde_json::{Map, Value, json};
 
+use crate::core::Cse;
+use crate::core::record::Resource;
+use crate::core::resources::{ResourceKind, supported_types};
 use crate::error::{CseError, CseResult};
+use crate::store::{DbConn, TransactionKind, in_transaction, resource_table};
 
-/// UPDATE and DELETE of the CSEBase are not allowed (TS-0004 R3).
-pub fn refuse_change(operation: &str) -> CseResult<()> {
-    Err(CseError::not_allowed(format!(
-        "{operation} of the CSEBase is not allowed"
-    )))
+/// The CSEBase kind.
+pub struct CseBase;
+
+impl ResourceKind for CseBase {
+    fn ty(&self) -> ResourceType {
+        ResourceType::CseBase
+    }
+
+    fn children(&self) -> &'static [ResourceType] {
+        &[
+            ResourceType::Ae,
+            ResourceType::Container,
+            ResourceType::Subscription,
+        ]
+    }
+
+    fn created_by_request(&self) -> bool {
+        false
+    }
+
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        match op {
+            Operation::Update | Operation::Delete => Err(CseError::not_allowed(format!(
+                "{} of the CSEBase is not allowed",
+                op.name()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn on_retrieve(&self, resource: &mut Resource, now: Timestamp) {
+        resource
+            .attrs
+            .insert("ctm".into(), Value::String(now.to_string()));
+    }
+
+    fn on_notify(&self) -> CseResult<()> {
+        Err(CseError::bad_request(
+            "NOTIFY requests to the CSEBase are not accepted",
+        ))
+    }
 }
 
-/// Adds the attributes computed at retrieval time.
-pub fn on_retrieve(attrs: &mut Map<String, Value>, now: Timestamp) {
-    attrs.insert("ctm".into(), Value::String(now.to_string()));
+/// Ensures the CSEBase exists and matches the configured identity, and refreshes
+/// what depends on the running process (`poa`, `srt`, `srv`).
+///
+/// A database initialised for another CSE-ID or CSEBase name is refused rather than
+/// silently served under a name its stored addresses do not use.
+pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &str) -> anyhow::Result<()> {
+    in_transaction(conn, TransactionKind::Write, |conn| {
+        match resource_table::find_root(conn)? {
+            Some(row) => {
+                if row.ri != cse.cse_ri || row.rn != cse.cse_name {
+                    return Err(anyhow::anyhow!(
+                        "the database belongs to CSE /{} with CSEBase name '{}', not {} / '{}': \
+                         start with those settings or use another database",
+                        row.ri,
+                        row.rn,
+                        cse.cse_id,
+                        cse.cse_name
+                    ));
+                }
+                let mut base =
+                    Resource::from_row(row).map_err(|e: CseError| anyhow::anyhow!(e.message))?;
+                refresh(&mut base.attrs, poa);
+                resource_table::update(conn, &base.to_row())?;
+            }
+            None => {
+                let mut base = first_start(cse);
+                refresh(&mut base.attrs, poa);
+                resource_table::insert(conn, &base.to_row())?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn first_start(cse: &Cse) -> Resource {
+    let now = Timestamp::now().to_string();
+    let attrs = json!({
+        "ty": ResourceType::CseBase.number(),
+        "ri": cse.cse_ri,
+        "rn": cse.cse_name,
+        "pi": "",
+        "ct": now,
+        "lt": now,
+        "csi": cse.cse_id,
+        "cst": 1,
+        "csz": ["application/json"],
+        // No access control policies exist yet; the list is kept so clients that read
+        // it find the attribute.
+        "acpi": [],
+    });
+    Resource {
+        ty: ResourceType::CseBase,
+        ri: cse.cse_ri.clone(),
+        pi: None,
+        rn: cse.cse_name.clone(),
+        path: cse.cse_name.clone(),
+        attrs: match attrs {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+    }
+}
+
+fn refresh(attrs: &mut Map<String, Value>, poa: &str) {
+    attrs.insert("poa".into(), json!([poa]));
+    let mut types: Vec<u16> = supported_types().map(|t| t.number()).collect();
+    types.sort_unstable();
+    attrs.insert("srt".into(), json!(types));
+    attrs.insert(
+        "srv".into(),
+        Value::Array(
+            ReleaseVersion::SUPPORTED
+                .iter()
+                .map(|v| json!(v.as_str()))
+                .collect(),
+        ),
+    );
 }

@@ -1,159 +1,277 @@
-//! Per-type rules: which types onecse hosts, which children each may have, and the
-//! hooks a type adds to the common CREATE/UPDATE/DELETE processing.
+//! The per-type seam: every resource type onecse hosts is one module here implementing
+//! [`ResourceKind`], plus one line in [`REGISTRY`]. The generic operations (create,
+//! retrieve, update, delete, removal, notification matching, addressing) ask the kind
+//! of the resource they work on and never name a concrete type, so adding a type
+//! touches no operation.
 
 pub mod ae;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
+pub mod instances;
 pub mod sub;
 
+use onecse_models::primitive::Request;
 use onecse_models::time::Timestamp;
-use onecse_models::{ResourceType, ResponseStatusCode};
+use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
+use serde_json::{Map, Value};
 
-use crate::core::resource::Resource;
+use crate::core::notification::Verification;
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::DbConn;
-use crate::store::resources::Counters;
 
-/// The types listed in the CSEBase `srt`: only what onecse really serves.
-pub const SUPPORTED_TYPES: &[ResourceType] = &[
-    ResourceType::Ae,
-    ResourceType::Container,
-    ResourceType::ContentInstance,
-    ResourceType::CseBase,
-    ResourceType::Subscription,
+pub use instances::{InstancePolicy, VirtualChild};
+
+/// Every hosted type, one line each. The CSEBase `srt` lists exactly these.
+static REGISTRY: &[&dyn ResourceKind] = &[
+    &cse_base::CseBase,
+    &ae::Ae,
+    &cnt::Container,
+    &cin::ContentInstance,
+    &sub::Subscription,
 ];
 
-/// The types a type may have as children (TS-0004 R3, spec digest resources §12),
-/// limited to the ones onecse hosts.
-fn allowed_children(parent: ResourceType) -> &'static [ResourceType] {
-    match parent {
-        ResourceType::CseBase => &[
-            ResourceType::Ae,
-            ResourceType::Container,
-            ResourceType::Subscription,
-        ],
-        ResourceType::Ae => &[ResourceType::Container, ResourceType::Subscription],
-        ResourceType::Container => &[
-            ResourceType::Container,
-            ResourceType::ContentInstance,
-            ResourceType::Subscription,
-        ],
-        _ => &[],
+/// What a resource type adds to the generic processing. Every method has the
+/// behaviour most types want as its default, so a module states only how its type
+/// differs. Hooks run inside the request's transaction.
+pub trait ResourceKind: Sync {
+    /// The type this kind serves.
+    fn ty(&self) -> ResourceType;
+
+    /// The types a resource of this kind may have as children (TS-0004 R3), limited
+    /// to the ones onecse hosts.
+    fn children(&self) -> &'static [ResourceType] {
+        &[]
+    }
+
+    /// Whether a CREATE of this type registers its originator, and so may come
+    /// without one (an AE registration).
+    fn registers_originator(&self) -> bool {
+        false
+    }
+
+    /// False for types the CSE creates itself (the CSEBase): a CREATE answers 4005.
+    fn created_by_request(&self) -> bool {
+        true
+    }
+
+    /// Refuses operations this type does not allow at all (4005), before any work.
+    fn refuse(&self, _op: Operation) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Whether the type keeps a `st` (stateTag) that changes increment.
+    fn has_state_tag(&self) -> bool {
+        false
+    }
+
+    /// The instances this type keeps under `mni`/`mbs`/`mia` (a container keeps
+    /// contentInstances), with their `la`/`ol` virtual children.
+    fn instances(&self) -> Option<&'static InstancePolicy> {
+        None
+    }
+
+    /// Whether this type is an instance kept under such limits; its parent's
+    /// counters follow its creation and removal.
+    fn is_instance(&self) -> bool {
+        false
+    }
+
+    /// Bytes an instance counts towards its parent's `cbs`.
+    fn content_size(&self, _attrs: &Map<String, Value>) -> i64 {
+        0
+    }
+
+    /// Refuses access to this resource's instances when they are switched off
+    /// (a container's `disr`).
+    fn check_instances_accessible(&self, _resource: &Resource) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Whether creating or deleting a resource of this kind is an event for its
+    /// parent's subscriptions (a subscription's own creation is not, as in ACME).
+    fn raises_parent_events(&self) -> bool {
+        true
+    }
+
+    /// Value rules beyond the attribute policy's JSON kinds, for CREATE and UPDATE
+    /// content (App-ID syntax, …).
+    fn check_values(&self, _attrs: &Map<String, Value>, _rvi: ReleaseVersion) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// A resourceID the type decides itself (an AE's is its AE-ID); `None` lets the
+    /// CSE generate one.
+    fn choose_id(
+        &self,
+        _tx: &mut Txn<'_>,
+        _req: &Request,
+        _attrs: &Map<String, Value>,
+    ) -> CseResult<Option<String>> {
+        Ok(None)
+    }
+
+    /// The `cr` (creator) to store: by default the originator when the client asked
+    /// for it with `"cr": null`.
+    fn creator(&self, attrs: &Map<String, Value>, originator: Option<&str>) -> Option<String> {
+        attrs
+            .contains_key("cr")
+            .then(|| originator.unwrap_or_default().to_owned())
+    }
+
+    /// Fills the type's own attributes of a new resource and checks them as a whole,
+    /// before it is stored.
+    fn on_create(
+        &self,
+        _tx: &mut Txn<'_>,
+        _parent: &Resource,
+        _resource: &mut Resource,
+    ) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Checks and completes an updated resource before it is stored.
+    fn on_update(&self, _resource: &mut Resource) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Work after an UPDATE is stored (a container applies changed limits).
+    fn after_update(
+        &self,
+        _tx: &mut Txn<'_>,
+        _before: &Resource,
+        _resource: &mut Resource,
+        _request: &Map<String, Value>,
+    ) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Attributes computed when the resource is read (the CSEBase's `ctm`).
+    fn on_retrieve(&self, _resource: &mut Resource, _now: Timestamp) {}
+
+    /// A NOTIFY request addressed to this resource. Relaying to AEs comes later.
+    fn on_notify(&self) -> CseResult<()> {
+        Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            format!(
+                "forwarding NOTIFY requests to {} is not supported yet",
+                with_article(self.ty().long_name())
+            ),
+        ))
+    }
+
+    /// Whether a CREATE or UPDATE of this type may need its notification targets
+    /// verified first (decided without the database).
+    fn verifies_targets(&self) -> bool {
+        false
+    }
+
+    /// The targets to verify before a CREATE (`existing` is `None`) or UPDATE of this
+    /// type runs; sent by the caller outside any transaction.
+    fn verification(
+        &self,
+        _tx: &mut Txn<'_>,
+        _req: &Request,
+        _existing: Option<&Resource>,
+    ) -> CseResult<Option<Verification>> {
+        Ok(None)
     }
 }
 
-/// Refuses a CREATE of `child` under `parent`: 5001 for types onecse does not host,
-/// 4005 for the CSEBase (never created by request), 4108 for a type that cannot be a
-/// child of this parent.
-pub fn check_child_allowed(parent: ResourceType, child: ResourceType) -> CseResult<()> {
-    if child == ResourceType::CseBase {
-        return Err(CseError::not_allowed(
-            "a CSEBase cannot be created by a request",
-        ));
+/// Stands in for the kind of a resource whose type is not hosted, which the core
+/// never builds: every operation on it is refused as an internal error.
+pub struct Unhosted;
+
+impl ResourceKind for Unhosted {
+    fn ty(&self) -> ResourceType {
+        // Only reached through a bug; the type named in messages is irrelevant then.
+        ResourceType::CseBase
     }
-    if !SUPPORTED_TYPES.contains(&child) {
-        return Err(CseError::new(
+
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        Err(CseError::internal(format!(
+            "{} reached a resource of a type this CSE does not host",
+            op.name()
+        )))
+    }
+}
+
+/// The kind of a hosted type, `None` for types onecse does not host.
+pub fn kind(ty: ResourceType) -> Option<&'static dyn ResourceKind> {
+    REGISTRY.iter().copied().find(|k| k.ty() == ty)
+}
+
+/// The hosted types, for the CSEBase `srt`.
+pub fn supported_types() -> impl Iterator<Item = ResourceType> {
+    REGISTRY.iter().map(|k| k.ty())
+}
+
+/// The kind of a type a client names: 5001 for types onecse does not host.
+pub fn hosted(ty: ResourceType) -> CseResult<&'static dyn ResourceKind> {
+    kind(ty).ok_or_else(|| {
+        CseError::new(
             ResponseStatusCode::NotImplemented,
             format!(
                 "{} resources (ty {}) are not supported by this CSE",
-                child.long_name(),
-                child.number()
+                ty.long_name(),
+                ty.number()
             ),
-        ));
+        )
+    })
+}
+
+/// Refuses a CREATE of `child` under `parent`: 5001 for types onecse does not host,
+/// 4005 for types the CSE creates itself, 5203 for a subscription under a type that
+/// cannot be subscribed to, 4108 for a type that cannot be a child of this parent.
+pub fn check_child_allowed(
+    parent: &dyn ResourceKind,
+    child: ResourceType,
+) -> CseResult<&'static dyn ResourceKind> {
+    let child_kind = hosted(child)?;
+    if !child_kind.created_by_request() {
+        return Err(CseError::not_allowed(format!(
+            "{} cannot be created by a request",
+            with_article(child.long_name())
+        )));
     }
-    if child == ResourceType::Subscription && !sub::subscribable(parent) {
+    if parent.children().contains(&child) {
+        return Ok(child_kind);
+    }
+    let parent_name = with_article(parent.ty().long_name());
+    if child == ResourceType::Subscription {
+        // TS-0004 gives a refused subscription its own code.
         return Err(CseError::new(
             ResponseStatusCode::TargetNotSubscribable,
-            format!(
-                "{} cannot be subscribed to",
-                with_article(parent.long_name())
-            ),
+            format!("{parent_name} cannot be subscribed to"),
         ));
     }
-    if !allowed_children(parent).contains(&child) {
-        return Err(CseError::new(
-            ResponseStatusCode::InvalidChildResourceType,
-            format!(
-                "a {} cannot be created under {}",
-                child.long_name(),
-                with_article(parent.long_name())
-            ),
-        ));
-    }
-    Ok(())
+    Err(CseError::new(
+        ResponseStatusCode::InvalidChildResourceType,
+        format!(
+            "a {} cannot be created under {parent_name}",
+            child.long_name()
+        ),
+    ))
 }
 
 /// "an AE", "a container": for messages.
-fn with_article(name: &str) -> String {
+pub fn with_article(name: &str) -> String {
     let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
     format!("{} {name}", if vowel { "an" } else { "a" })
-}
-
-/// Whether the type keeps a `st` (stateTag) that UPDATE increments.
-pub fn has_state_tag(ty: ResourceType) -> bool {
-    matches!(
-        ty,
-        ResourceType::Container | ResourceType::ContentInstance | ResourceType::FlexContainer
-    )
-}
-
-/// Type-specific work before a new resource is inserted. Returns the counters of the
-/// parent container when the new resource is an instance, so its limits can be
-/// enforced once the instance is stored.
-pub fn before_insert(
-    conn: &mut DbConn,
-    parent: &Resource,
-    resource: &mut Resource,
-    now: Timestamp,
-) -> CseResult<Option<Counters>> {
-    match resource.ty {
-        ResourceType::Container => {
-            cnt::on_create(&mut resource.attrs);
-            Ok(None)
-        }
-        ResourceType::ContentInstance => {
-            cin::before_insert(conn, parent, &mut resource.attrs, now).map(Some)
-        }
-        ResourceType::Subscription => {
-            sub::check_and_complete(&mut resource.attrs)?;
-            Ok(None)
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Type-specific work after the insert: a new instance may push its container over
-/// `mni`/`mbs`.
-pub fn after_insert(
-    conn: &mut DbConn,
-    parent: &Resource,
-    counters: Option<Counters>,
-) -> CseResult<()> {
-    if let Some(counters) = counters {
-        cnt::enforce_limits(conn, parent, counters)?;
-    }
-    Ok(())
-}
-
-/// Refuses UPDATEs a type does not allow (TS-0004: CSEBase, contentInstance → 4005).
-pub fn check_updatable(ty: ResourceType) -> CseResult<()> {
-    match ty {
-        ResourceType::CseBase => cse_base::refuse_change("UPDATE"),
-        ResourceType::ContentInstance => Err(CseError::not_allowed(
-            "a contentInstance cannot be updated; create a new one instead",
-        )),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rsc(parent: ResourceType, child: ResourceType) -> Option<ResponseStatusCode> {
+        let parent = kind(parent)?;
+        check_child_allowed(parent, child).err().map(|e| e.rsc)
+    }
+
     #[test]
     fn child_rules_give_the_spec_codes() {
-        let rsc = |p, c| check_child_allowed(p, c).err().map(|e| e.rsc);
         assert_eq!(rsc(ResourceType::CseBase, ResourceType::Ae), None);
         assert_eq!(
             rsc(ResourceType::Ae, ResourceType::Ae),
@@ -167,5 +285,17 @@ mod tests {
             rsc(ResourceType::CseBase, ResourceType::Group),
             Some(ResponseStatusCode::NotImplemented)
         );
+        assert_eq!(
+            rsc(ResourceType::ContentInstance, ResourceType::Subscription),
+            Some(ResponseStatusCode::TargetNotSubscribable)
+        );
+    }
+
+    #[test]
+    fn every_registered_kind_has_an_attribute_policy_and_one_entry() {
+        for ty in supported_types() {
+            assert!(onecse_models::resource::policy_for(ty).is_some(), "{ty:?}");
+            assert_eq!(supported_types().filter(|t| *t == ty).count(), 1);
+        }
     }
 }

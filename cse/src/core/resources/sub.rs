@@ -1,37 +1,121 @@
-//! `<subscription>` rules (TS-0004 §7.4.8, spec digest notifications §2–§3): which
-//! parents can be subscribed to, `enc`/`nct`/`bn` validity, targets, and the creator.
+//! `<subscription>` rules (TS-0004 §7.4.8, spec digest notifications §2–§3): `enc`/
+//! `nct`/`bn` validity, targets, the creator, and which new targets must be verified
+//! before the subscription is stored.
 
-use onecse_models::ResourceType;
+use onecse_models::primitive::Request;
 use onecse_models::resource::sub::{
     check_batch_notify, check_event_criteria, notification_content_type,
 };
+use onecse_models::resource::{check_attributes, content_for_type};
+use onecse_models::{Operation, ResourceType};
 use serde_json::{Map, Value, json};
 
+use crate::core::ids::new_resource_id;
+use crate::core::notification::{Verification, target};
+use crate::core::record::Resource;
+use crate::core::resources::ResourceKind;
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::notify::target;
 
-/// Types a subscription may be created under (those onecse hosts that have the
-/// subscription child in TS-0004).
-pub fn subscribable(ty: ResourceType) -> bool {
-    matches!(
-        ty,
-        ResourceType::CseBase | ResourceType::Ae | ResourceType::Container
-    )
-}
+/// The subscription kind.
+pub struct Subscription;
 
-/// TS-0004 §7.4.8.2.1: the subscriber needs RETRIEVE privilege on the subscribed-to
-/// resource (else 4103). onecse has no access control policies yet, so every
-/// originator passes; when they land, this is the place `security::acp` decides.
-pub fn check_subscriber_may_retrieve(
-    _parent: &crate::core::resource::Resource,
-    _originator: Option<&str>,
-) -> CseResult<()> {
-    Ok(())
+impl ResourceKind for Subscription {
+    fn ty(&self) -> ResourceType {
+        ResourceType::Subscription
+    }
+
+    fn raises_parent_events(&self) -> bool {
+        false
+    }
+
+    /// TS-0004 R3: when a notification target is not the originator itself, the CSE
+    /// records the originator as creator (and a `"cr": null` asks for it explicitly).
+    fn creator(&self, attrs: &Map<String, Value>, originator: Option<&str>) -> Option<String> {
+        let originator = originator?;
+        let asked = attrs.contains_key("cr");
+        let others = attrs
+            .get("nu")
+            .and_then(Value::as_array)
+            .is_some_and(|nu| nu.iter().any(|e| e.as_str() != Some(originator)));
+        (asked || others).then(|| originator.to_owned())
+    }
+
+    fn on_create(
+        &self,
+        _tx: &mut Txn<'_>,
+        _parent: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
+        check_and_complete(&mut resource.attrs)
+    }
+
+    fn on_update(&self, resource: &mut Resource) -> CseResult<()> {
+        check_and_complete(&mut resource.attrs)
+    }
+
+    fn verifies_targets(&self) -> bool {
+        true
+    }
+
+    /// TS-0004 §7.4.8.2.1, §7.5.1.2.3: new `nu` entries that are not the originator
+    /// itself get a verification request before the subscription is stored. Errors
+    /// are the ones the request itself would get (invalid content).
+    fn verification(
+        &self,
+        tx: &mut Txn<'_>,
+        req: &Request,
+        existing: Option<&Resource>,
+    ) -> CseResult<Option<Verification>> {
+        let Some(content) = req.content.clone() else {
+            return Ok(None);
+        };
+        let (sub_ri, creator, entries) = match existing {
+            None => {
+                let attrs = content_for_type(content, ResourceType::Subscription)?;
+                check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
+                let mut complete = attrs.clone();
+                check_and_complete(&mut complete)?;
+                let entries = entries_to_verify(&attrs, None, req.from.as_deref());
+                (
+                    new_resource_id(ResourceType::Subscription),
+                    self.creator(&attrs, req.from.as_deref()),
+                    entries,
+                )
+            }
+            Some(existing) => {
+                // Invalid content is refused by the UPDATE itself, with its message.
+                let Ok(attrs) = content_for_type(content, ResourceType::Subscription) else {
+                    return Ok(None);
+                };
+                let entries = entries_to_verify(&attrs, Some(&existing.attrs), req.from.as_deref());
+                let creator = existing
+                    .attrs
+                    .get("cr")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                (existing.ri.clone(), creator, entries)
+            }
+        };
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        let mut targets = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let urls = target::resolve(tx, &entry)?;
+            targets.push((entry, urls));
+        }
+        Ok(Some(Verification {
+            sub_ri,
+            creator,
+            targets,
+        }))
+    }
 }
 
 /// Checks the subscription's attributes as they will be stored (after CREATE, or after
 /// an UPDATE is merged) and fills `nct` and `enc` defaults.
-pub fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
+fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
     let net = check_event_criteria(attrs.get("enc"))?;
     let nct = notification_content_type(attrs.get("nct").and_then(Value::as_i64), &net)?;
     attrs.insert("nct".into(), json!(nct));
@@ -63,20 +147,8 @@ pub fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
     Ok(())
 }
 
-/// TS-0004 R3: when a notification target is not the originator itself, the CSE records
-/// the originator as creator (and a `"cr": null` asks for it explicitly).
-pub fn creator(attrs: &Map<String, Value>, originator: Option<&str>) -> Option<String> {
-    let originator = originator?;
-    let asked = attrs.contains_key("cr");
-    let others = attrs
-        .get("nu")
-        .and_then(Value::as_array)
-        .is_some_and(|nu| nu.iter().any(|e| e.as_str() != Some(originator)));
-    (asked || others).then(|| originator.to_owned())
-}
-
 /// The `nu` entries to verify: new ones that are not the originator itself.
-pub fn entries_to_verify(
+fn entries_to_verify(
     requested: &Map<String, Value>,
     existing: Option<&Map<String, Value>>,
     originator: Option<&str>,

@@ -5,7 +5,7 @@
 use onecse_models::time::Timestamp;
 use serde_json::Value;
 
-use crate::core::resource::Resource;
+use crate::core::record::Resource;
 use crate::error::{CseError, CseResult};
 
 /// Lifetime of a resource created without `et`: five years, as common CSEs default.

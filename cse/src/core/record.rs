@@ -1,11 +1,12 @@
-//! The in-memory form of a stored resource and its conversion to and from a row.
+//! Resource records: the in-memory form of a stored resource, as the core works on
+//! it, and its conversion to and from a row of the resource table.
 
 use onecse_models::ResourceType;
 use serde_json::{Map, Value};
 
-use crate::core::resources::has_state_tag;
+use crate::core::resources::{self, ResourceKind};
 use crate::error::{CseError, CseResult};
-use crate::store::resources::ResourceRow;
+use crate::store::resource_table::ResourceRow;
 
 /// A resource as the core works on it: identity plus the attribute map that is sent
 /// on the wire. The row's indexed columns are derived from the map when saving.
@@ -26,14 +27,19 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Reads a row; a row that does not parse is an internal error, not a client one.
+    /// Reads a row; a row that does not parse, or of a type this CSE does not host,
+    /// is an internal error, not a client one.
     pub fn from_row(row: ResourceRow) -> CseResult<Self> {
-        let ty = ResourceType::from_number(row.ty.into()).map_err(|_| {
-            CseError::internal(format!(
-                "stored resource {} has unknown type {}",
-                row.ri, row.ty
-            ))
-        })?;
+        let kind = ResourceType::from_number(row.ty.into())
+            .ok()
+            .and_then(resources::kind)
+            .ok_or_else(|| {
+                CseError::internal(format!(
+                    "stored resource {} has unknown type {}",
+                    row.ri, row.ty
+                ))
+            })?;
+        let ty = kind.ty();
         let mut attrs = match serde_json::from_str::<Value>(&row.doc) {
             Ok(Value::Object(map)) => map,
             _ => {
@@ -44,10 +50,10 @@ impl Resource {
             }
         };
         // The counters live in their columns only; they are the truth.
-        if has_state_tag(ty) {
+        if kind.has_state_tag() {
             attrs.insert("st".into(), Value::from(row.st));
         }
-        if ty == ResourceType::Container {
+        if kind.instances().is_some() {
             attrs.insert("cni".into(), Value::from(row.cni));
             attrs.insert("cbs".into(), Value::from(row.cbs));
         }
@@ -97,6 +103,14 @@ impl Resource {
             attrs.remove(counter);
         }
         attrs
+    }
+
+    /// The rules of this resource's type. Every stored resource has a hosted type
+    /// ([`Resource::from_row`] refuses others, and the core only builds resources of
+    /// hosted kinds); should that ever break, [`resources::Unhosted`] refuses every
+    /// operation on it with 5000 instead of a panic.
+    pub fn kind(&self) -> &'static dyn ResourceKind {
+        resources::kind(self.ty).unwrap_or(&resources::Unhosted)
     }
 
     /// The `lbl` attribute as strings (empty when absent).

@@ -1,8 +1,9 @@
-//! Queries on the `resources` table. Every lookup that serves a request hides
+//! Queries on the `resources` table (the resource tree). Every lookup that serves a request hides
 //! resources whose expirationTime has passed, so an expired resource is never
 //! returned even before the expiry task removes it.
 
 use diesel::prelude::*;
+use onecse_models::ResourceType;
 
 use super::db::DbConn;
 use super::schema::resources;
@@ -41,6 +42,12 @@ pub struct ResourceRow {
     pub lvl: i32,
     /// All attributes as a JSON object.
     pub doc: String,
+}
+
+/// The `ty` column's value for a type: the store speaks `ResourceType`, the table
+/// keeps the number.
+fn column(ty: ResourceType) -> i32 {
+    i32::from(ty.number())
 }
 
 /// Looks a live resource up by resourceID.
@@ -171,12 +178,12 @@ pub fn remove_instances(
 pub fn oldest_children(
     conn: &mut DbConn,
     pi: &str,
-    ty: i32,
+    ty: ResourceType,
     limit: i64,
 ) -> QueryResult<Vec<(String, i64)>> {
     resources::table
         .filter(resources::pi.eq(pi))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .order(resources::st.asc())
         .select((resources::ri, resources::cs))
         .limit(limit)
@@ -187,13 +194,13 @@ pub fn oldest_children(
 pub fn children_created_before(
     conn: &mut DbConn,
     pi: &str,
-    ty: i32,
+    ty: ResourceType,
     before: &str,
     limit: i64,
 ) -> QueryResult<Vec<(String, i64)>> {
     resources::table
         .filter(resources::pi.eq(pi))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .filter(resources::ct.lt(before))
         .order(resources::st.asc())
         .select((resources::ri, resources::cs))
@@ -214,13 +221,13 @@ pub enum End {
 pub fn edge_child(
     conn: &mut DbConn,
     pi: &str,
-    ty: i32,
+    ty: ResourceType,
     end: End,
     now: &str,
 ) -> QueryResult<Option<ResourceRow>> {
     let query = resources::table
         .filter(resources::pi.eq(pi))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .filter(resources::et.is_null().or(resources::et.gt(now)))
         .select(ResourceRow::as_select())
         .limit(1);
@@ -298,22 +305,30 @@ pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
 
 /// Deletes every child of one type (a container's instances when `disr` is switched
 /// off) in one statement. Returns how many were removed.
-pub fn delete_children_of_type(conn: &mut DbConn, pi: &str, ty: i32) -> QueryResult<usize> {
+pub fn delete_children_of_type(
+    conn: &mut DbConn,
+    pi: &str,
+    ty: ResourceType,
+) -> QueryResult<usize> {
     diesel::delete(
         resources::table
             .filter(resources::pi.eq(pi))
-            .filter(resources::ty.eq(ty)),
+            .filter(resources::ty.eq(column(ty))),
     )
     .execute(conn)
 }
 
 /// Recounts a container's instances and bytes from its children (after bulk changes)
 /// and stores the result. One aggregate over the (pi, ty, …) index range.
-pub fn recount_instances(conn: &mut DbConn, container: &str, ty: i32) -> QueryResult<Counters> {
+pub fn recount_instances(
+    conn: &mut DbConn,
+    container: &str,
+    ty: ResourceType,
+) -> QueryResult<Counters> {
     // SUM(bigint) is numeric on PostgreSQL: cast it back so both backends return BIGINT.
     let (count, bytes): (i64, i64) = resources::table
         .filter(resources::pi.eq(container))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(cs), 0) AS BIGINT)"),
@@ -333,13 +348,13 @@ pub type InstanceTimes = (String, i64, String, Option<String>);
 pub fn instances_page(
     conn: &mut DbConn,
     pi: &str,
-    ty: i32,
+    ty: ResourceType,
     after_st: i64,
     limit: i64,
 ) -> QueryResult<Vec<InstanceTimes>> {
     resources::table
         .filter(resources::pi.eq(pi))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .filter(resources::st.gt(after_st))
         .order(resources::st.asc())
         .select((resources::ri, resources::st, resources::ct, resources::et))
@@ -386,24 +401,29 @@ pub fn set_expiration(conn: &mut DbConn, ri: &str, et: &str) -> QueryResult<()> 
 pub fn children_of_type(
     conn: &mut DbConn,
     pi: &str,
-    ty: i32,
+    ty: ResourceType,
     now: &str,
 ) -> QueryResult<Vec<ResourceRow>> {
     resources::table
         .filter(resources::pi.eq(pi))
-        .filter(resources::ty.eq(ty))
+        .filter(resources::ty.eq(column(ty)))
         .filter(resources::et.is_null().or(resources::et.gt(now)))
         .select(ResourceRow::as_select())
         .load(conn)
 }
 
-/// Subscriptions anywhere below `path` (expired ones included: they are deleted with
-/// the subtree too). A range scan of the path index.
-pub fn subscriptions_in_subtree(conn: &mut DbConn, path: &str) -> QueryResult<Vec<ResourceRow>> {
+/// Descendants of one type anywhere below `path` (expired ones included: they are
+/// deleted with the subtree too), e.g. the subscriptions a subtree deletion concerns.
+/// A range scan of the path index.
+pub fn descendants_of_type(
+    conn: &mut DbConn,
+    path: &str,
+    ty: ResourceType,
+) -> QueryResult<Vec<ResourceRow>> {
     resources::table
         .filter(resources::path.gt(format!("{path}/")))
         .filter(resources::path.lt(format!("{path}0")))
-        .filter(resources::ty.eq(23))
+        .filter(resources::ty.eq(column(ty)))
         .select(ResourceRow::as_select())
         .load(conn)
 }
@@ -434,7 +454,7 @@ pub struct DiscoveryFilter<'a> {
     /// Deepest `lvl` included.
     pub max_depth: i32,
     /// Any of these types (empty: all).
-    pub types: Vec<i32>,
+    pub types: Vec<ResourceType>,
     /// Any of these labels (empty: no label condition).
     pub labels: Vec<String>,
     /// Column conditions (all must hold): (column, operator, value).
@@ -497,7 +517,7 @@ pub fn discover_page(
         query = query.filter(resources::path.gt(after.clone()));
     }
     if !filter.types.is_empty() {
-        query = query.filter(resources::ty.eq_any(filter.types.clone()));
+        query = query.filter(resources::ty.eq_any(filter.types.iter().map(|t| column(*t))));
     }
     if !filter.labels.is_empty() {
         let with_label = labels::table

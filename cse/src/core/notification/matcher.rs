@@ -4,15 +4,13 @@
 
 use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
-use onecse_models::time::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::core::Cse;
-use crate::core::resource::Resource;
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::store::DbConn;
 use crate::store::outbox::{self, NewNotification};
-use crate::store::resources;
+use crate::store::resource_table;
 
 /// A change that subscriptions may be interested in.
 pub enum Event<'a> {
@@ -37,23 +35,22 @@ pub enum Event<'a> {
 }
 
 /// Writes the notifications for an event on the subscribed-to resource's subscriptions.
-pub fn raise(conn: &mut DbConn, cse: &Cse, event: &Event<'_>, now: Timestamp) -> CseResult<()> {
+pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
     let (subscribed, net, subject) = match event {
         Event::Updated { resource, .. } => (resource.ri.as_str(), 1, *resource),
         Event::ChildCreated { child } => (child.pi.as_deref().unwrap_or_default(), 3, *child),
         Event::ChildDeleted { child } => (child.pi.as_deref().unwrap_or_default(), 4, *child),
     };
-    if subject.ty == ResourceType::Subscription {
-        // Creating or deleting a subscription is not an event of its parent (as ACME).
+    if net != 1 && !subject.kind().raises_parent_events() {
         return Ok(());
     }
     let changed = match event {
         Event::Updated { changed, .. } => Some(*changed),
         _ => None,
     };
-    for sub in subscriptions_of(conn, subscribed, now)? {
+    for sub in subscriptions_of(tx, subscribed)? {
         if wants(&sub, net, subject, changed) {
-            notify(conn, cse, &sub, net, subject, changed, now)?;
+            notify(tx, &sub, net, subject, changed)?;
         }
     }
     Ok(())
@@ -62,27 +59,22 @@ pub fn raise(conn: &mut DbConn, cse: &Cse, event: &Event<'_>, now: Timestamp) ->
 /// Before a subtree is deleted: every subscription in it learns that its subscribed-to
 /// resource is deleted (net 2), and every subscription with `su` sends the deletion
 /// notification (it is deleted with the subtree).
-pub fn on_subtree_removal(
-    conn: &mut DbConn,
-    cse: &Cse,
-    root: &Resource,
-    now: Timestamp,
-) -> CseResult<()> {
-    let mut subs = resources::subscriptions_in_subtree(conn, &root.path)?
-        .into_iter()
-        .map(Resource::from_row)
-        .collect::<CseResult<Vec<_>>>()?;
+pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
+    let mut subs =
+        resource_table::descendants_of_type(tx.conn, &root.path, ResourceType::Subscription)?
+            .into_iter()
+            .map(Resource::from_row)
+            .collect::<CseResult<Vec<_>>>()?;
     if root.ty == ResourceType::Subscription {
         subs.push(root.clone());
     }
-    let now_text = now.to_string();
     for sub in &subs {
         // A subscription deleted on its own does not see its parent deleted; the others
         // go down with their subscribed-to resource.
         if sub.ri != root.ri {
             let parent = match sub.pi.as_deref() {
                 Some(pi) if pi == root.ri => Some(root.clone()),
-                Some(pi) => resources::find_by_ri(conn, pi, &now_text)?
+                Some(pi) => resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
                     .map(Resource::from_row)
                     .transpose()?,
                 None => None,
@@ -90,24 +82,19 @@ pub fn on_subtree_removal(
             if let Some(parent) = parent
                 && wants(sub, 2, &parent, None)
             {
-                notify(conn, cse, sub, 2, &parent, None, now)?;
+                notify(tx, sub, 2, &parent, None)?;
             }
         }
-        deletion_notice(conn, cse, sub, now)?;
+        deletion_notice(tx, sub)?;
     }
     Ok(())
 }
 
-fn subscriptions_of(conn: &mut DbConn, ri: &str, now: Timestamp) -> CseResult<Vec<Resource>> {
-    resources::children_of_type(
-        conn,
-        ri,
-        i32::from(ResourceType::Subscription.number()),
-        &now.to_string(),
-    )?
-    .into_iter()
-    .map(Resource::from_row)
-    .collect()
+fn subscriptions_of(tx: &mut Txn<'_>, ri: &str) -> CseResult<Vec<Resource>> {
+    resource_table::children_of_type(tx.conn, ri, ResourceType::Subscription, &tx.now_text)?
+        .into_iter()
+        .map(Resource::from_row)
+        .collect()
 }
 
 fn enc(sub: &Resource) -> Map<String, Value> {
@@ -155,18 +142,16 @@ fn wants(
 }
 
 /// `sur`: the subscription's SP-relative resource ID.
-fn reference(cse: &Cse, sub: &Resource) -> String {
-    format!("{}/{}", cse.cse_id, sub.ri)
+fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
+    format!("{}/{}", tx.cse.cse_id, sub.ri)
 }
 
 fn notify(
-    conn: &mut DbConn,
-    cse: &Cse,
+    tx: &mut Txn<'_>,
     sub: &Resource,
     net: i64,
     subject: &Resource,
     changed: Option<&Map<String, Value>>,
-    now: Timestamp,
 ) -> CseResult<()> {
     let nct = sub.attrs.get("nct").and_then(Value::as_i64).unwrap_or(1);
     let rep = match (nct, changed) {
@@ -176,7 +161,7 @@ fn notify(
     };
     let mut sgn = Map::new();
     sgn.insert("nev".into(), json!({ "rep": rep, "net": net }));
-    sgn.insert("sur".into(), json!(reference(cse, sub)));
+    sgn.insert("sur".into(), json!(reference(tx, sub)));
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
     }
@@ -188,9 +173,9 @@ fn notify(
     let latest = sub.attrs.get("ln").and_then(Value::as_bool) == Some(true);
     let batch_due = batch.map(|b| {
         let secs = i64::try_from(b.duration.as_secs()).unwrap_or(i64::MAX);
-        now.plus_seconds(secs).to_string()
+        tx.now.plus_seconds(secs).to_string()
     });
-    let now_text = now.to_string();
+    let now_text = tx.now_text.clone();
     for target in sub
         .attrs
         .get("nu")
@@ -211,24 +196,24 @@ fn notify(
             due: now_text.clone(),
             head: 0,
         };
-        outbox::enqueue(conn, &row, batch_due.as_deref())?;
+        outbox::enqueue(tx.conn, &row, batch_due.as_deref())?;
+        tx.queued(1);
     }
-    cse.outbox.mark();
     Ok(())
 }
 
 /// The deletion notification to `su` (spec digest notifications §5).
-fn deletion_notice(conn: &mut DbConn, cse: &Cse, sub: &Resource, now: Timestamp) -> CseResult<()> {
+fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     let Some(su) = sub.attrs.get("su").and_then(Value::as_str) else {
         return Ok(());
     };
     let mut sgn = Map::new();
     sgn.insert("sud".into(), json!(true));
-    sgn.insert("sur".into(), json!(reference(cse, sub)));
+    sgn.insert("sur".into(), json!(reference(tx, sub)));
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
     }
-    let now_text = now.to_string();
+    let now_text = tx.now_text.clone();
     let row = NewNotification {
         stream: format!("{}|{su}", sub.ri),
         sub_ri: sub.ri.clone(),
@@ -241,7 +226,7 @@ fn deletion_notice(conn: &mut DbConn, cse: &Cse, sub: &Resource, now: Timestamp)
         due: now_text,
         head: 0,
     };
-    outbox::enqueue(conn, &row, None)?;
-    cse.outbox.mark();
+    outbox::enqueue(tx.conn, &row, None)?;
+    tx.queued(1);
     Ok(())
 }

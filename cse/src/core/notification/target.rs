@@ -5,10 +5,9 @@ use onecse_models::ResourceType;
 use onecse_models::id::is_unreserved_id;
 use serde_json::Value;
 
-use crate::core::Cse;
-use crate::core::addressing;
+use crate::core::addressing::{self, Destination};
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::DbConn;
 
 /// What a `nu` entry names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,26 +60,17 @@ fn strip_serialization_suffix(entry: &str) -> &str {
 
 /// The URLs a target is delivered to, in order of preference, or why it cannot be
 /// reached (no such AE, not an AE, `rr` false, no HTTP `poa`).
-pub fn resolve(
-    conn: &mut DbConn,
-    cse: &Cse,
-    entry: &str,
-    now: &str,
-) -> CseResult<Result<Vec<String>, String>> {
+pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, String>> {
     let id = match parse(entry) {
         Ok(Entry::Url(url)) => return Ok(Ok(vec![url])),
         Ok(Entry::Resource(id)) => id,
         Err(err) => return Ok(Err(err.message)),
     };
-    let Ok(address) = addressing::parse(&id, cse) else {
+    let Ok(Destination::Local(address)) = addressing::parse(&id, tx.cse) else {
         return Ok(Err(format!("'{id}' is not a resource of this CSE")));
     };
-    let ae = match addressing::load(conn, &address, now) {
-        Ok(resource) => resource,
-        Err(err) if err.rsc == onecse_models::ResponseStatusCode::NotFound => {
-            return Ok(Err(format!("target '{id}' does not exist")));
-        }
-        Err(err) => return Err(err),
+    let Some(ae) = addressing::find(tx, &address)? else {
+        return Ok(Err(format!("target '{id}' does not exist")));
     };
     if ae.ty != ResourceType::Ae {
         return Ok(Err(format!(

@@ -1,0 +1,22 @@
+//! The core's half of notifications, run inside the request's transaction: matching
+//! a committed change to subscriptions and writing outbox rows ([`matcher`]), and
+//! reading notification targets ([`target`]). Sending is `notify/`'s job, which
+//! depends on this module and never the other way round.
+
+pub mod matcher;
+pub mod target;
+
+pub use matcher::Event;
+
+/// Targets to verify before a subscription CREATE/UPDATE runs, and the identity the
+/// verification request names. The caller sends it outside any transaction, so no
+/// database lock is held while a remote target answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// resourceID of the subscription (chosen now for a CREATE).
+    pub sub_ri: String,
+    /// The creator sent as `cr`.
+    pub creator: Option<String>,
+    /// Each new `nu` entry with its URLs, or why it cannot be reached.
+    pub targets: Vec<(String, Result<Vec<String>, String>)>,
+}

@@ -1,0 +1,85 @@
+//! The request's transaction as the core works in it: the connection, the CSE, the
+//! request time, and what the work left for after the commit (notifications queued).
+//! Each caller learns from its own [`Committed`] whether to wake delivery, so no
+//! process-wide flag can be consumed by another request's commit.
+
+use onecse_models::time::Timestamp;
+
+use crate::core::Cse;
+use crate::error::CseResult;
+use crate::store::{DbConn, TransactionKind};
+
+/// One transaction's context, handed to every step of an operation.
+pub struct Txn<'a> {
+    /// The connection, inside the open transaction.
+    pub conn: &'a mut DbConn,
+    /// The CSE the work runs in.
+    pub cse: &'a Cse,
+    /// The request time: one value for every timestamp the request writes.
+    pub now: Timestamp,
+    /// `now` in its stored text form, for queries.
+    pub now_text: String,
+    queued_notifications: usize,
+}
+
+impl<'a> Txn<'a> {
+    /// Starts the context on a connection that is already inside a transaction.
+    pub fn new(conn: &'a mut DbConn, cse: &'a Cse, now: Timestamp) -> Self {
+        Self {
+            conn,
+            cse,
+            now,
+            now_text: now.to_string(),
+            queued_notifications: 0,
+        }
+    }
+
+    /// Notes outbox rows written by this transaction.
+    pub fn queued(&mut self, rows: usize) {
+        self.queued_notifications += rows;
+    }
+}
+
+/// The result of committed work and what it leaves to do.
+#[derive(Debug)]
+pub struct Committed<T> {
+    /// What the work returned.
+    pub value: T,
+    /// Outbox rows the commit made visible: the caller wakes delivery when non-zero.
+    pub queued_notifications: usize,
+}
+
+/// Runs `work` in one transaction on a request connection, at time `now`.
+pub fn run<T>(
+    cse: &Cse,
+    kind: TransactionKind,
+    now: Timestamp,
+    work: impl FnOnce(&mut Txn<'_>) -> CseResult<T>,
+) -> CseResult<Committed<T>> {
+    cse.db.run(kind, |conn| within(conn, cse, now, work))
+}
+
+/// [`run`] on the background tasks' own connections.
+pub fn run_background<T>(
+    cse: &Cse,
+    kind: TransactionKind,
+    now: Timestamp,
+    work: impl FnOnce(&mut Txn<'_>) -> CseResult<T>,
+) -> CseResult<Committed<T>> {
+    cse.db
+        .run_background(kind, |conn| within(conn, cse, now, work))
+}
+
+fn within<T>(
+    conn: &mut DbConn,
+    cse: &Cse,
+    now: Timestamp,
+    work: impl FnOnce(&mut Txn<'_>) -> CseResult<T>,
+) -> CseResult<Committed<T>> {
+    let mut tx = Txn::new(conn, cse, now);
+    let value = work(&mut tx)?;
+    Ok(Committed {
+        value,
+        queued_notifications: tx.queued_notifications,
+    })
+}

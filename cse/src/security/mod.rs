@@ -1,0 +1,72 @@
+//! Access decisions. [`authorize`] is called by dispatch for every operation, after
+//! the target is loaded and before anything is written; [`may_see`] is called by
+//! child listings and discovery for each row they would return. Both allow
+//! everything until access control policies land: this module is the one place that
+//! will change, not the operations.
+
+use onecse_models::ResourceType;
+use onecse_models::primitive::Request;
+
+use crate::core::Cse;
+use crate::core::addressing::Target;
+use crate::error::CseResult;
+
+/// Who asks: what a decision is made about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// The originator (`None` only for an AE registration without one).
+    pub originator: Option<String>,
+    /// Whether the originator is the CSE's administrator, always allowed.
+    pub admin: bool,
+}
+
+impl Requester {
+    /// The requester of `req` at `cse`.
+    pub fn of(req: &Request, cse: &Cse) -> Self {
+        Self {
+            admin: req.from.as_deref() == Some(cse.admin_originator.as_str()),
+            originator: req.from.clone(),
+        }
+    }
+}
+
+/// The privilege an operation needs on its target (TS-0001 §9.6.2 `acop` bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// CREATE of a child of this type under the target. A subscription also needs
+    /// RETRIEVE on the subscribed-to resource (TS-0004 §7.4.8.2.1).
+    Create(ResourceType),
+    /// RETRIEVE of the target.
+    Retrieve,
+    /// UPDATE of the target.
+    Update,
+    /// DELETE of the target.
+    Delete,
+    /// NOTIFY to the target.
+    Notify,
+    /// DISCOVER below the target.
+    Discover,
+}
+
+/// A row a listing or discovery would return, as far as a decision needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    /// resourceID.
+    pub ri: &'a str,
+    /// Type.
+    pub ty: ResourceType,
+    /// parentID.
+    pub pi: Option<&'a str>,
+}
+
+/// Decides whether `who` may perform `access` on `target`; a denial is the error
+/// to answer (4103 once policies exist). Allows everything for now.
+pub fn authorize(_who: &Requester, _access: Access, _target: &Target) -> CseResult<()> {
+    Ok(())
+}
+
+/// Whether `who` may see `candidate` in a result of `access` (RETRIEVE for child
+/// listings, DISCOVER for discovery). Allows everything for now.
+pub fn may_see(_who: &Requester, _access: Access, _candidate: Candidate<'_>) -> bool {
+    true
+}
