@@ -88,43 +88,20 @@ fn log_request(
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let originator = from.as_deref().unwrap_or("");
     let rqi = echo.rqi.as_deref().unwrap_or("");
+    // The same fields at every level; tracing needs the level as a constant.
+    macro_rules! request_line {
+        ($level:expr, $($extra:tt)*) => {
+            tracing::event!($level, op = op.name(), to, originator, rqi, rsc, elapsed_us, $($extra)*)
+        };
+    }
     match outcome {
         Err(err) if rsc >= 5000 => {
-            let cause = err
-                .source
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            tracing::error!(
-                op = op.name(),
-                to,
-                originator,
-                rqi,
-                rsc,
-                elapsed_us,
-                dbg = %err.message,
-                cause,
-                "request failed"
-            );
+            let cause = err.source.as_ref().map(ToString::to_string);
+            let cause = cause.unwrap_or_default();
+            request_line!(tracing::Level::ERROR, dbg = %err.message, cause, "request failed");
         }
-        _ if rsc >= 4000 => tracing::info!(
-            op = op.name(),
-            to,
-            originator,
-            rqi,
-            rsc,
-            elapsed_us,
-            "request refused"
-        ),
-        _ => tracing::debug!(
-            op = op.name(),
-            to,
-            originator,
-            rqi,
-            rsc,
-            elapsed_us,
-            "request handled"
-        ),
+        _ if rsc >= 4000 => request_line!(tracing::Level::INFO, "request refused"),
+        _ => request_line!(tracing::Level::DEBUG, "request handled"),
     }
 }
 

@@ -7,6 +7,7 @@ use onecse_models::time::Timestamp;
 
 use crate::core::Cse;
 use crate::error::CseResult;
+use crate::store::outbox::{self, NewNotification, Pending};
 use crate::store::{DbConn, TransactionKind};
 
 /// One transaction's context, handed to every step of an operation.
@@ -19,7 +20,7 @@ pub struct Txn<'a> {
     pub now: Timestamp,
     /// `now` in its stored text form, for queries.
     pub now_text: String,
-    queued_notifications: usize,
+    notifications: Vec<Pending>,
 }
 
 impl<'a> Txn<'a> {
@@ -30,13 +31,21 @@ impl<'a> Txn<'a> {
             cse,
             now,
             now_text: now.to_string(),
-            queued_notifications: 0,
+            notifications: Vec::new(),
         }
     }
 
-    /// Notes outbox rows written by this transaction.
-    pub fn queued(&mut self, rows: usize) {
-        self.queued_notifications += rows;
+    /// Queues a notification; it is written to the outbox when the work succeeded,
+    /// just before the commit (see [`outbox::enqueue_all`]). `batch_due` is the `bn`
+    /// deadline of a batch it would start.
+    pub fn notify(&mut self, row: NewNotification, batch_due: Option<String>) {
+        self.notifications.push((row, batch_due));
+    }
+
+    /// Writes the queued notifications; returns how many.
+    fn write_notifications(&mut self) -> CseResult<usize> {
+        outbox::enqueue_all(self.conn, &self.notifications)?;
+        Ok(self.notifications.len())
     }
 }
 
@@ -78,8 +87,9 @@ fn within<T>(
 ) -> CseResult<Committed<T>> {
     let mut tx = Txn::new(conn, cse, now);
     let value = work(&mut tx)?;
+    let queued_notifications = tx.write_notifications()?;
     Ok(Committed {
         value,
-        queued_notifications: tx.queued_notifications,
+        queued_notifications,
     })
 }

@@ -4,7 +4,7 @@
 //! delivery order per subscription and target.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::db::DbConn;
 use super::schema::outbox;
@@ -106,14 +106,56 @@ pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Names onecse's per-stream locks among PostgreSQL advisory locks (two-key form, so
+/// it cannot meet the migration lock's one-key form).
+const STREAM_LOCK_SPACE: i32 = 0x6f6e_6531;
+
+/// Serialises, on PostgreSQL, the transactions that change one stream's head: a row
+/// enqueued while another transaction completes the head would otherwise see the old
+/// head (its deletion not yet committed) and miss the promotion (the row not yet
+/// committed), leaving the stream headless until the next repair sweep. Held until
+/// commit; taken in stream order, so transactions locking several cannot deadlock on
+/// each other. SQLite serialises every writer already.
+pub fn lock_streams<'s>(
+    conn: &mut DbConn,
+    streams: impl IntoIterator<Item = &'s str>,
+) -> QueryResult<()> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    let mut streams: Vec<&str> = streams.into_iter().collect();
+    streams.sort_unstable();
+    streams.dedup();
+    for stream in streams {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<Integer, _>(STREAM_LOCK_SPACE)
+            .bind::<Text, _>(stream)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// A notification with the `bn` deadline of a batch it would start.
+pub type Pending = (NewNotification, Option<String>);
+
+/// Enqueues the notifications a transaction produced, at its end: their streams
+/// locked first, in order (see [`lock_streams`]), then each row in the order it was
+/// raised.
+pub fn enqueue_all(conn: &mut DbConn, pending: &[Pending]) -> QueryResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    lock_streams(conn, pending.iter().map(|(row, _)| row.stream.as_str()))?;
+    for (row, batch_due) in pending {
+        enqueue(conn, row, batch_due.as_deref())?;
+    }
+    Ok(())
+}
+
 /// Enqueues a notification; it is the stream's head if the stream has none. `ln`
 /// keeps only the newest waiting row of the stream; `bn` holds rows until `num` are
 /// waiting or the first has waited `dur` (`batch_due` is that deadline for a first row).
-pub fn enqueue(
-    conn: &mut DbConn,
-    row: &NewNotification,
-    batch_due: Option<&str>,
-) -> QueryResult<()> {
+fn enqueue(conn: &mut DbConn, row: &NewNotification, batch_due: Option<&str>) -> QueryResult<()> {
     let now = row.created.as_str();
     // With `bn` as well, the batch still counts every event and only its latest is
     // sent (see the delivery); alone, `ln` keeps just the newest waiting row.
@@ -224,6 +266,7 @@ pub fn claim_followers(
 
 /// Removes delivered rows and moves their stream on to its next row.
 pub fn complete(conn: &mut DbConn, stream: &str, ids: &[i64]) -> QueryResult<usize> {
+    lock_streams(conn, [stream])?;
     let removed = diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)?;
     promote(conn, stream)?;
     Ok(removed)
@@ -250,6 +293,7 @@ pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryRes
 
 /// Marks rows as given up; they stay for inspection and their stream moves on.
 pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> QueryResult<usize> {
+    lock_streams(conn, [stream])?;
     let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),

@@ -522,13 +522,18 @@ async fn a_create_racing_unrelated_writes_is_notified_without_waiting_for_the_po
     app.container("/cse-in", "busy", json!({}), "CAdmin").await;
     for round in 0..15 {
         let contents: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
-        let unrelated = contents
+        let writes = contents
             .iter()
             .map(|con| app.instance("/cse-in/busy", con, "CAdmin"));
+        let reads = (0..24).map(|_| app.retrieve("/cse-in/busy", "CAdmin"));
         let mine = format!("w{round}");
         let watched_create = app.instance("/cse-in/c", &mine, "CAdmin");
-        let (created, others) =
-            tokio::join!(watched_create, futures_util::future::join_all(unrelated));
+        let (created, others, read) = tokio::join!(
+            watched_create,
+            futures_util::future::join_all(writes),
+            futures_util::future::join_all(reads)
+        );
+        assert!(read.iter().all(|r| r.rsc == Some(2000)));
         assert_eq!(created.rsc, Some(2001), "{created:#?}");
         assert!(others.iter().all(|r| r.rsc == Some(2001)));
         let started = std::time::Instant::now();

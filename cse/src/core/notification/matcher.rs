@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::store::outbox::{self, NewNotification};
+use crate::store::outbox::NewNotification;
 use crate::store::resource_table;
 
 /// A change that subscriptions may be interested in.
@@ -196,8 +196,7 @@ fn notify(
             due: now_text.clone(),
             head: 0,
         };
-        outbox::enqueue(tx.conn, &row, batch_due.as_deref())?;
-        tx.queued(1);
+        tx.notify(row, batch_due.clone());
     }
     Ok(())
 }
@@ -226,7 +225,6 @@ fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
         due: now_text,
         head: 0,
     };
-    outbox::enqueue(tx.conn, &row, None)?;
-    tx.queued(1);
+    tx.notify(row, None);
     Ok(())
 }
