@@ -8,12 +8,21 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_onecse");
 
 fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    run_with_env(args, dir, &[])
+}
+
+fn run_with_env(
+    args: &[&str],
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let output = Command::new(BIN)
         .args(args)
         .current_dir(dir)
         .env_remove("ONECSE_DATABASE_URL")
         .env_remove("ONECSE_BIND")
         .env_remove("ONECSE_CONFIG")
+        .envs(env.iter().copied())
         .output()
         .expect("binary runs");
     (
@@ -24,31 +33,57 @@ fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
 }
 
 #[test]
-fn help_explains_every_setting_and_its_environment_variable() {
+fn help_explains_every_setting_its_environment_variable_and_default() {
     let dir = tempfile::tempdir().expect("dir");
     let (code, stdout, _) = run(&["--help"], dir.path());
     assert_eq!(code, 0);
-    for needle in [
-        "--bind",
-        "ONECSE_BIND",
-        "--database-url",
-        "ONECSE_DATABASE_URL",
-        "--cse-id",
-        "ONECSE_CSE_ID",
-        "--cse-name",
-        "ONECSE_CSE_NAME",
-        "--admin-originator",
-        "ONECSE_ADMIN_ORIGINATOR",
-        "--config",
-        "ONECSE_CONFIG",
-        "serve",
-        "migrate",
-    ] {
+    for needle in ["--config", "ONECSE_CONFIG", "serve", "migrate"] {
         assert!(
             stdout.contains(needle),
             "--help should mention {needle}:\n{stdout}"
         );
     }
+    for setting in onecse::config::SETTINGS {
+        for needle in [
+            format!("--{}", setting.name.replace('_', "-")),
+            format!("[env: {}=]", setting.env),
+            format!("[default: {}]", setting.default_text()),
+            format!("{}:", setting.group),
+        ] {
+            assert!(
+                stdout.contains(&needle),
+                "--help should mention {needle}:\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_environment_overrides_the_file_and_flags_override_the_environment() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("onecse.toml");
+    std::fs::write(&file, "pool_size = 0\nnotify_poll_ms = 100\n").expect("write");
+    let config = file.to_str().expect("utf-8 path");
+    let from_env = [("ONECSE_POOL_SIZE", "2"), ("ONECSE_NOTIFY_POLL_MS", "100")];
+    // The file's pool size is refused with the message of its check,
+    let (code, _, stderr) = run(&["migrate", "--config", config], dir.path());
+    assert!(
+        code == 1 && stderr.contains("pool size must be at least 1"),
+        "{stderr}"
+    );
+    // a variable replaces it,
+    let (code, _, stderr) = run_with_env(&["migrate", "--config", config], dir.path(), &from_env);
+    assert_eq!(code, 0, "{stderr}");
+    // and a flag replaces a variable.
+    let (code, _, stderr) = run_with_env(
+        &["migrate", "--config", config, "--notify-poll-ms", "0"],
+        dir.path(),
+        &from_env,
+    );
+    assert!(
+        code == 1 && stderr.contains("poll interval must be at least 1 ms"),
+        "{stderr}"
+    );
 }
 
 /// Asserts a failed start: exit 1, and stderr is exactly one line mentioning `needle`.

@@ -1,0 +1,132 @@
+//! The table of every setting, grouped by concern, and the checks on their values.
+//!
+//! Adding a setting is one entry here: a doc comment (its help text) and one line
+//! `name: Type = default[, unset = "…"][, value_name = "…"];`. From it `settings!`
+//! makes the `Config` field and default, the flag `--name-with-dashes` (global, so it
+//! works after a subcommand too), the variable `ONECSE_NAME`, the TOML key `name`,
+//! the help line with `[default: …]` appended (the default's value, or the `unset`
+//! text when the default is `None`), and the layering. `value_name` names the value in
+//! `--help` (clap's default is the upper-cased name). Then read the field where it is
+//! used and, if some values are wrong, refuse them in `Config::validate`.
+//!
+//! Why the groups are `--help` headings and not nested structs: each setting keeps one
+//! flat name, spelled the same way in every source (`notify_timeout_ms`,
+//! `--notify-timeout-ms`, `ONECSE_NOTIFY_TIMEOUT_MS`), which is what users already
+//! write in files, scripts and unit files. Nested `[notify]` tables would give every
+//! key a second spelling to document, test and resolve conflicts between (or break the
+//! flat keys), and would move every `config.x` read in the rest of the crate. The
+//! `notify_`/`expiry_` prefixes already say the concern where a field is read.
+
+use onecse_models::id::{is_unreserved_id, validate_cse_id, validate_resource_name};
+
+use super::declare::settings;
+use crate::store::DatabaseTarget;
+
+settings! {
+    "HTTP" {
+        /// Address to listen on for HTTP (host:port; port 0 picks a free one)
+        bind: String = "127.0.0.1:8080".into(), value_name = "HOST:PORT";
+        /// HTTP worker threads
+        workers: Option<usize> = None, unset = "one per CPU core", value_name = "N";
+        /// Largest accepted request body, in bytes
+        max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
+        /// Point of access advertised in the CSEBase poa
+        poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
+    }
+    "Database" {
+        /// Database: postgres://user@host/db for PostgreSQL, sqlite://FILE or a file path
+        /// (relative to the working directory) for the embedded SQLite
+        database_url: String = "onecse.db".into(), value_name = "URL";
+        /// Maximum number of database connections
+        pool_size: u32 = 16, value_name = "N";
+    }
+    "Identity" {
+        /// SP-relative CSE-ID of this CSE
+        cse_id: String = "/id-in".into(), value_name = "ID";
+        /// Resource name of the CSEBase; the tree is served under /NAME
+        cse_name: String = "cse-in".into(), value_name = "NAME";
+        /// M2M-SP-ID (without //) for absolute addresses /_/SP-ID/CSE-ID/…
+        sp_id: String = "acme.example.com".into(), value_name = "DOMAIN";
+        /// Originator that may do anything (administration)
+        admin_originator: String = "CAdmin".into(), value_name = "ORIGINATOR";
+    }
+    "Notifications" {
+        /// Notifications sent at once by this process
+        notify_concurrency: usize = 32, value_name = "N";
+        /// Time limit of one notification request, in milliseconds
+        notify_timeout_ms: u64 = 5000, value_name = "MS";
+        /// Time limit to connect to a notification target, in milliseconds
+        notify_connect_timeout_ms: u64 = 2000, value_name = "MS";
+        /// Delay before retrying a failed notification, doubled per attempt, in milliseconds
+        notify_retry_base_ms: u64 = 1000, value_name = "MS";
+        /// Longest delay between notification attempts, in milliseconds
+        notify_retry_max_ms: u64 = 300_000, value_name = "MS";
+        /// Attempts before a notification is given up (logged and counted, kept in the
+        /// outbox table)
+        notify_max_attempts: u32 = 12, value_name = "N";
+        /// How often the outbox is polled when no wake-up arrives (rows of other
+        /// processes, retries), in milliseconds
+        notify_poll_ms: u64 = 500, value_name = "MS";
+    }
+    "Expiry" {
+        /// How often expired resources are removed, in milliseconds
+        expiry_interval_ms: u64 = 1000, value_name = "MS";
+    }
+}
+
+impl Config {
+    /// Checks every setting, so a bad one stops start-up with a message naming it.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        DatabaseTarget::parse(&self.database_url)
+            .map_err(|e| anyhow::anyhow!("database URL: {e}"))?;
+        validate_cse_id(&self.cse_id).map_err(|p| anyhow::anyhow!("CSE-ID: {}", p.message))?;
+        validate_resource_name(&self.cse_name)
+            .map_err(|p| anyhow::anyhow!("CSE name: {}", p.message))?;
+        if self.cse_name == "-" {
+            anyhow::bail!("CSE name: '-' is reserved as the CSEBase shortcut");
+        }
+        if !is_unreserved_id(&self.admin_originator) {
+            anyhow::bail!(
+                "admin originator '{}' must be a non-empty ID of letters, digits, '-', '.', '_' or '~'",
+                self.admin_originator
+            );
+        }
+        if self.sp_id.is_empty()
+            || self.sp_id.contains('/')
+            || self.sp_id != self.sp_id.to_lowercase()
+        {
+            anyhow::bail!(
+                "SP-ID '{}' must be a lower-case domain name without slashes",
+                self.sp_id
+            );
+        }
+        if self.max_body_bytes == 0 {
+            anyhow::bail!("max body size must be at least 1 byte");
+        }
+        if self.pool_size == 0 {
+            anyhow::bail!("pool size must be at least 1");
+        }
+        if self.notify_concurrency == 0 || self.notify_max_attempts == 0 {
+            anyhow::bail!("notify concurrency and max attempts must be at least 1");
+        }
+        if self.notify_timeout_ms == 0
+            || self.notify_connect_timeout_ms == 0
+            || self.notify_poll_ms == 0
+        {
+            anyhow::bail!("notification timeouts and poll interval must be at least 1 ms");
+        }
+        if self.expiry_interval_ms == 0 {
+            anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        if self.workers == Some(0) {
+            anyhow::bail!("workers must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The database URL without credentials, for logs and messages.
+    pub fn database_url_redacted(&self) -> String {
+        DatabaseTarget::parse(&self.database_url)
+            .map_or_else(|_| "(invalid URL)".into(), |t| t.redacted())
+    }
+}
