@@ -136,8 +136,9 @@ pub struct Target {
 }
 
 /// Loads what `op` at `address` acts on: one lookup of the resource (two for a
-/// virtual `la`/`ol` or an instance, whose parent is needed). A final `la`/`ol`
-/// below a type without instances is an ordinary resource name.
+/// virtual `la`/`ol` or an instance, whose parent is needed; an UPDATE also locks the
+/// row and reads it again). A final `la`/`ol` below a type without instances is an
+/// ordinary resource name.
 pub fn load(
     tx: &mut Txn<'_>,
     address: &Address,
@@ -162,9 +163,17 @@ pub fn load(
             via: Some(which),
         });
     }
-    let resource = find(tx, address)?.ok_or_else(|| {
-        CseError::not_found(format!("resource '{}' does not exist", describe(address)))
-    })?;
+    let missing =
+        || CseError::not_found(format!("resource '{}' does not exist", describe(address)));
+    let mut resource = find(tx, address)?.ok_or_else(missing)?;
+    if op == Operation::Update {
+        // Hold the row (PostgreSQL `FOR UPDATE`; SQLite writers are serialised) and
+        // read it again, so concurrent UPDATEs apply one after the other.
+        resource = resource_table::lock_and_reload(tx.conn, &resource.ri)?
+            .map(Resource::from_row)
+            .transpose()?
+            .ok_or_else(missing)?;
+    }
     let instance_read =
         resource.kind().is_instance() && matches!(op, Operation::Retrieve | Operation::Delete);
     let parent = match &resource.pi {

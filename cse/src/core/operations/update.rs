@@ -10,27 +10,21 @@ use serde_json::{Map, Value, json};
 use crate::core::addressing::Target;
 use crate::core::notification::{Event, matcher};
 use crate::core::operations::{body, expiration_time, result};
-use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::store::{labels, resource_table};
 
-/// Updates the target with the request content.
+/// Updates the target (loaded and locked by dispatch) with the request content.
 pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Response> {
     let Target {
-        resource: loaded,
+        resource: before,
         parent,
         ..
     } = target;
-    let kind = loaded.kind();
-    let request_attrs = body::request_attributes(req, loaded.ty)?;
-    check_attributes(loaded.ty, Operation::Update, &request_attrs)?;
+    let kind = before.kind();
+    let request_attrs = body::request_attributes(req, before.ty)?;
+    check_attributes(before.ty, Operation::Update, &request_attrs)?;
     kind.check_values(&request_attrs, req.rvi)?;
-    // Hold the row and read it again, so concurrent UPDATEs apply one after the other.
-    let before = resource_table::lock_and_reload(tx.conn, &loaded.ri)?
-        .map(Resource::from_row)
-        .transpose()?
-        .ok_or_else(|| CseError::not_found(format!("resource '{}' does not exist", loaded.path)))?;
     let mut resource = before.clone();
 
     for (name, value) in &request_attrs {
