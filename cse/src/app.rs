@@ -11,13 +11,14 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::binding::http::{self, HttpState};
+use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
 use crate::core::{Cse, expiry_sweep};
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::send::Sender;
-use crate::service::{self, Service};
+use crate::service::Service;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
@@ -160,7 +161,7 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
     loop {
         ticker.tick().await;
         let cse = cse.clone();
-        match service::blocking(move || expiry_sweep::sweep(&cse)).await {
+        match blocking(move || expiry_sweep::sweep(&cse)).await {
             Ok(Ok(swept)) => {
                 outbox.wake_if(swept.queued_notifications);
                 if swept.removed > 0 {

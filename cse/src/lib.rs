@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod binding;
+pub mod blocking;
 pub mod config;
 pub mod core;
 pub mod error;

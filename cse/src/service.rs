@@ -5,6 +5,7 @@
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
+use crate::blocking::blocking;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
@@ -67,17 +68,6 @@ impl Service {
         })?;
         Ok(Some(verification.sub_ri))
     }
-}
-
-/// Runs blocking database work on the blocking pool, inside the caller's tracing
-/// span (request id, originator), so its log lines name the request they belong to.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> CseResult<T> {
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work))
-        .await
-        .map_err(|err| CseError::internal("request processing was interrupted").with_source(err))
 }
 
 /// SQLite reads are in-process and never wait on a lock (WAL lets readers run beside

@@ -12,6 +12,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::OutboxSignal;
 use super::send::Sender;
+use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::notification::target;
 use crate::core::record::Resource;
@@ -55,7 +56,7 @@ const REPAIR_INTERVAL: Duration = Duration::from_secs(2);
 
 async fn repair(cse: &Cse) {
     let cse = cse.clone();
-    let repaired = tokio::task::spawn_blocking(move || {
+    let repaired = blocking(move || {
         cse.db.run_background(TransactionKind::Write, |conn| {
             CseResult::Ok(outbox::repair_heads(conn)?)
         })
@@ -118,7 +119,7 @@ pub async fn run(
         let free = permits.available_permits() + 1;
         let claimed = {
             let cse = cse.clone();
-            tokio::task::spawn_blocking(move || claim(&cse, free, settings.lease)).await
+            blocking(move || claim(&cse, free, settings.lease)).await
         };
         let jobs = match claimed {
             Ok(Ok(jobs)) => jobs,
@@ -293,7 +294,7 @@ async fn record(
         }
         let recorded = {
             let (cse, stats) = (cse.clone(), Arc::clone(&stats));
-            tokio::task::spawn_blocking(move || finish(&cse, &batch, settings, &stats)).await
+            blocking(move || finish(&cse, &batch, settings, &stats)).await
         };
         match recorded {
             Ok(Ok(())) => {}
