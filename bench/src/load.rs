@@ -9,9 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use onecse_testkit::Reply;
 use tokio::sync::Mutex;
-
-use crate::client::Outcome;
 
 /// How long, and how hard.
 #[derive(Debug, Clone, Copy)]
@@ -45,11 +44,12 @@ struct Shared {
     issued: AtomicU64,
 }
 
-/// Runs `request(connection index, sequence number)` under the plan.
+/// Runs `request(connection index, sequence number)` under the plan, counting each
+/// reply by [`Reply::code`].
 pub async fn run<F, Fut>(plan: Plan, request: F) -> anyhow::Result<Measured>
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Outcome> + Send,
+    Fut: Future<Output = Reply> + Send,
 {
     let request = Arc::new(request);
     if !plan.warmup.is_zero() {
@@ -67,7 +67,7 @@ where
 async fn drive<F, Fut>(plan: Plan, request: Arc<F>) -> anyhow::Result<Measured>
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Outcome> + Send,
+    Fut: Future<Output = Reply> + Send,
 {
     let shared = Arc::new(Shared {
         latency: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
@@ -104,14 +104,14 @@ where
                         Instant::now()
                     }
                 };
-                let outcome = request(conn, seq).await;
+                let code = request(conn, seq).await.code();
                 let micros = u64::try_from(intended.elapsed().as_micros())
                     .unwrap_or(u64::MAX)
                     .max(1);
                 if let Some(h) = local.as_mut() {
                     let _ = h.record(micros.min(60_000_000));
                 }
-                *codes.entry(outcome.code).or_default() += 1;
+                *codes.entry(code).or_default() += 1;
             }
             if let Some(h) = local {
                 let _ = shared.latency.lock().await.add(h);

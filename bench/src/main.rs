@@ -3,15 +3,14 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
+use onecse_testkit::Target;
 
-mod client;
 mod load;
-mod receiver;
 mod report;
 mod scenarios;
 
-use client::Target;
 use load::Plan;
 use scenarios::Options;
 
@@ -100,7 +99,14 @@ async fn main() -> ExitCode {
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<bool> {
-    let target = Target::from_url(&cli.target, &cli.cse_id, &cli.admin_originator, &cli.rvi)?;
+    let target = Target::from_url(
+        &cli.target,
+        &cli.cse_id,
+        &cli.admin_originator,
+        &cli.rvi,
+        Duration::from_secs(30),
+    )
+    .context("--target")?;
     let opts = Options {
         plan: Plan {
             connections: cli.connections.max(1),
@@ -121,7 +127,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
     };
     eprintln!(
         "target: CSE {} at {}{}",
-        target.cse_id, target.origin, target.base
+        target.cse_id, target.origin, target.cse_base_path
     );
     let mut all = Vec::new();
     for name in names {

@@ -1,15 +1,15 @@
 //! The scenarios: each sets up its own AEs and containers, runs a load, and removes
 //! what it made.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use onecse_testkit::{Client, Receiver, Reply, Target};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::client::{Conn, Outcome, Target};
 use crate::load::{self, Measured, Plan};
-use crate::receiver::Receiver;
 use crate::report::ScenarioReport;
 
 /// Knobs shared by the scenarios.
@@ -38,9 +38,28 @@ pub const ALL: [&str; 7] = [
     "mixed",
 ];
 
+/// One simulated client: its own keep-alive connection to the target.
+fn connection(target: &Target) -> anyhow::Result<Client> {
+    Ok(Client::builder(target.clone())
+        .single_connection()
+        .rqi_prefix("b")
+        .build()?)
+}
+
+/// CREATE as the target's admin, the originator of every measured request.
+async fn create(conn: &Client, parent: &str, ty: u16, body: &Value) -> Reply {
+    conn.create(parent, ty, body, Some(&conn.target().admin))
+        .await
+}
+
+/// RETRIEVE as the target's admin.
+async fn retrieve(conn: &Client, path: &str) -> Reply {
+    conn.retrieve(path, &conn.target().admin).await
+}
+
 /// A run's own resources, removed at the end.
 struct Fixture {
-    conn: Conn,
+    conn: Client,
     aes: Vec<String>,
     keep: bool,
     tag: String,
@@ -50,7 +69,7 @@ impl Fixture {
     fn new(target: &Target, keep: bool) -> anyhow::Result<Self> {
         let tag = uuid::Uuid::new_v4().simple().to_string();
         Ok(Self {
-            conn: Conn::new(target)?,
+            conn: connection(target)?,
             aes: Vec::new(),
             keep,
             tag: tag.get(..8).unwrap_or("bench").to_owned(),
@@ -61,35 +80,23 @@ impl Fixture {
     async fn ae(&mut self, n: usize) -> anyhow::Result<String> {
         let rn = format!("bench{}{n}", self.tag);
         let body = json!({"m2m:ae": {"rn": rn, "api": "Nbench", "rr": true, "srv": [self.conn.target().rvi.clone()]}});
-        let origin = format!("C{rn}");
-        let reply = self
-            .conn
-            .send(
-                reqwest::Method::POST,
-                &self.conn.target().base.clone(),
-                Some(2),
-                Some(&body),
-            )
-            .await;
-        let reply = if reply.ok() {
+        let base = &self.conn.target().cse_base_path;
+        let reply = create(&self.conn, base, 2, &body).await;
+        let reply = if reply.succeeded() {
             reply
         } else {
-            self.create_ae_as(&origin, &body).await
+            // Some CSEs only let an AE register with its own AE-ID as originator.
+            let origin = format!("C{rn}");
+            self.conn.create(base, 2, &body, Some(&origin)).await
         };
-        anyhow::ensure!(reply.ok(), "AE registration failed with {}", reply.code);
-        let path = format!("{}/{rn}", self.conn.target().base);
+        anyhow::ensure!(
+            reply.succeeded(),
+            "AE registration failed with {}",
+            reply.code()
+        );
+        let path = format!("{base}/{rn}");
         self.aes.push(path.clone());
         Ok(path)
-    }
-
-    /// Some CSEs only let an AE register with its own AE-ID as originator.
-    async fn create_ae_as(&self, origin: &str, body: &Value) -> Outcome {
-        let mut target = self.conn.target().clone();
-        target.admin = origin.to_owned();
-        match Conn::new(&target) {
-            Ok(conn) => conn.create(&target.base, 2, body).await,
-            Err(_) => Outcome { code: 0 },
-        }
     }
 
     async fn container(&self, parent: &str, rn: &str, extra: Value) -> anyhow::Result<String> {
@@ -97,14 +104,11 @@ impl Fixture {
         if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
             a.extend(e.clone());
         }
-        let reply = self
-            .conn
-            .create(parent, 3, &json!({ "m2m:cnt": attrs }))
-            .await;
+        let reply = create(&self.conn, parent, 3, &json!({ "m2m:cnt": attrs })).await;
         anyhow::ensure!(
-            reply.ok(),
+            reply.succeeded(),
             "container creation under {parent} failed with {}",
-            reply.code
+            reply.code()
         );
         Ok(format!("{parent}/{rn}"))
     }
@@ -114,7 +118,7 @@ impl Fixture {
             return;
         }
         for ae in &self.aes {
-            let _ = self.conn.delete(ae).await;
+            let _ = self.conn.delete(ae, &self.conn.target().admin).await;
         }
     }
 }
@@ -166,7 +170,7 @@ async fn fill(
         let (next, containers, conn) = (
             Arc::clone(&next),
             Arc::clone(&containers),
-            Conn::new(target)?,
+            connection(target)?,
         );
         tasks.push(tokio::spawn(async move {
             loop {
@@ -176,8 +180,8 @@ async fn fill(
                 }
                 let parent = containers.at(i);
                 let body = json!({"m2m:cin": {"con": format!("v{i}"), "rn": format!("i{i}"), "lbl": labels(i)}});
-                let reply = conn.create(parent, 4, &body).await;
-                anyhow::ensure!(reply.ok(), "filling failed with {}", reply.code);
+                let reply = create(&conn, parent, 4, &body).await;
+                anyhow::ensure!(reply.succeeded(), "filling failed with {}", reply.code());
                 if (i + 1).is_multiple_of(10_000) {
                     eprintln!("  setup: {} of {count} instances ({:.0}/s)", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
                 }
@@ -218,9 +222,9 @@ pub async fn run(
     result
 }
 
-fn conns(target: &Target, n: usize) -> anyhow::Result<Arc<Ring<Conn>>> {
+fn conns(target: &Target, n: usize) -> anyhow::Result<Arc<Ring<Client>>> {
     let all = (0..n.max(1))
-        .map(|_| Conn::new(target))
+        .map(|_| connection(target))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Arc::new(Ring::new(all)?))
 }
@@ -235,7 +239,7 @@ async fn create_hot(
     let conns = conns(target, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
         let (conns, hot) = (Arc::clone(&conns), Arc::clone(&hot));
-        async move { conns.at(c).create(&hot, 4, &cin("21.5")).await }
+        async move { create(conns.at(c), &hot, 4, &cin("21.5")).await }
     })
     .await?;
     Ok(vec![report(
@@ -272,7 +276,7 @@ async fn create_spread(
         let (conns, containers) = (Arc::clone(&conns), Arc::clone(&containers));
         async move {
             let parent = containers.at(seq_index(seq));
-            conns.at(c).create(parent, 4, &cin("21.5")).await
+            create(conns.at(c), parent, 4, &cin("21.5")).await
         }
     })
     .await?;
@@ -295,7 +299,7 @@ async fn retrieve_latest(
     let conns = conns(target, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
         let (conns, la) = (Arc::clone(&conns), Arc::clone(&la));
-        async move { conns.at(c).retrieve(&la).await }
+        async move { retrieve(conns.at(c), &la).await }
     })
     .await?;
     Ok(vec![report(
@@ -323,7 +327,7 @@ async fn retrieve_cin(
         let (conns, cnt) = (Arc::clone(&conns), Arc::clone(&cnt));
         async move {
             let i = rand::rng().random_range(0..INSTANCES);
-            conns.at(c).retrieve(&format!("{cnt}/i{i}")).await
+            retrieve(conns.at(c), &format!("{cnt}/i{i}")).await
         }
     })
     .await?;
@@ -353,11 +357,14 @@ async fn discovery(
     let containers = spread_containers(fx, aes, json!({})).await?;
     eprintln!("  setup: filling a tree of {} resources", opts.tree_size);
     fill(target, &containers, opts.tree_size, 16, discovery_labels).await?;
-    let query = Arc::new(format!("{}?fu=1&ty=4&lbl=bench:hot&lim=100", target.base));
+    let query = Arc::new(format!(
+        "{}?fu=1&ty=4&lbl=bench:hot&lim=100",
+        target.cse_base_path
+    ));
     let conns = conns(target, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
         let (conns, query) = (Arc::clone(&conns), Arc::clone(&query));
-        async move { conns.at(c).retrieve(&query).await }
+        async move { retrieve(conns.at(c), &query).await }
     })
     .await?;
     let what = format!(
@@ -375,12 +382,12 @@ async fn notify_latency(
     let receiver = Receiver::start()?;
     let containers = spread_containers(fx, opts.containers.max(1), json!({"mni": 100})).await?;
     for cnt in &containers {
-        let sub = json!({"m2m:sub": {"nu": [receiver.url], "enc": {"net": [3]}}});
-        let reply = fx.conn.create(cnt, 23, &sub).await;
+        let sub = json!({"m2m:sub": {"nu": [receiver.url()], "enc": {"net": [3]}}});
+        let reply = create(&fx.conn, cnt, 23, &sub).await;
         anyhow::ensure!(
-            reply.ok(),
+            reply.succeeded(),
             "subscription creation failed with {}",
-            reply.code
+            reply.code()
         );
     }
     let sent: Arc<std::sync::Mutex<Vec<(String, Instant)>>> = Arc::default();
@@ -398,24 +405,20 @@ async fn notify_latency(
         async move {
             let parent = containers.at(seq_index(seq));
             let at = Instant::now();
-            let outcome = conns.at(c).create(parent, 4, &cin(&con)).await;
-            if outcome.ok()
+            let reply = create(conns.at(c), parent, 4, &cin(&con)).await;
+            if reply.succeeded()
                 && let Ok(mut s) = sent.lock()
             {
                 s.push((con, at));
             }
-            outcome
+            reply
         }
     })
     .await?;
     // Give the last notifications time to arrive.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
-    let arrivals = receiver
-        .arrivals
-        .lock()
-        .map(|a| a.clone())
-        .unwrap_or_default();
+    let arrivals = first_arrivals(&receiver.drain());
     let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut codes = std::collections::BTreeMap::new();
     for (con, at) in &sent {
@@ -452,6 +455,20 @@ async fn notify_latency(
     ])
 }
 
+/// When the first notification reporting each instance content arrived (a retried
+/// or batched notification counts at its first arrival).
+fn first_arrivals(received: &[onecse_testkit::Notification]) -> HashMap<String, Instant> {
+    let mut arrivals = HashMap::new();
+    for n in received {
+        for sgn in n.sgns() {
+            if let Some(con) = sgn.pointer("/nev/rep/m2m:cin/con").and_then(Value::as_str) {
+                arrivals.entry(con.to_owned()).or_insert(n.arrived);
+            }
+        }
+    }
+    arrivals
+}
+
 async fn mixed(
     fx: &mut Fixture,
     target: &Target,
@@ -486,14 +503,11 @@ async fn mixed(
                 pick -= weight;
             }
             match op {
-                "latest" => conns.at(c).retrieve(&format!("{cnt}/la")).await,
+                "latest" => retrieve(conns.at(c), &format!("{cnt}/la")).await,
                 "discovery" => {
-                    conns
-                        .at(c)
-                        .retrieve(&format!("{ae}?fu=1&ty=4&lbl=bench:3&lim=100"))
-                        .await
+                    retrieve(conns.at(c), &format!("{ae}?fu=1&ty=4&lbl=bench:3&lim=100")).await
                 }
-                _ => conns.at(c).create(&cnt, 4, &cin("21.5")).await,
+                _ => create(conns.at(c), &cnt, 4, &cin("21.5")).await,
             }
         }
     })
@@ -514,6 +528,28 @@ mod tests {
             ("a", "b", "a")
         );
         assert!(Ring::<&str>::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn each_content_counts_at_its_first_arrival_single_or_batched() {
+        let at = Instant::now();
+        let later = at + std::time::Duration::from_millis(5);
+        let notification = |body: Value, arrived| onecse_testkit::Notification {
+            method: "POST".into(),
+            path: "/notify".into(),
+            headers: Vec::new(),
+            body,
+            arrived,
+        };
+        let sgn = |con: &str| json!({"nev": {"rep": {"m2m:cin": {"con": con}}}});
+        let received = [
+            notification(json!({"m2m:sgn": {"vrq": true}}), at),
+            notification(json!({ "m2m:sgn": sgn("a") }), at),
+            notification(json!({"m2m:agn": {"m2m:sgn": [sgn("a"), sgn("b")]}}), later),
+        ];
+        let arrivals = first_arrivals(&received);
+        assert_eq!(arrivals.len(), 2);
+        assert_eq!((arrivals["a"], arrivals["b"]), (at, later));
     }
 
     #[test]

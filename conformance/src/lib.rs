@@ -1,7 +1,7 @@
 //! onecse-conformance: oneM2M test purposes (TS-0018 style names) that run against any
 //! CSE over its HTTP binding, with console, JUnit and JSON reports. It talks to the CSE
-//! under test only over HTTP and depends on onecse-models for the vocabulary, never on
-//! the onecse server.
+//! under test only over HTTP, through onecse-testkit's client and notification receiver,
+//! and depends on onecse-models for the vocabulary, never on the onecse server.
 
 #![expect(
     clippy::indexing_slicing,
@@ -9,11 +9,9 @@
 )]
 
 pub mod cases;
-pub mod client;
-pub mod receiver;
 pub mod report;
 pub mod suite;
 
-pub use client::Target;
+pub use onecse_testkit::Target;
 pub use report::Report;
 pub use suite::{Selection, TestPurpose, run};

@@ -1,11 +1,13 @@
 //! `onecse-conformance`: runs the oneM2M test purposes against a CSE and reports.
 
+use std::net::ToSocketAddrs;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
-use onecse_conformance::receiver::Receiver;
 use onecse_conformance::{Selection, Target, cases, run};
+use onecse_testkit::blocking::Receiver;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -81,9 +83,20 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
         &cli.admin_originator,
         &cli.rvi,
         Duration::from_secs(cli.timeout),
-    )?;
+    )
+    .context("--target")?;
     target.sp_id = cli.sp_id.clone();
-    let receiver = Receiver::start(&cli.notify_bind, cli.notify_host.as_deref())?;
+    let bind = cli
+        .notify_bind
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .with_context(|| format!("--notify-bind {} is not a HOST:PORT", cli.notify_bind))?;
+    let mut receiver = Receiver::start_on(bind)
+        .with_context(|| format!("the notification receiver cannot listen on {bind}"))?;
+    if let Some(host) = &cli.notify_host {
+        receiver.advertise_host(host);
+    }
     let selection = Selection {
         groups: cli.group.clone(),
         tps: cli.tp.clone(),

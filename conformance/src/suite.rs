@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+use onecse_testkit::blocking::{Client, Receiver};
+use onecse_testkit::{Notification, Reply, Target};
 use serde_json::{Value, json};
 
-use crate::client::{Client, Reply, Target};
-use crate::receiver::Receiver;
 use crate::report::{Outcome, Report, TpResult};
 
 /// Why a test purpose did not pass.
@@ -99,7 +99,7 @@ pub fn expect(reply: &Reply, rsc: u16, status: u16) -> Check {
 impl Ctx<'_> {
     /// The target.
     pub fn target(&self) -> &Target {
-        &self.client.target
+        self.client.target()
     }
 
     /// The admin originator.
@@ -178,9 +178,9 @@ impl Ctx<'_> {
     }
 
     /// Waits for the next notification (not verification) on `path`.
-    pub fn notification(&self, path: &str) -> Result<crate::receiver::Notification, Verdict> {
+    pub fn notification(&self, path: &str) -> Result<Notification, Verdict> {
         self.receiver
-            .next_notification(path, self.target().timeout)
+            .next_notification_on(path, self.target().timeout)
             .ok_or_else(|| {
                 Verdict::Fail(format!(
                     "no notification arrived on {path} within {:?}",
@@ -191,7 +191,7 @@ impl Ctx<'_> {
 
     /// Fails if a notification arrives on `path` within `wait`.
     pub fn quiet(&self, path: &str, wait: Duration) -> Check {
-        match self.receiver.next_notification(path, wait) {
+        match self.receiver.next_notification_on(path, wait) {
             None => Ok(()),
             Some(n) => Err(Verdict::Fail(format!(
                 "unexpected notification: {}",
@@ -225,9 +225,13 @@ pub fn merge(base: &mut Value, extra: &Value) {
 
 /// Runs the selected test purposes one after the other.
 pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow::Result<Report> {
-    let client = Client::new(target)?;
-    let base = client.target.cse_base_path.clone();
-    let admin = client.target.admin.clone();
+    let client = Client::wrap(
+        onecse_testkit::Client::builder(target)
+            .rqi_prefix("conf-")
+            .build()?,
+    )?;
+    let base = client.target().cse_base_path.clone();
+    let admin = client.target().admin.clone();
     let cb = client.retrieve(&base, &admin);
     let srt: Vec<u16> = cb
         .resource("m2m:cb")

@@ -1,9 +1,9 @@
 //! DIS: discovery (TS-0004 §7.3.3.14, §6.3.5.8; spec digest primitives §5).
 
+use onecse_testkit::Reply;
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::client::Reply;
 use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const DIS: &[u16] = &[2, 3, 4];

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use onecse_testkit::Reply;
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::client::Reply;
 use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const CNT: &[u16] = &[2, 3];

@@ -1,9 +1,10 @@
 //! GEN: the HTTP binding (TS-0009), primitives and error handling (TS-0004 §7.2, §6.6).
 
+use onecse_testkit::{Method, Reply, Request};
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::suite::{TestPurpose, ensure, expect};
+use crate::suite::{Ctx, TestPurpose, ensure, expect};
 
 fn headers(
     origin: Option<&str>,
@@ -21,6 +22,30 @@ fn headers(
         h.push(("X-M2M-RI", r.to_owned()));
     }
     h
+}
+
+/// A CREATE on the CSEBase by the admin with this Content-Type and raw body, for
+/// media types and bodies the CSE must refuse.
+fn post_raw(ctx: &Ctx, content_type: &str, body: &str) -> Reply {
+    let request = ctx
+        .client
+        .request(Method::POST, &ctx.base())
+        .originator(&ctx.admin())
+        .content_type(content_type)
+        .body(body);
+    ctx.client.execute(request)
+}
+
+/// An AE CREATE on the CSEBase carrying a query parameter CREATE must refuse.
+fn create_ae_with_query(ctx: &Ctx, what: &str, name: &str, value: &str) -> Reply {
+    let body = json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"]}});
+    let request = ctx
+        .client
+        .request(Method::POST, &ctx.base())
+        .query(name, value)
+        .originator(&format!("C{}", ctx.name(what)))
+        .json(Some(2), &body);
+    ctx.client.execute(request)
 }
 
 /// The GEN test purposes.
@@ -55,16 +80,13 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0009 §6.4.1",
             "every response carries X-M2M-RSC and echoes X-M2M-RI",
             |ctx| {
-                let r = ctx.client.send(
-                    "GET",
-                    &ctx.base(),
-                    &headers(
+                let r = ctx
+                    .client
+                    .execute(Request::new(Method::GET, ctx.base()).headers(&headers(
                         Some(&ctx.admin()),
                         Some(&ctx.target().rvi),
                         Some("echo-me-1"),
-                    ),
-                    None,
-                );
+                    )));
                 ensure(r.rsc == Some(2000), || "no X-M2M-RSC 2000".into())?;
                 ensure(r.header("x-m2m-ri") == Some("echo-me-1"), || {
                     "X-M2M-RI not echoed".into()
@@ -89,12 +111,13 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.2.2.2; spec digest status-codes §6",
             "a request without X-M2M-RI is refused with 4000",
             |ctx| {
-                let r = ctx.client.send(
-                    "GET",
-                    &ctx.base(),
-                    &headers(Some(&ctx.admin()), Some(&ctx.target().rvi), None),
-                    None,
-                );
+                let r =
+                    ctx.client
+                        .execute(Request::new(Method::GET, ctx.base()).headers(&headers(
+                            Some(&ctx.admin()),
+                            Some(&ctx.target().rvi),
+                            None,
+                        )));
                 expect(&r, 4000, 400)
             }
         ),
@@ -104,12 +127,13 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.2.2 (RVI)",
             "an unsupported release version is refused with 4001",
             |ctx| {
-                let r = ctx.client.send(
-                    "GET",
-                    &ctx.base(),
-                    &headers(Some(&ctx.admin()), Some("9"), Some("rvi")),
-                    None,
-                );
+                let r =
+                    ctx.client
+                        .execute(Request::new(Method::GET, ctx.base()).headers(&headers(
+                            Some(&ctx.admin()),
+                            Some("9"),
+                            Some("rvi"),
+                        )));
                 expect(&r, 4001, 501)
             }
         ),
@@ -119,7 +143,9 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.2.1.1 (From mandatory)",
             "a RETRIEVE without X-M2M-Origin is refused with 4000",
             |ctx| {
-                let r = ctx.client.onem2m("GET", &ctx.base(), None, None, None);
+                let r = ctx
+                    .client
+                    .execute(ctx.client.request(Method::GET, &ctx.base()));
                 expect(&r, 4000, 400)
             }
         ),
@@ -272,7 +298,12 @@ pub fn tps() -> Vec<TestPurpose> {
                 let mut h = headers(Some(&ctx.admin()), Some(&ctx.target().rvi), Some("acc"));
                 h.retain(|(n, _)| *n != "Accept");
                 h.push(("Accept", "image/png".to_owned()));
-                expect(&ctx.client.send("GET", &ctx.base(), &h, None), 5207, 406)
+                expect(
+                    &ctx.client
+                        .execute(Request::new(Method::GET, ctx.base()).headers(&h)),
+                    5207,
+                    406,
+                )
             }
         ),
         tp!(
@@ -350,13 +381,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §8.2 (serialization)",
             "a body that is not JSON is refused with 4000",
             |ctx| {
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &ctx.base(),
-                    Some(&ctx.admin()),
-                    Some("application/json;ty=2"),
-                    Some("{not json"),
-                );
+                let r = post_raw(ctx, "application/json;ty=2", "{not json");
                 expect(&r, 4000, 400)
             }
         ),
@@ -381,13 +406,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0009 §6.4.5 (Content-Type)",
             "an unsupported Content-Type is refused with 4015",
             |ctx| {
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &ctx.base(),
-                    Some(&ctx.admin()),
-                    Some("text/plain;ty=2"),
-                    Some("hello"),
-                );
+                let r = post_raw(ctx, "text/plain;ty=2", "hello");
                 expect(&r, 4015, 415)
             }
         ),
@@ -397,13 +416,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "spec digest primitives, interoperability notes (ty)",
             "a non-numeric ty is refused with 4000",
             |ctx| {
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &ctx.base(),
-                    Some(&ctx.admin()),
-                    Some("application/json;ty=abc"),
-                    Some("{}"),
-                );
+                let r = post_raw(ctx, "application/json;ty=abc", "{}");
                 expect(&r, 4000, 400)
             }
         ),
@@ -413,13 +426,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §6.3.4.2.1 (resourceType)",
             "an undefined resource type is refused with 4000",
             |ctx| {
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &ctx.base(),
-                    Some(&ctx.admin()),
-                    Some("application/json;ty=999"),
-                    Some("{}"),
-                );
+                let r = post_raw(ctx, "application/json;ty=999", "{}");
                 expect(&r, 4000, 400)
             }
         ),
@@ -443,14 +450,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0001 table 8.1.2-1",
             "rcn=4 is not permitted for CREATE (4000)",
             |ctx| {
-                let body = json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"]}}).to_string();
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &format!("{}?rcn=4", ctx.base()),
-                    Some(&format!("C{}", ctx.name("rcn"))),
-                    Some("application/json;ty=2"),
-                    Some(&body),
-                );
+                let r = create_ae_with_query(ctx, "rcn", "rcn", "4");
                 expect(&r, 4000, 400)
             }
         ),
@@ -460,14 +460,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.2.1.1 (fc not in CREATE)",
             "filter criteria in a CREATE are refused with 4000",
             |ctx| {
-                let body = json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"]}}).to_string();
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &format!("{}?lbl=x", ctx.base()),
-                    Some(&format!("C{}", ctx.name("fc"))),
-                    Some("application/json;ty=2"),
-                    Some(&body),
-                );
+                let r = create_ae_with_query(ctx, "fc", "lbl", "x");
                 expect(&r, 4000, 400)
             }
         ),

@@ -1,10 +1,10 @@
 //! REG: AE registration, retrieval, update and deregistration (TS-0001 §10.2.2.2,
 //! TS-0004 §7.4.5, spec digest addressing-and-registration §5).
 
+use onecse_testkit::{Method, Reply};
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::client::Reply;
 use crate::suite::{Check, Ctx, TestPurpose, Verdict, ensure, expect};
 
 const AE: &[u16] = &[2];
@@ -13,6 +13,23 @@ fn ae_body(ctx: &Ctx, extra: Value) -> Value {
     let mut attrs = json!({"api": "Nconformance", "rr": true, "srv": [ctx.target().rvi.clone()]});
     crate::suite::merge(&mut attrs, &extra);
     json!({ "m2m:ae": attrs })
+}
+
+/// Registers AE `what` (AE-ID `C<name>`) with `?rcn=<rcn>`; fails unless created, and
+/// tracks it for clean-up.
+fn register_with_rcn(ctx: &mut Ctx, what: &str, rcn: &str) -> Result<Reply, Verdict> {
+    let rn = ctx.name(what);
+    let aei = format!("C{rn}");
+    let request = ctx
+        .client
+        .request(Method::POST, &ctx.base())
+        .query("rcn", rcn)
+        .originator(&aei)
+        .json(Some(2), &ae_body(ctx, json!({ "rn": rn })));
+    let r = ctx.client.execute(request);
+    expect(&r, 2001, 201)?;
+    ctx.track_with(&format!("{}/{rn}", ctx.base()), &aei);
+    Ok(r)
 }
 
 /// Registers with `originator`, tracking what was created for clean-up.
@@ -300,17 +317,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.5.2 (rcn 2)",
             "rcn=2 returns m2m:uri with the structured address",
             |ctx| {
-                let aei = format!("C{}", ctx.name("rcn2"));
-                let body = ae_body(ctx, json!({"rn": ctx.name("rcn2")})).to_string();
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &format!("{}?rcn=2", ctx.base()),
-                    Some(&aei),
-                    Some("application/json;ty=2"),
-                    Some(&body),
-                );
-                expect(&r, 2001, 201)?;
-                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn2")), &aei);
+                let r = register_with_rcn(ctx, "rcn2", "2")?;
                 ensure(
                     r.body["m2m:uri"]
                         .as_str()
@@ -325,17 +332,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.5.2 (rcn 3)",
             "rcn=3 returns m2m:rce with the resource and its uri",
             |ctx| {
-                let aei = format!("C{}", ctx.name("rcn3"));
-                let body = ae_body(ctx, json!({"rn": ctx.name("rcn3")})).to_string();
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &format!("{}?rcn=3", ctx.base()),
-                    Some(&aei),
-                    Some("application/json;ty=2"),
-                    Some(&body),
-                );
-                expect(&r, 2001, 201)?;
-                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn3")), &aei);
+                let r = register_with_rcn(ctx, "rcn3", "3")?;
                 let rce = &r.body["m2m:rce"];
                 ensure(
                     rce["uri"].is_string() && (rce["m2m:ae"].is_object() || rce["ae"].is_object()),
@@ -349,17 +346,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "TS-0004 §7.5.2 (rcn 0)",
             "rcn=0 returns no content",
             |ctx| {
-                let aei = format!("C{}", ctx.name("rcn0"));
-                let body = ae_body(ctx, json!({"rn": ctx.name("rcn0")})).to_string();
-                let r = ctx.client.onem2m(
-                    "POST",
-                    &format!("{}?rcn=0", ctx.base()),
-                    Some(&aei),
-                    Some("application/json;ty=2"),
-                    Some(&body),
-                );
-                expect(&r, 2001, 201)?;
-                ctx.track_with(&format!("{}/{}", ctx.base(), ctx.name("rcn0")), &aei);
+                let r = register_with_rcn(ctx, "rcn0", "0")?;
                 ensure(r.raw.is_empty(), || format!("content returned: {}", r.raw))
             }
         ),

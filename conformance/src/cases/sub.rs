@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use onecse_models::types::ResponseStatusCode;
+use onecse_testkit::{Answer, Notification, Reply};
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::client::Reply;
-use crate::receiver::Notification;
 use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const SUB: &[u16] = &[2, 3, 4, 23];
@@ -19,7 +19,7 @@ fn watched(ctx: &mut Ctx, sub_attrs: Value) -> Result<(String, String, Reply, St
     let (aei, ae) = ctx.ae("sub")?;
     let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
     let path = ctx.notify_path("/n");
-    let mut attrs = json!({"rn": "s", "nu": [ctx.receiver.url(&path)]});
+    let mut attrs = json!({"rn": "s", "nu": [ctx.receiver.url_for(&path)]});
     crate::suite::merge(&mut attrs, &sub_attrs);
     let reply = ctx
         .client
@@ -51,7 +51,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (_, _, reply, path) = watched(ctx, json!({}))?;
                 let v = ctx
                     .receiver
-                    .next(&path, ctx.target().timeout)
+                    .next_on(&path, ctx.target().timeout)
                     .ok_or_else(|| Verdict::Fail("no verification request".into()))?;
                 ensure(v.is_verification(), || {
                     format!("first request is not a verification: {}", v.body)
@@ -73,7 +73,12 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, ae) = ctx.ae("subfail")?;
                 let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
-                let nu = ctx.receiver.url(&ctx.notify_path("/refuse"));
+                let refusing = ctx.notify_path("/refuse");
+                ctx.receiver.answer_on(
+                    &refusing,
+                    Answer::rsc(ResponseStatusCode::SubscriptionCreatorHasNoPrivilege),
+                );
+                let nu = ctx.receiver.url_for(&refusing);
                 let r = ctx.client.create(
                     &cnt,
                     23,
@@ -94,7 +99,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
                 let cin = ctx.instance(&cnt, "x", &aei)?;
                 let ri = cin.text("m2m:cin", "ri").unwrap_or_default();
-                let nu = ctx.receiver.url(&ctx.notify_path("/n"));
+                let nu = ctx.receiver.url_for(&ctx.notify_path("/n"));
                 expect(
                     &ctx.client.create(
                         &format!("/{ri}"),
@@ -133,7 +138,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "nct 2 (modified attributes) with net 3 is refused with 4000",
             |ctx| {
                 let (aei, ae) = ctx.ae("subnct")?;
-                let nu = ctx.receiver.url(&ctx.notify_path("/n"));
+                let nu = ctx.receiver.url_for(&ctx.notify_path("/n"));
                 let body = json!({"m2m:sub": {"nu": [nu], "enc": {"net": [3]}, "nct": 2}});
                 expect(&ctx.client.create(&ae, 23, &body, Some(&aei)), 4000, 400)
             }
@@ -167,7 +172,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     .and_then(|s| s.get("nu"))
                     .cloned()
                     .unwrap_or(Value::Null);
-                ensure(nu == json!([ctx.receiver.url(&path)]), || {
+                ensure(nu == json!([ctx.receiver.url_for(&path)]), || {
                     format!("nu {nu}")
                 })
             }
@@ -375,7 +380,7 @@ pub fn tps() -> Vec<TestPurpose> {
             "deleting a subscription notifies su with sud true",
             |ctx| {
                 let su_path = ctx.notify_path("/su");
-                let su = ctx.receiver.url(&su_path);
+                let su = ctx.receiver.url_for(&su_path);
                 let (aei, cnt, _, _) = watched(ctx, json!({"su": su}))?;
                 expect(&ctx.client.delete(&format!("{cnt}/s"), &aei), 2002, 200)?;
                 let n = ctx.notification(&su_path)?;
@@ -396,7 +401,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 ctx.instance(&cnt, "2", &aei)?;
                 let n = ctx
                     .receiver
-                    .next_notification(&path, ctx.target().timeout)
+                    .next_notification_on(&path, ctx.target().timeout)
                     .ok_or_else(|| Verdict::Fail("no batch".into()))?;
                 let batch = n.body["m2m:agn"]["m2m:sgn"]
                     .as_array()
@@ -420,7 +425,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 }
                 let n = ctx
                     .receiver
-                    .next_notification(&path, ctx.target().timeout)
+                    .next_notification_on(&path, ctx.target().timeout)
                     .ok_or_else(|| Verdict::Fail("nothing sent".into()))?;
                 let list = n.body["m2m:agn"]["m2m:sgn"]
                     .as_array()

@@ -29,7 +29,7 @@ async fn registration_with_a_given_c_originator_uses_it_as_ae_id() {
     .await;
     assert_eq!((reply.status, reply.rsc), (201, Some(2001)));
     assert_eq!(reply.header("Content-Location"), Some("/cse-in/myapp"));
-    let ae = reply.resource("m2m:ae");
+    let ae = reply.expect_resource("m2m:ae");
     assert_eq!(ae["ri"], "Cmyapp");
     assert_eq!(ae["aei"], "Cmyapp");
     assert_eq!(ae["pi"], "id-in");
@@ -52,12 +52,12 @@ async fn empty_missing_or_c_originator_gets_an_assigned_c_ae_id() {
     for originator in [None, Some(""), Some("C")] {
         let reply = register(&app, originator, json!({})).await;
         assert_eq!(reply.rsc, Some(2001), "{originator:?}: {reply:#?}");
-        let aei = reply.resource("m2m:ae")["aei"]
+        let aei = reply.expect_resource("m2m:ae")["aei"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
         assert!(aei.starts_with('C') && aei.len() > 1, "{aei}");
-        assert_eq!(reply.resource("m2m:ae")["ri"], aei.as_str());
+        assert_eq!(reply.expect_resource("m2m:ae")["ri"], aei.as_str());
         // The assigned AE-ID is usable as originator from now on.
         let path = format!("/{aei}");
         assert_eq!(app.retrieve(&path, &aei).await.rsc, Some(2000));
@@ -71,13 +71,13 @@ async fn empty_missing_or_c_originator_gets_an_assigned_c_ae_id() {
 async fn s_originator_gets_an_assigned_s_ae_id_and_s_stems_are_kept() {
     let app = spawn_app().await;
     let reply = register(&app, Some("S"), json!({})).await;
-    let aei = reply.resource("m2m:ae")["aei"]
+    let aei = reply.expect_resource("m2m:ae")["aei"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     assert!(aei.starts_with('S') && aei.len() > 1, "{aei}");
     let reply = register(&app, Some("S563423"), json!({})).await;
-    assert_eq!(reply.resource("m2m:ae")["aei"], "S563423");
+    assert_eq!(reply.expect_resource("m2m:ae")["aei"], "S563423");
 }
 
 #[tokio::test]
@@ -217,7 +217,7 @@ async fn resource_names_are_unique_among_siblings_and_generated_when_absent() {
     assert_eq!(app.retrieve("/Ctwo", "CAdmin").await.rsc, Some(4004));
 
     let reply = register(&app, Some("Cnoname"), json!({})).await;
-    let rn = reply.resource("m2m:ae")["rn"]
+    let rn = reply.expect_resource("m2m:ae")["rn"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -261,7 +261,7 @@ async fn ae_is_retrieved_by_structured_unstructured_and_sp_relative_addresses() 
     ] {
         let reply = app.retrieve(path, "Cfind").await;
         assert_eq!(reply.rsc, Some(2000), "{path}: {reply:#?}");
-        assert_eq!(reply.resource("m2m:ae")["ri"], "Cfind", "{path}");
+        assert_eq!(reply.expect_resource("m2m:ae")["ri"], "Cfind", "{path}");
     }
     app.retrieve("/cse-in/findme/", "Cfind")
         .await
@@ -283,13 +283,13 @@ async fn update_changes_only_updatable_attributes_and_advances_lt() {
         json!({"rn": "upd", "lbl": ["a"], "apn": "old"}),
     )
     .await;
-    let before = created.resource("m2m:ae").clone();
+    let before = created.expect_resource("m2m:ae").clone();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let reply = app
         .update("/cse-in/upd", &json!({"m2m:ae": {"lbl": ["b", "c"], "apn": null, "rr": false, "poa": ["mqtt://127.0.0.1:1883"]}}), "Cupd")
         .await;
     assert_eq!((reply.status, reply.rsc), (200, Some(2004)));
-    let after = reply.resource("m2m:ae");
+    let after = reply.expect_resource("m2m:ae");
     assert_eq!(after["lbl"], json!(["b", "c"]));
     assert_eq!(after["rr"], false);
     assert_eq!(after["poa"], json!(["mqtt://127.0.0.1:1883"]));
@@ -299,7 +299,7 @@ async fn update_changes_only_updatable_attributes_and_advances_lt() {
     assert_eq!(after["api"], before["api"]);
     // The change is stored, not only echoed.
     let stored = app.retrieve("/cse-in/upd", "Cupd").await;
-    assert_eq!(stored.resource("m2m:ae"), after);
+    assert_eq!(stored.expect_resource("m2m:ae"), after);
 }
 
 #[tokio::test]
@@ -361,8 +361,8 @@ async fn update_refuses_what_may_not_change() {
         .assert_error(4004, 404, "gone");
     let unchanged = app.retrieve("/cse-in/fix", "Cfix").await;
     assert_eq!(
-        unchanged.resource("m2m:ae")["ct"],
-        unchanged.resource("m2m:ae")["lt"]
+        unchanged.expect_resource("m2m:ae")["ct"],
+        unchanged.expect_resource("m2m:ae")["lt"]
     );
 }
 
@@ -377,7 +377,10 @@ async fn update_of_et_is_kept() {
             "Cet",
         )
         .await;
-    assert_eq!(reply.resource("m2m:ae")["et"], "20991231T235959,000000");
+    assert_eq!(
+        reply.expect_resource("m2m:ae")["et"],
+        "20991231T235959,000000"
+    );
 }
 
 #[tokio::test]
@@ -395,7 +398,7 @@ async fn result_content_shapes_create_and_update_responses() {
             Some(&body("r0")),
         )
         .await;
-    assert_eq!((nothing.rsc, nothing.raw_body.as_str()), (Some(2001), ""));
+    assert_eq!((nothing.rsc, nothing.raw.as_str()), (Some(2001), ""));
     assert_eq!(nothing.header("Content-Location"), Some("/cse-in/r0"));
 
     let address = app
@@ -430,7 +433,7 @@ async fn result_content_shapes_create_and_update_responses() {
             Some(&body("r9")),
         )
         .await;
-    let attrs = modified.resource("m2m:ae");
+    let attrs = modified.expect_resource("m2m:ae");
     assert!(attrs.contains_key("ri") && attrs.contains_key("ct") && attrs.contains_key("et"));
     assert!(
         !attrs.contains_key("api") && !attrs.contains_key("rn"),
@@ -460,7 +463,7 @@ async fn result_content_shapes_create_and_update_responses() {
             Some(&lbl),
         )
         .await;
-    assert_eq!((reply.rsc, reply.raw_body.as_str()), (Some(2004), ""));
+    assert_eq!((reply.rsc, reply.raw.as_str()), (Some(2004), ""));
     let reply = app
         .onem2m(
             Method::PUT,
@@ -470,7 +473,7 @@ async fn result_content_shapes_create_and_update_responses() {
             Some(&lbl),
         )
         .await;
-    let attrs = reply.resource("m2m:ae");
+    let attrs = reply.expect_resource("m2m:ae");
     assert!(
         attrs.contains_key("lt") && !attrs.contains_key("lbl"),
         "{attrs:?}"
@@ -493,7 +496,7 @@ async fn delete_removes_the_ae_and_frees_its_ae_id() {
     register(&app, Some("Cbye"), json!({"rn": "bye"})).await;
     let reply = app.delete("/cse-in/bye", "Cbye").await;
     assert_eq!(
-        (reply.status, reply.rsc, reply.raw_body.as_str()),
+        (reply.status, reply.rsc, reply.raw.as_str()),
         (200, Some(2002), "")
     );
     app.retrieve("/cse-in/bye", "Cbye")
@@ -523,7 +526,7 @@ async fn delete_with_rcn_1_returns_the_deleted_resource() {
         )
         .await;
     assert_eq!(reply.rsc, Some(2002));
-    assert_eq!(reply.resource("m2m:ae")["ri"], "Cgone");
+    assert_eq!(reply.expect_resource("m2m:ae")["ri"], "Cgone");
     let reply = app
         .onem2m(
             Method::DELETE,

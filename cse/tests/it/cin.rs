@@ -13,7 +13,7 @@ async fn instance_gets_size_state_tag_and_updates_its_container() {
     let app = spawn_app().await;
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
     let first = app.instance("/cse-in/c", "21.5", "CAdmin").await;
-    let cin = first.resource("m2m:cin");
+    let cin = first.expect_resource("m2m:cin");
     assert_eq!(cin["ty"], 4);
     assert_eq!(cin["con"], "21.5");
     assert_eq!(cin["cnf"], "text/plain:0");
@@ -23,7 +23,7 @@ async fn instance_gets_size_state_tag_and_updates_its_container() {
     let second = app
         .create("/cse-in/c", 4, &json!({"m2m:cin": {"con": {"t": 21.5, "u": "C"}, "rn": "reading2", "lbl": ["a"], "cr": null}}), Some("Csensor"))
         .await;
-    let cin = second.resource("m2m:cin");
+    let cin = second.expect_resource("m2m:cin");
     assert_eq!(
         cin["con"],
         json!({"t": 21.5, "u": "C"}),
@@ -37,7 +37,7 @@ async fn instance_gets_size_state_tag_and_updates_its_container() {
         Some("/cse-in/c/reading2")
     );
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
-    let cnt = cnt.resource("m2m:cnt");
+    let cnt = cnt.expect_resource("m2m:cnt");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone(), cnt["st"].clone()),
         (json!(2), json!(22), json!(2))
@@ -83,7 +83,7 @@ async fn instance_errors_are_refused_and_change_nothing() {
         .await;
     reply.assert_error(4000, 400, "m2m:cin");
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
-    let cnt = cnt.resource("m2m:cnt");
+    let cnt = cnt.expect_resource("m2m:cnt");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone(), cnt["st"].clone()),
         (json!(0), json!(0), json!(0))
@@ -124,7 +124,7 @@ async fn instances_cannot_be_updated_and_live_only_in_containers() {
     let created = app.instance("/cse-in/app/c", "x", "Capp").await;
     let path = format!(
         "/cse-in/app/c/{}",
-        created.resource("m2m:cin")["rn"]
+        created.expect_resource("m2m:cin")["rn"]
             .as_str()
             .unwrap_or_default()
     );
@@ -143,7 +143,7 @@ async fn over_mni_the_oldest_instances_are_removed() {
         app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
     }
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
-    let cnt = cnt.resource("m2m:cnt");
+    let cnt = cnt.expect_resource("m2m:cnt");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone(), cnt["st"].clone()),
         (json!(3), json!(3), json!(7))
@@ -168,7 +168,7 @@ async fn over_mbs_the_oldest_instances_are_removed_until_it_fits() {
         app.instance("/cse-in/c", con, "CAdmin").await;
     }
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
-    let cnt = cnt.resource("m2m:cnt");
+    let cnt = cnt.expect_resource("m2m:cnt");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone()),
         (json!(3), json!(10))
@@ -176,7 +176,7 @@ async fn over_mbs_the_oldest_instances_are_removed_until_it_fits() {
     assert_eq!(
         app.retrieve("/cse-in/c/ol", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "bbbb"
     );
 }
@@ -204,12 +204,12 @@ async fn deleting_an_instance_updates_the_container() {
             None,
         )
         .await;
-    assert_eq!(reply.resource("m2m:cin")["con"], "abc");
+    assert_eq!(reply.expect_resource("m2m:cin")["con"], "abc");
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
     assert_eq!(
         (
-            cnt.resource("m2m:cnt")["cni"].clone(),
-            cnt.resource("m2m:cnt")["cbs"].clone()
+            cnt.expect_resource("m2m:cnt")["cni"].clone(),
+            cnt.expect_resource("m2m:cnt")["cbs"].clone()
         ),
         (json!(1), json!(5))
     );
@@ -221,7 +221,7 @@ async fn instances_older_than_mia_are_never_returned_and_are_removed() {
     app.container("/cse-in", "c", json!({"mia": 1}), "CAdmin")
         .await;
     let created = app.instance("/cse-in/c", "old", "CAdmin").await;
-    let cin = created.resource("m2m:cin");
+    let cin = created.expect_resource("m2m:cin");
     let ct =
         onecse_models::time::Timestamp::parse(cin["ct"].as_str().unwrap_or_default()).expect("ct");
     assert_eq!(
@@ -243,7 +243,7 @@ async fn instances_older_than_mia_are_never_returned_and_are_removed() {
         cni = app
             .retrieve("/cse-in/c", "CAdmin")
             .await
-            .resource("m2m:cnt")["cni"]
+            .expect_resource("m2m:cnt")["cni"]
             .clone();
         if cni == json!(0) {
             break;
@@ -285,7 +285,7 @@ async fn parallel_creates_keep_exactly_mni_instances_and_right_counters() {
                     Some("CAdmin"),
                 )
                 .await;
-            (reply.rsc, reply.resource("m2m:cin")["cs"].as_i64())
+            (reply.rsc, reply.expect_resource("m2m:cin")["cs"].as_i64())
         }));
     }
     for task in tasks {
@@ -300,7 +300,7 @@ async fn parallel_creates_keep_exactly_mni_instances_and_right_counters() {
     assert_eq!(instances.len(), 10);
     let bytes: i64 = instances.iter().filter_map(|c| c["cs"].as_i64()).sum();
     let cnt = app.retrieve("/cse-in/busy", "CAdmin").await;
-    let cnt = cnt.resource("m2m:cnt");
+    let cnt = cnt.expect_resource("m2m:cnt");
     assert_eq!(cnt["cni"], 10);
     assert_eq!(cnt["cbs"], bytes);
     assert_eq!(cnt["st"], 64);

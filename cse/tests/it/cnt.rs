@@ -19,7 +19,7 @@ async fn container_is_created_with_counters_and_retrievable() {
         )
         .await;
     assert_eq!(reply.header("Content-Location"), Some("/cse-in/app/temp"));
-    let cnt = reply.resource("m2m:cnt");
+    let cnt = reply.expect_resource("m2m:cnt");
     assert_eq!(cnt["ty"], 3);
     assert_eq!(cnt["pi"], "Capp");
     assert!(cnt["ri"].as_str().is_some_and(|ri| ri.starts_with("cnt")));
@@ -40,7 +40,7 @@ async fn container_is_created_with_counters_and_retrievable() {
         format!("/~/id-in/{ri}"),
     ] {
         let got = app.retrieve(&path, "Capp").await;
-        assert_eq!(got.resource("m2m:cnt")["ri"], ri.as_str(), "{path}");
+        assert_eq!(got.expect_resource("m2m:cnt")["ri"], ri.as_str(), "{path}");
     }
 }
 
@@ -61,7 +61,7 @@ async fn containers_live_under_the_cse_base_aes_and_containers_only() {
     );
     app.instance("/cse-in/top", "x", "CAdmin").await;
     let la = app.retrieve("/cse-in/top/la", "CAdmin").await;
-    let cin_ri = la.resource("m2m:cin")["ri"]
+    let cin_ri = la.expect_resource("m2m:cin")["ri"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -149,7 +149,7 @@ async fn update_increments_state_tag_and_changes_limits() {
         )
         .await;
     assert_eq!(reply.rsc, Some(2004));
-    let cnt = reply.resource("m2m:cnt");
+    let cnt = reply.expect_resource("m2m:cnt");
     assert_eq!(cnt["st"], 6, "five instances and one update");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone(), cnt["mni"].clone()),
@@ -157,7 +157,7 @@ async fn update_increments_state_tag_and_changes_limits() {
     );
     let ol = app.retrieve("/cse-in/c/ol", "CAdmin").await;
     assert_eq!(
-        ol.resource("m2m:cin")["con"],
+        ol.expect_resource("m2m:cin")["con"],
         "v3",
         "the oldest were removed"
     );
@@ -165,7 +165,7 @@ async fn update_increments_state_tag_and_changes_limits() {
     let reply = app
         .update("/cse-in/c", &json!({"m2m:cnt": {"mni": null}}), "CAdmin")
         .await;
-    assert!(reply.resource("m2m:cnt").get("mni").is_none());
+    assert!(reply.expect_resource("m2m:cnt").get("mni").is_none());
     for (attrs, needle) in [
         (json!({"cni": 0}), "cni"),
         (json!({"st": 0}), "st"),
@@ -189,7 +189,7 @@ async fn lowering_mbs_removes_the_oldest_instances_until_it_fits() {
     let reply = app
         .update("/cse-in/c", &json!({"m2m:cnt": {"mbs": 9}}), "CAdmin")
         .await;
-    let cnt = reply.resource("m2m:cnt");
+    let cnt = reply.expect_resource("m2m:cnt");
     assert_eq!(
         (cnt["cni"].clone(), cnt["cbs"].clone()),
         (json!(2), json!(8))
@@ -197,7 +197,7 @@ async fn lowering_mbs_removes_the_oldest_instances_until_it_fits() {
     assert_eq!(
         app.retrieve("/cse-in/c/ol", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "cccc"
     );
 }
@@ -217,7 +217,7 @@ async fn switching_disr_off_removes_all_instances() {
     let reply = app
         .update("/cse-in/c", &json!({"m2m:cnt": {"disr": false}}), "CAdmin")
         .await;
-    assert_eq!(reply.resource("m2m:cnt")["cni"], 0);
+    assert_eq!(reply.expect_resource("m2m:cnt")["cni"], 0);
     app.retrieve("/cse-in/c/la", "CAdmin")
         .await
         .assert_error(4004, 404, "empty");

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use onecse_conformance::receiver::Receiver;
 use onecse_conformance::{Selection, Target, run};
+use onecse_testkit::blocking::Receiver;
 
 use crate::helpers::spawn_app;
 
@@ -22,7 +22,7 @@ async fn the_whole_conformance_suite_passes() {
         )
         .expect("target");
         target.sp_id = Some("acme.example.com".into());
-        let receiver = Receiver::start("127.0.0.1:0", None).expect("receiver");
+        let receiver = Receiver::start().expect("receiver");
         run(target, &receiver, &Selection::default()).expect("suite runs")
     })
     .await

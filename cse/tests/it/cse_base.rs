@@ -12,7 +12,7 @@ async fn retrieve_cse_base_returns_its_attributes() {
     assert_eq!((reply.status, reply.rsc), (200, Some(2000)));
     assert_eq!(reply.header("X-M2M-RVI"), Some("3"));
     assert!(reply.header("X-M2M-OT").is_some_and(|t| t.len() == 22));
-    let cb = reply.resource("m2m:cb");
+    let cb = reply.expect_resource("m2m:cb");
     assert_eq!(cb["ri"], "id-in");
     assert_eq!(cb["rn"], "cse-in");
     assert_eq!(cb["ty"], 5);
@@ -44,7 +44,7 @@ async fn cse_base_is_found_by_every_addressing_form() {
     ] {
         let reply = app.retrieve(path, "CAdmin").await;
         assert_eq!(reply.rsc, Some(2000), "{path}: {reply:#?}");
-        assert_eq!(reply.resource("m2m:cb")["ri"], "id-in", "{path}");
+        assert_eq!(reply.expect_resource("m2m:cb")["ri"], "id-in", "{path}");
     }
 }
 
@@ -76,7 +76,7 @@ async fn cse_base_cannot_be_updated_deleted_or_created() {
         .assert_error(4005, 405, "CSEBase");
     let still_there = app.retrieve("/cse-in", "CAdmin").await;
     assert_eq!(still_there.rsc, Some(2000));
-    assert!(still_there.resource("m2m:cb").get("lbl").is_none());
+    assert!(still_there.expect_resource("m2m:cb").get("lbl").is_none());
 }
 
 #[tokio::test]
@@ -99,7 +99,7 @@ async fn configured_identity_is_served() {
     })
     .await;
     let reply = app.retrieve("/mybase", "CAdmin").await;
-    assert_eq!(reply.resource("m2m:cb")["csi"], "/my-cse");
+    assert_eq!(reply.expect_resource("m2m:cb")["csi"], "/my-cse");
     assert_eq!(
         app.retrieve("/~/my-cse/mybase", "CAdmin").await.rsc,
         Some(2000)

@@ -15,7 +15,7 @@ async fn a_default_et_is_assigned_and_children_never_outlive_their_parent() {
     let reply = app
         .container("/cse-in", "p", json!({"et": parent_et}), "CAdmin")
         .await;
-    assert_eq!(reply.resource("m2m:cnt")["et"], parent_et.as_str());
+    assert_eq!(reply.expect_resource("m2m:cnt")["et"], parent_et.as_str());
     let child = app
         .container(
             "/cse-in/p",
@@ -25,12 +25,12 @@ async fn a_default_et_is_assigned_and_children_never_outlive_their_parent() {
         )
         .await;
     assert_eq!(
-        child.resource("m2m:cnt")["et"],
+        child.expect_resource("m2m:cnt")["et"],
         parent_et.as_str(),
         "capped at the parent's et"
     );
     let other = app.container("/cse-in", "q", json!({}), "CAdmin").await;
-    let et = other.resource("m2m:cnt")["et"]
+    let et = other.expect_resource("m2m:cnt")["et"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -102,15 +102,15 @@ async fn expired_instances_are_removed_and_counted_out() {
     assert_eq!(
         app.retrieve("/cse-in/c/ol", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "stays"
     );
     let mut counters = json!(null);
     for _ in 0..40 {
         let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
         counters = json!([
-            cnt.resource("m2m:cnt")["cni"],
-            cnt.resource("m2m:cnt")["cbs"]
+            cnt.expect_resource("m2m:cnt")["cni"],
+            cnt.expect_resource("m2m:cnt")["cbs"]
         ]);
         if counters == json!([1, 5]) {
             break;

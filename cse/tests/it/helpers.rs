@@ -1,13 +1,17 @@
-//! Test harness: spawns onecse on a fresh database and speaks oneM2M to it.
+//! Test harness: spawns onecse on a fresh database and speaks oneM2M to it through
+//! onecse-testkit's client.
 
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use onecse::app::App;
 use onecse::config::Config;
-use reqwest::Method;
+pub use onecse_testkit::Reply;
+use onecse_testkit::{Client, Target};
 use serde_json::Value;
 
 /// The PostgreSQL URL tests run against, if any.
@@ -64,59 +68,23 @@ impl Drop for TestDb {
     }
 }
 
-/// A running onecse and a client for it.
+/// A running onecse and a strict oneM2M client for it: every request a test sends
+/// through it (`app.create(…)` and the rest of [`Client`], by `Deref`) fails the test
+/// when onecse is unreachable, answers a body that is not JSON or does not echo the
+/// generated `X-M2M-RI`.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
-    client: reqwest::Client,
+    client: Client,
     handle: actix_web::dev::ServerHandle,
     _db: Option<TestDb>,
 }
 
-/// A response as the tests look at it.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub rsc: Option<u16>,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-    pub raw_body: String,
-}
+impl Deref for TestApp {
+    type Target = Client;
 
-impl Reply {
-    /// A response header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The `m2m:dbg` message of an error response.
-    pub fn dbg(&self) -> &str {
-        self.body
-            .get("m2m:dbg")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    }
-
-    /// Asserts an error: RSC, HTTP status, and a `m2m:dbg` containing `needle`.
-    #[track_caller]
-    pub fn assert_error(&self, rsc: u16, status: u16, needle: &str) {
-        assert_eq!(self.rsc, Some(rsc), "RSC of {self:#?}");
-        assert_eq!(self.status, status, "HTTP status of {self:#?}");
-        assert!(
-            self.dbg().to_lowercase().contains(&needle.to_lowercase()),
-            "m2m:dbg '{}' should mention '{needle}'",
-            self.dbg()
-        );
-        assert_eq!(self.header("content-type"), Some("application/json"));
-    }
-
-    /// The attributes inside the response's root key.
-    #[track_caller]
-    pub fn resource(&self, root: &str) -> &serde_json::Map<String, Value> {
-        self.body
-            .get(root)
-            .and_then(Value::as_object)
-            .unwrap_or_else(|| panic!("body should have '{root}': {}", self.raw_body))
+    fn deref(&self) -> &Client {
+        &self.client
     }
 }
 
@@ -157,8 +125,16 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
     let base = format!("http://{}", app.local_addr());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(20))
+    let target = Target::from_url(
+        &format!("{base}/cse-in"),
+        "/id-in",
+        "CAdmin",
+        "3",
+        Duration::from_secs(20),
+    )
+    .expect("target");
+    let client = Client::builder(target)
+        .strict()
         .build()
         .expect("http client");
     TestApp {
@@ -169,121 +145,10 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
     }
 }
 
-static RQI: AtomicU64 = AtomicU64::new(1);
-
 impl TestApp {
     /// Stops this instance (server, expiry and delivery) as a process exit would.
     pub async fn stop(&self) {
         self.handle.stop(false).await;
-    }
-
-    /// Sends a request with exactly the given headers (no defaults added).
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> Reply {
-        let mut request = self
-            .client
-            .request(method, format!("{}{}", self.base, path));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.body(body.to_owned());
-        }
-        let response = request.send().await.expect("request reaches onecse");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let rsc = headers
-            .get("X-M2M-RSC")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let raw_body = response.text().await.expect("body");
-        let body = if raw_body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&raw_body)
-                .unwrap_or_else(|e| panic!("body is not JSON ({e}): {raw_body}"))
-        };
-        Reply {
-            status,
-            rsc,
-            headers,
-            body,
-            raw_body,
-        }
-    }
-
-    /// Sends a request with the usual oneM2M headers (originator, fresh RI, RVI 3).
-    pub async fn onem2m(
-        &self,
-        method: Method,
-        path: &str,
-        originator: Option<&str>,
-        content_type: Option<&str>,
-        body: Option<&str>,
-    ) -> Reply {
-        let rqi = format!("rqi-{}", RQI.fetch_add(1, Ordering::SeqCst));
-        let mut headers = vec![
-            ("X-M2M-RI", rqi.as_str()),
-            ("X-M2M-RVI", "3"),
-            ("Accept", "application/json"),
-        ];
-        if let Some(originator) = originator {
-            headers.push(("X-M2M-Origin", originator));
-        }
-        if let Some(ct) = content_type {
-            headers.push(("Content-Type", ct));
-        }
-        let reply = self.send(method, path, &headers, body).await;
-        assert_eq!(
-            reply.header("X-M2M-RI"),
-            Some(rqi.as_str()),
-            "X-M2M-RI must be echoed"
-        );
-        reply
-    }
-
-    /// CREATE of type `ty` under `parent` (an HTTP path such as `/cse-in`).
-    pub async fn create(
-        &self,
-        parent: &str,
-        ty: u16,
-        body: &Value,
-        originator: Option<&str>,
-    ) -> Reply {
-        let ct = format!("application/json;ty={ty}");
-        let body = body.to_string();
-        self.onem2m(Method::POST, parent, originator, Some(&ct), Some(&body))
-            .await
-    }
-
-    /// RETRIEVE.
-    pub async fn retrieve(&self, path: &str, originator: &str) -> Reply {
-        self.onem2m(Method::GET, path, Some(originator), None, None)
-            .await
-    }
-
-    /// UPDATE.
-    pub async fn update(&self, path: &str, body: &Value, originator: &str) -> Reply {
-        let body = body.to_string();
-        self.onem2m(
-            Method::PUT,
-            path,
-            Some(originator),
-            Some("application/json"),
-            Some(&body),
-        )
-        .await
-    }
-
-    /// DELETE.
-    pub async fn delete(&self, path: &str, originator: &str) -> Reply {
-        self.onem2m(Method::DELETE, path, Some(originator), None, None)
-            .await
     }
 
     /// Creates a container named `rn` under `parent` with extra attributes; panics

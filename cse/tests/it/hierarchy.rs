@@ -91,7 +91,7 @@ async fn rcn_5_adds_references_to_the_attributes() {
     let app = spawn_app().await;
     tree(&app).await;
     let reply = app.retrieve("/cse-in/app/c1?rcn=5&lvl=1", "Capp").await;
-    let cnt = reply.resource("m2m:cnt");
+    let cnt = reply.expect_resource("m2m:cnt");
     assert_eq!(cnt["rn"], "c1");
     assert_eq!(
         names(&cnt["ch"]),
@@ -104,7 +104,7 @@ async fn rcn_4_and_8_nest_children_by_type() {
     let app = spawn_app().await;
     tree(&app).await;
     let reply = app.retrieve("/cse-in/app?rcn=4", "Capp").await;
-    let ae = reply.resource("m2m:ae");
+    let ae = reply.expect_resource("m2m:ae");
     assert_eq!(ae["ri"], "Capp");
     let containers = ae["m2m:cnt"].as_array().cloned().unwrap_or_default();
     assert_eq!(containers.len(), 2);
@@ -113,7 +113,7 @@ async fn rcn_4_and_8_nest_children_by_type() {
     assert_eq!(containers[0]["m2m:cnt"][0]["rn"], "inner");
     assert_eq!(containers[0]["m2m:cnt"][0]["m2m:cin"][0]["con"], "v2");
     let only_children = app.retrieve("/cse-in/app/c1?rcn=8&lvl=1", "Capp").await;
-    let cnt = only_children.resource("m2m:cnt");
+    let cnt = only_children.expect_resource("m2m:cnt");
     assert!(
         cnt.get("ri").is_none(),
         "rcn 8 leaves out the target's attributes"

@@ -10,7 +10,7 @@ use crate::helpers::spawn_app;
 async fn latest_and_oldest_are_retrieved_by_every_address_form() {
     let app = spawn_app().await;
     let cnt = app.container("/cse-in", "c", json!({}), "CAdmin").await;
-    let ri = cnt.resource("m2m:cnt")["ri"]
+    let ri = cnt.expect_resource("m2m:cnt")["ri"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -28,7 +28,7 @@ async fn latest_and_oldest_are_retrieved_by_every_address_form() {
     ] {
         let reply = app.retrieve(&path, "CAdmin").await;
         assert_eq!(reply.rsc, Some(2000), "{path}");
-        assert_eq!(reply.resource("m2m:cin")["con"], con, "{path}");
+        assert_eq!(reply.expect_resource("m2m:cin")["con"], con, "{path}");
     }
 }
 
@@ -49,28 +49,28 @@ async fn deleting_latest_and_oldest_removes_those_instances() {
         )
         .await;
     assert_eq!(
-        (reply.rsc, reply.resource("m2m:cin")["con"].clone()),
+        (reply.rsc, reply.expect_resource("m2m:cin")["con"].clone()),
         (Some(2002), json!("ccc"))
     );
     let reply = app.delete("/cse-in/c/ol", "CAdmin").await;
-    assert_eq!((reply.rsc, reply.raw_body.as_str()), (Some(2002), ""));
+    assert_eq!((reply.rsc, reply.raw.as_str()), (Some(2002), ""));
     assert_eq!(
         app.retrieve("/cse-in/c/la", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "bb"
     );
     assert_eq!(
         app.retrieve("/cse-in/c/ol", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "bb"
     );
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
     assert_eq!(
         (
-            cnt.resource("m2m:cnt")["cni"].clone(),
-            cnt.resource("m2m:cnt")["cbs"].clone()
+            cnt.expect_resource("m2m:cnt")["cni"].clone(),
+            cnt.expect_resource("m2m:cnt")["cbs"].clone()
         ),
         (json!(1), json!(2))
     );
@@ -117,7 +117,7 @@ async fn create_and_update_on_latest_and_oldest_are_not_allowed() {
         .await;
     reply.assert_error(4005, 405, "la and ol");
     let cnt = app.retrieve("/cse-in/c", "CAdmin").await;
-    assert_eq!(cnt.resource("m2m:cnt")["cni"], 1);
+    assert_eq!(cnt.expect_resource("m2m:cnt")["cni"], 1);
 }
 
 #[tokio::test]
@@ -125,7 +125,7 @@ async fn la_below_a_non_container_is_an_ordinary_name() {
     let app = spawn_app().await;
     app.register_ae("la", "Cla").await;
     let reply = app.retrieve("/cse-in/la", "Cla").await;
-    assert_eq!(reply.resource("m2m:ae")["ri"], "Cla");
+    assert_eq!(reply.expect_resource("m2m:ae")["ri"], "Cla");
     app.retrieve("/Cla/la", "Cla")
         .await
         .assert_error(4004, 404, "Cla/la");

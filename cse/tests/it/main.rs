@@ -20,7 +20,6 @@ mod helpers;
 mod hierarchy;
 mod http_binding;
 mod latest_oldest;
-mod receiver;
 mod regressions;
 mod storage;
 mod sub;

@@ -72,7 +72,7 @@ async fn an_ae_whose_id_is_a_sibling_name_gets_another_name() {
         )
         .await;
     assert_eq!(reply.rsc, Some(2001));
-    let ae = reply.resource("m2m:ae");
+    let ae = reply.expect_resource("m2m:ae");
     assert_eq!(ae["aei"], "Cfoo");
     assert_ne!(ae["rn"], "Cfoo");
 }
@@ -91,7 +91,7 @@ async fn modified_attributes_of_an_update_are_only_what_the_cse_changed() {
             Some(&body),
         )
         .await;
-    let keys: Vec<String> = reply.resource("m2m:cnt").keys().cloned().collect();
+    let keys: Vec<String> = reply.expect_resource("m2m:cnt").keys().cloned().collect();
     assert_eq!(keys, ["lt", "st"]);
 }
 
@@ -135,9 +135,9 @@ async fn disabled_retrieval_also_hides_instances_in_hierarchical_results() {
     app.instance("/cse-in/d", "secret", "CAdmin").await;
     let reply = app.retrieve("/cse-in/d?rcn=4", "CAdmin").await;
     assert!(
-        reply.resource("m2m:cnt").get("m2m:cin").is_none(),
+        reply.expect_resource("m2m:cnt").get("m2m:cin").is_none(),
         "{}",
-        reply.raw_body
+        reply.raw
     );
     let reply = app.retrieve("/cse-in?rcn=6", "CAdmin").await;
     assert_eq!(
@@ -148,7 +148,7 @@ async fn disabled_retrieval_also_hides_instances_in_hierarchical_results() {
     let reply = app
         .update("/cse-in/d", &json!({"m2m:cnt": {"disr": null}}), "CAdmin")
         .await;
-    assert_eq!(reply.resource("m2m:cnt")["cni"], 0);
+    assert_eq!(reply.expect_resource("m2m:cnt")["cni"], 0);
 }
 
 #[tokio::test]
@@ -168,7 +168,7 @@ async fn a_huge_max_instance_age_does_not_expire_anything() {
     assert_eq!(
         app.retrieve("/cse-in/c/la", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "kept"
     );
 }
@@ -193,8 +193,11 @@ async fn latest_follows_commit_order_under_parallel_creates() {
     }
     let cnt = app.retrieve("/cse-in/one", "CAdmin").await;
     let la = app.retrieve("/cse-in/one/la", "CAdmin").await;
-    assert_eq!(cnt.resource("m2m:cnt")["cni"], 1);
-    assert_eq!(la.resource("m2m:cin")["st"], cnt.resource("m2m:cnt")["st"]);
+    assert_eq!(cnt.expect_resource("m2m:cnt")["cni"], 1);
+    assert_eq!(
+        la.expect_resource("m2m:cin")["st"],
+        cnt.expect_resource("m2m:cnt")["st"]
+    );
 }
 
 #[tokio::test]
@@ -208,11 +211,11 @@ async fn lowering_mni_far_below_cni_removes_in_batches() {
     let reply = app
         .update("/cse-in/many", &json!({"m2m:cnt": {"mni": 1}}), "CAdmin")
         .await;
-    assert_eq!(reply.resource("m2m:cnt")["cni"], 1);
+    assert_eq!(reply.expect_resource("m2m:cnt")["cni"], 1);
     assert_eq!(
         app.retrieve("/cse-in/many/ol", "CAdmin")
             .await
-            .resource("m2m:cin")["con"],
+            .expect_resource("m2m:cin")["con"],
         "299"
     );
 }

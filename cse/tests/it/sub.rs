@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use onecse_testkit::Receiver;
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, TestDb, postgres_url, spawn_app, spawn_app_on};
-use crate::receiver::Receiver;
 
 async fn subscribe(app: &TestApp, parent: &str, attrs: Value) -> Reply {
     app.create(parent, 23, &json!({ "m2m:sub": attrs }), Some("CAdmin"))
@@ -17,9 +17,9 @@ async fn subscribe(app: &TestApp, parent: &str, attrs: Value) -> Reply {
 
 /// A container `/cse-in/c` with a subscription `/cse-in/c/s` towards `rx`; the
 /// verification request is consumed.
-async fn watched(app: &TestApp, rx: &mut Receiver, extra: Value) -> Reply {
+async fn watched(app: &TestApp, rx: &Receiver, extra: Value) -> Reply {
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
-    let mut attrs = json!({"rn": "s", "nu": [rx.url]});
+    let mut attrs = json!({"rn": "s", "nu": [rx.url()]});
     if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
         a.extend(e.clone());
     }
@@ -32,7 +32,7 @@ async fn watched(app: &TestApp, rx: &mut Receiver, extra: Value) -> Reply {
 
 /// The contents of the next `n` distinct instance notifications, in arrival order
 /// (repeated attempts of the same notification count once).
-async fn distinct_contents(rx: &mut Receiver, n: usize) -> Vec<String> {
+async fn distinct_contents(rx: &Receiver, n: usize) -> Vec<String> {
     let mut delivered: Vec<String> = Vec::new();
     while delivered.len() < n {
         let received = rx.next().await;
@@ -65,16 +65,16 @@ fn cons(batch: &Value) -> Vec<String> {
 #[tokio::test]
 async fn creation_sends_a_verification_request_and_stores_defaults() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
     let reply = subscribe(
         &app,
         "/cse-in/c",
-        json!({"rn": "s", "nu": [rx.url], "su": rx.url}),
+        json!({"rn": "s", "nu": [rx.url()], "su": rx.url()}),
     )
     .await;
     assert_eq!((reply.status, reply.rsc), (201, Some(2001)));
-    let sub = reply.resource("m2m:sub");
+    let sub = reply.expect_resource("m2m:sub");
     assert_eq!(sub["ty"], 23);
     assert_eq!(sub["nct"], 1);
     assert_eq!(sub["enc"], json!({"net": [1]}));
@@ -101,13 +101,13 @@ async fn creation_sends_a_verification_request_and_stores_defaults() {
 #[tokio::test]
 async fn failed_verification_creates_nothing() {
     let app = spawn_app().await;
-    let rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     rx.answer(403);
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
-    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url]})).await;
+    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url()]})).await;
     reply.assert_error(5204, 500, "HTTP 403");
     rx.stop().await;
-    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url]})).await;
+    let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url()]})).await;
     reply.assert_error(5204, 500, "connection failed");
     app.register_ae("nopoa", "Cnopoa").await;
     let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": ["Cnopoa"]})).await;
@@ -120,14 +120,16 @@ async fn failed_verification_creates_nothing() {
 #[tokio::test]
 async fn subscription_errors_get_their_codes() {
     let app = spawn_app().await;
-    let rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
     let cin = app.instance("/cse-in/c", "x", "CAdmin").await;
     let cin_path = format!(
         "/cse-in/c/{}",
-        cin.resource("m2m:cin")["rn"].as_str().unwrap_or_default()
+        cin.expect_resource("m2m:cin")["rn"]
+            .as_str()
+            .unwrap_or_default()
     );
-    subscribe(&app, &cin_path, json!({"nu": [rx.url]}))
+    subscribe(&app, &cin_path, json!({"nu": [rx.url()]}))
         .await
         .assert_error(5203, 403, "cannot be subscribed");
     let cases = [
@@ -135,28 +137,28 @@ async fn subscription_errors_get_their_codes() {
         (json!({"nu": []}), 4000, "at least one"),
         (json!({"nu": ["not a target"]}), 4000, "neither"),
         (json!({"nu": ["mqtt://127.0.0.1:1883/x"]}), 5001, "mqtt"),
-        (json!({"nu": [rx.url], "enc": {"net": [9]}}), 5001, "9"),
-        (json!({"nu": [rx.url], "enc": {"net": [42]}}), 4000, "42"),
+        (json!({"nu": [rx.url()], "enc": {"net": [9]}}), 5001, "9"),
+        (json!({"nu": [rx.url()], "enc": {"net": [42]}}), 4000, "42"),
         (
-            json!({"nu": [rx.url], "enc": {"net": [3], "nct": 1}}),
+            json!({"nu": [rx.url()], "enc": {"net": [3], "nct": 1}}),
             4000,
             "nct",
         ),
         (
-            json!({"nu": [rx.url], "enc": {"net": [3]}, "nct": 2}),
+            json!({"nu": [rx.url()], "enc": {"net": [3]}, "nct": 2}),
             4000,
             "nct 2",
         ),
-        (json!({"nu": [rx.url], "nct": 7}), 4000, "nct"),
-        (json!({"nu": [rx.url], "exc": 0}), 4000, "exc"),
-        (json!({"nu": [rx.url], "bn": {"num": 0}}), 4000, "bn"),
+        (json!({"nu": [rx.url()], "nct": 7}), 4000, "nct"),
+        (json!({"nu": [rx.url()], "exc": 0}), 4000, "exc"),
+        (json!({"nu": [rx.url()], "bn": {"num": 0}}), 4000, "bn"),
         (
-            json!({"nu": [rx.url], "bn": {"num": 2, "dur": "later"}}),
+            json!({"nu": [rx.url()], "bn": {"num": 2, "dur": "later"}}),
             4000,
             "bn",
         ),
-        (json!({"nu": [rx.url], "ln": "yes"}), 4000, "ln"),
-        (json!({"nu": [rx.url], "rl": {"mnn": 1}}), 5001, "rl"),
+        (json!({"nu": [rx.url()], "ln": "yes"}), 4000, "ln"),
+        (json!({"nu": [rx.url()], "rl": {"mnn": 1}}), 5001, "rl"),
     ];
     for (attrs, rsc, needle) in cases {
         let status = if rsc == 5001 { 501 } else { 400 };
@@ -169,9 +171,9 @@ async fn subscription_errors_get_their_codes() {
 #[tokio::test]
 async fn child_creation_is_notified_with_the_new_resource() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let sub = watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
-    let sub_ri = sub.resource("m2m:sub")["ri"]
+    let rx = Receiver::start().expect("receiver");
+    let sub = watched(&app, &rx, json!({"enc": {"net": [3]}})).await;
+    let sub_ri = sub.expect_resource("m2m:sub")["ri"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -190,10 +192,10 @@ async fn child_creation_is_notified_with_the_new_resource() {
 #[tokio::test]
 async fn updates_are_notified_per_nct_and_atr() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
+        &rx,
         json!({"enc": {"net": [1], "atr": ["lbl"]}, "nct": 2}),
     )
     .await;
@@ -218,10 +220,10 @@ async fn updates_are_notified_per_nct_and_atr() {
 #[tokio::test]
 async fn resource_id_content_and_child_type_filter() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
+        &rx,
         json!({"enc": {"net": [3], "chty": [3]}, "nct": 3}),
     )
     .await;
@@ -232,7 +234,7 @@ async fn resource_id_content_and_child_type_filter() {
     let n = rx.next().await;
     assert_eq!(
         n.sgn()["nev"]["rep"],
-        json!({"m2m:uri": inner.resource("m2m:cnt")["ri"]})
+        json!({"m2m:uri": inner.expect_resource("m2m:cnt")["ri"]})
     );
     rx.assert_quiet(Duration::from_millis(300)).await;
 }
@@ -240,9 +242,9 @@ async fn resource_id_content_and_child_type_filter() {
 #[tokio::test]
 async fn deletions_notify_parent_subscribers_and_deleted_subscriptions() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let mut su = Receiver::start().await;
-    watched(&app, &mut rx, json!({"enc": {"net": [2, 4]}, "su": su.url})).await;
+    let rx = Receiver::start().expect("receiver");
+    let su = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"enc": {"net": [2, 4]}, "su": su.url()})).await;
     let cin = app
         .create(
             "/cse-in/c",
@@ -272,12 +274,12 @@ async fn deletions_notify_parent_subscribers_and_deleted_subscriptions() {
 #[tokio::test]
 async fn expiration_counter_deletes_the_subscription_after_exc_notifications() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let mut su = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
+    let su = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
-        json!({"enc": {"net": [3]}, "exc": 2, "su": su.url}),
+        &rx,
+        json!({"enc": {"net": [3]}, "exc": 2, "su": su.url()}),
     )
     .await;
     for i in 0..2 {
@@ -295,9 +297,9 @@ async fn expiration_counter_deletes_the_subscription_after_exc_notifications() {
 #[tokio::test]
 async fn deleting_a_subscription_notifies_its_subscriber_uri() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let mut su = Receiver::start().await;
-    watched(&app, &mut rx, json!({"su": su.url})).await;
+    let rx = Receiver::start().expect("receiver");
+    let su = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"su": su.url()})).await;
     assert_eq!(app.delete("/cse-in/c/s", "CAdmin").await.rsc, Some(2002));
     let n = su.next().await;
     assert_eq!(n.sgn()["sud"], true);
@@ -307,10 +309,10 @@ async fn deleting_a_subscription_notifies_its_subscriber_uri() {
 #[tokio::test]
 async fn batch_notify_sends_num_notifications_in_one_request() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
+        &rx,
         json!({"enc": {"net": [3]}, "bn": {"num": 3, "dur": "PT60S"}}),
     )
     .await;
@@ -326,10 +328,10 @@ async fn batch_notify_sends_num_notifications_in_one_request() {
 #[tokio::test]
 async fn batch_notify_sends_what_it_has_when_dur_passes() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
+        &rx,
         json!({"enc": {"net": [3]}, "bn": {"num": 10, "dur": "PT1S"}}),
     )
     .await;
@@ -343,10 +345,10 @@ async fn batch_notify_sends_what_it_has_when_dur_passes() {
 #[tokio::test]
 async fn latest_notify_keeps_only_the_newest_pending_notification() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     watched(
         &app,
-        &mut rx,
+        &rx,
         json!({"enc": {"net": [3]}, "ln": true, "bn": {"num": 3, "dur": "PT1S"}}),
     )
     .await;
@@ -362,8 +364,8 @@ async fn latest_notify_keeps_only_the_newest_pending_notification() {
 #[tokio::test]
 async fn notifications_wait_for_a_receiver_that_is_down_and_arrive_in_order() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
+    let rx = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"enc": {"net": [3]}})).await;
     rx.answer(503);
     for i in 0..5 {
         app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
@@ -374,17 +376,14 @@ async fn notifications_wait_for_a_receiver_that_is_down_and_arrive_in_order() {
         assert_eq!(attempt.sgn()["nev"]["rep"]["m2m:cin"]["con"], "0");
     }
     rx.answer(200);
-    assert_eq!(
-        distinct_contents(&mut rx, 5).await,
-        ["0", "1", "2", "3", "4"]
-    );
+    assert_eq!(distinct_contents(&rx, 5).await, ["0", "1", "2", "3", "4"]);
 }
 
 #[tokio::test]
 async fn ae_targets_are_reached_through_their_point_of_access() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let body = json!({"m2m:ae": {"rn": "listener", "api": "Nl", "rr": true, "srv": ["3"], "poa": [rx.url]}});
+    let rx = Receiver::start().expect("receiver");
+    let body = json!({"m2m:ae": {"rn": "listener", "api": "Nl", "rr": true, "srv": ["3"], "poa": [rx.url()]}});
     assert_eq!(
         app.create("/cse-in", 2, &body, Some("Clistener")).await.rsc,
         Some(2001)
@@ -400,7 +399,7 @@ async fn ae_targets_are_reached_through_their_point_of_access() {
         .await;
     assert_eq!(reply.rsc, Some(2001));
     assert!(
-        reply.resource("m2m:sub").get("cr").is_none(),
+        reply.expect_resource("m2m:sub").get("cr").is_none(),
         "the originator is its own target"
     );
     app.instance("/cse-in/c", "for the AE", "CAdmin").await;
@@ -415,18 +414,18 @@ async fn ae_targets_are_reached_through_their_point_of_access() {
 #[tokio::test]
 async fn pending_notifications_are_delivered_after_a_restart() {
     let (db, url) = TestDb::fresh();
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     let first = spawn_app_on(&url, |_| {}).await;
-    watched(&first, &mut rx, json!({"enc": {"net": [3]}})).await;
+    watched(&first, &rx, json!({"enc": {"net": [3]}})).await;
     let port = rx.port();
     rx.stop().await;
     for i in 0..3 {
         first.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
     }
     first.stop().await;
-    let mut rx = Receiver::start_on(port).await;
+    let rx = Receiver::start_on(([127, 0, 0, 1], port).into()).expect("receiver on its old port");
     let second = spawn_app_on(&url, |_| {}).await;
-    assert_eq!(distinct_contents(&mut rx, 3).await, ["0", "1", "2"]);
+    assert_eq!(distinct_contents(&rx, 3).await, ["0", "1", "2"]);
     second.stop().await;
     drop(db);
 }
@@ -438,10 +437,10 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
         return;
     }
     let (db, url) = TestDb::fresh();
-    let mut rx = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
     let one = spawn_app_on(&url, |_| {}).await;
     let two = spawn_app_on(&url, |_| {}).await;
-    watched(&one, &mut rx, json!({"enc": {"net": [3]}})).await;
+    watched(&one, &rx, json!({"enc": {"net": [3]}})).await;
     for i in 0..40 {
         let app = if i % 2 == 0 { &one } else { &two };
         app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await;
@@ -468,25 +467,25 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
 #[tokio::test]
 async fn an_update_adding_targets_verifies_them_first() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    watched(&app, &mut rx, json!({})).await;
-    let dead = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({})).await;
+    let dead = Receiver::start().expect("receiver");
     dead.answer(404);
     let reply = app
         .update(
             "/cse-in/c/s",
-            &json!({"m2m:sub": {"nu": [rx.url, dead.url]}}),
+            &json!({"m2m:sub": {"nu": [rx.url(), dead.url()]}}),
             "CAdmin",
         )
         .await;
     reply.assert_error(5204, 500, "HTTP 404");
     let stored = app.retrieve("/cse-in/c/s", "CAdmin").await;
-    assert_eq!(stored.resource("m2m:sub")["nu"], json!([rx.url]));
-    let mut added = Receiver::start().await;
+    assert_eq!(stored.expect_resource("m2m:sub")["nu"], json!([rx.url()]));
+    let added = Receiver::start().expect("receiver");
     let reply = app
         .update(
             "/cse-in/c/s",
-            &json!({"m2m:sub": {"nu": [rx.url, added.url]}}),
+            &json!({"m2m:sub": {"nu": [rx.url(), added.url()]}}),
             "CAdmin",
         )
         .await;
@@ -498,12 +497,12 @@ async fn an_update_adding_targets_verifies_them_first() {
 #[tokio::test]
 async fn an_expiring_subscription_sends_its_deletion_notification() {
     let app = spawn_app().await;
-    let mut rx = Receiver::start().await;
-    let mut su = Receiver::start().await;
+    let rx = Receiver::start().expect("receiver");
+    let su = Receiver::start().expect("receiver");
     let soon = onecse_models::time::Timestamp::now()
         .plus_seconds(1)
         .to_string();
-    watched(&app, &mut rx, json!({"su": su.url, "et": soon})).await;
+    watched(&app, &rx, json!({"su": su.url(), "et": soon})).await;
     let n = su.next().await;
     assert_eq!(n.sgn()["sud"], true);
     app.retrieve("/cse-in/c/s", "CAdmin")

@@ -1,0 +1,146 @@
+//! The receiver's HTTP side: accepts connections, records each request with its
+//! arrival time and answers it as configured. Kept apart from [`crate::Receiver`], the
+//! handle tests hold, which only reads and configures the shared state.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{StatusCode, header};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinSet;
+
+use crate::{Answer, Notification, headers};
+
+/// What the server and the waiting test share.
+#[derive(Default)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Woken at every arrival.
+    pub(crate) arrived: Notify,
+}
+
+/// The requests kept and the answers configured.
+pub(crate) struct State {
+    /// Requests not taken yet, oldest first.
+    pub(crate) queue: VecDeque<Notification>,
+    /// Requests received since the start.
+    pub(crate) total: usize,
+    /// The answer for paths without their own.
+    pub(crate) answer: Answer,
+    /// Answers for particular paths.
+    pub(crate) answers_by_path: HashMap<String, Answer>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            total: 0,
+            answer: Answer::OK,
+            answers_by_path: HashMap::new(),
+        }
+    }
+}
+
+impl Shared {
+    /// The state, for reading or configuring.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A test that panicked while holding the lock must not hide later failures.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a request and decides its answer under one lock, so a test that sees
+    /// the request and then changes the answer cannot change this one.
+    fn record(&self, notification: Notification) -> Answer {
+        let answer = {
+            let mut state = self.lock();
+            let answer = state
+                .answers_by_path
+                .get(&notification.path)
+                .copied()
+                .unwrap_or(state.answer);
+            state.queue.push_back(notification);
+            state.total += 1;
+            answer
+        };
+        self.arrived.notify_waiters();
+        answer
+    }
+
+    /// Removes and returns the oldest request `wanted` accepts.
+    pub(crate) fn take(&self, wanted: &dyn Fn(&Notification) -> bool) -> Option<Notification> {
+        let mut state = self.lock();
+        let index = state.queue.iter().position(wanted)?;
+        state.queue.remove(index)
+    }
+}
+
+/// Accepts connections until told to stop, then closes the listener and every
+/// connection before returning.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let shared = Arc::clone(&shared);
+                connections.spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// Records one request and answers it, echoing `X-M2M-RI` as TS-0004 asks.
+async fn handle(
+    shared: Arc<Shared>,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Empty<Bytes>>, Infallible> {
+    let arrived = Instant::now();
+    let (parts, body) = request.into_parts();
+    let raw = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.to_string(), |p| p.as_str().to_owned());
+    let answer = shared.record(Notification {
+        method: parts.method.to_string(),
+        path,
+        headers: headers::collect(&parts.headers),
+        body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        arrived,
+    });
+    let mut response = hyper::Response::new(Empty::new());
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert("x-m2m-rsc", header::HeaderValue::from(answer.rsc));
+    if let Some(rqi) = parts.headers.get("x-m2m-ri") {
+        response.headers_mut().insert("x-m2m-ri", rqi.clone());
+    }
+    Ok(response)
+}
