@@ -516,8 +516,8 @@ async fn an_expiring_subscription_sends_its_deletion_notification() {
 #[tokio::test]
 async fn a_create_racing_unrelated_writes_is_notified_without_waiting_for_the_poll() {
     let app = crate::helpers::spawn_app_with(|c| c.notify_poll_ms = 60_000).await;
-    let mut rx = Receiver::start().await;
-    watched(&app, &mut rx, json!({"enc": {"net": [3]}})).await;
+    let rx = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"enc": {"net": [3]}})).await;
     app.container("/cse-in", "busy", json!({}), "CAdmin").await;
     for round in 0..15 {
         let contents: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
