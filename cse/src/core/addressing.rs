@@ -146,8 +146,9 @@ pub fn load(
     parent_needed: bool,
 ) -> CseResult<Target> {
     if let Some((parent_address, last)) = split_last(address)
+        && let Some(which) = VirtualChild::parse(&last)
         && let Some(parent) = find(tx, &parent_address)?
-        && let Some(which) = VirtualChild::named(parent.kind(), &last)
+        && which.exists_below(parent.kind())
     {
         if !matches!(op, Operation::Retrieve | Operation::Delete) {
             return Err(CseError::not_allowed(format!(

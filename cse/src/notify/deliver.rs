@@ -317,15 +317,6 @@ fn finish(
 ) -> CseResult<()> {
     let now = Timestamp::now();
     transaction::run_background(cse, TransactionKind::Write, now, |tx| {
-        let streams = batch.iter().flat_map(|outcome| {
-            let failed = outcome.failed.iter().flat_map(|(rows, _)| rows);
-            outcome
-                .delivered
-                .iter()
-                .chain(failed)
-                .map(|r| r.stream.as_str())
-        });
-        outbox::lock_streams(tx.conn, streams)?;
         for outcome in batch {
             if let Some(first) = outcome.delivered.first() {
                 let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();

@@ -110,42 +110,48 @@ pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
 /// it cannot meet the migration lock's one-key form).
 const STREAM_LOCK_SPACE: i32 = 0x6f6e_6531;
 
-/// Serialises, on PostgreSQL, the transactions that change one stream's head: a row
-/// enqueued while another transaction completes the head would otherwise see the old
-/// head (its deletion not yet committed) and miss the promotion (the row not yet
-/// committed), leaving the stream headless until the next repair sweep. Held until
-/// commit; taken in stream order, so transactions locking several cannot deadlock on
-/// each other. SQLite serialises every writer already.
-pub fn lock_streams<'s>(
-    conn: &mut DbConn,
-    streams: impl IntoIterator<Item = &'s str>,
-) -> QueryResult<()> {
+/// The stream's live head row, share-locked until commit on PostgreSQL.
+fn lock_head(pg: &mut diesel::PgConnection, stream: &str) -> QueryResult<Option<i64>> {
+    outbox::table
+        .filter(outbox::stream.eq(stream))
+        .filter(outbox::head.eq(1))
+        .filter(outbox::failed.eq(0))
+        .select(outbox::id)
+        .for_share()
+        .first(pg)
+        .optional()
+}
+
+/// Whether a new row of `stream` follows an existing head (else it becomes the head).
+///
+/// On PostgreSQL the head is share-locked until commit, so the delivery recorder
+/// cannot complete or give it up (and promote the next row, which it could not see
+/// yet) until this row is committed; a head being completed right now makes this
+/// wait and then find it gone. Without a head, a per-stream advisory lock makes
+/// concurrent first rows of a stream take turns, and the check is repeated under it.
+/// Before this, a row could miss both the old head and the promotion, and its stream
+/// waited for the repair sweep. SQLite serialises every writer already.
+fn follows_head(conn: &mut DbConn, stream: &str) -> QueryResult<bool> {
     let DbConn::Pg(pg) = conn else {
-        return Ok(());
+        return has_head(conn, stream);
     };
-    let mut streams: Vec<&str> = streams.into_iter().collect();
-    streams.sort_unstable();
-    streams.dedup();
-    for stream in streams {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<Integer, _>(STREAM_LOCK_SPACE)
-            .bind::<Text, _>(stream)
-            .execute(pg)?;
+    if lock_head(pg, stream)?.is_some() {
+        return Ok(true);
     }
-    Ok(())
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind::<Integer, _>(STREAM_LOCK_SPACE)
+        .bind::<Text, _>(stream)
+        .execute(pg)?;
+    Ok(lock_head(pg, stream)?.is_some())
 }
 
 /// A notification with the `bn` deadline of a batch it would start.
 pub type Pending = (NewNotification, Option<String>);
 
-/// Enqueues the notifications a transaction produced, at its end: their streams
-/// locked first, in order (see [`lock_streams`]), then each row in the order it was
-/// raised.
+/// Enqueues the notifications a transaction produced, in the order they were raised,
+/// at the end of the transaction, so the head locks of [`follows_head`] are held only
+/// for the commit.
 pub fn enqueue_all(conn: &mut DbConn, pending: &[Pending]) -> QueryResult<()> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    lock_streams(conn, pending.iter().map(|(row, _)| row.stream.as_str()))?;
     for (row, batch_due) in pending {
         enqueue(conn, row, batch_due.as_deref())?;
     }
@@ -166,7 +172,7 @@ fn enqueue(conn: &mut DbConn, row: &NewNotification, batch_due: Option<&str>) ->
         }
     }
     let mut row = row.clone();
-    row.head = i32::from(!has_head(conn, &row.stream)?);
+    row.head = i32::from(!follows_head(conn, &row.stream)?);
     if let (Some(num), Some(batch_due)) = (row.batch_num, batch_due) {
         let head_due: Option<String> = waiting(&row.stream, now)
             .order(outbox::id.asc())
@@ -266,7 +272,6 @@ pub fn claim_followers(
 
 /// Removes delivered rows and moves their stream on to its next row.
 pub fn complete(conn: &mut DbConn, stream: &str, ids: &[i64]) -> QueryResult<usize> {
-    lock_streams(conn, [stream])?;
     let removed = diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)?;
     promote(conn, stream)?;
     Ok(removed)
@@ -293,7 +298,6 @@ pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryRes
 
 /// Marks rows as given up; they stay for inspection and their stream moves on.
 pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> QueryResult<usize> {
-    lock_streams(conn, [stream])?;
     let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),

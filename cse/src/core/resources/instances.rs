@@ -35,14 +35,19 @@ pub enum VirtualChild {
 }
 
 impl VirtualChild {
-    /// The virtual child a final address segment names below `parent`, if any.
-    pub fn named(parent: &dyn ResourceKind, segment: &str) -> Option<Self> {
-        parent.instances()?;
+    /// The virtual child a final address segment would name, if any: decided from
+    /// the name alone, so most addresses need no lookup of their parent.
+    pub fn parse(segment: &str) -> Option<Self> {
         match segment {
             "la" => Some(Self::Latest),
             "ol" => Some(Self::Oldest),
             _ => None,
         }
+    }
+
+    /// Whether `parent` has this virtual child.
+    pub fn exists_below(self, parent: &dyn ResourceKind) -> bool {
+        parent.instances().is_some()
     }
 
     /// The address segment, for messages.
@@ -70,7 +75,7 @@ impl VirtualChild {
 
 /// Whether `rn` would hide a virtual child of `parent` and so cannot name a child.
 pub fn reserved_child_name(parent: &dyn ResourceKind, rn: &str) -> bool {
-    VirtualChild::named(parent, rn).is_some()
+    VirtualChild::parse(rn).is_some_and(|child| child.exists_below(parent))
 }
 
 /// How many instances one step of limit enforcement or `et` rewriting handles.
