@@ -169,12 +169,7 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
                 }
             }
             Ok(Err(err)) | Err(err) => {
-                let cause = err
-                    .source
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                tracing::warn!(error = %err, cause, "expiry sweep failed; retrying at the next tick")
+                tracing::warn!(error = %err, "expiry sweep failed; retrying at the next tick")
             }
         }
     }

@@ -7,8 +7,11 @@ pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A failed request, carried up to the binding, which renders it and logs server
 /// errors once, with their source.
+///
+/// Displayed (in logs) as the message followed by its source, so a background task's
+/// warning says what failed underneath; clients only ever see `message`.
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[error("{message}{}", with_cause(.source.as_ref()))]
 pub struct CseError {
     /// Code to answer with.
     pub rsc: ResponseStatusCode,
@@ -61,6 +64,10 @@ impl CseError {
     }
 }
 
+fn with_cause(source: Option<&Source>) -> String {
+    source.map(|s| format!(": {s}")).unwrap_or_default()
+}
+
 impl From<Problem> for CseError {
     fn from(p: Problem) -> Self {
         Self::new(p.rsc, p.message)
@@ -103,5 +110,6 @@ mod tests {
         assert_eq!(other.rsc, ResponseStatusCode::InternalServerError);
         let cause = std::error::Error::source(&other).map(ToString::to_string);
         assert!(cause.is_some_and(|c| c.contains("rollback")), "{other:?}");
+        assert!(other.to_string().starts_with("internal database error: "));
     }
 }

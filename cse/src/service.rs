@@ -32,14 +32,11 @@ impl Service {
         } else {
             None
         };
-        let committed = if inline(&self.cse, &req) {
-            dispatch::handle(&self.cse, &req, None)?
-        } else {
-            let cse = self.cse.clone();
-            blocking(move || dispatch::handle(&cse, &req, assigned_ri.as_deref())).await??
-        };
-        self.outbox.wake_if(committed.queued_notifications);
-        Ok(committed.value)
+        if inline(&self.cse, &req) {
+            return run(&self.cse, &self.outbox, &req, None);
+        }
+        let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
+        blocking(move || run(&cse, &outbox, &req, assigned_ri.as_deref())).await?
     }
 
     /// Verifies a new subscription's targets (or those an UPDATE adds) before the
@@ -68,6 +65,20 @@ impl Service {
         })?;
         Ok(Some(verification.sub_ri))
     }
+}
+
+/// Runs the request to its commit and wakes delivery if it queued notifications,
+/// in the same (blocking) step, so a client that goes away cannot cancel the wake-up
+/// of a change that committed.
+fn run(
+    cse: &Cse,
+    outbox: &OutboxSignal,
+    req: &Request,
+    assigned_ri: Option<&str>,
+) -> CseResult<Response> {
+    let committed = dispatch::handle(cse, req, assigned_ri)?;
+    outbox.wake_if(committed.queued_notifications);
+    Ok(committed.value)
 }
 
 /// SQLite reads are in-process and never wait on a lock (WAL lets readers run beside

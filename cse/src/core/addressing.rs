@@ -131,14 +131,11 @@ pub struct Target {
     /// deleted (its parent decides whether instances are accessible) and for an
     /// UPDATE that changes `et` (capped by the parent's).
     pub parent: Option<Resource>,
-    /// The virtual child (`la`/`ol`) the address named, if it did.
-    pub via: Option<VirtualChild>,
 }
 
 /// Loads what `op` at `address` acts on: one lookup of the resource (two for a
-/// virtual `la`/`ol` or an instance, whose parent is needed; an UPDATE also locks the
-/// row and reads it again). A final `la`/`ol` below a type without instances is an
-/// ordinary resource name.
+/// virtual `la`/`ol` or an instance, whose parent is needed). A final `la`/`ol`
+/// below a type without instances is an ordinary resource name.
 pub fn load(
     tx: &mut Txn<'_>,
     address: &Address,
@@ -161,20 +158,11 @@ pub fn load(
         return Ok(Target {
             resource,
             parent: Some(parent),
-            via: Some(which),
         });
     }
-    let missing =
-        || CseError::not_found(format!("resource '{}' does not exist", describe(address)));
-    let mut resource = find(tx, address)?.ok_or_else(missing)?;
-    if op == Operation::Update {
-        // Hold the row (PostgreSQL `FOR UPDATE`; SQLite writers are serialised) and
-        // read it again, so concurrent UPDATEs apply one after the other.
-        resource = resource_table::lock_and_reload(tx.conn, &resource.ri)?
-            .map(Resource::from_row)
-            .transpose()?
-            .ok_or_else(missing)?;
-    }
+    let resource = find(tx, address)?.ok_or_else(|| {
+        CseError::not_found(format!("resource '{}' does not exist", describe(address)))
+    })?;
     let instance_read =
         resource.kind().is_instance() && matches!(op, Operation::Retrieve | Operation::Delete);
     let parent = match &resource.pi {
@@ -188,11 +176,7 @@ pub fn load(
     if instance_read && let Some(parent) = &parent {
         parent.kind().check_instances_accessible(parent)?;
     }
-    Ok(Target {
-        resource,
-        parent,
-        via: None,
-    })
+    Ok(Target { resource, parent })
 }
 
 /// The address without its last segment, and that segment.
@@ -240,6 +224,18 @@ fn describe(address: &Address) -> String {
         Address::Unstructured { ri, rest } if rest.is_empty() => ri.clone(),
         Address::Unstructured { ri, rest } => format!("{ri}/{}", rest.join("/")),
     }
+}
+
+/// Holds the target's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
+/// SQLite writers are serialised) and reads it again, so concurrent UPDATEs apply one
+/// after the other. Called once access is granted, so a refused request locks nothing.
+pub fn hold(tx: &mut Txn<'_>, target: &mut Target) -> CseResult<()> {
+    let path = target.resource.path.clone();
+    target.resource = resource_table::lock_and_reload(tx.conn, &target.resource.ri)?
+        .map(Resource::from_row)
+        .transpose()?
+        .ok_or_else(|| CseError::not_found(format!("resource '{path}' does not exist")))?;
+    Ok(())
 }
 
 #[cfg(test)]

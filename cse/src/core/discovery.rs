@@ -125,7 +125,7 @@ pub fn discover(
                     ty,
                     pi: row.pi.as_deref(),
                 };
-                security::may_see(who, Access::Discover, candidate)
+                security::may_see(tx, who, Access::Discover, candidate)
             });
             if !visible {
                 continue;

@@ -30,6 +30,7 @@ pub fn handle(
 ) -> CseResult<Committed<Response>> {
     check_generic(req)?;
     let address = local(addressing::parse(&req.to, cse)?)?;
+    check_attribute_list(req)?;
     let who = Requester::of(req, cse);
     let access = access(req)?;
     let kind = match req.op {
@@ -37,7 +38,10 @@ pub fn handle(
         _ => TransactionKind::Write,
     };
     transaction::run(cse, kind, Timestamp::now(), |tx| {
-        let target = load_and_authorize(tx, req, &address, &who, access)?;
+        let mut target = load_and_authorize(tx, req, &address, &who, access)?;
+        if req.op == Operation::Update {
+            addressing::hold(tx, &mut target)?;
+        }
         run(tx, req, &who, target, assigned_ri)
     })
 }
@@ -128,7 +132,7 @@ fn load_and_authorize(
     access: Access,
 ) -> CseResult<Target> {
     let target = addressing::load(tx, address, req.op, changes_expiration(req))?;
-    security::authorize(who, access, &target)?;
+    security::authorize(tx, who, access, &target)?;
     if req.op != Operation::Create {
         target.resource.kind().refuse(req.op)?;
     }
@@ -162,10 +166,7 @@ fn run(
         Operation::Retrieve => retrieve::retrieve(tx, req, who, target.resource),
         Operation::Update => update::update(tx, req, target),
         Operation::Delete => delete::delete(tx, req, who, target.resource),
-        Operation::Notify => {
-            target.resource.kind().on_notify()?;
-            Err(CseError::internal("NOTIFY was accepted but has no handler"))
-        }
+        Operation::Notify => target.resource.kind().on_notify(tx, req, &target.resource),
     }
 }
 
@@ -213,24 +214,31 @@ fn check_generic(req: &Request) -> CseResult<()> {
             "atrl (partial retrieve) is only allowed in RETRIEVE requests",
         ));
     }
-    if !req.attribute_list.is_empty() {
-        let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
-        if rcn != ResultContent::Attributes {
-            return Err(CseError::bad_request(format!(
-                "a partial retrieve (atrl) needs rcn=1, not rcn={}",
-                rcn.number()
-            )));
-        }
-        if let Some(unknown) = req.attribute_list.iter().find(|a| !is_known_attribute(a)) {
-            return Err(CseError::bad_request(format!(
-                "atrl names unknown attribute '{unknown}'"
-            )));
-        }
-    }
     if req.drt.is_some() && req.op != Operation::Retrieve {
         return Err(CseError::bad_request(
             "drt is only allowed in RETRIEVE requests",
         ));
+    }
+    Ok(())
+}
+
+/// A partial retrieve (`atrl`) asks for attributes that exist, with rcn=1. Checked
+/// once the address is known to be local, as the RETRIEVE's first own step.
+fn check_attribute_list(req: &Request) -> CseResult<()> {
+    if req.attribute_list.is_empty() {
+        return Ok(());
+    }
+    let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
+    if rcn != ResultContent::Attributes {
+        return Err(CseError::bad_request(format!(
+            "a partial retrieve (atrl) needs rcn=1, not rcn={}",
+            rcn.number()
+        )));
+    }
+    if let Some(unknown) = req.attribute_list.iter().find(|a| !is_known_attribute(a)) {
+        return Err(CseError::bad_request(format!(
+            "atrl names unknown attribute '{unknown}'"
+        )));
     }
     Ok(())
 }

@@ -41,9 +41,12 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
     if let Some(parent) = instance_of {
         resource_table::remove_instances(tx.conn, parent, 1, bytes)?;
     }
+    let mark = tx.notifications_mark();
     matcher::on_subtree_removal(tx, resource)?;
     let removed = resource_table::delete_subtree(tx.conn, &resource.path)?;
     if removed == 0 {
+        // Someone else removed it first and sent its notices.
+        tx.discard_notifications_since(mark);
         if let Some(parent) = instance_of {
             // Already gone: undo the count taken above.
             resource_table::remove_instances(tx.conn, parent, -1, -bytes)?;

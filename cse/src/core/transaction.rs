@@ -42,6 +42,17 @@ impl<'a> Txn<'a> {
         self.notifications.push((row, batch_due));
     }
 
+    /// How many notifications are queued so far: a mark to go back to.
+    pub fn notifications_mark(&self) -> usize {
+        self.notifications.len()
+    }
+
+    /// Drops the notifications queued since `mark` (for work that turned out to have
+    /// nothing to notify about, such as a removal someone else did first).
+    pub fn discard_notifications_since(&mut self, mark: usize) {
+        self.notifications.truncate(mark);
+    }
+
     /// Writes the queued notifications; returns how many.
     fn write_notifications(&mut self) -> CseResult<usize> {
         outbox::enqueue_all(self.conn, &self.notifications)?;

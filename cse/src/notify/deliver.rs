@@ -2,6 +2,7 @@
 //! then delete them, or reschedule them with capped exponential backoff, or give up
 //! after the configured number of attempts (logged and counted, kept in the table).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -221,6 +222,20 @@ struct Outcome {
     released: Vec<OutboxRow>,
 }
 
+impl Outcome {
+    /// The stream the outcome belongs to (all its rows share it).
+    fn stream(&self) -> &str {
+        let failed = self.failed.iter().flat_map(|(rows, _)| rows);
+        self.delivered
+            .iter()
+            .chain(failed)
+            .chain(&self.released)
+            .map(|r| r.stream.as_str())
+            .next()
+            .unwrap_or_default()
+    }
+}
+
 /// Most outcomes recorded in one transaction.
 const RECORD_BATCH: usize = 256;
 
@@ -316,15 +331,25 @@ fn finish(
     stats: &DeliveryStats,
 ) -> CseResult<()> {
     let now = Timestamp::now();
+    // Lock order, as in requests: resource rows first (subscriptions, in resourceID
+    // order), then outbox rows in stream order, so the recorder and a request cannot
+    // wait for each other in a cycle.
+    let mut in_order: Vec<&Outcome> = batch.iter().collect();
+    in_order.sort_by(|a, b| a.stream().cmp(b.stream()));
+    let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
+    for outcome in batch {
+        for row in outcome.delivered.iter().filter(|r| r.counts == 1) {
+            *counted.entry(row.sub_ri.as_str()).or_default() += 1;
+        }
+    }
     transaction::run_background(cse, TransactionKind::Write, now, |tx| {
-        for outcome in batch {
+        for (sub_ri, delivered) in &counted {
+            count_towards_expiration(tx, sub_ri, *delivered)?;
+        }
+        for outcome in in_order {
             if let Some(first) = outcome.delivered.first() {
                 let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();
                 outbox::complete(tx.conn, &first.stream, &ids)?;
-                let counted = outcome.delivered.iter().filter(|r| r.counts == 1).count();
-                if counted > 0 {
-                    count_towards_expiration(tx, &first.sub_ri, counted)?;
-                }
                 tracing::debug!(subscription = %first.sub_ri, target = %first.target, notifications = ids.len(), "notifications delivered");
             }
             if let Some((rows, reason)) = &outcome.failed

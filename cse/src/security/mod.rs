@@ -9,6 +9,7 @@ use onecse_models::primitive::Request;
 
 use crate::core::Cse;
 use crate::core::addressing::Target;
+use crate::core::transaction::Txn;
 use crate::error::CseResult;
 
 /// Who asks: what a decision is made about.
@@ -59,14 +60,29 @@ pub struct Candidate<'a> {
     pub pi: Option<&'a str>,
 }
 
-/// Decides whether `who` may perform `access` on `target`; a denial is the error
-/// to answer (4103 once policies exist). Allows everything for now.
-pub fn authorize(_who: &Requester, _access: Access, _target: &Target) -> CseResult<()> {
+/// Decides whether `who` may perform `access` on `target` (the transaction is there
+/// to read the policies that govern it); a denial is the error to answer (4103 once
+/// policies exist). Allows everything for now.
+pub fn authorize(
+    _tx: &mut Txn<'_>,
+    _who: &Requester,
+    _access: Access,
+    _target: &Target,
+) -> CseResult<()> {
     Ok(())
 }
 
 /// Whether `who` may see `candidate` in a result of `access` (RETRIEVE for child
 /// listings, DISCOVER for discovery). Allows everything for now.
-pub fn may_see(_who: &Requester, _access: Access, _candidate: Candidate<'_>) -> bool {
+///
+/// Callers filter after the database paged (`lim`/`ofst`); once this can say no,
+/// hierarchical results and discovery must count only visible rows, as discovery
+/// already does for conditions it checks itself.
+pub fn may_see(
+    _tx: &mut Txn<'_>,
+    _who: &Requester,
+    _access: Access,
+    _candidate: Candidate<'_>,
+) -> bool {
     true
 }

@@ -148,20 +148,36 @@ fn follows_head(conn: &mut DbConn, stream: &str) -> QueryResult<bool> {
 /// A notification with the `bn` deadline of a batch it would start.
 pub type Pending = (NewNotification, Option<String>);
 
-/// Enqueues the notifications a transaction produced, in the order they were raised,
-/// at the end of the transaction, so the head locks of [`follows_head`] are held only
-/// for the commit.
+/// Enqueues the notifications a transaction produced, at the end of the transaction,
+/// so the head locks of [`follows_head`] are held only for the commit. Heads are
+/// locked in stream order (as the delivery recorder takes them), then the rows are
+/// written in the order they were raised.
 pub fn enqueue_all(conn: &mut DbConn, pending: &[Pending]) -> QueryResult<()> {
+    let mut streams: Vec<&str> = pending.iter().map(|(row, _)| row.stream.as_str()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let mut headed = std::collections::HashSet::new();
+    for stream in streams {
+        if follows_head(conn, stream)? {
+            headed.insert(stream);
+        }
+    }
     for (row, batch_due) in pending {
-        enqueue(conn, row, batch_due.as_deref())?;
+        let first = headed.insert(row.stream.as_str());
+        enqueue(conn, row, first, batch_due.as_deref())?;
     }
     Ok(())
 }
 
-/// Enqueues a notification; it is the stream's head if the stream has none. `ln`
+/// Enqueues a notification, as its stream's head when `head` (the stream had none). `ln`
 /// keeps only the newest waiting row of the stream; `bn` holds rows until `num` are
 /// waiting or the first has waited `dur` (`batch_due` is that deadline for a first row).
-fn enqueue(conn: &mut DbConn, row: &NewNotification, batch_due: Option<&str>) -> QueryResult<()> {
+fn enqueue(
+    conn: &mut DbConn,
+    row: &NewNotification,
+    mut head: bool,
+    batch_due: Option<&str>,
+) -> QueryResult<()> {
     let now = row.created.as_str();
     // With `bn` as well, the batch still counts every event and only its latest is
     // sent (see the delivery); alone, `ln` keeps just the newest waiting row.
@@ -169,10 +185,12 @@ fn enqueue(conn: &mut DbConn, row: &NewNotification, batch_due: Option<&str>) ->
         let stale: Vec<i64> = waiting(&row.stream, now).select(outbox::id).load(conn)?;
         if !stale.is_empty() {
             diesel::delete(outbox::table.filter(outbox::id.eq_any(stale))).execute(conn)?;
+            // The head may have been among them; then this row takes its place.
+            head = !has_head(conn, &row.stream)?;
         }
     }
     let mut row = row.clone();
-    row.head = i32::from(!follows_head(conn, &row.stream)?);
+    row.head = i32::from(head);
     if let (Some(num), Some(batch_due)) = (row.batch_num, batch_due) {
         let head_due: Option<String> = waiting(&row.stream, now)
             .order(outbox::id.asc())
@@ -323,10 +341,10 @@ const HEADLESS_STREAMS: &str = "\
 
 /// Gives every stream that has live rows but no head its head back.
 ///
-/// On PostgreSQL a row enqueued while the stream's head is being completed by another
-/// transaction can miss both the old head (still there when it looked) and the
-/// promotion (it was not committed yet); this sweep, run by the workers every few
-/// seconds, repairs that. It reads the (stream, id) index once.
+/// A safety net: [`follows_head`] keeps a row enqueued while its stream's head is
+/// being completed from missing both; should a stream still lose its head (a bug, a
+/// manual edit), this sweep, run by the workers every few seconds, gives it back. It
+/// reads the (stream, id) index once.
 pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
     let streams: Vec<StreamName> = match conn {
         DbConn::Pg(pg) => diesel::sql_query(HEADLESS_STREAMS).load(pg)?,

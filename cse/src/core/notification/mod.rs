@@ -1,5 +1,6 @@
 //! The core's half of notifications, run inside the request's transaction: matching
-//! a committed change to subscriptions and writing outbox rows ([`matcher`]), and
+//! a change to subscriptions and queuing outbox rows that commit with it ([`matcher`]),
+//! and
 //! reading notification targets ([`target`]). Sending is `notify/`'s job, which
 //! depends on this module and never the other way round.
 

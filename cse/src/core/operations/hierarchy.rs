@@ -64,7 +64,7 @@ pub fn page(
             ty: r.ty,
             pi: r.pi.as_deref(),
         };
-        security::may_see(who, Access::Retrieve, candidate)
+        security::may_see(tx, who, Access::Retrieve, candidate)
     });
     Ok(Page { rows, partial })
 }

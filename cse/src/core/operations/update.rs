@@ -34,7 +34,7 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
             resource.attrs.insert(name.clone(), value.clone());
         }
     }
-    kind.on_update(&mut resource)?;
+    kind.on_update(tx, &before, &mut resource)?;
     if let Some(requested) = request_attrs.get("et") {
         let et = expiration_time::for_update(requested, parent.as_ref(), tx.now)?.to_string();
         if resource_table::child_expires_after(tx.conn, &resource.ri, &et)? {

@@ -2,6 +2,7 @@
 //! start), read-only over the API (R3: UPDATE and DELETE answer 4005), `ctm` sampled
 //! at retrieval, NOTIFY not accepted.
 
+use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
 use serde_json::{Map, Value, json};
@@ -9,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::core::Cse;
 use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, supported_types};
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::store::{DbConn, TransactionKind, in_transaction, resource_table};
 
@@ -48,7 +50,12 @@ impl ResourceKind for CseBase {
             .insert("ctm".into(), Value::String(now.to_string()));
     }
 
-    fn on_notify(&self) -> CseResult<()> {
+    fn on_notify(
+        &self,
+        _tx: &mut Txn<'_>,
+        _req: &Request,
+        _resource: &Resource,
+    ) -> CseResult<Response> {
         Err(CseError::bad_request(
             "NOTIFY requests to the CSEBase are not accepted",
         ))

@@ -11,7 +11,7 @@ pub mod cse_base;
 pub mod instances;
 pub mod sub;
 
-use onecse_models::primitive::Request;
+use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value};
@@ -131,8 +131,14 @@ pub trait ResourceKind: Sync {
         Ok(())
     }
 
-    /// Checks and completes an updated resource before it is stored.
-    fn on_update(&self, _resource: &mut Resource) -> CseResult<()> {
+    /// Checks and completes an updated resource (`before` as stored, `resource` with
+    /// the request merged) before it is stored.
+    fn on_update(
+        &self,
+        _tx: &mut Txn<'_>,
+        _before: &Resource,
+        _resource: &mut Resource,
+    ) -> CseResult<()> {
         Ok(())
     }
 
@@ -150,8 +156,14 @@ pub trait ResourceKind: Sync {
     /// Attributes computed when the resource is read (the CSEBase's `ctm`).
     fn on_retrieve(&self, _resource: &mut Resource, _now: Timestamp) {}
 
-    /// A NOTIFY request addressed to this resource. Relaying to AEs comes later.
-    fn on_notify(&self) -> CseResult<()> {
+    /// A NOTIFY request addressed to `resource`, answered by its kind (relaying to an
+    /// AE's point of access comes later).
+    fn on_notify(
+        &self,
+        _tx: &mut Txn<'_>,
+        _req: &Request,
+        _resource: &Resource,
+    ) -> CseResult<Response> {
         Err(CseError::new(
             ResponseStatusCode::NotImplemented,
             format!(

@@ -50,7 +50,12 @@ impl ResourceKind for Subscription {
         check_and_complete(&mut resource.attrs)
     }
 
-    fn on_update(&self, resource: &mut Resource) -> CseResult<()> {
+    fn on_update(
+        &self,
+        _tx: &mut Txn<'_>,
+        _before: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
         check_and_complete(&mut resource.attrs)
     }
 
