@@ -6,7 +6,7 @@
 use onecse_models::time::Timestamp;
 
 use crate::core::Cse;
-use crate::error::CseResult;
+use crate::error::{CseError, CseResult};
 use crate::store::outbox::{self, NewNotification, Pending};
 use crate::store::{DbConn, TransactionKind};
 
@@ -79,15 +79,46 @@ pub fn run<T>(
     cse.db.run(kind, |conn| within(conn, cse, now, work))
 }
 
-/// [`run`] on the background tasks' own connections.
+/// How many times background work is tried when PostgreSQL aborts it to break a
+/// deadlock or a serialization conflict (the other transaction goes on).
+const BACKGROUND_ATTEMPTS: usize = 3;
+
+/// [`run`] on the background tasks' own connections. Work that PostgreSQL aborted to
+/// break a deadlock is tried again, so delivery results are recorded instead of
+/// waiting for their leases to run out (and being sent twice).
 pub fn run_background<T>(
     cse: &Cse,
     kind: TransactionKind,
     now: Timestamp,
-    work: impl FnOnce(&mut Txn<'_>) -> CseResult<T>,
+    mut work: impl FnMut(&mut Txn<'_>) -> CseResult<T>,
 ) -> CseResult<Committed<T>> {
-    cse.db
-        .run_background(kind, |conn| within(conn, cse, now, work))
+    let mut attempt = 1;
+    loop {
+        let result = cse
+            .db
+            .run_background(kind, |conn| within(conn, cse, now, &mut work));
+        match result {
+            Err(err) if attempt < BACKGROUND_ATTEMPTS && aborted_by_conflict(&err) => {
+                tracing::info!(attempt, error = %err, "background transaction aborted by a conflict; trying again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether the database aborted the transaction to resolve a conflict with another
+/// one (SQLSTATE 40001 or 40P01), so trying again can succeed.
+fn aborted_by_conflict(err: &CseError) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let Some(source) = err.source.as_deref() else {
+        return false;
+    };
+    match source.downcast_ref::<Error>() {
+        Some(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        Some(Error::DatabaseError(_, info)) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
 }
 
 fn within<T>(
@@ -103,4 +134,31 @@ fn within<T>(
         value,
         queued_notifications,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> CseError {
+        Error::DatabaseError(kind, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn only_conflicts_are_tried_again() {
+        assert!(aborted_by_conflict(&database_error(
+            DatabaseErrorKind::SerializationFailure,
+            "could not serialize access"
+        )));
+        assert!(aborted_by_conflict(&database_error(
+            DatabaseErrorKind::Unknown,
+            "deadlock detected"
+        )));
+        assert!(!aborted_by_conflict(&database_error(
+            DatabaseErrorKind::Unknown,
+            "relation does not exist"
+        )));
+        assert!(!aborted_by_conflict(&CseError::bad_request("no")));
+    }
 }

@@ -346,7 +346,7 @@ fn finish(
         for (sub_ri, delivered) in &counted {
             count_towards_expiration(tx, sub_ri, *delivered)?;
         }
-        for outcome in in_order {
+        for outcome in &in_order {
             if let Some(first) = outcome.delivered.first() {
                 let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();
                 outbox::complete(tx.conn, &first.stream, &ids)?;
