@@ -11,8 +11,6 @@ pub const ENV_PREFIX: &str = "ONECSE_";
 pub struct Setting {
     /// The `Config` field and TOML key; the flag is this name with `-` for `_`.
     pub name: &'static str,
-    /// The environment variable: `ONECSE_` and the name upper-cased.
-    pub env: &'static str,
     /// The concern the setting belongs to; its heading in `--help`.
     pub group: &'static str,
     /// What the setting does, without its default.
@@ -24,6 +22,11 @@ pub struct Setting {
 }
 
 impl Setting {
+    /// The environment variable: `ONECSE_` and the name upper-cased.
+    pub fn env(&self) -> String {
+        env_var(self.name)
+    }
+
     /// The command-line flag.
     pub fn flag(&self) -> String {
         format!("--{}", self.name.replace('_', "-"))
@@ -93,45 +96,10 @@ pub const fn optional(given: &[&'static str]) -> Option<&'static str> {
     }
 }
 
-/// Writes `ONECSE_` and `name` upper-cased into an array of the exact length, at
-/// compile time: clap takes `&'static str` (its `string` feature is off).
-pub const fn env_bytes<const N: usize>(name: &str) -> [u8; N] {
-    let mut out = [0u8; N];
-    let mut slots: &mut [u8] = &mut out;
-    let mut prefix = ENV_PREFIX.as_bytes();
-    let mut name = name.as_bytes();
-    while let [slot, rest @ ..] = slots {
-        *slot = match (prefix, name) {
-            ([byte, tail @ ..], _) => {
-                prefix = tail;
-                *byte
-            }
-            ([], [byte, tail @ ..]) => {
-                name = tail;
-                byte.to_ascii_uppercase()
-            }
-            // Not reached: the array is exactly as long as the prefix and the name.
-            ([], []) => b'_',
-        };
-        slots = rest;
-    }
-    out
+/// The environment variable of a setting: `ONECSE_` and its name upper-cased.
+pub fn env_var(name: &str) -> String {
+    format!("{ENV_PREFIX}{}", name.to_ascii_uppercase())
 }
-
-/// `ONECSE_<NAME>` for a setting name, as a `&'static str` built at compile time.
-macro_rules! env_name {
-    ($name:ident) => {{
-        const NAME: &str = stringify!($name);
-        const BYTES: [u8; $crate::config::declare::ENV_PREFIX.len() + NAME.len()] =
-            $crate::config::declare::env_bytes(NAME);
-        const ENV: &str = match ::core::str::from_utf8(&BYTES) {
-            Ok(env) => env,
-            Err(_) => panic!("setting names are ASCII identifiers"),
-        };
-        ENV
-    }};
-}
-pub(super) use env_name;
 
 /// Declares every setting from one table; see `settings.rs` for the entry syntax.
 ///
@@ -169,7 +137,7 @@ macro_rules! settings {
             #[arg(
                 long,
                 global = true,
-                env = $crate::config::declare::env_name!($name),
+                env = $crate::config::declare::env_var(stringify!($name)),
                 help_heading = $group,
                 help = $crate::config::declare::help_line(
                     concat!($($doc),+).trim_ascii(),
@@ -201,7 +169,6 @@ macro_rules! settings {
         pub const SETTINGS: &[$crate::config::declare::Setting] = &[$($(
             $crate::config::declare::Setting {
                 name: stringify!($name),
-                env: $crate::config::declare::env_name!($name),
                 group: $group,
                 help: concat!($($doc),+).trim_ascii(),
                 unset: $crate::config::declare::optional(&[$($unset)?]),

@@ -167,7 +167,7 @@ fn every_environment_variable_sets_its_own_field() {
         .args(["--exact", "--ignored", "--nocapture"])
         .env(CHILD_MARKER, "1")
         .env_remove("ONECSE_CONFIG")
-        .envs(SETTINGS.iter().map(|setting| (setting.env, SAMPLE)))
+        .envs(SETTINGS.iter().map(|setting| (setting.env(), SAMPLE)))
         .output()
         .expect("the test binary runs itself");
     let stdout = String::from_utf8_lossy(&child.stdout);
@@ -182,7 +182,7 @@ fn every_environment_variable_sets_its_own_field() {
         assert!(
             stdout.lines().any(|line| line == expected),
             "{} should reach the field {}: {stdout}",
-            setting.env,
+            setting.env(),
             setting.name
         );
     }
@@ -202,7 +202,7 @@ fn help_shows_every_setting_with_its_variable_group_and_default() {
         );
         assert_eq!(
             arg.get_env().and_then(|e| e.to_str()),
-            Some(setting.env),
+            Some(setting.env().as_str()),
             "{}",
             setting.name
         );
@@ -225,8 +225,8 @@ fn help_shows_every_setting_with_its_variable_group_and_default() {
             setting.name
         );
         assert!(
-            setting.env.starts_with(declare::ENV_PREFIX)
-                && setting.env.ends_with(&setting.name.to_uppercase())
+            setting.env().starts_with(declare::ENV_PREFIX)
+                && setting.env().ends_with(&setting.name.to_uppercase())
         );
     }
 }
@@ -252,7 +252,7 @@ fn readme_table() -> String {
             table,
             "| {shown_group} | `{}` | `{}` | `{}` | {default} | {} |",
             setting.flag(),
-            setting.env,
+            setting.env(),
             setting.name,
             setting.help
         );
