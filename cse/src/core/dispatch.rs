@@ -28,11 +28,7 @@ pub fn handle(
     req: &Request,
     assigned_ri: Option<&str>,
 ) -> CseResult<Committed<Response>> {
-    check_generic(req)?;
-    let address = local(addressing::parse(&req.to, cse)?)?;
-    check_attribute_list(req)?;
-    let who = Requester::of(req, cse);
-    let access = access(req)?;
+    let (address, who, access) = admit(req, cse)?;
     let kind = match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
@@ -42,7 +38,7 @@ pub fn handle(
         if req.op == Operation::Update {
             addressing::hold(tx, &mut target)?;
         }
-        run(tx, req, &who, target, assigned_ri)
+        run(tx, req, &who, access, target, assigned_ri)
     })
 }
 
@@ -56,12 +52,9 @@ pub fn error_response(err: &CseError) -> Response {
 pub fn may_need_verification(req: &Request) -> bool {
     let ty = match req.op {
         Operation::Create => req.ty,
-        Operation::Update => req
-            .content
-            .as_ref()
-            .and_then(Value::as_object)
-            .and_then(|c| c.keys().next())
-            .and_then(|key| ResourceType::from_root_key(key)),
+        Operation::Update => {
+            content_root(req).and_then(|(key, _)| ResourceType::from_root_key(key))
+        }
         _ => None,
     };
     ty.and_then(resources::kind)
@@ -72,28 +65,30 @@ pub fn may_need_verification(req: &Request) -> bool {
 /// before the request runs, found through the same load and access check as the
 /// request itself. An error is the response to give right away.
 pub fn prepare_verification(cse: &Cse, req: &Request) -> CseResult<Option<Verification>> {
-    check_generic(req)?;
-    let Destination::Local(address) = addressing::parse(&req.to, cse)? else {
-        return Ok(None);
-    };
-    let who = Requester::of(req, cse);
-    let access = access(req)?;
+    let (address, who, access) = admit(req, cse)?;
     let prepared = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
         let target = load_and_authorize(tx, req, &address, &who, access)?;
-        match (req.op, req.ty) {
-            (Operation::Create, Some(ty)) => {
-                let kind = check_child_allowed(target.resource.kind(), ty)?;
-                kind.verification(tx, req, None)
-            }
-            (Operation::Update, _) if target.resource.kind().verifies_targets() => {
-                let kind = target.resource.kind();
-                kind.refuse(req.op)?;
-                kind.verification(tx, req, Some(&target.resource))
-            }
-            _ => Ok(None),
+        let kind = match access {
+            Access::Create(ty) => check_child_allowed(target.resource.kind(), ty)?,
+            _ => target.resource.kind(),
+        };
+        if !kind.verifies_targets() {
+            return Ok(None);
         }
+        let existing = (req.op == Operation::Update).then_some(&target.resource);
+        kind.verification(tx, req, existing)
     })?;
     Ok(prepared.value)
+}
+
+/// The steps before the database: generic checks, the destination (another CSE is
+/// refused until forwarding exists), a partial retrieve's attribute list, who asks
+/// and the privilege the request needs.
+fn admit(req: &Request, cse: &Cse) -> CseResult<(Address, Requester, Access)> {
+    check_generic(req)?;
+    let address = local(addressing::parse(&req.to, cse)?)?;
+    check_attribute_list(req)?;
+    Ok((address, Requester::of(req, cse), access(req)?))
 }
 
 /// Another CSE's resources would be forwarded to it; onecse does not forward yet.
@@ -142,31 +137,32 @@ fn load_and_authorize(
 /// An UPDATE setting `et` needs the parent's, which caps it.
 fn changes_expiration(req: &Request) -> bool {
     req.op == Operation::Update
-        && req
-            .content
-            .as_ref()
-            .and_then(Value::as_object)
-            .and_then(|c| c.values().next())
-            .and_then(Value::as_object)
+        && content_root(req)
+            .and_then(|(_, attrs)| attrs.as_object())
             .is_some_and(|attrs| attrs.contains_key("et"))
+}
+
+/// The root key of the request content (`m2m:cnt`, …) and what it holds, read before
+/// the operation parses the content properly.
+fn content_root(req: &Request) -> Option<(&String, &Value)> {
+    req.content.as_ref()?.as_object()?.iter().next()
 }
 
 fn run(
     tx: &mut Txn<'_>,
     req: &Request,
     who: &Requester,
+    access: Access,
     target: Target,
     assigned_ri: Option<&str>,
 ) -> CseResult<Response> {
-    match req.op {
-        Operation::Create => create::create(tx, req, target.resource, assigned_ri),
-        Operation::Retrieve if req.filter.filter_usage == Some(FilterUsage::Discovery) => {
-            discovery::discover(tx, req, who, &target.resource)
-        }
-        Operation::Retrieve => retrieve::retrieve(tx, req, who, target.resource),
-        Operation::Update => update::update(tx, req, target),
-        Operation::Delete => delete::delete(tx, req, who, target.resource),
-        Operation::Notify => target.resource.kind().on_notify(tx, req, &target.resource),
+    match access {
+        Access::Create(ty) => create::create(tx, req, ty, target.resource, assigned_ri),
+        Access::Discover => discovery::discover(tx, req, who, &target.resource),
+        Access::Retrieve => retrieve::retrieve(tx, req, who, target.resource),
+        Access::Update => update::update(tx, req, target),
+        Access::Delete => delete::delete(tx, req, who, target.resource),
+        Access::Notify => target.resource.kind().on_notify(tx, req, &target.resource),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Turns changes into notifications (TS-0004 §7.5.1): finds the subscriptions an event
 //! concerns, applies `enc` (net, atr, chty, conditions), shapes `rep` by `nct`, and
-//! writes one outbox row per target, in the transaction of the change.
+//! queues one outbox row per target in the transaction of the change (written just
+//! before it commits, see `Txn::notify`).
 
 use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
@@ -34,7 +35,7 @@ pub enum Event<'a> {
     },
 }
 
-/// Writes the notifications for an event on the subscribed-to resource's subscriptions.
+/// Queues the notifications for an event on the subscribed-to resource's subscriptions.
 pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
     let (subscribed, net, subject) = match event {
         Event::Updated { resource, .. } => (resource.ri.as_str(), 1, *resource),

@@ -1,8 +1,7 @@
 //! The core's half of notifications, run inside the request's transaction: matching
-//! a change to subscriptions and queuing outbox rows that commit with it ([`matcher`]),
-//! and
-//! reading notification targets ([`target`]). Sending is `notify/`'s job, which
-//! depends on this module and never the other way round.
+//! a change to subscriptions and queuing outbox rows that commit with it
+//! ([`matcher`]), and reading notification targets ([`target`]). Sending is
+//! `notify/`'s job, which depends on this module and never the other way round.
 
 pub mod matcher;
 pub mod target;

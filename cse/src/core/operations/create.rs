@@ -5,7 +5,7 @@
 use onecse_models::id::validate_resource_name;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::resource::check_attributes;
-use onecse_models::{Operation, ResponseStatusCode, ResultContent};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
 use crate::core::ids::new_resource_id;
@@ -21,16 +21,14 @@ use crate::store::{labels, resource_table};
 /// limit whatever the nesting.
 pub const MAX_PATH_BYTES: usize = 1024;
 
-/// Creates the resource described by `req` under `parent`.
+/// Creates the resource of type `ty` described by `req` under `parent`.
 pub fn create(
     tx: &mut Txn<'_>,
     req: &Request,
+    ty: ResourceType,
     parent: Resource,
     assigned_ri: Option<&str>,
 ) -> CseResult<Response> {
-    let ty = req
-        .ty
-        .ok_or_else(|| CseError::bad_request("CREATE needs the resource type"))?;
     let kind = check_child_allowed(parent.kind(), ty)?;
     let request_attrs = body::request_attributes(req, ty)?;
     check_attributes(ty, Operation::Create, &request_attrs)?;
