@@ -10,6 +10,7 @@ use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
 use crate::notify::{OutboxSignal, deliver};
+use crate::security::Caller;
 use crate::store::Backend;
 
 /// What a binding needs to run requests.
@@ -26,25 +27,25 @@ pub struct Service {
 impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
-    pub async fn execute(&self, req: Request) -> CseResult<Response> {
+    pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
         let assigned_ri = if dispatch::may_need_verification(&req) {
-            self.verify_targets(&req).await?
+            self.verify_targets(&req, caller).await?
         } else {
             None
         };
         if inline(&self.cse, &req) {
-            return run(&self.cse, &self.outbox, &req, None);
+            return run(&self.cse, &self.outbox, &req, caller, None);
         }
         let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
-        blocking(move || run(&cse, &outbox, &req, assigned_ri.as_deref())).await?
+        blocking(move || run(&cse, &outbox, &req, caller, assigned_ri.as_deref())).await?
     }
 
     /// Verifies a new subscription's targets (or those an UPDATE adds) before the
     /// request runs; returns the resourceID the verification named.
-    async fn verify_targets(&self, req: &Request) -> CseResult<Option<String>> {
+    async fn verify_targets(&self, req: &Request, caller: Caller) -> CseResult<Option<String>> {
         let prepared = {
             let (cse, req) = (self.cse.clone(), req.clone());
-            blocking(move || dispatch::prepare_verification(&cse, &req)).await??
+            blocking(move || dispatch::prepare_verification(&cse, &req, caller)).await??
         };
         let Some(verification) = prepared else {
             return Ok(None);
@@ -74,9 +75,10 @@ fn run(
     cse: &Cse,
     outbox: &OutboxSignal,
     req: &Request,
+    caller: Caller,
     assigned_ri: Option<&str>,
 ) -> CseResult<Response> {
-    let committed = dispatch::handle(cse, req, assigned_ri)?;
+    let committed = dispatch::handle(cse, req, caller, assigned_ri)?;
     outbox.wake_if(committed.queued_notifications);
     Ok(committed.value)
 }

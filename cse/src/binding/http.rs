@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::security::Caller;
 use futures_util::StreamExt;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
@@ -64,7 +66,15 @@ pub async fn handle(
                 to = %request.to,
             );
             let summary = (request.op, request.to.clone(), request.from.clone());
-            let outcome = state.service.execute(request).instrument(span).await;
+            let caller = Caller {
+                ip: req.peer_addr().map(|peer| peer.ip()),
+                authenticated: false,
+            };
+            let outcome = state
+                .service
+                .execute(request, caller)
+                .instrument(span)
+                .await;
             log_request(&summary, &echo, &outcome, started);
             outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }

@@ -17,7 +17,7 @@ use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::{self, check_child_allowed};
 use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
-use crate::security::{self, Access, Requester};
+use crate::security::{self, Access, Caller, Requester};
 use crate::store::TransactionKind;
 
 /// Processes a request to its committed result. Blocking: call it from the blocking
@@ -26,9 +26,10 @@ use crate::store::TransactionKind;
 pub fn handle(
     cse: &Cse,
     req: &Request,
+    caller: Caller,
     assigned_ri: Option<&str>,
 ) -> CseResult<Committed<Response>> {
-    let (address, who, access) = admit(req, cse)?;
+    let (address, who, access) = admit(req, caller, cse)?;
     let kind = match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
@@ -64,8 +65,12 @@ pub fn may_need_verification(req: &Request) -> bool {
 /// The first step of a CREATE/UPDATE whose type verifies its targets: what to verify
 /// before the request runs, found through the same load and access check as the
 /// request itself. An error is the response to give right away.
-pub fn prepare_verification(cse: &Cse, req: &Request) -> CseResult<Option<Verification>> {
-    let (address, who, access) = admit(req, cse)?;
+pub fn prepare_verification(
+    cse: &Cse,
+    req: &Request,
+    caller: Caller,
+) -> CseResult<Option<Verification>> {
+    let (address, who, access) = admit(req, caller, cse)?;
     let prepared = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
         let target = load_and_authorize(tx, req, &address, &who, access)?;
         let kind = match access {
@@ -84,11 +89,11 @@ pub fn prepare_verification(cse: &Cse, req: &Request) -> CseResult<Option<Verifi
 /// The steps before the database: generic checks, the destination (another CSE is
 /// refused until forwarding exists), a partial retrieve's attribute list, who asks
 /// and the privilege the request needs.
-fn admit(req: &Request, cse: &Cse) -> CseResult<(Address, Requester, Access)> {
+fn admit(req: &Request, caller: Caller, cse: &Cse) -> CseResult<(Address, Requester, Access)> {
     check_generic(req)?;
     let address = local(addressing::parse(&req.to, cse)?)?;
     check_attribute_list(req)?;
-    Ok((address, Requester::of(req, cse), access(req)?))
+    Ok((address, Requester::of(req, caller, cse), access(req)?))
 }
 
 /// Another CSE's resources would be forwarded to it; onecse does not forward yet.

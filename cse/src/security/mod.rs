@@ -4,6 +4,8 @@
 //! everything until access control policies land: this module is the one place that
 //! will change, not the operations.
 
+use std::net::IpAddr;
+
 use onecse_models::ResourceType;
 use onecse_models::primitive::Request;
 
@@ -12,6 +14,16 @@ use crate::core::addressing::Target;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 
+/// What the binding knows about the sender of a request beyond its primitive: the
+/// facts access-control contexts (`acip`) and the authentication flag (`acaf`) need.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The peer's IP address, when the binding has one.
+    pub ip: Option<IpAddr>,
+    /// Whether the binding verified that the originator is who it claims to be.
+    pub authenticated: bool,
+}
+
 /// Who asks: what a decision is made about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {
@@ -19,14 +31,17 @@ pub struct Requester {
     pub originator: Option<String>,
     /// Whether the originator is the CSE's administrator, always allowed.
     pub admin: bool,
+    /// How the request arrived.
+    pub caller: Caller,
 }
 
 impl Requester {
-    /// The requester of `req` at `cse`.
-    pub fn of(req: &Request, cse: &Cse) -> Self {
+    /// The requester of `req`, sent by `caller`, at `cse`.
+    pub fn of(req: &Request, caller: Caller, cse: &Cse) -> Self {
         Self {
             admin: req.from.as_deref() == Some(cse.admin_originator.as_str()),
             originator: req.from.clone(),
+            caller,
         }
     }
 }
