@@ -5,8 +5,6 @@ use std::time::Instant;
 
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-
-use crate::security::Caller;
 use futures_util::StreamExt;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
@@ -19,6 +17,7 @@ use super::media::{self, RequestMedia};
 use super::query;
 use crate::core::dispatch;
 use crate::error::CseError;
+use crate::security::Caller;
 use crate::service::Service;
 
 /// What every request handler needs.
