@@ -411,7 +411,9 @@ fn unix_days_of_week(field: &str) -> String {
     field
         .split(',')
         .map(|item| {
-            let (range, step) = item.split_once('/').map_or((item, None), |(r, s)| (r, Some(s)));
+            let (range, step) = item
+                .split_once('/')
+                .map_or((item, None), |(r, s)| (r, Some(s)));
             let named: Vec<String> = range
                 .split('-')
                 .map(|day| {
@@ -525,7 +527,10 @@ mod tests {
             sp_id: "//sp.example",
             operation,
             create: None,
-            time: Utc.with_ymd_and_hms(2026, 12, 2, 10, 30, 0).single().unwrap_or_default(),
+            time: Utc
+                .with_ymd_and_hms(2026, 12, 2, 10, 30, 0)
+                .single()
+                .unwrap_or_default(),
             ip: Some(IpAddr::from([192, 168, 1, 7])),
             authenticated: false,
         }
@@ -550,7 +555,14 @@ mod tests {
         assert_eq!(canon("//sp.example/id-in/Cabc"), "/id-in/Cabc");
         assert_eq!(canon("//other/id-x/Cabc"), "//other/id-x/Cabc");
         let matches = |e, o| originator_matches(e, o, "/id-in", "//sp.example");
-        for e in ["Cabc", "/id-in/Cabc", "//sp.example/id-in/Cabc", "C*", "/id-in/C*", "all"] {
+        for e in [
+            "Cabc",
+            "/id-in/Cabc",
+            "//sp.example/id-in/Cabc",
+            "C*",
+            "/id-in/C*",
+            "all",
+        ] {
             assert!(matches(e, "/id-in/Cabc"), "{e}");
         }
         assert!(matches("//sp.example", "/id-in/Cabc"));
@@ -575,7 +587,10 @@ mod tests {
         // Wednesday 10:30 is in the working-hours window (second context).
         assert!(pv.permits(&situation("/id-in/Cb", operation::DELETE)));
         let mut sunday = situation("/id-in/Cb", operation::DELETE);
-        sunday.time = Utc.with_ymd_and_hms(2026, 12, 6, 10, 30, 0).single().unwrap_or_default();
+        sunday.time = Utc
+            .with_ymd_and_hms(2026, 12, 6, 10, 30, 0)
+            .single()
+            .unwrap_or_default();
         assert!(!pv.permits(&sunday));
         sunday.ip = Some(IpAddr::from([10, 1, 2, 3]));
         assert!(pv.permits(&sunday));
@@ -595,10 +610,22 @@ mod tests {
         let cases = [
             (json!([]), "pv must be an object"),
             (json!({"acr": [{"acop": 2}]}), "pv.acr[0].acor is mandatory"),
-            (json!({"acr": [{"acor": [], "acop": 2}]}), "pv.acr[0].acor must list"),
-            (json!({"acr": [{"acor": ["all"], "acop": 0}]}), "pv.acr[0].acop"),
-            (json!({"acr": [{"acor": ["all"], "acop": 64}]}), "pv.acr[0].acop"),
-            (json!({"acr": [{"acor": ["all"], "acop": "x"}]}), "pv.acr[0].acop"),
+            (
+                json!({"acr": [{"acor": [], "acop": 2}]}),
+                "pv.acr[0].acor must list",
+            ),
+            (
+                json!({"acr": [{"acor": ["all"], "acop": 0}]}),
+                "pv.acr[0].acop",
+            ),
+            (
+                json!({"acr": [{"acor": ["all"], "acop": 64}]}),
+                "pv.acr[0].acop",
+            ),
+            (
+                json!({"acr": [{"acor": ["all"], "acop": "x"}]}),
+                "pv.acr[0].acop",
+            ),
             (
                 json!({"acr": [{"acor": ["all"], "acop": 2, "acco": [{"actw": ["* * *"]}]}]}),
                 "pv.acr[0].acco[0].actw[0]",
@@ -627,10 +654,16 @@ mod tests {
                 json!({"acr": [{"acor": ["all"], "acop": 1, "acod": [{"ty": 2}]}]}),
                 "pv.acr[0].acod[0].chty",
             ),
-            (json!({"acr": [{"acor": ["all"], "acop": 2, "x": 1}]}), "unknown member 'x'"),
+            (
+                json!({"acr": [{"acor": ["all"], "acop": 2, "x": 1}]}),
+                "unknown member 'x'",
+            ),
         ];
         for (value, expected) in cases {
-            let message = rules(value.clone()).err().map(|p| p.message).unwrap_or_default();
+            let message = rules(value.clone())
+                .err()
+                .map(|p| p.message)
+                .unwrap_or_default();
             assert!(message.contains(expected), "{value}: {message}");
         }
         assert!(rules(json!({"acr": []})).is_ok());
