@@ -54,12 +54,12 @@ settings! {
         /// Originators that may register AEs: comma-separated patterns where `*` matches
         /// any characters but `/` (a lone `*`: anyone); an absent originator counts as `C`
         registration_originators: String = "*".into(), value_name = "PATTERNS";
-        /// Prefixes an AE-ID must start with, comma-separated (empty: any); AE-IDs the CSE
-        /// assigns start with the first prefix of their letter (C or S)
-        ae_id_prefixes: String = String::new(), value_name = "PREFIXES";
-        /// Who may access a resource created without accessControlPolicyIDs: `creator`
-        /// (its creator and the administrator, as TS-0001 says) or `parent` (it is given
-        /// its parent's accessControlPolicyIDs when created, else as `creator`)
+        /// Prefixes an AE-ID must start with, comma-separated; AE-IDs the CSE assigns
+        /// start with the first prefix of their letter (C or S)
+        ae_id_prefixes: Option<String> = None, unset = "any AE-ID", value_name = "PREFIXES";
+        /// Who may access a resource without accessControlPolicyIDs: `creator` (its
+        /// creator and the administrator, as TS-0001 says) or `parent` (its creator, and
+        /// whoever its parent's decision lets in)
         default_access: String = "creator".into(), value_name = "creator|parent";
     }
     "Notifications" {

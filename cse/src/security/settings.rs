@@ -13,8 +13,8 @@ use crate::error::{CseError, CseResult};
 pub enum DefaultAccess {
     /// Only its creator (and the administrator) may access it (TS-0001 §9.6.1.3).
     Creator,
-    /// It is given its parent's `acpi` when created (as OM2M does); without one, as
-    /// [`DefaultAccess::Creator`].
+    /// Its creator, and whoever its parent's decision lets in (recursively), so an
+    /// AE's policies cover what it creates without naming them again.
     Parent,
 }
 
@@ -55,7 +55,7 @@ impl AccessSettings {
         } else if registrants.is_empty() {
             anyhow::bail!("registration originators: give at least one pattern (or * for anyone)");
         }
-        let ae_id_prefixes = list(&config.ae_id_prefixes);
+        let ae_id_prefixes = list(config.ae_id_prefixes.as_deref().unwrap_or_default());
         if let Some(bad) = ae_id_prefixes
             .iter()
             .find(|p| !(p.starts_with('C') || p.starts_with('S')) || p.contains('/'))
