@@ -8,6 +8,7 @@
     reason = "tests fail loudly on purpose"
 )]
 
+mod acp;
 mod ae;
 mod cin;
 mod cli;
