@@ -1,4 +1,5 @@
-//! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates.
+//! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates,
+//! `onecse token` prints a JWT for an originator.
 
 use std::process::ExitCode;
 
@@ -11,10 +12,13 @@ fn main() -> ExitCode {
     onecse::telemetry::init("info");
     let result = cli
         .resolve()
-        .and_then(|config| match cli.command.unwrap_or(Command::Serve) {
+        .and_then(|config| match cli.command.as_ref().unwrap_or(&Command::Serve) {
             Command::Serve => serve(&config),
             Command::Migrate => open_and_migrate(&config).map(|_| {
                 println!("database {} is up to date", config.database_url_redacted());
+            }),
+            Command::Token(args) => onecse::security::token::issue(&config, args).map(|token| {
+                println!("{token}");
             }),
         });
     match result {

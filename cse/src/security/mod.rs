@@ -4,6 +4,9 @@
 //! everything until access control policies land: this module is the one place that
 //! will change, not the operations.
 
+pub mod auth;
+pub mod token;
+
 use std::net::IpAddr;
 
 use onecse_models::ResourceType;

@@ -46,7 +46,7 @@ fn help_explains_every_setting_its_environment_variable_and_default() {
     for setting in onecse::config::SETTINGS {
         for needle in [
             format!("--{}", setting.name.replace('_', "-")),
-            format!("[env: {}=]", setting.env()),
+            format!("[env: {}]", setting.env()),
             format!("[default: {}]", setting.default_text()),
             format!("{}:", setting.group),
         ] {
