@@ -47,7 +47,10 @@ mod tests {
     #[test]
     fn a_secret_is_never_formatted() {
         let secret = Secret::from("hunter2-hunter2".to_owned());
-        assert_eq!(format!("{secret:?} {secret} {:?}", Some(&secret)), "[redacted] [redacted] Some([redacted])");
+        assert_eq!(
+            format!("{secret:?} {secret} {:?}", Some(&secret)),
+            "[redacted] [redacted] Some([redacted])"
+        );
         assert_eq!(secret.expose(), "hunter2-hunter2");
     }
 }

@@ -162,7 +162,7 @@ impl Verifier {
                 self.audience.as_deref().unwrap_or_default()
             ),
             ErrorKind::MissingRequiredClaim(claim) => {
-                format!("the bearer token has no '{claim}' claim")
+                format!("the bearer token has no valid '{claim}' claim")
             }
             ErrorKind::InvalidClaimFormat(claim) => {
                 format!("the bearer token's '{claim}' claim has the wrong type")
@@ -304,7 +304,10 @@ fn configured_secret(config: &Config) -> anyhow::Result<Option<Secret>> {
 fn public_key(path: &str) -> anyhow::Result<(Algorithm, DecodingKey)> {
     let pem = std::fs::read(path)
         .with_context(|| format!("jwt_public_key_file {path}: cannot read it"))?;
-    if pem.windows(b"PRIVATE KEY".len()).any(|w| w == b"PRIVATE KEY") {
+    if pem
+        .windows(b"PRIVATE KEY".len())
+        .any(|w| w == b"PRIVATE KEY")
+    {
         bail!(
             "jwt_public_key_file {path} holds a private key; give its public key (openssl pkey -in KEY -pubout)"
         );
@@ -324,8 +327,9 @@ fn public_key(path: &str) -> anyhow::Result<(Algorithm, DecodingKey)> {
     };
     // The key's body is only parsed when a signature is checked: check one now, so a
     // damaged key stops start-up rather than refusing every request.
-    jsonwebtoken::crypto::verify("", b"", &key, algorithm)
-        .map_err(|_| anyhow!("jwt_public_key_file {path}: the key cannot be used for {algorithm:?}"))?;
+    jsonwebtoken::crypto::verify("", b"", &key, algorithm).map_err(|_| {
+        anyhow!("jwt_public_key_file {path}: the key cannot be used for {algorithm:?}")
+    })?;
     Ok((algorithm, key))
 }
 
@@ -341,15 +345,120 @@ fn not_authenticated(message: impl Into<String>) -> CseError {
 
 #[cfg(test)]
 mod tests {
+    use jsonwebtoken::{EncodingKey, Header};
+    use onecse_models::{ReleaseVersion, ResourceType};
+    use serde_json::json;
+
     use super::*;
+
+    const SECRET: &str = "unit-test-secret-unit-test-secret-32+";
+
+    fn authenticator(auth: &str) -> Authenticator {
+        let config = Config {
+            auth: auth.into(),
+            jwt_secret: Some(Secret::from(SECRET.to_owned())),
+            ..Config::default()
+        };
+        Authenticator::from_config(&config).expect("valid settings")
+    }
+
+    fn bearer_for(sub: &str) -> String {
+        let claims = json!({"sub": sub, "exp": jsonwebtoken::get_current_timestamp() + 60});
+        let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("secret");
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &key).expect("signs");
+        format!("Bearer {token}")
+    }
+
+    fn request(op: Operation, ty: Option<ResourceType>, from: Option<&str>) -> Request {
+        Request {
+            op,
+            to: "cse-in".into(),
+            from: from.map(str::to_owned),
+            rqi: "1".into(),
+            rvi: ReleaseVersion::V3,
+            vsi: None,
+            ty,
+            content: None,
+            rcn: None,
+            filter: Default::default(),
+            attribute_list: Vec::new(),
+            drt: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_marks_the_caller_authenticated_only_with_auth_jwt() {
+        let token = bearer_for("Cme");
+        let mut req = request(Operation::Retrieve, None, Some("Cme"));
+        assert_eq!(
+            authenticator("jwt").admit(Some(&token), &mut req).ok(),
+            Some(true)
+        );
+        assert_eq!(
+            authenticator("none").admit(Some(&token), &mut req).ok(),
+            Some(false)
+        );
+        assert_eq!(
+            authenticator("none").admit(None, &mut req).ok(),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn only_a_registration_asking_for_an_ae_id_takes_the_subject() {
+        let token = bearer_for("Cbound");
+        for from in [None, Some("C"), Some("S")] {
+            let mut req = request(Operation::Create, Some(ResourceType::Ae), from);
+            assert_eq!(
+                authenticator("jwt").admit(Some(&token), &mut req).ok(),
+                Some(true)
+            );
+            assert_eq!(req.from.as_deref(), Some("Cbound"), "{from:?}");
+        }
+        // A container CREATE without an originator is no registration.
+        let mut req = request(Operation::Create, Some(ResourceType::Container), None);
+        let refused = authenticator("jwt").admit(Some(&token), &mut req).err();
+        assert_eq!(
+            refused.map(|e| e.rsc),
+            Some(ResponseStatusCode::OriginatorNotAuthenticated)
+        );
+        assert_eq!(req.from, None);
+    }
+
+    #[test]
+    fn a_huge_leeway_is_refused_rather_than_overflowing() {
+        let config = Config {
+            jwt_secret: Some(Secret::from(SECRET.to_owned())),
+            jwt_leeway_s: u64::MAX,
+            ..Config::default()
+        };
+        let err = Authenticator::from_config(&config)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("jwt_leeway_s")));
+    }
 
     #[test]
     fn only_bearer_values_with_a_token_pass() {
-        assert_eq!(bearer_token(Some("Bearer abc.def.ghi")).ok(), Some("abc.def.ghi"));
+        assert_eq!(
+            bearer_token(Some("Bearer abc.def.ghi")).ok(),
+            Some("abc.def.ghi")
+        );
         assert_eq!(bearer_token(Some("bearer  abc ")).ok(), Some("abc"));
-        for refused in [None, Some(""), Some("Basic dXNlcjpwYXNz"), Some("Bearer"), Some("Bearer   "), Some("abc.def.ghi")] {
+        for refused in [
+            None,
+            Some(""),
+            Some("Basic dXNlcjpwYXNz"),
+            Some("Bearer"),
+            Some("Bearer   "),
+            Some("abc.def.ghi"),
+        ] {
             let rsc = bearer_token(refused).err().map(|e| e.rsc);
-            assert_eq!(rsc, Some(ResponseStatusCode::SecurityAssociationRequired), "{refused:?}");
+            assert_eq!(
+                rsc,
+                Some(ResponseStatusCode::SecurityAssociationRequired),
+                "{refused:?}"
+            );
         }
     }
 

@@ -40,8 +40,9 @@ pub fn issue(config: &Config, args: &TokenArgs) -> anyhow::Result<String> {
             "--private-key-file is for RS256/ES256 keys; the configured key is an HS256 secret"
         ),
         (None, Some(path)) => {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("--private-key-file {}: cannot read it", path.display()))?;
+            let pem = std::fs::read(path).with_context(|| {
+                format!("--private-key-file {}: cannot read it", path.display())
+            })?;
             let key = match algorithm {
                 Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem),
                 _ => EncodingKey::from_ec_pem(&pem),
@@ -103,9 +104,25 @@ mod tests {
     #[test]
     fn ttls_are_a_number_and_one_of_four_units() {
         for (text, seconds) in [("30s", 30), ("15m", 900), ("1h", 3600), ("7d", 604_800)] {
-            assert_eq!(parse_ttl(text).ok(), Some(Duration::from_secs(seconds)), "{text}");
+            assert_eq!(
+                parse_ttl(text).ok(),
+                Some(Duration::from_secs(seconds)),
+                "{text}"
+            );
         }
-        for bad in ["", "1", "h", "0s", "-1h", "1.5h", "1 h", "1hh", "1w", "99999999999999999999d", "999999999999999999d"] {
+        for bad in [
+            "",
+            "1",
+            "h",
+            "0s",
+            "-1h",
+            "1.5h",
+            "1 h",
+            "1hh",
+            "1w",
+            "99999999999999999999d",
+            "999999999999999999d",
+        ] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
     }

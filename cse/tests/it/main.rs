@@ -9,6 +9,7 @@
 )]
 
 mod ae;
+mod auth;
 mod cin;
 mod cli;
 mod cnt;
