@@ -368,40 +368,44 @@ async fn with_auth_none_the_authorization_header_is_ignored() {
     }
 }
 
+/// A change to a valid `auth = jwt` configuration.
+type Adjust = fn(&mut Config);
+
 #[test]
 fn bad_key_settings_stop_the_start_with_the_setting_named() {
-    let dir = tempfile::tempdir().expect("dir");
-    let missing = dir
-        .path()
-        .join("missing.pem")
-        .to_string_lossy()
-        .into_owned();
-    let cases: [(Box<dyn Fn(&mut Config)>, &str); 6] = [
-        (Box::new(|c| c.jwt_secret = None), "auth = jwt needs a key"),
+    let cases: [(Adjust, &str); 7] = [
+        (|c| c.jwt_secret = None, "auth = jwt needs a key"),
         (
-            Box::new(|c| c.jwt_public_key_file = Some(fixture("es256-public.pem"))),
+            |c| c.jwt_public_key_file = Some(fixture("es256-public.pem")),
             "configure one key",
         ),
         (
-            Box::new(|c| c.jwt_secret_file = Some(fixture("es256-public.pem"))),
+            |c| c.jwt_secret_file = Some(fixture("es256-public.pem")),
             "set only one",
         ),
         (
-            Box::new(move |c| {
+            |c| {
                 c.jwt_secret = None;
-                c.jwt_public_key_file = Some(missing.clone());
-            }),
+                c.jwt_public_key_file = Some(fixture("missing.pem"));
+            },
             "jwt_public_key_file",
         ),
         (
-            Box::new(|c| {
+            |c| {
+                c.jwt_secret = None;
+                c.jwt_public_key_file = Some(fixture("README.md"));
+            },
+            "holds no RSA or EC public key",
+        ),
+        (
+            |c| {
                 c.jwt_secret = None;
                 c.jwt_public_key_file = Some(fixture("es256-private.pem"));
-            }),
+            },
             "holds a private key",
         ),
         (
-            Box::new(|c| c.jwt_secret = Some(Secret::from("short".to_owned()))),
+            |c| c.jwt_secret = Some(Secret::from("short".to_owned())),
             "at least 32",
         ),
     ];
