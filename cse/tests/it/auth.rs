@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use onecse::config::{Config, Secret};
-use onecse_testkit::{Client, Method, Target};
+use onecse_testkit::Method;
 use serde_json::{Value, json};
 
 use crate::cli::{Serving, assert_one_line_failure, run_with_env};
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with, strict_client};
 
 const SECRET: &str = "test-only-hs256-secret-of-40-characters!";
 const OTHER_SECRET: &str = "another-test-secret-that-is-long-enough!";
@@ -70,6 +70,16 @@ async fn jwt_app() -> TestApp {
     jwt_app_with(|_| {}).await
 }
 
+/// A CSE with `auth = jwt` verifying with the public key in this fixture.
+async fn public_key_app(fixture_name: &str) -> TestApp {
+    let path = fixture(fixture_name);
+    jwt_app_with(|config| {
+        config.jwt_secret = None;
+        config.jwt_public_key_file = Some(path);
+    })
+    .await
+}
+
 /// RETRIEVE of the CSEBase by `originator` with this `Authorization` value, if any.
 async fn retrieve(app: &TestApp, originator: &str, authorization: Option<&str>) -> Reply {
     let mut request = app.request(Method::GET, "/cse-in").originator(originator);
@@ -114,12 +124,23 @@ fn assert_refused(reply: &Reply, rsc: u16, why: &str, token: Option<&str>) {
     );
 }
 
+/// Sends `token` for `CAdmin` and asserts it is accepted.
+async fn assert_token_accepted(app: &TestApp, token: &str) {
+    let reply = retrieve(app, "CAdmin", Some(&bearer(token))).await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+}
+
+/// Sends `token` for `CAdmin` and asserts the 4106 refusal saying `why`.
+async fn assert_token_refused(app: &TestApp, token: &str, why: &str) {
+    let reply = retrieve(app, "CAdmin", Some(&bearer(token))).await;
+    assert_refused(&reply, 4106, why, Some(token));
+}
+
 #[tokio::test]
 async fn a_valid_hs256_token_for_the_originator_lets_requests_through() {
     let app = jwt_app().await;
     let token = hs256(&claims("CAdmin", json!({})));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_token_accepted(&app, &token).await;
     // The scheme is case-insensitive (RFC 7235 §2.1).
     let reply = retrieve(&app, "CAdmin", Some(&format!("bearer {token}"))).await;
     assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
@@ -186,8 +207,7 @@ async fn forged_expired_premature_and_malformed_tokens_are_not_authenticated() {
         ("abc".to_owned(), "not a well-formed JWT"),
     ];
     for (token, why) in cases {
-        let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-        assert_refused(&reply, 4106, why, Some(&token));
+        assert_token_refused(&app, &token, why).await;
     }
 }
 
@@ -198,8 +218,7 @@ async fn within_the_leeway_an_expired_token_still_passes() {
         "CAdmin",
         json!({"exp": now() - 5, "nbf": now() + 5}),
     ));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_token_accepted(&app, &token).await;
 }
 
 #[tokio::test]
@@ -240,18 +259,12 @@ async fn issuer_and_audience_are_checked_when_configured() {
     .await;
     let good = json!({"iss": "https://issuer.test", "aud": "onecse"});
     let token = hs256(&claims("CAdmin", good));
-    assert_eq!(
-        retrieve(&app, "CAdmin", Some(&bearer(&token))).await.rsc,
-        Some(2000)
-    );
+    assert_token_accepted(&app, &token).await;
     let token = hs256(&claims(
         "CAdmin",
         json!({"iss": "https://issuer.test", "aud": ["other", "onecse"]}),
     ));
-    assert_eq!(
-        retrieve(&app, "CAdmin", Some(&bearer(&token))).await.rsc,
-        Some(2000)
-    );
+    assert_token_accepted(&app, &token).await;
     for (extra, why) in [
         (
             json!({"iss": "https://evil.test", "aud": "onecse"}),
@@ -268,8 +281,7 @@ async fn issuer_and_audience_are_checked_when_configured() {
         ),
     ] {
         let token = hs256(&claims("CAdmin", extra));
-        let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-        assert_refused(&reply, 4106, why, Some(&token));
+        assert_token_refused(&app, &token, why).await;
     }
 }
 
@@ -280,8 +292,7 @@ async fn without_a_configured_audience_a_token_audience_is_ignored() {
         "CAdmin",
         json!({"aud": "anyone", "iss": "anybody"}),
     ));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_token_accepted(&app, &token).await;
 }
 
 #[tokio::test]
@@ -321,41 +332,24 @@ async fn a_registration_token_whose_subject_is_no_ae_id_stem_is_refused() {
 
 #[tokio::test]
 async fn es256_and_rs256_public_keys_verify_their_private_keys_tokens_only() {
-    let app = jwt_app_with(|config| {
-        config.jwt_secret = None;
-        config.jwt_public_key_file = Some(fixture("es256-public.pem"));
-    })
-    .await;
+    let app = public_key_app("es256-public.pem").await;
     let token = es256("es256-private.pem", &claims("CAdmin", json!({})));
-    assert_eq!(
-        retrieve(&app, "CAdmin", Some(&bearer(&token))).await.rsc,
-        Some(2000)
-    );
+    assert_token_accepted(&app, &token).await;
     let token = es256("es256-other-private.pem", &claims("CAdmin", json!({})));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_refused(&reply, 4106, "signature does not verify", Some(&token));
+    assert_token_refused(&app, &token, "signature does not verify").await;
     // A token made for the shared-secret setup is not accepted here.
     let token = hs256(&claims("CAdmin", json!({})));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_refused(&reply, 4106, "not signed with ES256", Some(&token));
+    assert_token_refused(&app, &token, "not signed with ES256").await;
 
-    let app = jwt_app_with(|config| {
-        config.jwt_secret = None;
-        config.jwt_public_key_file = Some(fixture("rs256-public.pem"));
-    })
-    .await;
+    let app = public_key_app("rs256-public.pem").await;
     let pem = std::fs::read(fixture("rs256-private.pem")).expect("fixture");
     let key = EncodingKey::from_rsa_pem(&pem).expect("RSA key");
     let token = sign(Algorithm::RS256, &key, &claims("CAdmin", json!({})));
-    assert_eq!(
-        retrieve(&app, "CAdmin", Some(&bearer(&token))).await.rsc,
-        Some(2000)
-    );
+    assert_token_accepted(&app, &token).await;
     // Algorithm confusion: HS256 keyed with the (public) RSA key file's text.
     let public = std::fs::read_to_string(fixture("rs256-public.pem")).expect("fixture");
     let token = hs256_with(&public, &claims("CAdmin", json!({})));
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(&token))).await;
-    assert_refused(&reply, 4106, "not signed with RS256", Some(&token));
+    assert_token_refused(&app, &token, "not signed with RS256").await;
 }
 
 #[tokio::test]
@@ -453,13 +447,8 @@ async fn the_token_subcommand_prints_a_token_the_server_accepts() {
         &[],
     );
     assert_eq!(code, 0, "{stderr}");
-    let app = jwt_app_with(|config| {
-        config.jwt_secret = None;
-        config.jwt_public_key_file = Some(fixture("es256-public.pem"));
-    })
-    .await;
-    let reply = retrieve(&app, "CAdmin", Some(&bearer(stdout.trim()))).await;
-    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    let app = public_key_app("es256-public.pem").await;
+    assert_token_accepted(&app, stdout.trim()).await;
 }
 
 #[test]
@@ -504,15 +493,7 @@ async fn neither_the_secret_nor_a_token_is_logged() {
         .split_whitespace()
         .find_map(|field| field.strip_prefix("listen="))
         .expect("listen address");
-    let target = Target::from_url(
-        &format!("http://{addr}/cse-in"),
-        "/id-in",
-        "CAdmin",
-        "3",
-        Duration::from_secs(20),
-    )
-    .expect("target");
-    let client = Client::builder(target).strict().build().expect("client");
+    let client = strict_client(&format!("http://{addr}"));
     let good = hs256(&claims("CAdmin", json!({})));
     let forged = hs256_with(OTHER_SECRET, &claims("CAdmin", json!({})));
     for (token, rsc) in [(&good, 2000), (&forged, 4106)] {
