@@ -10,6 +10,7 @@
 
 mod acp;
 mod ae;
+mod auth;
 mod cin;
 mod cli;
 mod cnt;
