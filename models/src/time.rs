@@ -48,6 +48,11 @@ impl Timestamp {
         Self(moved.clamp(first_representable(), last_representable()))
     }
 
+    /// The instant as a chrono UTC time (for calendar rules such as time windows).
+    pub fn as_datetime(self) -> DateTime<Utc> {
+        self.0.and_utc()
+    }
+
     /// Parses the oneM2M form; the fraction (1 to 6 digits, after `,` or `.`) is optional.
     pub fn parse(s: &str) -> Result<Self, Problem> {
         let bad = || {

@@ -50,6 +50,18 @@ settings! {
         /// Originator that may do anything (administration)
         admin_originator: String = "CAdmin".into(), value_name = "ORIGINATOR";
     }
+    "Access control" {
+        /// Originators that may register AEs: comma-separated patterns where `*` matches
+        /// any characters but `/` (a lone `*`: anyone); an absent originator counts as `C`
+        registration_originators: String = "*".into(), value_name = "PATTERNS";
+        /// Prefixes an AE-ID must start with, comma-separated; AE-IDs the CSE assigns
+        /// start with the first prefix of their letter (C or S)
+        ae_id_prefixes: Option<String> = None, unset = "any AE-ID", value_name = "PREFIXES";
+        /// Who may access a resource without accessControlPolicyIDs: `creator` (its
+        /// creator and the administrator, as TS-0001 says) or `parent` (its creator, and
+        /// whoever its parent's decision lets in)
+        default_access: String = "creator".into(), value_name = "creator|parent";
+    }
     "Notifications" {
         /// Notifications sent at once by this process
         notify_concurrency: usize = 32, value_name = "N";
@@ -91,6 +103,7 @@ impl Config {
                 self.admin_originator
             );
         }
+        crate::security::AccessSettings::from_config(self)?;
         if self.sp_id.is_empty()
             || self.sp_id.contains('/')
             || self.sp_id != self.sp_id.to_lowercase()

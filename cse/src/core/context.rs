@@ -1,6 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
+use crate::security::AccessSettings;
 use crate::store::Database;
 
 /// The running CSE: its identity and its database pool, shared by every request.
@@ -16,6 +17,8 @@ pub struct Cse {
     pub sp_id: String,
     /// The always-allowed originator.
     pub admin_originator: String,
+    /// Who may register AEs, and the fallback for resources without `acpi`.
+    pub access: AccessSettings,
     /// The database.
     pub db: Database,
 }
@@ -29,6 +32,8 @@ impl Cse {
             cse_name: config.cse_name.clone(),
             sp_id: config.sp_id.clone(),
             admin_originator: config.admin_originator.clone(),
+            // `Config::validate` refused bad values before any CSE is built.
+            access: AccessSettings::from_config(config).unwrap_or_default(),
             db,
         }
     }

@@ -10,11 +10,11 @@ use onecse_models::primitive::{
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
-use crate::core::operations::hierarchy::MAX_PAGE;
+use crate::core::operations::hierarchy::{MAX_PAGE, MAX_SCAN};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security::{self, Access, Candidate, Requester};
+use crate::security::{Access, Requester, Sight};
 use crate::store::resource_table::{self, Bound, CountColumn, DiscoveryFilter, TimeColumn};
 
 /// Candidates read per database round trip when conditions are checked here.
@@ -94,7 +94,12 @@ pub fn discover(
     // page of exactly what is needed (plus one row to tell whether more exist), so a
     // large `ofst` never loads the rows it skips; documents are only parsed when a
     // condition must be checked here, page by page.
-    let checks_here = !in_database || !fc.content_types.is_empty() || !fc.attributes.is_empty();
+    let cse = tx.cse;
+    let mut sight = Sight::new(cse, who, Access::Discover);
+    let checks_here = !in_database
+        || !fc.content_types.is_empty()
+        || !fc.attributes.is_empty()
+        || !sight.sees_everything();
     let mut skip_here = skip;
     let page_size = if checks_here {
         SCAN_PAGE
@@ -106,29 +111,23 @@ pub fn discover(
     let mut found: Vec<(String, String)> = Vec::new();
     let mut skipped = 0;
     let mut more = false;
+    let mut scanned = 0;
+    let mut scan_cut = false;
     loop {
         let page = resource_table::discover_page(tx.conn, &filter, &tx.now_text, page_size)?;
         let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < page_size;
         filter.after = page.last().map(|r| r.path.clone());
         filter.offset = 0;
         for row in page {
+            scanned += 1;
             if checks_here {
                 // Conditions the database evaluated hold already and evaluate true again.
                 let resource = Resource::from_row(row.clone())?;
-                if !fc.matches(resource.ty.number(), &resource.attrs) {
+                if !fc.matches(resource.ty.number(), &resource.attrs)
+                    || !sight.sees(tx, &resource)?
+                {
                     continue;
                 }
-            }
-            let visible = ResourceType::from_number(row.ty.into()).is_ok_and(|ty| {
-                let candidate = Candidate {
-                    ri: &row.ri,
-                    ty,
-                    pi: row.pi.as_deref(),
-                };
-                security::may_see(tx, who, Access::Discover, candidate)
-            });
-            if !visible {
-                continue;
             }
             if skipped < skip_here {
                 skipped += 1;
@@ -143,16 +142,23 @@ pub fn discover(
         if more || exhausted {
             break;
         }
+        if scanned >= MAX_SCAN {
+            // Bounded work: the client continues from here with the offset below.
+            more = true;
+            scan_cut = true;
+            break;
+        }
     }
     let unstructured = req.drt == Some(DesiredIdentifierResultType::Unstructured);
+    let found_count = found.len();
     let uris: Vec<Value> = found
         .into_iter()
         .map(|(path, ri)| json!(if unstructured { ri } else { path }))
         .collect();
     let mut response = Response::new(ResponseStatusCode::Ok, Some(json!({ "m2m:uril": uris })));
-    if more && fc.limit.is_none_or(|asked| asked > MAX_PAGE) {
+    if more && (scan_cut || fc.limit.is_none_or(|asked| asked > MAX_PAGE)) {
         response.partial = Some(PartialContent {
-            offset: skip + limit + 1,
+            offset: skip + u64::try_from(found_count).unwrap_or(u64::MAX) + 1,
         });
     }
     Ok(response)

@@ -1,6 +1,6 @@
 //! The one choke point every request passes: generic checks → the address → (another
 //! CSE: forwarding) → one transaction in which the target is loaded once →
-//! `security::authorize` → the type's refusals → the operation, handed the loaded
+//! the type's refusals → `security::authorize` → the operation, handed the loaded
 //! target. No operation loads its own target.
 
 use onecse_models::primitive::{FilterUsage, Request, Response};
@@ -81,7 +81,7 @@ pub fn prepare_verification(
             return Ok(None);
         }
         let existing = (req.op == Operation::Update).then_some(&target.resource);
-        kind.verification(tx, req, existing)
+        kind.verification(tx, req, &who, existing)
     })?;
     Ok(prepared.value)
 }
@@ -118,6 +118,7 @@ fn access(req: &Request) -> CseResult<Access> {
             Access::Discover
         }
         Operation::Retrieve => Access::Retrieve,
+        Operation::Update if changes_policies(req) => Access::UpdatePolicies,
         Operation::Update => Access::Update,
         Operation::Delete => Access::Delete,
         Operation::Notify => Access::Notify,
@@ -132,11 +133,20 @@ fn load_and_authorize(
     access: Access,
 ) -> CseResult<Target> {
     let target = addressing::load(tx, address, req.op, changes_expiration(req))?;
-    security::authorize(tx, who, access, &target)?;
+    // An operation the type never allows is refused before access (4005 before 4103,
+    // TS-0004 §7.2.2.2).
     if req.op != Operation::Create {
         target.resource.kind().refuse(req.op)?;
     }
+    security::authorize(tx, who, access, &target)?;
     Ok(target)
+}
+
+/// An UPDATE of `acpi` is decided by other rules than one of other attributes.
+fn changes_policies(req: &Request) -> bool {
+    content_root(req)
+        .and_then(|(_, attrs)| attrs.as_object())
+        .is_some_and(|attrs| attrs.contains_key("acpi"))
 }
 
 /// An UPDATE setting `et` needs the parent's, which caps it.
@@ -165,7 +175,7 @@ fn run(
         Access::Create(ty) => create::create(tx, req, ty, target.resource, assigned_ri),
         Access::Discover => discovery::discover(tx, req, who, &target.resource),
         Access::Retrieve => retrieve::retrieve(tx, req, who, target.resource),
-        Access::Update => update::update(tx, req, target),
+        Access::Update | Access::UpdatePolicies => update::update(tx, req, target),
         Access::Delete => delete::delete(tx, req, who, target.resource),
         Access::Notify => target.resource.kind().on_notify(tx, req, &target.resource),
     }

@@ -24,6 +24,8 @@ pub struct Resource {
     pub path: String,
     /// All attributes, short names, as returned to clients.
     pub attrs: Map<String, Value>,
+    /// The originator that created it: all rights while it has no `acpi`.
+    pub owner: Option<String>,
 }
 
 impl Resource {
@@ -64,6 +66,7 @@ impl Resource {
             rn: row.rn,
             path: row.path,
             attrs,
+            owner: row.owner,
         })
     }
 
@@ -92,6 +95,7 @@ impl Resource {
             cbs: int("cbs"),
             lvl: i32::try_from(self.path.split('/').count()).unwrap_or(i32::MAX),
             doc: Value::Object(self.stored_attrs()).to_string(),
+            owner: self.owner.clone(),
         }
     }
 

@@ -1,18 +1,27 @@
 //! Access decisions. [`authorize`] is called by dispatch for every operation, after
-//! the target is loaded and before anything is written; [`may_see`] is called by
-//! child listings and discovery for each row they would return. Both allow
-//! everything until access control policies land: this module is the one place that
-//! will change, not the operations.
+//! the target is loaded and before anything is written; [`Sight`] answers child
+//! listings and discovery for each row they would return. Both ask one [`Judge`]
+//! (access control policies, the default policy, the administrator), so a request and
+//! a listing can never disagree.
+
+mod judge;
+mod settings;
 
 use std::net::IpAddr;
 
-use onecse_models::ResourceType;
 use onecse_models::primitive::Request;
+use onecse_models::resource::acp::operation;
+use onecse_models::{ResourceType, ResponseStatusCode};
+use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
-use crate::core::addressing::Target;
+use crate::core::addressing::{self, Destination, Target};
+use crate::core::record::Resource;
 use crate::core::transaction::Txn;
-use crate::error::CseResult;
+use crate::error::{CseError, CseResult};
+
+pub use judge::{Judge, Verdict};
+pub use settings::{AccessSettings, DefaultAccess};
 
 /// What the binding knows about the sender of a request beyond its primitive: the
 /// facts access-control contexts (`acip`) and the authentication flag (`acaf`) need.
@@ -54,8 +63,11 @@ pub enum Access {
     Create(ResourceType),
     /// RETRIEVE of the target.
     Retrieve,
-    /// UPDATE of the target.
+    /// UPDATE of the target's attributes other than `acpi`.
     Update,
+    /// UPDATE of the target's `acpi`: decided by the selfPrivileges of the policies
+    /// it names now (TS-0001 §9.6.1.3), or by its creator when it names none.
+    UpdatePolicies,
     /// DELETE of the target.
     Delete,
     /// NOTIFY to the target.
@@ -64,40 +76,171 @@ pub enum Access {
     Discover,
 }
 
-/// A row a listing or discovery would return, as far as a decision needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct Candidate<'a> {
-    /// resourceID.
-    pub ri: &'a str,
-    /// Type.
-    pub ty: ResourceType,
-    /// parentID.
-    pub pi: Option<&'a str>,
+impl Access {
+    /// The `acop` bit this access needs.
+    pub fn bit(self) -> u8 {
+        match self {
+            Self::Create(_) => operation::CREATE,
+            Self::Retrieve => operation::RETRIEVE,
+            Self::Update | Self::UpdatePolicies => operation::UPDATE,
+            Self::Delete => operation::DELETE,
+            Self::Notify => operation::NOTIFY,
+            Self::Discover => operation::DISCOVER,
+        }
+    }
 }
 
-/// Decides whether `who` may perform `access` on `target` (the transaction is there
-/// to read the policies that govern it); a denial is the error to answer (4103 once
-/// policies exist). Allows everything for now.
+/// How the access to a resource of some type is decided (TS-0001 §9.6.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Governance {
+    /// By the policies its `acpi` names, or the default policy without one.
+    Policies,
+    /// By its parent's decision (types without `acpi`: instances, virtual resources).
+    Parent,
+    /// By its own selfPrivileges (an accessControlPolicy).
+    SelfPrivileges,
+}
+
+/// Decides whether `who` may perform `access` on `target`; a denial is 4103 with a
+/// message naming the operation and the missing privilege. Discovery is not decided
+/// on its target: each result is (see [`Sight`]). An AE registration is decided by
+/// the registration rules, not by the CSEBase's policies (TS-0001 §10.2.2.2).
 pub fn authorize(
-    _tx: &mut Txn<'_>,
-    _who: &Requester,
-    _access: Access,
-    _target: &Target,
+    tx: &mut Txn<'_>,
+    who: &Requester,
+    access: Access,
+    target: &Target,
 ) -> CseResult<()> {
+    if let Access::Create(ty) = access
+        && ty == ResourceType::Ae
+        && target.resource.ty == ResourceType::CseBase
+    {
+        return tx
+            .cse
+            .access
+            .check_registrant(who, &tx.cse.admin_originator);
+    }
+    if who.admin || access == Access::Discover {
+        return Ok(());
+    }
+    let mut judge = Judge::new(tx.cse, who);
+    let resource = &target.resource;
+    let parent = target.parent.as_ref();
+    let required: &[Access] = match access {
+        Access::Create(ResourceType::Subscription) => &[access, Access::Retrieve],
+        _ => &[access],
+    };
+    for needed in required {
+        let verdict = match needed {
+            Access::UpdatePolicies => judge.may_change_policies(tx, resource)?,
+            Access::Create(ty) => {
+                let create = Some((ty.number(), resource.ty.number()));
+                judge.decide(tx, resource, parent, needed.bit(), create)?
+            }
+            other => judge.decide(tx, resource, parent, other.bit(), None)?,
+        };
+        if let Verdict::Deny(why) = verdict {
+            return Err(denied(who, *needed, resource, &why));
+        }
+    }
     Ok(())
 }
 
-/// Whether `who` may see `candidate` in a result of `access` (RETRIEVE for child
-/// listings, DISCOVER for discovery). Allows everything for now.
-///
-/// Callers filter after the database paged (`lim`/`ofst`); once this can say no,
-/// hierarchical results and discovery must count only visible rows, as discovery
-/// already does for conditions it checks itself.
-pub fn may_see(
-    _tx: &mut Txn<'_>,
-    _who: &Requester,
-    _access: Access,
-    _candidate: Candidate<'_>,
-) -> bool {
-    true
+/// The 4103 answer to a denied request: who, which operation on what, which
+/// privilege is missing, and why no rule gave it.
+fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> CseError {
+    let originator = who.originator.as_deref().unwrap_or("");
+    let bit = operation::name(access.bit());
+    let (operation, privilege) = match access {
+        Access::Create(ty) => (
+            format!(
+                "CREATE {} under",
+                crate::core::resources::with_article(ty.long_name())
+            ),
+            format!("the {bit} privilege"),
+        ),
+        Access::UpdatePolicies => (
+            "UPDATE the accessControlPolicyIDs of".to_owned(),
+            format!("the {bit} privilege in the selfPrivileges"),
+        ),
+        _ => (bit.to_owned(), format!("the {bit} privilege")),
+    };
+    CseError::new(
+        ResponseStatusCode::OriginatorHasNoPrivilege,
+        format!(
+            "originator '{originator}' may not {operation} '{}': it lacks {privilege} ({why})",
+            resource.path
+        ),
+    )
+}
+
+/// Checks `acpi` in request content and stores it as resourceIDs: every entry must
+/// name a live accessControlPolicy of this CSE, in any addressing form (4000
+/// otherwise, as ACME answers); an empty list is refused (`null` removes `acpi`).
+pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<()> {
+    let Some(Value::Array(entries)) = attrs.get("acpi") else {
+        return Ok(());
+    };
+    if entries.is_empty() {
+        return Err(CseError::bad_request(
+            "acpi must name at least one accessControlPolicy (send null to remove it)",
+        ));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(entries.len());
+    for entry in entries.clone() {
+        let entry = entry.as_str().unwrap_or_default();
+        let found = match addressing::parse(entry, tx.cse) {
+            Ok(Destination::Local(address)) => addressing::find(tx, &address)?,
+            _ => None,
+        };
+        match found {
+            Some(policy) if policy.ty == ResourceType::AccessControlPolicy => {
+                if !ids.contains(&policy.ri) {
+                    ids.push(policy.ri);
+                }
+            }
+            _ => {
+                return Err(CseError::bad_request(format!(
+                    "acpi names '{entry}', which is not an accessControlPolicy of this CSE"
+                )));
+            }
+        }
+    }
+    attrs.insert("acpi".into(), json!(ids));
+    Ok(())
+}
+
+/// Answers, row by row, whether a child listing (RETRIEVE) or discovery (DISCOVER)
+/// may show a resource to its requester, reusing loaded policies and parent
+/// decisions across the rows of one request.
+pub struct Sight<'w> {
+    judge: Judge<'w>,
+    bit: u8,
+    everything: bool,
+}
+
+impl<'w> Sight<'w> {
+    /// The sight of `who` for `access` (RETRIEVE or DISCOVER).
+    pub fn new(cse: &'w Cse, who: &'w Requester, access: Access) -> Self {
+        Self {
+            judge: Judge::new(cse, who),
+            bit: access.bit(),
+            everything: who.admin,
+        }
+    }
+
+    /// Whether every row is visible (the administrator): callers may then let the
+    /// database page.
+    pub fn sees_everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Whether `resource` may be shown.
+    pub fn sees(&mut self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<bool> {
+        if self.everything {
+            return Ok(true);
+        }
+        let verdict = self.judge.decide(tx, resource, None, self.bit, None)?;
+        Ok(verdict == Verdict::Permit)
+    }
 }

@@ -42,6 +42,8 @@ pub struct ResourceRow {
     pub lvl: i32,
     /// All attributes as a JSON object.
     pub doc: String,
+    /// The originator that created the resource.
+    pub owner: Option<String>,
 }
 
 /// The `ty` column's value for a type: the store speaks `ResourceType`, the table
@@ -58,6 +60,17 @@ pub fn find_by_ri(conn: &mut DbConn, ri: &str, now: &str) -> QueryResult<Option<
         .select(ResourceRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The live access control policies among `ris`, in one query (the decision reads
+/// every policy a resource names at once).
+pub fn find_policies(conn: &mut DbConn, ris: &[&str], now: &str) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::ri.eq_any(ris))
+        .filter(resources::ty.eq(column(ResourceType::AccessControlPolicy)))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .select(ResourceRow::as_select())
+        .load(conn)
 }
 
 /// Looks a live resource up by its structured address.

@@ -33,6 +33,8 @@ diesel::table! {
         lvl -> Integer,
         /// The full representation as JSON.
         doc -> Text,
+        /// The originator that created the resource (default access policy).
+        owner -> Nullable<Text>,
     }
 }
 

@@ -61,6 +61,7 @@ fn row(path: &str, pi: &str) -> Resource {
         rn,
         path: path.to_owned(),
         attrs: attrs.as_object().cloned().unwrap_or_default(),
+        owner: None,
     }
 }
 

@@ -2,12 +2,11 @@
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
 
-/// AE attribute table. Announcement (`at`, `aa`), dynamic authorization (`daci`),
-/// end-to-end security (`esi`) and access control (`acpi`, until access control
-/// policies land) are recognised but answered 5001.
+/// AE attribute table. Announcement (`at`, `aa`), dynamic authorization (`daci`) and
+/// end-to-end security (`esi`) are recognised but answered 5001.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
-    A::read_write("acpi", TextList).unsupported(),
+    A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
     A::read_write("at", TextList).unsupported(),
     A::read_write("aa", TextList).unsupported(),

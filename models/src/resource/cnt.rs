@@ -5,7 +5,7 @@ use super::policy::{AttributePolicy as A, ValueKind::*};
 /// Container attribute table; `cni`, `cbs` and `st` are maintained by the CSE.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
-    A::read_write("acpi", TextList).unsupported(),
+    A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
     A::read_write("at", TextList).unsupported(),
     A::read_write("aa", TextList).unsupported(),

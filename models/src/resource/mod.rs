@@ -2,6 +2,7 @@
 //! has, their JSON kinds, and whether a client may give them on CREATE and UPDATE
 //! (TS-0004 §7.3.3.3/§7.3.3.4, Annex K). The server's per-type rules build on these.
 
+pub mod acp;
 pub mod ae;
 pub mod cin;
 mod cnt;
@@ -18,6 +19,7 @@ use crate::types::ResourceType;
 /// The attribute table of a resource type, or `None` for types onecse cannot host yet.
 pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
     match ty {
+        ResourceType::AccessControlPolicy => Some(acp::ATTRIBUTES),
         ResourceType::Ae => Some(ae::ATTRIBUTES),
         ResourceType::CseBase => Some(cse_base::ATTRIBUTES),
         ResourceType::Container => Some(cnt::ATTRIBUTES),

@@ -15,7 +15,7 @@ use crate::time::Timestamp;
 /// pre-subscription and pending notification, group fan-out) are answered 5001.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
-    A::read_write("acpi", TextList).unsupported(),
+    A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::creator(),

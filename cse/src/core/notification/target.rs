@@ -6,6 +6,7 @@ use onecse_models::id::is_unreserved_id;
 use serde_json::Value;
 
 use crate::core::addressing::{self, Destination};
+use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
@@ -58,6 +59,18 @@ fn strip_serialization_suffix(entry: &str) -> &str {
     entry.strip_suffix("?ct=json").unwrap_or(entry)
 }
 
+/// The resource of this CSE a target names by resource ID, if it names one that
+/// exists (for the NOTIFY privilege check).
+pub fn local_resource(tx: &mut Txn<'_>, entry: &str) -> CseResult<Option<Resource>> {
+    let Ok(Entry::Resource(id)) = parse(entry) else {
+        return Ok(None);
+    };
+    match addressing::parse(&id, tx.cse) {
+        Ok(Destination::Local(address)) => addressing::find(tx, &address),
+        _ => Ok(None),
+    }
+}
+
 /// The URLs a target is delivered to, in order of preference, or why it cannot be
 /// reached (no such AE, not an AE, `rr` false, no HTTP `poa`).
 pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, String>> {
@@ -66,10 +79,10 @@ pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, S
         Ok(Entry::Resource(id)) => id,
         Err(err) => return Ok(Err(err.message)),
     };
-    let Ok(Destination::Local(address)) = addressing::parse(&id, tx.cse) else {
+    if !matches!(addressing::parse(&id, tx.cse), Ok(Destination::Local(_))) {
         return Ok(Err(format!("'{id}' is not a resource of this CSE")));
-    };
-    let Some(ae) = addressing::find(tx, &address)? else {
+    }
+    let Some(ae) = local_resource(tx, entry)? else {
         return Ok(Err(format!("target '{id}' does not exist")));
     };
     if ae.ty != ResourceType::Ae {

@@ -15,6 +15,7 @@ use crate::core::record::Resource;
 use crate::core::resources::{check_child_allowed, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security;
 use crate::store::{labels, resource_table};
 
 /// Longest structured address: keeps the path index within PostgreSQL's B-tree row
@@ -71,6 +72,7 @@ pub fn create(
     let et = expiration_time::for_create(request_attrs.get("et"), &parent, tx.now)?;
 
     let mut attrs = request_attrs.clone();
+    security::check_policy_ids(tx, &mut attrs)?;
     attrs.insert("ty".into(), json!(ty.number()));
     attrs.insert("ri".into(), json!(ri));
     attrs.insert("rn".into(), json!(rn));
@@ -81,6 +83,12 @@ pub fn create(
     if let Some(cr) = kind.creator(&request_attrs, req.from.as_deref()) {
         attrs.insert("cr".into(), json!(cr));
     }
+    // The creator of a registration is the AE it registers.
+    let owner = if kind.registers_originator() {
+        Some(ri.clone())
+    } else {
+        req.from.clone()
+    };
     let mut resource = Resource {
         ty,
         path,
@@ -88,6 +96,7 @@ pub fn create(
         pi: Some(parent.ri.clone()),
         rn,
         attrs,
+        owner,
     };
     kind.on_create(tx, &parent, &mut resource)?;
     let keeps_it = parent

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::security::{self, Access, Candidate, Requester};
-use crate::store::resource_table;
+use crate::security::{Access, Requester, Sight};
+use crate::store::resource_table::{self, DiscoveryFilter};
 
 /// Most entries in one hierarchical result; a client wanting more pages with `ofst`.
 pub const MAX_PAGE: u64 = 1000;
@@ -23,8 +23,15 @@ pub struct Page {
     partial: Option<PartialContent>,
 }
 
+/// Most rows one request examines to fill a page for a requester who may not see
+/// everything; past it the page ends early and says where to continue.
+pub const MAX_SCAN: usize = 10 * MAX_PAGE as usize;
+
+/// Rows read per database round trip while filtering by visibility.
+const SCAN_BATCH: i64 = 500;
+
 /// Reads the page of `target`'s descendants that `fc` asks for, keeping only those
-/// `who` may retrieve.
+/// `who` may retrieve; `ofst` and `lim` count visible rows only.
 pub fn page(
     tx: &mut Txn<'_>,
     who: &Requester,
@@ -38,35 +45,85 @@ pub fn page(
         Some(level) => depth.saturating_add(i32::try_from(level).unwrap_or(i32::MAX)),
         None => i32::MAX,
     };
-    let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
-    let skip = i64::try_from(offset).unwrap_or(i64::MAX);
-    let found = if fc.level == Some(1) {
-        // Direct children come straight from the (pi, rn) index.
-        resource_table::children(tx.conn, &target.ri, skip, fetch, &tx.now_text)?
+    let cse = tx.cse;
+    let mut sight = Sight::new(cse, who, Access::Retrieve);
+    let (mut rows, more, scan_cut) = if sight.sees_everything() {
+        let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let skip = i64::try_from(offset).unwrap_or(i64::MAX);
+        let found = if fc.level == Some(1) {
+            // Direct children come straight from the (pi, rn) index.
+            resource_table::children(tx.conn, &target.ri, skip, fetch, &tx.now_text)?
+        } else {
+            resource_table::descendants(
+                tx.conn,
+                &target.path,
+                max_depth,
+                skip,
+                fetch,
+                &tx.now_text,
+            )?
+        };
+        let rows = found
+            .into_iter()
+            .map(Resource::from_row)
+            .collect::<CseResult<Vec<_>>>()?;
+        let more = u64::try_from(rows.len()).unwrap_or(u64::MAX) > limit;
+        (rows, more, false)
     } else {
-        resource_table::descendants(tx.conn, &target.path, max_depth, skip, fetch, &tx.now_text)?
+        visible(tx, &mut sight, &target.path, max_depth, offset, limit)?
     };
-    let mut rows = found
-        .into_iter()
-        .map(Resource::from_row)
-        .collect::<CseResult<Vec<_>>>()?;
-    let more = u64::try_from(rows.len()).unwrap_or(u64::MAX) > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     // The client asked for a shorter page: that is not a truncation by the CSE.
-    let cut_by_cse = fc.limit.is_none_or(|asked| asked > MAX_PAGE);
-    let partial = (more && cut_by_cse).then(|| PartialContent {
-        offset: offset + limit + 1,
-    });
+    let cut_by_cse = scan_cut || fc.limit.is_none_or(|asked| asked > MAX_PAGE);
+    let next = offset + u64::try_from(rows.len()).unwrap_or(u64::MAX) + 1;
+    let partial = (more && cut_by_cse).then_some(PartialContent { offset: next });
     hide_inaccessible_instances(target, &mut rows);
-    rows.retain(|r| {
-        let candidate = Candidate {
-            ri: &r.ri,
-            ty: r.ty,
-            pi: r.pi.as_deref(),
-        };
-        security::may_see(tx, who, Access::Retrieve, candidate)
-    });
     Ok(Page { rows, partial })
+}
+
+/// The descendants `sight` lets through, in path order, skipping the first `offset`
+/// visible ones: up to `limit` rows, whether more exist, and whether the scan stopped
+/// at [`MAX_SCAN`] rows examined (then "more" is assumed).
+fn visible(
+    tx: &mut Txn<'_>,
+    sight: &mut Sight<'_>,
+    path: &str,
+    max_depth: i32,
+    offset: u64,
+    limit: u64,
+) -> CseResult<(Vec<Resource>, bool, bool)> {
+    let mut filter = DiscoveryFilter {
+        path,
+        max_depth,
+        ..DiscoveryFilter::default()
+    };
+    let (mut rows, mut skipped, mut scanned) = (Vec::new(), 0, 0);
+    loop {
+        let batch = resource_table::discover_page(tx.conn, &filter, &tx.now_text, SCAN_BATCH)?;
+        let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < SCAN_BATCH;
+        filter.after = batch.last().map(|r| r.path.clone());
+        for row in batch {
+            scanned += 1;
+            let resource = Resource::from_row(row)?;
+            if !sight.sees(tx, &resource)? {
+                continue;
+            }
+            if skipped < offset {
+                skipped += 1;
+                continue;
+            }
+            if u64::try_from(rows.len()).unwrap_or(u64::MAX) >= limit {
+                return Ok((rows, true, false));
+            }
+            rows.push(resource);
+        }
+        if exhausted {
+            return Ok((rows, false, false));
+        }
+        if scanned >= MAX_SCAN {
+            return Ok((rows, true, true));
+        }
+    }
 }
 
 /// Instances whose parent refuses access to them (a container with `disr` set) are

@@ -12,6 +12,7 @@ use crate::core::notification::{Event, matcher};
 use crate::core::operations::{body, expiration_time, result};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security;
 use crate::store::{labels, resource_table};
 
 /// Updates the target (loaded and locked by dispatch) with the request content.
@@ -22,8 +23,14 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         ..
     } = target;
     let kind = before.kind();
-    let request_attrs = body::request_attributes(req, before.ty)?;
+    let mut request_attrs = body::request_attributes(req, before.ty)?;
     check_attributes(before.ty, Operation::Update, &request_attrs)?;
+    if request_attrs.contains_key("acpi") && request_attrs.len() > 1 {
+        return Err(CseError::bad_request(
+            "acpi must be the only attribute of an UPDATE that changes it",
+        ));
+    }
+    security::check_policy_ids(tx, &mut request_attrs)?;
     kind.check_values(&request_attrs, req.rvi)?;
     let mut resource = before.clone();
 

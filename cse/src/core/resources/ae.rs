@@ -29,7 +29,11 @@ impl ResourceKind for Ae {
     }
 
     fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::Container, ResourceType::Subscription]
+        &[
+            ResourceType::AccessControlPolicy,
+            ResourceType::Container,
+            ResourceType::Subscription,
+        ]
     }
 
     fn registers_originator(&self) -> bool {
@@ -55,6 +59,7 @@ impl ResourceKind for Ae {
     ) -> CseResult<Option<String>> {
         let id = match classify_registration_originator(req.from.as_deref(), &tx.cse.cse_id)? {
             RegistrationOriginator::Given(stem) => {
+                tx.cse.access.check_ae_id(&stem)?;
                 if resource_table::ri_taken(tx.conn, &stem)? {
                     return Err(CseError::new(
                         ResponseStatusCode::OriginatorHasAlreadyRegistered,
@@ -63,8 +68,12 @@ impl ResourceKind for Ae {
                 }
                 stem
             }
-            RegistrationOriginator::AssignC => fresh_id(tx.conn, 'C')?,
-            RegistrationOriginator::AssignS => fresh_id(tx.conn, 'S')?,
+            RegistrationOriginator::AssignC => {
+                fresh_id(tx.conn, &tx.cse.access.assigned_prefix('C')?)?
+            }
+            RegistrationOriginator::AssignS => {
+                fresh_id(tx.conn, &tx.cse.access.assigned_prefix('S')?)?
+            }
         };
         Ok(Some(id))
     }
@@ -80,7 +89,7 @@ impl ResourceKind for Ae {
     }
 }
 
-fn fresh_id(conn: &mut DbConn, prefix: char) -> CseResult<String> {
+fn fresh_id(conn: &mut DbConn, prefix: &str) -> CseResult<String> {
     for _ in 0..AE_ID_ATTEMPTS {
         let id = new_ae_id(prefix);
         if !resource_table::ri_taken(conn, &id)? {

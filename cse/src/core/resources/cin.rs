@@ -1,6 +1,6 @@
 //! `<contentInstance>` rules (TS-0004 §7.4.7): an instance of its container (counted,
 //! limited and evicted by [`super::instances`]), never updated, its size taken from
-//! `con`, and `cnf` checked.
+//! `con`, `cnf` checked, and access decided by its container.
 
 use onecse_models::resource::cin::{check_content_info, content_size};
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::core::resources::ResourceKind;
 use crate::error::{CseError, CseResult};
+use crate::security::Governance;
 
 /// The contentInstance kind.
 pub struct ContentInstance;
@@ -24,6 +25,11 @@ impl ResourceKind for ContentInstance {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// No `acpi`: a contentInstance is judged by its container's policies.
+    fn governance(&self) -> Governance {
+        Governance::Parent
     }
 
     fn has_state_tag(&self) -> bool {

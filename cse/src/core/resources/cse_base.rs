@@ -3,6 +3,7 @@
 //! at retrieval, NOTIFY not accepted.
 
 use onecse_models::primitive::{Request, Response};
+use onecse_models::resource::acp::operation;
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
 use serde_json::{Map, Value, json};
@@ -24,6 +25,7 @@ impl ResourceKind for CseBase {
 
     fn children(&self) -> &'static [ResourceType] {
         &[
+            ResourceType::AccessControlPolicy,
             ResourceType::Ae,
             ResourceType::Container,
             ResourceType::Subscription,
@@ -84,12 +86,15 @@ pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &str) -> anyhow::Result<()> {
                 let mut base =
                     Resource::from_row(row).map_err(|e: CseError| anyhow::anyhow!(e.message))?;
                 refresh(&mut base.attrs, poa);
+                ensure_policy(conn, cse, &mut base)?;
                 resource_table::update(conn, &base.to_row())?;
             }
             None => {
                 let mut base = first_start(cse);
                 refresh(&mut base.attrs, poa);
                 resource_table::insert(conn, &base.to_row())?;
+                ensure_policy(conn, cse, &mut base)?;
+                resource_table::update(conn, &base.to_row())?;
             }
         }
         Ok(())
@@ -108,9 +113,6 @@ fn first_start(cse: &Cse) -> Resource {
         "csi": cse.cse_id,
         "cst": 1,
         "csz": ["application/json"],
-        // No access control policies exist yet; the list is kept so clients that read
-        // it find the attribute.
-        "acpi": [],
     });
     Resource {
         ty: ResourceType::CseBase,
@@ -122,8 +124,65 @@ fn first_start(cse: &Cse) -> Resource {
             Value::Object(map) => map,
             _ => Map::new(),
         },
+        owner: None,
     }
 }
+
+/// The resourceID (and name) of the policy the CSEBase is given at first start.
+pub const CSE_BASE_POLICY: &str = "acpCSEBase";
+
+/// Gives a CSEBase without `acpi` its policy (the administrator may change its rules
+/// like any policy's; the CSEBase's `acpi` itself is read-only): anyone may RETRIEVE
+/// the CSEBase (its `srt`, `poa` and `csi` are what clients start from) and create
+/// accessControlPolicies under it; only the administrator may manage the policy. AE
+/// registration is not governed by it (see `registration_originators`).
+fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::Result<()> {
+    let linked = base
+        .attrs
+        .get("acpi")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| !ids.is_empty());
+    if linked {
+        return Ok(());
+    }
+    if !resource_table::ri_taken(conn, CSE_BASE_POLICY)? {
+        let now = Timestamp::now().to_string();
+        let ty = ResourceType::AccessControlPolicy;
+        let attrs = json!({
+            "ty": ty.number(),
+            "ri": CSE_BASE_POLICY,
+            "rn": CSE_BASE_POLICY,
+            "pi": base.ri,
+            "ct": now,
+            "lt": now,
+            "et": NEVER,
+            "pv": {"acr": [
+                {"acor": ["all"], "acop": operation::RETRIEVE},
+                {"acor": ["all"], "acop": operation::CREATE,
+                 "acod": [{"chty": [ty.number()]}]}
+            ]},
+            "pvs": {"acr": [{"acor": [cse.admin_originator], "acop": operation::ALL}]},
+        });
+        let policy = Resource {
+            ty,
+            ri: CSE_BASE_POLICY.into(),
+            pi: Some(base.ri.clone()),
+            rn: CSE_BASE_POLICY.into(),
+            path: format!("{}/{CSE_BASE_POLICY}", base.path),
+            attrs: match attrs {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
+            owner: Some(cse.admin_originator.clone()),
+        };
+        resource_table::insert(conn, &policy.to_row())?;
+    }
+    base.attrs.insert("acpi".into(), json!([CSE_BASE_POLICY]));
+    Ok(())
+}
+
+/// The expirationTime of the CSEBase's policy, which lives as long as the CSEBase.
+const NEVER: &str = "99991231T235959,000000";
 
 fn refresh(attrs: &mut Map<String, Value>, poa: &str) {
     attrs.insert("poa".into(), json!([poa]));

@@ -4,6 +4,7 @@
 //! of the resource they work on and never name a concrete type, so adding a type
 //! touches no operation.
 
+pub mod acp;
 pub mod ae;
 pub mod cin;
 pub mod cnt;
@@ -20,12 +21,14 @@ use crate::core::notification::Verification;
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::{Governance, Requester};
 
 pub use instances::{InstancePolicy, VirtualChild};
 
 /// Every hosted type, one line each. The CSEBase `srt` lists exactly these.
 static REGISTRY: &[&dyn ResourceKind] = &[
     &cse_base::CseBase,
+    &acp::AccessControlPolicy,
     &ae::Ae,
     &cnt::Container,
     &cin::ContentInstance,
@@ -59,6 +62,13 @@ pub trait ResourceKind: Sync {
     /// Refuses operations this type does not allow at all (4005), before any work.
     fn refuse(&self, _op: Operation) -> CseResult<()> {
         Ok(())
+    }
+
+    /// How access to a resource of this type is decided: by the policies its `acpi`
+    /// names (most types), by its parent (types without `acpi`), or by its own
+    /// selfPrivileges (an accessControlPolicy).
+    fn governance(&self) -> Governance {
+        Governance::Policies
     }
 
     /// Whether the type keeps a `st` (stateTag) that changes increment.
@@ -185,6 +195,7 @@ pub trait ResourceKind: Sync {
         &self,
         _tx: &mut Txn<'_>,
         _req: &Request,
+        _who: &Requester,
         _existing: Option<&Resource>,
     ) -> CseResult<Option<Verification>> {
         Ok(None)

@@ -10,12 +10,14 @@ use onecse_models::resource::{check_attributes, content_for_type};
 use onecse_models::{Operation, ResourceType};
 use serde_json::{Map, Value, json};
 
+use crate::core::addressing::Target;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::{Verification, target};
 use crate::core::record::Resource;
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::{self, Access, Requester};
 
 /// The subscription kind.
 pub struct Subscription;
@@ -66,10 +68,14 @@ impl ResourceKind for Subscription {
     /// TS-0004 §7.4.8.2.1, §7.5.1.2.3: new `nu` entries that are not the originator
     /// itself get a verification request before the subscription is stored. Errors
     /// are the ones the request itself would get (invalid content).
+    /// A target named by resource ID also needs the NOTIFY privilege of the
+    /// subscriber on that resource (spec digest access-control §3), so nobody can
+    /// point notifications at an AE that did not allow it.
     fn verification(
         &self,
         tx: &mut Txn<'_>,
         req: &Request,
+        who: &Requester,
         existing: Option<&Resource>,
     ) -> CseResult<Option<Verification>> {
         let Some(content) = req.content.clone() else {
@@ -107,6 +113,13 @@ impl ResourceKind for Subscription {
         }
         let mut targets = Vec::with_capacity(entries.len());
         for entry in entries {
+            if let Some(resource) = target::local_resource(tx, &entry)? {
+                let target = Target {
+                    resource,
+                    parent: None,
+                };
+                security::authorize(tx, who, Access::Notify, &target)?;
+            }
             let urls = target::resolve(tx, &entry)?;
             targets.push((entry, urls));
         }

@@ -1,0 +1,260 @@
+//! The one decision (TS-0003 §7.1.5 permit-overrides, TS-0001 §9.6.1.3 default
+//! policy): a resource is judged by the policies its `acpi` names (any rule of any of
+//! them may permit), by its creator alone when it names none, by its parent when its
+//! type has no `acpi` (instances), and by its own selfPrivileges when it is a policy.
+//! A judge lives for one request and remembers the policies and parent decisions it
+//! loaded, so a listing of many instances of one container costs one decision.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use onecse_models::resource::acp::{Privileges, Situation, canonical_originator, operation};
+use serde_json::Value;
+
+use super::{DefaultAccess, Governance, Requester};
+use crate::core::Cse;
+use crate::core::record::Resource;
+use crate::core::transaction::Txn;
+use crate::error::CseResult;
+use crate::store::resource_table;
+
+/// The outcome of one decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some rule (or the default policy) grants it.
+    Permit,
+    /// Nothing grants it; why, for the 4103 message.
+    Deny(String),
+}
+
+/// A stored policy's two rule sets.
+struct Policy {
+    privileges: Privileges,
+    self_privileges: Privileges,
+}
+
+/// Decides for one requester, with what it loaded so far.
+pub struct Judge<'w> {
+    cse: &'w Cse,
+    who: &'w Requester,
+    originator: String,
+    sp_id: String,
+    policies: HashMap<String, Option<Rc<Policy>>>,
+    inherited: HashMap<(String, u8), Verdict>,
+}
+
+impl<'w> Judge<'w> {
+    /// A judge for `who` at `cse`.
+    pub fn new(cse: &'w Cse, who: &'w Requester) -> Self {
+        let sp_id = format!("//{}", cse.sp_id);
+        let originator = who
+            .originator
+            .as_deref()
+            .map(|o| canonical_originator(o, &cse.cse_id, &sp_id))
+            .unwrap_or_default();
+        Self {
+            cse,
+            who,
+            originator,
+            sp_id,
+            policies: HashMap::new(),
+            inherited: HashMap::new(),
+        }
+    }
+
+    /// Whether the requester may perform the operation `bit` on `resource` (whose
+    /// parent the caller passes when it has it loaded). `create` is the new child's
+    /// type and the target's type, for `acod`.
+    pub fn decide(
+        &mut self,
+        tx: &mut Txn<'_>,
+        resource: &Resource,
+        parent: Option<&Resource>,
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> CseResult<Verdict> {
+        if self.who.admin {
+            return Ok(Verdict::Permit);
+        }
+        match resource.kind().governance() {
+            Governance::SelfPrivileges => {
+                let pvs = privileges_of(resource, "pvs");
+                Ok(if pvs.permits(&self.situation(tx, bit, create)) {
+                    Verdict::Permit
+                } else {
+                    Verdict::Deny("no rule in the policy's own selfPrivileges grants it".into())
+                })
+            }
+            Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
+            Governance::Policies => match policy_ids(resource) {
+                Some(ids) => self.decide_by_policies(tx, &ids, |p| &p.privileges, bit, create),
+                None => match self.default_policy(resource) {
+                    Verdict::Deny(_)
+                        if self.cse.access.default_access == DefaultAccess::Parent
+                            && resource.pi.is_some() =>
+                    {
+                        self.decide_by_parent(tx, resource, parent, bit, create)
+                    }
+                    verdict => Ok(verdict),
+                },
+            },
+        }
+    }
+
+    /// Whether the requester may change `resource`'s `acpi`: UPDATE in the
+    /// selfPrivileges of a policy it names now, or its creator when it names none.
+    pub fn may_change_policies(
+        &mut self,
+        tx: &mut Txn<'_>,
+        resource: &Resource,
+    ) -> CseResult<Verdict> {
+        if self.who.admin {
+            return Ok(Verdict::Permit);
+        }
+        match policy_ids(resource) {
+            Some(ids) => {
+                self.decide_by_policies(tx, &ids, |p| &p.self_privileges, operation::UPDATE, None)
+            }
+            None => Ok(self.default_policy(resource)),
+        }
+    }
+
+    fn decide_by_parent(
+        &mut self,
+        tx: &mut Txn<'_>,
+        resource: &Resource,
+        parent: Option<&Resource>,
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> CseResult<Verdict> {
+        let Some(pi) = resource.pi.clone() else {
+            return Ok(Verdict::Deny(
+                "it has no parent to take a decision from".into(),
+            ));
+        };
+        let key = (pi.clone(), bit);
+        if create.is_none()
+            && let Some(verdict) = self.inherited.get(&key)
+        {
+            return Ok(verdict.clone());
+        }
+        let verdict = match parent {
+            Some(parent) => self.decide(tx, parent, None, bit, create)?,
+            None => match resource_table::find_by_ri(tx.conn, &pi, &tx.now_text)? {
+                Some(row) => {
+                    let parent = Resource::from_row(row)?;
+                    self.decide(tx, &parent, None, bit, create)?
+                }
+                None => Verdict::Deny("its parent no longer exists".into()),
+            },
+        };
+        if create.is_none() {
+            self.inherited.insert(key, verdict.clone());
+        }
+        Ok(verdict)
+    }
+
+    fn decide_by_policies(
+        &mut self,
+        tx: &mut Txn<'_>,
+        ids: &[String],
+        rules: fn(&Policy) -> &Privileges,
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> CseResult<Verdict> {
+        self.load(tx, ids)?;
+        let situation = self.situation(tx, bit, create);
+        let granted = ids.iter().any(|id| {
+            self.policies
+                .get(id)
+                .and_then(Option::as_ref)
+                .is_some_and(|policy| rules(policy).permits(&situation))
+        });
+        Ok(if granted {
+            Verdict::Permit
+        } else {
+            Verdict::Deny(format!(
+                "no rule of its access control policies {} grants it",
+                ids.join(", ")
+            ))
+        })
+    }
+
+    /// Loads the policies among `ids` not loaded yet, in one query; missing ones are
+    /// remembered as missing (they grant nothing).
+    fn load(&mut self, tx: &mut Txn<'_>, ids: &[String]) -> CseResult<()> {
+        let missing: Vec<&str> = ids
+            .iter()
+            .filter(|id| !self.policies.contains_key(*id))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for id in &missing {
+            self.policies.insert((*id).to_owned(), None);
+        }
+        for row in resource_table::find_policies(tx.conn, &missing, &tx.now_text)? {
+            let policy = Resource::from_row(row)?;
+            let loaded = Policy {
+                privileges: privileges_of(&policy, "pv"),
+                self_privileges: privileges_of(&policy, "pvs"),
+            };
+            self.policies.insert(policy.ri, Some(Rc::new(loaded)));
+        }
+        Ok(())
+    }
+
+    /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access.
+    fn default_policy(&self, resource: &Resource) -> Verdict {
+        let creator = resource
+            .owner
+            .as_deref()
+            .map(|o| canonical_originator(o, &self.cse.cse_id, &self.sp_id));
+        if !self.originator.is_empty() && creator.as_deref() == Some(self.originator.as_str()) {
+            Verdict::Permit
+        } else {
+            Verdict::Deny(
+                "it has no accessControlPolicyIDs, so only its creator may access it".into(),
+            )
+        }
+    }
+
+    /// The facts of the request a rule is matched against (the request time, so one
+    /// request sees one instant in every window).
+    fn situation(&self, tx: &Txn<'_>, bit: u8, create: Option<(u16, u16)>) -> Situation<'_> {
+        Situation {
+            originator: &self.originator,
+            cse_id: &self.cse.cse_id,
+            sp_id: &self.sp_id,
+            operation: bit,
+            create,
+            time: tx.now.as_datetime(),
+            ip: self.who.caller.ip,
+            authenticated: self.who.caller.authenticated,
+        }
+    }
+}
+
+/// The resource's `acpi`, `None` when it has none.
+pub fn policy_ids(resource: &Resource) -> Option<Vec<String>> {
+    let ids: Vec<String> = resource
+        .attrs
+        .get("acpi")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// A stored rule set. Stored policies were validated when written; one that no
+/// longer parses grants nothing rather than failing every request it governs.
+fn privileges_of(resource: &Resource, name: &str) -> Privileges {
+    resource
+        .attrs
+        .get(name)
+        .and_then(|value| Privileges::parse(value, name).ok())
+        .unwrap_or_default()
+}
