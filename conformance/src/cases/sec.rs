@@ -97,6 +97,12 @@ fn guarded(ctx: &Ctx, t: &Two, parent: &str, rn: &str, pv: Vec<Value>) -> Result
     ctx.container(parent, rn, json!({ "acpi": [acp] }), &t.owner)
 }
 
+/// The container `c` under the owner's AE, governed by one policy whose `pv` holds
+/// `pv`. Returns its path.
+fn owned(ctx: &Ctx, t: &Two, pv: Vec<Value>) -> Result<String, Verdict> {
+    guarded(ctx, t, &t.owner_ae, "c", pv)
+}
+
 /// A container `rn` under the owner's AE on which `other` holds exactly `acop`.
 fn granting(ctx: &Ctx, t: &Two, rn: &str, acop: u8) -> Result<String, Verdict> {
     guarded(ctx, t, &t.owner_ae, rn, vec![rule(&[&t.other], acop)])
@@ -169,6 +175,27 @@ fn one_bit(ctx: &mut Ctx, bit: u8, ok: (u16, u16), act: Act) -> Check {
     denied(&act(ctx, &t, &without))
 }
 
+/// `other` creates a contentInstance in the container `c`.
+fn instance_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    ctx.client
+        .create(c, 4, &json!({"m2m:cin": {"con": "x"}}), Some(&t.other))
+}
+
+/// `other` retrieves `c`.
+fn retrieve_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    ctx.client.retrieve(c, &t.other)
+}
+
+/// `other` updates `c`'s labels.
+fn relabel_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    relabel(ctx, c, "bit", &t.other)
+}
+
+/// `other` deletes `c`.
+fn delete_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    ctx.client.delete(c, &t.other)
+}
+
 /// A container granting `other` RETRIEVE through the single rule `acor` (computed
 /// from the TP and `other`'s AE-ID), retrieved by the originator `from` computes.
 fn retrieve_via(
@@ -178,7 +205,7 @@ fn retrieve_via(
 ) -> Result<Reply, Verdict> {
     let t = two(ctx)?;
     let entry = acor(ctx, &t.other);
-    let c = guarded(ctx, &t, &t.owner_ae, "c", vec![rule(&[&entry], RETRIEVE)])?;
+    let c = owned(ctx, &t, vec![rule(&[&entry], RETRIEVE)])?;
     Ok(ctx.client.retrieve(&c, &from(ctx, &t.other)))
 }
 
@@ -191,13 +218,7 @@ fn retrieve_granting(ctx: &mut Ctx, acor: fn(&Ctx, &str) -> String) -> Result<Re
 /// `acco` only.
 fn retrieve_in(ctx: &mut Ctx, acco: Value) -> Result<Reply, Verdict> {
     let t = two(ctx)?;
-    let c = guarded(
-        ctx,
-        &t,
-        &t.owner_ae,
-        "c",
-        vec![rule_in(&t.other, RETRIEVE, acco)],
-    )?;
+    let c = owned(ctx, &t, vec![rule_in(&t.other, RETRIEVE, acco)])?;
     Ok(ctx.client.retrieve(&c, &t.other))
 }
 
@@ -344,6 +365,28 @@ fn refused_create_writes_nothing(ctx: &mut Ctx, t: &Two, parent: &str) -> Check 
         4004,
         404,
     )
+}
+
+/// `other`, holding RETRIEVE and UPDATE in a container's policy's `pv` (and in its
+/// `pvs` when `in_pvs`), updates the container's `lbl` (must succeed), then sets its
+/// `acpi` to another policy of the owner. Returns that reply, the `acpi` the owner
+/// then retrieves, and the two policies' IDs (before, after).
+fn change_acpi(ctx: &mut Ctx, in_pvs: bool) -> Result<(Reply, Value, [String; 2]), Verdict> {
+    let t = two(ctx)?;
+    let grant = vec![rule(&[&t.other], RETRIEVE | UPDATE)];
+    let pvs = if in_pvs { grant.clone() } else { Vec::new() };
+    let before = policy_with(ctx, &t, grant, pvs)?;
+    let after = policy(ctx, &t, Vec::new())?;
+    let c = ctx.container(&t.owner_ae, "c", json!({ "acpi": [before] }), &t.owner)?;
+    permitted(
+        &relabel(ctx, &c, "pv", &t.other),
+        2004,
+        200,
+        "UPDATE of lbl",
+    )?;
+    let reply = set_acpi(ctx, &c, "m2m:cnt", json!([after]), &t.other);
+    let acpi = attr(&ctx.client.retrieve(&c, &t.owner), "m2m:cnt", "acpi");
+    Ok((reply, acpi, [before, after]))
 }
 
 /// The SEC test purposes.
@@ -603,20 +646,9 @@ pub fn tps() -> Vec<TestPurpose> {
             "access-control.md §7 (acpi needs UPDATE in pvs)",
             "with UPDATE in pv only, another AE updates lbl but not acpi (4103, acpi kept)",
             |ctx| {
-                let t = two(ctx)?;
-                let acp = policy(ctx, &t, vec![rule(&[&t.other], RETRIEVE | UPDATE)])?;
-                let c = ctx.container(&t.owner_ae, "c", json!({ "acpi": [acp] }), &t.owner)?;
-                permitted(
-                    &relabel(ctx, &c, "pv", &t.other),
-                    2004,
-                    200,
-                    "UPDATE of lbl",
-                )?;
-                denied(&set_acpi(ctx, &c, "m2m:cnt", json!([acp, acp]), &t.other))?;
-                let r = ctx.client.retrieve(&c, &t.owner);
-                ensure(attr(&r, "m2m:cnt", "acpi") == json!([acp]), || {
-                    format!("acpi changed: {}", r.raw)
-                })
+                let (reply, acpi, [before, _]) = change_acpi(ctx, false)?;
+                denied(&reply)?;
+                ensure(acpi == json!([before]), || format!("acpi changed: {acpi}"))
             }
         ),
         tp!(
@@ -625,19 +657,10 @@ pub fn tps() -> Vec<TestPurpose> {
             "access-control.md §7 (acpi needs UPDATE in pvs)",
             "with UPDATE in the current ACP's pvs, another AE changes acpi (2004)",
             |ctx| {
-                let t = two(ctx)?;
-                let grant = vec![rule(&[&t.other], RETRIEVE | UPDATE)];
-                let acp = policy_with(ctx, &t, grant.clone(), grant)?;
-                let next = policy(ctx, &t, Vec::new())?;
-                let c = ctx.container(&t.owner_ae, "c", json!({ "acpi": [acp] }), &t.owner)?;
-                expect(
-                    &set_acpi(ctx, &c, "m2m:cnt", json!([next]), &t.other),
-                    2004,
-                    200,
-                )?;
-                let r = ctx.client.retrieve(&c, &t.owner);
-                ensure(attr(&r, "m2m:cnt", "acpi") == json!([next]), || {
-                    format!("acpi not changed: {}", r.raw)
+                let (reply, acpi, [_, after]) = change_acpi(ctx, true)?;
+                expect(&reply, 2004, 200)?;
+                ensure(acpi == json!([after]), || {
+                    format!("acpi not changed: {acpi}")
                 })
             }
         ),
@@ -679,37 +702,28 @@ pub fn tps() -> Vec<TestPurpose> {
             CIN,
             "access-control.md §3 (CREATE 1)",
             "acop CREATE lets another AE create a contentInstance; without it 4103",
-            |ctx| one_bit(ctx, CREATE, (2001, 201), |ctx, t, c| {
-                ctx.client
-                    .create(c, 4, &json!({"m2m:cin": {"con": "x"}}), Some(&t.other))
-            })
+            |ctx| one_bit(ctx, CREATE, (2001, 201), instance_by_other)
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/003",
             CNT,
             "access-control.md §3 (RETRIEVE 2)",
             "acop RETRIEVE lets another AE retrieve a container; without it 4103",
-            |ctx| one_bit(ctx, RETRIEVE, (2000, 200), |ctx, t, c| {
-                ctx.client.retrieve(c, &t.other)
-            })
+            |ctx| one_bit(ctx, RETRIEVE, (2000, 200), retrieve_by_other)
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/UPD/008",
             CNT,
             "access-control.md §3 (UPDATE 4)",
             "acop UPDATE lets another AE update a container; without it 4103",
-            |ctx| one_bit(ctx, UPDATE, (2004, 200), |ctx, t, c| {
-                relabel(ctx, c, "bit", &t.other)
-            })
+            |ctx| one_bit(ctx, UPDATE, (2004, 200), relabel_by_other)
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/DEL/002",
             CNT,
             "access-control.md §3 (DELETE 8)",
             "acop DELETE lets another AE delete a container; without it 4103",
-            |ctx| one_bit(ctx, DELETE, (2002, 200), |ctx, t, c| {
-                ctx.client.delete(c, &t.other)
-            })
+            |ctx| one_bit(ctx, DELETE, (2002, 200), delete_by_other)
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/NTF/001",
@@ -886,11 +900,9 @@ pub fn tps() -> Vec<TestPurpose> {
             "two rules of one ACP granting RETRIEVE and UPDATE separately permit both",
             |ctx| {
                 let t = two(ctx)?;
-                let c = guarded(
+                let c = owned(
                     ctx,
                     &t,
-                    &t.owner_ae,
-                    "c",
                     vec![rule(&[&t.other], RETRIEVE), rule(&[&t.other], UPDATE)],
                 )?;
                 expect(&ctx.client.retrieve(&c, &t.other), 2000, 200)?;
@@ -1049,7 +1061,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let t = two(ctx)?;
                 let only_containers =
                     json!({"acor": [t.other], "acop": CREATE, "acod": [{"chty": [3]}]});
-                let c = guarded(ctx, &t, &t.owner_ae, "c", vec![only_containers])?;
+                let c = owned(ctx, &t, vec![only_containers])?;
                 let inner = json!({"m2m:cnt": {"rn": "inner"}});
                 expect(&ctx.client.create(&c, 3, &inner, Some(&t.other)), 2001, 201)?;
                 let cin = json!({"m2m:cin": {"con": "x"}});
@@ -1122,7 +1134,7 @@ pub fn tps() -> Vec<TestPurpose> {
         tp!(
             "TP/oneM2M/CSE/SEC/RET/031",
             CNT,
-            "TS-0004 §6.6.3.5 (4103); TS-0009 §6.3.2 (403)",
+            "TS-0004 §6.6.3 (4103); TS-0009 table 6.3.2-1 (403)",
             "a refusal is HTTP 403, X-M2M-RSC 4103, the request's X-M2M-RI and a JSON m2m:dbg",
             |ctx| {
                 let t = two(ctx)?;
