@@ -33,15 +33,17 @@ struct Two {
     owner: String,
     owner_ae: String,
     other: String,
+    other_ae: String,
 }
 
 fn two(ctx: &mut Ctx) -> Result<Two, Verdict> {
     let (owner, owner_ae) = ctx.ae("owner")?;
-    let (other, _) = ctx.ae("other")?;
+    let (other, other_ae) = ctx.ae("other")?;
     Ok(Two {
         owner,
         owner_ae,
         other,
+        other_ae,
     })
 }
 
@@ -164,15 +166,60 @@ fn attr(reply: &Reply, root: &str, name: &str) -> Value {
 /// What `other` does on a container in an `acop` TP.
 type Act = fn(&Ctx, &Two, &str) -> Reply;
 
-/// One `acop` bit: `other` succeeds (`ok`: RSC and HTTP status) on a container whose
-/// policy grants it only `bit`, and is refused with 4103 on one whose policy grants it
-/// every operation but `bit`.
-fn one_bit(ctx: &mut Ctx, bit: u8, ok: (u16, u16), act: Act) -> Check {
+/// `other` acts on two containers of the owner, each governed by a policy with one
+/// rule for `other`: `rule(other, true)` on the first, where it succeeds (`ok`: RSC
+/// and HTTP status), and `rule(other, false)` on the second, where it is refused with
+/// 4103.
+fn contrast(
+    ctx: &mut Ctx,
+    rule_for: impl Fn(&str, bool) -> Value,
+    ok: (u16, u16),
+    act: Act,
+) -> Check {
     let t = two(ctx)?;
-    let with = granting(ctx, &t, "with", bit)?;
-    let without = granting(ctx, &t, "without", ALL & !bit)?;
-    permitted(&act(ctx, &t, &with), ok.0, ok.1, &format!("acop {bit}"))?;
+    let with = guarded(ctx, &t, &t.owner_ae, "with", vec![rule_for(&t.other, true)])?;
+    let without = guarded(
+        ctx,
+        &t,
+        &t.owner_ae,
+        "without",
+        vec![rule_for(&t.other, false)],
+    )?;
+    permitted(&act(ctx, &t, &with), ok.0, ok.1, "where granted")?;
     denied(&act(ctx, &t, &without))
+}
+
+/// One `acop` bit: [`contrast`] between a policy granting `other` only `bit` and one
+/// granting it every operation but `bit`.
+fn one_bit(ctx: &mut Ctx, bit: u8, ok: (u16, u16), act: Act) -> Check {
+    let mask = move |granted: bool| if granted { bit } else { ALL & !bit };
+    contrast(ctx, |other, granted| rule(&[other], mask(granted)), ok, act)
+}
+
+/// `other` creates a container `inner` in the container `c`.
+fn container_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    ctx.client
+        .create(c, 3, &json!({"m2m:cnt": {"rn": "inner"}}), Some(&t.other))
+}
+
+/// The owner adds an instance to `c`, then `other` deletes `c`'s `la`.
+fn latest_deleted_by_other(ctx: &Ctx, t: &Two, c: &str) -> Reply {
+    match ctx.instance(c, "latest", &t.owner) {
+        Ok(_) => ctx.client.delete(&format!("{c}/la"), &t.other),
+        Err(v) => Reply::failed(format!("{v:?}")),
+    }
+}
+
+/// `other`, granted RETRIEVE on a container, retrieves it; then the owner `revoke`s
+/// the grant through the policy (at its address) and `other` is refused.
+fn revoked(ctx: &mut Ctx, revoke: fn(&Ctx, &Two, &str) -> Reply) -> Check {
+    let t = two(ctx)?;
+    let acp = policy(ctx, &t, vec![rule(&[&t.other], RETRIEVE)])?;
+    let c = ctx.container(&t.owner_ae, "c", json!({ "acpi": [acp] }), &t.owner)?;
+    permitted(&ctx.client.retrieve(&c, &t.other), 2000, 200, "before")?;
+    let r = revoke(ctx, &t, &format!("/{acp}"));
+    ensure(r.succeeded(), || format!("revocation failed: {}", r.raw))?;
+    denied(&ctx.client.retrieve(&c, &t.other))
 }
 
 /// `other` creates a contentInstance in the container `c`.
@@ -214,6 +261,21 @@ fn retrieve_granting(ctx: &mut Ctx, acor: fn(&Ctx, &str) -> String) -> Result<Re
     retrieve_via(ctx, acor, |_, other| other.to_owned())
 }
 
+/// [`retrieve_granting`] must be permitted.
+fn acor_grants(ctx: &mut Ctx, acor: fn(&Ctx, &str) -> String) -> Check {
+    expect(&retrieve_granting(ctx, acor)?, 2000, 200)
+}
+
+/// [`retrieve_granting`] must be refused.
+fn acor_refuses(ctx: &mut Ctx, acor: fn(&Ctx, &str) -> String) -> Check {
+    denied(&retrieve_granting(ctx, acor)?)
+}
+
+/// An AE-ID without its last three characters, for wildcard entries.
+fn prefix_of(ae_id: &str) -> &str {
+    ae_id.get(..ae_id.len().saturating_sub(3)).unwrap_or("C")
+}
+
 /// `other` retrieves a container whose policy grants it RETRIEVE in the contexts
 /// `acco` only.
 fn retrieve_in(ctx: &mut Ctx, acco: Value) -> Result<Reply, Verdict> {
@@ -232,21 +294,37 @@ fn documentation_ips() -> Value {
     json!({"ipv4": ["192.0.2.0/24"], "ipv6": ["2001:db8::/32"]})
 }
 
-/// A container `p` on which `other` holds `acop`, with two child containers: `open`
-/// (a policy granting `other` `acop`) and `closed` (a policy granting `other`
-/// `closed_acop`, or without `acpi`: the owner's alone). Returns `p`'s path.
+/// A container `p` on which `other` holds `acop`, with two child containers: `closed`
+/// (a policy granting `other` `closed_acop`, or without `acpi`: the owner's alone)
+/// and, created after it, `open` (a policy granting `other` `acop`). Returns `p`'s
+/// path.
 fn family(ctx: &mut Ctx, acop: u8, closed_acop: Option<u8>) -> Result<(Two, String), Verdict> {
     let t = two(ctx)?;
     let p = granting(ctx, &t, "p", acop)?;
-    guarded(ctx, &t, &p, "open", vec![rule(&[&t.other], acop)])?;
     match closed_acop {
         Some(acop) => guarded(ctx, &t, &p, "closed", vec![rule(&[&t.other], acop)])?,
         None => ctx.container(&p, "closed", json!({}), &t.owner)?,
     };
+    guarded(ctx, &t, &p, "open", vec![rule(&[&t.other], acop)])?;
     Ok((t, p))
 }
 
-/// The names of the children a child listing (rcn 4, 6 or 8) of a container holds.
+/// `other` discovers containers (`ty=3` and `query`) below a [`family`] whose `p`
+/// and `open` grant it RETRIEVE and DISCOVERY: only `open` may be found.
+fn discovers_open(ctx: &mut Ctx, closed_acop: Option<u8>, query: &str) -> Check {
+    let (t, p) = family(ctx, RETRIEVE | DISCOVERY, closed_acop)?;
+    let r = ctx
+        .client
+        .retrieve(&format!("{p}?fu=1&ty=3{query}"), &t.other);
+    expect(&r, 2000, 200)?;
+    let found = uril(&r);
+    ensure(
+        found.len() == 1 && found.iter().all(|u| u.ends_with("/open")),
+        || format!("expected only 'open': {}", r.raw),
+    )
+}
+
+/// The names of the children a child listing (rcn 4, 5, 6 or 8) of a container holds.
 fn listed(reply: &Reply) -> Vec<String> {
     let names = |list: &Value, key: &str| -> Vec<String> {
         list.as_array()
@@ -258,6 +336,7 @@ fn listed(reply: &Reply) -> Vec<String> {
             .unwrap_or_default()
     };
     let mut all = names(&reply.body["m2m:cnt"]["m2m:cnt"], "rn");
+    all.extend(names(&reply.body["m2m:cnt"]["ch"], "nm"));
     all.extend(names(&reply.body["m2m:rrl"]["rrf"], "nm"));
     all
 }
@@ -687,14 +766,14 @@ pub fn tps() -> Vec<TestPurpose> {
             CNT,
             "access-control.md §7 (deleting an ACP)",
             "after its ACP is deleted, what the ACP granted is refused (4103)",
-            |ctx| {
-                let t = two(ctx)?;
-                let acp = policy(ctx, &t, vec![rule(&[&t.other], RETRIEVE)])?;
-                let c = ctx.container(&t.owner_ae, "c", json!({ "acpi": [acp] }), &t.owner)?;
-                permitted(&ctx.client.retrieve(&c, &t.other), 2000, 200, "before")?;
-                expect(&ctx.client.delete(&format!("/{acp}"), &t.owner), 2002, 200)?;
-                denied(&ctx.client.retrieve(&c, &t.other))
-            }
+            |ctx| revoked(ctx, |ctx, t, acp| ctx.client.delete(acp, &t.owner))
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/032",
+            CNT,
+            "access-control.md §6, §7 (ACP UPDATE)",
+            "after the owner drops a rule from its ACP, what the rule granted is refused (4103)",
+            |ctx| revoked(ctx, |ctx, t, acp| repolicy(ctx, acp, Vec::new(), &t.owner))
         ),
         // --- one TP per acop bit -----------------------------------------------
         tp!(
@@ -755,16 +834,7 @@ pub fn tps() -> Vec<TestPurpose> {
             CNT,
             "access-control.md §3 (DISCOVERY 32)",
             "discovery by another AE lists a container whose ACP grants DISCOVERY, not one without it",
-            |ctx| {
-                let (t, p) = family(ctx, RETRIEVE | DISCOVERY, Some(ALL & !DISCOVERY))?;
-                let r = ctx.client.retrieve(&format!("{p}?fu=1&ty=3"), &t.other);
-                expect(&r, 2000, 200)?;
-                let found = uril(&r);
-                ensure(
-                    found.len() == 1 && found.iter().all(|u| u.ends_with("/open")),
-                    || format!("expected only 'open': {}", r.raw),
-                )
-            }
+            |ctx| discovers_open(ctx, Some(ALL & !DISCOVERY), "")
         ),
         // --- acor forms ---------------------------------------------------------
         tp!(
@@ -772,23 +842,16 @@ pub fn tps() -> Vec<TestPurpose> {
             CNT,
             "access-control.md §2 (AE-ID)",
             "an acor entry with the exact AE-ID grants it",
-            |ctx| expect(
-                &retrieve_granting(ctx, |_, other| other.to_owned())?,
-                2000,
-                200
-            )
+            |ctx| acor_grants(ctx, |_, other| other.to_owned())
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/006",
             CNT,
             "access-control.md §2 (SP-relative AE-ID)",
             "an acor entry with the SP-relative AE-ID (<cse-id>/C…) grants it",
-            |ctx| {
-                let r = retrieve_granting(ctx, |ctx, other| {
-                    format!("{}/{other}", ctx.target().cse_id)
-                })?;
-                expect(&r, 2000, 200)
-            }
+            |ctx| acor_grants(ctx, |ctx, other| {
+                format!("{}/{other}", ctx.target().cse_id)
+            })
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/007",
@@ -809,47 +872,35 @@ pub fn tps() -> Vec<TestPurpose> {
             CNT,
             "access-control.md §2 (all)",
             "an acor entry 'all' grants every originator",
-            |ctx| expect(&retrieve_granting(ctx, |_, _| "all".to_owned())?, 2000, 200)
+            |ctx| acor_grants(ctx, |_, _| "all".to_owned())
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/009",
             CNT,
             "access-control.md §2; TS-0003 §7.1.3 (wildcard)",
             "an acor entry C<prefix>* grants the AE-IDs starting with the prefix",
-            |ctx| {
-                let r = retrieve_granting(ctx, |_, other| {
-                    let cut = other.len().saturating_sub(3);
-                    format!("{}*", other.get(..cut).unwrap_or("C"))
-                })?;
-                expect(&r, 2000, 200)
-            }
+            |ctx| acor_grants(ctx, |_, other| format!("{}*", prefix_of(other)))
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/010",
             CNT,
             "access-control.md §2, §6 (no matching acor)",
             "an acor entry naming another AE-ID refuses (4103)",
-            |ctx| denied(&retrieve_granting(ctx, |ctx, _| format!(
-                "C{}",
-                ctx.name("nobody")
-            ))?)
+            |ctx| acor_refuses(ctx, |ctx, _| format!("C{}", ctx.name("nobody")))
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/011",
             CNT,
             "access-control.md §2; TS-0003 §7.1.3 (wildcard)",
             "a wildcard acor entry with another prefix refuses (4103)",
-            |ctx| denied(&retrieve_granting(ctx, |ctx, _| format!(
-                "C{}*",
-                ctx.name("nobody")
-            ))?)
+            |ctx| acor_refuses(ctx, |ctx, _| format!("C{}*", ctx.name("nobody")))
         ),
         tp!(
             "TP/oneM2M/CSE/SEC/RET/012",
             CNT,
             "access-control.md §2 (comparison is case-sensitive)",
             "an acor entry differing from the AE-ID only in case refuses (4103)",
-            |ctx| denied(&retrieve_granting(ctx, |_, other| other.to_uppercase())?)
+            |ctx| acor_refuses(ctx, |_, other| other.to_uppercase())
         ),
         // --- pv and pvs, several rules and ACPs --------------------------------
         tp!(
@@ -1194,6 +1245,128 @@ pub fn tps() -> Vec<TestPurpose> {
                 let c = granting(ctx, &t, "c", ALL & !DELETE)?;
                 denied(&ctx.client.delete(&c, &t.other))?;
                 expect(&ctx.client.retrieve(&c, &t.owner), 2000, 200)
+            }
+        ),
+        // --- further cases ---------------------------------------------------------
+        tp!(
+            "TP/oneM2M/CSE/SEC/CRE/026",
+            ACP,
+            "access-control.md §4 (acip ipv6)",
+            "an ipv6 entry that is not an address (2001:db8::g) is refused with 4000",
+            |ctx| acp_refused(
+                ctx,
+                with_context(json!([{"acip": {"ipv6": ["2001:db8::g"]}}]))
+            )
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/CRE/027",
+            CNT,
+            "access-control.md §5 (acod ty must match the target)",
+            "acod with ty 3 grants a CREATE under a container; with ty 2 (AE) it does not (4103)",
+            |ctx| contrast(
+                ctx,
+                |other, granted| json!({
+                    "acor": [other],
+                    "acop": CREATE,
+                    "acod": [{"ty": if granted { 3 } else { 2 }, "chty": [3]}],
+                }),
+                (2001, 201),
+                container_by_other,
+            )
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/DEL/004",
+            CIN,
+            "access-control.md §3 (virtual la: the parent's DELETE)",
+            "DELETE on a container lets another AE delete its la; without it 4103",
+            |ctx| one_bit(ctx, DELETE, (2002, 200), latest_deleted_by_other)
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/033",
+            CNT,
+            "access-control.md §2; TS-0003 §7.1.3 (wildcard scope ends at '/')",
+            "an acor entry '/*' (CSE-IDs) does not grant an AE (4103)",
+            |ctx| acor_refuses(ctx, |_, _| "/*".to_owned())
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/034",
+            CNT,
+            "access-control.md §2 (SP-relative AE-ID with wildcard)",
+            "an acor entry <cse-id>/C<prefix>* grants the AE-IDs starting with the prefix",
+            |ctx| acor_grants(ctx, |ctx, other| {
+                format!("{}/{}*", ctx.target().cse_id, prefix_of(other))
+            })
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/035",
+            CNT,
+            "access-control.md §1, §6 (acaf)",
+            "a rule with acaf true does not grant an originator that is not authenticated (4103)",
+            |ctx| {
+                let t = two(ctx)?;
+                let acaf = json!({"acor": [t.other], "acop": RETRIEVE, "acaf": true});
+                let c = owned(ctx, &t, vec![acaf])?;
+                denied(&ctx.client.retrieve(&c, &t.other))
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/036",
+            CNT,
+            "access-control.md §3 (rcn 5: each child needs RETRIEVE)",
+            "rcn=5 by another AE references (ch) only the children it may retrieve",
+            |ctx| listing(ctx, 5)
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/UPD/011",
+            CNT,
+            "access-control.md §7 (acpi unset: only the creator changes it)",
+            "another AE cannot put its own ACP into the acpi of a container without acpi (4103)",
+            |ctx| {
+                let t = two(ctx)?;
+                let c = ctx.container(&t.owner_ae, "c", json!({}), &t.owner)?;
+                let mine = privileges(vec![rule(&[&t.other], ALL)], vec![rule(&[&t.other], ALL)]);
+                let r =
+                    ctx.client
+                        .create(&t.other_ae, 1, &json!({ "m2m:acp": mine }), Some(&t.other));
+                let mine = created_ri(&r, "m2m:acp", "the other AE's ACP")?;
+                denied(&set_acpi(ctx, &c, "m2m:cnt", json!([mine]), &t.other))?;
+                let r = ctx.client.retrieve(&c, &t.owner);
+                ensure(attr(&r, "m2m:cnt", "acpi").is_null(), || {
+                    format!("acpi set: {}", r.raw)
+                })
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/UPD/012",
+            CNT,
+            "access-control.md §10 (access is checked before the content)",
+            "an UPDATE without privilege and with invalid content answers 4103, not 4000",
+            |ctx| {
+                let t = two(ctx)?;
+                let c = ctx.container(&t.owner_ae, "c", json!({}), &t.owner)?;
+                let invalid = json!({"m2m:cnt": {"cni": 5}});
+                denied(&ctx.client.update(&c, &invalid, &t.other))
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/037",
+            CNT,
+            "access-control.md §3; TS-0004 §6.3.5.8 (lim counts what may be discovered)",
+            "discovery with lim=1 by another AE returns the one container it may discover",
+            |ctx| discovers_open(ctx, None, "&lim=1")
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/RET/038",
+            CNT,
+            "access-control.md §3; TS-0004 §6.3.5.8 (lim counts what may be retrieved)",
+            "rcn=6 with lim=1 by another AE references the one child it may retrieve",
+            |ctx| {
+                let (t, p) = family(ctx, RETRIEVE, None)?;
+                let r = ctx.client.retrieve(&format!("{p}?rcn=6&lim=1"), &t.other);
+                expect(&r, 2000, 200)?;
+                ensure(listed(&r) == ["open"], || {
+                    format!("expected 'open': {}", r.raw)
+                })
             }
         ),
     ]
