@@ -606,10 +606,10 @@ pub fn tps() -> Vec<TestPurpose> {
             "TP/oneM2M/CSE/SEC/CRE/015",
             ACP,
             "access-control.md §4 (acip ipv6)",
-            "an ipv6 entry that is not an address or prefix is refused with 4000",
+            "an ipv6 prefix longer than 128 bits (2001:db8::/129) is refused with 4000",
             |ctx| acp_refused(
                 ctx,
-                with_context(json!([{"acip": {"ipv6": ["2001:db8::zz/129"]}}]))
+                with_context(json!([{"acip": {"ipv6": ["2001:db8::/129"]}}]))
             )
         ),
         tp!(
