@@ -61,6 +61,12 @@ struct Cli {
     /// Blend for the mixed scenario, e.g. create=70,latest=25,discovery=5
     #[arg(long, default_value = "create=70,latest=25,discovery=5")]
     mix: String,
+    /// Who sends the measured requests: `admin` (the admin originator, whom access
+    /// control never examines), `owner` (each AE for its own resources: the default
+    /// access policy decides) or `policies:N` (one originator granted by N
+    /// accessControlPolicies that every AE and container names in its acpi)
+    #[arg(long, default_value = "admin", value_parser = scenarios::AccessMode::parse)]
+    access: scenarios::AccessMode,
     /// Keep the created resources
     #[arg(long)]
     keep: bool,
@@ -119,6 +125,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
         tree_size: cli.tree_size,
         mix: parse_mix(&cli.mix)?,
         keep: cli.keep,
+        access: cli.access.clone(),
     };
     let names: Vec<&str> = if cli.scenarios.iter().any(|s| s == "all") {
         scenarios::ALL.to_vec()

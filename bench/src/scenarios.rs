@@ -25,6 +25,63 @@ pub struct Options {
     pub mix: Vec<(String, u32)>,
     /// Leave the created resources in place.
     pub keep: bool,
+    /// Who sends the requests (what access control has to decide).
+    pub access: AccessMode,
+}
+
+/// Who sends the requests of a run, to measure what access control costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessMode {
+    /// The admin originator: no access decision is made.
+    Admin,
+    /// Each AE for what it created (the default policy decides).
+    Owner,
+    /// One originator that N policies grant everything; every AE and container of
+    /// the run names all of them in its `acpi`.
+    Policies(usize),
+}
+
+impl AccessMode {
+    /// Parses `admin`, `owner` or `policies:N`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "admin" => Ok(Self::Admin),
+            "owner" => Ok(Self::Owner),
+            other => other
+                .strip_prefix("policies:")
+                .and_then(|n| n.parse().ok())
+                .filter(|n| *n > 0)
+                .map(Self::Policies)
+                .ok_or_else(|| format!("'{other}' is not admin, owner or policies:N (N ≥ 1)")),
+        }
+    }
+}
+
+/// Who sends a run's requests, resolved per path (in `owner` mode the AE a path
+/// lies under). Set once per run, before any request.
+static SENDER: std::sync::OnceLock<Sender> = std::sync::OnceLock::new();
+
+#[derive(Debug)]
+struct Sender {
+    mode: AccessMode,
+    cse_base_path: String,
+    user: String,
+}
+
+/// The originator of a request to `path`.
+fn originator(conn: &Client, path: &str) -> String {
+    let Some(sender) = SENDER.get() else {
+        return conn.target().admin.clone();
+    };
+    match sender.mode {
+        AccessMode::Admin => conn.target().admin.clone(),
+        AccessMode::Policies(_) => sender.user.clone(),
+        AccessMode::Owner => path
+            .strip_prefix(sender.cse_base_path.as_str())
+            .and_then(|rest| rest.trim_start_matches('/').split('/').next())
+            .filter(|ae| !ae.is_empty())
+            .map_or_else(|| conn.target().admin.clone(), |ae| format!("C{ae}")),
+    }
 }
 
 /// Names of all scenarios, in the order `all` runs them.
@@ -46,21 +103,23 @@ fn connection(target: &Target) -> anyhow::Result<Client> {
         .build()?)
 }
 
-/// CREATE as the target's admin, the originator of every measured request.
+/// CREATE as the run's sender (see [`AccessMode`]).
 async fn create(conn: &Client, parent: &str, ty: u16, body: &Value) -> Reply {
-    conn.create(parent, ty, body, Some(&conn.target().admin))
+    conn.create(parent, ty, body, Some(&originator(conn, parent)))
         .await
 }
 
-/// RETRIEVE as the target's admin.
+/// RETRIEVE as the run's sender.
 async fn retrieve(conn: &Client, path: &str) -> Reply {
-    conn.retrieve(path, &conn.target().admin).await
+    conn.retrieve(path, &originator(conn, path)).await
 }
 
 /// A run's own resources, removed at the end.
 struct Fixture {
     conn: Client,
     aes: Vec<String>,
+    policies: Vec<String>,
+    policy_paths: Vec<String>,
     keep: bool,
     tag: String,
 }
@@ -71,28 +130,81 @@ impl Fixture {
         Ok(Self {
             conn: connection(target)?,
             aes: Vec::new(),
+            policies: Vec::new(),
+            policy_paths: Vec::new(),
             keep,
             tag: tag.get(..8).unwrap_or("bench").to_owned(),
         })
     }
 
+    /// Sets who sends the run's requests; in `policies:N` mode creates the N
+    /// policies (under the CSEBase, which lets anyone create policies) that grant
+    /// the run's originator everything, each with a second rule that does not match,
+    /// so the decision reads real rules.
+    async fn access(&mut self, mode: &AccessMode) -> anyhow::Result<()> {
+        let base = self.conn.target().cse_base_path.clone();
+        // One originator for the whole process, whichever scenario comes first.
+        let user = SENDER
+            .get()
+            .map_or_else(|| format!("Cbench{}user", self.tag), |s| s.user.clone());
+        if let AccessMode::Policies(n) = mode {
+            for i in 0..*n {
+                let rn = format!("bench{}acp{i}", self.tag);
+                let body = json!({"m2m:acp": {"rn": rn,
+                    "pv": {"acr": [{"acor": [format!("Cnobody{i}")], "acop": 2},
+                                   {"acor": [user], "acop": 63}]},
+                    "pvs": {"acr": [{"acor": [user], "acop": 63}]}}});
+                let reply = self.conn.create(&base, 1, &body, Some(&user)).await;
+                anyhow::ensure!(
+                    reply.succeeded(),
+                    "policy creation failed with {} ({})",
+                    reply.code(),
+                    reply.dbg()
+                );
+                let ri = reply.text("m2m:acp", "ri").unwrap_or_default();
+                self.policies.push(ri);
+                self.policy_paths.push(format!("{base}/{rn}"));
+            }
+        }
+        let sender = Sender {
+            mode: mode.clone(),
+            cse_base_path: base,
+            user,
+        };
+        anyhow::ensure!(
+            SENDER.set(sender).is_ok() || SENDER.get().is_some_and(|s| s.mode == *mode),
+            "one access mode per run"
+        );
+        Ok(())
+    }
+
+    /// The `acpi` every AE and container of the run names (none outside
+    /// `policies:N` mode).
+    fn acpi(&self) -> Value {
+        if self.policies.is_empty() {
+            json!({})
+        } else {
+            json!({ "acpi": self.policies })
+        }
+    }
+
     /// Registers an AE; returns its path.
     async fn ae(&mut self, n: usize) -> anyhow::Result<String> {
         let rn = format!("bench{}{n}", self.tag);
-        let body = json!({"m2m:ae": {"rn": rn, "api": "Nbench", "rr": true, "srv": [self.conn.target().rvi.clone()]}});
+        let mut attrs =
+            json!({"rn": rn, "api": "Nbench", "rr": true, "srv": [self.conn.target().rvi.clone()]});
+        extend(&mut attrs, &self.acpi());
+        let body = json!({ "m2m:ae": attrs });
         let base = &self.conn.target().cse_base_path;
-        let reply = create(&self.conn, base, 2, &body).await;
-        let reply = if reply.succeeded() {
-            reply
-        } else {
-            // Some CSEs only let an AE register with its own AE-ID as originator.
-            let origin = format!("C{rn}");
-            self.conn.create(base, 2, &body, Some(&origin)).await
-        };
+        // An AE registers with its own AE-ID as originator (onecse and others refuse
+        // the admin originator as an AE-ID).
+        let origin = format!("C{rn}");
+        let reply = self.conn.create(base, 2, &body, Some(&origin)).await;
         anyhow::ensure!(
             reply.succeeded(),
-            "AE registration failed with {}",
-            reply.code()
+            "AE registration failed with {} ({})",
+            reply.code(),
+            reply.dbg()
         );
         let path = format!("{base}/{rn}");
         self.aes.push(path.clone());
@@ -101,9 +213,8 @@ impl Fixture {
 
     async fn container(&self, parent: &str, rn: &str, extra: Value) -> anyhow::Result<String> {
         let mut attrs = json!({ "rn": rn });
-        if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
-            a.extend(e.clone());
-        }
+        extend(&mut attrs, &extra);
+        extend(&mut attrs, &self.acpi());
         let reply = create(&self.conn, parent, 3, &json!({ "m2m:cnt": attrs })).await;
         anyhow::ensure!(
             reply.succeeded(),
@@ -117,9 +228,17 @@ impl Fixture {
         if self.keep {
             return;
         }
-        for ae in &self.aes {
-            let _ = self.conn.delete(ae, &self.conn.target().admin).await;
+        let admin = &self.conn.target().admin;
+        for path in self.aes.iter().chain(&self.policy_paths) {
+            let _ = self.conn.delete(path, admin).await;
         }
+    }
+}
+
+/// Adds the members of `extra` (an object) to `attrs`.
+fn extend(attrs: &mut Value, extra: &Value) {
+    if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
+        a.extend(e.clone());
     }
 }
 
@@ -205,6 +324,10 @@ pub async fn run(
     opts: &Options,
 ) -> anyhow::Result<Vec<ScenarioReport>> {
     let mut fx = Fixture::new(target, opts.keep)?;
+    if let Err(err) = fx.access(&opts.access).await {
+        fx.tear_down().await;
+        return Err(err);
+    }
     let result = match name {
         "create-cin-hot" => create_hot(&mut fx, target, opts).await,
         "create-cin-spread" => create_spread(&mut fx, target, opts).await,

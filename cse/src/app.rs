@@ -18,6 +18,7 @@ use crate::core::{Cse, expiry_sweep};
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::send::Sender;
+use crate::security::auth::Authenticator;
 use crate::service::Service;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
@@ -80,6 +81,7 @@ impl App {
         let state = web::Data::new(HttpState {
             service: service.clone(),
             max_body_bytes: config.max_body_bytes,
+            authenticator: Authenticator::from_config(config)?,
         });
         let mut server = HttpServer::new(move || {
             actix_web::App::new()

@@ -1,4 +1,5 @@
-//! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates.
+//! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates,
+//! `onecse token` prints a JWT for an originator.
 
 use std::process::ExitCode;
 
@@ -9,14 +10,16 @@ use onecse::config::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     onecse::telemetry::init("info");
-    let result = cli
-        .resolve()
-        .and_then(|config| match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(&config),
-            Command::Migrate => open_and_migrate(&config).map(|_| {
-                println!("database {} is up to date", config.database_url_redacted());
-            }),
-        });
+    let command = cli.command.clone().unwrap_or(Command::Serve);
+    let result = cli.resolve().and_then(|config| match &command {
+        Command::Serve => serve(&config),
+        Command::Migrate => open_and_migrate(&config).map(|_| {
+            println!("database {} is up to date", config.database_url_redacted());
+        }),
+        Command::Token(args) => {
+            onecse::security::token::issue(&config, args).map(|token| println!("{token}"))
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -18,6 +18,7 @@ use super::query;
 use crate::core::dispatch;
 use crate::error::CseError;
 use crate::security::Caller;
+use crate::security::auth::Authenticator;
 use crate::service::Service;
 
 /// What every request handler needs.
@@ -26,6 +27,8 @@ pub struct HttpState {
     pub service: Service,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// Checks the bearer token of each request (`auth = jwt`), before it runs.
+    pub authenticator: Authenticator,
 }
 
 /// Header values copied from the request into the response, whatever happens.
@@ -56,7 +59,13 @@ pub async fn handle(
     };
     let response = match decode(&req, payload, &state).await {
         Err(err) => dispatch::error_response(&err),
-        Ok(request) => {
+        Ok(mut request) => {
+            // An unreadable header is kept as present, so it is refused as not a token.
+            let authorization = req.headers().get(header::AUTHORIZATION);
+            let admitted = state.authenticator.admit(
+                authorization.map(|v| v.to_str().unwrap_or("")),
+                &mut request,
+            );
             let span = tracing::info_span!(
                 "onem2m",
                 rqi = %request.rqi,
@@ -65,15 +74,20 @@ pub async fn handle(
                 to = %request.to,
             );
             let summary = (request.op, request.to.clone(), request.from.clone());
-            let caller = Caller {
-                ip: req.peer_addr().map(|peer| peer.ip()),
-                authenticated: false,
+            let outcome = match admitted {
+                Ok(authenticated) => {
+                    let caller = Caller {
+                        ip: req.peer_addr().map(|peer| peer.ip()),
+                        authenticated,
+                    };
+                    state
+                        .service
+                        .execute(request, caller)
+                        .instrument(span)
+                        .await
+                }
+                Err(refused) => Err(refused),
             };
-            let outcome = state
-                .service
-                .execute(request, caller)
-                .instrument(span)
-                .await;
             log_request(&summary, &echo, &outcome, started);
             outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }

@@ -31,12 +31,30 @@ pub struct Cli {
 }
 
 /// Subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Start the CSE (the default): migrate the database, then serve HTTP
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Print a JWT for an originator, signed with the configured key (jwt_secret,
+    /// jwt_secret_file, or the private key of jwt_public_key_file)
+    Token(TokenArgs),
+}
+
+/// What `onecse token` signs: who, for how long, and with which private key.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct TokenArgs {
+    /// The originator the token names (its sub), e.g. Cmyapp
+    #[arg(long, value_name = "ORIGINATOR")]
+    pub sub: String,
+    /// How long the token is valid: a number and s, m, h or d (30s, 15m, 1h, 7d)
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: String,
+    /// PEM file with the private key that belongs to jwt_public_key_file (EC keys in
+    /// PKCS#8 form); needed for RS256 and ES256, refused with an HS256 secret
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file: Option<PathBuf>,
 }
 
 impl Cli {

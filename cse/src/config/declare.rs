@@ -138,6 +138,9 @@ macro_rules! settings {
                 long,
                 global = true,
                 env = $crate::config::declare::env_var(stringify!($name)),
+                // `--help` would otherwise print each variable's current value:
+                // `ONECSE_JWT_SECRET`, or a database URL with its password.
+                hide_env_values = true,
                 help_heading = $group,
                 help = $crate::config::declare::help_line(
                     concat!($($doc),+).trim_ascii(),

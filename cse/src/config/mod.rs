@@ -4,10 +4,12 @@
 
 mod cli;
 mod declare;
+mod secret;
 mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use cli::{Cli, Command};
+pub use cli::{Cli, Command, TokenArgs};
 pub use declare::Setting;
+pub use secret::Secret;
 pub use settings::{Config, Overrides, SETTINGS};

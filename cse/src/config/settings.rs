@@ -19,7 +19,9 @@
 
 use onecse_models::id::{is_unreserved_id, validate_cse_id, validate_resource_name};
 
+use super::Secret;
 use super::declare::settings;
+use crate::security::auth::Authenticator;
 use crate::store::DatabaseTarget;
 
 settings! {
@@ -84,6 +86,26 @@ settings! {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
     }
+    "Authentication" {
+        /// Originator authentication: none, or jwt (every request carries
+        /// Authorization: Bearer TOKEN, a JWT whose sub is the originator)
+        auth: String = "none".into(), value_name = "none|jwt";
+        /// File holding the HS256 secret: its text without surrounding white space, at
+        /// least 32 bytes
+        jwt_secret_file: Option<String> = None, unset = "none", value_name = "FILE";
+        /// The HS256 secret itself, at least 32 bytes; never printed (prefer the
+        /// variable or jwt_secret_file to the flag, which other local users can see)
+        jwt_secret: Option<Secret> = None, unset = "none", value_name = "SECRET";
+        /// PEM file with the public key tokens are verified with: RSA for RS256, EC
+        /// P-256 for ES256, EC P-384 for ES384
+        jwt_public_key_file: Option<String> = None, unset = "none", value_name = "FILE";
+        /// Issuer (iss) a token must name
+        jwt_issuer: Option<String> = None, unset = "not checked", value_name = "ISSUER";
+        /// Audience (aud) a token must include
+        jwt_audience: Option<String> = None, unset = "not checked", value_name = "AUDIENCE";
+        /// Clock difference allowed when checking a token's exp and nbf, in seconds
+        jwt_leeway_s: u64 = 30, value_name = "S";
+    }
 }
 
 impl Config {
@@ -134,6 +156,8 @@ impl Config {
         if self.workers == Some(0) {
             anyhow::bail!("workers must be at least 1");
         }
+        // Reads and parses the configured keys, so a bad one stops start-up here.
+        Authenticator::from_config(self)?;
         Ok(())
     }
 

@@ -134,9 +134,12 @@ fn load_and_authorize(
 ) -> CseResult<Target> {
     let target = addressing::load(tx, address, req.op, changes_expiration(req))?;
     // An operation the type never allows is refused before access (4005 before 4103,
-    // TS-0004 §7.2.2.2).
-    if req.op != Operation::Create {
-        target.resource.kind().refuse(req.op)?;
+    // TS-0004 §7.2.2.2), and so is a child the target can never have (4108).
+    match access {
+        Access::Create(ty) => {
+            check_child_allowed(target.resource.kind(), ty)?;
+        }
+        _ => target.resource.kind().refuse(req.op)?,
     }
     security::authorize(tx, who, access, &target)?;
     Ok(target)

@@ -89,9 +89,14 @@ impl<'w> Judge<'w> {
             Governance::Policies => match policy_ids(resource) {
                 Some(ids) => self.decide_by_policies(tx, &ids, |p| &p.privileges, bit, create),
                 None => match self.default_policy(resource) {
+                    // Inheritance stops below the CSEBase: its policy is about the
+                    // CSEBase, not about everything registered under it.
                     Verdict::Deny(_)
                         if self.cse.access.default_access == DefaultAccess::Parent
-                            && resource.pi.is_some() =>
+                            && resource
+                                .pi
+                                .as_ref()
+                                .is_some_and(|pi| *pi != self.cse.cse_ri) =>
                     {
                         self.decide_by_parent(tx, resource, parent, bit, create)
                     }

@@ -7,6 +7,9 @@
 mod judge;
 mod settings;
 
+pub mod auth;
+pub mod token;
+
 use std::net::IpAddr;
 
 use onecse_models::primitive::Request;

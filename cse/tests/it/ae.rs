@@ -177,7 +177,7 @@ async fn attributes_the_cse_assigns_or_that_do_not_exist_are_refused() {
         .assert_error(4000, 400, "'bogus'");
     register(&app, Some("Cnp"), json!({"acpi": ["x"]}))
         .await
-        .assert_error(5001, 501, "acpi");
+        .assert_error(4000, 400, "'x', which is not an accessControlPolicy");
     register(&app, Some("Cnp"), json!({"at": ["/id-mn"]}))
         .await
         .assert_error(5001, 501, "at");
@@ -338,7 +338,11 @@ async fn update_refuses_what_may_not_change() {
         ),
         (json!({"m2m:ae": {"nope": 1}}), 4000, "'nope'"),
         (json!({"m2m:cnt": {"lbl": []}}), 4000, "m2m:ae"),
-        (json!({"m2m:ae": {"acpi": []}}), 5001, "acpi"),
+        (
+            json!({"m2m:ae": {"acpi": []}}),
+            4000,
+            "at least one accessControlPolicy",
+        ),
     ];
     for (body, rsc, needle) in cases {
         let status = if rsc == 5001 { 501 } else { 400 };

@@ -21,7 +21,7 @@ async fn instance_gets_size_state_tag_and_updates_its_container() {
     assert_eq!(cin["st"], 1);
     assert!(cin["ri"].as_str().is_some_and(|ri| ri.starts_with("cin")));
     let second = app
-        .create("/cse-in/c", 4, &json!({"m2m:cin": {"con": {"t": 21.5, "u": "C"}, "rn": "reading2", "lbl": ["a"], "cr": null}}), Some("Csensor"))
+        .create("/cse-in/c", 4, &json!({"m2m:cin": {"con": {"t": 21.5, "u": "C"}, "rn": "reading2", "lbl": ["a"], "cr": null}}), Some("CAdmin"))
         .await;
     let cin = second.expect_resource("m2m:cin");
     assert_eq!(
@@ -31,7 +31,7 @@ async fn instance_gets_size_state_tag_and_updates_its_container() {
     );
     assert_eq!(cin["cs"], 18, "compact JSON text of the object");
     assert_eq!(cin["st"], 2);
-    assert_eq!(cin["cr"], "Csensor");
+    assert_eq!(cin["cr"], "CAdmin");
     assert_eq!(
         second.header("Content-Location"),
         Some("/cse-in/c/reading2")

@@ -2,7 +2,8 @@
 //! exit for every bad setting.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_onecse");
@@ -11,7 +12,8 @@ fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
     run_with_env(args, dir, &[])
 }
 
-fn run_with_env(
+/// Runs the binary to its end in `dir` with extra variables; (exit code, stdout, stderr).
+pub fn run_with_env(
     args: &[&str],
     dir: &std::path::Path,
     env: &[(&str, &str)],
@@ -46,7 +48,7 @@ fn help_explains_every_setting_its_environment_variable_and_default() {
     for setting in onecse::config::SETTINGS {
         for needle in [
             format!("--{}", setting.name.replace('_', "-")),
-            format!("[env: {}=]", setting.env()),
+            format!("[env: {}]", setting.env()),
             format!("[default: {}]", setting.default_text()),
             format!("{}:", setting.group),
         ] {
@@ -88,7 +90,7 @@ fn the_environment_overrides_the_file_and_flags_override_the_environment() {
 
 /// Asserts a failed start: exit 1, and stderr is exactly one line mentioning `needle`.
 #[track_caller]
-fn assert_one_line_failure(args: &[&str], needle: &str) {
+pub fn assert_one_line_failure(args: &[&str], needle: &str) {
     let dir = tempfile::tempdir().expect("dir");
     let (code, _, stderr) = run(args, dir.path());
     assert_eq!(code, 1, "{args:?}: {stderr}");
@@ -138,42 +140,81 @@ fn migrate_creates_the_default_database_in_the_working_directory() {
     assert!(dir.path().join("onecse.db").exists());
 }
 
+/// A `onecse` process serving in a temporary directory, its stderr read line by line;
+/// killed on drop.
+pub struct Serving {
+    child: Child,
+    lines: Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Serving {
+    /// Starts `onecse` with these flags and variables and waits (20 s at most) for its
+    /// start-up line, which it returns: `None` if it never came.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> (Self, Option<String>) {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("ONECSE_DATABASE_URL")
+            .env_remove("ONECSE_CONFIG")
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serving = Self {
+            child,
+            lines,
+            _dir: dir,
+        };
+        let serving_line = serving
+            .wait_for("onecse is serving", Duration::from_secs(20))
+            .pop()
+            .filter(|line| line.contains("onecse is serving"));
+        (serving, serving_line)
+    }
+
+    /// The lines logged until one contains `needle` (the last one then) or `limit` passed.
+    pub fn wait_for(&mut self, needle: &str, limit: Duration) -> Vec<String> {
+        let deadline = Instant::now() + limit;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                let found = line.contains(needle);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+        }
+        seen
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_logs_backend_address_and_cse_base_url_with_settings_from_the_environment() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut child = Command::new(BIN)
-        .args(["--bind", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("ONECSE_DATABASE_URL")
-        .env("ONECSE_LOG", "info")
-        .env("ONECSE_CSE_NAME", "from-env")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut serving = None;
-    while Instant::now() < deadline {
-        match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) if line.contains("onecse is serving") => {
-                serving = Some(line);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let line = serving.expect("start-up log line within 20 s");
+    let (_serving, line) = Serving::start(
+        &["--bind", "127.0.0.1:0"],
+        &[("ONECSE_LOG", "info"), ("ONECSE_CSE_NAME", "from-env")],
+    );
+    let line = line.expect("start-up log line within 20 s");
     assert!(line.contains("backend=sqlite"), "{line}");
     assert!(line.contains("listen=127.0.0.1:"), "{line}");
     assert!(

@@ -124,7 +124,7 @@ async fn container_attribute_errors_are_refused() {
             Some("CAdmin"),
         )
         .await;
-    reply.assert_error(5001, 501, "acpi");
+    reply.assert_error(4000, 400, "'x', which is not an accessControlPolicy");
     let listing = app.retrieve("/cse-in/parent?rcn=6", "CAdmin").await;
     assert_eq!(
         listing.body,
@@ -248,5 +248,9 @@ async fn deleting_a_container_removes_its_subtree_only() {
     let reply = app
         .onem2m(Method::GET, "/cse-in?rcn=6", Some("CAdmin"), None, None)
         .await;
-    assert_eq!(reply.body, json!({"m2m:rrl": {"rrf": []}}));
+    // Only the CSEBase's own policy is left.
+    assert_eq!(
+        reply.body,
+        json!({"m2m:rrl": {"rrf": [{"nm": "acpCSEBase", "typ": 1, "val": "cse-in/acpCSEBase"}]}})
+    );
 }

@@ -125,6 +125,16 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
     let base = format!("http://{}", app.local_addr());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
+    TestApp {
+        client: strict_client(&base),
+        base,
+        handle,
+        _db: None,
+    }
+}
+
+/// The strict client the tests speak to the CSE at `base` (`http://host:port`) with.
+pub fn strict_client(base: &str) -> Client {
     let target = Target::from_url(
         &format!("{base}/cse-in"),
         "/id-in",
@@ -133,16 +143,10 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
         Duration::from_secs(20),
     )
     .expect("target");
-    let client = Client::builder(target)
+    Client::builder(target)
         .strict()
         .build()
-        .expect("http client");
-    TestApp {
-        base,
-        client,
-        handle,
-        _db: None,
-    }
+        .expect("http client")
 }
 
 impl TestApp {

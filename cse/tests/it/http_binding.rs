@@ -209,7 +209,7 @@ async fn a_post_without_ty_is_a_notify_which_the_cse_base_refuses() {
         .onem2m(
             Method::POST,
             "/cse-in",
-            Some("Cx"),
+            Some("CAdmin"),
             Some("application/json"),
             Some(&body),
         )

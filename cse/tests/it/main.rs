@@ -8,7 +8,9 @@
     reason = "tests fail loudly on purpose"
 )]
 
+mod acp;
 mod ae;
+mod auth;
 mod cin;
 mod cli;
 mod cnt;

@@ -139,10 +139,10 @@ async fn disabled_retrieval_also_hides_instances_in_hierarchical_results() {
         "{}",
         reply.raw
     );
-    let reply = app.retrieve("/cse-in?rcn=6", "CAdmin").await;
+    let reply = app.retrieve("/cse-in/d?rcn=6", "CAdmin").await;
     assert_eq!(
         reply.body["m2m:rrl"]["rrf"].as_array().map(Vec::len),
-        Some(1)
+        Some(0)
     );
     // null restores the default (false) and, like false, removes the instances.
     let reply = app

@@ -388,10 +388,11 @@ async fn ae_targets_are_reached_through_their_point_of_access() {
         app.create("/cse-in", 2, &body, Some("Clistener")).await.rsc,
         Some(2001)
     );
-    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    app.container("/cse-in/listener", "c", json!({}), "Clistener")
+        .await;
     let reply = app
         .create(
-            "/cse-in/c",
+            "/cse-in/listener/c",
             23,
             &json!({"m2m:sub": {"nu": ["Clistener"], "enc": {"net": [3]}}}),
             Some("Clistener"),
@@ -402,7 +403,8 @@ async fn ae_targets_are_reached_through_their_point_of_access() {
         reply.expect_resource("m2m:sub").get("cr").is_none(),
         "the originator is its own target"
     );
-    app.instance("/cse-in/c", "for the AE", "CAdmin").await;
+    app.instance("/cse-in/listener/c", "for the AE", "CAdmin")
+        .await;
     let n = rx.next().await;
     assert_eq!(
         n.sgn()["nev"]["rep"]["m2m:cin"]["con"],

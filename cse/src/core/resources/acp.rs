@@ -32,12 +32,12 @@ impl ResourceKind for AccessControlPolicy {
         if let Some(pv) = attrs.get("pv").filter(|v| !v.is_null()) {
             Privileges::parse(pv, "pv")?;
         }
-        if let Some(pvs) = attrs.get("pvs").filter(|v| !v.is_null()) {
-            if Privileges::parse(pvs, "pvs")?.rules.is_empty() {
-                return Err(CseError::bad_request(
-                    "pvs must hold at least one rule (acr), or nobody could manage the policy",
-                ));
-            }
+        if let Some(pvs) = attrs.get("pvs").filter(|v| !v.is_null())
+            && Privileges::parse(pvs, "pvs")?.rules.is_empty()
+        {
+            return Err(CseError::bad_request(
+                "pvs must hold at least one rule (acr), or nobody could manage the policy",
+            ));
         }
         Ok(())
     }

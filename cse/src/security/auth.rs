@@ -1,0 +1,471 @@
+//! Originator authentication by JSON Web Token (DESIGN §5; TS-0003 leaves the
+//! credential to the deployment). With `auth = jwt` every request carries
+//! `Authorization: Bearer <token>`, signed with the one configured key, and the token's
+//! `sub` is the originator. The HTTP binding calls [`Authenticator::admit`] once a
+//! request is decoded and before it runs; the answer becomes `Caller::authenticated`.
+//!
+//! Neither the token nor the secret ever appears in a message or a log line: messages
+//! say what was wrong with the token, never what it held beyond its subject.
+
+use anyhow::{Context, anyhow, bail};
+use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use onecse_models::id::{RegistrationOriginator, classify_registration_originator};
+use onecse_models::primitive::Request;
+use onecse_models::{Operation, ResponseStatusCode};
+
+use crate::config::{Config, Secret};
+use crate::core::resources;
+use crate::error::{CseError, CseResult};
+
+/// Shortest HS256 secret accepted: RFC 7518 §3.2 asks for a key at least as long as
+/// the hash output, 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Largest `jwt_leeway_s`: the leeway absorbs clock differences; more would keep
+/// expired tokens usable.
+pub const MAX_LEEWAY_S: u64 = 3600;
+
+/// Whether requests must authenticate (`auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Originators are taken at their word (the quick start); nobody is authenticated.
+    None,
+    /// Every request needs a verified bearer token naming its originator.
+    Jwt,
+}
+
+impl AuthMode {
+    /// Reads the `auth` setting.
+    pub fn parse(value: &str) -> anyhow::Result<Self> {
+        match value {
+            "none" => Ok(Self::None),
+            "jwt" => Ok(Self::Jwt),
+            other => bail!("auth must be 'none' or 'jwt', not '{other}'"),
+        }
+    }
+}
+
+/// Checks tokens with the configured key, parsed once: the server's [`Authenticator`]
+/// and `onecse token` (which proves the token it prints is accepted) share it.
+pub struct Verifier {
+    algorithm: Algorithm,
+    key: DecodingKey,
+    /// The HS256 secret, which also signs; `None` for a public key.
+    secret: Option<Secret>,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+/// The claims onecse reads itself; `exp`, `nbf`, `iss` and `aud` are checked by
+/// `jsonwebtoken`'s `Validation`.
+#[derive(serde::Deserialize)]
+struct Claims {
+    sub: Option<String>,
+}
+
+impl Verifier {
+    /// The verifier the settings describe, `None` when they name no key. Refuses two
+    /// sources of the key, an unreadable or unusable key file, a short secret and a
+    /// leeway beyond [`MAX_LEEWAY_S`], naming the setting.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        let secret = configured_secret(config)?;
+        let (algorithm, key) = match (&secret, &config.jwt_public_key_file) {
+            (Some(_), Some(_)) => bail!(
+                "jwt_public_key_file and an HS256 secret (jwt_secret or jwt_secret_file) are both set; configure one key"
+            ),
+            (Some(secret), None) => (
+                Algorithm::HS256,
+                DecodingKey::from_secret(secret.expose().as_bytes())
+                    .map_err(|_| anyhow!("the HS256 secret is empty"))?,
+            ),
+            (None, Some(path)) => public_key(path)?,
+            (None, None) => return Ok(None),
+        };
+        if config.jwt_leeway_s > MAX_LEEWAY_S {
+            bail!(
+                "jwt_leeway_s is {} s; at most {MAX_LEEWAY_S} s is accepted",
+                config.jwt_leeway_s
+            );
+        }
+        // Only the configured algorithm: a token naming another one (`none`, or HS256
+        // with the public key as its secret) is refused before its signature is read.
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = config.jwt_leeway_s;
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        if let Some(issuer) = &config.jwt_issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        match &config.jwt_audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            // Without a configured audience a token's `aud` is not ours to judge.
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Ok(Some(Self {
+            algorithm,
+            key,
+            secret,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+        }))
+    }
+
+    /// The one algorithm tokens must be signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The HS256 secret, which signs as well as verifies (`None` for a public key).
+    pub fn secret(&self) -> Option<&Secret> {
+        self.secret.as_ref()
+    }
+
+    /// The subject of a token that verifies and is valid now, else the 4106 refusal
+    /// saying what was wrong.
+    pub fn subject(&self, token: &str) -> CseResult<String> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map_err(|err| not_authenticated(self.explain(&err)))?;
+        data.claims
+            .sub
+            .filter(|sub| !sub.is_empty())
+            .ok_or_else(|| not_authenticated("the bearer token's subject (sub) is empty"))
+    }
+
+    /// What a refused token got wrong, in words a client can act on.
+    fn explain(&self, err: &JwtError) -> String {
+        match err.kind() {
+            ErrorKind::ExpiredSignature => "the bearer token has expired".into(),
+            ErrorKind::ImmatureSignature => {
+                "the bearer token is not valid yet (its nbf is in the future)".into()
+            }
+            ErrorKind::InvalidSignature => {
+                "the bearer token's signature does not verify with this CSE's key".into()
+            }
+            ErrorKind::InvalidAlgorithm => format!(
+                "the bearer token is not signed with {:?}, the only algorithm this CSE accepts",
+                self.algorithm
+            ),
+            ErrorKind::InvalidIssuer => format!(
+                "the bearer token's issuer (iss) is not '{}'",
+                self.issuer.as_deref().unwrap_or_default()
+            ),
+            ErrorKind::InvalidAudience => format!(
+                "the bearer token's audience (aud) does not include '{}'",
+                self.audience.as_deref().unwrap_or_default()
+            ),
+            ErrorKind::MissingRequiredClaim(claim) => {
+                format!("the bearer token has no valid '{claim}' claim")
+            }
+            ErrorKind::InvalidClaimFormat(claim) => {
+                format!("the bearer token's '{claim}' claim has the wrong type")
+            }
+            // Includes a header naming an algorithm jsonwebtoken does not know, `none`.
+            _ => format!(
+                "the bearer token is not a well-formed JWT signed with {:?}",
+                self.algorithm
+            ),
+        }
+    }
+}
+
+/// The request gate of the HTTP binding, built once from the settings.
+pub struct Authenticator {
+    /// `None` when `auth = none`.
+    verifier: Option<Verifier>,
+}
+
+impl Authenticator {
+    /// Reads `auth` and the key settings. Keys configured with `auth = none` are still
+    /// checked, so a broken file is found before it is switched on.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let mode = AuthMode::parse(&config.auth)?;
+        let verifier = Verifier::from_config(config)?;
+        let verifier = match mode {
+            AuthMode::None => None,
+            AuthMode::Jwt => Some(verifier.context(
+                "auth = jwt needs a key: jwt_secret, jwt_secret_file or jwt_public_key_file",
+            )?),
+        };
+        Ok(Self { verifier })
+    }
+
+    /// Checks the `Authorization` header value of `req` and says whether its originator
+    /// is authenticated (always `false` with `auth = none`, where nothing is checked).
+    ///
+    /// With `auth = jwt`: no header, or one that is not a bearer token → 4107
+    /// SECURITY_ASSOCIATION_REQUIRED; a token that does not verify, is not valid now,
+    /// or whose `sub` is not X-M2M-Origin → 4106 ORIGINATOR_NOT_AUTHENTICATED. An AE
+    /// registration whose originator is absent, `C` or `S` gets the token's `sub` as
+    /// its originator, so the AE is registered under AE-ID `sub` (which must then be
+    /// an AE-ID stem, `C…` or `S…`).
+    pub fn admit(&self, authorization: Option<&str>, req: &mut Request) -> CseResult<bool> {
+        let Some(verifier) = &self.verifier else {
+            return Ok(false);
+        };
+        let subject = verifier.subject(bearer_token(authorization)?)?;
+        bind_originator(req, subject)?;
+        Ok(true)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value (RFC 6750 §2.1; the scheme
+/// is case-insensitive).
+fn bearer_token(authorization: Option<&str>) -> CseResult<&str> {
+    let value = authorization.ok_or_else(|| {
+        association_required(
+            "the request has no Authorization header; this CSE requires Authorization: Bearer with a JWT",
+        )
+    })?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(association_required(
+            "the Authorization header is not a bearer token; this CSE requires Authorization: Bearer with a JWT",
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(association_required(
+            "the Authorization header names the Bearer scheme but holds no token",
+        ));
+    }
+    Ok(token)
+}
+
+/// Makes `subject` the request's originator where a registration asks for an AE-ID,
+/// and otherwise refuses a subject that is not the originator.
+fn bind_originator(req: &mut Request, subject: String) -> CseResult<()> {
+    if registration_without_ae_id(req) {
+        // The CSE-ID only matters for a subject that is not a C/S stem, refused anyway.
+        return match classify_registration_originator(Some(&subject), "") {
+            Ok(RegistrationOriginator::Given(stem)) => {
+                req.from = Some(stem);
+                Ok(())
+            }
+            _ => Err(not_authenticated(format!(
+                "the token's subject '{subject}' is not an AE-ID stem (C… or S…), so it cannot name the AE this registration creates"
+            ))),
+        };
+    }
+    match req.from.as_deref() {
+        Some(originator) if originator == subject => Ok(()),
+        Some(originator) => Err(not_authenticated(format!(
+            "the token's subject '{subject}' is not the originator '{originator}'"
+        ))),
+        None => Err(not_authenticated(format!(
+            "the token's subject is '{subject}' but the request names no originator (X-M2M-Origin)"
+        ))),
+    }
+}
+
+/// An AE registration that leaves the AE-ID to the CSE: originator absent, `C` or `S`
+/// (TS-0001 §10.2.2.2).
+fn registration_without_ae_id(req: &Request) -> bool {
+    let registers = req.op == Operation::Create
+        && req
+            .ty
+            .and_then(resources::kind)
+            .is_some_and(|kind| kind.registers_originator());
+    registers && matches!(req.from.as_deref().map(str::trim), None | Some("C" | "S"))
+}
+
+/// The HS256 secret from `jwt_secret` or `jwt_secret_file` (its text, trimmed).
+fn configured_secret(config: &Config) -> anyhow::Result<Option<Secret>> {
+    let (secret, setting) = match (&config.jwt_secret, &config.jwt_secret_file) {
+        (Some(_), Some(_)) => {
+            bail!("jwt_secret and jwt_secret_file both give the HS256 secret; set only one")
+        }
+        (Some(secret), None) => (secret.clone(), "jwt_secret"),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("jwt_secret_file {path}: cannot read it"))?;
+            (Secret::from(text.trim().to_owned()), "jwt_secret_file")
+        }
+        (None, None) => return Ok(None),
+    };
+    let length = secret.expose().len();
+    if length < MIN_SECRET_BYTES {
+        bail!(
+            "{setting}: the HS256 secret is {length} bytes long; it needs at least {MIN_SECRET_BYTES} (make one with: openssl rand -base64 32)"
+        );
+    }
+    Ok(Some(secret))
+}
+
+/// The public key in `path` and the algorithm it verifies: RSA → RS256, EC P-256 →
+/// ES256, EC P-384 → ES384.
+fn public_key(path: &str) -> anyhow::Result<(Algorithm, DecodingKey)> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("jwt_public_key_file {path}: cannot read it"))?;
+    if pem
+        .windows(b"PRIVATE KEY".len())
+        .any(|w| w == b"PRIVATE KEY")
+    {
+        bail!(
+            "jwt_public_key_file {path} holds a private key; give its public key (openssl pkey -in KEY -pubout)"
+        );
+    }
+    let (algorithm, key) = if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
+        (Algorithm::RS256, key)
+    } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
+        // The key is the uncompressed curve point: 1 + 2 × the coordinate size.
+        let algorithm = match key.try_get_as_bytes().map(<[u8]>::len) {
+            Ok(65) => Algorithm::ES256,
+            Ok(97) => Algorithm::ES384,
+            _ => bail!("jwt_public_key_file {path}: the EC key is not on curve P-256 or P-384"),
+        };
+        (algorithm, key)
+    } else {
+        bail!("jwt_public_key_file {path} holds no RSA or EC public key in PEM form");
+    };
+    // The key's body is only parsed when a signature is checked: check one now, so a
+    // damaged key stops start-up rather than refusing every request.
+    jsonwebtoken::crypto::verify("", b"", &key, algorithm).map_err(|_| {
+        anyhow!("jwt_public_key_file {path}: the key cannot be used for {algorithm:?}")
+    })?;
+    Ok((algorithm, key))
+}
+
+/// 4107 SECURITY_ASSOCIATION_REQUIRED: the request brings no credential at all.
+fn association_required(message: &str) -> CseError {
+    CseError::new(ResponseStatusCode::SecurityAssociationRequired, message)
+}
+
+/// 4106 ORIGINATOR_NOT_AUTHENTICATED: the credential does not prove the originator.
+fn not_authenticated(message: impl Into<String>) -> CseError {
+    CseError::new(ResponseStatusCode::OriginatorNotAuthenticated, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::{EncodingKey, Header};
+    use onecse_models::{ReleaseVersion, ResourceType};
+    use serde_json::json;
+
+    use super::*;
+
+    const SECRET: &str = "unit-test-secret-unit-test-secret-32+";
+
+    fn authenticator(auth: &str) -> Authenticator {
+        let config = Config {
+            auth: auth.into(),
+            jwt_secret: Some(Secret::from(SECRET.to_owned())),
+            ..Config::default()
+        };
+        Authenticator::from_config(&config).expect("valid settings")
+    }
+
+    fn bearer_for(sub: &str) -> String {
+        let claims = json!({"sub": sub, "exp": jsonwebtoken::get_current_timestamp() + 60});
+        let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("secret");
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &key).expect("signs");
+        format!("Bearer {token}")
+    }
+
+    fn request(op: Operation, ty: Option<ResourceType>, from: Option<&str>) -> Request {
+        Request {
+            op,
+            to: "cse-in".into(),
+            from: from.map(str::to_owned),
+            rqi: "1".into(),
+            rvi: ReleaseVersion::V3,
+            vsi: None,
+            ty,
+            content: None,
+            rcn: None,
+            filter: Default::default(),
+            attribute_list: Vec::new(),
+            drt: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_marks_the_caller_authenticated_only_with_auth_jwt() {
+        let token = bearer_for("Cme");
+        let mut req = request(Operation::Retrieve, None, Some("Cme"));
+        assert_eq!(
+            authenticator("jwt").admit(Some(&token), &mut req).ok(),
+            Some(true)
+        );
+        assert_eq!(
+            authenticator("none").admit(Some(&token), &mut req).ok(),
+            Some(false)
+        );
+        assert_eq!(
+            authenticator("none").admit(None, &mut req).ok(),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn only_a_registration_asking_for_an_ae_id_takes_the_subject() {
+        let token = bearer_for("Cbound");
+        for from in [None, Some("C"), Some("S")] {
+            let mut req = request(Operation::Create, Some(ResourceType::Ae), from);
+            assert_eq!(
+                authenticator("jwt").admit(Some(&token), &mut req).ok(),
+                Some(true)
+            );
+            assert_eq!(req.from.as_deref(), Some("Cbound"), "{from:?}");
+        }
+        // A container CREATE without an originator is no registration.
+        let mut req = request(Operation::Create, Some(ResourceType::Container), None);
+        let refused = authenticator("jwt").admit(Some(&token), &mut req).err();
+        assert_eq!(
+            refused.map(|e| e.rsc),
+            Some(ResponseStatusCode::OriginatorNotAuthenticated)
+        );
+        assert_eq!(req.from, None);
+    }
+
+    #[test]
+    fn a_huge_leeway_is_refused_rather_than_overflowing() {
+        let config = Config {
+            jwt_secret: Some(Secret::from(SECRET.to_owned())),
+            jwt_leeway_s: u64::MAX,
+            ..Config::default()
+        };
+        let err = Authenticator::from_config(&config)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("jwt_leeway_s")));
+    }
+
+    #[test]
+    fn only_bearer_values_with_a_token_pass() {
+        assert_eq!(
+            bearer_token(Some("Bearer abc.def.ghi")).ok(),
+            Some("abc.def.ghi")
+        );
+        assert_eq!(bearer_token(Some("bearer  abc ")).ok(), Some("abc"));
+        for refused in [
+            None,
+            Some(""),
+            Some("Basic dXNlcjpwYXNz"),
+            Some("Bearer"),
+            Some("Bearer   "),
+            Some("abc.def.ghi"),
+        ] {
+            let rsc = bearer_token(refused).err().map(|e| e.rsc);
+            assert_eq!(
+                rsc,
+                Some(ResponseStatusCode::SecurityAssociationRequired),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_mode_is_none_or_jwt() {
+        assert_eq!(AuthMode::parse("none").ok(), Some(AuthMode::None));
+        assert_eq!(AuthMode::parse("jwt").ok(), Some(AuthMode::Jwt));
+        assert!(AuthMode::parse("JWT").is_err());
+    }
+}
