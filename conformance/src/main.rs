@@ -38,7 +38,7 @@ struct Cli {
     /// Host name or IP the CSE uses to reach the receiver [default: the bound address]
     #[arg(long)]
     notify_host: Option<String>,
-    /// Only these groups (GEN, REG, DMR, SUB); repeatable
+    /// Only these groups (GEN, REG, DMR, SUB, DIS, SEC); repeatable
     #[arg(long)]
     group: Vec<String>,
     /// Only these test purposes (ID or ID prefix); repeatable

@@ -8,7 +8,8 @@ use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const DIS: &[u16] = &[2, 3, 4];
 
-fn uril(r: &Reply) -> Vec<String> {
+/// The addresses in a discovery result (`m2m:uril`).
+pub(super) fn uril(r: &Reply) -> Vec<String> {
     r.body["m2m:uril"]
         .as_array()
         .map(|a| {

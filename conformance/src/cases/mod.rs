@@ -4,6 +4,7 @@ mod dis;
 mod dmr;
 mod gen_;
 mod reg;
+mod sec;
 mod sub;
 
 use crate::suite::TestPurpose;
@@ -15,6 +16,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dmr::tps());
     all.extend(sub::tps());
     all.extend(dis::tps());
+    all.extend(sec::tps());
     all
 }
 
