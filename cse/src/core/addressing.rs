@@ -10,7 +10,7 @@ use crate::core::record::Resource;
 use crate::core::resources::{VirtualChild, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::resource_table;
+use crate::store::resource_table::{self, Key, find_with_policies};
 
 /// A CSE-relative address of a resource hosted here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,8 +167,8 @@ pub fn load(
         resource.kind().is_instance() && matches!(op, Operation::Retrieve | Operation::Delete);
     let parent = match &resource.pi {
         Some(pi) if instance_read || parent_needed => {
-            resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
-                .map(Resource::from_row)
+            find_with_policies(tx.conn, Key::Ri(pi), &tx.now_text)?
+                .map(|(row, policies)| Resource::with_policies(row, policies))
                 .transpose()?
         }
         _ => None,
@@ -202,20 +202,22 @@ fn split_last(address: &Address) -> Option<(Address, String)> {
 /// The live stored resource at `address`, if any (no virtual resources).
 pub fn find(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<Resource>> {
     let (conn, now) = (&mut *tx.conn, tx.now_text.as_str());
-    let row = match address {
-        Address::Structured(path) => resource_table::find_by_path(conn, path, now)?,
+    let found = match address {
+        Address::Structured(path) => find_with_policies(conn, Key::Path(path), now)?,
         Address::Unstructured { ri, rest } if rest.is_empty() => {
-            resource_table::find_by_ri(conn, ri, now)?
+            find_with_policies(conn, Key::Ri(ri), now)?
         }
         Address::Unstructured { ri, rest } => match resource_table::find_by_ri(conn, ri, now)? {
             Some(base) => {
                 let path = format!("{}/{}", base.path, rest.join("/"));
-                resource_table::find_by_path(conn, &path, now)?
+                find_with_policies(conn, Key::Path(&path), now)?
             }
             None => None,
         },
     };
-    row.map(Resource::from_row).transpose()
+    found
+        .map(|(row, policies)| Resource::with_policies(row, policies))
+        .transpose()
 }
 
 fn describe(address: &Address) -> String {

@@ -1,7 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
-use crate::security::AccessSettings;
+use crate::security::{AccessSettings, PolicyCache};
 use crate::store::Database;
 
 /// The running CSE: its identity and its database pool, shared by every request.
@@ -19,6 +19,8 @@ pub struct Cse {
     pub admin_originator: String,
     /// Who may register AEs, and the fallback for resources without `acpi`.
     pub access: AccessSettings,
+    /// Access control policies parsed so far, shared by every request.
+    pub policy_cache: PolicyCache,
     /// The database.
     pub db: Database,
 }
@@ -34,6 +36,7 @@ impl Cse {
             admin_originator: config.admin_originator.clone(),
             // `Config::validate` refused bad values before any CSE is built.
             access: AccessSettings::from_config(config).unwrap_or_default(),
+            policy_cache: PolicyCache::default(),
             db,
         }
     }

@@ -26,6 +26,9 @@ pub struct Resource {
     pub attrs: Map<String, Value>,
     /// The originator that created it: all rights while it has no `acpi`.
     pub owner: Option<String>,
+    /// (resourceID, document) of the live policies its `acpi` names, when they were
+    /// loaded with it (a request's target); `None` when the decision must load them.
+    pub policy_docs: Option<Vec<(String, String)>>,
 }
 
 impl Resource {
@@ -67,6 +70,7 @@ impl Resource {
             path: row.path,
             attrs,
             owner: row.owner,
+            policy_docs: None,
         })
     }
 
@@ -117,6 +121,18 @@ impl Resource {
         resources::kind(self.ty).unwrap_or(&resources::Unhosted)
     }
 
+    /// Reads a row loaded with the policies it names.
+    pub fn with_policies(row: ResourceRow, policies: Vec<(String, String)>) -> CseResult<Self> {
+        let mut resource = Self::from_row(row)?;
+        resource.policy_docs = Some(policies);
+        Ok(resource)
+    }
+
+    /// The `acpi` attribute as resourceIDs (empty when absent).
+    pub fn policy_ids(&self) -> Vec<String> {
+        string_items(&self.attrs, "acpi")
+    }
+
     /// The `lbl` attribute as strings (empty when absent).
     pub fn labels(&self) -> Vec<String> {
         labels_of(&self.attrs)
@@ -130,8 +146,13 @@ impl Resource {
 
 /// The string items of an attribute map's `lbl`.
 pub fn labels_of(attrs: &Map<String, Value>) -> Vec<String> {
+    string_items(attrs, "lbl")
+}
+
+/// The string items of a list attribute (empty when absent).
+fn string_items(attrs: &Map<String, Value>, name: &str) -> Vec<String> {
     attrs
-        .get("lbl")
+        .get(name)
         .and_then(Value::as_array)
         .map(|items| {
             items

@@ -6,17 +6,18 @@
 //! loaded, so a listing of many instances of one container costs one decision.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use onecse_models::resource::acp::{Privileges, Situation, canonical_originator, operation};
-use serde_json::Value;
+
+use super::policies::{Policy, rules};
 
 use super::{DefaultAccess, Governance, Requester};
 use crate::core::Cse;
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::store::resource_table;
+use crate::store::resource_table::{self, Key};
 
 /// The outcome of one decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,19 +28,13 @@ pub enum Verdict {
     Deny(String),
 }
 
-/// A stored policy's two rule sets.
-struct Policy {
-    privileges: Privileges,
-    self_privileges: Privileges,
-}
-
 /// Decides for one requester, with what it loaded so far.
 pub struct Judge<'w> {
     cse: &'w Cse,
     who: &'w Requester,
     originator: String,
     sp_id: String,
-    policies: HashMap<String, Option<Rc<Policy>>>,
+    policies: HashMap<String, Option<Arc<Policy>>>,
     inherited: HashMap<(String, u8), Verdict>,
 }
 
@@ -78,7 +73,7 @@ impl<'w> Judge<'w> {
         }
         match resource.kind().governance() {
             Governance::SelfPrivileges => {
-                let pvs = privileges_of(resource, "pvs");
+                let pvs = rules(&resource.attrs, "pvs");
                 Ok(if pvs.permits(&self.situation(tx, bit, create)) {
                     Verdict::Permit
                 } else {
@@ -87,7 +82,10 @@ impl<'w> Judge<'w> {
             }
             Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
             Governance::Policies => match policy_ids(resource) {
-                Some(ids) => self.decide_by_policies(tx, &ids, |p| &p.privileges, bit, create),
+                Some(ids) => {
+                    self.load(tx, resource, &ids)?;
+                    Ok(self.decide_by_policies(tx, &ids, |p| &p.privileges, bit, create))
+                }
                 None => match self.default_policy(resource) {
                     // Inheritance stops below the CSEBase: its policy is about the
                     // CSEBase, not about everything registered under it.
@@ -118,7 +116,14 @@ impl<'w> Judge<'w> {
         }
         match policy_ids(resource) {
             Some(ids) => {
-                self.decide_by_policies(tx, &ids, |p| &p.self_privileges, operation::UPDATE, None)
+                self.load(tx, resource, &ids)?;
+                Ok(self.decide_by_policies(
+                    tx,
+                    &ids,
+                    |p| &p.self_privileges,
+                    operation::UPDATE,
+                    None,
+                ))
             }
             None => Ok(self.default_policy(resource)),
         }
@@ -145,13 +150,15 @@ impl<'w> Judge<'w> {
         }
         let verdict = match parent {
             Some(parent) => self.decide(tx, parent, None, bit, create)?,
-            None => match resource_table::find_by_ri(tx.conn, &pi, &tx.now_text)? {
-                Some(row) => {
-                    let parent = Resource::from_row(row)?;
-                    self.decide(tx, &parent, None, bit, create)?
+            None => {
+                match resource_table::find_with_policies(tx.conn, Key::Ri(&pi), &tx.now_text)? {
+                    Some((row, policies)) => {
+                        let parent = Resource::with_policies(row, policies)?;
+                        self.decide(tx, &parent, None, bit, create)?
+                    }
+                    None => Verdict::Deny("its parent no longer exists".into()),
                 }
-                None => Verdict::Deny("its parent no longer exists".into()),
-            },
+            }
         };
         if create.is_none() {
             self.inherited.insert(key, verdict.clone());
@@ -159,15 +166,15 @@ impl<'w> Judge<'w> {
         Ok(verdict)
     }
 
+    /// Permit-overrides over the (loaded) policies `ids`.
     fn decide_by_policies(
-        &mut self,
-        tx: &mut Txn<'_>,
+        &self,
+        tx: &Txn<'_>,
         ids: &[String],
         rules: fn(&Policy) -> &Privileges,
         bit: u8,
         create: Option<(u16, u16)>,
-    ) -> CseResult<Verdict> {
-        self.load(tx, ids)?;
+    ) -> Verdict {
         let situation = self.situation(tx, bit, create);
         let granted = ids.iter().any(|id| {
             self.policies
@@ -175,19 +182,20 @@ impl<'w> Judge<'w> {
                 .and_then(Option::as_ref)
                 .is_some_and(|policy| rules(policy).permits(&situation))
         });
-        Ok(if granted {
+        if granted {
             Verdict::Permit
         } else {
             Verdict::Deny(format!(
                 "no rule of its access control policies {} grants it",
                 ids.join(", ")
             ))
-        })
+        }
     }
 
-    /// Loads the policies among `ids` not loaded yet, in one query; missing ones are
-    /// remembered as missing (they grant nothing).
-    fn load(&mut self, tx: &mut Txn<'_>, ids: &[String]) -> CseResult<()> {
+    /// Makes the policies `ids` (named by `resource`) known: those loaded with the
+    /// resource as it is, the others with one query; missing ones are remembered as
+    /// missing (they grant nothing).
+    fn load(&mut self, tx: &mut Txn<'_>, resource: &Resource, ids: &[String]) -> CseResult<()> {
         let missing: Vec<&str> = ids
             .iter()
             .filter(|id| !self.policies.contains_key(*id))
@@ -199,13 +207,13 @@ impl<'w> Judge<'w> {
         for id in &missing {
             self.policies.insert((*id).to_owned(), None);
         }
-        for row in resource_table::find_policies(tx.conn, &missing, &tx.now_text)? {
-            let policy = Resource::from_row(row)?;
-            let loaded = Policy {
-                privileges: privileges_of(&policy, "pv"),
-                self_privileges: privileges_of(&policy, "pvs"),
-            };
-            self.policies.insert(policy.ri, Some(Rc::new(loaded)));
+        let loaded = match &resource.policy_docs {
+            Some(docs) => docs.clone(),
+            None => resource_table::policy_documents(tx.conn, &missing, &tx.now_text)?,
+        };
+        for (ri, doc) in loaded {
+            let policy = self.cse.policy_cache.get(&ri, &doc);
+            self.policies.insert(ri, Some(policy));
         }
         Ok(())
     }
@@ -241,25 +249,8 @@ impl<'w> Judge<'w> {
     }
 }
 
-/// The resource's `acpi`, `None` when it has none.
-pub fn policy_ids(resource: &Resource) -> Option<Vec<String>> {
-    let ids: Vec<String> = resource
-        .attrs
-        .get("acpi")?
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
+/// The resource's `acpi`, `None` when it names no policy.
+fn policy_ids(resource: &Resource) -> Option<Vec<String>> {
+    let ids = resource.policy_ids();
     (!ids.is_empty()).then_some(ids)
-}
-
-/// A stored rule set. Stored policies were validated when written; one that no
-/// longer parses grants nothing rather than failing every request it governs.
-fn privileges_of(resource: &Resource, name: &str) -> Privileges {
-    resource
-        .attrs
-        .get(name)
-        .and_then(|value| Privileges::parse(value, name).ok())
-        .unwrap_or_default()
 }

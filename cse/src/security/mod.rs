@@ -5,6 +5,7 @@
 //! a listing can never disagree.
 
 mod judge;
+mod policies;
 mod settings;
 
 pub mod auth;
@@ -24,6 +25,7 @@ use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
 pub use judge::{Judge, Verdict};
+pub use policies::PolicyCache;
 pub use settings::{AccessSettings, DefaultAccess};
 
 /// What the binding knows about the sender of a request beyond its primitive: the

@@ -7,6 +7,7 @@ pub mod db;
 pub mod labels;
 pub mod migrate;
 pub mod outbox;
+pub mod policy_links;
 pub mod resource_table;
 pub mod schema;
 

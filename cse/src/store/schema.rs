@@ -48,8 +48,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row per accessControlPolicyID of a resource.
+    policy_links (ri, acp) {
+        /// The resource naming the policy.
+        ri -> Text,
+        /// The policy's resourceID.
+        acp -> Text,
+    }
+}
+
 diesel::joinable!(labels -> resources (ri));
-diesel::allow_tables_to_appear_in_same_query!(resources, labels, outbox);
+diesel::joinable!(policy_links -> resources (ri));
+diesel::allow_tables_to_appear_in_same_query!(resources, labels, outbox, policy_links);
 
 diesel::table! {
     /// Notifications waiting for delivery (see the migration for column meanings).

@@ -62,6 +62,7 @@ fn row(path: &str, pi: &str) -> Resource {
         path: path.to_owned(),
         attrs: attrs.as_object().cloned().unwrap_or_default(),
         owner: None,
+        policy_docs: None,
     }
 }
 

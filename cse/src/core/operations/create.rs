@@ -16,7 +16,7 @@ use crate::core::resources::{check_child_allowed, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security;
-use crate::store::{labels, resource_table};
+use crate::store::{labels, policy_links, resource_table};
 
 /// Longest structured address: keeps the path index within PostgreSQL's B-tree row
 /// limit whatever the nesting.
@@ -97,6 +97,7 @@ pub fn create(
         rn,
         attrs,
         owner,
+        policy_docs: None,
     };
     kind.on_create(tx, &parent, &mut resource)?;
     let keeps_it = parent
@@ -110,6 +111,9 @@ pub fn create(
     };
     resource_table::insert(tx.conn, &resource.to_row())?;
     labels::insert(tx.conn, &resource.ri, &resource.labels())?;
+    if resource.attrs.contains_key("acpi") {
+        policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;
+    }
     if let Some(counters) = counters {
         instances::enforce_limits(tx, &parent, counters)?;
     }

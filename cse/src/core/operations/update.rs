@@ -13,7 +13,7 @@ use crate::core::operations::{body, expiration_time, result};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security;
-use crate::store::{labels, resource_table};
+use crate::store::{labels, policy_links, resource_table};
 
 /// Updates the target (loaded and locked by dispatch) with the request content.
 pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Response> {
@@ -59,6 +59,9 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
     resource_table::update(tx.conn, &resource.to_row())?;
     if request_attrs.contains_key("lbl") {
         labels::replace(tx.conn, &resource.ri, &resource.labels())?;
+    }
+    if request_attrs.contains_key("acpi") {
+        policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;
     }
     kind.after_update(tx, &before, &mut resource, &request_attrs)?;
     let changed = changed_attributes(&before.attrs, &resource.attrs);

@@ -13,7 +13,7 @@ use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, supported_types};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::{DbConn, TransactionKind, in_transaction, resource_table};
+use crate::store::{DbConn, TransactionKind, in_transaction, policy_links, resource_table};
 
 /// The CSEBase kind.
 pub struct CseBase;
@@ -125,6 +125,7 @@ fn first_start(cse: &Cse) -> Resource {
             _ => Map::new(),
         },
         owner: None,
+        policy_docs: None,
     }
 }
 
@@ -174,10 +175,12 @@ fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::R
                 _ => Map::new(),
             },
             owner: Some(cse.admin_originator.clone()),
+            policy_docs: None,
         };
         resource_table::insert(conn, &policy.to_row())?;
     }
     base.attrs.insert("acpi".into(), json!([CSE_BASE_POLICY]));
+    policy_links::replace(conn, &base.ri, &base.policy_ids())?;
     Ok(())
 }
 

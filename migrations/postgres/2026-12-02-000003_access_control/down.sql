@@ -1,1 +1,2 @@
+DROP TABLE policy_links;
 ALTER TABLE resources DROP COLUMN owner;

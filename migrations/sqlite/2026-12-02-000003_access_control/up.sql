@@ -10,3 +10,13 @@ UPDATE resources SET owner = (
     SELECT a.ri FROM resources a
     WHERE a.ty = 2 AND substr(resources.path, 1, length(a.path) + 1) = a.path || '/'
 ) WHERE ty <> 2 AND owner IS NULL;
+
+-- The accessControlPolicyIDs of a resource, one row each, so the lookup of a request's
+-- target brings the policies that decide about it in the same statement (a join)
+-- instead of a second query. `acp` may name a policy that no longer exists: such a
+-- link grants nothing.
+CREATE TABLE policy_links (
+    ri  TEXT NOT NULL REFERENCES resources (ri) ON DELETE CASCADE,
+    acp TEXT NOT NULL,
+    PRIMARY KEY (ri, acp)
+);
