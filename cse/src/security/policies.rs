@@ -44,10 +44,13 @@ pub fn rules(attrs: &Map<String, Value>, name: &str) -> Privileges {
         .unwrap_or_default()
 }
 
+/// A parsed policy and the stored document it was parsed from.
+type Entry = (String, Arc<Policy>);
+
 /// The process's parsed policies, by resourceID, with the document each came from.
 #[derive(Debug, Clone, Default)]
 pub struct PolicyCache {
-    entries: Arc<Mutex<HashMap<String, (String, Arc<Policy>)>>>,
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
 }
 
 impl PolicyCache {

@@ -70,7 +70,7 @@ pub fn policy_documents(
     conn: &mut DbConn,
     ris: &[&str],
     now: &str,
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<PolicyDocuments> {
     let policy = column(ResourceType::AccessControlPolicy);
     if matches!(conn, DbConn::Pg(_)) {
         return resources::table
@@ -110,6 +110,9 @@ pub enum Key<'a> {
     Ri(&'a str),
 }
 
+/// (resourceID, document) of access control policies, as a decision reads them.
+pub type PolicyDocuments = Vec<(String, String)>;
+
 /// A live resource with (resourceID, document) of the live access control policies
 /// its `acpi` names, in one statement: the target of a request arrives with what
 /// decides about it (one row per linked policy, the resource repeated).
@@ -117,7 +120,7 @@ pub fn find_with_policies(
     conn: &mut DbConn,
     key: Key<'_>,
     now: &str,
-) -> QueryResult<Option<(ResourceRow, Vec<(String, String)>)>> {
+) -> QueryResult<Option<(ResourceRow, PolicyDocuments)>> {
     use super::schema::policy_links;
     let live_policy = policy_row
         .field(resources::ty)
