@@ -72,13 +72,14 @@ pub fn policy_documents(
     now: &str,
 ) -> QueryResult<PolicyDocuments> {
     let policy = column(ResourceType::AccessControlPolicy);
-    if matches!(conn, DbConn::Pg(_)) {
+    if let DbConn::Pg(pg) = conn {
+        // On the PostgreSQL connection itself, so the list is one array parameter.
         return resources::table
             .filter(resources::ri.eq_any(ris))
             .filter(resources::ty.eq(policy))
             .filter(resources::et.is_null().or(resources::et.gt(now)))
             .select((resources::ri, resources::doc))
-            .load(conn);
+            .load(pg);
     }
     let mut found = Vec::with_capacity(ris.len());
     for ri in ris {
