@@ -14,6 +14,7 @@ mod auth;
 mod cin;
 mod cli;
 mod cnt;
+mod compose;
 mod conformance;
 mod cse_base;
 mod discovery;
