@@ -231,8 +231,8 @@ fn help_shows_every_setting_with_its_variable_group_and_default() {
     }
 }
 
-/// The README's settings table, made from the table in `settings.rs`.
-fn readme_table() -> String {
+/// The settings table of the README and the admin guide, made from `settings.rs`.
+fn settings_table() -> String {
     let mut table = String::from(
         "| group | flag | environment | TOML key | default | meaning |\n|---|---|---|---|---|---|\n",
     );
@@ -261,11 +261,18 @@ fn readme_table() -> String {
 }
 
 #[test]
-fn readme_lists_every_setting_as_declared() {
-    let readme = include_str!("../../../README.md");
-    let table = readme_table();
-    assert!(
-        readme.contains(&table),
-        "README.md should hold this settings table:\n\n{table}"
-    );
+fn readme_and_admin_guide_list_every_setting_as_declared() {
+    let table = settings_table();
+    for (file, text) in [
+        ("README.md", include_str!("../../../README.md")),
+        (
+            "docs/admin-guide.md",
+            include_str!("../../../docs/admin-guide.md"),
+        ),
+    ] {
+        assert!(
+            text.contains(&table),
+            "{file} should hold this settings table:\n\n{table}"
+        );
+    }
 }
