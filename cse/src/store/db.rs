@@ -199,10 +199,29 @@ pub fn build_pool(
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
+        .error_handler(Box::new(LogConnectError {
+            database: target.redacted(),
+        }))
         .test_on_check_out(false)
         .build(ConnectionManager {
             target: target.clone(),
         })
+}
+
+/// Logs the pool's failed connection attempts as one WARN line each, without
+/// credentials (r2d2's own handler logs libpq's several-line message at ERROR, and
+/// r2d2 retries by itself with growing pauses, so this is not a tight loop).
+#[derive(Debug)]
+struct LogConnectError {
+    database: String,
+}
+
+impl r2d2::HandleError<ConnectionError> for LogConnectError {
+    fn handle_error(&self, error: ConnectionError) {
+        let reason = error.to_string();
+        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+        tracing::warn!(database = %self.database, error = %reason, "cannot open a database connection; the pool keeps trying");
+    }
 }
 
 /// The database as the rest of onecse uses it: a pool plus the rule for running one
