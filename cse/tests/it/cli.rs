@@ -260,3 +260,19 @@ fn serve_logs_backend_address_and_cse_base_url_with_settings_from_the_environmen
         "{line}"
     );
 }
+
+#[test]
+fn log_format_json_writes_one_json_object_per_line() {
+    let (mut serving, line) = Serving::start(
+        &["--bind", "127.0.0.1:0", "--log-format", "json"],
+        &[("ONECSE_LOG", "info")],
+    );
+    let line = line.expect("start-up log line within 20 s");
+    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON object");
+    assert_eq!(object["level"], "INFO", "{line}");
+    assert_eq!(object["fields"]["message"], "onecse is serving", "{line}");
+    assert_eq!(object["fields"]["backend"], "sqlite", "{line}");
+    for other in serving.drain() {
+        assert!(serde_json::from_str::<serde_json::Value>(&other).is_ok(), "{other}");
+    }
+}
