@@ -273,6 +273,9 @@ fn log_format_json_writes_one_json_object_per_line() {
     assert_eq!(object["fields"]["message"], "onecse is serving", "{line}");
     assert_eq!(object["fields"]["backend"], "sqlite", "{line}");
     for other in serving.drain() {
-        assert!(serde_json::from_str::<serde_json::Value>(&other).is_ok(), "{other}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&other).is_ok(),
+            "{other}"
+        );
     }
 }
