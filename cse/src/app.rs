@@ -29,6 +29,7 @@ pub struct App {
     expiry_interval: Duration,
     delivery: DeliverySettings,
     stats: Arc<DeliveryStats>,
+    shutdown_grace: Duration,
     local_addr: SocketAddr,
     backend: Backend,
     cse_base_path: String,
@@ -47,7 +48,8 @@ impl App {
             .local_addr()
             .context("cannot read the listening address")?;
         let (target, mut conn) = open_and_migrate(config)?;
-        let db = Database::open(&target, config.pool_size).with_context(|| {
+        let pool_timeout = Duration::from_millis(config.pool_timeout_ms);
+        let db = Database::open(&target, config.pool_size, pool_timeout).with_context(|| {
             format!("cannot open the connection pool for {}", target.redacted())
         })?;
         let cse = Cse::new(config, db);
@@ -92,6 +94,10 @@ impl App {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
+        // On SIGTERM/SIGINT actix stops accepting and lets requests in flight finish
+        // for this long.
+        let shutdown_grace = Duration::from_secs(config.shutdown_grace_s);
+        server = server.shutdown_timeout(config.shutdown_grace_s);
         let server = server
             .listen(listener)
             .with_context(|| format!("cannot listen on {local_addr}"))?
@@ -102,6 +108,7 @@ impl App {
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             delivery,
             stats: Arc::default(),
+            shutdown_grace,
             local_addr,
             backend: target.backend,
             cse_base_path,
@@ -133,47 +140,124 @@ impl App {
         format!("http://{}/{}", self.local_addr, self.cse_base_path)
     }
 
-    /// Serves until the server is stopped (SIGINT/SIGTERM in the binary); the expiry
-    /// task runs alongside.
+    /// Serves until the server is stopped (SIGINT/SIGTERM in the binary, gracefully);
+    /// the expiry and delivery tasks run alongside. Once the server has stopped,
+    /// delivery is asked to stop claiming and gets the shutdown grace period to finish
+    /// the sends in flight and record their results; whatever is still unrecorded then
+    /// stays leased in the outbox and is sent again after its lease (at least once).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
         let expiry = tokio::spawn(expiry_loop(
             self.service.cse.clone(),
             self.service.outbox.clone(),
             self.expiry_interval,
         ));
-        let delivery = tokio::spawn(deliver::run(
+        let mut delivery = tokio::spawn(deliver::run(
             self.service.cse,
             self.service.outbox,
             self.service.sender,
             self.delivery,
             self.stats,
+            stop,
         ));
         let result = self.server.await;
         expiry.abort();
-        delivery.abort();
+        let _ = stop_tx.send(true);
+        if tokio::time::timeout(self.shutdown_grace, &mut delivery)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_s = self.shutdown_grace.as_secs(),
+                "notification sends still in flight at the end of the shutdown grace period; their leases expire and they are sent again"
+            );
+            delivery.abort();
+        }
         result
     }
 }
 
+/// Longest pause of a background task after repeated database failures.
+const BACKGROUND_BACKOFF_MAX: Duration = Duration::from_secs(30);
+
 /// Sweeps expired resources every `interval`, on the blocking pool, and wakes
-/// delivery when the removals queued notifications.
+/// delivery when the removals queued notifications. While the database fails, the
+/// pause between sweeps doubles up to 30 s, so an outage gives a few warnings, not
+/// one per tick.
 async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failures: u32 = 0;
     loop {
-        ticker.tick().await;
+        let pause = interval
+            .saturating_mul(1 << failures.min(16))
+            .min(BACKGROUND_BACKOFF_MAX.max(interval));
+        tokio::time::sleep(pause).await;
         let cse = cse.clone();
         match blocking(move || expiry_sweep::sweep(&cse)).await {
             Ok(Ok(swept)) => {
+                if failures > 0 {
+                    tracing::info!(failures, "expiry sweeps work again");
+                }
+                failures = 0;
                 outbox.wake_if(swept.queued_notifications);
                 if swept.removed > 0 {
                     tracing::debug!(removed = swept.removed, "removed expired resources");
                 }
             }
             Ok(Err(err)) | Err(err) => {
-                tracing::warn!(error = %err, "expiry sweep failed; retrying at the next tick")
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %err, failures, "expiry sweep failed; retrying with backoff")
             }
         }
+    }
+}
+
+/// First pause between attempts to reach the database at start-up; doubles per attempt.
+const CONNECT_BACKOFF_START: Duration = Duration::from_millis(250);
+/// Longest pause between attempts to reach the database at start-up.
+const CONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Opens one connection, retrying PostgreSQL for up to `wait` with capped exponential
+/// backoff (a container orchestrator starts onecse and its database together), one
+/// WARN line per failed attempt that will be retried. SQLite is tried once: its
+/// failures (a missing directory, permissions) do not heal by waiting.
+fn connect_waiting(target: &DatabaseTarget, wait: Duration) -> anyhow::Result<DbConn> {
+    let started = std::time::Instant::now();
+    let mut pause = CONNECT_BACKOFF_START;
+    let mut attempt: u32 = 1;
+    loop {
+        let err = match target.connect() {
+            Ok(conn) => return Ok(conn),
+            Err(err) => err,
+        };
+        // libpq spreads its reasons over several lines; logs want one.
+        let reason = err
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let elapsed = started.elapsed();
+        if target.backend != Backend::Postgres || elapsed + pause > wait {
+            let tried = if attempt > 1 {
+                format!(" after {attempt} attempts in {} s", elapsed.as_secs())
+            } else {
+                String::new()
+            };
+            anyhow::bail!(
+                "cannot open the {} database {}{tried}: {reason}",
+                target.backend,
+                target.redacted()
+            );
+        }
+        tracing::warn!(
+            attempt,
+            database = %target.redacted(),
+            error = %reason,
+            retry_in_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+            "cannot reach the database yet; retrying"
+        );
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(CONNECT_BACKOFF_MAX);
+        attempt += 1;
     }
 }
 
@@ -182,13 +266,7 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
 pub fn open_and_migrate(config: &Config) -> anyhow::Result<(DatabaseTarget, DbConn)> {
     let target = DatabaseTarget::parse(&config.database_url)
         .map_err(|e| anyhow::anyhow!("database URL: {e}"))?;
-    let mut conn = target.connect().with_context(|| {
-        format!(
-            "cannot open the {} database {}",
-            target.backend,
-            target.redacted()
-        )
-    })?;
+    let mut conn = connect_waiting(&target, Duration::from_secs(config.database_wait_s))?;
     let ran = migrate::run_pending(&mut conn)
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", target.redacted()))?;
     if ran > 0 {

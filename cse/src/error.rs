@@ -87,14 +87,28 @@ impl From<diesel::result::Error> for CseError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::not_found("the parent resource was deleted while this request ran")
             }
+            // The connection died under the request (server restart, cut network).
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::internal(UNREACHABLE).with_source(err),
             other => Self::internal("internal database error").with_source(other),
         }
     }
 }
 
-impl From<r2d2::Error> for CseError {
-    fn from(err: r2d2::Error) -> Self {
-        Self::internal("database busy: no connection available").with_source(err)
+/// What a client reads when onecse cannot reach its database: 5000, as TS-0004 has no
+/// "service unavailable" code and 5103 TARGET_NOT_REACHABLE means the request's target.
+const UNREACHABLE: &str = "the database is unreachable; retry later";
+
+impl From<crate::store::NoConnection> for CseError {
+    fn from(err: crate::store::NoConnection) -> Self {
+        let message = if err.unreachable {
+            UNREACHABLE
+        } else {
+            "database busy: every connection is in use; retry later"
+        };
+        Self::internal(message).with_source(err)
     }
 }
 

@@ -6,12 +6,20 @@ use std::process::ExitCode;
 use clap::Parser;
 use onecse::app::{App, open_and_migrate};
 use onecse::config::{Cli, Command};
+use onecse::telemetry::LogFormat;
 
 fn main() -> ExitCode {
+    // `--help` and flag syntax are answered by clap before anything else.
     let cli = Cli::parse();
-    onecse::telemetry::init("info");
     let command = cli.command.clone().unwrap_or(Command::Serve);
-    let result = cli.resolve().and_then(|config| match &command {
+    // Settings first, so the log format is known before logging starts; a bad setting
+    // is reported by the one error line below, which needs no logging.
+    let result = cli.resolve().and_then(|config| {
+        let format = LogFormat::parse(&config.log_format)?;
+        onecse::telemetry::init("info", format);
+        Ok(config)
+    });
+    let result = result.and_then(|config| match &command {
         Command::Serve => serve(&config),
         Command::Migrate => open_and_migrate(&config).map(|_| {
             println!("database {} is up to date", config.database_url_redacted());

@@ -73,7 +73,12 @@ pub async fn handle(
                 op = request.op.name(),
                 to = %request.to,
             );
-            let summary = (request.op, request.to.clone(), request.from.clone());
+            let summary = Summary {
+                op: request.op,
+                to: request.to.clone(),
+                from: request.from.clone(),
+                ty: request.ty.map(|ty| ty.number()),
+            };
             let outcome = match admitted {
                 Ok(authenticated) => {
                     let caller = Caller {
@@ -95,15 +100,27 @@ pub async fn handle(
     render(&echo, response, media_type)
 }
 
+/// What the request line says about a request, kept before the request is consumed.
+struct Summary {
+    op: Operation,
+    to: String,
+    from: Option<String>,
+    /// The resource type a CREATE names (`ty` of Content-Type); unknown cheaply for
+    /// the other operations, which leave it out.
+    ty: Option<u16>,
+}
+
 /// One line per handled request; a server error is logged here and only here, with
-/// its cause, at ERROR; a refused request at INFO; a success at DEBUG.
+/// its cause, at ERROR; a refused request at INFO; a success at DEBUG (see "Logs" in
+/// docs/admin-guide.md for why).
 fn log_request(
-    summary: &(Operation, String, Option<String>),
+    summary: &Summary,
     echo: &Echo,
     outcome: &Result<Response, CseError>,
     started: Instant,
 ) {
-    let (op, to, from) = summary;
+    let Summary { op, to, from, ty } = summary;
+    let ty = ty.map(|ty| ty.to_string()).unwrap_or_default();
     let rsc = match outcome {
         Ok(response) => response.rsc.code(),
         Err(err) => err.rsc.code(),
@@ -114,7 +131,7 @@ fn log_request(
     // The same fields at every level; tracing needs the level as a constant.
     macro_rules! request_line {
         ($level:expr, $($extra:tt)*) => {
-            tracing::event!($level, op = op.name(), to, originator, rqi, rsc, elapsed_us, $($extra)*)
+            tracing::event!($level, op = op.name(), to, ty, originator, rqi, rsc, elapsed_us, $($extra)*)
         };
     }
     match outcome {

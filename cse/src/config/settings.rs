@@ -106,6 +106,20 @@ settings! {
         /// Clock difference allowed when checking a token's exp and nbf, in seconds
         jwt_leeway_s: u64 = 30, value_name = "S";
     }
+    "Lifecycle" {
+        /// Log format: text (for people) or json (one JSON object per line, for log
+        /// collectors)
+        log_format: String = "text".into(), value_name = "text|json";
+        /// How long start-up and `onecse migrate` wait for PostgreSQL to accept a
+        /// connection, retrying with backoff, in seconds (0: try once)
+        database_wait_s: u64 = 60, value_name = "S";
+        /// Longest a request waits for a database connection before it fails with
+        /// 5000 "the database is unreachable", in milliseconds
+        pool_timeout_ms: u64 = 5000, value_name = "MS";
+        /// On SIGTERM or SIGINT, how long requests and notification sends in flight
+        /// may take to finish before the process exits anyway, in seconds
+        shutdown_grace_s: u64 = 30, value_name = "S";
+    }
 }
 
 impl Config {
@@ -152,6 +166,10 @@ impl Config {
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        crate::telemetry::LogFormat::parse(&self.log_format)?;
+        if self.pool_timeout_ms == 0 {
+            anyhow::bail!("pool timeout must be at least 1 ms");
         }
         if self.workers == Some(0) {
             anyhow::bail!("workers must be at least 1");

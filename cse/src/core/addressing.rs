@@ -248,7 +248,8 @@ mod tests {
 
     fn cse() -> Cse {
         let target = DatabaseTarget::parse(":memory:").expect("sqlite URL");
-        let db = Database::open(&target, 1).expect("in-memory pool");
+        let db =
+            Database::open(&target, 1, std::time::Duration::from_secs(10)).expect("in-memory pool");
         Cse::new(&Config::default(), db)
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use onecse_models::time::Timestamp;
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
 use super::send::Sender;
@@ -74,7 +74,7 @@ async fn repair(cse: &Cse) {
     }
 }
 
-/// Stops the recorder when the delivery loop is aborted.
+/// Stops the recorder when the delivery loop is aborted (past the shutdown grace).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -89,17 +89,27 @@ struct Job {
     urls: Result<Vec<String>, String>,
 }
 
-/// Runs the delivery loop until the task is aborted; `signal` wakes it when a
-/// commit queued notifications.
+/// Longest pause between claims while the database keeps failing.
+const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// Runs the delivery loop; `signal` wakes it when a commit queued notifications.
+///
+/// When `stop` turns true it claims nothing more, lets the sends in flight finish
+/// (each bounded by the notification timeout), releases claimed rows it did not try,
+/// records every outcome and returns; the caller bounds the whole by the shutdown
+/// grace period. A row whose outcome is never recorded (a crash, a cut) keeps its
+/// lease and is sent again when the lease expires: delivery is at least once.
 pub async fn run(
     cse: Cse,
     signal: OutboxSignal,
     sender: Sender,
     settings: DeliverySettings,
     stats: Arc<DeliveryStats>,
+    mut stop: watch::Receiver<bool>,
 ) {
-    let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-    let (outcomes_tx, outcomes_rx) = mpsc::channel(settings.concurrency.max(1) * 2);
+    let concurrency = settings.concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let (outcomes_tx, outcomes_rx) = mpsc::channel(concurrency * 2);
     let recorder = tokio::spawn(record(
         cse.clone(),
         signal.clone(),
@@ -107,15 +117,20 @@ pub async fn run(
         Arc::clone(&stats),
         outcomes_rx,
     ));
-    let _stop_recorder = AbortOnDrop(recorder);
+    let mut recorder = AbortOnDrop(recorder);
     let mut last_repair = std::time::Instant::now();
-    loop {
+    let mut failures: u32 = 0;
+    while !*stop.borrow() {
         if last_repair.elapsed() >= REPAIR_INTERVAL {
             last_repair = std::time::Instant::now();
             repair(&cse).await;
         }
-        let Ok(first) = Arc::clone(&permits).acquire_owned().await else {
-            return;
+        let first = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            _ = stop.changed() => break,
         };
         let free = permits.available_permits() + 1;
         let claimed = {
@@ -123,19 +138,36 @@ pub async fn run(
             blocking(move || claim(&cse, free, settings.lease)).await
         };
         let jobs = match claimed {
-            Ok(Ok(jobs)) => jobs,
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "claiming notifications failed; retrying");
-                Vec::new()
+            Ok(Ok(jobs)) => {
+                if failures > 0 {
+                    tracing::info!(failures, "claiming notifications works again");
+                }
+                failures = 0;
+                jobs
             }
-            Err(err) => {
-                tracing::error!(error = %err, "claiming notifications panicked");
-                Vec::new()
+            Ok(Err(err)) | Err(err) => {
+                // A database outage: back off (doubling up to 30 s) instead of one
+                // warning per poll.
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %err, failures, "claiming notifications failed; retrying with backoff");
+                drop(first);
+                let pause = settings
+                    .poll
+                    .saturating_mul(1 << failures.min(16))
+                    .min(CLAIM_BACKOFF_MAX.max(settings.poll));
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => break,
+                }
+                continue;
             }
         };
         if jobs.is_empty() {
             drop(first);
-            signal.wait(settings.poll).await;
+            tokio::select! {
+                () = signal.wait(settings.poll) => {}
+                _ = stop.changed() => break,
+            }
             continue;
         }
         let mut first = Some(first);
@@ -148,12 +180,20 @@ pub async fn run(
                 },
             };
             let (sender, outcomes) = (sender.clone(), outcomes_tx.clone());
+            let stop = stop.clone();
             tokio::spawn(async move {
-                deliver(sender, job, outcomes).await;
+                deliver(sender, job, outcomes, stop).await;
                 drop(permit);
             });
         }
     }
+    // Every send in flight holds a permit: having them all means they have finished
+    // and queued their outcomes; then the recorder drains the queue and ends.
+    let _ = permits
+        .acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX))
+        .await;
+    drop(outcomes_tx);
+    let _ = (&mut recorder.0).await;
 }
 
 fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
@@ -239,7 +279,12 @@ impl Outcome {
 /// Most outcomes recorded in one transaction.
 const RECORD_BATCH: usize = 256;
 
-async fn deliver(sender: Sender, job: Job, outcomes: mpsc::Sender<Outcome>) {
+async fn deliver(
+    sender: Sender,
+    job: Job,
+    outcomes: mpsc::Sender<Outcome>,
+    stop: watch::Receiver<bool>,
+) {
     let batching = job.rows.first().is_some_and(|r| r.batch_num.is_some());
     let outcome = match &job.urls {
         Err(reason) => Outcome {
@@ -268,8 +313,9 @@ async fn deliver(sender: Sender, job: Job, outcomes: mpsc::Sender<Outcome>) {
                 failed: None,
                 released: Vec::new(),
             };
-            let mut rows = job.rows.into_iter();
-            for row in rows.by_ref() {
+            let mut rows = job.rows.into_iter().peekable();
+            // On shutdown the current send finishes and the rest is released untried.
+            while let Some(row) = rows.next_if(|_| !*stop.borrow()) {
                 let latest = row.latest_only == 1;
                 match sender
                     .post_first(urls, &body(std::slice::from_ref(&row)), latest)

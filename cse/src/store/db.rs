@@ -142,35 +142,86 @@ pub struct ConnectionManager {
     target: DatabaseTarget,
 }
 
+/// A pooled connection and whether it was found dead. diesel's `is_broken` only looks
+/// at the transaction state, so a PostgreSQL connection whose server went away (a
+/// restart, a cut network) would go back to the pool and fail every request it serves
+/// until r2d2's idle timeout; marking it here makes r2d2 drop it instead.
+pub struct PooledConn {
+    conn: DbConn,
+    lost: bool,
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = PooledConn;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
-        self.target.connect()
+    fn connect(&self) -> Result<PooledConn, ConnectionError> {
+        self.target
+            .connect()
+            .map(|conn| PooledConn { conn, lost: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.ping()
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ConnectionError> {
+        conn.conn
+            .ping()
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        conn.lost || conn.conn.is_broken()
     }
 }
 
 /// Builds the pool. The first connection is opened eagerly by the caller (for
 /// migrations), so a bad URL or unreachable server is reported before this point.
-pub fn build_pool(target: &DatabaseTarget, max_size: u32) -> Result<DbPool, r2d2::Error> {
+/// `timeout` bounds how long a caller waits for a connection: when the database is
+/// gone, requests fail after it instead of hanging.
+pub fn build_pool(
+    target: &DatabaseTarget,
+    max_size: u32,
+    timeout: Duration,
+) -> Result<DbPool, r2d2::Error> {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(timeout)
+        .error_handler(Box::new(LogConnectError {
+            database: target.redacted(),
+        }))
         .test_on_check_out(false)
         .build(ConnectionManager {
             target: target.clone(),
         })
+}
+
+/// Logs the pool's failed connection attempts as one WARN line each, without
+/// credentials (r2d2's own handler logs libpq's several-line message at ERROR, and
+/// r2d2 retries by itself with growing pauses, so this is not a tight loop).
+#[derive(Debug)]
+struct LogConnectError {
+    database: String,
+}
+
+impl r2d2::HandleError<ConnectionError> for LogConnectError {
+    fn handle_error(&self, error: ConnectionError) {
+        let reason = error.to_string();
+        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+        tracing::warn!(database = %self.database, error = %reason, "cannot open a database connection; the pool keeps trying");
+    }
 }
 
 /// The database as the rest of onecse uses it: a pool plus the rule for running one
@@ -189,11 +240,15 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens the pool for a target.
-    pub fn open(target: &DatabaseTarget, max_size: u32) -> Result<Self, r2d2::Error> {
+    /// Opens the pool for a target; `timeout` is the longest wait for a connection.
+    pub fn open(
+        target: &DatabaseTarget,
+        max_size: u32,
+        timeout: Duration,
+    ) -> Result<Self, r2d2::Error> {
         Ok(Self {
-            pool: build_pool(target, max_size)?,
-            background: build_pool(target, BACKGROUND_CONNECTIONS)?,
+            pool: build_pool(target, max_size, timeout)?,
+            background: build_pool(target, BACKGROUND_CONNECTIONS, timeout)?,
             backend: target.backend,
             sqlite_writers: Arc::new(Mutex::new(())),
         })
@@ -212,7 +267,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<r2d2::Error>,
+        E: From<diesel::result::Error> + From<NoConnection>,
     {
         self.run_on(&self.pool, kind, work)
     }
@@ -224,7 +279,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<r2d2::Error>,
+        E: From<diesel::result::Error> + From<NoConnection>,
     {
         self.run_on(&self.background, kind, work)
     }
@@ -236,7 +291,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<r2d2::Error>,
+        E: From<diesel::result::Error> + From<NoConnection>,
     {
         let _writer =
             (kind == TransactionKind::Write && self.backend == Backend::Sqlite).then(|| {
@@ -244,9 +299,35 @@ impl Database {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
             });
-        let mut conn = pool.get()?;
-        in_transaction(&mut conn, kind, work)
+        let mut conn = pool.get().map_err(|source| {
+            let state = pool.state();
+            // Connections missing from a full pool mean r2d2 could not open them.
+            let unreachable = state.idle_connections == 0 && state.connections < pool.max_size();
+            NoConnection {
+                unreachable,
+                source,
+            }
+        })?;
+        let result = in_transaction(&mut conn.conn, kind, work);
+        // Only on failure, and only where a server can vanish: one round trip tells a
+        // refused request from a dead connection, which r2d2 then drops.
+        if result.is_err() && matches!(conn.conn, DbConn::Pg(_)) && conn.conn.ping().is_err() {
+            conn.lost = true;
+        }
+        result
     }
+}
+
+/// No pooled connection came within the pool timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", if *.unreachable { "the database is unreachable" } else { "every database connection is in use" })]
+pub struct NoConnection {
+    /// The pool could not open a connection (rather than all of them being in use),
+    /// which tells the client "unreachable" instead of "busy".
+    pub unreachable: bool,
+    /// r2d2's error, with the last connection failure when it has one.
+    #[source]
+    pub source: r2d2::Error,
 }
 
 /// Connections reserved for the background tasks.

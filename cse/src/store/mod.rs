@@ -12,5 +12,6 @@ pub mod resource_table;
 pub mod schema;
 
 pub use db::{
-    Backend, Database, DatabaseTarget, DbConn, DbPool, TransactionKind, build_pool, in_transaction,
+    Backend, Database, DatabaseTarget, DbConn, DbPool, NoConnection, PooledConn, TransactionKind,
+    build_pool, in_transaction,
 };

@@ -107,7 +107,12 @@ pub fn assert_one_line_failure(args: &[&str], needle: &str) {
 fn bad_settings_end_the_process_with_one_clear_line() {
     assert_one_line_failure(&["--database-url", "mysql://localhost/x"], "mysql://");
     assert_one_line_failure(
-        &["--database-url", "postgres://onecse@127.0.0.1:1/none"],
+        &[
+            "--database-url",
+            "postgres://onecse@127.0.0.1:1/none",
+            "--database-wait-s",
+            "0",
+        ],
         "cannot open the postgresql database",
     );
     assert_one_line_failure(
@@ -122,6 +127,7 @@ fn bad_settings_end_the_process_with_one_clear_line() {
     );
     assert_one_line_failure(&["--config", "/nonexistent/onecse.toml"], "config file");
     assert_one_line_failure(&["migrate", "--database-url", "mysql://x/y"], "mysql://");
+    assert_one_line_failure(&["--log-format", "yaml"], "log format 'yaml'");
 }
 
 #[test]
@@ -152,6 +158,16 @@ impl Serving {
     /// Starts `onecse` with these flags and variables and waits (20 s at most) for its
     /// start-up line, which it returns: `None` if it never came.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> (Self, Option<String>) {
+        let mut serving = Self::spawn(args, env);
+        let serving_line = serving
+            .wait_for("onecse is serving", Duration::from_secs(20))
+            .pop()
+            .filter(|line| line.contains("onecse is serving"));
+        (serving, serving_line)
+    }
+
+    /// Starts `onecse` without waiting for anything.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let mut child = Command::new(BIN)
             .args(args)
@@ -172,16 +188,38 @@ impl Serving {
                 }
             }
         });
-        let mut serving = Self {
+        Self {
             child,
             lines,
             _dir: dir,
-        };
-        let serving_line = serving
-            .wait_for("onecse is serving", Duration::from_secs(20))
-            .pop()
-            .filter(|line| line.contains("onecse is serving"));
-        (serving, serving_line)
+        }
+    }
+
+    /// Sends SIGTERM, as a service manager or `docker stop` does.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// The exit code once the process has ended, `None` if it is still running after
+    /// `limit` (or was ended by a signal).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// The lines logged so far and not yet read.
+    pub fn drain(&mut self) -> Vec<String> {
+        self.lines.try_iter().collect()
     }
 
     /// The lines logged until one contains `needle` (the last one then) or `limit` passed.
@@ -221,4 +259,23 @@ fn serve_logs_backend_address_and_cse_base_url_with_settings_from_the_environmen
         line.contains("cse_base=http://127.0.0.1:") && line.contains("/from-env"),
         "{line}"
     );
+}
+
+#[test]
+fn log_format_json_writes_one_json_object_per_line() {
+    let (mut serving, line) = Serving::start(
+        &["--bind", "127.0.0.1:0", "--log-format", "json"],
+        &[("ONECSE_LOG", "info")],
+    );
+    let line = line.expect("start-up log line within 20 s");
+    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON object");
+    assert_eq!(object["level"], "INFO", "{line}");
+    assert_eq!(object["fields"]["message"], "onecse is serving", "{line}");
+    assert_eq!(object["fields"]["backend"], "sqlite", "{line}");
+    for other in serving.drain() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&other).is_ok(),
+            "{other}"
+        );
+    }
 }

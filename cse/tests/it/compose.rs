@@ -33,7 +33,7 @@ const READ_OUTSIDE_SETTINGS: &[&str] = &["ONECSE_LOG", "ONECSE_LOG_FORMAT", "ONE
 
 /// Settings the ops-lifecycle branch adds; until it is merged the binary ignores them.
 /// Once a name here is a real setting the test below asks for it to be removed.
-const AWAITING_MERGE: &[&str] = &["ONECSE_DATABASE_WAIT_S"];
+const AWAITING_MERGE: &[&str] = &[];
 
 /// `/readyz` and `/metrics` come with the ops-metrics branch, which also adds the
 /// `metrics_bind` setting: until then the test checks readiness on the CSEBase.

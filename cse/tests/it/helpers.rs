@@ -105,7 +105,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// owns the database.
 pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        onecse::telemetry::init("debug");
+        onecse::telemetry::init("debug", onecse::telemetry::LogFormat::Text);
     }
     let url = url.to_owned();
     let mut config = Config {

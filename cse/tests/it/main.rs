@@ -23,6 +23,8 @@ mod helpers;
 mod hierarchy;
 mod http_binding;
 mod latest_oldest;
+mod lifecycle;
+mod proxy;
 mod regressions;
 mod storage;
 mod sub;
