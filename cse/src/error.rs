@@ -112,6 +112,14 @@ impl From<crate::store::NoConnection> for CseError {
     }
 }
 
+impl crate::store::db::Fault for CseError {
+    /// A refusal of the request (1xxx–4xxx) is never the database's failure; a server
+    /// error (5xxx) may be a lost connection.
+    fn may_be_connection_loss(&self) -> bool {
+        self.rsc.code() >= 5000
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -267,7 +267,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<NoConnection>,
+        E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
         self.run_on(&self.pool, kind, work)
     }
@@ -279,7 +279,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<NoConnection>,
+        E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
         self.run_on(&self.background, kind, work)
     }
@@ -291,7 +291,7 @@ impl Database {
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<diesel::result::Error> + From<NoConnection>,
+        E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
         let _writer =
             (kind == TransactionKind::Write && self.backend == Backend::Sqlite).then(|| {
@@ -309,12 +309,36 @@ impl Database {
             }
         })?;
         let result = in_transaction(&mut conn.conn, kind, work);
-        // Only on failure, and only where a server can vanish: one round trip tells a
-        // refused request from a dead connection, which r2d2 then drops.
-        if result.is_err() && matches!(conn.conn, DbConn::Pg(_)) && conn.conn.ping().is_err() {
+        // Only on a failure that may be the database's, and only where a server can
+        // vanish: one round trip tells a failed statement from a dead connection, which
+        // r2d2 then drops. A refused request (4xxx) costs nothing more.
+        let suspect = result
+            .as_ref()
+            .err()
+            .is_some_and(Fault::may_be_connection_loss);
+        if suspect && matches!(conn.conn, DbConn::Pg(_)) && conn.conn.ping().is_err() {
             conn.lost = true;
         }
         result
+    }
+}
+
+/// What [`Database::run`] needs to know about a failed transaction: whether it may
+/// come from a lost connection (worth a check) or is a refusal of the request.
+pub trait Fault {
+    /// True unless the failure is certainly not the database's.
+    fn may_be_connection_loss(&self) -> bool;
+}
+
+impl Fault for diesel::result::Error {
+    fn may_be_connection_loss(&self) -> bool {
+        true
+    }
+}
+
+impl Fault for anyhow::Error {
+    fn may_be_connection_loss(&self) -> bool {
+        true
     }
 }
 
