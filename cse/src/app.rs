@@ -11,10 +11,12 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::binding::http::{self, HttpState};
+use crate::binding::ops::{self, OpsState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
 use crate::core::{Cse, expiry_sweep};
+use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::send::Sender;
@@ -25,10 +27,13 @@ use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 /// A built, not yet running, onecse.
 pub struct App {
     server: Server,
+    /// The separate operations listener (`metrics_bind`), stopped with the main one.
+    ops_server: Option<(Server, SocketAddr)>,
     service: Service,
     expiry_interval: Duration,
     delivery: DeliverySettings,
     stats: Arc<DeliveryStats>,
+    metrics: Metrics,
     local_addr: SocketAddr,
     backend: Backend,
     cse_base_path: String,
@@ -46,10 +51,22 @@ impl App {
         let local_addr = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        let ops_listener = match &config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (metrics_bind)"))?,
+            ),
+            None => None,
+        };
         let (target, mut conn) = open_and_migrate(config)?;
-        let db = Database::open(&target, config.pool_size).with_context(|| {
-            format!("cannot open the connection pool for {}", target.redacted())
-        })?;
+        let metrics = Metrics::new(target.backend).context("cannot register the metrics")?;
+        let db = Database::open(&target, config.pool_size)
+            .with_context(|| format!("cannot open the connection pool for {}", target.redacted()))?
+            .observing_pool_wait(metrics.pool_wait.clone());
+        let ops_state = web::Data::new(OpsState {
+            metrics: metrics.clone(),
+            db: db.clone(),
+        });
         let cse = Cse::new(config, db);
         let poa = config
             .poa
@@ -82,11 +99,20 @@ impl App {
             service: service.clone(),
             max_body_bytes: config.max_body_bytes,
             authenticator: Authenticator::from_config(config)?,
+            metrics: metrics.clone(),
         });
+        let ops_on_main = ops_listener.is_none();
+        let main_ops = ops_state.clone();
         let mut server = HttpServer::new(move || {
             actix_web::App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(main_ops.clone())
+                .configure(|cfg| {
+                    if ops_on_main {
+                        ops::routes(cfg);
+                    }
+                })
                 .default_service(web::to(http::handle))
         });
         if let Some(workers) = config.workers {
@@ -96,12 +122,18 @@ impl App {
             .listen(listener)
             .with_context(|| format!("cannot listen on {local_addr}"))?
             .run();
+        let ops_server = match ops_listener {
+            Some(listener) => Some(ops_server(listener, ops_state)?),
+            None => None,
+        };
         Ok(Self {
             server,
+            ops_server,
             service,
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             delivery,
-            stats: Arc::default(),
+            stats: Arc::clone(&metrics.delivery),
+            metrics,
             local_addr,
             backend: target.backend,
             cse_base_path,
@@ -116,6 +148,11 @@ impl App {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` and the health endpoints are served when `metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.ops_server.as_ref().map(|(_, addr)| *addr)
     }
 
     /// Delivery counters (delivered, retried, given up).
@@ -140,7 +177,12 @@ impl App {
             self.service.cse.clone(),
             self.service.outbox.clone(),
             self.expiry_interval,
+            self.metrics.expired_removed.clone(),
         ));
+        let ops = self.ops_server.map(|(server, _)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let delivery = tokio::spawn(deliver::run(
             self.service.cse,
             self.service.outbox,
@@ -151,13 +193,22 @@ impl App {
         let result = self.server.await;
         expiry.abort();
         delivery.abort();
+        if let Some((handle, task)) = ops {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         result
     }
 }
 
 /// Sweeps expired resources every `interval`, on the blocking pool, and wakes
 /// delivery when the removals queued notifications.
-async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
+async fn expiry_loop(
+    cse: Cse,
+    outbox: OutboxSignal,
+    interval: Duration,
+    removed_total: prometheus::IntCounter,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -166,6 +217,7 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
         match blocking(move || expiry_sweep::sweep(&cse)).await {
             Ok(Ok(swept)) => {
                 outbox.wake_if(swept.queued_notifications);
+                removed_total.inc_by(swept.removed as u64);
                 if swept.removed > 0 {
                     tracing::debug!(removed = swept.removed, "removed expired resources");
                 }
@@ -175,6 +227,27 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
             }
         }
     }
+}
+
+/// The separate listener of `metrics_bind`: only the operations endpoints, one worker
+/// (a scrape every few seconds needs no more).
+fn ops_server(
+    listener: TcpListener,
+    state: web::Data<OpsState>,
+) -> anyhow::Result<(Server, SocketAddr)> {
+    let addr = listener
+        .local_addr()
+        .context("cannot read the metrics listening address")?;
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(state.clone())
+            .configure(ops::routes)
+    })
+    .workers(1)
+    .listen(listener)
+    .with_context(|| format!("cannot listen on {addr} (metrics_bind)"))?
+    .run();
+    Ok((server, addr))
 }
 
 /// Opens one connection and applies pending migrations (what `onecse migrate` does).

@@ -17,6 +17,7 @@ use super::media::{self, RequestMedia};
 use super::query;
 use crate::core::dispatch;
 use crate::error::CseError;
+use crate::metrics::Metrics;
 use crate::security::Caller;
 use crate::security::auth::Authenticator;
 use crate::service::Service;
@@ -29,6 +30,8 @@ pub struct HttpState {
     pub max_body_bytes: usize,
     /// Checks the bearer token of each request (`auth = jwt`), before it runs.
     pub authenticator: Authenticator,
+    /// Counts each request next to its log line.
+    pub metrics: Metrics,
 }
 
 /// Header values copied from the request into the response, whatever happens.
@@ -74,6 +77,8 @@ pub async fn handle(
                 to = %request.to,
             );
             let summary = (request.op, request.to.clone(), request.from.clone());
+            // A refused CREATE still names the type it asked for.
+            let requested_ty = request.ty.filter(|_| request.op == Operation::Create);
             let outcome = match admitted {
                 Ok(authenticated) => {
                     let caller = Caller {
@@ -89,6 +94,16 @@ pub async fn handle(
                 Err(refused) => Err(refused),
             };
             log_request(&summary, &echo, &outcome, started);
+            let (rsc, ty) = match &outcome {
+                Ok(response) => (response.rsc, response.resource_type.or(requested_ty)),
+                Err(err) => (err.rsc, requested_ty),
+            };
+            state.metrics.observe_request(
+                summary.0,
+                ty,
+                rsc.code(),
+                started.elapsed().as_secs_f64(),
+            );
             outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }
     };

@@ -22,6 +22,7 @@ mod helpers;
 mod hierarchy;
 mod http_binding;
 mod latest_oldest;
+mod ops;
 mod regressions;
 mod storage;
 mod sub;
