@@ -11,10 +11,12 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::binding::http::{self, HttpState};
+use crate::binding::ops::{self, OpsState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
 use crate::core::{Cse, expiry_sweep};
+use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::send::Sender;
@@ -25,11 +27,14 @@ use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 /// A built, not yet running, onecse.
 pub struct App {
     server: Server,
+    /// The separate operations listener (`metrics_bind`), stopped with the main one.
+    ops_server: Option<(Server, SocketAddr)>,
     service: Service,
     expiry_interval: Duration,
     delivery: DeliverySettings,
     stats: Arc<DeliveryStats>,
     shutdown_grace: Duration,
+    metrics: Metrics,
     local_addr: SocketAddr,
     backend: Backend,
     cse_base_path: String,
@@ -47,11 +52,23 @@ impl App {
         let local_addr = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        let ops_listener = match &config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (metrics_bind)"))?,
+            ),
+            None => None,
+        };
         let (target, mut conn) = open_and_migrate(config)?;
+        let metrics = Metrics::new(target.backend).context("cannot register the metrics")?;
         let pool_timeout = Duration::from_millis(config.pool_timeout_ms);
-        let db = Database::open(&target, config.pool_size, pool_timeout).with_context(|| {
-            format!("cannot open the connection pool for {}", target.redacted())
-        })?;
+        let db = Database::open(&target, config.pool_size, pool_timeout)
+            .with_context(|| format!("cannot open the connection pool for {}", target.redacted()))?
+            .observing_pool_wait(metrics.pool_wait.clone());
+        let ops_state = web::Data::new(OpsState {
+            metrics: metrics.clone(),
+            db: db.clone(),
+        });
         let cse = Cse::new(config, db);
         let poa = config
             .poa
@@ -84,11 +101,20 @@ impl App {
             service: service.clone(),
             max_body_bytes: config.max_body_bytes,
             authenticator: Authenticator::from_config(config)?,
+            metrics: metrics.clone(),
         });
+        let ops_on_main = ops_listener.is_none();
+        let main_ops = ops_state.clone();
         let mut server = HttpServer::new(move || {
             actix_web::App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(main_ops.clone())
+                .configure(|cfg| {
+                    if ops_on_main {
+                        ops::routes(cfg);
+                    }
+                })
                 .default_service(web::to(http::handle))
         });
         if let Some(workers) = config.workers {
@@ -102,12 +128,18 @@ impl App {
             .listen(listener)
             .with_context(|| format!("cannot listen on {local_addr}"))?
             .run();
+        let ops_server = match ops_listener {
+            Some(listener) => Some(ops_server(listener, ops_state)?),
+            None => None,
+        };
         Ok(Self {
             server,
+            ops_server,
             service,
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             delivery,
-            stats: Arc::default(),
+            stats: Arc::clone(&metrics.delivery),
+            metrics,
             shutdown_grace,
             local_addr,
             backend: target.backend,
@@ -123,6 +155,11 @@ impl App {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` and the health endpoints are served when `metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.ops_server.as_ref().map(|(_, addr)| *addr)
     }
 
     /// Delivery counters (delivered, retried, given up).
@@ -151,7 +188,12 @@ impl App {
             self.service.cse.clone(),
             self.service.outbox.clone(),
             self.expiry_interval,
+            self.metrics.expired_removed.clone(),
         ));
+        let ops = self.ops_server.map(|(server, _)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let mut delivery = tokio::spawn(deliver::run(
             self.service.cse,
             self.service.outbox,
@@ -173,6 +215,10 @@ impl App {
             );
             delivery.abort();
         }
+        if let Some((handle, task)) = ops {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         result
     }
 }
@@ -184,7 +230,12 @@ const BACKGROUND_BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// delivery when the removals queued notifications. While the database fails, the
 /// pause between sweeps doubles up to 30 s, so an outage gives a few warnings, not
 /// one per tick.
-async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
+async fn expiry_loop(
+    cse: Cse,
+    outbox: OutboxSignal,
+    interval: Duration,
+    removed_total: prometheus::IntCounter,
+) {
     let mut failures: u32 = 0;
     loop {
         let pause = interval
@@ -199,6 +250,7 @@ async fn expiry_loop(cse: Cse, outbox: OutboxSignal, interval: Duration) {
                 }
                 failures = 0;
                 outbox.wake_if(swept.queued_notifications);
+                removed_total.inc_by(swept.removed as u64);
                 if swept.removed > 0 {
                     tracing::debug!(removed = swept.removed, "removed expired resources");
                 }
@@ -259,6 +311,27 @@ fn connect_waiting(target: &DatabaseTarget, wait: Duration) -> anyhow::Result<Db
         pause = (pause * 2).min(CONNECT_BACKOFF_MAX);
         attempt += 1;
     }
+}
+
+/// The separate listener of `metrics_bind`: only the operations endpoints, one worker
+/// (a scrape every few seconds needs no more).
+fn ops_server(
+    listener: TcpListener,
+    state: web::Data<OpsState>,
+) -> anyhow::Result<(Server, SocketAddr)> {
+    let addr = listener
+        .local_addr()
+        .context("cannot read the metrics listening address")?;
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(state.clone())
+            .configure(ops::routes)
+    })
+    .workers(1)
+    .listen(listener)
+    .with_context(|| format!("cannot listen on {addr} (metrics_bind)"))?
+    .run();
+    Ok((server, addr))
 }
 
 /// Opens one connection and applies pending migrations (what `onecse migrate` does).

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod config;
 pub mod core;
 pub mod error;
+pub mod metrics;
 pub mod notify;
 pub mod security;
 pub mod service;

@@ -146,6 +146,10 @@ pub struct Response {
     pub created_location: Option<String>,
     /// Set when a hierarchical result was cut short: where the next page starts.
     pub partial: Option<PartialContent>,
+    /// The type of the resource the request addressed (for CREATE: of the created
+    /// one), when the CSE got that far. Not sent to the client: the binding labels its
+    /// metrics with it, so it needs no second look at the request.
+    pub resource_type: Option<ResourceType>,
 }
 
 /// `cnst`/`cnot` of a truncated hierarchical result (TS-0004 §7.2.1.2): the content is
@@ -164,6 +168,7 @@ impl Response {
             content,
             created_location: None,
             partial: None,
+            resource_type: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ReleaseVersion, ResponseStatusCode};
+use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
 use percent_encoding::percent_decode_str;
 
 use tracing::Instrument;
@@ -17,6 +17,7 @@ use super::media::{self, RequestMedia};
 use super::query;
 use crate::core::dispatch;
 use crate::error::CseError;
+use crate::metrics::Metrics;
 use crate::security::Caller;
 use crate::security::auth::Authenticator;
 use crate::service::Service;
@@ -29,6 +30,8 @@ pub struct HttpState {
     pub max_body_bytes: usize,
     /// Checks the bearer token of each request (`auth = jwt`), before it runs.
     pub authenticator: Authenticator,
+    /// Counts each request next to its log line.
+    pub metrics: Metrics,
 }
 
 /// Header values copied from the request into the response, whatever happens.
@@ -73,11 +76,12 @@ pub async fn handle(
                 op = request.op.name(),
                 to = %request.to,
             );
+            // A CREATE names its type even when it is refused.
             let summary = Summary {
                 op: request.op,
                 to: request.to.clone(),
                 from: request.from.clone(),
-                ty: request.ty.map(|ty| ty.number()),
+                ty: request.ty.filter(|_| request.op == Operation::Create),
             };
             let outcome = match admitted {
                 Ok(authenticated) => {
@@ -93,7 +97,17 @@ pub async fn handle(
                 }
                 Err(refused) => Err(refused),
             };
-            log_request(&summary, &echo, &outcome, started);
+            let (rsc, ty) = match &outcome {
+                Ok(response) => (response.rsc, response.resource_type.or(summary.ty)),
+                Err(err) => (err.rsc, summary.ty),
+            };
+            log_request(&summary, ty, &echo, &outcome, started);
+            state.metrics.observe_request(
+                summary.op,
+                ty,
+                rsc.code(),
+                started.elapsed().as_secs_f64(),
+            );
             outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }
     };
@@ -105,9 +119,9 @@ struct Summary {
     op: Operation,
     to: String,
     from: Option<String>,
-    /// The resource type a CREATE names (`ty` of Content-Type); unknown cheaply for
-    /// the other operations, which leave it out.
-    ty: Option<u16>,
+    /// The resource type a CREATE names (`ty` of Content-Type); the other operations
+    /// learn it from the response.
+    ty: Option<ResourceType>,
 }
 
 /// One line per handled request; a server error is logged here and only here, with
@@ -115,12 +129,13 @@ struct Summary {
 /// docs/admin-guide.md for why).
 fn log_request(
     summary: &Summary,
+    ty: Option<ResourceType>,
     echo: &Echo,
     outcome: &Result<Response, CseError>,
     started: Instant,
 ) {
-    let Summary { op, to, from, ty } = summary;
-    let ty = ty.map(|ty| ty.to_string()).unwrap_or_default();
+    let Summary { op, to, from, .. } = summary;
+    let ty = ty.map(ResourceType::short_name).unwrap_or_default();
     let rsc = match outcome {
         Ok(response) => response.rsc.code(),
         Err(err) => err.rsc.code(),

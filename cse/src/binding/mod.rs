@@ -3,4 +3,5 @@
 
 pub mod http;
 mod media;
+pub mod ops;
 mod query;

@@ -21,6 +21,7 @@ use onecse_models::id::{is_unreserved_id, validate_cse_id, validate_resource_nam
 
 use super::Secret;
 use super::declare::settings;
+use crate::binding::ops::RESERVED_PATHS;
 use crate::security::auth::Authenticator;
 use crate::store::DatabaseTarget;
 
@@ -34,6 +35,11 @@ settings! {
         max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
         /// Point of access advertised in the CSEBase poa
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
+    }
+    "Metrics" {
+        /// A separate address (host:port) for /metrics, /healthz and /readyz; when set
+        /// they are served there and no longer on the main listener
+        metrics_bind: Option<String> = None, unset = "served on the main listener", value_name = "HOST:PORT";
     }
     "Database" {
         /// Database: postgres://user@host/db for PostgreSQL, sqlite://FILE or a file path
@@ -132,6 +138,13 @@ impl Config {
             .map_err(|p| anyhow::anyhow!("CSE name: {}", p.message))?;
         if self.cse_name == "-" {
             anyhow::bail!("CSE name: '-' is reserved as the CSEBase shortcut");
+        }
+        if RESERVED_PATHS.contains(&self.cse_name.as_str()) {
+            anyhow::bail!(
+                "CSE name: '{}' is taken by the operations endpoint /{}",
+                self.cse_name,
+                self.cse_name
+            );
         }
         if !is_unreserved_id(&self.admin_originator) {
             anyhow::bail!(

@@ -39,7 +39,14 @@ pub fn handle(
         if req.op == Operation::Update {
             addressing::hold(tx, &mut target)?;
         }
-        run(tx, req, &who, access, target, assigned_ri)
+        // The created type, or the addressed one: reported for the request metrics.
+        let ty = match access {
+            Access::Create(ty) => ty,
+            _ => target.resource.ty,
+        };
+        let mut response = run(tx, req, &who, access, target, assigned_ri)?;
+        response.resource_type = Some(ty);
+        Ok(response)
     })
 }
 

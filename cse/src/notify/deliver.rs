@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use onecse_models::time::Timestamp;
+use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -40,15 +40,16 @@ pub struct DeliverySettings {
     pub lease: Duration,
 }
 
-/// Counters for operators (exported as metrics later).
-#[derive(Debug, Default)]
+/// Counters for operators, registered in the app's metrics registry
+/// (`onecse_notifications_*_total`, see `crate::metrics`).
+#[derive(Debug, Clone)]
 pub struct DeliveryStats {
     /// Notifications delivered.
-    pub delivered: AtomicU64,
+    pub delivered: IntCounter,
     /// Failed attempts that will be retried.
-    pub retried: AtomicU64,
+    pub retried: IntCounter,
     /// Notifications given up.
-    pub given_up: AtomicU64,
+    pub given_up: IntCounter,
 }
 
 /// How often a worker looks for streams that lost their head (see
@@ -421,17 +422,13 @@ fn finish(
         CseResult::Ok(())
     })?;
     for outcome in batch {
-        stats
-            .delivered
-            .fetch_add(outcome.delivered.len() as u64, Ordering::Relaxed);
+        stats.delivered.inc_by(outcome.delivered.len() as u64);
         if let Some((rows, _)) = &outcome.failed {
             let attempts = rows.first().map_or(0, |r| r.attempts + 1);
             if attempts >= settings.max_attempts {
-                stats
-                    .given_up
-                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
+                stats.given_up.inc_by(rows.len() as u64);
             } else {
-                stats.retried.fetch_add(1, Ordering::Relaxed);
+                stats.retried.inc();
             }
         }
     }

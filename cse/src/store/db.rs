@@ -237,6 +237,8 @@ pub struct Database {
     /// them off SQLite's busy-wait loop, whose sleeps gave p99 latencies near a second
     /// under 64 concurrent writers.
     sqlite_writers: Arc<Mutex<()>>,
+    /// Where request-pool checkouts report their wait (`onecse_db_pool_wait_seconds`).
+    pool_wait: Option<prometheus::Histogram>,
 }
 
 impl Database {
@@ -251,7 +253,43 @@ impl Database {
             background: build_pool(target, BACKGROUND_CONNECTIONS, timeout)?,
             backend: target.backend,
             sqlite_writers: Arc::new(Mutex::new(())),
+            pool_wait: None,
         })
+    }
+
+    /// Reports every request-pool checkout's wait to `histogram` from now on (the
+    /// background tasks' pool is left out: its waits say nothing about requests).
+    #[must_use]
+    pub fn observing_pool_wait(mut self, histogram: prometheus::Histogram) -> Self {
+        self.pool_wait = Some(histogram);
+        self
+    }
+
+    /// The request pool's connections: (in use, idle), for the metrics scrape.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections.saturating_sub(state.idle_connections),
+            state.idle_connections,
+        )
+    }
+
+    /// The readiness check: a request-pool connection within `timeout` that answers a
+    /// trivial query, on a schema with every migration of this binary applied. The
+    /// error says which step failed, never the URL (it may hold a password).
+    /// Blocking: call it from the blocking pool.
+    pub fn check_ready(&self, timeout: Duration) -> Result<(), String> {
+        let mut conn = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|_| format!("no database connection within {} ms", timeout.as_millis()))?;
+        conn.ping()
+            .map_err(|e| format!("the database does not answer: {e}"))?;
+        match super::migrate::has_pending(&mut conn) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err("database migrations are pending".into()),
+            Err(e) => Err(format!("cannot read the applied migrations: {e}")),
+        }
     }
 
     /// The engine behind the pool.
@@ -269,7 +307,7 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
-        self.run_on(&self.pool, kind, work)
+        self.run_on(&self.pool, self.pool_wait.as_ref(), kind, work)
     }
 
     /// [`Database::run`] on the background tasks' own connections.
@@ -281,12 +319,13 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
-        self.run_on(&self.background, kind, work)
+        self.run_on(&self.background, None, kind, work)
     }
 
     fn run_on<T, E>(
         &self,
         pool: &DbPool,
+        wait: Option<&prometheus::Histogram>,
         kind: TransactionKind,
         work: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E>
@@ -299,6 +338,7 @@ impl Database {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
             });
+        let timer = wait.map(prometheus::Histogram::start_timer);
         let mut conn = pool.get().map_err(|source| {
             let state = pool.state();
             // Connections missing from a full pool mean r2d2 could not open them.
@@ -308,6 +348,7 @@ impl Database {
                 source,
             }
         })?;
+        drop(timer);
         let result = in_transaction(&mut conn.conn, kind, work);
         // Only on a failure that may be the database's, and only where a server can
         // vanish: one round trip tells a failed statement from a dead connection, which

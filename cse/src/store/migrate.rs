@@ -30,6 +30,15 @@ pub fn run_pending(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error
     }
 }
 
+/// Whether migrations embedded in this binary are missing from the database (the
+/// readiness check: a process must not take traffic on an older schema).
+pub fn has_pending(conn: &mut DbConn) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    match conn {
+        DbConn::Pg(pg) => pg.has_pending_migration(POSTGRES),
+        DbConn::Sqlite(sqlite) => sqlite.has_pending_migration(SQLITE),
+    }
+}
+
 /// Rolls every migration back; used by the up→down→up test.
 pub fn revert_all(conn: &mut DbConn) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     match conn {

@@ -355,3 +355,13 @@ pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
     }
     Ok(streams.len())
 }
+
+/// Notifications waiting for delivery (given-up rows excluded) and the `created` time
+/// of the oldest, in one query, for the metrics scrape.
+pub fn pending_summary(conn: &mut DbConn) -> QueryResult<(i64, Option<String>)> {
+    use diesel::dsl::{count_star, min};
+    outbox::table
+        .filter(outbox::failed.eq(0))
+        .select((count_star(), min(outbox::created)))
+        .first(conn)
+}

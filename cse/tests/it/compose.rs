@@ -28,20 +28,8 @@ use crate::helpers::postgres_url;
 const BIN: &str = env!("CARGO_BIN_EXE_onecse");
 const COMPOSE: &str = include_str!("../../../docker-compose.yml");
 
-/// Variables onecse reads outside the settings table (telemetry and `--config`).
-const READ_OUTSIDE_SETTINGS: &[&str] = &["ONECSE_LOG", "ONECSE_LOG_FORMAT", "ONECSE_CONFIG"];
-
-/// Settings the ops-lifecycle branch adds; until it is merged the binary ignores them.
-/// Once a name here is a real setting the test below asks for it to be removed.
-const AWAITING_MERGE: &[&str] = &[];
-
-/// `/readyz` and `/metrics` come with the ops-metrics branch, which also adds the
-/// `metrics_bind` setting: until then the test checks readiness on the CSEBase.
-fn metrics_branch_merged() -> bool {
-    SETTINGS
-        .iter()
-        .any(|setting| setting.name == "metrics_bind")
-}
+/// Variables onecse reads outside the settings table (the log filter and `--config`).
+const READ_OUTSIDE_SETTINGS: &[&str] = &["ONECSE_LOG", "ONECSE_CONFIG"];
 
 /// Compose's interpolation without an environment: `${NAME:-default}` and
 /// `${NAME-default}` give the default, `${NAME}` and `$NAME` nothing, `$$` a `$`.
@@ -151,14 +139,6 @@ fn compose_gives_onecse_only_real_settings() {
     let env = onecse_environment();
     for (name, _) in &env {
         let setting = SETTINGS.iter().any(|setting| setting.env() == *name);
-        if AWAITING_MERGE.contains(&name.as_str()) {
-            assert!(
-                !setting,
-                "{name} is a setting now: remove it from AWAITING_MERGE in {}",
-                file!()
-            );
-            continue;
-        }
         assert!(
             setting || READ_OUTSIDE_SETTINGS.contains(&name.as_str()),
             "docker-compose.yml sets {name}, which is no onecse setting"
@@ -332,13 +312,7 @@ fn onecse_serves_with_the_compose_environment() {
     let client = Client::new(target).expect("client");
     let admin = token(&secret, "CAdmin");
 
-    let ready_path = if metrics_branch_merged() {
-        "/readyz"
-    } else {
-        eprintln!("ops-metrics not merged yet: readiness checked on the CSEBase, /metrics not");
-        "/cse-in"
-    };
-    let ready = wait_for_200(&client, ready_path, &admin);
+    let ready = wait_for_200(&client, "/readyz", &admin);
     assert_eq!(ready.status, 200, "{ready:#?}\n{}", process.logs());
 
     // The AE-ID comes from the token, as the admin guide's registration rule says.
@@ -358,14 +332,14 @@ fn onecse_serves_with_the_compose_environment() {
         "{created:#?}"
     );
 
-    if metrics_branch_merged() {
-        let metrics = wait_for_200(&client, "/metrics", &admin);
-        assert!(
-            metrics.raw.contains("onecse_requests_total"),
-            "{}",
-            metrics.raw
-        );
-    }
+    let metrics = wait_for_200(&client, "/metrics", &admin);
+    assert!(
+        metrics.raw.contains(
+            "onecse_requests_total{operation=\"create\",resource_type=\"ae\",rsc=\"2001\"} 1"
+        ),
+        "{}",
+        metrics.raw
+    );
 
     // ONECSE_LOG_FORMAT=json: every log line is a JSON object.
     let logs = process.logs();

@@ -126,5 +126,6 @@ pub fn create(
         content,
         created_location: Some(resource.path),
         partial: None,
+        resource_type: None,
     })
 }

@@ -1,0 +1,118 @@
+//! Operations endpoints outside the oneM2M address space: `/metrics` (Prometheus text
+//! format), `/healthz` (liveness) and `/readyz` (readiness). They are routes
+//! registered before the catch-all oneM2M handler, which is why a CSEBase may not be
+//! named `metrics`, `healthz` or `readyz` (`Config::validate`).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use onecse_models::time::Timestamp;
+use serde_json::json;
+
+use crate::blocking::blocking;
+use crate::metrics::Metrics;
+use crate::store::{Database, TransactionKind, outbox};
+
+/// What the operations endpoints read.
+#[derive(Clone)]
+pub struct OpsState {
+    /// The registry to render and the gauges to fill before rendering.
+    pub metrics: Metrics,
+    /// The database the readiness check and the scrape-time gauges ask.
+    pub db: Database,
+}
+
+/// The paths these endpoints take; the CSEBase name must avoid them.
+pub const RESERVED_PATHS: [&str; 3] = ["metrics", "healthz", "readyz"];
+
+/// How long readiness waits for a connection and its answers before saying no: an
+/// orchestrator probing every few seconds should hear "not ready", not time out.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Registers the three endpoints; call before the catch-all `default_service`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// Alive while the process serves HTTP at all; never asks the database, so a slow
+/// database does not get the process restarted.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "alive" }))
+}
+
+/// Ready when a pooled connection answers and the schema is current. The check runs
+/// on the blocking pool (never on an actix worker) and is bounded by [`READY_TIMEOUT`].
+async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
+    let db = state.db.clone();
+    let checked = tokio::time::timeout(
+        READY_TIMEOUT + Duration::from_millis(500),
+        blocking(move || db.check_ready(READY_TIMEOUT)),
+    )
+    .await;
+    let reason = match checked {
+        Ok(Ok(Ok(()))) => return HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Ok(Err(reason))) => reason,
+        Ok(Err(err)) => err.message,
+        Err(_) => format!(
+            "the database did not answer within {} ms",
+            READY_TIMEOUT.as_millis()
+        ),
+    };
+    tracing::warn!(reason = %reason, "readiness check failed");
+    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE)
+        .json(json!({ "status": "not ready", "reason": reason }))
+}
+
+/// Fills the scrape-time gauges, then renders the registry. A failed outbox query
+/// keeps the previous gauge values and is logged: a scrape still returns the rest.
+async fn metrics(state: web::Data<OpsState>) -> HttpResponse {
+    let metrics = &state.metrics;
+    let (in_use, idle) = state.db.pool_connections();
+    metrics
+        .pool_connections
+        .with_label_values(&["in_use"])
+        .set(i64::from(in_use));
+    metrics
+        .pool_connections
+        .with_label_values(&["idle"])
+        .set(i64::from(idle));
+    let db = state.db.clone();
+    let summary = blocking(move || {
+        db.run_background(TransactionKind::Read, |conn| {
+            crate::error::CseResult::Ok(outbox::pending_summary(conn)?)
+        })
+    })
+    .await;
+    match summary {
+        Ok(Ok((pending, oldest))) => {
+            metrics.outbox_pending.set(pending);
+            metrics
+                .outbox_oldest_pending_age
+                .set(age_seconds(oldest.as_deref()));
+        }
+        Ok(Err(err)) | Err(err) => {
+            tracing::warn!(error = %err, "reading the outbox for metrics failed; its gauges keep their last values")
+        }
+    }
+    match metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type(prometheus::TEXT_FORMAT)
+            .body(text),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering metrics failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// Seconds since a oneM2M timestamp (0 without one, or when it does not parse).
+fn age_seconds(created: Option<&str>) -> f64 {
+    let Some(created) = created.and_then(|c| Timestamp::parse(c).ok()) else {
+        return 0.0;
+    };
+    let age = Timestamp::now().as_datetime() - created.as_datetime();
+    (age.num_milliseconds() as f64 / 1000.0).max(0.0)
+}
