@@ -130,31 +130,35 @@ pub fn find_with_policies(
             policy_row
                 .field(resources::et)
                 .is_null()
-                .or(policy_row.field(resources::et).gt(now.to_owned())),
+                .or(policy_row.field(resources::et).gt(now)),
         );
-    let query = resources::table
-        .left_join(policy_links::table.on(policy_links::ri.eq(resources::ri)))
-        .left_join(
-            policy_row.on(policy_row
-                .field(resources::ri)
-                .eq(policy_links::acp)
-                .and(live_policy)),
-        )
-        .filter(resources::et.is_null().or(resources::et.gt(now.to_owned())))
-        .select((
-            ResourceRow::as_select(),
-            (
-                policy_row.field(resources::ri),
-                policy_row.field(resources::doc),
-            )
-                .nullable(),
-        ))
-        .into_boxed();
-    let query = match key {
-        Key::Path(path) => query.filter(resources::path.eq(path.to_owned())),
-        Key::Ri(ri) => query.filter(resources::ri.eq(ri.to_owned())),
+    // One statically typed statement per key (no boxing), so diesel keeps it prepared
+    // and never rebuilds its SQL text.
+    macro_rules! joined {
+        () => {
+            resources::table
+                .left_join(policy_links::table.on(policy_links::ri.eq(resources::ri)))
+                .left_join(
+                    policy_row.on(policy_row
+                        .field(resources::ri)
+                        .eq(policy_links::acp)
+                        .and(live_policy)),
+                )
+                .filter(resources::et.is_null().or(resources::et.gt(now)))
+                .select((
+                    ResourceRow::as_select(),
+                    (
+                        policy_row.field(resources::ri),
+                        policy_row.field(resources::doc),
+                    )
+                        .nullable(),
+                ))
+        };
+    }
+    let rows: Vec<(ResourceRow, Option<(String, String)>)> = match key {
+        Key::Path(path) => joined!().filter(resources::path.eq(path)).load(conn)?,
+        Key::Ri(ri) => joined!().filter(resources::ri.eq(ri)).load(conn)?,
     };
-    let rows: Vec<(ResourceRow, Option<(String, String)>)> = query.load(conn)?;
     let policies = rows.iter().filter_map(|(_, p)| p.clone()).collect();
     Ok(rows.into_iter().next().map(|(row, _)| (row, policies)))
 }
