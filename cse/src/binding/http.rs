@@ -125,8 +125,8 @@ struct Summary {
 }
 
 /// One line per handled request; a server error is logged here and only here, with
-/// its cause, at ERROR; a refused request at INFO; a success at DEBUG (see "Logs" in
-/// docs/admin-guide.md for why).
+/// its cause, at ERROR; a refused request (and 5001, an unsupported feature asked
+/// for) at INFO; a success at DEBUG (see "Logs" in docs/admin-guide.md for why).
 fn log_request(
     summary: &Summary,
     ty: Option<ResourceType>,
@@ -150,7 +150,8 @@ fn log_request(
         };
     }
     match outcome {
-        Err(err) if rsc >= 5000 => {
+        // 5001: the client asked for a feature onecse lacks; nothing for an operator.
+        Err(err) if rsc >= 5000 && err.rsc != ResponseStatusCode::NotImplemented => {
             let cause = err.source.as_ref().map(ToString::to_string);
             let cause = cause.unwrap_or_default();
             request_line!(tracing::Level::ERROR, dbg = %err.message, cause, "request failed");

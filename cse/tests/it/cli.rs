@@ -279,3 +279,39 @@ fn log_format_json_writes_one_json_object_per_line() {
         );
     }
 }
+
+#[test]
+fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
+    let (mut serving, line) = Serving::start(
+        &["--bind", "127.0.0.1:0", "--log-format", "json"],
+        &[("ONECSE_LOG", "info")],
+    );
+    let line = line.expect("start-up log line within 20 s");
+    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON object");
+    let cse_base = object["fields"]["cse_base"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let target = onecse_testkit::Target::from_url(
+        &cse_base,
+        "/id-in",
+        "CAdmin",
+        "3",
+        Duration::from_secs(5),
+    )
+    .expect("target");
+    let client = onecse_testkit::blocking::Client::new(target).expect("client");
+    // A group (ty 9) is valid oneM2M that onecse does not host yet: 5001.
+    let reply = client.create(
+        "/cse-in",
+        9,
+        &serde_json::json!({"m2m:grp": {"mt": 3, "mid": []}}),
+        Some("CAdmin"),
+    );
+    assert_eq!(reply.rsc, Some(5001), "{reply:#?}");
+    let lines = serving.wait_for("\"rsc\":5001", Duration::from_secs(5));
+    let logged = lines.last().expect("the request line");
+    let object: serde_json::Value = serde_json::from_str(logged).expect("a JSON object");
+    assert_eq!(object["level"], "INFO", "{logged}");
+    assert_eq!(object["fields"]["message"], "request refused", "{logged}");
+}
