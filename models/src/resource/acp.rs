@@ -364,23 +364,51 @@ pub fn canonical_originator(originator: &str, cse_id: &str, sp_id: &str) -> Stri
     format!("{cse_id}/{originator}")
 }
 
-/// `*` matches any run of characters other than `/`; everything else literally.
+/// `*` matches any run of characters other than `/`; everything else literally. The
+/// pattern and the text must have the same `/`-separated segments, each matched on
+/// its own.
 pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
-    let Some((head, rest)) = pattern.split_once('*') else {
-        return pattern == text;
-    };
-    let Some(mut remaining) = text.strip_prefix(head) else {
-        return false;
-    };
+    let (mut patterns, mut texts) = (pattern.split('/'), text.split('/'));
     loop {
-        if wildcard_matches(rest, remaining) {
-            return true;
-        }
-        match remaining.chars().next() {
-            Some(c) if c != '/' => remaining = &remaining[c.len_utf8()..],
+        match (patterns.next(), texts.next()) {
+            (None, None) => return true,
+            (Some(p), Some(t)) if segment_matches(p, t) => {}
             _ => return false,
         }
     }
+}
+
+/// One segment, `*` standing for any run of characters: the usual scan that, on a
+/// mismatch, only lets the last `*` take one more character. Its time is bounded by
+/// pattern length × text length whatever a policy's author writes (trying every split
+/// for every `*` would be exponential in the number of stars).
+fn segment_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // After the last `*` seen: where the pattern resumes and the text it resumed at.
+    let mut last_star: Option<(usize, usize)> = None;
+    while let Some(&c) = text.get(t) {
+        match pattern.get(p) {
+            Some('*') => {
+                last_star = Some((p + 1, t));
+                p += 1;
+            }
+            Some(&wanted) if wanted == c => {
+                p += 1;
+                t += 1;
+            }
+            _ => match last_star {
+                Some((resume, from)) => {
+                    last_star = Some((resume, from + 1));
+                    p = resume;
+                    t = from + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern.iter().skip(p).all(|c| *c == '*')
 }
 
 /// A oneM2M time window: seven crontab fields `sec min hour dom month dow year`, with
@@ -545,6 +573,20 @@ mod tests {
         assert!(!wildcard_matches("/id-in/C*", "/id-in/Sabc"));
         assert!(wildcard_matches("//*/myCSE*", "//sp/myCSE1"));
         assert!(!wildcard_matches("Cabc", "Cabcd"));
+        assert!(wildcard_matches("C*b*c", "Cxxbyybc"));
+        assert!(wildcard_matches("**", ""));
+        assert!(!wildcard_matches("C*d", "Cabc"));
+        assert!(wildcard_matches("/*/C*", "/id-in/Cx"));
+        assert!(!wildcard_matches("/*/C*", "/id-in/x/Cx"));
+    }
+
+    #[test]
+    fn many_stars_cannot_make_matching_slow() {
+        let pattern = format!("{}b", "*a".repeat(40));
+        let text = "a".repeat(4000);
+        let started = std::time::Instant::now();
+        assert!(!wildcard_matches(&pattern, &text));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]
