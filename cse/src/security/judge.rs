@@ -83,8 +83,7 @@ impl<'w> Judge<'w> {
             Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
             Governance::Policies => match policy_ids(resource) {
                 Some(ids) => {
-                    self.load(tx, resource, &ids)?;
-                    Ok(self.decide_by_policies(tx, &ids, |p| &p.privileges, bit, create))
+                    self.decide_by_policies(tx, resource, &ids, |p| &p.privileges, bit, create)
                 }
                 None => match self.default_policy(resource) {
                     // Inheritance stops below the CSEBase: its policy is about the
@@ -115,16 +114,14 @@ impl<'w> Judge<'w> {
             return Ok(Verdict::Permit);
         }
         match policy_ids(resource) {
-            Some(ids) => {
-                self.load(tx, resource, &ids)?;
-                Ok(self.decide_by_policies(
-                    tx,
-                    &ids,
-                    |p| &p.self_privileges,
-                    operation::UPDATE,
-                    None,
-                ))
-            }
+            Some(ids) => self.decide_by_policies(
+                tx,
+                resource,
+                &ids,
+                |p| &p.self_privileges,
+                operation::UPDATE,
+                None,
+            ),
             None => Ok(self.default_policy(resource)),
         }
     }
@@ -166,15 +163,17 @@ impl<'w> Judge<'w> {
         Ok(verdict)
     }
 
-    /// Permit-overrides over the (loaded) policies `ids`.
+    /// Permit-overrides over the policies `ids` that `resource` names.
     fn decide_by_policies(
-        &self,
-        tx: &Txn<'_>,
+        &mut self,
+        tx: &mut Txn<'_>,
+        resource: &Resource,
         ids: &[String],
         rules: fn(&Policy) -> &Privileges,
         bit: u8,
         create: Option<(u16, u16)>,
-    ) -> Verdict {
+    ) -> CseResult<Verdict> {
+        self.load(tx, resource, ids)?;
         let situation = self.situation(tx, bit, create);
         let granted = ids.iter().any(|id| {
             self.policies
@@ -182,14 +181,14 @@ impl<'w> Judge<'w> {
                 .and_then(Option::as_ref)
                 .is_some_and(|policy| rules(policy).permits(&situation))
         });
-        if granted {
+        Ok(if granted {
             Verdict::Permit
         } else {
             Verdict::Deny(format!(
                 "no rule of its access control policies {} grants it",
                 ids.join(", ")
             ))
-        }
+        })
     }
 
     /// Makes the policies `ids` (named by `resource`) known: those loaded with the

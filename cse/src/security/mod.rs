@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 use crate::core::Cse;
 use crate::core::addressing::{self, Destination, Target};
 use crate::core::record::Resource;
+use crate::core::resources;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
@@ -63,8 +64,8 @@ impl Requester {
 /// The privilege an operation needs on its target (TS-0001 §9.6.2 `acop` bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// CREATE of a child of this type under the target. A subscription also needs
-    /// RETRIEVE on the subscribed-to resource (TS-0004 §7.4.8.2.1).
+    /// CREATE of a child of this type under the target. A type that watches its
+    /// parent (a subscription) also needs RETRIEVE on it (TS-0004 §7.4.8.2.1).
     Create(ResourceType),
     /// RETRIEVE of the target.
     Retrieve,
@@ -116,10 +117,13 @@ pub fn authorize(
     access: Access,
     target: &Target,
 ) -> CseResult<()> {
-    if let Access::Create(ty) = access
-        && ty == ResourceType::Ae
-        && target.resource.ty == ResourceType::CseBase
-    {
+    // Dispatch refused children the target cannot have (4108) before this point, so
+    // a registering type reaches here only under the CSEBase.
+    let created = match access {
+        Access::Create(ty) => resources::kind(ty),
+        _ => None,
+    };
+    if created.is_some_and(|kind| kind.registers_originator()) {
         return tx
             .cse
             .access
@@ -131,9 +135,10 @@ pub fn authorize(
     let mut judge = Judge::new(tx.cse, who);
     let resource = &target.resource;
     let parent = target.parent.as_ref();
-    let required: &[Access] = match access {
-        Access::Create(ResourceType::Subscription) => &[access, Access::Retrieve],
-        _ => &[access],
+    let required: &[Access] = if created.is_some_and(|kind| kind.watches_parent()) {
+        &[access, Access::Retrieve]
+    } else {
+        &[access]
     };
     for needed in required {
         let verdict = match needed {

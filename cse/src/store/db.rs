@@ -371,18 +371,6 @@ pub trait Fault {
     fn may_be_connection_loss(&self) -> bool;
 }
 
-impl Fault for diesel::result::Error {
-    fn may_be_connection_loss(&self) -> bool {
-        true
-    }
-}
-
-impl Fault for anyhow::Error {
-    fn may_be_connection_loss(&self) -> bool {
-        true
-    }
-}
-
 /// No pooled connection came within the pool timeout.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {source}", if *.unreachable { "the database is unreachable" } else { "every database connection is in use" })]

@@ -163,16 +163,6 @@ pub fn find_with_policies(
     Ok(rows.into_iter().next().map(|(row, _)| (row, policies)))
 }
 
-/// Looks a live resource up by its structured address.
-pub fn find_by_path(conn: &mut DbConn, path: &str, now: &str) -> QueryResult<Option<ResourceRow>> {
-    resources::table
-        .filter(resources::path.eq(path))
-        .filter(resources::et.is_null().or(resources::et.gt(now)))
-        .select(ResourceRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// The CSEBase row (the only one without a parent), expired or not.
 pub fn find_root(conn: &mut DbConn) -> QueryResult<Option<ResourceRow>> {
     resources::table

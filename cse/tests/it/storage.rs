@@ -89,9 +89,10 @@ fn subtree_deletion_removes_descendants_but_not_siblings_sharing_a_prefix() {
     assert!(resource_table::delete_subtree(&mut conn, "cse-in/a").expect("delete") > 0);
     let now = "20260101T000000,000000";
     for (path, _) in tree {
-        let found = resource_table::find_by_path(&mut conn, path, now)
-            .expect("query")
-            .is_some();
+        let found =
+            resource_table::find_with_policies(&mut conn, resource_table::Key::Path(path), now)
+                .expect("query")
+                .is_some();
         let should_exist = !(path == "cse-in/a" || path.starts_with("cse-in/a/"));
         assert_eq!(found, should_exist, "{path}");
     }

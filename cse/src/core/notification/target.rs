@@ -59,42 +59,56 @@ fn strip_serialization_suffix(entry: &str) -> &str {
     entry.strip_suffix("?ct=json").unwrap_or(entry)
 }
 
-/// The resource of this CSE a target names by resource ID, if it names one that
-/// exists (for the NOTIFY privilege check).
-pub fn local_resource(tx: &mut Txn<'_>, entry: &str) -> CseResult<Option<Resource>> {
-    let Ok(Entry::Resource(id)) = parse(entry) else {
-        return Ok(None);
+/// What a target names, looked up once.
+pub enum Resolved {
+    /// A URL, or an entry that cannot be reached (why).
+    Unreachable(Result<Vec<String>, String>),
+    /// A resource of this CSE, named by `id`.
+    Local {
+        /// The resource ID as the entry gives it (without a serialization suffix).
+        id: String,
+        /// The resource.
+        resource: Resource,
+    },
+}
+
+/// Looks up what `entry` names: a resource of this CSE is returned for the caller to
+/// check (the NOTIFY privilege) and [`reach`]; anything else is already resolved.
+pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
+    let id = match parse(entry) {
+        Ok(Entry::Url(url)) => return Ok(Resolved::Unreachable(Ok(vec![url]))),
+        Ok(Entry::Resource(id)) => id,
+        Err(err) => return Ok(Resolved::Unreachable(Err(err.message))),
     };
-    match addressing::parse(&id, tx.cse) {
-        Ok(Destination::Local(address)) => addressing::find(tx, &address),
-        _ => Ok(None),
-    }
+    let Ok(Destination::Local(address)) = addressing::parse(&id, tx.cse) else {
+        let why = format!("'{id}' is not a resource of this CSE");
+        return Ok(Resolved::Unreachable(Err(why)));
+    };
+    Ok(match addressing::find(tx, &address)? {
+        Some(resource) => Resolved::Local { id, resource },
+        None => Resolved::Unreachable(Err(format!("target '{id}' does not exist"))),
+    })
 }
 
 /// The URLs a target is delivered to, in order of preference, or why it cannot be
 /// reached (no such AE, not an AE, `rr` false, no HTTP `poa`).
 pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, String>> {
-    let id = match parse(entry) {
-        Ok(Entry::Url(url)) => return Ok(Ok(vec![url])),
-        Ok(Entry::Resource(id)) => id,
-        Err(err) => return Ok(Err(err.message)),
-    };
-    if !matches!(addressing::parse(&id, tx.cse), Ok(Destination::Local(_))) {
-        return Ok(Err(format!("'{id}' is not a resource of this CSE")));
-    }
-    let Some(ae) = local_resource(tx, entry)? else {
-        return Ok(Err(format!("target '{id}' does not exist")));
-    };
+    Ok(match look_up(tx, entry)? {
+        Resolved::Unreachable(urls) => urls,
+        Resolved::Local { id, resource } => reach(&id, &resource),
+    })
+}
+
+/// The URLs at which the resource `id` of this CSE is reached (an AE's `poa`).
+pub fn reach(id: &str, ae: &Resource) -> Result<Vec<String>, String> {
     if ae.ty != ResourceType::Ae {
-        return Ok(Err(format!(
+        return Err(format!(
             "target '{id}' is a {}, not an AE",
             ae.ty.long_name()
-        )));
+        ));
     }
     if ae.attrs.get("rr").and_then(Value::as_bool) == Some(false) {
-        return Ok(Err(format!(
-            "AE '{id}' is not request-reachable (rr is false)"
-        )));
+        return Err(format!("AE '{id}' is not request-reachable (rr is false)"));
     }
     let urls: Vec<String> = ae
         .attrs
@@ -109,9 +123,9 @@ pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, S
         })
         .unwrap_or_default();
     if urls.is_empty() {
-        Ok(Err(format!("AE '{id}' has no http(s) point of access")))
+        Err(format!("AE '{id}' has no http(s) point of access"))
     } else {
-        Ok(Ok(urls))
+        Ok(urls)
     }
 }
 

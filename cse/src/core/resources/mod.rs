@@ -54,6 +54,12 @@ pub trait ResourceKind: Sync {
         false
     }
 
+    /// Whether a resource of this type watches its parent (a subscription), so that
+    /// creating one needs RETRIEVE on the parent besides CREATE (TS-0004 §7.4.8.2.1).
+    fn watches_parent(&self) -> bool {
+        false
+    }
+
     /// False for types the CSE creates itself (the CSEBase): a CREATE answers 4005.
     fn created_by_request(&self) -> bool {
         true

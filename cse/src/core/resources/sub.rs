@@ -12,7 +12,8 @@ use serde_json::{Map, Value, json};
 
 use crate::core::addressing::Target;
 use crate::core::ids::new_resource_id;
-use crate::core::notification::{Verification, target};
+use crate::core::notification::Verification;
+use crate::core::notification::target::{self, Resolved};
 use crate::core::record::Resource;
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
@@ -29,6 +30,10 @@ impl ResourceKind for Subscription {
 
     fn raises_parent_events(&self) -> bool {
         false
+    }
+
+    fn watches_parent(&self) -> bool {
+        true
     }
 
     /// TS-0004 R3: when a notification target is not the originator itself, the CSE
@@ -113,14 +118,17 @@ impl ResourceKind for Subscription {
         }
         let mut targets = Vec::with_capacity(entries.len());
         for entry in entries {
-            if let Some(resource) = target::local_resource(tx, &entry)? {
-                let target = Target {
-                    resource,
-                    parent: None,
-                };
-                security::authorize(tx, who, Access::Notify, &target)?;
-            }
-            let urls = target::resolve(tx, &entry)?;
+            let urls = match target::look_up(tx, &entry)? {
+                Resolved::Unreachable(urls) => urls,
+                Resolved::Local { id, resource } => {
+                    let target = Target {
+                        resource,
+                        parent: None,
+                    };
+                    security::authorize(tx, who, Access::Notify, &target)?;
+                    target::reach(&id, &target.resource)
+                }
+            };
             targets.push((entry, urls));
         }
         Ok(Some(Verification {
