@@ -125,15 +125,7 @@ impl Privileges {
         if let Some(other) = object.keys().find(|k| *k != "acr") {
             return Err(bad(field, &format!("has unknown member '{other}'")));
         }
-        let rules = match object.get("acr") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Rule::parse(item, &format!("{field}.acr[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(bad(field, "acr must be a list of rules")),
-        };
+        let rules = list_of(object.get("acr"), &format!("{field}.acr"), Rule::parse)?;
         Ok(Self { rules })
     }
 
@@ -174,29 +166,17 @@ impl Rule {
                 ));
             }
         };
-        let contexts = match rule.get("acco") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Context::parse(item, &format!("{at}.acco[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(bad(&format!("{at}.acco"), "must be a list")),
-        };
+        let contexts = list_of(rule.get("acco"), &format!("{at}.acco"), Context::parse)?;
         let authenticated_only = match rule.get("acaf") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(flag)) => *flag,
             Some(_) => return Err(bad(&format!("{at}.acaf"), "must be true or false")),
         };
-        let object_details = match rule.get("acod") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| ObjectDetails::parse(item, &format!("{at}.acod[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(bad(&format!("{at}.acod"), "must be a list")),
-        };
+        let object_details = list_of(
+            rule.get("acod"),
+            &format!("{at}.acod"),
+            ObjectDetails::parse,
+        )?;
         Ok(Self {
             originators,
             operations,
@@ -508,6 +488,23 @@ fn check_region(aclr: &Value, at: &str) -> Result<(), Problem> {
             at,
             "must hold exactly one of accc (country codes) or accr ([latitude, longitude, radius])",
         )),
+    }
+}
+
+/// An optional list whose items `parse` reads, each named `at[i]` in messages.
+fn list_of<T>(
+    value: Option<&Value>,
+    at: &str,
+    parse: fn(&Value, &str) -> Result<T, Problem>,
+) -> Result<Vec<T>, Problem> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| parse(item, &format!("{at}[{i}]")))
+            .collect(),
+        Some(_) => Err(bad(at, "must be a list")),
     }
 }
 
