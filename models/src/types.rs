@@ -21,6 +21,10 @@ pub enum ResourceType {
     CseBase,
     /// `<group>`, ty 9.
     Group,
+    /// `<mgmtObj>`, ty 13 (every specialization; `mgd` tells which).
+    MgmtObj,
+    /// `<node>`, ty 14.
+    Node,
     /// `<remoteCSE>`, ty 16.
     RemoteCse,
     /// `<subscription>`, ty 23.
@@ -31,22 +35,27 @@ pub enum ResourceType {
     TimeSeries,
     /// `<timeSeriesInstance>`, ty 30.
     TimeSeriesInstance,
+    /// `<flexContainerInstance>`, ty 58.
+    FlexContainerInstance,
 }
 
 impl ResourceType {
     /// Every named type, for tables and tests.
-    pub const ALL: [ResourceType; 11] = [
+    pub const ALL: [ResourceType; 14] = [
         Self::AccessControlPolicy,
         Self::Ae,
         Self::Container,
         Self::ContentInstance,
         Self::CseBase,
         Self::Group,
+        Self::MgmtObj,
+        Self::Node,
         Self::RemoteCse,
         Self::Subscription,
         Self::FlexContainer,
         Self::TimeSeries,
         Self::TimeSeriesInstance,
+        Self::FlexContainerInstance,
     ];
 
     /// The `ty` number on the wire.
@@ -58,11 +67,14 @@ impl ResourceType {
             Self::ContentInstance => 4,
             Self::CseBase => 5,
             Self::Group => 9,
+            Self::MgmtObj => 13,
+            Self::Node => 14,
             Self::RemoteCse => 16,
             Self::Subscription => 23,
             Self::FlexContainer => 28,
             Self::TimeSeries => 29,
             Self::TimeSeriesInstance => 30,
+            Self::FlexContainerInstance => 58,
         }
     }
 
@@ -75,11 +87,14 @@ impl ResourceType {
             Self::ContentInstance => "cin",
             Self::CseBase => "cb",
             Self::Group => "grp",
+            Self::MgmtObj => "mgo",
+            Self::Node => "nod",
             Self::RemoteCse => "csr",
             Self::Subscription => "sub",
             Self::FlexContainer => "fcnt",
             Self::TimeSeries => "ts",
             Self::TimeSeriesInstance => "tsi",
+            Self::FlexContainerInstance => "fcin",
         }
     }
 
@@ -97,11 +112,14 @@ impl ResourceType {
             Self::ContentInstance => "contentInstance",
             Self::CseBase => "CSEBase",
             Self::Group => "group",
+            Self::MgmtObj => "mgmtObj",
+            Self::Node => "node",
             Self::RemoteCse => "remoteCSE",
             Self::Subscription => "subscription",
             Self::FlexContainer => "flexContainer",
             Self::TimeSeries => "timeSeries",
             Self::TimeSeriesInstance => "timeSeriesInstance",
+            Self::FlexContainerInstance => "flexContainerInstance",
         }
     }
 
@@ -419,7 +437,7 @@ mod tests {
 
     #[test]
     fn defined_but_unnamed_types_are_not_implemented_and_undefined_are_bad_requests() {
-        let err = ResourceType::from_number(13).err().map(|p| p.rsc);
+        let err = ResourceType::from_number(12).err().map(|p| p.rsc);
         assert_eq!(err, Some(ResponseStatusCode::NotImplemented));
         let err = ResourceType::from_number(999).err().map(|p| p.rsc);
         assert_eq!(err, Some(ResponseStatusCode::BadRequest));

@@ -91,7 +91,7 @@ mod tests {
             Err(ResponseStatusCode::BadRequest)
         );
         assert_eq!(
-            ty("application/json;ty=13"),
+            ty("application/json;ty=12"),
             Err(ResponseStatusCode::NotImplemented)
         );
         assert_eq!(

@@ -29,6 +29,9 @@ pub struct Resource {
     /// (resourceID, document) of the live policies its `acpi` names, when they were
     /// loaded with it (a request's target); `None` when the decision must load them.
     pub policy_docs: Option<Vec<(String, String)>>,
+    /// When the type's timer is next due ([`ResourceKind::on_due`]), as a timestamp
+    /// text; `None` when no timer runs.
+    pub due: Option<String>,
 }
 
 impl Resource {
@@ -71,6 +74,7 @@ impl Resource {
             attrs,
             owner: row.owner,
             policy_docs: None,
+            due: row.due,
         })
     }
 
@@ -100,6 +104,8 @@ impl Resource {
             lvl: i32::try_from(self.path.split('/').count()).unwrap_or(i32::MAX),
             doc: Value::Object(self.stored_attrs()).to_string(),
             owner: self.owner.clone(),
+            uk: self.kind().sibling_key(&self.attrs).map(|k| k.key),
+            due: self.due.clone(),
         }
     }
 
@@ -138,9 +144,20 @@ impl Resource {
         labels_of(&self.attrs)
     }
 
-    /// The representation `{"m2m:<ty>": {...}}`.
+    /// The representation `{"m2m:<ty>": {...}}` (or the specialization's root key).
     pub fn representation(&self) -> Value {
-        onecse_models::resource::wrap(self.ty, self.attrs.clone())
+        self.wrap(self.attrs.clone())
+    }
+
+    /// The JSON root key of this resource's representations: the type's, or that of
+    /// its specialization (`cod:tempe`, `m2m:fwr`).
+    pub fn root_key(&self) -> String {
+        self.kind().root_key(&self.attrs)
+    }
+
+    /// Some attributes of this resource under its root key.
+    pub fn wrap(&self, attrs: Map<String, Value>) -> Value {
+        onecse_models::resource::wrap(self.root_key(), attrs)
     }
 }
 

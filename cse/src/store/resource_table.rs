@@ -44,6 +44,10 @@ pub struct ResourceRow {
     pub doc: String,
     /// The originator that created the resource.
     pub owner: Option<String>,
+    /// A value unique among the resource's siblings (a timeSeriesInstance's `dgt`).
+    pub uk: Option<String>,
+    /// When the type's timer is next due (missing-data detection).
+    pub due: Option<String>,
 }
 
 /// The `ty` column's value for a type: the store speaks `ResourceType`, the table
@@ -191,6 +195,17 @@ pub fn ri_taken(conn: &mut DbConn, ri: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// Whether a child of `pi` already holds the sibling-unique value `uk`. Expired rows
+/// count until the sweep removes them, as the unique index still holds them.
+pub fn sibling_key_taken(conn: &mut DbConn, pi: &str, uk: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        resources::table
+            .filter(resources::pi.eq(pi))
+            .filter(resources::uk.eq(uk)),
+    ))
+    .get_result(conn)
+}
+
 /// Inserts a new resource.
 pub fn insert(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
     diesel::insert_into(resources::table)
@@ -208,6 +223,7 @@ pub fn update(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
             resources::lt.eq(&row.lt),
             resources::et.eq(&row.et),
             resources::doc.eq(&row.doc),
+            resources::due.eq(&row.due),
         ))
         .execute(conn)
         .map(|_| ())

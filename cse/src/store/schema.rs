@@ -35,6 +35,10 @@ diesel::table! {
         doc -> Text,
         /// The originator that created the resource (default access policy).
         owner -> Nullable<Text>,
+        /// A value unique among siblings (`dgt` of a timeSeriesInstance, …).
+        uk -> Nullable<Text>,
+        /// When the type's timer is next due (missing-data detection).
+        due -> Nullable<Text>,
     }
 }
 

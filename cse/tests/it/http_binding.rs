@@ -174,8 +174,8 @@ async fn bad_ty_values_are_refused() {
         ("application/json;ty=", 4000, 400, "ty"),
         ("application/json;ty=999", 4000, 400, "999"),
         ("application/json;ty=0", 4000, 400, "0"),
-        ("application/json;ty=13", 5001, 501, "13"),
-        ("application/json;ty=9", 5001, 501, "group"),
+        ("application/json;ty=12", 5001, 501, "12"),
+        ("application/json;ty=16", 5001, 501, "remoteCSE"),
         (
             "application/json;ty=4",
             4108,

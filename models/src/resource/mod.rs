@@ -11,8 +11,11 @@ mod policy;
 mod representation;
 pub mod sub;
 
-pub use policy::{AttributePolicy, Presence, ValueKind, check_attributes, is_known_attribute};
-pub use representation::{content_for_type, wrap};
+pub use policy::{
+    AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
+    is_known_attribute,
+};
+pub use representation::{content_for_type, single_member, wrap};
 
 use crate::types::ResourceType;
 
@@ -27,4 +30,10 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
         _ => None,
     }
+}
+
+/// The attribute tables of every specialization (flexContainer definitions, mgmtObj
+/// specializations), so attribute names in filters and `atrl` are known.
+pub fn extension_tables() -> impl Iterator<Item = &'static [AttributePolicy]> {
+    std::iter::empty()
 }

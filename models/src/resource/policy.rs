@@ -167,9 +167,42 @@ pub fn is_known_attribute(name: &str) -> bool {
     ResourceType::ALL
         .into_iter()
         .filter_map(policy_for)
+        .chain(crate::resource::extension_tables())
         .any(|table| table.iter().any(|a| a.name == name))
         || UNIVERSAL.iter().any(|a| a.name == name)
 }
+
+/// The attributes a specialization adds to its type's own table (a flexContainer's
+/// custom attributes, a mgmtObj's object attributes), so the one content check serves
+/// every specialization without code per specialization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extension {
+    /// The specialization's attributes, checked like the type's own.
+    pub attributes: &'static [AttributePolicy],
+    /// True when attributes outside both tables are accepted as custom attributes of
+    /// any JSON kind (the generic flexContainer, whose definition onecse does not know).
+    pub open: bool,
+}
+
+impl Extension {
+    /// No attributes beyond the type's table: what most types have.
+    pub const NONE: Self = Self {
+        attributes: &[],
+        open: false,
+    };
+
+    /// The attributes of a known specialization.
+    pub const fn of(attributes: &'static [AttributePolicy]) -> Self {
+        Self {
+            attributes,
+            open: false,
+        }
+    }
+}
+
+/// An open extension accepts an unknown attribute as this: optional and writable,
+/// any JSON value.
+const CUSTOM: AttributePolicy = AttributePolicy::read_write("", ValueKind::Any);
 
 /// Checks request content against a type's policy for CREATE or UPDATE: unknown
 /// attributes, attributes not permitted in this operation, missing mandatory ones,
@@ -180,16 +213,30 @@ pub fn check_attributes(
     op: Operation,
     attrs: &Map<String, Value>,
 ) -> Result<(), Problem> {
+    check_extended(ty, Extension::NONE, op, attrs)
+}
+
+/// [`check_attributes`] for a specialization: its extension's attributes count as the
+/// type's own.
+pub fn check_extended(
+    ty: ResourceType,
+    extension: Extension,
+    op: Operation,
+    attrs: &Map<String, Value>,
+) -> Result<(), Problem> {
     let table = policy_for(ty).ok_or_else(|| {
         Problem::not_implemented(format!("{} resources are not supported", ty.long_name()))
     })?;
     let type_name = ty.long_name();
     for (name, value) in attrs {
-        let policy = find(ty, table, name).ok_or_else(|| {
-            Problem::bad_request(format!(
-                "attribute '{name}' is not defined for {type_name} resources"
-            ))
-        })?;
+        let policy = find(ty, table, name)
+            .or_else(|| extension.attributes.iter().find(|a| a.name == name))
+            .or(extension.open.then_some(&CUSTOM))
+            .ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "attribute '{name}' is not defined for {type_name} resources"
+                ))
+            })?;
         let presence = match op {
             Operation::Create => policy.create,
             _ => policy.update,
@@ -236,6 +283,7 @@ pub fn check_attributes(
     if op == Operation::Create
         && let Some(missing) = table
             .iter()
+            .chain(extension.attributes)
             .find(|a| a.create == Presence::Mandatory && !attrs.contains_key(a.name))
     {
         return Err(Problem::bad_request(format!(

@@ -13,6 +13,23 @@ use crate::types::ResourceType;
 /// an object.
 pub fn content_for_type(content: Value, ty: ResourceType) -> Result<Map<String, Value>, Problem> {
     let expected = ty.root_key();
+    let (key, attrs) = single_member(content, &expected)?;
+    if key != expected {
+        return Err(Problem::bad_request(format!(
+            "request content root is '{key}' but this request is about a {} ('{expected}')",
+            ty.long_name()
+        )));
+    }
+    Ok(attrs)
+}
+
+/// Splits request content into its one root key and the attribute object under it,
+/// for types whose root key depends on a specialization (`cod:tempe`, `m2m:fwr`);
+/// `expected` describes the accepted keys in messages.
+pub fn single_member(
+    content: Value,
+    expected: &str,
+) -> Result<(String, Map<String, Value>), Problem> {
     let Value::Object(root) = content else {
         return Err(Problem::bad_request(format!(
             "request content must be a JSON object with the single member '{expected}'"
@@ -29,25 +46,20 @@ pub fn content_for_type(content: Value, ty: ResourceType) -> Result<Map<String, 
             "request content must contain '{expected}'"
         )));
     };
-    if key != expected {
-        return Err(Problem::bad_request(format!(
-            "request content root is '{key}' but this request is about a {} ('{expected}')",
-            ty.long_name()
-        )));
-    }
     match inner {
-        Value::Object(attrs) => Ok(attrs),
+        Value::Object(attrs) => Ok((key, attrs)),
         _ => Err(Problem::bad_request(format!(
-            "the value of '{expected}' must be a JSON object of attributes"
+            "the value of '{key}' must be a JSON object of attributes"
         ))),
     }
 }
 
-/// Wraps attributes into `{"m2m:<type>": {...}}`.
-pub fn wrap(ty: ResourceType, attrs: Map<String, Value>) -> Value {
-    let mut root = Map::with_capacity(1);
-    root.insert(ty.root_key(), Value::Object(attrs));
-    Value::Object(root)
+/// Wraps attributes into `{"<root>": {...}}` (`m2m:<type>`, or a specialization's
+/// own root key).
+pub fn wrap(root: String, attrs: Map<String, Value>) -> Value {
+    let mut root_map = Map::with_capacity(1);
+    root_map.insert(root, Value::Object(attrs));
+    Value::Object(root_map)
 }
 
 #[cfg(test)]
@@ -64,7 +76,7 @@ mod tests {
         let value: Value = serde_json::from_str(REAL_AE).unwrap_or_default();
         let attrs = content_for_type(value.clone(), ResourceType::Ae).unwrap_or_default();
         assert_eq!(attrs.get("api"), Some(&json!("Nmyapp")));
-        assert_eq!(wrap(ResourceType::Ae, attrs), value);
+        assert_eq!(wrap(ResourceType::Ae.root_key(), attrs), value);
     }
 
     #[test]

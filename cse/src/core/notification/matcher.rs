@@ -157,7 +157,7 @@ fn notify(
     let nct = sub.attrs.get("nct").and_then(Value::as_i64).unwrap_or(1);
     let rep = match (nct, changed) {
         (3, _) => json!({ "m2m:uri": subject.ri }),
-        (2, Some(changed)) => onecse_models::resource::wrap(subject.ty, changed.clone()),
+        (2, Some(changed)) => subject.wrap(changed.clone()),
         _ => subject.representation(),
     };
     let mut sgn = Map::new();

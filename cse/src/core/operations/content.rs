@@ -3,7 +3,6 @@
 
 use onecse_models::ResultContent;
 use onecse_models::primitive::{PartialContent, Request};
-use onecse_models::resource::wrap;
 use serde_json::Value;
 
 use crate::core::operations::{hierarchy, result};
@@ -28,7 +27,7 @@ pub fn for_rcn(
         }
         ResultContent::Attributes => {
             let selected = result::select_attributes(&resource.attrs, &req.attribute_list);
-            Ok((Some(wrap(resource.ty, selected)), None))
+            Ok((Some(resource.wrap(selected)), None))
         }
         ResultContent::AttributesAndChildResources
         | ResultContent::AttributesAndChildResourceReferences

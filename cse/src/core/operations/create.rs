@@ -4,7 +4,7 @@
 
 use onecse_models::id::validate_resource_name;
 use onecse_models::primitive::{Request, Response};
-use onecse_models::resource::check_attributes;
+use onecse_models::resource::check_extended;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
@@ -31,8 +31,8 @@ pub fn create(
     assigned_ri: Option<&str>,
 ) -> CseResult<Response> {
     let kind = check_child_allowed(parent.kind(), ty)?;
-    let request_attrs = body::request_attributes(req, ty)?;
-    check_attributes(ty, Operation::Create, &request_attrs)?;
+    let (request_attrs, extension) = body::request_attributes(req, kind, None)?;
+    check_extended(ty, extension, Operation::Create, &request_attrs)?;
     kind.check_values(&request_attrs, req.rvi)?;
 
     let chosen = kind.choose_id(tx, req, &request_attrs)?;
@@ -98,8 +98,14 @@ pub fn create(
         attrs,
         owner,
         policy_docs: None,
+        due: None,
     };
     kind.on_create(tx, &parent, &mut resource)?;
+    if let Some(unique) = kind.sibling_key(&resource.attrs)
+        && resource_table::sibling_key_taken(tx.conn, &parent.ri, &unique.key)?
+    {
+        return Err(CseError::new(ResponseStatusCode::Conflict, unique.conflict));
+    }
     let keeps_it = parent
         .kind()
         .instances()

@@ -162,12 +162,10 @@ impl Page {
             ResultContent::AttributesAndChildResourceReferences => {
                 let mut attrs = target.attrs.clone();
                 attrs.insert("ch".into(), Value::Array(self.references()));
-                onecse_models::resource::wrap(target.ty, attrs)
+                target.wrap(attrs)
             }
-            ResultContent::ChildResources => {
-                onecse_models::resource::wrap(target.ty, self.nest(target, Map::new()))
-            }
-            _ => onecse_models::resource::wrap(target.ty, self.nest(target, target.attrs.clone())),
+            ResultContent::ChildResources => target.wrap(self.nest(target, Map::new())),
+            _ => target.wrap(self.nest(target, target.attrs.clone())),
         }
     }
 
@@ -206,7 +204,7 @@ fn attach(
     for child in children.get(ri).map(Vec::as_slice).unwrap_or_default() {
         let rendered = attach(&child.ri, child.attrs.clone(), children);
         let list = node
-            .entry(child.ty.root_key())
+            .entry(child.root_key())
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = list {
             items.push(Value::Object(rendered));

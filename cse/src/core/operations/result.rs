@@ -19,16 +19,13 @@ pub fn after_write(
         ResultContent::HierarchicalAddress => Some(json!({ "m2m:uri": resource.path })),
         ResultContent::HierarchicalAddressAttributes => {
             let mut rce = Map::new();
-            rce.insert(
-                resource.ty.root_key(),
-                Value::Object(resource.attrs.clone()),
-            );
+            rce.insert(resource.root_key(), Value::Object(resource.attrs.clone()));
             rce.insert("uri".into(), Value::String(resource.path.clone()));
             Some(json!({ "m2m:rce": rce }))
         }
         ResultContent::ModifiedAttributes => {
             let modified = modified_attributes(&resource.attrs, request_attrs);
-            Some(onecse_models::resource::wrap(resource.ty, modified))
+            Some(resource.wrap(modified))
         }
         other => return Err(unsupported(other)),
     })

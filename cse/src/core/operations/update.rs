@@ -3,7 +3,7 @@
 //! resource's subscriptions hear of it (net 1).
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::resource::{check_attributes, wrap};
+use onecse_models::resource::check_extended;
 use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::{Map, Value, json};
 
@@ -23,8 +23,8 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         ..
     } = target;
     let kind = before.kind();
-    let mut request_attrs = body::request_attributes(req, before.ty)?;
-    check_attributes(before.ty, Operation::Update, &request_attrs)?;
+    let (mut request_attrs, extension) = body::request_attributes(req, kind, Some(&before))?;
+    check_extended(before.ty, extension, Operation::Update, &request_attrs)?;
     if request_attrs.contains_key("acpi") && request_attrs.len() > 1 {
         return Err(CseError::bad_request(
             "acpi must be the only attribute of an UPDATE that changes it",
@@ -76,10 +76,9 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
     let content = match rcn {
         // Modified attributes: what changed, except values set exactly as requested.
-        ResultContent::ModifiedAttributes => Some(wrap(
-            resource.ty,
-            result::modified_attributes(&changed, &request_attrs),
-        )),
+        ResultContent::ModifiedAttributes => {
+            Some(resource.wrap(result::modified_attributes(&changed, &request_attrs)))
+        }
         other => result::after_write(other, &resource, &request_attrs)?,
     };
     Ok(Response::new(ResponseStatusCode::Updated, content))

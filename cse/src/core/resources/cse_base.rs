@@ -126,6 +126,7 @@ fn first_start(cse: &Cse) -> Resource {
         },
         owner: None,
         policy_docs: None,
+        due: None,
     }
 }
 
@@ -176,6 +177,7 @@ fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::R
             },
             owner: Some(cse.admin_originator.clone()),
             policy_docs: None,
+            due: None,
         };
         resource_table::insert(conn, &policy.to_row())?;
     }

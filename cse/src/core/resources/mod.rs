@@ -13,6 +13,7 @@ pub mod instances;
 pub mod sub;
 
 use onecse_models::primitive::{Request, Response};
+use onecse_models::resource::Extension;
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value};
@@ -24,6 +25,16 @@ use crate::error::{CseError, CseResult};
 use crate::security::{Governance, Requester};
 
 pub use instances::{InstancePolicy, VirtualChild};
+
+/// A value a type keeps unique among a resource's siblings (stored in the indexed
+/// `uk` column), with what a conflict says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiblingKey {
+    /// The stored value (prefix it with what it is, so kinds sharing a parent differ).
+    pub key: String,
+    /// The 4105 message when a sibling already holds it.
+    pub conflict: String,
+}
 
 /// Every hosted type, one line each. The CSEBase `srt` lists exactly these.
 static REGISTRY: &[&dyn ResourceKind] = &[
@@ -41,6 +52,46 @@ static REGISTRY: &[&dyn ResourceKind] = &[
 pub trait ResourceKind: Sync {
     /// The type this kind serves.
     fn ty(&self) -> ResourceType;
+
+    /// The attributes the specialization named by a request's root key adds (a
+    /// flexContainer's custom attributes, a mgmtObj's object attributes), checked
+    /// against `attrs`; `stored` is the resource an UPDATE changes. By default the
+    /// root key must be the type's own and nothing is added.
+    fn extension(
+        &self,
+        root: &str,
+        _attrs: &Map<String, Value>,
+        _stored: Option<&Resource>,
+    ) -> CseResult<Extension> {
+        let expected = self.ty().root_key();
+        if root == expected {
+            return Ok(Extension::NONE);
+        }
+        Err(CseError::bad_request(format!(
+            "request content root is '{root}' but this request is about {} ('{expected}')",
+            with_article(self.ty().long_name())
+        )))
+    }
+
+    /// The JSON root key of a resource of this kind with these attributes: the
+    /// type's own unless its specialization has one.
+    fn root_key(&self, _attrs: &Map<String, Value>) -> String {
+        self.ty().root_key()
+    }
+
+    /// A value this type keeps unique among siblings (a timeSeriesInstance's `dgt`),
+    /// refused with 4105 when taken.
+    fn sibling_key(&self, _attrs: &Map<String, Value>) -> Option<SiblingKey> {
+        None
+    }
+
+    /// Runs the type's timer once its `due` time has passed (missing-data detection);
+    /// must set the resource's next `due` (or `None`). Runs in a background
+    /// transaction that holds the row.
+    fn on_due(&self, _tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
+        resource.due = None;
+        Ok(())
+    }
 
     /// The types a resource of this kind may have as children (TS-0004 R3), limited
     /// to the ones onecse hosts.
