@@ -42,6 +42,7 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
         resource_table::remove_instances(tx.conn, parent, 1, bytes)?;
     }
     let mark = tx.notifications_mark();
+    resource.kind().on_remove(tx, resource)?;
     matcher::on_subtree_removal(tx, resource)?;
     let removed = resource_table::delete_subtree(tx.conn, &resource.path)?;
     if removed == 0 {

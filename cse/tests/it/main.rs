@@ -24,6 +24,7 @@ mod hierarchy;
 mod http_binding;
 mod latest_oldest;
 mod lifecycle;
+mod nod;
 mod ops;
 mod proxy;
 mod regressions;

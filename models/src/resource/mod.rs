@@ -7,6 +7,8 @@ pub mod ae;
 pub mod cin;
 mod cnt;
 mod cse_base;
+pub mod mgo;
+mod nod;
 mod policy;
 mod representation;
 pub mod sub;
@@ -28,6 +30,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Container => Some(cnt::ATTRIBUTES),
         ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
+        ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
+        ResourceType::Node => Some(nod::ATTRIBUTES),
         _ => None,
     }
 }
@@ -35,5 +39,5 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
 /// The attribute tables of every specialization (flexContainer definitions, mgmtObj
 /// specializations), so attribute names in filters and `atrl` are known.
 pub fn extension_tables() -> impl Iterator<Item = &'static [AttributePolicy]> {
-    std::iter::empty()
+    mgo::SPECIALIZATIONS.iter().map(|s| s.attributes)
 }

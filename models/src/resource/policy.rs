@@ -30,6 +30,13 @@ pub enum ValueKind {
         /// Smallest accepted value.
         min: i64,
     },
+    /// A JSON integer from `min` to `max` inclusive (a percentage, …).
+    IntegerRange {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
     /// One of the listed integers (an enumeration).
     Enumerated(&'static [i64]),
     /// A oneM2M timestamp string.
@@ -97,6 +104,20 @@ impl AttributePolicy {
             kind,
             create: Presence::Optional,
             update: Presence::NotPermitted,
+            required: false,
+            supported: true,
+            null_requests_value: false,
+        }
+    }
+
+    /// Not given on CREATE but writable by UPDATE (TS-0004 NP/O: the status a device
+    /// reports, a trigger that only makes sense once the object exists).
+    pub const fn update_only(name: &'static str, kind: ValueKind) -> Self {
+        Self {
+            name,
+            kind,
+            create: Presence::NotPermitted,
+            update: Presence::Optional,
             required: false,
             supported: true,
             null_requests_value: false,
@@ -312,6 +333,10 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             Some(n) if n >= min => Ok(()),
             Some(_) => Err(wrong(&format!("an integer of at least {min}"))),
             None => Err(wrong("an integer")),
+        },
+        ValueKind::IntegerRange { min, max } => match value.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Ok(()),
+            _ => Err(wrong(&format!("an integer from {min} to {max}"))),
         },
         ValueKind::Enumerated(allowed) => match value.as_i64() {
             Some(n) if allowed.contains(&n) => Ok(()),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::ids::new_ae_id;
 use crate::core::record::Resource;
-use crate::core::resources::ResourceKind;
+use crate::core::resources::{ResourceKind, node_links};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::store::{DbConn, resource_table};
@@ -80,12 +80,29 @@ impl ResourceKind for Ae {
 
     fn on_create(
         &self,
-        _tx: &mut Txn<'_>,
+        tx: &mut Txn<'_>,
         _parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
         resource.attrs.insert("aei".into(), json!(resource.ri));
+        node_links::ae_link_changed(tx, None, resource)
+    }
+
+    fn after_update(
+        &self,
+        tx: &mut Txn<'_>,
+        before: &Resource,
+        resource: &mut Resource,
+        request: &Map<String, Value>,
+    ) -> CseResult<()> {
+        if request.contains_key("nl") {
+            node_links::ae_link_changed(tx, Some(before), resource)?;
+        }
         Ok(())
+    }
+
+    fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
+        node_links::ae_removed(tx, resource)
     }
 }
 

@@ -10,6 +10,9 @@ pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod instances;
+pub mod mgo;
+pub mod nod;
+pub mod node_links;
 pub mod sub;
 
 use onecse_models::primitive::{Request, Response};
@@ -44,6 +47,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cnt::Container,
     &cin::ContentInstance,
     &sub::Subscription,
+    &nod::Node,
+    &mgo::MgmtObj,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -217,6 +222,12 @@ pub trait ResourceKind: Sync {
         _resource: &mut Resource,
         _request: &Map<String, Value>,
     ) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Work before a resource of this kind is removed with its subtree, by request,
+    /// expiry or a limit (links other resources keep to it).
+    fn on_remove(&self, _tx: &mut Txn<'_>, _resource: &Resource) -> CseResult<()> {
         Ok(())
     }
 
