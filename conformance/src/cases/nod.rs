@@ -238,6 +238,31 @@ pub fn tps() -> Vec<TestPurpose> {
             )
         ),
         tp!(
+            "TP/oneM2M/CSE/MGO/CRE/008",
+            MGO,
+            "TS-0001 table 9.6.18-1 (memory, reboot, eventLog 0..1 per node)",
+            "a second reboot mgmtObj under one node is refused with 4105; firmware may repeat",
+            |ctx| {
+                let (node, r) = mgmt_obj(ctx, json!({"m2m:rbo": {"mgd": 1009}}))?;
+                expect(&r, 2001, 201)?;
+                let admin = ctx.admin();
+                let again =
+                    ctx.client
+                        .create(&node, 13, &json!({"m2m:rbo": {"mgd": 1009}}), Some(&admin));
+                expect(&again, 4105, 409)?;
+                expect(
+                    &ctx.client.create(&node, 13, &firmware("a"), Some(&admin)),
+                    2001,
+                    201,
+                )?;
+                expect(
+                    &ctx.client.create(&node, 13, &firmware("b"), Some(&admin)),
+                    2001,
+                    201,
+                )
+            }
+        ),
+        tp!(
             "TP/oneM2M/CSE/MGO/UPD/001",
             MGO,
             "TS-0004 §7.4.15.2.3, Annex D.3",
