@@ -19,7 +19,8 @@ use crate::core::{Cse, expiry_sweep};
 use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
-use crate::notify::send::Sender;
+use crate::notify::egress::EgressPolicy;
+use crate::notify::send::{Sender, SenderSettings};
 use crate::security::auth::Authenticator;
 use crate::service::Service;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
@@ -80,8 +81,12 @@ impl App {
         let cse_base_path = cse.cse_name.clone();
         let sender = Sender::new(
             &config.cse_id,
-            Duration::from_millis(config.notify_connect_timeout_ms),
-            Duration::from_millis(config.notify_timeout_ms),
+            SenderSettings {
+                connect_timeout: Duration::from_millis(config.notify_connect_timeout_ms),
+                timeout: Duration::from_millis(config.notify_timeout_ms),
+                policy: EgressPolicy::parse(config.notify_allowed_networks.as_deref())?,
+                per_target: config.notify_per_target,
+            },
         )
         .context("cannot build the notification HTTP client")?;
         let delivery = DeliverySettings {

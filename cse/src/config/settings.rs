@@ -87,6 +87,16 @@ settings! {
         /// How often the outbox is polled when no wake-up arrives (rows of other
         /// processes, retries), in milliseconds
         notify_poll_ms: u64 = 500, value_name = "MS";
+        /// Networks (comma-separated CIDRs) that notifications and other outgoing
+        /// requests may reach although they are not public: loopback, private,
+        /// link-local, shared and multicast addresses are refused unless listed here
+        /// (e.g. 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
+        /// network)
+        notify_allowed_networks: Option<String> = None, unset = "public addresses only", value_name = "CIDRS";
+        /// Most notification targets (nu entries) one subscription may name
+        notify_max_targets: usize = 32, value_name = "N";
+        /// Requests in flight to one host and port at most
+        notify_per_target: usize = 4, value_name = "N";
     }
     "Expiry" {
         /// How often expired resources are removed, in milliseconds
@@ -167,6 +177,11 @@ impl Config {
         }
         if self.pool_size == 0 {
             anyhow::bail!("pool size must be at least 1");
+        }
+        crate::notify::egress::EgressPolicy::parse(self.notify_allowed_networks.as_deref())
+            .map_err(|e| anyhow::anyhow!("notify allowed networks: {e}"))?;
+        if self.notify_max_targets == 0 || self.notify_per_target == 0 {
+            anyhow::bail!("notify max targets and per-target limit must be at least 1");
         }
         if self.notify_concurrency == 0 || self.notify_max_attempts == 0 {
             anyhow::bail!("notify concurrency and max attempts must be at least 1");

@@ -23,6 +23,15 @@ pub struct Cse {
     pub policy_cache: PolicyCache,
     /// The database.
     pub db: Database,
+    /// Bounds on the work one request may cause.
+    pub limits: RequestLimits,
+}
+
+/// Bounds on what one request may ask for, refused with 4000 beyond them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// Notification targets (`nu` entries) per subscription.
+    pub max_targets: usize,
 }
 
 impl Cse {
@@ -38,6 +47,9 @@ impl Cse {
             access: AccessSettings::from_config(config).unwrap_or_default(),
             policy_cache: PolicyCache::default(),
             db,
+            limits: RequestLimits {
+                max_targets: config.notify_max_targets,
+            },
         }
     }
 }

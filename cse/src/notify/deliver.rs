@@ -488,7 +488,14 @@ pub async fn verify(
         sender
             .post_first(urls, &body, false)
             .await
-            .map_err(|reason| format!("{entry}: {reason}"))?;
+            .map_err(|reason| {
+                // A URL entry's reason already starts with it.
+                if reason.starts_with(entry.as_str()) {
+                    reason
+                } else {
+                    format!("{entry}: {reason}")
+                }
+            })?;
     }
     Ok(())
 }

@@ -1,35 +1,57 @@
 //! Outgoing NOTIFY requests over HTTP (TS-0009): POST with this CSE's ID as
 //! originator, a fresh request ID, `Content-Type: application/json` exactly and a
 //! `Content-Length` (simple receivers need both), bounded by connect and request
-//! timeouts.
+//! timeouts, sent only where the outgoing-request policy ([`super::egress`]) allows,
+//! never following redirects, and at most `per_target` at once to one host and port.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onecse_models::time::Timestamp;
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::egress::EgressPolicy;
 
 /// The HTTP client notifications are sent with.
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
     cse_id: String,
+    policy: Arc<EgressPolicy>,
+    targets: Arc<TargetLimits>,
+}
+
+/// How outgoing requests are sent.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// Time limit to connect.
+    pub connect_timeout: Duration,
+    /// Time limit of the whole request.
+    pub timeout: Duration,
+    /// Where requests may go.
+    pub policy: EgressPolicy,
+    /// Requests in flight to one host and port at most.
+    pub per_target: usize,
 }
 
 impl Sender {
-    /// A sender with the given timeouts.
-    pub fn new(
-        cse_id: &str,
-        connect_timeout: Duration,
-        timeout: Duration,
-    ) -> reqwest::Result<Self> {
+    /// A sender with the given settings.
+    pub fn new(cse_id: &str, settings: SenderSettings) -> reqwest::Result<Self> {
+        let policy = Arc::new(settings.policy);
         let client = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .timeout(timeout)
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(policy.resolver())
             .build()?;
         Ok(Self {
             client,
             cse_id: cse_id.to_owned(),
+            policy,
+            targets: Arc::new(TargetLimits::new(settings.per_target)),
         })
     }
 
@@ -37,9 +59,14 @@ impl Sender {
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.
     pub async fn post(&self, url: &str, body: &Value, latest: bool) -> Result<(), String> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
+        self.policy
+            .check_url(&parsed)
+            .map_err(|reason| format!("{url}: {reason}"))?;
+        let _slot = self.targets.acquire(&parsed).await;
         let mut request = self
             .client
-            .post(url)
+            .post(parsed)
             .header("X-M2M-Origin", &self.cse_id)
             .header("X-M2M-RI", uuid::Uuid::new_v4().simple().to_string())
             .header("X-M2M-RVI", "3")
@@ -94,12 +121,70 @@ impl Sender {
     }
 }
 
-fn describe(err: &reqwest::Error) -> &'static str {
-    if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
+/// One neutral description for every network failure (refused, reset, timed out,
+/// unresolvable, refused by the policy after resolution), so answers to requests that
+/// name targets cannot be used to scan which hosts and ports exist.
+fn describe(_err: &reqwest::Error) -> &'static str {
+    "no answer from the target"
+}
+
+/// Bounds the requests in flight to one host and port, so one slow receiver named by
+/// many subscriptions (or one subscription naming it many times) cannot take every
+/// delivery slot or be flooded by this CSE.
+struct TargetLimits {
+    per_target: usize,
+    slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl TargetLimits {
+    fn new(per_target: usize) -> Self {
+        Self {
+            per_target: per_target.max(1),
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for a slot of the URL's host and port.
+    async fn acquire(&self, url: &reqwest::Url) -> Option<TargetSlot<'_>> {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let semaphore = {
+            let mut slots = self.slots.lock().ok()?;
+            Arc::clone(
+                slots
+                    .entry(key.clone())
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.per_target))),
+            )
+        };
+        let permit = semaphore.acquire_owned().await.ok()?;
+        Some(TargetSlot {
+            limits: self,
+            key,
+            permit: Some(permit),
+        })
+    }
+}
+
+/// A slot held while one request is in flight; forgets the host's entry when no one
+/// else uses it, so the table does not grow with every host ever contacted.
+struct TargetSlot<'a> {
+    limits: &'a TargetLimits,
+    key: String,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for TargetSlot<'_> {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        if let Ok(mut slots) = self.limits.slots.lock()
+            && slots
+                .get(&self.key)
+                .is_some_and(|s| Arc::strong_count(s) == 1)
+        {
+            slots.remove(&self.key);
+        }
     }
 }

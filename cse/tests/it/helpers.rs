@@ -118,6 +118,9 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
         notify_retry_max_ms: 400,
         notify_poll_ms: 100,
         notify_timeout_ms: 2000,
+        // The tests' receivers listen on this machine, which the outgoing-request
+        // policy refuses by default.
+        notify_allowed_networks: Some("127.0.0.0/8,::1".into()),
         ..Config::default()
     };
     adjust(&mut config);

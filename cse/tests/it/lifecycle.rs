@@ -250,6 +250,8 @@ async fn sigterm_lets_the_notification_in_flight_finish_and_a_restart_sends_the_
         "100",
         "--shutdown-grace-s",
         "10",
+        "--notify-allowed-networks",
+        "127.0.0.0/8",
     ];
     let (mut serving, line) = Serving::start(&args, &[("ONECSE_LOG", "info")]);
     let base = format!("http://{}", listen_address(&line.expect("start-up line")));

@@ -18,6 +18,7 @@ mod compose;
 mod conformance;
 mod cse_base;
 mod discovery;
+mod egress;
 mod expiry;
 mod helpers;
 mod hierarchy;

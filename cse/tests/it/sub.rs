@@ -108,7 +108,7 @@ async fn failed_verification_creates_nothing() {
     reply.assert_error(5204, 500, "HTTP 403");
     rx.stop().await;
     let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": [rx.url()]})).await;
-    reply.assert_error(5204, 500, "connection failed");
+    reply.assert_error(5204, 500, "no answer from the target");
     app.register_ae("nopoa", "Cnopoa").await;
     let reply = subscribe(&app, "/cse-in/c", json!({"rn": "s", "nu": ["Cnopoa"]})).await;
     reply.assert_error(5204, 500, "point of access");

@@ -63,6 +63,9 @@ fn strip_serialization_suffix(entry: &str) -> &str {
 pub enum Resolved {
     /// A URL, or an entry that cannot be reached (why).
     Unreachable(Result<Vec<String>, String>),
+    /// A resource ID that names no resource of this CSE (why): the subscriber's
+    /// mistake when it subscribes, an undeliverable target later.
+    Missing(String),
     /// A resource of this CSE, named by `id`.
     Local {
         /// The resource ID as the entry gives it (without a serialization suffix).
@@ -81,12 +84,13 @@ pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
         Err(err) => return Ok(Resolved::Unreachable(Err(err.message))),
     };
     let Ok(Destination::Local(address)) = addressing::parse(&id, tx.cse) else {
-        let why = format!("'{id}' is not a resource of this CSE");
-        return Ok(Resolved::Unreachable(Err(why)));
+        return Ok(Resolved::Missing(format!(
+            "'{id}' is not a resource of this CSE"
+        )));
     };
     Ok(match addressing::find(tx, &address)? {
         Some(resource) => Resolved::Local { id, resource },
-        None => Resolved::Unreachable(Err(format!("target '{id}' does not exist"))),
+        None => Resolved::Missing(format!("target '{id}' does not exist")),
     })
 }
 
@@ -95,6 +99,7 @@ pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
 pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, String>> {
     Ok(match look_up(tx, entry)? {
         Resolved::Unreachable(urls) => urls,
+        Resolved::Missing(why) => Err(why),
         Resolved::Local { id, resource } => reach(&id, &resource),
     })
 }

@@ -50,20 +50,20 @@ impl ResourceKind for Subscription {
 
     fn on_create(
         &self,
-        _tx: &mut Txn<'_>,
+        tx: &mut Txn<'_>,
         _parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs)
+        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)
     }
 
     fn on_update(
         &self,
-        _tx: &mut Txn<'_>,
+        tx: &mut Txn<'_>,
         _before: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs)
+        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)
     }
 
     fn verifies_targets(&self) -> bool {
@@ -91,7 +91,7 @@ impl ResourceKind for Subscription {
                 let attrs = content_for_type(content, ResourceType::Subscription)?;
                 check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
                 let mut complete = attrs.clone();
-                check_and_complete(&mut complete)?;
+                check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
                 (
                     new_resource_id(ResourceType::Subscription),
@@ -104,6 +104,9 @@ impl ResourceKind for Subscription {
                 let Ok(attrs) = content_for_type(content, ResourceType::Subscription) else {
                     return Ok(None);
                 };
+                if let Some(nu) = attrs.get("nu").and_then(Value::as_array) {
+                    check_target_count(nu.len(), tx.cse.limits.max_targets)?;
+                }
                 let entries = entries_to_verify(&attrs, Some(&existing.attrs), req.from.as_deref());
                 let creator = existing
                     .attrs
@@ -120,6 +123,17 @@ impl ResourceKind for Subscription {
         for entry in entries {
             let urls = match target::look_up(tx, &entry)? {
                 Resolved::Unreachable(urls) => urls,
+                // Naming nothing, or something that cannot receive notifications, is
+                // the subscriber's mistake, not a failed verification.
+                Resolved::Missing(why) => {
+                    return Err(CseError::bad_request(format!("nu entry {why}")));
+                }
+                Resolved::Local { id, resource } if resource.ty != ResourceType::Ae => {
+                    return Err(CseError::bad_request(format!(
+                        "nu entry '{id}' is a {}; a resource ID target must name an AE",
+                        resource.ty.long_name()
+                    )));
+                }
                 Resolved::Local { id, resource } => {
                     let target = Target {
                         resource,
@@ -141,7 +155,7 @@ impl ResourceKind for Subscription {
 
 /// Checks the subscription's attributes as they will be stored (after CREATE, or after
 /// an UPDATE is merged) and fills `nct` and `enc` defaults.
-fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
+fn check_and_complete(attrs: &mut Map<String, Value>, max_targets: usize) -> CseResult<()> {
     let net = check_event_criteria(attrs.get("enc"))?;
     let nct = notification_content_type(attrs.get("nct").and_then(Value::as_i64), &net)?;
     attrs.insert("nct".into(), json!(nct));
@@ -161,6 +175,7 @@ fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
             "nu must list at least one notification target",
         ));
     }
+    check_target_count(nu.len(), max_targets)?;
     for entry in &nu {
         target::parse(entry.as_str().unwrap_or_default())?;
     }
@@ -169,6 +184,17 @@ fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
             .as_str()
             .ok_or_else(|| CseError::bad_request("su must be a string"))?;
         target::parse(su)?;
+    }
+    Ok(())
+}
+
+/// A subscription names at most `max` targets (`notify_max_targets`): each is a
+/// verification request now and a delivery stream later.
+fn check_target_count(count: usize, max: usize) -> CseResult<()> {
+    if count > max {
+        return Err(CseError::bad_request(format!(
+            "nu lists {count} notification targets; this CSE accepts at most {max} per subscription"
+        )));
     }
     Ok(())
 }
