@@ -105,6 +105,7 @@ impl App {
         let state = web::Data::new(HttpState {
             service: service.clone(),
             max_body_bytes: config.max_body_bytes,
+            body_timeout: Duration::from_millis(config.request_body_timeout_ms),
             authenticator: Authenticator::from_config(config)?,
             metrics: metrics.clone(),
         });
@@ -122,9 +123,16 @@ impl App {
                 })
                 .default_service(web::to(http::handle))
         });
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
+        let workers = config.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // A connection that sends its head too slowly (or never) is answered 408 and
+        // closed; beyond max_connections new ones wait in the listen queue instead of
+        // taking file descriptors.
+        server = server
+            .workers(workers)
+            .client_request_timeout(Duration::from_millis(config.request_head_timeout_ms))
+            .max_connections(config.max_connections.div_ceil(workers).max(1));
         // On SIGTERM/SIGINT actix stops accepting and lets requests in flight finish
         // for this long.
         let shutdown_grace = Duration::from_secs(config.shutdown_grace_s);

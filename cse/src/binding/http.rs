@@ -28,6 +28,8 @@ pub struct HttpState {
     pub service: Service,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// Longest a body may take to arrive once the head is in.
+    pub body_timeout: std::time::Duration,
     /// Checks the bearer token of each request (`auth = jwt`), before it runs.
     pub authenticator: Authenticator,
     /// Counts each request next to its log line.
@@ -189,7 +191,17 @@ async fn decode(
     let op = operation(req.method(), media)?;
     let to = target(req.path())?;
     let params = query::parse(req.query_string())?;
-    let body = read_body(req, payload, state.max_body_bytes).await?;
+    let body = tokio::time::timeout(
+        state.body_timeout,
+        read_body(req, payload, state.max_body_bytes),
+    )
+    .await
+    .map_err(|_| {
+        CseError::bad_request(format!(
+            "the request body did not arrive within {} ms",
+            state.body_timeout.as_millis()
+        ))
+    })??;
     let content = match op {
         Operation::Create | Operation::Update | Operation::Notify => {
             if media.is_none() {

@@ -33,6 +33,16 @@ settings! {
         workers: Option<usize> = None, unset = "one per CPU core", value_name = "N";
         /// Largest accepted request body, in bytes
         max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
+        /// Time a client has to send a request's head (request line and headers) once
+        /// it connected or sent the previous request, in milliseconds; then HTTP 408
+        request_head_timeout_ms: u64 = 5000, value_name = "MS";
+        /// Time a client has to send a request's whole body once its head arrived, in
+        /// milliseconds; then 4000 and the connection is closed
+        request_body_timeout_ms: u64 = 10_000, value_name = "MS";
+        /// Connections served at once, over all workers; more wait in the listen
+        /// queue. Keep it below the file-descriptor limit (ulimit -n) minus pool_size
+        /// and notify_concurrency
+        max_connections: usize = 768, value_name = "N";
         /// Point of access advertised in the CSEBase poa
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
     }
@@ -174,6 +184,12 @@ impl Config {
         }
         if self.max_body_bytes == 0 {
             anyhow::bail!("max body size must be at least 1 byte");
+        }
+        if self.request_head_timeout_ms == 0 || self.request_body_timeout_ms == 0 {
+            anyhow::bail!("request head and body timeouts must be at least 1 ms");
+        }
+        if self.max_connections == 0 {
+            anyhow::bail!("max connections must be at least 1");
         }
         if self.pool_size == 0 {
             anyhow::bail!("pool size must be at least 1");

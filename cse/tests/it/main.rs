@@ -25,6 +25,7 @@ mod hierarchy;
 mod http_binding;
 mod latest_oldest;
 mod lifecycle;
+mod limits;
 mod nod;
 mod ops;
 mod proxy;
