@@ -126,9 +126,11 @@ struct Summary {
     ty: Option<ResourceType>,
 }
 
-/// One line per handled request; a server error is logged here and only here, with
-/// its cause, at ERROR; a refused request (and 5001, an unsupported feature asked
-/// for) at INFO; a success at DEBUG (see "Logs" in docs/admin-guide.md for why).
+/// One line per handled request; a server fault (5000) is logged here and only here,
+/// with its cause and the request ID, at ERROR; a failure at a remote party (5103,
+/// 5107, 5204, 5209) at WARN; a refused request (any other 4xxx or 5xxx, e.g. 5001 for
+/// an unsupported feature) at INFO; a success at DEBUG (see "Logs" in
+/// docs/admin-guide.md for why).
 fn log_request(
     summary: &Summary,
     ty: Option<ResourceType>,
@@ -152,15 +154,26 @@ fn log_request(
         };
     }
     match outcome {
-        // 5001: the client asked for a feature onecse lacks; nothing for an operator.
-        Err(err) if rsc >= 5000 && err.rsc != ResponseStatusCode::NotImplemented => {
+        Err(err) if err.rsc == ResponseStatusCode::InternalServerError => {
             let cause = err.source.as_ref().map(ToString::to_string);
             let cause = cause.unwrap_or_default();
             request_line!(tracing::Level::ERROR, dbg = %err.message, cause, "request failed");
         }
+        Err(err) if blames_a_remote_party(err.rsc) => {
+            request_line!(tracing::Level::WARN, dbg = %err.message, "request failed at its target");
+        }
         _ if rsc >= 4000 => request_line!(tracing::Level::INFO, "request refused"),
         _ => request_line!(tracing::Level::DEBUG, "request handled"),
     }
+}
+
+/// 5xxx results caused by another party than onecse or its client (a notification
+/// target that does not answer, a member that did not respond): worth a warning, as
+/// they may need someone to look at that party, but not an operator alarm. Every
+/// other 5xxx but 5000 (5001 an unsupported feature, 5203, 5207, …) answers what the
+/// client asked for and is logged with the refusals.
+fn blames_a_remote_party(rsc: ResponseStatusCode) -> bool {
+    matches!(rsc.code(), 5103 | 5107 | 5204 | 5209)
 }
 
 /// Turns the HTTP request into a primitive, refusing what TS-0009 does not allow.

@@ -47,12 +47,19 @@ async fn a_body_that_stalls_is_answered_and_its_connection_closed() {
     })
     .await
     .expect("client thread");
-        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("x-m2m-rsc: 4000"), "{answer}");
     assert!(answer.contains("did not arrive within 300 ms"), "{answer}");
     assert!(took < Duration::from_secs(3), "closed after {took:?}");
     // Nothing was created.
-    assert_eq!(app.retrieve("/cse-in?rcn=6", "CAdmin").await.raw.matches("\"typ\":3").count(), 0);
+    assert_eq!(
+        app.retrieve("/cse-in?rcn=6", "CAdmin")
+            .await
+            .raw
+            .matches("\"typ\":3")
+            .count(),
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,7 +69,9 @@ async fn a_head_that_stalls_gets_408_and_is_closed() {
     let (took, answer) = tokio::task::spawn_blocking(move || {
         let mut stream = connect(&base);
         let started = Instant::now();
-        stream.write_all(b"GET /cse-in HTTP/1.1\r\nHost: x\r\n").expect("write");
+        stream
+            .write_all(b"GET /cse-in HTTP/1.1\r\nHost: x\r\n")
+            .expect("write");
         let answer = read_all(&mut stream);
         (started.elapsed(), answer)
     })
