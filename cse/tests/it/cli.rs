@@ -301,11 +301,11 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     )
     .expect("target");
     let client = onecse_testkit::blocking::Client::new(target).expect("client");
-    // A mgmtCmd (ty 12) is valid oneM2M that onecse does not host: 5001.
+    // A remoteCSE (ty 16) is valid oneM2M that onecse does not host yet: 5001.
     let reply = client.create(
         "/cse-in",
-        12,
-        &serde_json::json!({"m2m:mgc": {"cmt": 1}}),
+        16,
+        &serde_json::json!({"m2m:csr": {"cb": "/id-mn/cse-mn", "rr": true}}),
         Some("CAdmin"),
     );
     assert_eq!(reply.rsc, Some(5001), "{reply:#?}");
