@@ -12,17 +12,33 @@ pub fn replace(conn: &mut DbConn, ri: &str, new_labels: &[String]) -> QueryResul
     insert(conn, ri, new_labels)
 }
 
-/// Adds the labels of a newly created resource (duplicates in the list are stored once).
+/// One row of the table.
+#[derive(Insertable)]
+#[diesel(table_name = labels)]
+struct LabelRow<'a> {
+    ri: &'a str,
+    label: &'a str,
+}
+
+/// Adds the labels of a newly created resource (duplicates in the list are stored
+/// once), in one statement whatever their number.
 pub fn insert(conn: &mut DbConn, ri: &str, new_labels: &[String]) -> QueryResult<()> {
     let mut unique: Vec<&String> = new_labels.iter().collect();
     unique.sort();
     unique.dedup();
-    // diesel's batch insert is not available on the two-backend connection; a
-    // resource carries few labels, so one statement each is cheap.
-    for label in unique {
-        diesel::insert_into(labels::table)
-            .values((labels::ri.eq(ri), labels::label.eq(label)))
-            .execute(conn)?;
+    if unique.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let rows: Vec<LabelRow<'_>> = unique
+        .into_iter()
+        .map(|label| LabelRow { ri, label })
+        .collect();
+    // A multi-row INSERT is backend-specific in diesel, so each backend gets its own
+    // (identical) statement.
+    let insert = diesel::insert_into(labels::table).values(&rows);
+    match conn {
+        DbConn::Pg(pg) => insert.execute(pg),
+        DbConn::Sqlite(sqlite) => insert.execute(sqlite),
+    }
+    .map(|_| ())
 }

@@ -115,3 +115,33 @@ async fn stalled_connections_beyond_the_limit_wait_and_the_cse_keeps_serving() {
     );
     drop(stalled);
 }
+
+#[tokio::test]
+async fn list_attributes_are_bounded_and_labels_stored_at_once() {
+    let app = crate::helpers::spawn_app().await;
+    let many: Vec<String> = (0..257).map(|i| format!("tag:{i}")).collect();
+    let body = serde_json::json!({"m2m:cnt": {"rn": "flood", "lbl": many}});
+    let reply = app.create("/cse-in", 3, &body, Some("CAdmin")).await;
+    reply.assert_error(4000, 400, "at most 256");
+    let most: Vec<String> = (0..256).map(|i| format!("tag:{i}")).collect();
+    let started = Instant::now();
+    let body = serde_json::json!({"m2m:cnt": {"rn": "tagged", "lbl": most}});
+    let reply = app.create("/cse-in", 3, &body, Some("CAdmin")).await;
+    assert_eq!(reply.rsc, Some(2001), "{}", reply.raw);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // Every label is indexed: discovery finds the container by its last label.
+    let found = app.retrieve("/cse-in?fu=1&lbl=tag:255", "CAdmin").await;
+    assert_eq!(found.body["m2m:uril"], serde_json::json!(["cse-in/tagged"]));
+    let acpi: Vec<String> = (0..300).map(|i| format!("acp{i}")).collect();
+    app.update(
+        "/cse-in/tagged",
+        &serde_json::json!({"m2m:cnt": {"acpi": acpi}}),
+        "CAdmin",
+    )
+    .await
+    .assert_error(4000, 400, "at most 256");
+}

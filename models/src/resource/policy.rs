@@ -382,9 +382,22 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
 /// keeps index entries far below PostgreSQL's B-tree row limit.
 pub const MAX_STRING_BYTES: usize = 1024;
 
+/// Most items a list attribute (labels, policy IDs, points of access, …) may hold:
+/// each is indexed or checked per request, so an unbounded list is unbounded work.
+pub const MAX_LIST_ITEMS: usize = 256;
+
 /// Strings (alone or in a list) must not contain NUL, which PostgreSQL text cannot
-/// hold, and list items must stay within [`MAX_STRING_BYTES`].
+/// hold, lists must stay within [`MAX_LIST_ITEMS`], and list items within
+/// [`MAX_STRING_BYTES`].
 fn check_strings(name: &str, value: &Value) -> Result<(), Problem> {
+    if let Value::Array(items) = value
+        && items.len() > MAX_LIST_ITEMS
+    {
+        return Err(Problem::bad_request(format!(
+            "attribute '{name}' lists {} items; at most {MAX_LIST_ITEMS} are accepted",
+            items.len()
+        )));
+    }
     let items: Vec<&str> = match value {
         Value::String(s) => vec![s.as_str()],
         Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
