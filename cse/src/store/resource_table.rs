@@ -351,28 +351,6 @@ pub fn delete_by_ris(conn: &mut DbConn, ris: &[String]) -> QueryResult<usize> {
     diesel::delete(resources::table.filter(resources::ri.eq_any(ris))).execute(conn)
 }
 
-/// One page of the live descendants of `path`, parents before children (path order),
-/// at most `max_depth` levels deep, skipping `offset` and returning up to `limit`.
-pub fn descendants(
-    conn: &mut DbConn,
-    path: &str,
-    max_depth: i32,
-    offset: i64,
-    limit: i64,
-    now: &str,
-) -> QueryResult<Vec<ResourceRow>> {
-    resources::table
-        .filter(resources::path.gt(format!("{path}/")))
-        .filter(resources::path.lt(format!("{path}0")))
-        .filter(resources::lvl.le(max_depth))
-        .filter(resources::et.is_null().or(resources::et.gt(now)))
-        .order(resources::path.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(ResourceRow::as_select())
-        .load(conn)
-}
-
 /// Expired resources (up to `limit`), earliest first, for the expiry task.
 pub fn expired(conn: &mut DbConn, now: &str, limit: i64) -> QueryResult<Vec<ResourceRow>> {
     resources::table
@@ -472,17 +450,23 @@ pub fn instances_page(
 }
 
 /// One page of the live direct children of `pi` in name order (which is path order),
-/// via the (pi, rn) index.
+/// via the (pi, rn) index: after the name `after` when given, skipping `offset`.
 pub fn children(
     conn: &mut DbConn,
     pi: &str,
+    after: Option<&str>,
     offset: i64,
     limit: i64,
     now: &str,
 ) -> QueryResult<Vec<ResourceRow>> {
-    resources::table
+    let mut query = resources::table
         .filter(resources::pi.eq(pi))
         .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(resources::rn.gt(after.to_owned()));
+    }
+    query
         .order(resources::rn.asc())
         .offset(offset)
         .limit(limit)

@@ -145,3 +145,44 @@ async fn list_attributes_are_bounded_and_labels_stored_at_once() {
     .await
     .assert_error(4000, 400, "at most 256");
 }
+
+#[tokio::test]
+async fn a_listing_of_large_children_is_cut_by_size_and_continues() {
+    let app = crate::helpers::spawn_app().await;
+    app.container("/cse-in", "big", serde_json::json!({}), "CAdmin")
+        .await;
+    let con = "x".repeat(900_000);
+    for _ in 0..6 {
+        let reply = app.instance("/cse-in/big", &con, "CAdmin").await;
+        assert_eq!(reply.rsc, Some(2001));
+    }
+    let first = app.retrieve("/cse-in/big?rcn=4", "CAdmin").await;
+    assert_eq!(first.rsc, Some(2000));
+    let listed = |r: &onecse_testkit::Reply| {
+        r.expect_resource("m2m:cnt")
+            .get("m2m:cin")
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    // 4 MiB of documents at most: four instances of ~0.9 MB, then the client continues.
+    assert_eq!(listed(&first), 4, "{} bytes", first.raw.len());
+    assert!(
+        first.raw.len() < 5 * 1024 * 1024,
+        "{} bytes",
+        first.raw.len()
+    );
+    assert_eq!(first.header("X-M2M-CTS"), Some("1"));
+    assert_eq!(first.header("X-M2M-CTO"), Some("5"));
+    let rest = app.retrieve("/cse-in/big?rcn=4&ofst=5", "CAdmin").await;
+    assert_eq!(listed(&rest), 2);
+    assert_eq!(rest.header("X-M2M-CTO"), None);
+    // References are paged the same way (the rows are read whole to decide).
+    let refs = app.retrieve("/cse-in/big?rcn=6", "CAdmin").await;
+    assert_eq!(
+        refs.expect_resource("m2m:rrl")["rrf"]
+            .as_array()
+            .map_or(0, Vec::len),
+        4
+    );
+    assert_eq!(refs.header("X-M2M-CTO"), Some("5"));
+}

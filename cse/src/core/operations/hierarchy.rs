@@ -12,10 +12,15 @@ use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::security::{Access, Requester, Sight};
-use crate::store::resource_table::{self, DiscoveryFilter};
+use crate::store::resource_table::{self, DiscoveryFilter, ResourceRow};
 
 /// Most entries in one hierarchical result; a client wanting more pages with `ofst`.
 pub const MAX_PAGE: u64 = 1000;
+
+/// Most bytes of stored documents one hierarchical result carries: past it the page
+/// ends early and says where to continue, so a few large children (a container of
+/// 1 MB instances) cannot make one request hold gigabytes.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// One page of descendants and, if the page was cut short, where the next starts.
 pub struct Page {
@@ -27,18 +32,24 @@ pub struct Page {
 /// everything; past it the page ends early and says where to continue.
 pub const MAX_SCAN: usize = 10 * MAX_PAGE as usize;
 
-/// Rows read per database round trip while filtering by visibility.
-const SCAN_BATCH: i64 = 500;
+/// Rows of the first database read; later reads are sized from the bytes left and
+/// the documents seen so far, between 1 and [`MAX_BATCH`].
+const FIRST_BATCH: i64 = 16;
+
+/// Most rows of one database read.
+const MAX_BATCH: i64 = 500;
 
 /// Reads the page of `target`'s descendants that `fc` asks for, keeping only those
-/// `who` may retrieve; `ofst` and `lim` count visible rows only.
+/// `who` may retrieve; `ofst` and `lim` count visible rows only. Rows are read in
+/// batches continuing after the last path (keyset), so the page stops within its
+/// byte budget without reading what it will not return.
 pub fn page(
     tx: &mut Txn<'_>,
     who: &Requester,
     target: &Resource,
     fc: &FilterCriteria,
 ) -> CseResult<Page> {
-    let limit = fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
+    let limit = usize::try_from(fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE)).unwrap_or(usize::MAX);
     let offset = fc.offset.unwrap_or(1).saturating_sub(1);
     let depth = i32::try_from(target.path.split('/').count()).unwrap_or(i32::MAX);
     let max_depth = match fc.level {
@@ -47,82 +58,126 @@ pub fn page(
     };
     let cse = tx.cse;
     let mut sight = Sight::new(cse, who, Access::Retrieve);
-    let (mut rows, more, scan_cut) = if sight.sees_everything() {
-        let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
-        let skip = i64::try_from(offset).unwrap_or(i64::MAX);
-        let found = if fc.level == Some(1) {
-            // Direct children come straight from the (pi, rn) index.
-            resource_table::children(tx.conn, &target.ri, skip, fetch, &tx.now_text)?
+    // When every row is visible the database skips `ofst` rows itself.
+    let everything = sight.sees_everything();
+    let mut cursor = Cursor {
+        target,
+        direct_children: fc.level == Some(1),
+        max_depth,
+        after: None,
+        skip: if everything {
+            i64::try_from(offset).unwrap_or(i64::MAX)
         } else {
-            resource_table::descendants(
-                tx.conn,
-                &target.path,
-                max_depth,
-                skip,
-                fetch,
-                &tx.now_text,
-            )?
-        };
-        let rows = found
-            .into_iter()
-            .map(Resource::from_row)
-            .collect::<CseResult<Vec<_>>>()?;
-        let more = u64::try_from(rows.len()).unwrap_or(u64::MAX) > limit;
-        (rows, more, false)
-    } else {
-        visible(tx, &mut sight, &target.path, max_depth, offset, limit)?
+            0
+        },
     };
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (mut rows, mut bytes, mut skipped, mut scanned) = (Vec::new(), 0usize, 0u64, 0usize);
+    let mut batch_size = FIRST_BATCH;
+    // Why the page ended before the subtree did: the client's `lim`, or a bound of
+    // the CSE's (then the client is told where to continue).
+    let mut ended = End::Exhausted;
+    'scan: loop {
+        let batch = cursor.next(tx, batch_size)?;
+        let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < batch_size;
+        for row in batch {
+            scanned += 1;
+            let size = row.doc.len();
+            let resource = Resource::from_row(row)?;
+            if !everything && !sight.sees(tx, &resource)? {
+                continue;
+            }
+            if !everything && skipped < offset {
+                skipped += 1;
+                continue;
+            }
+            if rows.len() >= limit {
+                ended = End::Limit;
+                break 'scan;
+            }
+            if !rows.is_empty() && bytes + size > MAX_PAGE_BYTES {
+                ended = End::Budget;
+                break 'scan;
+            }
+            bytes += size;
+            rows.push(resource);
+        }
+        if exhausted {
+            break;
+        }
+        if !everything && scanned >= MAX_SCAN {
+            ended = End::Budget;
+            break;
+        }
+        let average = bytes.checked_div(rows.len()).unwrap_or(1).max(1);
+        let fits =
+            i64::try_from(MAX_PAGE_BYTES.saturating_sub(bytes) / average).unwrap_or(MAX_BATCH);
+        batch_size = fits.clamp(1, MAX_BATCH);
+    }
     // The client asked for a shorter page: that is not a truncation by the CSE.
-    let cut_by_cse = scan_cut || fc.limit.is_none_or(|asked| asked > MAX_PAGE);
+    let cut_by_cse = match ended {
+        End::Exhausted => false,
+        End::Budget => true,
+        End::Limit => fc.limit.is_none_or(|asked| asked > MAX_PAGE),
+    };
     let next = offset + u64::try_from(rows.len()).unwrap_or(u64::MAX) + 1;
-    let partial = (more && cut_by_cse).then_some(PartialContent { offset: next });
+    let partial = cut_by_cse.then_some(PartialContent { offset: next });
     hide_inaccessible_instances(target, &mut rows);
     Ok(Page { rows, partial })
 }
 
-/// The descendants `sight` lets through, in path order, skipping the first `offset`
-/// visible ones: up to `limit` rows, whether more exist, and whether the scan stopped
-/// at [`MAX_SCAN`] rows examined (then "more" is assumed).
-fn visible(
-    tx: &mut Txn<'_>,
-    sight: &mut Sight<'_>,
-    path: &str,
+/// Why a page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// No more descendants.
+    Exhausted,
+    /// `lim` (or [`MAX_PAGE`]) rows were collected and more exist.
+    Limit,
+    /// [`MAX_PAGE_BYTES`] or [`MAX_SCAN`] was reached.
+    Budget,
+}
+
+/// Reads descendants in path order, a batch at a time, each batch continuing after
+/// the last row of the previous one.
+struct Cursor<'a> {
+    target: &'a Resource,
+    /// `lvl=1`: direct children, read through the (pi, rn) index.
+    direct_children: bool,
     max_depth: i32,
-    offset: u64,
-    limit: u64,
-) -> CseResult<(Vec<Resource>, bool, bool)> {
-    let mut filter = DiscoveryFilter {
-        path,
-        max_depth,
-        ..DiscoveryFilter::default()
-    };
-    let (mut rows, mut skipped, mut scanned) = (Vec::new(), 0, 0);
-    loop {
-        let batch = resource_table::discover_page(tx.conn, &filter, &tx.now_text, SCAN_BATCH)?;
-        let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < SCAN_BATCH;
-        filter.after = batch.last().map(|r| r.path.clone());
-        for row in batch {
-            scanned += 1;
-            let resource = Resource::from_row(row)?;
-            if !sight.sees(tx, &resource)? {
-                continue;
-            }
-            if skipped < offset {
-                skipped += 1;
-                continue;
-            }
-            if u64::try_from(rows.len()).unwrap_or(u64::MAX) >= limit {
-                return Ok((rows, true, false));
-            }
-            rows.push(resource);
+    after: Option<String>,
+    /// Rows the first read skips (`ofst` when every row counts).
+    skip: i64,
+}
+
+impl Cursor<'_> {
+    fn next(&mut self, tx: &mut Txn<'_>, batch: i64) -> CseResult<Vec<ResourceRow>> {
+        let skip = std::mem::take(&mut self.skip);
+        let rows = if self.direct_children {
+            let after_name = self
+                .after
+                .as_deref()
+                .and_then(|path| path.rsplit('/').next());
+            resource_table::children(
+                tx.conn,
+                &self.target.ri,
+                after_name,
+                skip,
+                batch,
+                &tx.now_text,
+            )?
+        } else {
+            let filter = DiscoveryFilter {
+                path: &self.target.path,
+                max_depth: self.max_depth,
+                after: self.after.clone(),
+                offset: skip,
+                ..DiscoveryFilter::default()
+            };
+            resource_table::discover_page(tx.conn, &filter, &tx.now_text, batch)?
+        };
+        if let Some(last) = rows.last() {
+            self.after = Some(last.path.clone());
         }
-        if exhausted {
-            return Ok((rows, false, false));
-        }
-        if scanned >= MAX_SCAN {
-            return Ok((rows, true, true));
-        }
+        Ok(rows)
     }
 }
 
