@@ -10,7 +10,7 @@ use onecse_models::primitive::{
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
-use crate::core::operations::hierarchy::{MAX_PAGE, MAX_SCAN};
+use crate::core::operations::hierarchy::{MAX_PAGE, MAX_PAGE_BYTES, MAX_SCAN};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -19,6 +19,9 @@ use crate::store::resource_table::{self, Bound, CountColumn, DiscoveryFilter, Ti
 
 /// Candidates read per database round trip when conditions are checked here.
 const SCAN_PAGE: i64 = 500;
+
+/// Rows of the first read of a scan; later reads are sized by the documents seen.
+const FIRST_BATCH: i64 = 16;
 
 /// Runs a discovery below `target`, returning only what `who` may discover.
 pub fn discover(
@@ -100,55 +103,18 @@ pub fn discover(
         || !fc.content_types.is_empty()
         || !fc.attributes.is_empty()
         || !sight.sees_everything();
-    let mut skip_here = skip;
-    let page_size = if checks_here {
-        SCAN_PAGE
+    let (found, more, scan_cut) = if checks_here {
+        scan(tx, req, &mut sight, &mut filter, skip, limit)?
     } else {
+        // One statement returns exactly the page (plus one row to tell whether more
+        // exist), addresses only: no document is read.
         filter.offset = i64::try_from(skip).unwrap_or(i64::MAX);
-        skip_here = 0;
-        i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let mut found = resource_table::discover_addresses(tx.conn, &filter, &tx.now_text, fetch)?;
+        let more = u64::try_from(found.len()).unwrap_or(u64::MAX) > limit;
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        (found, more, false)
     };
-    let mut found: Vec<(String, String)> = Vec::new();
-    let mut skipped = 0;
-    let mut more = false;
-    let mut scanned = 0;
-    let mut scan_cut = false;
-    loop {
-        let page = resource_table::discover_page(tx.conn, &filter, &tx.now_text, page_size)?;
-        let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < page_size;
-        filter.after = page.last().map(|r| r.path.clone());
-        filter.offset = 0;
-        for row in page {
-            scanned += 1;
-            if checks_here {
-                // Conditions the database evaluated hold already and evaluate true again.
-                let resource = Resource::from_row(row.clone())?;
-                if !fc.matches(resource.ty.number(), &resource.attrs)
-                    || !sight.sees(tx, &resource)?
-                {
-                    continue;
-                }
-            }
-            if skipped < skip_here {
-                skipped += 1;
-                continue;
-            }
-            if u64::try_from(found.len()).unwrap_or(u64::MAX) >= limit {
-                more = true;
-                break;
-            }
-            found.push((row.path, row.ri));
-        }
-        if more || exhausted {
-            break;
-        }
-        if scanned >= MAX_SCAN {
-            // Bounded work: the client continues from here with the offset below.
-            more = true;
-            scan_cut = true;
-            break;
-        }
-    }
     let unstructured = req.drt == Some(DesiredIdentifierResultType::Unstructured);
     let found_count = found.len();
     let uris: Vec<Value> = found
@@ -162,6 +128,63 @@ pub fn discover(
         });
     }
     Ok(response)
+}
+
+/// (path, resourceID) of the matches, whether more exist, whether a bound ended the
+/// scan.
+type Scanned = (Vec<(String, String)>, bool, bool);
+
+/// Evaluates conditions the database cannot (attributes, `fo=2`, visibility) batch
+/// by batch: (path, resourceID) of the matches after skipping `skip` of them, whether
+/// more exist, and whether the scan stopped at its bound ([`MAX_SCAN`] rows or
+/// [`MAX_PAGE_BYTES`] of documents read per batch keep one request's memory and time
+/// bounded).
+fn scan(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    sight: &mut Sight<'_>,
+    filter: &mut DiscoveryFilter<'_>,
+    skip: u64,
+    limit: u64,
+) -> CseResult<Scanned> {
+    let fc = &req.filter;
+    let mut found: Vec<(String, String)> = Vec::new();
+    let (mut skipped, mut scanned) = (0, 0);
+    let mut batch_size = FIRST_BATCH;
+    loop {
+        let page = resource_table::discover_page(tx.conn, filter, &tx.now_text, batch_size)?;
+        let exhausted = i64::try_from(page.len()).unwrap_or(i64::MAX) < batch_size;
+        filter.after = page.last().map(|r| r.path.clone());
+        let read: usize = page.iter().map(|r| r.doc.len()).sum();
+        let rows = page.len();
+        for row in page {
+            scanned += 1;
+            // Conditions the database evaluated hold already and evaluate true again.
+            let resource = Resource::from_row(row)?;
+            if !fc.matches(resource.ty.number(), &resource.attrs) || !sight.sees(tx, &resource)? {
+                continue;
+            }
+            if skipped < skip {
+                skipped += 1;
+                continue;
+            }
+            if u64::try_from(found.len()).unwrap_or(u64::MAX) >= limit {
+                return Ok((found, true, false));
+            }
+            found.push((resource.path, resource.ri));
+        }
+        if exhausted {
+            return Ok((found, false, false));
+        }
+        if scanned >= MAX_SCAN {
+            return Ok((found, true, true));
+        }
+        // Size the next read so that its documents fit the byte budget.
+        let average = read.checked_div(rows).unwrap_or(1).max(1);
+        batch_size = i64::try_from(MAX_PAGE_BYTES / average)
+            .unwrap_or(SCAN_PAGE)
+            .clamp(1, SCAN_PAGE);
+    }
 }
 
 /// An empty discovery result.

@@ -599,6 +599,32 @@ pub fn discover_page(
     now: &str,
     limit: i64,
 ) -> QueryResult<Vec<ResourceRow>> {
+    discovery_query(filter, now)
+        .limit(limit)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// [`discover_page`] when only the addresses are needed: (path, resourceID) pairs, so
+/// the documents (which may be large) are never read.
+pub fn discover_addresses(
+    conn: &mut DbConn,
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+    limit: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    discovery_query(filter, now)
+        .limit(limit)
+        .select((resources::path, resources::ri))
+        .load(conn)
+}
+
+/// The rows `filter` matches, in path order, after `filter.after`, skipping
+/// `filter.offset`.
+fn discovery_query<'a>(
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+) -> resources::BoxedQuery<'a, <DbConn as Connection>::Backend> {
     use super::schema::labels;
     let mut query = resources::table
         .filter(resources::path.gt(format!("{}/", filter.path)))
@@ -637,10 +663,5 @@ pub fn discover_page(
             (CountColumn::Size, Bound::AtLeast) => query.filter(resources::cs.ge(*value)),
         };
     }
-    query
-        .order(resources::path.asc())
-        .offset(filter.offset)
-        .limit(limit)
-        .select(ResourceRow::as_select())
-        .load(conn)
+    query.order(resources::path.asc()).offset(filter.offset)
 }
