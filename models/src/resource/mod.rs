@@ -7,6 +7,9 @@ pub mod ae;
 pub mod cin;
 mod cnt;
 mod cse_base;
+pub mod fcin;
+pub mod fcnt;
+pub mod fcnt_specs;
 mod policy;
 mod representation;
 pub mod sub;
@@ -28,6 +31,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Container => Some(cnt::ATTRIBUTES),
         ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
+        ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
+        ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         _ => None,
     }
 }
@@ -35,5 +40,5 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
 /// The attribute tables of every specialization (flexContainer definitions, mgmtObj
 /// specializations), so attribute names in filters and `atrl` are known.
 pub fn extension_tables() -> impl Iterator<Item = &'static [AttributePolicy]> {
-    std::iter::empty()
+    fcnt_specs::tables()
 }
