@@ -19,6 +19,7 @@ mod conformance;
 mod cse_base;
 mod discovery;
 mod expiry;
+mod fcnt;
 mod helpers;
 mod hierarchy;
 mod http_binding;
