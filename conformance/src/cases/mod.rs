@@ -2,6 +2,7 @@
 
 mod dis;
 mod dmr;
+mod fcnt;
 mod gen_;
 mod reg;
 mod sec;
@@ -16,6 +17,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dmr::tps());
     all.extend(sub::tps());
     all.extend(dis::tps());
+    all.extend(fcnt::tps());
     all.extend(sec::tps());
     all
 }
