@@ -200,7 +200,62 @@ pub fn tables() -> impl Iterator<Item = &'static [A]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::ValueKind;
     use crate::resource::policy::Presence;
+
+    fn kind_name(kind: ValueKind) -> String {
+        match kind {
+            ValueKind::Boolean => "boolean".into(),
+            ValueKind::Text => "string".into(),
+            ValueKind::Number => "number".into(),
+            ValueKind::Timestamp => "timestamp".into(),
+            ValueKind::Integer { min: 0 } => "integer ≥ 0".into(),
+            ValueKind::Integer { .. } => "integer".into(),
+            ValueKind::IntegerRange { min, max } => format!("integer {min}–{max}"),
+            ValueKind::Enumerated(values) => format!("one of {values:?}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The user guide's table of specializations, rendered from the data.
+    fn markdown_table() -> String {
+        let mut out = String::from(
+            "| root | module class | containerDefinition | custom attributes (**M** = mandatory on CREATE) |\n|---|---|---|---|\n",
+        );
+        for spec in SPECIALIZATIONS {
+            let attrs: Vec<String> = spec
+                .attributes
+                .iter()
+                .map(|a| {
+                    let m = if a.create == Presence::Mandatory {
+                        " **M**"
+                    } else {
+                        ""
+                    };
+                    format!("`{}` {}{m}", a.name, kind_name(a.kind))
+                })
+                .collect();
+            let mark = if spec.checked { "" } else { " (unverified)" };
+            out.push_str(&format!(
+                "| `{}` | {}{mark} | `{}` | {} |\n",
+                spec.root,
+                spec.long_name,
+                spec.definition,
+                attrs.join(", ")
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn the_user_guide_lists_every_specialization_as_the_data_says() {
+        let guide = include_str!("../../../docs/user-guide.md");
+        let table = markdown_table();
+        assert!(
+            guide.contains(&table),
+            "docs/user-guide.md needs this table:\n{table}"
+        );
+    }
 
     #[test]
     fn roots_and_definitions_are_unique_and_well_formed() {
