@@ -361,3 +361,34 @@ async fn discovery_finds_flex_containers_by_type_and_custom_attribute() {
     let reply = app.retrieve("/cse-in/a?rcn=1&atrl=powSe", "CAdmin").await;
     assert_eq!(reply.body["cod:binSh"], json!({"powSe": true}));
 }
+
+#[tokio::test]
+async fn history_limits_bytes_and_age_like_a_container() {
+    let app = spawn_app().await;
+    let attrs = json!({"rn": "g", "cnd": "com.example.text", "t": "abcd", "mbs": 8, "mia": 60});
+    let reply = flex(&app, "/cse-in", "m2m:fcnt", attrs).await;
+    assert_eq!(reply.expect_resource("m2m:fcnt")["cbs"], 4);
+    let la = app.retrieve("/cse-in/g/la", "CAdmin").await;
+    let fcnt_et = reply.expect_resource("m2m:fcnt")["et"].clone();
+    let instance_et = la.expect_resource("m2m:fcin")["et"].clone();
+    assert!(
+        instance_et.as_str() < fcnt_et.as_str(),
+        "mia caps the instance's et: {instance_et} vs {fcnt_et}"
+    );
+    // Two instances of 4 bytes fit in 8; a third evicts the oldest.
+    for t in ["efgh", "ijkl"] {
+        let body = json!({"m2m:fcnt": {"t": t}});
+        assert_eq!(
+            app.update("/cse-in/g", &body, "CAdmin").await.rsc,
+            Some(2004)
+        );
+    }
+    let ol = app.retrieve("/cse-in/g/ol", "CAdmin").await;
+    assert_eq!(ol.expect_resource("m2m:fcin")["t"], "efgh");
+    // One snapshot larger than mbs is refused, and nothing changes.
+    let body = json!({"m2m:fcnt": {"t": "far too long for eight bytes"}});
+    let reply = app.update("/cse-in/g", &body, "CAdmin").await;
+    reply.assert_error(5207, 406, "mbs");
+    let got = app.retrieve("/cse-in/g", "CAdmin").await;
+    assert_eq!(got.expect_resource("m2m:fcnt")["t"], "ijkl");
+}
