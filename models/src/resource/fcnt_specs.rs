@@ -4,7 +4,7 @@
 //! here and no code. Cardinality 1 in TS-0023 is mandatory on CREATE and cannot be
 //! deleted; 0..1 is optional. Every module class has the optional `dgt`.
 
-use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::policy::{AttributePolicy as A, ValueKind, ValueKind::*};
 
 /// One specialization of `<flexContainer>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +23,12 @@ pub struct Specialization {
     pub checked: bool,
 }
 
-const INT: crate::resource::ValueKind = Integer { min: i64::MIN };
-const NON_NEG: crate::resource::ValueKind = Integer { min: 0 };
-const PERCENT: crate::resource::ValueKind = IntegerRange { min: 0, max: 100 };
-const COLOUR: crate::resource::ValueKind = IntegerRange { min: 0, max: 255 };
+const INT: ValueKind = Integer { min: i64::MIN };
+const NON_NEG: ValueKind = Integer { min: 0 };
+const PERCENT: ValueKind = IntegerRange { min: 0, max: 100 };
+const COLOUR: ValueKind = IntegerRange { min: 0, max: 255 };
 /// TS-0023 enum tempUnit: 1 Celsius, 2 Fahrenheit, 3 Kelvin.
-const TEMPERATURE_UNIT: crate::resource::ValueKind = Enumerated(&[1, 2, 3]);
+const TEMPERATURE_UNIT: ValueKind = Enumerated(&[1, 2, 3]);
 
 /// The data point every module class has: when the values were produced.
 const fn dgt() -> A {
@@ -36,12 +36,12 @@ const fn dgt() -> A {
 }
 
 /// A cardinality-1 data point.
-const fn required(name: &'static str, kind: crate::resource::ValueKind) -> A {
+const fn required(name: &'static str, kind: ValueKind) -> A {
     A::read_write(name, kind).mandatory()
 }
 
 /// A cardinality-0..1 data point.
-const fn optional(name: &'static str, kind: crate::resource::ValueKind) -> A {
+const fn optional(name: &'static str, kind: ValueKind) -> A {
     A::read_write(name, kind)
 }
 
@@ -200,7 +200,7 @@ pub fn tables() -> impl Iterator<Item = &'static [A]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::ValueKind;
+    use crate::resource::is_known_attribute;
     use crate::resource::policy::Presence;
 
     fn kind_name(kind: ValueKind) -> String {
@@ -275,6 +275,13 @@ mod tests {
             assert_eq!(by_definition(spec.definition), Some(spec));
         }
         assert!(SPECIALIZATIONS.len() >= 10);
+    }
+
+    #[test]
+    fn custom_attribute_names_are_known_to_filters() {
+        assert!(is_known_attribute("powSe"));
+        assert!(is_known_attribute("curT0"));
+        assert!(!is_known_attribute("notACustomAttribute"));
     }
 
     #[test]
