@@ -2,6 +2,7 @@
 
 mod dis;
 mod dmr;
+mod fcnt;
 mod gen_;
 mod nod;
 mod reg;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dmr::tps());
     all.extend(sub::tps());
     all.extend(dis::tps());
+    all.extend(fcnt::tps());
     all.extend(sec::tps());
     all.extend(nod::tps());
     all

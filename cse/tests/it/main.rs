@@ -20,6 +20,7 @@ mod cse_base;
 mod discovery;
 mod egress;
 mod expiry;
+mod fcnt;
 mod helpers;
 mod hierarchy;
 mod http_binding;

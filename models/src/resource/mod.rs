@@ -7,6 +7,9 @@ pub mod ae;
 pub mod cin;
 mod cnt;
 mod cse_base;
+pub mod fcin;
+pub mod fcnt;
+pub mod fcnt_specs;
 pub mod mgo;
 mod nod;
 mod policy;
@@ -32,6 +35,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
         ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
         ResourceType::Node => Some(nod::ATTRIBUTES),
+        ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
+        ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         _ => None,
     }
 }
@@ -39,5 +44,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
 /// The attribute tables of every specialization (flexContainer definitions, mgmtObj
 /// specializations), so attribute names in filters and `atrl` are known.
 pub fn extension_tables() -> impl Iterator<Item = &'static [AttributePolicy]> {
-    mgo::SPECIALIZATIONS.iter().map(|s| s.attributes)
+    mgo::SPECIALIZATIONS
+        .iter()
+        .map(|s| s.attributes)
+        .chain(fcnt_specs::tables())
 }

@@ -30,13 +30,15 @@ pub enum ValueKind {
         /// Smallest accepted value.
         min: i64,
     },
-    /// A JSON integer from `min` to `max` inclusive (a percentage, …).
+    /// A JSON integer within `min..=max` (a percentage, a colour component).
     IntegerRange {
         /// Smallest accepted value.
         min: i64,
         /// Largest accepted value.
         max: i64,
     },
+    /// Any JSON number, integer or not (TS-0023 `float` data points).
+    Number,
     /// One of the listed integers (an enumeration).
     Enumerated(&'static [i64]),
     /// A oneM2M timestamp string.
@@ -338,6 +340,7 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             Some(n) if (min..=max).contains(&n) => Ok(()),
             _ => Err(wrong(&format!("an integer from {min} to {max}"))),
         },
+        ValueKind::Number => value.as_f64().map(|_| ()).ok_or_else(|| wrong("a number")),
         ValueKind::Enumerated(allowed) => match value.as_i64() {
             Some(n) if allowed.contains(&n) => Ok(()),
             _ => Err(wrong(&format!("one of {allowed:?}"))),
@@ -507,6 +510,20 @@ mod tests {
     fn unsupported_features_are_not_implemented() {
         let got = check(Operation::Update, json!({"at": ["/id-mn"]}));
         assert_eq!(got, Err(ResponseStatusCode::NotImplemented));
+    }
+
+    #[test]
+    fn numbers_and_ranges_have_their_own_kinds() {
+        let kinds = |kind, value: Value| check_kind("x", kind, &value).map_err(|p| p.rsc);
+        let range = ValueKind::IntegerRange { min: 0, max: 100 };
+        assert_eq!(kinds(ValueKind::Number, json!(21.5)), Ok(()));
+        assert_eq!(kinds(ValueKind::Number, json!(-3)), Ok(()));
+        assert!(kinds(ValueKind::Number, json!("21.5")).is_err());
+        assert_eq!(kinds(range, json!(0)), Ok(()));
+        assert_eq!(kinds(range, json!(100)), Ok(()));
+        assert!(kinds(range, json!(101)).is_err());
+        assert!(kinds(range, json!(-1)).is_err());
+        assert!(kinds(range, json!(50.5)).is_err());
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub fn create(
     if let Some(counters) = counters {
         instances::enforce_limits(tx, &parent, counters)?;
     }
+    kind.after_create(tx, &mut resource)?;
     matcher::raise(tx, &Event::ChildCreated { child: &resource })?;
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);

@@ -52,7 +52,7 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         resource.attrs.insert("et".into(), json!(et));
     }
     resource.attrs.insert("lt".into(), json!(tx.now_text));
-    if kind.has_state_tag() {
+    if kind.has_state_tag() && kind.update_raises_state_tag(&before, &resource) {
         let st = resource_table::bump_state_tag(tx.conn, &resource.ri)?;
         resource.attrs.insert("st".into(), json!(st));
     }

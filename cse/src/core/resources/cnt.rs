@@ -26,6 +26,7 @@ impl ResourceKind for Container {
         &[
             ResourceType::Container,
             ResourceType::ContentInstance,
+            ResourceType::FlexContainer,
             ResourceType::Subscription,
         ]
     }

@@ -9,6 +9,8 @@ pub mod ae;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
+pub mod fcin;
+pub mod fcnt;
 pub mod instances;
 pub mod mgo;
 pub mod nod;
@@ -49,6 +51,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &sub::Subscription,
     &nod::Node,
     &mgo::MgmtObj,
+    &fcnt::FlexContainer,
+    &fcin::FlexContainerInstance,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -212,6 +216,18 @@ pub trait ResourceKind: Sync {
         _resource: &mut Resource,
     ) -> CseResult<()> {
         Ok(())
+    }
+
+    /// Work after a CREATE is stored, in the same transaction (a flexContainer records
+    /// its first instance); runs before the parent's subscriptions hear of it.
+    fn after_create(&self, _tx: &mut Txn<'_>, _resource: &mut Resource) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Whether this UPDATE raises `st` (for types that keep one): every UPDATE does by
+    /// default; a flexContainer's only when a custom attribute changes.
+    fn update_raises_state_tag(&self, _before: &Resource, _resource: &Resource) -> bool {
+        true
     }
 
     /// Work after an UPDATE is stored (a container applies changed limits).

@@ -1,0 +1,63 @@
+//! `<flexContainerInstance>` rules (TS-0004 R4 §7.4.x): a snapshot its flexContainer
+//! stores (see [`super::fcnt`]); clients cannot create or update one, may read or
+//! delete it, and access is decided by the flexContainer.
+
+use onecse_models::resource::fcin::GENERIC_ROOT;
+use onecse_models::resource::fcnt::custom_size;
+use onecse_models::resource::fcnt_specs;
+use onecse_models::{Operation, ResourceType};
+use serde_json::{Map, Value};
+
+use crate::core::resources::ResourceKind;
+use crate::error::{CseError, CseResult};
+use crate::security::Governance;
+
+/// The flexContainerInstance kind.
+pub struct FlexContainerInstance;
+
+impl ResourceKind for FlexContainerInstance {
+    fn ty(&self) -> ResourceType {
+        ResourceType::FlexContainerInstance
+    }
+
+    /// `<specialization root>Inst` (`cod:binShInst`), the name the TS-0023 SDT tool
+    /// gives a module class's instance; `m2m:fcin` for generic flexContainers.
+    fn root_key(&self, attrs: &Map<String, Value>) -> String {
+        attrs
+            .get("cnd")
+            .and_then(Value::as_str)
+            .and_then(fcnt_specs::by_definition)
+            .map_or_else(|| GENERIC_ROOT.to_owned(), |s| format!("{}Inst", s.root))
+    }
+
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        match op {
+            Operation::Update => Err(CseError::not_allowed(
+                "a flexContainerInstance cannot be updated; update its flexContainer instead",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Instances are made by their flexContainer, never by a CREATE request.
+    fn created_by_request(&self) -> bool {
+        false
+    }
+
+    /// No `acpi`: judged by its flexContainer's policies.
+    fn governance(&self) -> Governance {
+        Governance::Parent
+    }
+
+    fn has_state_tag(&self) -> bool {
+        true
+    }
+
+    fn is_instance(&self) -> bool {
+        true
+    }
+
+    fn content_size(&self, attrs: &Map<String, Value>) -> i64 {
+        custom_size(attrs)
+    }
+}
