@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Destination, Target};
-use crate::core::record::Resource;
+use crate::core::record::{self, Resource};
 use crate::core::resources;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -188,13 +188,23 @@ fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> Cs
 /// name a live accessControlPolicy of this CSE, in any addressing form (4000
 /// otherwise, as ACME answers); an empty list is refused (`null` removes `acpi`).
 pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<()> {
-    let Some(Value::Array(entries)) = attrs.get("acpi") else {
+    check_policy_list(tx, attrs, "acpi")
+}
+
+/// Checks and stores as resourceIDs a list attribute naming accessControlPolicies
+/// (`acpi`, a group's `macp`), with the rules of [`check_policy_ids`].
+pub fn check_policy_list(
+    tx: &mut Txn<'_>,
+    attrs: &mut Map<String, Value>,
+    name: &str,
+) -> CseResult<()> {
+    let Some(Value::Array(entries)) = attrs.get(name) else {
         return Ok(());
     };
     if entries.is_empty() {
-        return Err(CseError::bad_request(
-            "acpi must name at least one accessControlPolicy (send null to remove it)",
-        ));
+        return Err(CseError::bad_request(format!(
+            "{name} must name at least one accessControlPolicy (send null to remove it)"
+        )));
     }
     let mut ids: Vec<String> = Vec::with_capacity(entries.len());
     for entry in entries.clone() {
@@ -211,13 +221,49 @@ pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> Cse
             }
             _ => {
                 return Err(CseError::bad_request(format!(
-                    "acpi names '{entry}', which is not an accessControlPolicy of this CSE"
+                    "{name} names '{entry}', which is not an accessControlPolicy of this CSE"
                 )));
             }
         }
     }
-    attrs.insert("acpi".into(), json!(ids));
+    attrs.insert(name.into(), json!(ids));
     Ok(())
+}
+
+/// Decides whether `who` may send a request needing `access` through the fan-out
+/// point of `group`: by the policies its `macp` names, or by the group's own
+/// access control when it names none (spec digest access-control §3, TS-0001
+/// §9.6.13). Each member's own access control is decided later, per member request.
+pub fn authorize_fan_out(
+    tx: &mut Txn<'_>,
+    who: &Requester,
+    access: Access,
+    group: &Resource,
+) -> CseResult<()> {
+    if who.admin {
+        return Ok(());
+    }
+    let mut judge = Judge::new(tx.cse, who);
+    let members_policies = record::string_items(&group.attrs, "macp");
+    let verdict = if members_policies.is_empty() {
+        judge.decide(tx, group, None, access.bit(), None)?
+    } else {
+        judge.decide_under(tx, &members_policies, access.bit())?
+    };
+    match verdict {
+        Verdict::Permit => Ok(()),
+        Verdict::Deny(why) => {
+            let why = if members_policies.is_empty() {
+                why
+            } else {
+                format!(
+                    "no rule of its membersAccessControlPolicyIDs {} grants it",
+                    members_policies.join(", ")
+                )
+            };
+            Err(denied(who, access, group, &why))
+        }
+    }
 }
 
 /// Answers, row by row, whether a child listing (RETRIEVE) or discovery (DISCOVER)

@@ -7,6 +7,7 @@ pub mod ae;
 pub mod cin;
 mod cnt;
 mod cse_base;
+mod grp;
 mod policy;
 mod representation;
 pub mod sub;
@@ -28,6 +29,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Container => Some(cnt::ATTRIBUTES),
         ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
+        ResourceType::Group => Some(grp::ATTRIBUTES),
         _ => None,
     }
 }

@@ -32,6 +32,7 @@ impl ResourceKind for Ae {
         &[
             ResourceType::AccessControlPolicy,
             ResourceType::Container,
+            ResourceType::Group,
             ResourceType::Subscription,
         ]
     }

@@ -28,6 +28,7 @@ impl ResourceKind for CseBase {
             ResourceType::AccessControlPolicy,
             ResourceType::Ae,
             ResourceType::Container,
+            ResourceType::Group,
             ResourceType::Subscription,
         ]
     }
