@@ -19,6 +19,7 @@ mod conformance;
 mod cse_base;
 mod discovery;
 mod expiry;
+mod grp;
 mod helpers;
 mod hierarchy;
 mod http_binding;

@@ -130,7 +130,6 @@ fn check_members(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<
             listed.len()
         )));
     }
-    check_capacity(attrs, listed.len())?;
     let consistency = Consistency::of(attrs);
     let mut mt = attrs.get("mt").and_then(Value::as_i64).unwrap_or(0);
     let mut validated = true;
@@ -164,6 +163,8 @@ fn check_members(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<
         seen.push(member.key);
         kept.push(entry);
     }
+    // Counted once duplicates in other address forms are gone.
+    check_capacity(attrs, kept.len())?;
     attrs.insert("mt".into(), json!(mt));
     attrs.insert("cnm".into(), json!(kept.len()));
     attrs.insert("mid".into(), json!(kept));
