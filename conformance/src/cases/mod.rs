@@ -3,6 +3,7 @@
 mod dis;
 mod dmr;
 mod gen_;
+mod grp;
 mod reg;
 mod sec;
 mod sub;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sub::tps());
     all.extend(dis::tps());
     all.extend(sec::tps());
+    all.extend(grp::tps());
     all
 }
 
