@@ -371,7 +371,7 @@ pub fn tps() -> Vec<TestPurpose> {
         tp!(
             "TP/oneM2M/CSE/GRP/FOP/005",
             GRP,
-            "TS-0004 §7.4.14.2.x; RSC 4109",
+            "TS-0004 §7.4.14.2.2 (no members); RSC 4109",
             "a request to fopt of a group without members answers 4109 NO_MEMBERS",
             |ctx| {
                 let (aei, ae) = ctx.ae("fopempty")?;
