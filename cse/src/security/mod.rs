@@ -150,7 +150,7 @@ pub fn authorize(
             other => judge.decide(tx, resource, parent, other.bit(), None)?,
         };
         if let Verdict::Deny(why) = verdict {
-            return Err(denied(who, *needed, resource, &why));
+            return Err(denied(who, *needed, &resource.path, &why));
         }
     }
     Ok(())
@@ -158,7 +158,7 @@ pub fn authorize(
 
 /// The 4103 answer to a denied request: who, which operation on what, which
 /// privilege is missing, and why no rule gave it.
-fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> CseError {
+fn denied(who: &Requester, access: Access, path: &str, why: &str) -> CseError {
     let originator = who.originator.as_deref().unwrap_or("");
     let bit = operation::name(access.bit());
     let (operation, privilege) = match access {
@@ -178,8 +178,7 @@ fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> Cs
     CseError::new(
         ResponseStatusCode::OriginatorHasNoPrivilege,
         format!(
-            "originator '{originator}' may not {operation} '{}': it lacks {privilege} ({why})",
-            resource.path
+            "originator '{originator}' may not {operation} '{path}': it lacks {privilege} ({why})"
         ),
     )
 }
@@ -261,7 +260,7 @@ pub fn authorize_fan_out(
                     members_policies.join(", ")
                 )
             };
-            Err(denied(who, access, group, &why))
+            Err(denied(who, access, &format!("{}/fopt", group.path), &why))
         }
     }
 }
