@@ -462,6 +462,10 @@ mod tests {
                 403,
             ),
             (ResponseStatusCode::NotAcceptable, 5207, 406),
+            (ResponseStatusCode::NoMembers, 4109, 403),
+            (ResponseStatusCode::GroupMemberTypeInconsistent, 4110, 400),
+            (ResponseStatusCode::GroupMembersNotResponded, 5209, 500),
+            (ResponseStatusCode::MaxNumberOfMemberExceeded, 6010, 400),
         ];
         for (rsc, code, http) in table {
             assert_eq!((rsc.code(), rsc.http_status()), (code, http), "{rsc:?}");
