@@ -180,6 +180,10 @@ async fn more_members_than_mnm_is_refused_with_6010() {
         .update("/cse-in/g", &json!({"m2m:grp": {"mnm": 100_000}}), ADMIN)
         .await;
     reply.assert_error(4000, 400, "10000");
+    // More than the CSE's bound is refused before any member is looked up.
+    let many: Vec<String> = (0..=10_000).map(|i| format!("x{i}")).collect();
+    let reply = group(&app, "/cse-in", json!({"mnm": 10_000, "mid": many}), ADMIN).await;
+    reply.assert_error(4000, 400, "at most 10000");
 }
 
 #[tokio::test]

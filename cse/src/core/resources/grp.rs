@@ -4,6 +4,8 @@
 //! `cnm`/`mtv` follow from it, and `fopt` is kept free for the fan-out point
 //! (served by `core::fanout`).
 
+use std::collections::HashSet;
+
 use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
@@ -118,12 +120,11 @@ fn check_capacity(attrs: &Map<String, Value>, members: usize) -> CseResult<()> {
 /// Checks `mid` as it will be stored and sets `mid`, `cnm`, `mtv` (and `mt` for
 /// csy 3). One lookup per member, each by its index.
 fn check_members(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<()> {
-    let mut listed: Vec<String> = Vec::new();
-    for entry in string_items(attrs, "mid") {
-        if !listed.contains(&entry) {
-            listed.push(entry);
-        }
-    }
+    let mut distinct = HashSet::new();
+    let listed: Vec<String> = string_items(attrs, "mid")
+        .into_iter()
+        .filter(|entry| distinct.insert(entry.clone()))
+        .collect();
     if listed.len() > MAX_MEMBERS {
         return Err(CseError::bad_request(format!(
             "mid lists {} members; this CSE allows at most {MAX_MEMBERS} in a group",
@@ -134,7 +135,7 @@ fn check_members(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<
     let mut mt = attrs.get("mt").and_then(Value::as_i64).unwrap_or(0);
     let mut validated = true;
     let mut kept: Vec<String> = Vec::with_capacity(listed.len());
-    let mut seen: Vec<String> = Vec::with_capacity(listed.len());
+    let mut seen = HashSet::with_capacity(listed.len());
     for entry in listed {
         let Some(member) = look_up(tx, &entry)? else {
             // On another CSE: kept, but its type cannot be validated here.
@@ -160,7 +161,7 @@ fn check_members(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<
                 Consistency::SetMixed => mt = 0,
             }
         }
-        seen.push(member.key);
+        seen.insert(member.key);
         kept.push(entry);
     }
     // Counted once duplicates in other address forms are gone.
