@@ -196,20 +196,22 @@ impl<'w> Judge<'w> {
         })
     }
 
-    /// Whether the requester may perform the operation `bit` under the policies `ids`
-    /// a resource names in an attribute other than `acpi` (a group's `macp`, which
-    /// decides what may go through its fan-out point, TS-0001 §9.6.13).
+    /// Whether the requester may perform the operation `bit` (`create` as in
+    /// [`Judge::decide`]) under the policies `ids` a resource names in an attribute
+    /// other than `acpi` (a group's `macp`, which decides what may go through its
+    /// fan-out point, TS-0001 §9.6.13).
     pub fn decide_under(
         &mut self,
         tx: &mut Txn<'_>,
         ids: &[String],
         bit: u8,
+        create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
         if self.who.admin {
             return Ok(Verdict::Permit);
         }
         // Documents loaded with a resource are those of its `acpi`, not these.
-        self.decide_by_policies(tx, None, ids, |p| &p.privileges, bit, None)
+        self.decide_by_policies(tx, None, ids, |p| &p.privileges, bit, create)
     }
 
     /// Makes the policies `ids` known: those in `docs` (loaded with the resource that

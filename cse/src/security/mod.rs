@@ -244,10 +244,14 @@ pub fn authorize_fan_out(
     }
     let mut judge = Judge::new(tx.cse, who);
     let members_policies = record::string_items(&group.attrs, "macp");
+    let create = match access {
+        Access::Create(ty) => Some((ty.number(), group.ty.number())),
+        _ => None,
+    };
     let verdict = if members_policies.is_empty() {
-        judge.decide(tx, group, None, access.bit(), None)?
+        judge.decide(tx, group, None, access.bit(), create)?
     } else {
-        judge.decide_under(tx, &members_policies, access.bit())?
+        judge.decide_under(tx, &members_policies, access.bit(), create)?
     };
     match verdict {
         Verdict::Permit => Ok(()),
@@ -260,7 +264,8 @@ pub fn authorize_fan_out(
                     members_policies.join(", ")
                 )
             };
-            Err(denied(who, access, &format!("{}/fopt", group.path), &why))
+            let point = format!("{}/{}", group.path, resources::grp::FAN_OUT_POINT);
+            Err(denied(who, access, &point, &why))
         }
     }
 }
