@@ -1,6 +1,7 @@
 //! Runs a request primitive for any binding: the blocking core on the blocking pool,
-//! the asynchronous verification step of subscriptions in between when needed, and
-//! the delivery wake-up after a commit that queued notifications.
+//! the asynchronous verification step of subscriptions in between when needed, the
+//! delivery wake-up after a commit that queued notifications, and the fan-out of a
+//! request to a group's `fopt` to every member (`service/fanout.rs`).
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
@@ -31,7 +32,11 @@ impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
-        self.execute_nested(req, caller, 0).await
+        // Only a request that may fan out pays for the boxed (recursive) path.
+        if core_fanout::may_fan_out(&req.to) {
+            return self.execute_nested(req, caller, 0).await;
+        }
+        self.execute_one(req, caller).await
     }
 
     /// [`Service::execute`] for a request `depth` fan-out points deep: one addressed
