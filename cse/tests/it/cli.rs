@@ -301,11 +301,12 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     )
     .expect("target");
     let client = onecse_testkit::blocking::Client::new(target).expect("client");
-    // A group (ty 9) is valid oneM2M that onecse does not host yet: 5001.
+    // A group's notification aggregation (nar) is valid oneM2M that onecse does not
+    // implement yet: 5001.
     let reply = client.create(
         "/cse-in",
         9,
-        &serde_json::json!({"m2m:grp": {"mt": 3, "mid": []}}),
+        &serde_json::json!({"m2m:grp": {"mnm": 1, "mid": [], "nar": {"num": 2}}}),
         Some("CAdmin"),
     );
     assert_eq!(reply.rsc, Some(5001), "{reply:#?}");
