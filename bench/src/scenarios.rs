@@ -85,10 +85,11 @@ fn originator(conn: &Client, path: &str) -> String {
 }
 
 /// Names of all scenarios, in the order `all` runs them.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     "create-cin-hot",
     "create-cin-spread",
     "retrieve-latest",
+    "fopt-latest",
     "retrieve-cin",
     "discovery",
     "notify-latency",
@@ -332,6 +333,7 @@ pub async fn run(
         "create-cin-hot" => create_hot(&mut fx, target, opts).await,
         "create-cin-spread" => create_spread(&mut fx, target, opts).await,
         "retrieve-latest" => retrieve_latest(&mut fx, target, opts).await,
+        "fopt-latest" => fopt_latest(&mut fx, target, opts).await,
         "retrieve-cin" => retrieve_cin(&mut fx, target, opts).await,
         "discovery" => discovery(&mut fx, target, opts).await,
         "notify-latency" => notify_latency(&mut fx, target, opts).await,
@@ -431,6 +433,44 @@ async fn retrieve_latest(
         opts,
         &m,
     )])
+}
+
+/// Members of the `fopt-latest` group.
+const FOPT_MEMBERS: usize = 100;
+
+/// One group of [`FOPT_MEMBERS`] containers (one instance each) under one AE; the
+/// load is RETRIEVE `<group>/fopt/la`, one member request per container.
+async fn fopt_latest(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let ae = fx.ae(0).await?;
+    let mut members = Vec::with_capacity(FOPT_MEMBERS);
+    for i in 0..FOPT_MEMBERS {
+        members.push(fx.container(&ae, &format!("c{i}"), json!({})).await?);
+    }
+    fill(target, &members, FOPT_MEMBERS, 8, |_| json!([])).await?;
+    // Member IDs are structured CSE-relative addresses: the paths without the `/`.
+    let mid: Vec<&str> = members.iter().map(|m| m.trim_start_matches('/')).collect();
+    let mut attrs = json!({"rn": "g", "mnm": FOPT_MEMBERS, "mid": mid});
+    extend(&mut attrs, &fx.acpi());
+    let reply = create(&fx.conn, &ae, 9, &json!({ "m2m:grp": attrs })).await;
+    anyhow::ensure!(
+        reply.succeeded(),
+        "group creation failed with {} ({})",
+        reply.code(),
+        reply.dbg()
+    );
+    let fopt = Arc::new(format!("{ae}/g/fopt/la"));
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, fopt) = (Arc::clone(&conns), Arc::clone(&fopt));
+        async move { retrieve(conns.at(c), &fopt).await }
+    })
+    .await?;
+    let what = format!("RETRIEVE <group>/fopt/la over {FOPT_MEMBERS} member containers");
+    Ok(vec![report("fopt-latest", &what, opts, &m)])
 }
 
 async fn retrieve_cin(

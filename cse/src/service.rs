@@ -1,11 +1,15 @@
 //! Runs a request primitive for any binding: the blocking core on the blocking pool,
-//! the asynchronous verification step of subscriptions in between when needed, and
-//! the delivery wake-up after a commit that queued notifications.
+//! the asynchronous verification step of subscriptions in between when needed, the
+//! delivery wake-up after a commit that queued notifications, and the fan-out of a
+//! request to a group's `fopt` to every member (`service/fanout.rs`).
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
+mod fanout;
+
 use crate::blocking::blocking;
+use crate::core::fanout as core_fanout;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
@@ -28,6 +32,41 @@ impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
+        // Only a request that may fan out pays for the boxed (recursive) path.
+        if core_fanout::may_fan_out(&req.to) {
+            return self.execute_nested(req, caller, 0).await;
+        }
+        self.execute_one(req, caller).await
+    }
+
+    /// [`Service::execute`] for a request `depth` fan-out points deep: one addressed
+    /// to a group's fan-out point goes to every member ([`fanout`]).
+    fn execute_nested(&self, req: Request, caller: Caller, depth: usize) -> fanout::Outcome<'_> {
+        Box::pin(async move {
+            if core_fanout::may_fan_out(&req.to)
+                && let Some(plan) = self.fan_out_plan(&req, caller).await?
+            {
+                return fanout::run(self, &req, caller, plan, depth).await;
+            }
+            self.execute_one(req, caller).await
+        })
+    }
+
+    /// Resolves a request that names `fopt` (a read, run like other reads).
+    async fn fan_out_plan(
+        &self,
+        req: &Request,
+        caller: Caller,
+    ) -> CseResult<Option<core_fanout::Plan>> {
+        if self.cse.db.backend() == Backend::Sqlite {
+            return core_fanout::plan(&self.cse, req, caller);
+        }
+        let (cse, req) = (self.cse.clone(), req.clone());
+        blocking(move || core_fanout::plan(&cse, &req, caller)).await?
+    }
+
+    /// Runs a request for one resource.
+    async fn execute_one(&self, req: Request, caller: Caller) -> CseResult<Response> {
         let assigned_ri = if dispatch::may_need_verification(&req) {
             self.verify_targets(&req, caller).await?
         } else {

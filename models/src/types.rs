@@ -244,6 +244,8 @@ status_codes! {
     OriginatorNotAuthenticated = 4106 => 403, "ORIGINATOR_NOT_AUTHENTICATED";
     SecurityAssociationRequired = 4107 => 403, "SECURITY_ASSOCIATION_REQUIRED";
     InvalidChildResourceType = 4108 => 403, "INVALID_CHILD_RESOURCE_TYPE";
+    NoMembers = 4109 => 403, "NO_MEMBERS";
+    GroupMemberTypeInconsistent = 4110 => 400, "GROUP_MEMBER_TYPE_INCONSISTENT";
     OriginatorHasAlreadyRegistered = 4117 => 403, "ORIGINATOR_HAS_ALREADY_REGISTERED";
     AppRuleValidationFailed = 4126 => 403, "APP_RULE_VALIDATION_FAILED";
     InternalServerError = 5000 => 500, "INTERNAL_SERVER_ERROR";
@@ -253,6 +255,8 @@ status_codes! {
     SubscriptionVerificationInitiationFailed = 5204 => 500, "SUBSCRIPTION_VERIFICATION_INITIATION_FAILED";
     SubscriptionHostHasNoPrivilege = 5205 => 403, "SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE";
     NotAcceptable = 5207 => 406, "NOT_ACCEPTABLE";
+    GroupMembersNotResponded = 5209 => 500, "GROUP_MEMBERS_NOT_RESPONDED";
+    MaxNumberOfMemberExceeded = 6010 => 400, "MAX_NUMBER_OF_MEMBER_EXCEEDED";
 }
 
 impl ResponseStatusCode {
@@ -458,6 +462,10 @@ mod tests {
                 403,
             ),
             (ResponseStatusCode::NotAcceptable, 5207, 406),
+            (ResponseStatusCode::NoMembers, 4109, 403),
+            (ResponseStatusCode::GroupMemberTypeInconsistent, 4110, 400),
+            (ResponseStatusCode::GroupMembersNotResponded, 5209, 500),
+            (ResponseStatusCode::MaxNumberOfMemberExceeded, 6010, 400),
         ];
         for (rsc, code, http) in table {
             assert_eq!((rsc.code(), rsc.http_status()), (code, http), "{rsc:?}");

@@ -4,6 +4,7 @@ mod dis;
 mod dmr;
 mod fcnt;
 mod gen_;
+mod grp;
 mod nod;
 mod reg;
 mod sec;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(fcnt::tps());
     all.extend(sec::tps());
     all.extend(nod::tps());
+    all.extend(grp::tps());
     all
 }
 

@@ -113,8 +113,8 @@ fn local(destination: Destination) -> CseResult<Address> {
     }
 }
 
-/// The privilege the request needs on its target.
-fn access(req: &Request) -> CseResult<Access> {
+/// The privilege the request needs on its target (also what a fan-out point needs).
+pub(crate) fn access(req: &Request) -> CseResult<Access> {
     Ok(match req.op {
         Operation::Create => Access::Create(req.ty.ok_or_else(|| {
             CseError::bad_request(
@@ -191,8 +191,9 @@ fn run(
     }
 }
 
-/// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps).
-fn check_generic(req: &Request) -> CseResult<()> {
+/// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps); a
+/// request to a fan-out point passes them before it is fanned out.
+pub(crate) fn check_generic(req: &Request) -> CseResult<()> {
     let registration = req.op == Operation::Create
         && req
             .ty

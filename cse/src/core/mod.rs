@@ -8,6 +8,7 @@ pub mod context;
 pub mod discovery;
 pub mod dispatch;
 pub mod expiry_sweep;
+pub mod fanout;
 pub mod ids;
 pub mod notification;
 pub mod operations;

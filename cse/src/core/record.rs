@@ -167,7 +167,7 @@ pub fn labels_of(attrs: &Map<String, Value>) -> Vec<String> {
 }
 
 /// The string items of a list attribute (empty when absent).
-fn string_items(attrs: &Map<String, Value>, name: &str) -> Vec<String> {
+pub fn string_items(attrs: &Map<String, Value>, name: &str) -> Vec<String> {
     attrs
         .get(name)
         .and_then(Value::as_array)

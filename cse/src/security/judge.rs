@@ -82,9 +82,14 @@ impl<'w> Judge<'w> {
             }
             Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
             Governance::Policies => match policy_ids(resource) {
-                Some(ids) => {
-                    self.decide_by_policies(tx, resource, &ids, |p| &p.privileges, bit, create)
-                }
+                Some(ids) => self.decide_by_policies(
+                    tx,
+                    resource.policy_docs.as_deref(),
+                    &ids,
+                    |p| &p.privileges,
+                    bit,
+                    create,
+                ),
                 None => match self.default_policy(resource) {
                     // Inheritance stops below the CSEBase: its policy is about the
                     // CSEBase, not about everything registered under it.
@@ -116,7 +121,7 @@ impl<'w> Judge<'w> {
         match policy_ids(resource) {
             Some(ids) => self.decide_by_policies(
                 tx,
-                resource,
+                resource.policy_docs.as_deref(),
                 &ids,
                 |p| &p.self_privileges,
                 operation::UPDATE,
@@ -163,17 +168,17 @@ impl<'w> Judge<'w> {
         Ok(verdict)
     }
 
-    /// Permit-overrides over the policies `ids` that `resource` names.
+    /// Permit-overrides over the policies `ids`, whose documents `docs` may hold.
     fn decide_by_policies(
         &mut self,
         tx: &mut Txn<'_>,
-        resource: &Resource,
+        docs: Option<&[(String, String)]>,
         ids: &[String],
         rules: fn(&Policy) -> &Privileges,
         bit: u8,
         create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
-        self.load(tx, resource, ids)?;
+        self.load(tx, docs, ids)?;
         let situation = self.situation(tx, bit, create);
         let granted = ids.iter().any(|id| {
             self.policies
@@ -191,10 +196,33 @@ impl<'w> Judge<'w> {
         })
     }
 
-    /// Makes the policies `ids` (named by `resource`) known: those loaded with the
-    /// resource as it is, the others with one query; missing ones are remembered as
-    /// missing (they grant nothing).
-    fn load(&mut self, tx: &mut Txn<'_>, resource: &Resource, ids: &[String]) -> CseResult<()> {
+    /// Whether the requester may perform the operation `bit` (`create` as in
+    /// [`Judge::decide`]) under the policies `ids` a resource names in an attribute
+    /// other than `acpi` (a group's `macp`, which decides what may go through its
+    /// fan-out point, TS-0001 §9.6.13).
+    pub fn decide_under(
+        &mut self,
+        tx: &mut Txn<'_>,
+        ids: &[String],
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> CseResult<Verdict> {
+        if self.who.admin {
+            return Ok(Verdict::Permit);
+        }
+        // Documents loaded with a resource are those of its `acpi`, not these.
+        self.decide_by_policies(tx, None, ids, |p| &p.privileges, bit, create)
+    }
+
+    /// Makes the policies `ids` known: those in `docs` (loaded with the resource that
+    /// names them) as they are, the others with one query; missing ones are
+    /// remembered as missing (they grant nothing).
+    fn load(
+        &mut self,
+        tx: &mut Txn<'_>,
+        docs: Option<&[(String, String)]>,
+        ids: &[String],
+    ) -> CseResult<()> {
         let missing: Vec<&str> = ids
             .iter()
             .filter(|id| !self.policies.contains_key(*id))
@@ -206,8 +234,8 @@ impl<'w> Judge<'w> {
         for id in &missing {
             self.policies.insert((*id).to_owned(), None);
         }
-        let loaded = match &resource.policy_docs {
-            Some(docs) => docs.clone(),
+        let loaded = match docs {
+            Some(docs) => docs.to_vec(),
             None => resource_table::policy_documents(tx.conn, &missing, &tx.now_text)?,
         };
         for (ri, doc) in loaded {

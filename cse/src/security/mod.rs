@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Destination, Target};
-use crate::core::record::Resource;
+use crate::core::record::{self, Resource};
 use crate::core::resources;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -150,7 +150,7 @@ pub fn authorize(
             other => judge.decide(tx, resource, parent, other.bit(), None)?,
         };
         if let Verdict::Deny(why) = verdict {
-            return Err(denied(who, *needed, resource, &why));
+            return Err(denied(who, *needed, &resource.path, &why));
         }
     }
     Ok(())
@@ -158,7 +158,7 @@ pub fn authorize(
 
 /// The 4103 answer to a denied request: who, which operation on what, which
 /// privilege is missing, and why no rule gave it.
-fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> CseError {
+fn denied(who: &Requester, access: Access, path: &str, why: &str) -> CseError {
     let originator = who.originator.as_deref().unwrap_or("");
     let bit = operation::name(access.bit());
     let (operation, privilege) = match access {
@@ -178,8 +178,7 @@ fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> Cs
     CseError::new(
         ResponseStatusCode::OriginatorHasNoPrivilege,
         format!(
-            "originator '{originator}' may not {operation} '{}': it lacks {privilege} ({why})",
-            resource.path
+            "originator '{originator}' may not {operation} '{path}': it lacks {privilege} ({why})"
         ),
     )
 }
@@ -188,13 +187,23 @@ fn denied(who: &Requester, access: Access, resource: &Resource, why: &str) -> Cs
 /// name a live accessControlPolicy of this CSE, in any addressing form (4000
 /// otherwise, as ACME answers); an empty list is refused (`null` removes `acpi`).
 pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<()> {
-    let Some(Value::Array(entries)) = attrs.get("acpi") else {
+    check_policy_list(tx, attrs, "acpi")
+}
+
+/// Checks and stores as resourceIDs a list attribute naming accessControlPolicies
+/// (`acpi`, a group's `macp`), with the rules of [`check_policy_ids`].
+pub fn check_policy_list(
+    tx: &mut Txn<'_>,
+    attrs: &mut Map<String, Value>,
+    name: &str,
+) -> CseResult<()> {
+    let Some(Value::Array(entries)) = attrs.get(name) else {
         return Ok(());
     };
     if entries.is_empty() {
-        return Err(CseError::bad_request(
-            "acpi must name at least one accessControlPolicy (send null to remove it)",
-        ));
+        return Err(CseError::bad_request(format!(
+            "{name} must name at least one accessControlPolicy (send null to remove it)"
+        )));
     }
     let mut ids: Vec<String> = Vec::with_capacity(entries.len());
     for entry in entries.clone() {
@@ -211,13 +220,54 @@ pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> Cse
             }
             _ => {
                 return Err(CseError::bad_request(format!(
-                    "acpi names '{entry}', which is not an accessControlPolicy of this CSE"
+                    "{name} names '{entry}', which is not an accessControlPolicy of this CSE"
                 )));
             }
         }
     }
-    attrs.insert("acpi".into(), json!(ids));
+    attrs.insert(name.into(), json!(ids));
     Ok(())
+}
+
+/// Decides whether `who` may send a request needing `access` through the fan-out
+/// point of `group`: by the policies its `macp` names, or by the group's own
+/// access control when it names none (spec digest access-control §3, TS-0001
+/// §9.6.13). Each member's own access control is decided later, per member request.
+pub fn authorize_fan_out(
+    tx: &mut Txn<'_>,
+    who: &Requester,
+    access: Access,
+    group: &Resource,
+) -> CseResult<()> {
+    if who.admin {
+        return Ok(());
+    }
+    let mut judge = Judge::new(tx.cse, who);
+    let members_policies = record::string_items(&group.attrs, "macp");
+    let create = match access {
+        Access::Create(ty) => Some((ty.number(), group.ty.number())),
+        _ => None,
+    };
+    let verdict = if members_policies.is_empty() {
+        judge.decide(tx, group, None, access.bit(), create)?
+    } else {
+        judge.decide_under(tx, &members_policies, access.bit(), create)?
+    };
+    match verdict {
+        Verdict::Permit => Ok(()),
+        Verdict::Deny(why) => {
+            let why = if members_policies.is_empty() {
+                why
+            } else {
+                format!(
+                    "no rule of its membersAccessControlPolicyIDs {} grants it",
+                    members_policies.join(", ")
+                )
+            };
+            let point = format!("{}/{}", group.path, resources::grp::FAN_OUT_POINT);
+            Err(denied(who, access, &point, &why))
+        }
+    }
 }
 
 /// Answers, row by row, whether a child listing (RETRIEVE) or discovery (DISCOVER)

@@ -120,12 +120,14 @@ impl DatabaseTarget {
             }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.connect_string)?;
-                // WAL lets readers run beside the single writer; busy_timeout makes a
-                // writer wait for the lock instead of failing; foreign keys are off by
-                // default in SQLite and needed for label cleanup.
+                // busy_timeout first, so that the statements after it (switching to
+                // WAL needs a lock while another process or a stopping instance
+                // writes) wait for the lock instead of failing with "database is
+                // locked"; WAL lets readers run beside the single writer; foreign keys
+                // are off by default in SQLite and needed for label cleanup.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))

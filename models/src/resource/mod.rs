@@ -10,6 +10,7 @@ mod cse_base;
 pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;
+mod grp;
 pub mod mgo;
 mod nod;
 mod policy;
@@ -37,6 +38,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Node => Some(nod::ATTRIBUTES),
         ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
         ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
+        ResourceType::Group => Some(grp::ATTRIBUTES),
         _ => None,
     }
 }

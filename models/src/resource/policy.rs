@@ -70,6 +70,9 @@ pub struct AttributePolicy {
     pub supported: bool,
     /// The `creator` rule: on CREATE only `null` is accepted, asking the CSE to fill it.
     pub null_requests_value: bool,
+    /// Most items a list value may hold ([`MAX_LIST_ITEMS`] unless the type needs
+    /// more, like a group's members).
+    pub max_items: usize,
 }
 
 impl AttributePolicy {
@@ -83,6 +86,7 @@ impl AttributePolicy {
             required: true,
             supported: true,
             null_requests_value: false,
+            max_items: MAX_LIST_ITEMS,
         }
     }
 
@@ -96,6 +100,7 @@ impl AttributePolicy {
             required: false,
             supported: true,
             null_requests_value: false,
+            max_items: MAX_LIST_ITEMS,
         }
     }
 
@@ -109,6 +114,7 @@ impl AttributePolicy {
             required: false,
             supported: true,
             null_requests_value: false,
+            max_items: MAX_LIST_ITEMS,
         }
     }
 
@@ -123,6 +129,7 @@ impl AttributePolicy {
             required: false,
             supported: true,
             null_requests_value: false,
+            max_items: MAX_LIST_ITEMS,
         }
     }
 
@@ -137,6 +144,7 @@ impl AttributePolicy {
             required: false,
             supported: true,
             null_requests_value: true,
+            max_items: MAX_LIST_ITEMS,
         }
     }
 
@@ -150,6 +158,12 @@ impl AttributePolicy {
     /// Marks the attribute as always present in the stored resource.
     pub const fn always_present(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// Lets a list hold up to `max` items instead of [`MAX_LIST_ITEMS`].
+    pub const fn max_items(mut self, max: usize) -> Self {
+        self.max_items = max;
         self
     }
 
@@ -301,6 +315,7 @@ pub fn check_extended(
             }
             continue;
         }
+        check_strings(name, value, policy.max_items)?;
         check_kind(name, policy.kind, value)?;
     }
     if op == Operation::Create
@@ -324,7 +339,6 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             describe(value)
         ))
     };
-    check_strings(name, value)?;
     match kind {
         ValueKind::Text => value.as_str().map(|_| ()).ok_or_else(|| wrong("a string")),
         ValueKind::Boolean => value
@@ -390,14 +404,14 @@ pub const MAX_STRING_BYTES: usize = 1024;
 pub const MAX_LIST_ITEMS: usize = 256;
 
 /// Strings (alone or in a list) must not contain NUL, which PostgreSQL text cannot
-/// hold, lists must stay within [`MAX_LIST_ITEMS`], and list items within
+/// hold, lists must stay within their attribute's `max_items`, and list items within
 /// [`MAX_STRING_BYTES`].
-fn check_strings(name: &str, value: &Value) -> Result<(), Problem> {
+fn check_strings(name: &str, value: &Value, max_items: usize) -> Result<(), Problem> {
     if let Value::Array(items) = value
-        && items.len() > MAX_LIST_ITEMS
+        && items.len() > max_items
     {
         return Err(Problem::bad_request(format!(
-            "attribute '{name}' lists {} items; at most {MAX_LIST_ITEMS} are accepted",
+            "attribute '{name}' lists {} items; at most {max_items} are accepted",
             items.len()
         )));
     }

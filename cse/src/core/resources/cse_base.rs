@@ -30,6 +30,7 @@ impl ResourceKind for CseBase {
             ResourceType::Container,
             ResourceType::Node,
             ResourceType::FlexContainer,
+            ResourceType::Group,
             ResourceType::Subscription,
         ]
     }

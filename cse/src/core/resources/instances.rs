@@ -76,6 +76,7 @@ impl VirtualChild {
 /// Whether `rn` would hide a virtual child of `parent` and so cannot name a child.
 pub fn reserved_child_name(parent: &dyn ResourceKind, rn: &str) -> bool {
     VirtualChild::parse(rn).is_some_and(|child| child.exists_below(parent))
+        || parent.reserved_child_names().contains(&rn)
 }
 
 /// How many instances one step of limit enforcement or `et` rewriting handles.

@@ -11,6 +11,7 @@ pub mod cnt;
 pub mod cse_base;
 pub mod fcin;
 pub mod fcnt;
+pub mod grp;
 pub mod instances;
 pub mod mgo;
 pub mod nod;
@@ -53,6 +54,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
     &fcin::FlexContainerInstance,
+    &grp::Group,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -105,6 +107,12 @@ pub trait ResourceKind: Sync {
     /// The types a resource of this kind may have as children (TS-0004 R3), limited
     /// to the ones onecse hosts.
     fn children(&self) -> &'static [ResourceType] {
+        &[]
+    }
+
+    /// Child names this type keeps for its virtual resources besides `la`/`ol` (a
+    /// group's `fopt`), refused as the name of a real child so it stays reachable.
+    fn reserved_child_names(&self) -> &'static [&'static str] {
         &[]
     }
 
@@ -389,7 +397,7 @@ mod tests {
             Some(ResponseStatusCode::OperationNotAllowed)
         );
         assert_eq!(
-            rsc(ResourceType::CseBase, ResourceType::Group),
+            rsc(ResourceType::CseBase, ResourceType::RemoteCse),
             Some(ResponseStatusCode::NotImplemented)
         );
         assert_eq!(

@@ -1,0 +1,102 @@
+//! Sends a request addressed to a group's fan-out point to every member (TS-0001
+//! §10.2.7.6, TS-0004 §7.4.14): one request per member through [`Service`] itself,
+//! so each member's own access control (and nested fan-out) applies, at most
+//! [`IN_FLIGHT`] at a time, answered 2000 with one `m2m:rsp` per member in member
+//! order.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+use onecse_models::primitive::{Request, Response};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+use serde_json::{Map, Value, json};
+
+use super::Service;
+use crate::blocking::blocking;
+use crate::core::dispatch;
+use crate::core::fanout::{self, Plan};
+use crate::error::{CseError, CseResult};
+use crate::security::Caller;
+
+/// Member requests of one fan-out in flight at once: enough to overlap member work
+/// on PostgreSQL, few enough that one group cannot take every pool connection.
+pub const IN_FLIGHT: usize = 16;
+
+/// How deep fan-out points may lead into further fan-out points: a group that is
+/// (through others) its own member would otherwise fan out forever.
+pub const MAX_NESTING: usize = 4;
+
+/// A boxed future of a request's outcome (fan-out recurses through [`Service`]).
+pub type Outcome<'a> = Pin<Box<dyn Future<Output = CseResult<Response>> + 'a>>;
+
+/// Runs `req` (addressed to a fan-out point, resolved as `plan`) for every member.
+pub async fn run(
+    service: &Service,
+    req: &Request,
+    caller: Caller,
+    plan: Plan,
+    depth: usize,
+) -> CseResult<Response> {
+    if depth >= MAX_NESTING {
+        return Err(CseError::bad_request(format!(
+            "fan-out points nest deeper than {MAX_NESTING} levels (is a group its own member?)"
+        )));
+    }
+    let requests = plan.members.iter().map(|member| {
+        let mut member_req = req.clone();
+        member_req.to = plan.target(member);
+        service.execute_nested(member_req, caller, depth + 1)
+    });
+    let outcomes: Vec<CseResult<Response>> =
+        stream::iter(requests).buffered(IN_FLIGHT).collect().await;
+    let mut deleted = Vec::new();
+    let mut answers = Vec::with_capacity(outcomes.len());
+    for (member, outcome) in plan.members.iter().zip(outcomes) {
+        let response = outcome.unwrap_or_else(|err| dispatch::error_response(&err));
+        let removed = req.op == Operation::Delete && plan.rest.is_empty();
+        if removed && response.rsc == ResponseStatusCode::Deleted {
+            deleted.push(member.clone());
+        }
+        answers.push(member_answer(req, member, response));
+    }
+    if !deleted.is_empty() {
+        let (cse, outbox, ri) = (
+            service.cse.clone(),
+            service.outbox.clone(),
+            plan.group_ri.clone(),
+        );
+        blocking(move || {
+            let committed = fanout::remove_members(&cse, &ri, &deleted)?;
+            outbox.wake_if(committed.queued_notifications);
+            Ok::<_, CseError>(())
+        })
+        .await??;
+    }
+    let mut response = Response::new(
+        ResponseStatusCode::Ok,
+        Some(json!({ "m2m:agr": { "m2m:rsp": answers } })),
+    );
+    response.resource_type = Some(ResourceType::Group);
+    Ok(response)
+}
+
+/// One member's response primitive: its code, the request id, its content, the member
+/// as `fr` and the originator as `to` (TS-0004 §7.2.1.2).
+fn member_answer(req: &Request, member: &str, response: Response) -> Value {
+    let mut rsp = Map::new();
+    rsp.insert("rsc".into(), json!(response.rsc.code()));
+    rsp.insert("rqi".into(), json!(req.rqi));
+    if let Some(pc) = response.content {
+        rsp.insert("pc".into(), pc);
+    }
+    rsp.insert("fr".into(), json!(member));
+    if let Some(to) = &req.from {
+        rsp.insert("to".into(), json!(to));
+    }
+    if let Some(vsi) = &req.vsi {
+        rsp.insert("vsi".into(), json!(vsi));
+    }
+    Value::Object(rsp)
+}
