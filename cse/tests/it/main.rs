@@ -21,6 +21,7 @@ mod discovery;
 mod egress;
 mod expiry;
 mod fcnt;
+mod fuzz;
 mod grp;
 mod helpers;
 mod hierarchy;
