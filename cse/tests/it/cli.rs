@@ -195,6 +195,12 @@ impl Serving {
         }
     }
 
+    /// Sends SIGKILL: the process ends at once, as in a power cut or an OOM kill.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM, as a service manager or `docker stop` does.
     pub fn terminate(&self) {
         let status = Command::new("kill")

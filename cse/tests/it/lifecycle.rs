@@ -228,7 +228,7 @@ fn answer(conn: TcpStream, events: &mpsc::Sender<String>, delay_ms: &AtomicU64) 
 }
 
 /// The address in the start-up line (`listen=127.0.0.1:PORT`).
-fn listen_address(line: &str) -> String {
+pub fn listen_address(line: &str) -> String {
     let at = line.find("listen=").expect("listen= in the start-up line") + "listen=".len();
     line[at..]
         .split_whitespace()

@@ -16,6 +16,7 @@ mod cli;
 mod cnt;
 mod compose;
 mod conformance;
+mod crash;
 mod cse_base;
 mod discovery;
 mod egress;
