@@ -10,6 +10,8 @@ mod cse_base;
 mod policy;
 mod representation;
 pub mod sub;
+pub mod ts;
+pub mod tsi;
 
 pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
@@ -28,6 +30,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Container => Some(cnt::ATTRIBUTES),
         ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
+        ResourceType::TimeSeries => Some(ts::ATTRIBUTES),
+        ResourceType::TimeSeriesInstance => Some(tsi::ATTRIBUTES),
         _ => None,
     }
 }

@@ -33,6 +33,7 @@ impl ResourceKind for Ae {
             ResourceType::AccessControlPolicy,
             ResourceType::Container,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

@@ -27,6 +27,7 @@ impl ResourceKind for Container {
             ResourceType::Container,
             ResourceType::ContentInstance,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

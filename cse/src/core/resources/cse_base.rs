@@ -29,6 +29,7 @@ impl ResourceKind for CseBase {
             ResourceType::Ae,
             ResourceType::Container,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

@@ -10,7 +10,10 @@ pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod instances;
+pub mod missing_data;
 pub mod sub;
+pub mod ts;
+pub mod tsi;
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::resource::Extension;
@@ -44,6 +47,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cnt::Container,
     &cin::ContentInstance,
     &sub::Subscription,
+    &ts::TimeSeries,
+    &tsi::TimeSeriesInstance,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -91,6 +96,14 @@ pub trait ResourceKind: Sync {
     fn on_due(&self, _tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
         resource.due = None;
         Ok(())
+    }
+
+    /// When this resource's timer is next due now that `instance` arrived (a
+    /// timeSeries expects its next point one `pei` after this one); `None` leaves
+    /// `due` as it is. Stored by the same statement that counts the instance, and
+    /// never moved earlier, so a late instance cannot re-report a known gap.
+    fn due_after_instance(&self, _parent: &Resource, _instance: &Resource) -> Option<String> {
+        None
     }
 
     /// The types a resource of this kind may have as children (TS-0004 R3), limited

@@ -4,7 +4,7 @@
 
 use onecse_models::primitive::Request;
 use onecse_models::resource::sub::{
-    check_batch_notify, check_event_criteria, notification_content_type,
+    MISSING_DATA, check_batch_notify, check_event_criteria, notification_content_type,
 };
 use onecse_models::resource::{check_attributes, content_for_type};
 use onecse_models::{Operation, ResourceType};
@@ -19,6 +19,7 @@ use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::{self, Access, Requester};
+use crate::store::resource_table;
 
 /// The subscription kind.
 pub struct Subscription;
@@ -51,19 +52,34 @@ impl ResourceKind for Subscription {
     fn on_create(
         &self,
         _tx: &mut Txn<'_>,
-        _parent: &Resource,
+        parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs)
+        check_and_complete(&mut resource.attrs)?;
+        check_events_fit(parent.ty, &resource.attrs)
     }
 
     fn on_update(
         &self,
-        _tx: &mut Txn<'_>,
+        tx: &mut Txn<'_>,
         _before: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs)
+        check_and_complete(&mut resource.attrs)?;
+        if !selects_missing_data(&resource.attrs) {
+            return Ok(());
+        }
+        // Rare: only a net 8 subscription needs its parent's type.
+        let parent = match resource.pi.as_deref() {
+            Some(pi) => resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
+                .map(Resource::from_row)
+                .transpose()?,
+            None => None,
+        };
+        match parent {
+            Some(parent) => check_events_fit(parent.ty, &resource.attrs),
+            None => Ok(()),
+        }
     }
 
     fn verifies_targets(&self) -> bool {
@@ -169,6 +185,27 @@ fn check_and_complete(attrs: &mut Map<String, Value>) -> CseResult<()> {
             .as_str()
             .ok_or_else(|| CseError::bad_request("su must be a string"))?;
         target::parse(su)?;
+    }
+    Ok(())
+}
+
+/// Whether the subscription asks for missing-data reports (net 8).
+fn selects_missing_data(attrs: &Map<String, Value>) -> bool {
+    attrs
+        .get("enc")
+        .and_then(|enc| enc.get("net"))
+        .and_then(Value::as_array)
+        .is_some_and(|net| net.iter().any(|n| n.as_i64() == Some(MISSING_DATA)))
+}
+
+/// Net 8 (and its `enc/md`) only exists for a `<timeSeries>` (spec digest
+/// notifications-advanced §8): 4000 elsewhere.
+fn check_events_fit(parent: ResourceType, attrs: &Map<String, Value>) -> CseResult<()> {
+    if selects_missing_data(attrs) && parent != ResourceType::TimeSeries {
+        return Err(CseError::bad_request(format!(
+            "net 8 (missing data) and enc/md apply only to a timeSeries, not to {}",
+            super::with_article(parent.long_name())
+        )));
     }
     Ok(())
 }
