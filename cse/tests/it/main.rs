@@ -29,3 +29,4 @@ mod proxy;
 mod regressions;
 mod storage;
 mod sub;
+mod ts;
