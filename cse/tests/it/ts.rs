@@ -454,3 +454,37 @@ async fn missing_data_subscriptions_are_checked_and_notified() {
         )
     }));
 }
+
+#[tokio::test]
+async fn two_processes_on_one_postgres_database_report_each_missing_point_once() {
+    if crate::helpers::postgres_url().is_none() {
+        // Several processes share a database only on PostgreSQL.
+        return;
+    }
+    let (db, url) = TestDb::fresh();
+    let quick = |c: &mut onecse::config::Config| c.timer_interval_ms = 20;
+    let one = spawn_app_on(&url, quick).await;
+    let two = spawn_app_on(&url, quick).await;
+    let mut attrs = detecting();
+    attrs["mdn"] = json!(100);
+    series(&one, "/cse-in", "ts", attrs).await;
+    point(&two, "/cse-in/ts", json!({"dgt": now_text(), "con": "1"})).await;
+    let ts = wait_for_missing(&one, "/cse-in/ts", 4).await;
+    let list: Vec<Timestamp> = ts["mdlt"]
+        .as_array()
+        .expect("mdlt")
+        .iter()
+        .map(|v| Timestamp::parse(v.as_str().unwrap_or_default()).expect("timestamp"))
+        .collect();
+    assert_eq!(ts["mdc"].as_i64(), i64::try_from(list.len()).ok(), "{ts:?}");
+    for pair in list.windows(2) {
+        let gap = (pair[0].as_datetime() - pair[1].as_datetime()).num_milliseconds();
+        assert_eq!(
+            gap, 300,
+            "one entry per expected point, none twice: {list:?}"
+        );
+    }
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}
