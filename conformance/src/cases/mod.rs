@@ -6,6 +6,7 @@ mod gen_;
 mod reg;
 mod sec;
 mod sub;
+mod ts;
 
 use crate::suite::TestPurpose;
 
@@ -17,6 +18,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sub::tps());
     all.extend(dis::tps());
     all.extend(sec::tps());
+    all.extend(ts::tps());
     all
 }
 
