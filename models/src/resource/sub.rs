@@ -158,11 +158,7 @@ fn check_missing_data(md: &Value) -> Result<(), Problem> {
     if let Some(extra) = obj.keys().find(|k| !matches!(k.as_str(), "num" | "dur")) {
         return Err(bad(&format!("unknown member '{extra}'")));
     }
-    if !obj
-        .get("num")
-        .and_then(Value::as_i64)
-        .is_some_and(|n| n >= 1)
-    {
+    if obj.get("num").and_then(Value::as_i64).is_none_or(|n| n < 1) {
         return Err(bad("num must be a positive integer"));
     }
     let dur = obj.get("dur").and_then(Value::as_str).unwrap_or("");

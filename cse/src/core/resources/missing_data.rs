@@ -98,7 +98,6 @@ pub fn record(attrs: &mut Map<String, Value>, found: &Found, mdn: i64) {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
     use serde_json::json;
