@@ -391,7 +391,7 @@ async fn missing_data_subscriptions_are_checked_and_notified() {
     let rx = Receiver::start().expect("receiver");
     app.container("/cse-in", "c", json!({}), ADMIN).await;
     series(&app, "/cse-in", "ts", detecting()).await;
-    let md = json!({"num": 1, "dur": "PT10S"});
+    let md = json!({"num": 2, "dur": "PT10S"});
     let sub = |parent: &'static str, enc: Value, extra: Value| {
         let mut attrs = json!({"nu": [rx.url()], "enc": enc});
         if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
@@ -445,7 +445,18 @@ async fn missing_data_subscriptions_are_checked_and_notified() {
         tsn["mdlt"].as_array().is_some_and(|l| !l.is_empty()),
         "{sgn}"
     );
-    assert!(tsn["mdc"].as_i64().is_some_and(|c| c >= 1), "{sgn}");
+    let first = tsn["mdc"].as_i64().unwrap_or(0);
+    assert!(first >= 2, "nothing is sent before num points: {sgn}");
+    assert!(
+        tsn["mdlt"].as_array().is_some_and(|l| l.len() >= 2),
+        "the points counted so far: {sgn}"
+    );
+    let next = rx.next().await;
+    let tsn = &next.sgn()["nev"]["rep"]["m2m:tsn"];
+    assert!(
+        tsn["mdc"].as_i64().is_some_and(|c| c > first),
+        "further points are sent as they come: {tsn}"
+    );
     assert!(sgn["sur"].as_str().is_some_and(|s| {
         s.ends_with(
             created.expect_resource("m2m:sub")["ri"]

@@ -7,6 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
+use crate::core::notification::missing_data;
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -60,9 +61,11 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
     for sub in subscriptions_of(tx, subscribed)? {
         if wants(&sub, net, subject, changed) {
             let rep = match event {
-                // TS-0004 table 6.3.5.62-1: the missing `dgt`s and how many there were.
                 Event::MissingData { points, .. } => {
-                    json!({ "m2m:tsn": { "mdlt": points, "mdc": points.len() } })
+                    match missing_data::report(tx, &sub, points)? {
+                        Some(tsn) => tsn,
+                        None => continue,
+                    }
                 }
                 _ => representation(&sub, subject, changed),
             };
