@@ -364,6 +364,22 @@ async fn instances_on_time_are_not_missing_and_mdd_restarts_detection() {
         (on["mdc"].clone(), on["mdlt"].clone()),
         (json!(0), json!([]))
     );
+    point(&app, "/cse-in/ts", json!({"dgt": now_text(), "con": "v"})).await;
+    wait_for_missing(&app, "/cse-in/ts", 1).await;
+    let again = app
+        .update("/cse-in/ts", &json!({"m2m:ts": {"mdd": true}}), ADMIN)
+        .await;
+    assert_eq!(
+        again.expect_resource("m2m:ts")["mdc"],
+        0,
+        "setting mdd true again restarts"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let stored = attrs_of(&app, "/cse-in/ts", "m2m:ts").await;
+    assert_eq!(
+        stored["mdc"], 0,
+        "and waits for the next instance: {stored:?}"
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ use crate::core::resources::missing_data::{self, Detection};
 use crate::core::resources::{InstancePolicy, ResourceKind, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::store::resource_table;
 
 /// The timeSeries kind.
 pub struct TimeSeries;
@@ -59,9 +60,9 @@ impl ResourceKind for TimeSeries {
         Ok(())
     }
 
-    /// While `mdd` stays true the detection settings are frozen (4000); turning `mdd`
-    /// on clears `mdlt`/`mdc` and restarts detection at the next instance, turning it
-    /// off stops the timer and keeps the list.
+    /// While `mdd` stays true the detection settings are frozen (4000); turning it
+    /// off stops the timer and keeps the list (setting it true restarts detection, see
+    /// `after_update`).
     fn on_update(
         &self,
         _tx: &mut Txn<'_>,
@@ -81,16 +82,15 @@ impl ResourceKind for TimeSeries {
             )));
         }
         complete_periodic(&mut resource.attrs, Some(&before.attrs))?;
-        if is_on && !was_on {
-            resource.attrs.insert("mdlt".into(), json!([]));
-            resource.attrs.insert("mdc".into(), json!(0));
-            resource.due = None;
-        } else if !is_on {
+        if !is_on {
             resource.due = None;
         }
         Ok(())
     }
 
+    /// An UPDATE setting `mdd` to true (even when it was true already) clears
+    /// `mdlt`/`mdc` and restarts detection at the next instance (digest §8); it is
+    /// stored again, which only such an administrative UPDATE pays for.
     fn after_update(
         &self,
         tx: &mut Txn<'_>,
@@ -98,6 +98,12 @@ impl ResourceKind for TimeSeries {
         resource: &mut Resource,
         request: &Map<String, Value>,
     ) -> CseResult<()> {
+        if request.get("mdd").and_then(Value::as_bool) == Some(true) {
+            resource.attrs.insert("mdlt".into(), json!([]));
+            resource.attrs.insert("mdc".into(), json!(0));
+            resource.due = None;
+            resource_table::update(tx.conn, &resource.to_row())?;
+        }
         instances::apply_changed_limits(tx, resource, request)
     }
 
