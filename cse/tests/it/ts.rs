@@ -515,3 +515,32 @@ async fn two_processes_on_one_postgres_database_report_each_missing_point_once()
     two.stop().await;
     drop(db);
 }
+
+#[tokio::test]
+async fn concurrent_instances_with_one_dgt_leave_exactly_one() {
+    let app = std::sync::Arc::new(spawn_app_with(|c| c.workers = Some(4)).await);
+    series(&app, "/cse-in", "ts", json!({})).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let app = std::sync::Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            let con = format!("{i}");
+            point(
+                &app,
+                "/cse-in/ts",
+                json!({"dgt": "20250101T100000", "con": con}),
+            )
+            .await
+            .rsc
+        }));
+    }
+    let mut codes = Vec::new();
+    for task in tasks {
+        codes.push(task.await.expect("task"));
+    }
+    codes.sort_unstable();
+    assert_eq!(codes.first(), Some(&Some(2001)), "{codes:?}");
+    assert!(codes.iter().skip(1).all(|c| *c == Some(4105)), "{codes:?}");
+    let ts = attrs_of(&app, "/cse-in/ts", "m2m:ts").await;
+    assert_eq!(ts["cni"], 1, "refused duplicates are not counted");
+}
