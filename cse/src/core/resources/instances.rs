@@ -116,8 +116,8 @@ pub fn edge(tx: &mut Txn<'_>, parent: &Resource, which: VirtualChild) -> CseResu
 
 /// A new instance of `parent`: its size against `mbs` (5207 when one instance is
 /// larger), `et` capped by `mia`, and the parent's counters and `st` raised (which
-/// holds the parent's row), with the parent's timer moved when its kind asks. Returns the counters for [`enforce_limits`] after the
-/// insert.
+/// holds the parent's row), with the parent's timer moved when its kind asks.
+/// Returns the counters for [`enforce_limits`] after the insert.
 pub fn count_new(
     tx: &mut Txn<'_>,
     parent: &Resource,
