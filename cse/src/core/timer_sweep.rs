@@ -29,6 +29,12 @@ pub struct Fired {
 /// Runs every timer that is due now, in batches.
 pub fn sweep(cse: &Cse) -> CseResult<Fired> {
     let mut total = Fired::default();
+    let idle = transaction::run_background(cse, TransactionKind::Read, Timestamp::now(), |tx| {
+        Ok(!resource_table::any_due(tx.conn, &tx.now_text)?)
+    })?;
+    if idle.value {
+        return Ok(total);
+    }
     loop {
         let batch =
             transaction::run_background(cse, TransactionKind::Write, Timestamp::now(), |tx| {

@@ -575,6 +575,18 @@ pub fn due(conn: &mut DbConn, now: &str, limit: i64) -> QueryResult<Vec<Resource
     }
 }
 
+/// Whether some live resource's timer is due (`due ≤ now`): a read that lets the
+/// timer task skip its write transaction (on SQLite, the one writer slot) when there
+/// is nothing to do. Served by the partial `due` index.
+pub fn any_due(conn: &mut DbConn, now: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        resources::table
+            .filter(resources::due.le(now))
+            .filter(resources::et.is_null().or(resources::et.gt(now))),
+    ))
+    .get_result(conn)
+}
+
 /// Whether an insert failed because a sibling already holds the new resource's
 /// sibling key (the `resources_sibling_key` index): PostgreSQL names the constraint,
 /// SQLite names the columns.
