@@ -259,14 +259,16 @@ pub trait ResourceKind: Sync {
         false
     }
 
-    /// The targets to verify before a CREATE (`existing` is `None`) or UPDATE of this
-    /// type runs; sent by the caller outside any transaction.
+    /// The targets to verify before a CREATE or UPDATE of this type runs; sent by the
+    /// caller outside any transaction. `target` is the request's target: the parent a
+    /// CREATE adds to (so rules on it refuse the request before anything is sent), or
+    /// the resource an UPDATE changes.
     fn verification(
         &self,
         _tx: &mut Txn<'_>,
         _req: &Request,
         _who: &Requester,
-        _existing: Option<&Resource>,
+        _target: &Resource,
     ) -> CseResult<Option<Verification>> {
         Ok(None)
     }

@@ -97,17 +97,19 @@ impl ResourceKind for Subscription {
         tx: &mut Txn<'_>,
         req: &Request,
         who: &Requester,
-        existing: Option<&Resource>,
+        target: &Resource,
     ) -> CseResult<Option<Verification>> {
         let Some(content) = req.content.clone() else {
             return Ok(None);
         };
+        let existing = (req.op == Operation::Update).then_some(target);
         let (sub_ri, creator, entries) = match existing {
             None => {
                 let attrs = content_for_type(content, ResourceType::Subscription)?;
                 check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
                 let mut complete = attrs.clone();
                 check_and_complete(&mut complete)?;
+                check_events_fit(target.ty, &complete)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
                 (
                     new_resource_id(ResourceType::Subscription),
