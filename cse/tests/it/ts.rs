@@ -336,10 +336,13 @@ async fn instances_on_time_are_not_missing_and_mdd_restarts_detection() {
     )
     .await;
     let start = Timestamp::now();
+    let clock = std::time::Instant::now();
     for i in 0..4 {
         let dgt = start.plus_millis(300 * i).to_string();
         point(&app, "/cse-in/ts", json!({"dgt": dgt, "con": "v"})).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // On the period, not 300 ms after the request: slow requests must not drift.
+        let next = Duration::from_millis(300 * u64::try_from(i + 1).unwrap_or(0));
+        tokio::time::sleep(next.saturating_sub(clock.elapsed())).await;
     }
     let ts = attrs_of(&app, "/cse-in/ts", "m2m:ts").await;
     assert_eq!(ts["mdc"], 0, "every point came within mdt: {ts:?}");
