@@ -22,7 +22,7 @@ use scenarios::Options;
     about = "Benchmark any oneM2M CSE over the HTTP binding"
 )]
 struct Cli {
-    /// Scenarios to run (create-cin-hot, create-cin-spread, retrieve-latest, retrieve-cin, discovery, notify-latency, mixed, all)
+    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, notify-latency, mixed, all)
     #[arg(required = true)]
     scenarios: Vec<String>,
     /// CSEBase URL of the CSE under test
@@ -52,7 +52,7 @@ struct Cli {
     /// Open loop: send at this fixed rate (requests/s); latency counts from the intended send time
     #[arg(long)]
     rate: Option<f64>,
-    /// Containers (and AEs) for create-cin-spread and notify-latency
+    /// Containers or timeSeries (and AEs) for create-cin-spread, create-tsi-spread and notify-latency
     #[arg(long, default_value_t = 100)]
     containers: usize,
     /// Resources in the discovery tree

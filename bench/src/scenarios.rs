@@ -17,7 +17,7 @@ use crate::report::ScenarioReport;
 pub struct Options {
     /// Load shape.
     pub plan: Plan,
-    /// Containers for `create-cin-spread` and `notify-latency`.
+    /// Keepers (containers, timeSeries) for `create-cin-spread`, `create-tsi-spread` and `notify-latency`.
     pub containers: usize,
     /// Resources in the `discovery` tree.
     pub tree_size: usize,
@@ -85,9 +85,11 @@ fn originator(conn: &Client, path: &str) -> String {
 }
 
 /// Names of all scenarios, in the order `all` runs them.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 10] = [
     "create-cin-hot",
     "create-cin-spread",
+    "create-tsi-hot",
+    "create-tsi-spread",
     "retrieve-latest",
     "fopt-latest",
     "retrieve-cin",
@@ -213,13 +215,27 @@ impl Fixture {
     }
 
     async fn container(&self, parent: &str, rn: &str, extra: Value) -> anyhow::Result<String> {
+        self.keeper(&CONTENT, parent, rn, extra).await
+    }
+
+    /// Creates the resource that keeps `kind`'s instances (a container, a
+    /// timeSeries); returns its path.
+    async fn keeper(
+        &self,
+        kind: &Instances,
+        parent: &str,
+        rn: &str,
+        extra: Value,
+    ) -> anyhow::Result<String> {
         let mut attrs = json!({ "rn": rn });
         extend(&mut attrs, &extra);
         extend(&mut attrs, &self.acpi());
-        let reply = create(&self.conn, parent, 3, &json!({ "m2m:cnt": attrs })).await;
+        let body = json!({ kind.keeper_root: attrs });
+        let reply = create(&self.conn, parent, kind.keeper_ty, &body).await;
         anyhow::ensure!(
             reply.succeeded(),
-            "container creation under {parent} failed with {}",
+            "{} creation under {parent} failed with {}",
+            kind.keeper_name,
             reply.code()
         );
         Ok(format!("{parent}/{rn}"))
@@ -271,6 +287,50 @@ fn seq_index(seq: u64) -> usize {
 
 fn cin(con: &str) -> Value {
     json!({"m2m:cin": {"con": con, "cnf": "text/plain:0"}})
+}
+
+/// What a creation scenario creates: instances of one type in their keepers.
+struct Instances {
+    keeper_ty: u16,
+    keeper_root: &'static str,
+    keeper_name: &'static str,
+    keeper_plural: &'static str,
+    instance_ty: u16,
+    instance_name: &'static str,
+    /// The content of the next instance.
+    body: fn() -> Value,
+}
+
+/// contentInstances in containers.
+static CONTENT: Instances = Instances {
+    keeper_ty: 3,
+    keeper_root: "m2m:cnt",
+    keeper_name: "container",
+    keeper_plural: "containers",
+    instance_ty: 4,
+    instance_name: "contentInstance",
+    body: || cin("21.5"),
+};
+
+/// timeSeriesInstances in timeSeries.
+static SERIES: Instances = Instances {
+    keeper_ty: 29,
+    keeper_root: "m2m:ts",
+    keeper_name: "timeSeries",
+    keeper_plural: "timeSeries",
+    instance_ty: 30,
+    instance_name: "timeSeriesInstance",
+    body: tsi,
+};
+
+/// A timeSeriesInstance with a `dgt` no other one of this process has (its
+/// dataGenerationTime must be unique in its timeSeries, warm-up included).
+fn tsi() -> Value {
+    static NEXT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let base = onecse_models::time::Timestamp::parse("20250101T000000")
+        .unwrap_or_else(|_| onecse_models::time::Timestamp::now());
+    json!({"m2m:tsi": {"con": "21.5", "dgt": base.plus_millis(n).to_string()}})
 }
 
 /// Creates `count` instances in `containers` with `connections` parallel clients,
@@ -330,8 +390,10 @@ pub async fn run(
         return Err(err);
     }
     let result = match name {
-        "create-cin-hot" => create_hot(&mut fx, target, opts).await,
-        "create-cin-spread" => create_spread(&mut fx, target, opts).await,
+        "create-cin-hot" => create_hot(&mut fx, target, opts, &CONTENT, name).await,
+        "create-cin-spread" => create_spread(&mut fx, target, opts, &CONTENT, name).await,
+        "create-tsi-hot" => create_hot(&mut fx, target, opts, &SERIES, name).await,
+        "create-tsi-spread" => create_spread(&mut fx, target, opts, &SERIES, name).await,
         "retrieve-latest" => retrieve_latest(&mut fx, target, opts).await,
         "fopt-latest" => fopt_latest(&mut fx, target, opts).await,
         "retrieve-cin" => retrieve_cin(&mut fx, target, opts).await,
@@ -358,21 +420,22 @@ async fn create_hot(
     fx: &mut Fixture,
     target: &Target,
     opts: &Options,
+    kind: &'static Instances,
+    name: &str,
 ) -> anyhow::Result<Vec<ScenarioReport>> {
     let ae = fx.ae(0).await?;
-    let hot = Arc::new(fx.container(&ae, "hot", json!({})).await?);
+    let hot = Arc::new(fx.keeper(kind, &ae, "hot", json!({})).await?);
     let conns = conns(target, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
         let (conns, hot) = (Arc::clone(&conns), Arc::clone(&hot));
-        async move { create(conns.at(c), &hot, 4, &cin("21.5")).await }
+        async move { create(conns.at(c), &hot, kind.instance_ty, &(kind.body)()).await }
     })
     .await?;
-    Ok(vec![report(
-        "create-cin-hot",
-        "contentInstance CREATE into one container",
-        opts,
-        &m,
-    )])
+    let what = format!(
+        "{} CREATE into one {}",
+        kind.instance_name, kind.keeper_name
+    );
+    Ok(vec![report(name, &what, opts, &m)])
 }
 
 async fn spread_containers(
@@ -380,36 +443,48 @@ async fn spread_containers(
     n: usize,
     extra: Value,
 ) -> anyhow::Result<Vec<String>> {
-    let mut containers = Vec::with_capacity(n);
+    spread_keepers(fx, &CONTENT, n, extra).await
+}
+
+/// `n` keepers of `kind`, one under each of `n` AEs.
+async fn spread_keepers(
+    fx: &mut Fixture,
+    kind: &Instances,
+    n: usize,
+    extra: Value,
+) -> anyhow::Result<Vec<String>> {
+    let mut keepers = Vec::with_capacity(n);
     for i in 0..n {
         let ae = fx.ae(i).await?;
-        containers.push(fx.container(&ae, "c", extra.clone()).await?);
+        keepers.push(fx.keeper(kind, &ae, "c", extra.clone()).await?);
     }
-    Ok(containers)
+    Ok(keepers)
 }
 
 async fn create_spread(
     fx: &mut Fixture,
     target: &Target,
     opts: &Options,
+    kind: &'static Instances,
+    name: &str,
 ) -> anyhow::Result<Vec<ScenarioReport>> {
-    let containers = Arc::new(Ring::new(
-        spread_containers(fx, opts.containers.max(1), json!({})).await?,
+    let keepers = Arc::new(Ring::new(
+        spread_keepers(fx, kind, opts.containers.max(1), json!({})).await?,
     )?);
     let conns = conns(target, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, seq| {
-        let (conns, containers) = (Arc::clone(&conns), Arc::clone(&containers));
+        let (conns, keepers) = (Arc::clone(&conns), Arc::clone(&keepers));
         async move {
-            let parent = containers.at(seq_index(seq));
-            create(conns.at(c), parent, 4, &cin("21.5")).await
+            let parent = keepers.at(seq_index(seq));
+            create(conns.at(c), parent, kind.instance_ty, &(kind.body)()).await
         }
     })
     .await?;
     let what = format!(
-        "contentInstance CREATE over {} containers under {} AEs",
-        opts.containers, opts.containers
+        "{} CREATE over {} {} under {} AEs",
+        kind.instance_name, opts.containers, kind.keeper_plural, opts.containers
     );
-    Ok(vec![report("create-cin-spread", &what, opts, &m)])
+    Ok(vec![report(name, &what, opts, &m)])
 }
 
 async fn retrieve_latest(

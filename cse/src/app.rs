@@ -15,7 +15,8 @@ use crate::binding::ops::{self, OpsState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
-use crate::core::{Cse, expiry_sweep};
+use crate::core::{Cse, expiry_sweep, timer_sweep};
+use crate::error::CseResult;
 use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
@@ -32,6 +33,7 @@ pub struct App {
     ops_server: Option<(Server, SocketAddr)>,
     service: Service,
     expiry_interval: Duration,
+    timer_interval: Duration,
     delivery: DeliverySettings,
     stats: Arc<DeliveryStats>,
     shutdown_grace: Duration,
@@ -150,6 +152,7 @@ impl App {
             ops_server,
             service,
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
+            timer_interval: Duration::from_millis(config.timer_interval_ms),
             delivery,
             stats: Arc::clone(&metrics.delivery),
             metrics,
@@ -197,11 +200,33 @@ impl App {
     /// stays leased in the outbox and is sent again after its lease (at least once).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
-        let expiry = tokio::spawn(expiry_loop(
+        let removed_total = self.metrics.expired_removed.clone();
+        let expiry = tokio::spawn(background_loop(
+            "expiry sweep",
             self.service.cse.clone(),
             self.service.outbox.clone(),
             self.expiry_interval,
-            self.metrics.expired_removed.clone(),
+            move |cse| {
+                let swept = expiry_sweep::sweep(cse)?;
+                removed_total.inc_by(swept.removed as u64);
+                if swept.removed > 0 {
+                    tracing::debug!(removed = swept.removed, "removed expired resources");
+                }
+                Ok(swept.queued_notifications)
+            },
+        ));
+        let timers = tokio::spawn(background_loop(
+            "timer run",
+            self.service.cse.clone(),
+            self.service.outbox.clone(),
+            self.timer_interval,
+            |cse| {
+                let fired = timer_sweep::sweep(cse)?;
+                if fired.fired > 0 {
+                    tracing::debug!(fired = fired.fired, "ran due resource timers");
+                }
+                Ok(fired.queued_notifications)
+            },
         ));
         let ops = self.ops_server.map(|(server, _)| {
             let handle = server.handle();
@@ -217,6 +242,7 @@ impl App {
         ));
         let result = self.server.await;
         expiry.abort();
+        timers.abort();
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
@@ -239,15 +265,16 @@ impl App {
 /// Longest pause of a background task after repeated database failures.
 const BACKGROUND_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
-/// Sweeps expired resources every `interval`, on the blocking pool, and wakes
-/// delivery when the removals queued notifications. While the database fails, the
-/// pause between sweeps doubles up to 30 s, so an outage gives a few warnings, not
-/// one per tick.
-async fn expiry_loop(
+/// Runs `work` every `interval` on the blocking pool (the expiry sweep, the resource
+/// timers) and wakes delivery when it queued notifications (`work` returns how
+/// many). While the database fails, the pause doubles up to 30 s, so an outage gives
+/// a few warnings, not one per tick.
+async fn background_loop(
+    what: &'static str,
     cse: Cse,
     outbox: OutboxSignal,
     interval: Duration,
-    removed_total: prometheus::IntCounter,
+    work: impl Fn(&Cse) -> CseResult<usize> + Clone + Send + 'static,
 ) {
     let mut failures: u32 = 0;
     loop {
@@ -256,21 +283,18 @@ async fn expiry_loop(
             .min(BACKGROUND_BACKOFF_MAX.max(interval));
         tokio::time::sleep(pause).await;
         let cse = cse.clone();
-        match blocking(move || expiry_sweep::sweep(&cse)).await {
-            Ok(Ok(swept)) => {
+        let work = work.clone();
+        match blocking(move || work(&cse)).await {
+            Ok(Ok(queued)) => {
                 if failures > 0 {
-                    tracing::info!(failures, "expiry sweeps work again");
+                    tracing::info!(task = what, failures, "background task works again");
                 }
                 failures = 0;
-                outbox.wake_if(swept.queued_notifications);
-                removed_total.inc_by(swept.removed as u64);
-                if swept.removed > 0 {
-                    tracing::debug!(removed = swept.removed, "removed expired resources");
-                }
+                outbox.wake_if(queued);
             }
             Ok(Err(err)) | Err(err) => {
                 failures = failures.saturating_add(1);
-                tracing::warn!(error = %err, failures, "expiry sweep failed; retrying with backoff")
+                tracing::warn!(task = what, error = %err, failures, "background task failed; retrying with backoff")
             }
         }
     }

@@ -9,6 +9,7 @@ mod nod;
 mod reg;
 mod sec;
 mod sub;
+mod ts;
 
 use crate::suite::TestPurpose;
 
@@ -23,6 +24,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sec::tps());
     all.extend(nod::tps());
     all.extend(grp::tps());
+    all.extend(ts::tps());
     all
 }
 

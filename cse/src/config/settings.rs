@@ -112,6 +112,11 @@ settings! {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
     }
+    "Timers" {
+        /// How often due resource timers (missing-data detection of timeSeries) run,
+        /// in milliseconds: a missing point is reported up to this much after mdt
+        timer_interval_ms: u64 = 250, value_name = "MS";
+    }
     "Authentication" {
         /// Originator authentication: none, or jwt (every request carries
         /// Authorization: Bearer TOKEN, a JWT whose sub is the originator)
@@ -210,6 +215,9 @@ impl Config {
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        if self.timer_interval_ms == 0 {
+            anyhow::bail!("timer interval must be at least 1 ms");
         }
         crate::telemetry::LogFormat::parse(&self.log_format)?;
         if self.pool_timeout_ms == 0 {

@@ -87,8 +87,7 @@ pub fn prepare_verification(
         if !kind.verifies_targets() {
             return Ok(None);
         }
-        let existing = (req.op == Operation::Update).then_some(&target.resource);
-        kind.verification(tx, req, &who, existing)
+        kind.verification(tx, req, &who, &target.resource)
     })?;
     Ok(prepared.value)
 }

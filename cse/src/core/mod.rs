@@ -15,6 +15,7 @@ pub mod operations;
 pub mod record;
 pub mod removal;
 pub mod resources;
+pub mod timer_sweep;
 pub mod transaction;
 
 pub use context::Cse;

@@ -385,8 +385,9 @@ pub struct NoConnection {
     pub source: r2d2::Error,
 }
 
-/// Connections reserved for the background tasks.
-const BACKGROUND_CONNECTIONS: u32 = 3;
+/// Connections reserved for the background tasks: delivery (claiming and recording),
+/// the expiry sweep and the resource timers.
+const BACKGROUND_CONNECTIONS: u32 = 4;
 
 /// Whether a transaction will write; decides how SQLite starts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ mod conn;
 pub mod db;
 pub mod labels;
 pub mod migrate;
+pub mod missing_data_windows;
 pub mod outbox;
 pub mod policy_links;
 pub mod resource_table;

@@ -3,6 +3,8 @@
 //! returned even before the expiry task removes it.
 
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::{Nullable, Text};
 use onecse_models::ResourceType;
 
 use super::db::DbConn;
@@ -195,17 +197,6 @@ pub fn ri_taken(conn: &mut DbConn, ri: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Whether a child of `pi` already holds the sibling-unique value `uk`. Expired rows
-/// count until the sweep removes them, as the unique index still holds them.
-pub fn sibling_key_taken(conn: &mut DbConn, pi: &str, uk: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        resources::table
-            .filter(resources::pi.eq(pi))
-            .filter(resources::uk.eq(uk)),
-    ))
-    .get_result(conn)
-}
-
 /// Inserts a new resource.
 pub fn insert(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
     diesel::insert_into(resources::table)
@@ -252,15 +243,40 @@ pub struct Counters {
 /// up in one statement. On PostgreSQL the statement also locks the container row until
 /// commit, which serialises concurrent creations in one container (SQLite writers are
 /// serialised by `BEGIN IMMEDIATE`).
-pub fn add_instance(conn: &mut DbConn, container: &str, bytes: i64) -> QueryResult<Counters> {
-    diesel::update(resources::table.filter(resources::ri.eq(container)))
-        .set((
-            resources::st.eq(resources::st + 1),
-            resources::cni.eq(resources::cni + 1),
-            resources::cbs.eq(resources::cbs + bytes),
-        ))
-        .returning((resources::st, resources::cni, resources::cbs))
-        .get_result(conn)
+///
+/// With `due`, the same statement moves the container's timer to it unless it is
+/// already later (a timeSeries' missing-data detection), so the hot path stays one
+/// statement.
+pub fn add_instance(
+    conn: &mut DbConn,
+    container: &str,
+    bytes: i64,
+    due: Option<&str>,
+) -> QueryResult<Counters> {
+    let target = resources::table.filter(resources::ri.eq(container));
+    let counters = (
+        resources::st.eq(resources::st + 1),
+        resources::cni.eq(resources::cni + 1),
+        resources::cbs.eq(resources::cbs + bytes),
+    );
+    let returned = (resources::st, resources::cni, resources::cbs);
+    match due {
+        None => diesel::update(target)
+            .set(counters)
+            .returning(returned)
+            .get_result(conn),
+        Some(due) => {
+            let later = diesel::dsl::case_when(
+                resources::due.is_null().or(resources::due.lt(due)),
+                due.into_sql::<Nullable<Text>>(),
+            )
+            .otherwise(resources::due);
+            diesel::update(target)
+                .set((counters, resources::due.eq(later)))
+                .returning(returned)
+                .get_result(conn)
+        }
+    }
 }
 
 /// Records removed instances (`count` of them, `bytes` in total) in their container;
@@ -519,6 +535,53 @@ pub fn descendants_of_type(
         .filter(resources::ty.eq(column(ty)))
         .select(ResourceRow::as_select())
         .load(conn)
+}
+
+/// Live resources whose timer is due (`due ≤ now`, up to `limit`, earliest first),
+/// for the timer task; served by the partial `due` index. On PostgreSQL the rows are
+/// locked and rows another process holds are skipped, so several onecse processes on
+/// one database never run the same timer twice (SQLite writers are serialised).
+pub fn due(conn: &mut DbConn, now: &str, limit: i64) -> QueryResult<Vec<ResourceRow>> {
+    // `as_select` is typed per backend, so the statement is built in each arm.
+    macro_rules! due_rows {
+        () => {
+            resources::table
+                .filter(resources::due.le(now))
+                .filter(resources::et.is_null().or(resources::et.gt(now)))
+                .order(resources::due.asc())
+                .limit(limit)
+                .select(ResourceRow::as_select())
+        };
+    }
+    match conn {
+        DbConn::Pg(pg) => due_rows!().for_update().skip_locked().load(pg),
+        DbConn::Sqlite(sqlite) => due_rows!().load(sqlite),
+    }
+}
+
+/// Whether some live resource's timer is due (`due ≤ now`): a read that lets the
+/// timer task skip its write transaction (on SQLite, the one writer slot) when there
+/// is nothing to do. Served by the partial `due` index.
+pub fn any_due(conn: &mut DbConn, now: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        resources::table
+            .filter(resources::due.le(now))
+            .filter(resources::et.is_null().or(resources::et.gt(now))),
+    ))
+    .get_result(conn)
+}
+
+/// Whether an insert failed because a sibling already holds the new resource's
+/// sibling key (the `resources_sibling_key` index): PostgreSQL names the constraint,
+/// SQLite names the columns.
+pub fn is_sibling_key_conflict(err: &Error) -> bool {
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name() == Some("resources_sibling_key")
+                || info.message().contains("resources.uk")
+        }
+        _ => false,
+    }
 }
 
 /// Locks a resource's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;

@@ -62,9 +62,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The counting window of a missing-data subscription (see the migration).
+    missing_data_windows (sub_ri) {
+        /// The subscription.
+        sub_ri -> Text,
+        /// When the window closes.
+        window_end -> Text,
+        /// Missing points counted in the window.
+        count -> Integer,
+        /// Points not notified yet, a JSON array, newest first.
+        pending -> Text,
+    }
+}
+
 diesel::joinable!(labels -> resources (ri));
+diesel::joinable!(missing_data_windows -> resources (sub_ri));
 diesel::joinable!(policy_links -> resources (ri));
-diesel::allow_tables_to_appear_in_same_query!(resources, labels, outbox, policy_links);
+diesel::allow_tables_to_appear_in_same_query!(
+    resources,
+    labels,
+    missing_data_windows,
+    outbox,
+    policy_links
+);
 
 diesel::table! {
     /// Notifications waiting for delivery (see the migration for column meanings).

@@ -36,3 +36,4 @@ mod proxy;
 mod regressions;
 mod storage;
 mod sub;
+mod ts;

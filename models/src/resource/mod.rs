@@ -16,6 +16,8 @@ mod nod;
 mod policy;
 mod representation;
 pub mod sub;
+pub mod ts;
+pub mod tsi;
 
 pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
@@ -39,6 +41,8 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
         ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         ResourceType::Group => Some(grp::ATTRIBUTES),
+        ResourceType::TimeSeries => Some(ts::ATTRIBUTES),
+        ResourceType::TimeSeriesInstance => Some(tsi::ATTRIBUTES),
         _ => None,
     }
 }

@@ -36,8 +36,16 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("acrs", TextList).unsupported(),
 ];
 
-/// Event types onecse raises: update (1), delete (2), child created (3), child deleted (4).
-pub const SUPPORTED_EVENTS: [i64; 4] = [1, 2, 3, 4];
+/// Event types onecse raises: update (1), delete (2), child created (3), child deleted
+/// (4), missing data points of a timeSeries (8).
+pub const SUPPORTED_EVENTS: [i64; 5] = [1, 2, 3, 4, MISSING_DATA];
+
+/// notificationEventType 8, Report_on_missing_data_points (`<timeSeries>` only).
+pub const MISSING_DATA: i64 = 8;
+
+/// notificationContentType 5, the timeSeries notification (`m2m:tsn`), the only one
+/// net 8 allows.
+pub const TIME_SERIES_CONTENT: i64 = 5;
 
 /// Batch size and period used when `bn` has no `dur` (the SP default; ACME uses 60 s).
 pub const DEFAULT_BATCH_DURATION: Duration = Duration::from_secs(60);
@@ -56,7 +64,8 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
     for (name, value) in enc {
         match name.as_str() {
             "net" | "atr" | "chty" | "fo" => {}
-            "om" | "md" => {
+            "md" => check_missing_data(value)?,
+            "om" => {
                 return Err(Problem::not_implemented(format!(
                     "enc member '{name}' is not supported by this CSE yet"
                 )));
@@ -76,7 +85,7 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
             for item in items {
                 match item.as_i64() {
                     Some(n) if SUPPORTED_EVENTS.contains(&n) => net.push(n),
-                    Some(n) if (5..=10).contains(&n) => {
+                    Some(n) if (5..=7).contains(&n) || (9..=10).contains(&n) => {
                         return Err(Problem::not_implemented(format!(
                             "notificationEventType {n} is not supported by this CSE yet"
                         )));
@@ -131,7 +140,32 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
     {
         return Err(Problem::bad_request("enc/fo must be 1 (AND) or 2 (OR)"));
     }
+    if net.contains(&MISSING_DATA) != enc.contains_key("md") {
+        return Err(Problem::bad_request(
+            "enc/md (missingData) and net 8 go together: each needs the other",
+        ));
+    }
     Ok(net)
+}
+
+/// Checks `enc/md` (TS-0004 §6.3.5.x missingData): `num` a positive integer and `dur`
+/// an ISO 8601 duration, both mandatory.
+fn check_missing_data(md: &Value) -> Result<(), Problem> {
+    let bad = |why: &str| Problem::bad_request(format!("enc/md {md}: {why}"));
+    let obj = md
+        .as_object()
+        .ok_or_else(|| bad("must be an object {num, dur}"))?;
+    if let Some(extra) = obj.keys().find(|k| !matches!(k.as_str(), "num" | "dur")) {
+        return Err(bad(&format!("unknown member '{extra}'")));
+    }
+    if obj.get("num").and_then(Value::as_i64).is_none_or(|n| n < 1) {
+        return Err(bad("num must be a positive integer"));
+    }
+    let dur = obj.get("dur").and_then(Value::as_str).unwrap_or("");
+    if parse_duration(dur).is_none() {
+        return Err(bad("dur must be an ISO 8601 duration such as PT10S"));
+    }
+    Ok(())
 }
 
 fn check_condition(name: &str, value: &Value) -> Result<(), Problem> {
@@ -152,9 +186,16 @@ fn check_condition(name: &str, value: &Value) -> Result<(), Problem> {
 
 /// The `nct` to use: the given one if it fits every selected event, else the default
 /// (1 for net 1..4). TS-0001 table 9.6.8-4: nct 2 only for net 1; nct 4/5 not for 1..4.
+/// Net 8 takes only (and defaults to) nct 5.
 pub fn notification_content_type(nct: Option<i64>, net: &[i64]) -> Result<i64, Problem> {
-    let Some(nct) = nct else { return Ok(1) };
+    let default = if net.contains(&MISSING_DATA) {
+        TIME_SERIES_CONTENT
+    } else {
+        1
+    };
+    let nct = nct.unwrap_or(default);
     let fits = |event: i64| match nct {
+        _ if event == MISSING_DATA => nct == TIME_SERIES_CONTENT,
         1 | 3 => true,
         2 => event == 1,
         _ => false,
@@ -252,6 +293,18 @@ mod tests {
         assert_eq!(rsc(json!({"bogus": 1})), Some(4000));
         assert_eq!(rsc(json!({"om": [{"ops": 1}]})), Some(5001));
         assert_eq!(rsc(json!({"crb": "yesterday"})), Some(4000));
+        let md = json!({"num": 2, "dur": "PT10S"});
+        assert_eq!(
+            check_event_criteria(Some(&json!({"net": [8], "md": md}))),
+            Ok(vec![8])
+        );
+        assert_eq!(rsc(json!({"net": [8]})), Some(4000));
+        assert_eq!(rsc(json!({"net": [3], "md": md})), Some(4000));
+        assert_eq!(
+            rsc(json!({"net": [8], "md": {"num": 0, "dur": "PT1S"}})),
+            Some(4000)
+        );
+        assert_eq!(rsc(json!({"net": [8], "md": {"num": 1}})), Some(4000));
     }
 
     #[test]
@@ -260,6 +313,10 @@ mod tests {
         assert_eq!(notification_content_type(Some(2), &[1]), Ok(2));
         assert!(notification_content_type(Some(2), &[1, 3]).is_err());
         assert!(notification_content_type(Some(4), &[1]).is_err());
+        assert_eq!(notification_content_type(None, &[8]), Ok(5));
+        assert!(notification_content_type(Some(1), &[8]).is_err());
+        assert!(notification_content_type(None, &[3, 8]).is_err());
+        assert!(notification_content_type(Some(5), &[1]).is_err());
     }
 
     #[test]

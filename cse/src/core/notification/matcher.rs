@@ -7,6 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
+use crate::core::notification::missing_data;
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -33,6 +34,13 @@ pub enum Event<'a> {
         /// The deleted child.
         child: &'a Resource,
     },
+    /// net 8: missing-data detection of `series` found `points` missing.
+    MissingData {
+        /// The timeSeries after the run recorded them.
+        series: &'a Resource,
+        /// The expected `dgt`s found missing, newest first.
+        points: &'a [String],
+    },
 }
 
 /// Queues the notifications for an event on the subscribed-to resource's subscriptions.
@@ -41,8 +49,9 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
         Event::Updated { resource, .. } => (resource.ri.as_str(), 1, *resource),
         Event::ChildCreated { child } => (child.pi.as_deref().unwrap_or_default(), 3, *child),
         Event::ChildDeleted { child } => (child.pi.as_deref().unwrap_or_default(), 4, *child),
+        Event::MissingData { series, .. } => (series.ri.as_str(), 8, *series),
     };
-    if net != 1 && !subject.kind().raises_parent_events() {
+    if matches!(net, 3 | 4) && !subject.kind().raises_parent_events() {
         return Ok(());
     }
     let changed = match event {
@@ -51,7 +60,16 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
     };
     for sub in subscriptions_of(tx, subscribed)? {
         if wants(&sub, net, subject, changed) {
-            notify(tx, &sub, net, subject, changed)?;
+            let rep = match event {
+                Event::MissingData { points, .. } => {
+                    match missing_data::report(tx, &sub, points)? {
+                        Some(tsn) => tsn,
+                        None => continue,
+                    }
+                }
+                _ => representation(&sub, subject, changed),
+            };
+            notify(tx, &sub, net, rep)?;
         }
     }
     Ok(())
@@ -83,7 +101,8 @@ pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
             if let Some(parent) = parent
                 && wants(sub, 2, &parent, None)
             {
-                notify(tx, sub, 2, &parent, None)?;
+                let rep = representation(sub, &parent, None);
+                notify(tx, sub, 2, rep)?;
             }
         }
         deletion_notice(tx, sub)?;
@@ -147,19 +166,22 @@ fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
     format!("{}/{}", tx.cse.cse_id, sub.ri)
 }
 
-fn notify(
-    tx: &mut Txn<'_>,
+/// `rep` shaped by the subscription's `nct`: all attributes, the modified ones, or
+/// the resource ID.
+fn representation(
     sub: &Resource,
-    net: i64,
     subject: &Resource,
     changed: Option<&Map<String, Value>>,
-) -> CseResult<()> {
+) -> Value {
     let nct = sub.attrs.get("nct").and_then(Value::as_i64).unwrap_or(1);
-    let rep = match (nct, changed) {
+    match (nct, changed) {
         (3, _) => json!({ "m2m:uri": subject.ri }),
         (2, Some(changed)) => subject.wrap(changed.clone()),
         _ => subject.representation(),
-    };
+    }
+}
+
+fn notify(tx: &mut Txn<'_>, sub: &Resource, net: i64, rep: Value) -> CseResult<()> {
     let mut sgn = Map::new();
     sgn.insert("nev".into(), json!({ "rep": rep, "net": net }));
     sgn.insert("sur".into(), json!(reference(tx, sub)));

@@ -4,6 +4,7 @@
 //! `notify/`'s job, which depends on this module and never the other way round.
 
 pub mod matcher;
+pub mod missing_data;
 pub mod target;
 
 pub use matcher::Event;

@@ -101,11 +101,6 @@ pub fn create(
         due: None,
     };
     kind.on_create(tx, &parent, &mut resource)?;
-    if let Some(unique) = kind.sibling_key(&resource.attrs)
-        && resource_table::sibling_key_taken(tx.conn, &parent.ri, &unique.key)?
-    {
-        return Err(CseError::new(ResponseStatusCode::Conflict, unique.conflict));
-    }
     let keeps_it = parent
         .kind()
         .instances()
@@ -115,7 +110,19 @@ pub fn create(
     } else {
         None
     };
-    resource_table::insert(tx.conn, &resource.to_row())?;
+    // A taken sibling key is found by the unique index itself: no lookup first.
+    resource_table::insert(tx.conn, &resource.to_row()).map_err(|err| {
+        match kind.sibling_key(&resource.attrs) {
+            Some(unique) if resource_table::is_sibling_key_conflict(&err) => {
+                CseError::new(ResponseStatusCode::Conflict, unique.conflict)
+            }
+            _ => CseError::from(err),
+        }
+    })?;
+    if !kind.has_state_tag() {
+        // Stored only to order instances (its column); not an attribute of this type.
+        resource.attrs.remove("st");
+    }
     labels::insert(tx.conn, &resource.ri, &resource.labels())?;
     if resource.attrs.contains_key("acpi") {
         policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;

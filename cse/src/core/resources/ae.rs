@@ -35,6 +35,7 @@ impl ResourceKind for Ae {
             ResourceType::FlexContainer,
             ResourceType::Group,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

@@ -28,6 +28,7 @@ impl ResourceKind for Container {
             ResourceType::ContentInstance,
             ResourceType::FlexContainer,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

@@ -32,6 +32,7 @@ impl ResourceKind for CseBase {
             ResourceType::FlexContainer,
             ResourceType::Group,
             ResourceType::Subscription,
+            ResourceType::TimeSeries,
         ]
     }
 

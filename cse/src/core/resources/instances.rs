@@ -117,8 +117,8 @@ pub fn edge(tx: &mut Txn<'_>, parent: &Resource, which: VirtualChild) -> CseResu
 
 /// A new instance of `parent`: its size against `mbs` (5207 when one instance is
 /// larger), `et` capped by `mia`, and the parent's counters and `st` raised (which
-/// holds the parent's row). Returns the counters for [`enforce_limits`] after the
-/// insert.
+/// holds the parent's row), with the parent's timer moved when its kind asks.
+/// Returns the counters for [`enforce_limits`] after the insert.
 pub fn count_new(
     tx: &mut Txn<'_>,
     parent: &Resource,
@@ -147,8 +147,10 @@ pub fn count_new(
             instance.attrs.insert("et".into(), json!(cap.to_string()));
         }
     }
-    let counters = resource_table::add_instance(tx.conn, &parent.ri, cs)?;
+    let due = parent.kind().due_after_instance(parent, instance);
+    let counters = resource_table::add_instance(tx.conn, &parent.ri, cs, due.as_deref())?;
     instance.attrs.insert("cs".into(), json!(cs));
+    // `st` orders the instances (its column) even for types that do not show one.
     instance.attrs.insert("st".into(), json!(counters.st));
     Ok(counters)
 }

@@ -14,9 +14,12 @@ pub mod fcnt;
 pub mod grp;
 pub mod instances;
 pub mod mgo;
+pub mod missing_data;
 pub mod nod;
 pub mod node_links;
 pub mod sub;
+pub mod ts;
+pub mod tsi;
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::resource::Extension;
@@ -55,6 +58,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &fcnt::FlexContainer,
     &fcin::FlexContainerInstance,
     &grp::Group,
+    &ts::TimeSeries,
+    &tsi::TimeSeriesInstance,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -102,6 +107,14 @@ pub trait ResourceKind: Sync {
     fn on_due(&self, _tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
         resource.due = None;
         Ok(())
+    }
+
+    /// When this resource's timer is next due now that `instance` arrived (a
+    /// timeSeries expects its next point one `pei` after this one); `None` leaves
+    /// `due` as it is. Stored by the same statement that counts the instance, and
+    /// never moved earlier, so a late instance cannot re-report a known gap.
+    fn due_after_instance(&self, _parent: &Resource, _instance: &Resource) -> Option<String> {
+        None
     }
 
     /// The types a resource of this kind may have as children (TS-0004 R3), limited
@@ -281,14 +294,16 @@ pub trait ResourceKind: Sync {
         false
     }
 
-    /// The targets to verify before a CREATE (`existing` is `None`) or UPDATE of this
-    /// type runs; sent by the caller outside any transaction.
+    /// The targets to verify before a CREATE or UPDATE of this type runs; sent by the
+    /// caller outside any transaction. `target` is the request's target: the parent a
+    /// CREATE adds to (so rules on it refuse the request before anything is sent), or
+    /// the resource an UPDATE changes.
     fn verification(
         &self,
         _tx: &mut Txn<'_>,
         _req: &Request,
         _who: &Requester,
-        _existing: Option<&Resource>,
+        _target: &Resource,
     ) -> CseResult<Option<Verification>> {
         Ok(None)
     }

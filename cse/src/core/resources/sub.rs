@@ -4,7 +4,7 @@
 
 use onecse_models::primitive::Request;
 use onecse_models::resource::sub::{
-    check_batch_notify, check_event_criteria, notification_content_type,
+    MISSING_DATA, check_batch_notify, check_event_criteria, notification_content_type,
 };
 use onecse_models::resource::{check_attributes, content_for_type};
 use onecse_models::{Operation, ResourceType};
@@ -19,6 +19,7 @@ use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::{self, Access, Requester};
+use crate::store::resource_table;
 
 /// The subscription kind.
 pub struct Subscription;
@@ -51,10 +52,11 @@ impl ResourceKind for Subscription {
     fn on_create(
         &self,
         tx: &mut Txn<'_>,
-        _parent: &Resource,
+        parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)
+        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)?;
+        check_events_fit(parent.ty, &resource.attrs)
     }
 
     fn on_update(
@@ -63,7 +65,21 @@ impl ResourceKind for Subscription {
         _before: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)
+        check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)?;
+        if !selects_missing_data(&resource.attrs) {
+            return Ok(());
+        }
+        // Rare: only a net 8 subscription needs its parent's type.
+        let parent = match resource.pi.as_deref() {
+            Some(pi) => resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
+                .map(Resource::from_row)
+                .transpose()?,
+            None => None,
+        };
+        match parent {
+            Some(parent) => check_events_fit(parent.ty, &resource.attrs),
+            None => Ok(()),
+        }
     }
 
     fn verifies_targets(&self) -> bool {
@@ -81,17 +97,19 @@ impl ResourceKind for Subscription {
         tx: &mut Txn<'_>,
         req: &Request,
         who: &Requester,
-        existing: Option<&Resource>,
+        target: &Resource,
     ) -> CseResult<Option<Verification>> {
         let Some(content) = req.content.clone() else {
             return Ok(None);
         };
+        let existing = (req.op == Operation::Update).then_some(target);
         let (sub_ri, creator, entries) = match existing {
             None => {
                 let attrs = content_for_type(content, ResourceType::Subscription)?;
                 check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
                 let mut complete = attrs.clone();
                 check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
+                check_events_fit(target.ty, &complete)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
                 (
                     new_resource_id(ResourceType::Subscription),
@@ -194,6 +212,27 @@ fn check_target_count(count: usize, max: usize) -> CseResult<()> {
     if count > max {
         return Err(CseError::bad_request(format!(
             "nu lists {count} notification targets; this CSE accepts at most {max} per subscription"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the subscription asks for missing-data reports (net 8).
+fn selects_missing_data(attrs: &Map<String, Value>) -> bool {
+    attrs
+        .get("enc")
+        .and_then(|enc| enc.get("net"))
+        .and_then(Value::as_array)
+        .is_some_and(|net| net.iter().any(|n| n.as_i64() == Some(MISSING_DATA)))
+}
+
+/// Net 8 (and its `enc/md`) only exists for a `<timeSeries>` (spec digest
+/// notifications-advanced §8): 4000 elsewhere.
+fn check_events_fit(parent: ResourceType, attrs: &Map<String, Value>) -> CseResult<()> {
+    if selects_missing_data(attrs) && parent != ResourceType::TimeSeries {
+        return Err(CseError::bad_request(format!(
+            "net 8 (missing data) and enc/md apply only to a timeSeries, not to {}",
+            super::with_article(parent.long_name())
         )));
     }
     Ok(())

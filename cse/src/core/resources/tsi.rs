@@ -1,0 +1,64 @@
+//! `<timeSeriesInstance>` rules (TS-0004 §7.4.36): an instance of its timeSeries
+//! (counted, limited and evicted by [`super::instances`] exactly as a
+//! contentInstance), never updated, its size taken from `con`, its `dgt` unique among
+//! its siblings, and access decided by its timeSeries.
+
+use onecse_models::resource::cin::content_size;
+use onecse_models::resource::tsi::data_generation_time;
+use onecse_models::{Operation, ReleaseVersion, ResourceType};
+use serde_json::{Map, Value};
+
+use crate::core::resources::{ResourceKind, SiblingKey};
+use crate::error::{CseError, CseResult};
+use crate::security::Governance;
+
+/// The timeSeriesInstance kind.
+pub struct TimeSeriesInstance;
+
+impl ResourceKind for TimeSeriesInstance {
+    fn ty(&self) -> ResourceType {
+        ResourceType::TimeSeriesInstance
+    }
+
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        match op {
+            Operation::Update => Err(CseError::not_allowed(
+                "a timeSeriesInstance cannot be updated; create a new one instead",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// No `acpi`: a timeSeriesInstance is judged by its timeSeries' policies.
+    fn governance(&self) -> Governance {
+        Governance::Parent
+    }
+
+    fn is_instance(&self) -> bool {
+        true
+    }
+
+    fn content_size(&self, attrs: &Map<String, Value>) -> i64 {
+        attrs.get("con").map_or(0, content_size)
+    }
+
+    /// The `dgt` as an instant, so `…T100000` and `…T100000,000` collide; the unique
+    /// index on (parent, key) refuses the second one even under concurrency.
+    fn sibling_key(&self, attrs: &Map<String, Value>) -> Option<SiblingKey> {
+        let dgt = attrs.get("dgt").and_then(Value::as_str)?;
+        let instant = data_generation_time(dgt).ok()?;
+        Some(SiblingKey {
+            key: format!("dgt:{instant}"),
+            conflict: format!(
+                "the timeSeries already has an instance with dataGenerationTime {dgt}"
+            ),
+        })
+    }
+
+    fn check_values(&self, attrs: &Map<String, Value>, _rvi: ReleaseVersion) -> CseResult<()> {
+        if let Some(dgt) = attrs.get("dgt").and_then(Value::as_str) {
+            data_generation_time(dgt)?;
+        }
+        Ok(())
+    }
+}
