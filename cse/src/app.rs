@@ -5,11 +5,13 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, map_config};
+use actix_web::dev::{Server, fn_service};
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::ops::{self, OpsState};
 use crate::blocking::blocking;
@@ -113,34 +115,54 @@ impl App {
         });
         let ops_on_main = ops_listener.is_none();
         let main_ops = ops_state.clone();
-        let mut server = HttpServer::new(move || {
-            actix_web::App::new()
-                .wrap(TracingLogger::default())
-                .app_data(state.clone())
-                .app_data(main_ops.clone())
-                .configure(|cfg| {
-                    if ops_on_main {
-                        ops::routes(cfg);
-                    }
-                })
-                .default_service(web::to(http::handle))
-        });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        // A connection that sends its head too slowly (or never) is answered 408 and
-        // closed; beyond max_connections new ones wait in the listen queue instead of
-        // taking file descriptors.
-        server = server
-            .workers(workers)
-            .client_request_timeout(Duration::from_millis(config.request_head_timeout_ms))
-            .max_connections(config.max_connections.div_ceil(workers).max(1));
+        let head_timeout = Duration::from_millis(config.request_head_timeout_ms);
+        let max_header = config.max_header_bytes;
         // On SIGTERM/SIGINT actix stops accepting and lets requests in flight finish
         // for this long.
         let shutdown_grace = Duration::from_secs(config.shutdown_grace_s);
-        server = server.shutdown_timeout(config.shutdown_grace_s);
-        let server = server
-            .listen(listener)
+        // actix-web's HttpServer, spelled out so that each connection passes through
+        // the head guard (see `binding::guard`) before the HTTP decoder. Beyond
+        // max_connections new connections wait in the listen queue instead of taking
+        // file descriptors; a head that comes too slowly (or never) is answered 408.
+        let builder = Server::build();
+        // Tells kept-alive connections to close when shutdown starts, as HttpServer
+        // does, so a graceful stop does not wait for idle clients.
+        let closing = builder.graceful_shutdown_signal();
+        let server = builder
+            .workers(workers)
+            .max_concurrent_connections(config.max_connections.div_ceil(workers).max(1))
+            .shutdown_timeout(config.shutdown_grace_s)
+            .listen("onecse-http", listener, move || {
+                let app = actix_web::App::new()
+                    .wrap(TracingLogger::default())
+                    .app_data(state.clone())
+                    .app_data(main_ops.clone())
+                    .configure(|cfg| {
+                        if ops_on_main {
+                            ops::routes(cfg);
+                        }
+                    })
+                    .default_service(web::to(http::handle))
+                    .into_factory()
+                    .map_err(|err: actix_web::Error| err.error_response());
+                let closing = closing.clone();
+                let http = actix_http::HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let closing = closing.clone();
+                        async move { closing.notified().await }
+                    })
+                    .client_request_timeout(head_timeout)
+                    .local_addr(local_addr)
+                    .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
+                fn_service(move |io: actix_web::rt::net::TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    std::future::ready(Ok((HeadGuard::new(io, max_header), peer)))
+                })
+                .and_then(http)
+            })
             .with_context(|| format!("cannot listen on {local_addr}"))?
             .run();
         let ops_server = match ops_listener {

@@ -182,6 +182,11 @@ async fn decode(
     payload: web::Payload,
     state: &HttpState,
 ) -> Result<Request, CseError> {
+    // The head guard replaced a head it refused by a request naming why.
+    if let Some(why) = header_text(req, super::guard::REFUSED_HEADER) {
+        tracing::info!(dbg = %why, "request refused before decoding");
+        return Err(CseError::bad_request(why));
+    }
     let rqi = checked_header(req, "X-M2M-RI")?
         .filter(|v| !v.is_empty())
         .ok_or_else(|| {

@@ -33,6 +33,9 @@ settings! {
         workers: Option<usize> = None, unset = "one per CPU core", value_name = "N";
         /// Largest accepted request body, in bytes
         max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
+        /// Longest request header line (name, colon and value) accepted, in bytes; a
+        /// longer one is answered 4000 and the connection closed (at most 61440)
+        max_header_bytes: usize = 16 * 1024, value_name = "BYTES";
         /// Time a client has to send a request's head (request line and headers) once
         /// it connected or sent the previous request, in milliseconds; then HTTP 408
         request_head_timeout_ms: u64 = 5000, value_name = "MS";
@@ -192,6 +195,10 @@ impl Config {
         }
         if self.request_head_timeout_ms == 0 || self.request_body_timeout_ms == 0 {
             anyhow::bail!("request head and body timeouts must be at least 1 ms");
+        }
+        if !(1..=61_440).contains(&self.max_header_bytes) {
+            // Below 64 KiB: actix-http panics on a header name of 64 KiB or more.
+            anyhow::bail!("max header bytes must be between 1 and 61440");
         }
         if self.max_connections == 0 {
             anyhow::bail!("max connections must be at least 1");

@@ -186,3 +186,62 @@ async fn a_listing_of_large_children_is_cut_by_size_and_continues() {
     );
     assert_eq!(refs.header("X-M2M-CTO"), Some("5"));
 }
+
+/// Sends raw bytes on one connection and reads until the server closes it (or 5 s).
+async fn exchange(base: &str, bytes: Vec<u8>) -> String {
+    let base = base.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = connect(&base);
+        stream.write_all(&bytes).expect("write");
+        read_all(&mut stream)
+    })
+    .await
+    .expect("client thread")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlong_header_is_refused_with_4000_instead_of_crashing_the_decoder() {
+    let app = crate::helpers::spawn_app().await;
+    // 64 KiB and more panicked inside actix-http 3.20 and dropped the connection.
+    for (name, value) in [
+        ("X".repeat(70_000), "v".to_owned()),
+        ("X-Big".into(), "v".repeat(20_000)),
+    ] {
+        let head = format!(
+            "GET /cse-in HTTP/1.1\r\nHost: x\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: big\r\nX-M2M-RVI: 3\r\n{name}: {value}\r\n\r\n"
+        );
+        let answer = exchange(&app.base, head.into_bytes()).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 400"),
+            "{}",
+            &answer[..answer.len().min(300)]
+        );
+        assert!(answer.contains("x-m2m-rsc: 4000"), "{answer}");
+        assert!(answer.contains("x-m2m-ri: big"), "{answer}");
+        assert!(answer.contains("longer than 16384 bytes"), "{answer}");
+    }
+    assert_eq!(app.retrieve("/cse-in", "CAdmin").await.rsc, Some(2000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_with_every_body_framing_pass_the_guard() {
+    let app = crate::helpers::spawn_app().await;
+    let common = "Host: x\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RVI: 3\r\n";
+    let body = r#"{"m2m:cnt":{"rn":"p1"}}"#;
+    let chunked = r#"{"m2m:cnt":{"rn":"p2"}}"#;
+    let (first, second) = chunked.split_at(10);
+    let stream = format!(
+        "POST /cse-in HTTP/1.1\r\n{common}X-M2M-RI: a\r\nContent-Type: application/json;ty=3\r\nContent-Length: {}\r\n\r\n{body}\
+POST /cse-in HTTP/1.1\r\n{common}X-M2M-RI: b\r\nContent-Type: application/json;ty=3\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x};ext=1\r\n{second}\r\n0\r\n\r\n\
+GET /cse-in/p2 HTTP/1.1\r\n{common}X-M2M-RI: c\r\nConnection: close\r\n\r\n",
+        body.len(),
+        first.len(),
+        second.len()
+    );
+    let answers = exchange(&app.base, stream.into_bytes()).await;
+    assert_eq!(answers.matches("x-m2m-rsc: 2001").count(), 2, "{answers}");
+    assert!(
+        answers.contains("x-m2m-rsc: 2000") && answers.contains("\"rn\":\"p2\""),
+        "{answers}"
+    );
+}
