@@ -329,18 +329,18 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
             if this.eof || this.state == State::Refused {
                 return Poll::Ready(Ok(()));
             }
-            let mut chunk = [0u8; READ_CHUNK];
-            let mut read = ReadBuf::new(&mut chunk);
+            // Uninitialised: the socket fills what is read, nothing is zeroed per read.
+            let mut chunk = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut read = ReadBuf::uninit(&mut chunk);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-            let n = read.filled().len();
-            if n == 0 {
+            if read.filled().is_empty() {
                 this.eof = true;
                 // A head cut short by the client is passed on as it is.
                 let partial = std::mem::take(&mut this.head);
                 this.out.extend_from_slice(&partial);
                 continue;
             }
-            this.feed(chunk.get(..n).unwrap_or_default());
+            this.feed(read.filled());
         }
     }
 }
