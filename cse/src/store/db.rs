@@ -3,6 +3,7 @@
 //! the transaction helper every request runs in.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -142,7 +143,23 @@ impl DatabaseTarget {
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    health: Arc<Health>,
 }
+
+/// Whether the database currently refuses new connections, learned from the pool's own
+/// attempts: while it does, a request that finds no idle connection fails at once
+/// ("unreachable") instead of waiting the whole pool timeout for a connection that
+/// cannot come. Under load without an outage nothing changes: waits stay as long as
+/// the pool timeout allows.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// The last connection attempt failed.
+    failing: AtomicBool,
+}
+
+/// How long a request waits for a connection while the database refuses new ones:
+/// enough for a connection being returned, far below the pool timeout.
+const OUTAGE_WAIT: Duration = Duration::from_millis(200);
 
 /// A pooled connection and whether it was found dead. diesel's `is_broken` only looks
 /// at the transaction state, so a PostgreSQL connection whose server went away (a
@@ -172,9 +189,11 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<PooledConn, ConnectionError> {
-        self.target
-            .connect()
-            .map(|conn| PooledConn { conn, lost: false })
+        let connected = self.target.connect();
+        self.health
+            .failing
+            .store(connected.is_err(), Ordering::Relaxed);
+        connected.map(|conn| PooledConn { conn, lost: false })
     }
 
     fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ConnectionError> {
@@ -196,6 +215,7 @@ pub fn build_pool(
     target: &DatabaseTarget,
     max_size: u32,
     timeout: Duration,
+    health: Arc<Health>,
 ) -> Result<DbPool, r2d2::Error> {
     r2d2::Pool::builder()
         .max_size(max_size)
@@ -207,6 +227,7 @@ pub fn build_pool(
         .test_on_check_out(false)
         .build(ConnectionManager {
             target: target.clone(),
+            health,
         })
 }
 
@@ -235,6 +256,8 @@ pub struct Database {
     /// they never queue behind request traffic for a connection.
     background: DbPool,
     backend: Backend,
+    /// Whether the database refuses new connections right now (both pools report).
+    health: Arc<Health>,
     /// SQLite allows one writer at a time. Queuing writers here, in arrival order, keeps
     /// them off SQLite's busy-wait loop, whose sleeps gave p99 latencies near a second
     /// under 64 concurrent writers.
@@ -250,10 +273,12 @@ impl Database {
         max_size: u32,
         timeout: Duration,
     ) -> Result<Self, r2d2::Error> {
+        let health = Arc::new(Health::default());
         Ok(Self {
-            pool: build_pool(target, max_size, timeout)?,
-            background: build_pool(target, BACKGROUND_CONNECTIONS, timeout)?,
+            pool: build_pool(target, max_size, timeout, Arc::clone(&health))?,
+            background: build_pool(target, BACKGROUND_CONNECTIONS, timeout, Arc::clone(&health))?,
             backend: target.backend,
+            health,
             sqlite_writers: Arc::new(Mutex::new(())),
             pool_wait: None,
         })
@@ -341,10 +366,18 @@ impl Database {
                     .unwrap_or_else(PoisonError::into_inner)
             });
         let timer = wait.map(prometheus::Histogram::start_timer);
-        let mut conn = pool.get().map_err(|source| {
+        let outage =
+            self.health.failing.load(Ordering::Relaxed) && pool.state().idle_connections == 0;
+        let checkout = if outage {
+            pool.get_timeout(OUTAGE_WAIT)
+        } else {
+            pool.get()
+        };
+        let mut conn = checkout.map_err(|source| {
             let state = pool.state();
             // Connections missing from a full pool mean r2d2 could not open them.
-            let unreachable = state.idle_connections == 0 && state.connections < pool.max_size();
+            let unreachable =
+                outage || (state.idle_connections == 0 && state.connections < pool.max_size());
             NoConnection {
                 unreachable,
                 source,

@@ -87,9 +87,9 @@ async fn losing_the_database_fails_requests_fast_and_onecse_recovers() {
     let (db, url) = TestDb::fresh();
     let proxy = Proxy::start_on(([127, 0, 0, 1], 0).into(), upstream(&admin)).expect("proxy");
     let rx = Receiver::start().expect("receiver");
-    let pool_timeout = Duration::from_millis(1000);
+    let pool_timeout = Duration::from_millis(3000);
     let app = spawn_app_on(&via(&url, proxy.addr()), |c| {
-        c.pool_timeout_ms = 1000;
+        c.pool_timeout_ms = 3000;
     })
     .await;
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
@@ -113,6 +113,16 @@ async fn losing_the_database_fails_requests_fast_and_onecse_recovers() {
             "took {took:?}"
         );
     }
+    // Once the pool has seen the database refuse new connections, a request does not
+    // wait the pool timeout any more.
+    let started = Instant::now();
+    let reply = app.retrieve("/cse-in/c", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(5000), "{reply:#?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "took {:?} with a pool timeout of {pool_timeout:?}",
+        started.elapsed()
+    );
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(20);
