@@ -188,3 +188,39 @@ impl Drop for TargetSlot<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_host_gets_at_most_per_target_requests_at_once() {
+        let limits = TargetLimits::new(2);
+        let url = |s: &str| reqwest::Url::parse(s).expect("test URL");
+        let a = url("http://receiver.example.com/n");
+        let first = limits.acquire(&a).await;
+        let second = limits
+            .acquire(&url("http://receiver.example.com:80/other"))
+            .await;
+        assert!(first.is_some() && second.is_some());
+        // A third request to the same host and port waits for a slot…
+        let third = tokio::time::timeout(Duration::from_millis(50), limits.acquire(&a)).await;
+        assert!(third.is_err(), "a third concurrent request was let through");
+        // …while another port is independent.
+        assert!(
+            limits
+                .acquire(&url("http://receiver.example.com:8080/n"))
+                .await
+                .is_some()
+        );
+        drop(first);
+        let third = tokio::time::timeout(Duration::from_millis(50), limits.acquire(&a)).await;
+        assert!(matches!(third, Ok(Some(_))), "a slot freed up");
+        drop(second);
+        drop(third);
+        assert!(
+            limits.slots.lock().map(|s| s.is_empty()).unwrap_or(false),
+            "the table forgets hosts no one uses"
+        );
+    }
+}
