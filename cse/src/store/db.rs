@@ -153,7 +153,9 @@ pub struct ConnectionManager {
 /// the pool timeout allows.
 #[derive(Debug, Default)]
 pub struct Health {
-    /// The last connection attempt failed.
+    /// The last connection attempt failed, or a request waited the whole pool timeout
+    /// while the pool could not fill up (an attempt that hangs, as behind a cut
+    /// network, never fails by itself).
     failing: AtomicBool,
 }
 
@@ -378,6 +380,12 @@ impl Database {
             // Connections missing from a full pool mean r2d2 could not open them.
             let unreachable =
                 outage || (state.idle_connections == 0 && state.connections < pool.max_size());
+            // A whole pool timeout without a connection the pool could open: the next
+            // requests need not wait it again (a connection attempt that succeeds
+            // clears this).
+            if unreachable {
+                self.health.failing.store(true, Ordering::Relaxed);
+            }
             NoConnection {
                 unreachable,
                 source,
