@@ -63,7 +63,10 @@ pub async fn handle(
         return render(&echo, dispatch::error_response(&err), "application/json");
     };
     let response = match decode(&req, payload, &state).await {
-        Err(err) => dispatch::error_response(&err),
+        Err(err) => {
+            log_unreadable(&req, &echo, &err, started);
+            dispatch::error_response(&err)
+        }
         Ok(mut request) => {
             // An unreadable header is kept as present, so it is refused as not a token.
             let authorization = req.headers().get(header::AUTHORIZATION);
@@ -167,6 +170,23 @@ fn log_request(
     }
 }
 
+/// The line for a request refused before it could be read as a primitive (no
+/// `X-M2M-RI`, a bad header, a body that did not arrive): the method and path stand in
+/// for the operation and target.
+fn log_unreadable(req: &HttpRequest, echo: &Echo, err: &CseError, started: Instant) {
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(
+        method = %req.method(),
+        path = req.path(),
+        originator = header_text(req, "X-M2M-Origin").unwrap_or_default(),
+        rqi = echo.rqi.as_deref().unwrap_or(""),
+        rsc = err.rsc.code(),
+        elapsed_us,
+        dbg = %err.message,
+        "request refused before it was read"
+    );
+}
+
 /// 5xxx results caused by another party than onecse or its client (a notification
 /// target that does not answer, a member that did not respond): worth a warning, as
 /// they may need someone to look at that party, but not an operator alarm. Every
@@ -184,7 +204,6 @@ async fn decode(
 ) -> Result<Request, CseError> {
     // The head guard replaced a head it refused by a request naming why.
     if let Some(why) = header_text(req, super::guard::REFUSED_HEADER) {
-        tracing::info!(dbg = %why, "request refused before decoding");
         return Err(CseError::bad_request(why));
     }
     let rqi = checked_header(req, "X-M2M-RI")?

@@ -320,4 +320,18 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     let object: serde_json::Value = serde_json::from_str(logged).expect("a JSON object");
     assert_eq!(object["level"], "INFO", "{logged}");
     assert_eq!(object["fields"]["message"], "request refused", "{logged}");
+
+    // A request that cannot even be read (no X-M2M-RI) is logged with what it had.
+    let unreadable = onecse_testkit::Request::new(onecse_testkit::Method::GET, "/cse-in")
+        .header("X-M2M-Origin", "Cnoid")
+        .header("X-M2M-RVI", "3");
+    let reply = client.execute(unreadable);
+    assert_eq!(reply.rsc, Some(4000), "{reply:#?}");
+    let lines = serving.wait_for("request refused before it was read", Duration::from_secs(5));
+    let logged = lines.last().expect("the refusal line");
+    let object: serde_json::Value = serde_json::from_str(logged).expect("a JSON object");
+    assert_eq!(object["level"], "INFO", "{logged}");
+    assert_eq!(object["fields"]["rsc"], 4000, "{logged}");
+    assert_eq!(object["fields"]["originator"], "Cnoid", "{logged}");
+    assert_eq!(object["fields"]["path"], "/cse-in", "{logged}");
 }
