@@ -3,12 +3,11 @@
 //! `con`, `cnf` checked, and access decided by its container.
 
 use onecse_models::resource::cin::{check_content_info, content_size};
-use onecse_models::{Operation, ReleaseVersion, ResourceType};
+use onecse_models::{ReleaseVersion, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::ResourceKind;
-use crate::error::{CseError, CseResult};
-use crate::security::Governance;
+use crate::error::CseResult;
 
 /// The contentInstance kind.
 pub struct ContentInstance;
@@ -16,20 +15,6 @@ pub struct ContentInstance;
 impl ResourceKind for ContentInstance {
     fn ty(&self) -> ResourceType {
         ResourceType::ContentInstance
-    }
-
-    fn refuse(&self, op: Operation) -> CseResult<()> {
-        match op {
-            Operation::Update => Err(CseError::not_allowed(
-                "a contentInstance cannot be updated; create a new one instead",
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// No `acpi`: a contentInstance is judged by its container's policies.
-    fn governance(&self) -> Governance {
-        Governance::Parent
     }
 
     fn has_state_tag(&self) -> bool {

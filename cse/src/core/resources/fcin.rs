@@ -2,15 +2,13 @@
 //! stores (see [`super::fcnt`]); clients cannot create or update one, may read or
 //! delete it, and access is decided by the flexContainer.
 
+use onecse_models::ResourceType;
 use onecse_models::resource::fcin::GENERIC_ROOT;
 use onecse_models::resource::fcnt::custom_size;
 use onecse_models::resource::fcnt_specs;
-use onecse_models::{Operation, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::ResourceKind;
-use crate::error::{CseError, CseResult};
-use crate::security::Governance;
 
 /// The flexContainerInstance kind.
 pub struct FlexContainerInstance;
@@ -30,23 +28,9 @@ impl ResourceKind for FlexContainerInstance {
             .map_or_else(|| GENERIC_ROOT.to_owned(), |s| format!("{}Inst", s.root))
     }
 
-    fn refuse(&self, op: Operation) -> CseResult<()> {
-        match op {
-            Operation::Update => Err(CseError::not_allowed(
-                "a flexContainerInstance cannot be updated; update its flexContainer instead",
-            )),
-            _ => Ok(()),
-        }
-    }
-
     /// Instances are made by their flexContainer, never by a CREATE request.
     fn created_by_request(&self) -> bool {
         false
-    }
-
-    /// No `acpi`: judged by its flexContainer's policies.
-    fn governance(&self) -> Governance {
-        Governance::Parent
     }
 
     fn has_state_tag(&self) -> bool {

@@ -147,15 +147,26 @@ pub trait ResourceKind: Sync {
     }
 
     /// Refuses operations this type does not allow at all (4005), before any work.
-    fn refuse(&self, _op: Operation) -> CseResult<()> {
+    /// By default an instance ([`ResourceKind::is_instance`]) is never updated.
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        if op == Operation::Update && self.is_instance() {
+            return Err(CseError::not_allowed(format!(
+                "{} cannot be updated: an instance never changes once created",
+                with_article(self.ty().long_name())
+            )));
+        }
         Ok(())
     }
 
     /// How access to a resource of this type is decided: by the policies its `acpi`
-    /// names (most types), by its parent (types without `acpi`), or by its own
-    /// selfPrivileges (an accessControlPolicy).
+    /// names (most types), by its parent (types without `acpi`: by default every
+    /// instance), or by its own selfPrivileges (an accessControlPolicy).
     fn governance(&self) -> Governance {
-        Governance::Policies
+        if self.is_instance() {
+            Governance::Parent
+        } else {
+            Governance::Policies
+        }
     }
 
     /// Whether the type keeps a `st` (stateTag) that changes increment.

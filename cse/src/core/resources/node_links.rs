@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::core::addressing::{self, Destination};
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use onecse_models::ResourceType;
@@ -87,19 +87,7 @@ pub fn hosted_cse_changed(
 
 /// A removed node stops being the `nl` of the AEs it listed and of the CSEBase.
 pub fn node_removed(tx: &mut Txn<'_>, node: &Resource) -> CseResult<()> {
-    let hosted: Vec<String> = node
-        .attrs
-        .get("hael")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    for ae in hosted {
+    for ae in string_items(&node.attrs, "hael") {
         clear_link(tx, &ae, &node.ri)?;
     }
     let base = tx.cse.cse_ri.clone();
@@ -152,17 +140,7 @@ fn edit_list(
     change: impl FnOnce(&mut Vec<String>),
 ) -> CseResult<()> {
     edit(tx, ri, |attrs| {
-        let mut list: Vec<String> = attrs
-            .get(name)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut list = string_items(attrs, name);
         change(&mut list);
         if list.is_empty() {
             attrs.remove(name);

@@ -14,7 +14,7 @@ use crate::core::addressing::Target;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::Verification;
 use crate::core::notification::target::{self, Resolved};
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -245,16 +245,7 @@ fn entries_to_verify(
     originator: Option<&str>,
 ) -> Vec<String> {
     let list = |attrs: Option<&Map<String, Value>>| -> Vec<String> {
-        attrs
-            .and_then(|a| a.get("nu"))
-            .and_then(Value::as_array)
-            .map(|nu| {
-                nu.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        attrs.map(|a| string_items(a, "nu")).unwrap_or_default()
     };
     let before = list(existing);
     list(Some(requested))

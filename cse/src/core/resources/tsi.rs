@@ -5,12 +5,11 @@
 
 use onecse_models::resource::cin::content_size;
 use onecse_models::resource::tsi::data_generation_time;
-use onecse_models::{Operation, ReleaseVersion, ResourceType};
+use onecse_models::{ReleaseVersion, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::{ResourceKind, SiblingKey};
-use crate::error::{CseError, CseResult};
-use crate::security::Governance;
+use crate::error::CseResult;
 
 /// The timeSeriesInstance kind.
 pub struct TimeSeriesInstance;
@@ -18,20 +17,6 @@ pub struct TimeSeriesInstance;
 impl ResourceKind for TimeSeriesInstance {
     fn ty(&self) -> ResourceType {
         ResourceType::TimeSeriesInstance
-    }
-
-    fn refuse(&self, op: Operation) -> CseResult<()> {
-        match op {
-            Operation::Update => Err(CseError::not_allowed(
-                "a timeSeriesInstance cannot be updated; create a new one instead",
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// No `acpi`: a timeSeriesInstance is judged by its timeSeries' policies.
-    fn governance(&self) -> Governance {
-        Governance::Parent
     }
 
     fn is_instance(&self) -> bool {
