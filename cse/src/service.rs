@@ -34,19 +34,26 @@ impl Service {
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
         // Only a request that may fan out pays for the boxed (recursive) path.
         if core_fanout::may_fan_out(&req.to) {
-            return self.execute_nested(req, caller, 0).await;
+            return self
+                .execute_nested(req, caller, fanout::Nesting::top())
+                .await;
         }
         self.execute_one(req, caller).await
     }
 
-    /// [`Service::execute`] for a request `depth` fan-out points deep: one addressed
+    /// [`Service::execute`] for a request `nesting` fan-out points deep: one addressed
     /// to a group's fan-out point goes to every member ([`fanout`]).
-    fn execute_nested(&self, req: Request, caller: Caller, depth: usize) -> fanout::Outcome<'_> {
+    fn execute_nested(
+        &self,
+        req: Request,
+        caller: Caller,
+        nesting: fanout::Nesting,
+    ) -> fanout::Outcome<'_> {
         Box::pin(async move {
             if core_fanout::may_fan_out(&req.to)
                 && let Some(plan) = self.fan_out_plan(&req, caller).await?
             {
-                return fanout::run(self, &req, caller, plan, depth).await;
+                return fanout::run(self, &req, caller, plan, nesting).await;
             }
             self.execute_one(req, caller).await
         })

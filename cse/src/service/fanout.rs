@@ -6,6 +6,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 use futures_util::stream;
@@ -28,6 +30,46 @@ pub const IN_FLIGHT: usize = 16;
 /// (through others) its own member would otherwise fan out forever.
 pub const MAX_NESTING: usize = 4;
 
+/// Member requests one request may cause in all, through every nesting level: a
+/// group as large as allowed fans out once, but groups of groups cannot multiply one
+/// request into millions.
+pub const MAX_MEMBER_REQUESTS: usize = 10_000;
+
+/// Where a fanned-out request stands: how many fan-out points deep, and the member
+/// requests the original request may still cause (shared by all its branches).
+#[derive(Debug, Clone)]
+pub struct Nesting {
+    depth: usize,
+    budget: Arc<AtomicUsize>,
+}
+
+impl Nesting {
+    /// A request as the client sent it.
+    pub fn top() -> Self {
+        Self {
+            depth: 0,
+            budget: Arc::new(AtomicUsize::new(MAX_MEMBER_REQUESTS)),
+        }
+    }
+
+    /// One level deeper, sharing the budget.
+    fn below(&self) -> Self {
+        Self {
+            depth: self.depth + 1,
+            budget: Arc::clone(&self.budget),
+        }
+    }
+
+    /// Takes `count` member requests from the budget; false when it cannot.
+    fn spend(&self, count: usize) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(count)
+            })
+            .is_ok()
+    }
+}
+
 /// A boxed future of a request's outcome (fan-out recurses through [`Service`]).
 pub type Outcome<'a> = Pin<Box<dyn Future<Output = CseResult<Response>> + 'a>>;
 
@@ -37,17 +79,22 @@ pub async fn run(
     req: &Request,
     caller: Caller,
     plan: Plan,
-    depth: usize,
+    nesting: Nesting,
 ) -> CseResult<Response> {
-    if depth >= MAX_NESTING {
+    if nesting.depth >= MAX_NESTING {
         return Err(CseError::bad_request(format!(
             "fan-out points nest deeper than {MAX_NESTING} levels (is a group its own member?)"
+        )));
+    }
+    if !nesting.spend(plan.members.len()) {
+        return Err(CseError::bad_request(format!(
+            "the request would reach more than {MAX_MEMBER_REQUESTS} members through nested groups"
         )));
     }
     let requests = plan.members.iter().map(|member| {
         let mut member_req = req.clone();
         member_req.to = plan.target(member);
-        service.execute_nested(member_req, caller, depth + 1)
+        service.execute_nested(member_req, caller, nesting.below())
     });
     let outcomes: Vec<CseResult<Response>> =
         stream::iter(requests).buffered(IN_FLIGHT).collect().await;
@@ -99,4 +146,20 @@ fn member_answer(req: &Request, member: &str, response: Response) -> Value {
         rsp.insert("vsi".into(), json!(vsi));
     }
     Value::Object(rsp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_fan_outs_share_one_budget_of_member_requests() {
+        let top = Nesting::top();
+        let branch = top.below().below();
+        assert_eq!(branch.depth, 2);
+        assert!(top.spend(MAX_MEMBER_REQUESTS - 10));
+        assert!(branch.spend(10), "the branch spends from the same budget");
+        assert!(!top.spend(1), "nothing is left for anyone");
+        assert!(!Nesting::top().spend(MAX_MEMBER_REQUESTS + 1));
+    }
 }

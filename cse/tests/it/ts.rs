@@ -206,6 +206,10 @@ async fn periodic_settings_are_checked() {
     series(&app, "/cse-in", "a", json!({"mdlt": []}))
         .await
         .assert_error(4000, 400, "mdlt");
+    // mdlt is a bounded list: mdn cannot ask for more entries than a list may hold.
+    series(&app, "/cse-in", "a", json!({"mdn": 257}))
+        .await
+        .assert_error(4000, 400, "from 1 to 256");
     let ts = series(
         &app,
         "/cse-in",

@@ -5,6 +5,9 @@
 use super::policy::{AttributePolicy as A, ValueKind::*};
 use crate::problem::Problem;
 
+/// The largest `mdn` (missingDataMaxNr): `mdlt` is bounded like every list attribute.
+pub const MAX_MISSING_LIST: i64 = super::policy::MAX_LIST_ITEMS as i64;
+
 /// timeSeries attribute table. `cni`/`cbs` are maintained by the CSE; `mdlt`/`mdc`
 /// by missing-data detection. There is no `st` in R3.
 pub(crate) const ATTRIBUTES: &[A] = &[
@@ -23,7 +26,14 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("pei", Integer { min: 1 }),
     A::read_write("peid", Integer { min: 0 }),
     A::read_write("mdd", Boolean),
-    A::read_write("mdn", Integer { min: 1 }),
+    // `mdlt` is a list attribute: it holds at most as many entries as any list may.
+    A::read_write(
+        "mdn",
+        IntegerRange {
+            min: 1,
+            max: MAX_MISSING_LIST,
+        },
+    ),
     A::read_only("mdlt", TextList),
     A::read_only("mdc", Integer { min: 0 }),
     A::read_write("mdt", Integer { min: 1 }),

@@ -32,7 +32,9 @@ impl Detection {
         Some(Self {
             pei: int("pei").filter(|p| *p > 0)?,
             mdt: int("mdt").filter(|t| *t > 0)?,
-            mdn: int("mdn").unwrap_or(DEFAULT_MAX_MISSING).max(1),
+            mdn: int("mdn")
+                .unwrap_or(DEFAULT_MAX_MISSING)
+                .clamp(1, onecse_models::resource::ts::MAX_MISSING_LIST),
         })
     }
 
