@@ -10,6 +10,7 @@ mod fanout;
 
 use crate::blocking::blocking;
 use crate::core::fanout as core_fanout;
+use crate::core::notification::blocking::Notice;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
@@ -80,10 +81,40 @@ impl Service {
             None
         };
         if inline(&self.cse, &req) {
-            return run(&self.cse, &self.outbox, &req, caller, None);
+            return match run(&self.cse, &self.outbox, &req, caller, None, false) {
+                Ran::Done(result) => result,
+                Ran::Held(_) => Err(CseError::internal("a RETRIEVE cannot be held")),
+            };
         }
         let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
-        blocking(move || run(&cse, &outbox, &req, caller, assigned_ri.as_deref())).await?
+        // The request comes back for a second, approved run (blocking update).
+        let (ran, req) = blocking(move || {
+            let ran = run(&cse, &outbox, &req, caller, assigned_ri.as_deref(), false);
+            (ran, req)
+        })
+        .await?;
+        match ran {
+            Ran::Done(result) => result,
+            Ran::Held(notice) => self.approve_and_run(req, caller, &notice).await,
+        }
+    }
+
+    /// Blocking update (TS-0004 §7.3.2.9): sends the held UPDATE's notification and
+    /// waits for the subscriber; only its 2000 lets the UPDATE run (approved). No
+    /// answer → 5107 REMOTE_ENTITY_NOT_REACHABLE; any other answer → 4127
+    /// OPERATION_DENIED_BY_REMOTE_ENTITY.
+    async fn approve_and_run(
+        &self,
+        req: Request,
+        caller: Caller,
+        notice: &Notice,
+    ) -> CseResult<Response> {
+        deliver::approve(&self.sender, notice).await?;
+        let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
+        match blocking(move || run(&cse, &outbox, &req, caller, None, true)).await? {
+            Ran::Done(result) => result,
+            Ran::Held(_) => Err(CseError::internal("an approved UPDATE was held again")),
+        }
     }
 
     /// Verifies a new subscription's targets (or those an UPDATE adds) before the
@@ -114,6 +145,12 @@ impl Service {
     }
 }
 
+/// A request run to its end, or held for a blocking-update subscriber.
+enum Ran {
+    Done(CseResult<Response>),
+    Held(Notice),
+}
+
 /// Runs the request to its commit and wakes delivery if it queued notifications,
 /// in the same (blocking) step, so a client that goes away cannot cancel the wake-up
 /// of a change that committed.
@@ -123,10 +160,17 @@ fn run(
     req: &Request,
     caller: Caller,
     assigned_ri: Option<&str>,
-) -> CseResult<Response> {
-    let committed = dispatch::handle(cse, req, caller, assigned_ri)?;
-    outbox.wake_if(committed.queued_notifications);
-    Ok(committed.value)
+    approved: bool,
+) -> Ran {
+    let handled = dispatch::handle(cse, req, caller, assigned_ri, approved);
+    if let Some(notice) = handled.held {
+        return Ran::Held(notice);
+    }
+    outbox.wake_if(handled.monitor_queued);
+    Ran::Done(handled.result.map(|committed| {
+        outbox.wake_if(committed.queued_notifications);
+        committed.value
+    }))
 }
 
 /// SQLite reads are in-process and never wait on a lock (WAL lets readers run beside

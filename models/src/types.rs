@@ -247,10 +247,13 @@ status_codes! {
     NoMembers = 4109 => 403, "NO_MEMBERS";
     GroupMemberTypeInconsistent = 4110 => 400, "GROUP_MEMBER_TYPE_INCONSISTENT";
     OriginatorHasAlreadyRegistered = 4117 => 403, "ORIGINATOR_HAS_ALREADY_REGISTERED";
+    BlockingSubscriptionAlreadyExists = 4124 => 409, "BLOCKING_SUBSCRIPTION_ALREADY_EXISTS";
     AppRuleValidationFailed = 4126 => 403, "APP_RULE_VALIDATION_FAILED";
+    OperationDeniedByRemoteEntity = 4127 => 403, "OPERATION_DENIED_BY_REMOTE_ENTITY";
     InternalServerError = 5000 => 500, "INTERNAL_SERVER_ERROR";
     NotImplemented = 5001 => 501, "NOT_IMPLEMENTED";
     TargetNotReachable = 5103 => 404, "TARGET_NOT_REACHABLE";
+    RemoteEntityNotReachable = 5107 => 404, "REMOTE_ENTITY_NOT_REACHABLE";
     TargetNotSubscribable = 5203 => 403, "TARGET_NOT_SUBSCRIBABLE";
     SubscriptionVerificationInitiationFailed = 5204 => 500, "SUBSCRIPTION_VERIFICATION_INITIATION_FAILED";
     SubscriptionHostHasNoPrivilege = 5205 => 403, "SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE";

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination, Target};
 use crate::core::discovery;
-use crate::core::notification::Verification;
+use crate::core::notification::blocking::{self, Notice};
+use crate::core::notification::{Verification, monitor, watch};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::{self, check_child_allowed};
 use crate::core::transaction::{self, Committed, Txn};
@@ -20,24 +21,64 @@ use crate::error::{CseError, CseResult};
 use crate::security::{self, Access, Caller, Requester};
 use crate::store::TransactionKind;
 
+/// What running a request gave: its result, the operationMonitor notifications it
+/// queued besides, or the blocking-update notification an UPDATE waits on.
+#[derive(Debug)]
+pub struct Handled {
+    /// The request's own result.
+    pub result: CseResult<Committed<Response>>,
+    /// Outbox rows queued by the operationMonitor step (after the request, in its
+    /// own transaction, also for a failed request): the caller wakes delivery.
+    pub monitor_queued: usize,
+    /// Set when an UPDATE was held for a blocking-update subscription: nothing was
+    /// written; the caller sends the notice and runs the request again, approved.
+    pub held: Option<Notice>,
+}
+
 /// Processes a request to its committed result. Blocking: call it from the blocking
 /// pool. `assigned_ri` is the resourceID chosen while verifying a new subscription's
-/// targets. The caller wakes delivery when the result queued notifications.
+/// targets; `approved` says a blocking-update subscriber already accepted this
+/// UPDATE. The caller wakes delivery when the result queued notifications.
 pub fn handle(
     cse: &Cse,
     req: &Request,
     caller: Caller,
     assigned_ri: Option<&str>,
-) -> CseResult<Committed<Response>> {
-    let (address, who, access) = admit(req, caller, cse)?;
+    approved: bool,
+) -> Handled {
+    let (address, who, access) = match admit(req, caller, cse) {
+        Ok(admitted) => admitted,
+        Err(err) => {
+            return Handled {
+                result: Err(err),
+                monitor_queued: 0,
+                held: None,
+            };
+        }
+    };
     let kind = match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
     };
-    transaction::run(cse, kind, Timestamp::now(), |tx| {
-        let mut target = load_and_authorize(tx, req, &address, &who, access)?;
+    let mut monitored: Option<String> = None;
+    let mut held: Option<Notice> = None;
+    let result = transaction::run(cse, kind, Timestamp::now(), |tx| {
+        let mut target = load_and_authorize(tx, req, &address, &who, access, &mut monitored)?;
         if req.op == Operation::Update {
             addressing::hold(tx, &mut target)?;
+            if !approved && target.resource.watch & watch::BLOCKING != 0 {
+                let requested = content_root(req)
+                    .and_then(|(_, attrs)| attrs.as_object())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(notice) = blocking::notice(tx, &target.resource, &requested)? {
+                    held = Some(notice);
+                    // Rolls back the (read-only so far) transaction; see `held`.
+                    return Err(CseError::internal(
+                        "UPDATE held for a blocking-update subscription",
+                    ));
+                }
+            }
         }
         // The created type, or the addressed one: reported for the request metrics.
         let ty = match access {
@@ -47,7 +88,41 @@ pub fn handle(
         let mut response = run(tx, req, &who, access, target, assigned_ri)?;
         response.resource_type = Some(ty);
         Ok(response)
-    })
+    });
+    if held.is_some() {
+        // The approved run (or the refusal) is the request's outcome; it monitors.
+        return Handled {
+            result,
+            monitor_queued: 0,
+            held,
+        };
+    }
+    let monitor_queued = monitored.map_or(0, |ri| record_access(cse, &ri, req, access));
+    Handled {
+        result,
+        monitor_queued,
+        held: None,
+    }
+}
+
+/// The operationMonitor step of a request to a watched resource, in its own write
+/// transaction after the request's (so it also runs when the request failed and was
+/// rolled back). Its failure does not change the request's answer: it is logged.
+fn record_access(cse: &Cse, ri: &str, req: &Request, access: Access) -> usize {
+    let seen = monitor::Access {
+        op: req.op,
+        bit: i64::from(access.bit()),
+        originator: req.from.as_deref(),
+    };
+    match transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+        monitor::raise(tx, ri, seen)
+    }) {
+        Ok(committed) => committed.queued_notifications,
+        Err(err) => {
+            tracing::warn!(error = %err, resource = %ri, "operationMonitor notifications could not be queued");
+            0
+        }
+    }
 }
 
 /// The response for a failed request: its code and `{"m2m:dbg": message}`.
@@ -79,7 +154,7 @@ pub fn prepare_verification(
 ) -> CseResult<Option<Verification>> {
     let (address, who, access) = admit(req, caller, cse)?;
     let prepared = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
-        let target = load_and_authorize(tx, req, &address, &who, access)?;
+        let target = load_and_authorize(tx, req, &address, &who, access, &mut None)?;
         let kind = match access {
             Access::Create(ty) => check_child_allowed(target.resource.kind(), ty)?,
             _ => target.resource.kind(),
@@ -137,8 +212,13 @@ fn load_and_authorize(
     address: &Address,
     who: &Requester,
     access: Access,
+    monitored: &mut Option<String>,
 ) -> CseResult<Target> {
     let target = addressing::load(tx, address, req.op, changes_expiration(req))?;
+    // Noted before access is decided: a refused request is monitored too.
+    if target.resource.watch & watch::MONITOR != 0 {
+        *monitored = Some(target.resource.ri.clone());
+    }
     // An operation the type never allows is refused before access (4005 before 4103,
     // TS-0004 §7.2.2.2), and so is a child the target can never have (4108).
     match access {

@@ -32,6 +32,9 @@ pub struct Resource {
     /// When the type's timer is next due ([`ResourceKind::on_due`]), as a timestamp
     /// text; `None` when no timer runs.
     pub due: Option<String>,
+    /// Subscription features watching it, as stored (bits, see
+    /// `resource_table::ResourceRow::watch`); 0 for a resource not stored yet.
+    pub watch: i32,
 }
 
 impl Resource {
@@ -75,6 +78,7 @@ impl Resource {
             owner: row.owner,
             policy_docs: None,
             due: row.due,
+            watch: row.watch,
         })
     }
 
@@ -106,6 +110,7 @@ impl Resource {
             owner: self.owner.clone(),
             uk: self.kind().sibling_key(&self.attrs).map(|k| k.key),
             due: self.due.clone(),
+            watch: self.watch,
         }
     }
 

@@ -6,20 +6,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
-use super::send::Sender;
+use super::send::{NO_ANSWER, Sender};
 use crate::blocking::blocking;
 use crate::core::Cse;
-use crate::core::notification::target;
+use crate::core::notification::blocking::Notice;
+use crate::core::notification::{stats, target};
 use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
-use crate::error::CseResult;
+use crate::error::{CseError, CseResult};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{TransactionKind, resource_table};
 
@@ -261,6 +263,8 @@ struct Outcome {
     failed: Option<(Vec<OutboxRow>, String)>,
     /// Rows not tried because an earlier one failed.
     released: Vec<OutboxRow>,
+    /// Whether the failed rows were sent (false: the target could not be resolved).
+    sent_failed: bool,
 }
 
 impl Outcome {
@@ -292,6 +296,7 @@ async fn deliver(
             delivered: Vec::new(),
             failed: Some((job.rows, reason.clone())),
             released: Vec::new(),
+            sent_failed: false,
         },
         Ok(urls) if batching => {
             let latest = job.rows.first().is_some_and(|r| r.latest_only == 1);
@@ -300,11 +305,13 @@ async fn deliver(
                     delivered: job.rows,
                     failed: None,
                     released: Vec::new(),
+                    sent_failed: true,
                 },
                 Err(reason) => Outcome {
                     delivered: Vec::new(),
                     failed: Some((job.rows, reason)),
                     released: Vec::new(),
+                    sent_failed: true,
                 },
             }
         }
@@ -313,6 +320,7 @@ async fn deliver(
                 delivered: Vec::new(),
                 failed: None,
                 released: Vec::new(),
+                sent_failed: true,
             };
             let mut rows = job.rows.into_iter().peekable();
             // On shutdown the current send finishes and the rest is released untried.
@@ -383,15 +391,10 @@ fn finish(
     // wait for each other in a cycle.
     let mut in_order: Vec<&Outcome> = batch.iter().collect();
     in_order.sort_by(|a, b| a.stream().cmp(b.stream()));
-    let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
-    for outcome in batch {
-        for row in outcome.delivered.iter().filter(|r| r.counts == 1) {
-            *counted.entry(row.sub_ri.as_str()).or_default() += 1;
-        }
-    }
+    let counted = tally(batch);
     transaction::run_background(cse, TransactionKind::Write, now, |tx| {
-        for (sub_ri, delivered) in &counted {
-            count_towards_expiration(tx, sub_ri, *delivered)?;
+        for (sub_ri, tally) in &counted {
+            settle(tx, sub_ri, tally)?;
         }
         for outcome in &in_order {
             if let Some(first) = outcome.delivered.first() {
@@ -446,24 +449,104 @@ fn backoff(settings: DeliverySettings, attempts: i32) -> Duration {
         .min(settings.retry_max)
 }
 
-/// `exc`: successful notifications count down; at zero the subscription is deleted
-/// (with its deletion notification).
-fn count_towards_expiration(tx: &mut Txn<'_>, sub_ri: &str, delivered: usize) -> CseResult<()> {
-    let Some(row) = resource_table::find_by_ri(tx.conn, sub_ri, &tx.now_text)? else {
+/// What a recording batch did for one subscription.
+#[derive(Default)]
+struct Tally<'a> {
+    /// Notifications delivered (towards `exc`).
+    delivered: i64,
+    /// Per target: requests sent and answered (the statistics).
+    sent: BTreeMap<&'a str, stats::Sent>,
+}
+
+/// Sums a batch per subscription (in resourceID order, the lock order). Deletion
+/// notices (`counts` 0) count for neither `exc` nor the statistics.
+fn tally(batch: &[Outcome]) -> BTreeMap<&str, Tally<'_>> {
+    let mut counted: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
+    for outcome in batch {
+        // A batch (`m2m:agn`) is one request with one response for k notifications.
+        let batched = outcome
+            .delivered
+            .first()
+            .is_some_and(|r| r.batch_num.is_some());
+        for (i, row) in outcome.delivered.iter().enumerate() {
+            if row.counts != 1 {
+                continue;
+            }
+            let tally = counted.entry(row.sub_ri.as_str()).or_default();
+            tally.delivered += 1;
+            let sent = tally.sent.entry(row.target.as_str()).or_default();
+            sent.requests += 1;
+            if !batched || i == 0 {
+                sent.responses += 1;
+            }
+        }
+        if let Some((rows, _)) = &outcome.failed
+            && outcome.sent_failed
+        {
+            for row in rows.iter().filter(|r| r.counts == 1) {
+                let tally = counted.entry(row.sub_ri.as_str()).or_default();
+                tally.sent.entry(row.target.as_str()).or_default().requests += 1;
+            }
+        }
+    }
+    counted
+}
+
+/// Applies a subscription's tally in the transaction that finishes its rows: the
+/// statistics (`nsi`, when `nse` is on) and `exc`, which counts successful
+/// notifications down and at zero deletes the subscription (with its deletion
+/// notification).
+fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
+    let Some(row) = resource_table::lock_and_reload(tx.conn, sub_ri)? else {
         return Ok(());
     };
     let mut sub = Resource::from_row(row)?;
-    let Some(exc) = sub.attrs.get("exc").and_then(Value::as_i64) else {
-        return Ok(());
-    };
-    let left = exc - i64::try_from(delivered).unwrap_or(i64::MAX);
-    if left <= 0 {
-        removal::remove(tx, &sub, Cause::Exhausted)?;
-    } else {
+    let mut changed = false;
+    for (target, sent) in &tally.sent {
+        changed |= stats::count_sent(&mut sub.attrs, target, *sent);
+    }
+    if let Some(exc) = sub.attrs.get("exc").and_then(Value::as_i64)
+        && tally.delivered > 0
+    {
+        let left = exc - tally.delivered;
+        if left <= 0 {
+            return removal::remove(tx, &sub, Cause::Exhausted).map(|_| ());
+        }
         sub.attrs.insert("exc".into(), json!(left));
+        changed = true;
+    }
+    if changed {
         resource_table::update(tx.conn, &sub.to_row())?;
     }
     Ok(())
+}
+
+/// Sends a held UPDATE's blocking-update notification and waits for the answer
+/// (TS-0004 §7.3.2.9): no answer → 5107, a refusal → 4127.
+pub async fn approve(sender: &Sender, notice: &Notice) -> CseResult<()> {
+    let urls = notice.urls.as_ref().map_err(|reason| {
+        CseError::new(
+            ResponseStatusCode::RemoteEntityNotReachable,
+            format!("blocking-update subscriber {}: {reason}", notice.target),
+        )
+    })?;
+    sender
+        .post_first(urls, &notice.body, false)
+        .await
+        .map_err(|reason| {
+            let rsc = if reason.contains(NO_ANSWER) || reason.contains("X-M2M-RSC 5103") {
+                ResponseStatusCode::RemoteEntityNotReachable
+            } else {
+                ResponseStatusCode::OperationDeniedByRemoteEntity
+            };
+            CseError::new(
+                rsc,
+                format!(
+                    "the blocking-update subscriber {} did not accept the UPDATE: {reason}",
+                    notice.target
+                ),
+            )
+        })
 }
 
 /// Sends the verification request of a new subscription (or of `nu` entries added by

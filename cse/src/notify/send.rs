@@ -121,11 +121,14 @@ impl Sender {
     }
 }
 
+/// The reason given for every network failure: a target that never answered.
+pub const NO_ANSWER: &str = "no answer from the target";
+
 /// One neutral description for every network failure (refused, reset, timed out,
 /// unresolvable, refused by the policy after resolution), so answers to requests that
 /// name targets cannot be used to scan which hosts and ports exist.
 fn describe(_err: &reqwest::Error) -> &'static str {
-    "no answer from the target"
+    NO_ANSWER
 }
 
 /// Bounds the requests in flight to one host and port, so one slow receiver named by

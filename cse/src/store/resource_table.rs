@@ -50,6 +50,9 @@ pub struct ResourceRow {
     pub uk: Option<String>,
     /// When the type's timer is next due (missing-data detection).
     pub due: Option<String>,
+    /// Subscription features watching the resource (bits: 1 operationMonitor, 2
+    /// blocking update); written only by [`set_watch`].
+    pub watch: i32,
 }
 
 /// The `ty` column's value for a type: the store speaks `ResourceType`, the table
@@ -216,6 +219,14 @@ pub fn update(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
             resources::doc.eq(&row.doc),
             resources::due.eq(&row.due),
         ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records which subscription features watch a resource (see [`ResourceRow::watch`]).
+pub fn set_watch(conn: &mut DbConn, ri: &str, watch: i32) -> QueryResult<()> {
+    diesel::update(resources::table.filter(resources::ri.eq(ri)))
+        .set(resources::watch.eq(watch))
         .execute(conn)
         .map(|_| ())
 }

@@ -39,6 +39,8 @@ diesel::table! {
         uk -> Nullable<Text>,
         /// When the type's timer is next due (missing-data detection).
         due -> Nullable<Text>,
+        /// Subscription features watching the resource (bits, see the migration).
+        watch -> Integer,
     }
 }
 

@@ -12,7 +12,8 @@ use crate::problem::Problem;
 use crate::time::Timestamp;
 
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,
-/// pre-subscription and pending notification, group fan-out) are answered 5001.
+/// pre-subscription and pending notification, group fan-out, storage priority, cross-
+/// resource subscriptions) are answered 5001; docs/conformance.md says why for each.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
@@ -34,11 +35,16 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("nec", Integer { min: 0 }),
     A::write_once("su", Text),
     A::read_write("acrs", TextList).unsupported(),
+    A::read_write("nse", Boolean),
+    A::read_only("nsi", Any),
 ];
 
 /// Event types onecse raises: update (1), delete (2), child created (3), child deleted
-/// (4), missing data points of a timeSeries (8).
-pub const SUPPORTED_EVENTS: [i64; 5] = [1, 2, 3, 4, MISSING_DATA];
+/// (4), blocking update (7), missing data points of a timeSeries (8).
+pub const SUPPORTED_EVENTS: [i64; 6] = [1, 2, 3, 4, BLOCKING_UPDATE, MISSING_DATA];
+
+/// notificationEventType 7, Blocking_Update: the UPDATE waits for the subscriber.
+pub const BLOCKING_UPDATE: i64 = 7;
 
 /// notificationEventType 8, Report_on_missing_data_points (`<timeSeries>` only).
 pub const MISSING_DATA: i64 = 8;
@@ -66,9 +72,7 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
             "net" | "atr" | "chty" | "fo" => {}
             "md" => check_missing_data(value)?,
             "om" => {
-                return Err(Problem::not_implemented(format!(
-                    "enc member '{name}' is not supported by this CSE yet"
-                )));
+                operation_monitor(value)?;
             }
             c if CONDITIONS.contains(&c) => check_condition(c, value)?,
             other => {
@@ -78,6 +82,19 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
             }
         }
     }
+    if enc.contains_key("om") {
+        if enc.contains_key("net") {
+            return Err(Problem::bad_request(
+                "enc/net and enc/om cannot be given together (TS-0004 §7.4.8.2.1)",
+            ));
+        }
+        if let Some(other) = enc.keys().find(|k| k.as_str() != "om") {
+            return Err(Problem::bad_request(format!(
+                "enc/{other} cannot be combined with enc/om (operationMonitor)"
+            )));
+        }
+        return Ok(Vec::new());
+    }
     let net = match enc.get("net") {
         None => vec![1],
         Some(Value::Array(items)) if !items.is_empty() => {
@@ -85,7 +102,7 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
             for item in items {
                 match item.as_i64() {
                     Some(n) if SUPPORTED_EVENTS.contains(&n) => net.push(n),
-                    Some(n) if (5..=7).contains(&n) || (9..=10).contains(&n) => {
+                    Some(n) if (5..=6).contains(&n) || (9..=10).contains(&n) => {
                         return Err(Problem::not_implemented(format!(
                             "notificationEventType {n} is not supported by this CSE yet"
                         )));
@@ -114,9 +131,9 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
                 "enc/atr must be an array of attribute names",
             ));
         }
-        if !net.contains(&1) {
+        if !net.contains(&1) && !net.contains(&BLOCKING_UPDATE) {
             return Err(Problem::bad_request(
-                "enc/atr only applies to net 1 (update)",
+                "enc/atr only applies to net 1 (update) and 7 (blocking update)",
             ));
         }
     }
@@ -135,6 +152,9 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
             ));
         }
     }
+    if net.contains(&BLOCKING_UPDATE) {
+        check_blocking_criteria(enc, &net)?;
+    }
     if let Some(fo) = enc.get("fo")
         && !matches!(fo.as_i64(), Some(1 | 2))
     {
@@ -146,6 +166,88 @@ pub fn check_event_criteria(enc: Option<&Value>) -> Result<Vec<i64>, Problem> {
         ));
     }
     Ok(net)
+}
+
+/// A blocking-update `enc` (spec digest notifications §6): `net` is `[7]` alone and
+/// `atr` is the only other member.
+fn check_blocking_criteria(enc: &Map<String, Value>, net: &[i64]) -> Result<(), Problem> {
+    if net != [BLOCKING_UPDATE] {
+        return Err(Problem::bad_request(
+            "net 7 (blocking update) cannot be combined with other event types",
+        ));
+    }
+    if let Some(other) = enc.keys().find(|k| !matches!(k.as_str(), "net" | "atr")) {
+        return Err(Problem::bad_request(format!(
+            "enc/{other} is not allowed with net 7 (blocking update): only atr is"
+        )));
+    }
+    Ok(())
+}
+
+/// One `enc/om` entry: the operations it watches (an `acop` bit mask, TS-0004
+/// §6.3.5.57; `None` = any) and the originator (`None` = any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitoredAccess {
+    /// `ops`: bits of m2m:accessControlOperations (1 CREATE … 32 DISCOVER).
+    pub ops: Option<i64>,
+    /// `or` (ACME spells it `org`).
+    pub originator: Option<String>,
+}
+
+impl MonitoredAccess {
+    /// Whether a request with `access_bit` (its acop bit) from `originator` matches.
+    pub fn matches(&self, access_bit: i64, originator: Option<&str>) -> bool {
+        self.ops.is_none_or(|ops| ops & access_bit != 0)
+            && self
+                .originator
+                .as_deref()
+                .is_none_or(|or| Some(or) == originator)
+    }
+}
+
+/// Reads `enc/om` (operationMonitor): a non-empty array of `{ops, or}` objects, each
+/// with at least one member; `ops` a non-zero mask of the six acop bits.
+pub fn operation_monitor(om: &Value) -> Result<Vec<MonitoredAccess>, Problem> {
+    let bad = |why: &str| Problem::bad_request(format!("enc/om {om}: {why}"));
+    let items = om
+        .as_array()
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| bad("must be a non-empty array of {ops, or} objects"))?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let obj = item
+            .as_object()
+            .ok_or_else(|| bad("each entry must be an object {ops, or}"))?;
+        if let Some(extra) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "ops" | "or" | "org"))
+        {
+            return Err(bad(&format!("unknown member '{extra}'")));
+        }
+        let ops = match obj.get("ops") {
+            None => None,
+            Some(v) => match v.as_i64() {
+                Some(n) if (1..=63).contains(&n) => Some(n),
+                _ => {
+                    return Err(bad(
+                        "ops must be an accessControlOperations bit mask (1..63)",
+                    ));
+                }
+            },
+        };
+        let originator = match obj.get("or").or_else(|| obj.get("org")) {
+            None => None,
+            Some(v) => match v.as_str() {
+                Some(s) if !s.is_empty() => Some(s.to_owned()),
+                _ => return Err(bad("or must be an originator ID")),
+            },
+        };
+        if ops.is_none() && originator.is_none() {
+            return Err(bad("each entry needs ops, or, or both"));
+        }
+        entries.push(MonitoredAccess { ops, originator });
+    }
+    Ok(entries)
 }
 
 /// Checks `enc/md` (TS-0004 §6.3.5.x missingData): `num` a positive integer and `dur`
@@ -188,14 +290,19 @@ fn check_condition(name: &str, value: &Value) -> Result<(), Problem> {
 /// (1 for net 1..4). TS-0001 table 9.6.8-4: nct 2 only for net 1; nct 4/5 not for 1..4.
 /// Net 8 takes only (and defaults to) nct 5.
 pub fn notification_content_type(nct: Option<i64>, net: &[i64]) -> Result<i64, Problem> {
+    // An operationMonitor subscription (no net) notifies as an update would (ACME).
+    let net = if net.is_empty() { &[1][..] } else { net };
     let default = if net.contains(&MISSING_DATA) {
         TIME_SERIES_CONTENT
+    } else if net.contains(&BLOCKING_UPDATE) {
+        2
     } else {
         1
     };
     let nct = nct.unwrap_or(default);
     let fits = |event: i64| match nct {
         _ if event == MISSING_DATA => nct == TIME_SERIES_CONTENT,
+        _ if event == BLOCKING_UPDATE => nct == 2,
         1 | 3 => true,
         2 => event == 1,
         _ => false,
@@ -288,10 +395,24 @@ mod tests {
         assert_eq!(rsc(json!({"net": []})), Some(4000));
         assert_eq!(rsc(json!({"net": [99]})), Some(4000));
         assert_eq!(rsc(json!({"net": [6]})), Some(5001));
+        assert_eq!(
+            check_event_criteria(Some(&json!({"net": [7], "atr": ["lbl"]}))),
+            Ok(vec![7])
+        );
+        assert_eq!(rsc(json!({"net": [7, 1]})), Some(4000));
+        assert_eq!(rsc(json!({"net": [7], "chty": [4]})), Some(4000));
         assert_eq!(rsc(json!({"net": [3], "atr": ["lbl"]})), Some(4000));
         assert_eq!(rsc(json!({"net": [1], "chty": [4]})), Some(4000));
         assert_eq!(rsc(json!({"bogus": 1})), Some(4000));
-        assert_eq!(rsc(json!({"om": [{"ops": 1}]})), Some(5001));
+        assert_eq!(
+            check_event_criteria(Some(&json!({"om": [{"ops": 1}]}))),
+            Ok(vec![])
+        );
+        assert_eq!(rsc(json!({"om": [{"ops": 1}], "net": [1]})), Some(4000));
+        assert_eq!(rsc(json!({"om": []})), Some(4000));
+        assert_eq!(rsc(json!({"om": [{}]})), Some(4000));
+        assert_eq!(rsc(json!({"om": [{"ops": 64}]})), Some(4000));
+        assert_eq!(rsc(json!({"om": [{"or": 5}]})), Some(4000));
         assert_eq!(rsc(json!({"crb": "yesterday"})), Some(4000));
         let md = json!({"num": 2, "dur": "PT10S"});
         assert_eq!(
@@ -314,6 +435,8 @@ mod tests {
         assert!(notification_content_type(Some(2), &[1, 3]).is_err());
         assert!(notification_content_type(Some(4), &[1]).is_err());
         assert_eq!(notification_content_type(None, &[8]), Ok(5));
+        assert_eq!(notification_content_type(None, &[7]), Ok(2));
+        assert!(notification_content_type(Some(1), &[7]).is_err());
         assert!(notification_content_type(Some(1), &[8]).is_err());
         assert!(notification_content_type(None, &[3, 8]).is_err());
         assert!(notification_content_type(Some(5), &[1]).is_err());

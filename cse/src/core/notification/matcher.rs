@@ -7,7 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
-use crate::core::notification::missing_data;
+use crate::core::notification::{missing_data, stats};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -162,7 +162,7 @@ fn wants(
 }
 
 /// `sur`: the subscription's SP-relative resource ID.
-fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
+pub(super) fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
     format!("{}/{}", tx.cse.cse_id, sub.ri)
 }
 
@@ -182,13 +182,27 @@ fn representation(
 }
 
 fn notify(tx: &mut Txn<'_>, sub: &Resource, net: i64, rep: Value) -> CseResult<()> {
+    queue(tx, sub, json!({ "rep": rep, "net": net }))
+}
+
+/// The `m2m:sgn` of an event: `nev`, `sur`, and `cr` when the subscription has one
+/// (TS-0001 §10.2.10.7; a subscription has `cr` when its creator asked for it or
+/// notifies others, see `resources::sub`).
+pub(super) fn event_notification(tx: &Txn<'_>, sub: &Resource, nev: Value) -> Value {
     let mut sgn = Map::new();
-    sgn.insert("nev".into(), json!({ "rep": rep, "net": net }));
+    sgn.insert("nev".into(), nev);
     sgn.insert("sur".into(), json!(reference(tx, sub)));
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
     }
-    let payload = json!({ "m2m:sgn": sgn }).to_string();
+    json!({ "m2m:sgn": sgn })
+}
+
+/// Queues the notification of one matching event (`nev`) to every `nu` target of
+/// `sub`, applying `bn`/`ln`, and counts the event in the statistics.
+pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<()> {
+    stats::count_event(tx, sub)?;
+    let payload = event_notification(tx, sub, nev).to_string();
     let batch = sub
         .attrs
         .get("bn")

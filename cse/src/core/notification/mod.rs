@@ -3,9 +3,13 @@
 //! ([`matcher`]), and reading notification targets ([`target`]). Sending is
 //! `notify/`'s job, which depends on this module and never the other way round.
 
+pub mod blocking;
 pub mod matcher;
 pub mod missing_data;
+pub mod monitor;
+pub mod stats;
 pub mod target;
+pub mod watch;
 
 pub use matcher::Event;
 

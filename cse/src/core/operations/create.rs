@@ -99,6 +99,7 @@ pub fn create(
         owner,
         policy_docs: None,
         due: None,
+        watch: 0,
     };
     kind.on_create(tx, &parent, &mut resource)?;
     let keeps_it = parent

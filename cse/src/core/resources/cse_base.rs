@@ -131,6 +131,7 @@ fn first_start(cse: &Cse) -> Resource {
         owner: None,
         policy_docs: None,
         due: None,
+        watch: 0,
     }
 }
 
@@ -182,6 +183,7 @@ fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::R
             owner: Some(cse.admin_originator.clone()),
             policy_docs: None,
             due: None,
+            watch: 0,
         };
         resource_table::insert(conn, &policy.to_row())?;
     }

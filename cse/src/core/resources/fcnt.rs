@@ -220,6 +220,7 @@ fn keep_instance(tx: &mut Txn<'_>, parent: &mut Resource) -> CseResult<()> {
         owner: parent.owner.clone(),
         policy_docs: None,
         due: None,
+        watch: 0,
     };
     let counters = instances::count_new(tx, parent, &mut instance)?;
     resource_table::insert(tx.conn, &instance.to_row())?;

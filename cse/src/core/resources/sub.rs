@@ -4,16 +4,18 @@
 
 use onecse_models::primitive::Request;
 use onecse_models::resource::sub::{
-    MISSING_DATA, check_batch_notify, check_event_criteria, notification_content_type,
+    BLOCKING_UPDATE, MISSING_DATA, check_batch_notify, check_event_criteria,
+    notification_content_type,
 };
 use onecse_models::resource::{check_attributes, content_for_type};
-use onecse_models::{Operation, ResourceType};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::core::addressing::Target;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::Verification;
 use crate::core::notification::target::{self, Resolved};
+use crate::core::notification::{stats, watch};
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
@@ -56,20 +58,45 @@ impl ResourceKind for Subscription {
         resource: &mut Resource,
     ) -> CseResult<()> {
         check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)?;
-        check_events_fit(parent.ty, &resource.attrs)
+        check_events_fit(parent, &resource.attrs)?;
+        if watch::bits_of(&resource.attrs) & watch::BLOCKING != 0
+            && parent.watch & watch::BLOCKING != 0
+        {
+            return Err(CseError::new(
+                ResponseStatusCode::BlockingSubscriptionAlreadyExists,
+                format!(
+                    "{} already has a blocking-update subscription (net 7); only one is allowed",
+                    super::with_article(parent.ty.long_name())
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn after_create(&self, tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
+        match resource.pi.as_deref() {
+            Some(pi) if watch::bits_of(&resource.attrs) != 0 => watch::refresh(tx, pi, None),
+            _ => Ok(()),
+        }
     }
 
     fn on_update(
         &self,
         tx: &mut Txn<'_>,
-        _before: &Resource,
+        before: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
         check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)?;
-        if !selects_missing_data(&resource.attrs) {
+        if watch::bits_of(&resource.attrs) & !watch::bits_of(&before.attrs) & watch::BLOCKING != 0 {
+            return Err(CseError::bad_request(
+                "net 7 (blocking update) can only be chosen when the subscription is created (TS-0004 §7.4.8.2.3)",
+            ));
+        }
+        stats::follow_targets(&mut resource.attrs);
+        if !needs_parent_check(&resource.attrs) {
             return Ok(());
         }
-        // Rare: only a net 8 subscription needs its parent's type.
+        // Rare: only net 8 and chty need the parent's type.
         let parent = match resource.pi.as_deref() {
             Some(pi) => resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
                 .map(Resource::from_row)
@@ -77,8 +104,35 @@ impl ResourceKind for Subscription {
             None => None,
         };
         match parent {
-            Some(parent) => check_events_fit(parent.ty, &resource.attrs),
+            Some(parent) => check_events_fit(&parent, &resource.attrs),
             None => Ok(()),
+        }
+    }
+
+    fn after_update(
+        &self,
+        tx: &mut Txn<'_>,
+        before: &Resource,
+        resource: &mut Resource,
+        request: &Map<String, Value>,
+    ) -> CseResult<()> {
+        if stats::apply_reset(request, &mut resource.attrs) {
+            resource_table::update(tx.conn, &resource.to_row())?;
+        }
+        match resource.pi.as_deref() {
+            Some(pi) if watch::bits_of(&resource.attrs) != watch::bits_of(&before.attrs) => {
+                watch::refresh(tx, pi, None)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
+        match resource.pi.as_deref() {
+            Some(pi) if watch::bits_of(&resource.attrs) != 0 => {
+                watch::refresh(tx, pi, Some(&resource.ri))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -109,7 +163,7 @@ impl ResourceKind for Subscription {
                 check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
                 let mut complete = attrs.clone();
                 check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
-                check_events_fit(target.ty, &complete)?;
+                check_events_fit(target, &complete)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
                 (
                     new_resource_id(ResourceType::Subscription),
@@ -183,6 +237,9 @@ fn check_and_complete(attrs: &mut Map<String, Value>, max_targets: usize) -> Cse
     if let Some(bn) = attrs.get("bn") {
         check_batch_notify(bn)?;
     }
+    if net.contains(&BLOCKING_UPDATE) {
+        check_blocking_policies(attrs)?;
+    }
     let nu = attrs
         .get("nu")
         .and_then(Value::as_array)
@@ -206,6 +263,31 @@ fn check_and_complete(attrs: &mut Map<String, Value>, max_targets: usize) -> Cse
     Ok(())
 }
 
+/// Notification policies a blocking-update subscription cannot have (spec digest
+/// notifications §6): its one notification is sent while the UPDATE waits.
+const NOT_WITH_BLOCKING: [&str; 8] = ["bn", "rl", "exc", "ln", "pn", "nsp", "psn", "nec"];
+
+/// A blocking-update subscription has exactly one `nu`, a resource ID (the
+/// subscriber answers for it), and none of [`NOT_WITH_BLOCKING`].
+fn check_blocking_policies(attrs: &Map<String, Value>) -> CseResult<()> {
+    if let Some(policy) = NOT_WITH_BLOCKING.iter().find(|p| attrs.contains_key(**p)) {
+        return Err(CseError::bad_request(format!(
+            "{policy} is not allowed in a blocking-update subscription (net 7)"
+        )));
+    }
+    let nu = string_items(attrs, "nu");
+    match nu.as_slice() {
+        [one] if matches!(target::parse(one)?, target::Entry::Resource(_)) => Ok(()),
+        [one] => Err(CseError::bad_request(format!(
+            "the nu of a blocking-update subscription must be a resource ID, not the URL '{one}'"
+        ))),
+        _ => Err(CseError::bad_request(format!(
+            "a blocking-update subscription (net 7) needs exactly one nu entry, not {}",
+            nu.len()
+        ))),
+    }
+}
+
 /// A subscription names at most `max` targets (`notify_max_targets`): each is a
 /// verification request now and a delivery stream later.
 fn check_target_count(count: usize, max: usize) -> CseResult<()> {
@@ -226,14 +308,38 @@ fn selects_missing_data(attrs: &Map<String, Value>) -> bool {
         .is_some_and(|net| net.iter().any(|n| n.as_i64() == Some(MISSING_DATA)))
 }
 
+/// Whether checking `enc` needs the subscribed-to resource (net 8, chty).
+fn needs_parent_check(attrs: &Map<String, Value>) -> bool {
+    selects_missing_data(attrs) || attrs.get("enc").is_some_and(|e| e.get("chty").is_some())
+}
+
 /// Net 8 (and its `enc/md`) only exists for a `<timeSeries>` (spec digest
-/// notifications-advanced §8): 4000 elsewhere.
-fn check_events_fit(parent: ResourceType, attrs: &Map<String, Value>) -> CseResult<()> {
-    if selects_missing_data(attrs) && parent != ResourceType::TimeSeries {
+/// notifications-advanced §8), and `chty` may only name types the subscribed-to
+/// resource can have as children (notifications §2, the same child rules as CREATE):
+/// 4000 otherwise.
+fn check_events_fit(parent: &Resource, attrs: &Map<String, Value>) -> CseResult<()> {
+    let parent_name = || super::with_article(parent.ty.long_name());
+    if selects_missing_data(attrs) && parent.ty != ResourceType::TimeSeries {
         return Err(CseError::bad_request(format!(
             "net 8 (missing data) and enc/md apply only to a timeSeries, not to {}",
-            super::with_article(parent.long_name())
+            parent_name()
         )));
+    }
+    let chty = attrs
+        .get("enc")
+        .and_then(|e| e.get("chty"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64);
+    for ty in chty {
+        let child = ResourceType::from_number(ty).ok();
+        if !child.is_some_and(|c| parent.kind().children().contains(&c)) {
+            return Err(CseError::bad_request(format!(
+                "enc/chty names resource type {ty}, which cannot be a child of {}",
+                parent_name()
+            )));
+        }
     }
     Ok(())
 }

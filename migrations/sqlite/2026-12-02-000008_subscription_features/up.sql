@@ -1,0 +1,6 @@
+-- Which subscription features watch this resource, as bits, so a request learns it
+-- from the row it loads anyway: 1 = a subscription with operationMonitor (enc/om)
+-- is among its children (every request to it may notify, TS-0004 §7.5.1.2.x), 2 = a
+-- blocking-update subscription (net 7) is. 0 for almost every row: then nothing
+-- more is read.
+ALTER TABLE resources ADD COLUMN watch INTEGER NOT NULL DEFAULT 0;
