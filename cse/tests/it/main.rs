@@ -36,4 +36,5 @@ mod proxy;
 mod regressions;
 mod storage;
 mod sub;
+mod sub_features;
 mod ts;

@@ -64,6 +64,7 @@ fn row(path: &str, pi: &str) -> Resource {
         owner: None,
         policy_docs: None,
         due: None,
+        watch: 0,
     }
 }
 

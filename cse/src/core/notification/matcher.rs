@@ -135,6 +135,8 @@ fn wants(
     let enc = enc(sub);
     let events: Vec<i64> = match enc.get("net").and_then(Value::as_array) {
         Some(items) => items.iter().filter_map(Value::as_i64).collect(),
+        // An operationMonitor subscription hears only of accesses (`monitor`).
+        None if enc.contains_key("om") => return false,
         None => vec![1],
     };
     if !events.contains(&net) {
