@@ -9,6 +9,7 @@ mod nod;
 mod reg;
 mod sec;
 mod sub;
+mod subf;
 mod ts;
 
 use crate::suite::TestPurpose;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(reg::tps());
     all.extend(dmr::tps());
     all.extend(sub::tps());
+    all.extend(subf::tps());
     all.extend(dis::tps());
     all.extend(fcnt::tps());
     all.extend(sec::tps());
