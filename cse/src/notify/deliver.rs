@@ -251,6 +251,16 @@ fn body(rows: &[OutboxRow]) -> Value {
     }
 }
 
+/// The X-M2M-EC a row is sent with: 4 (latest) under latestNotify, else the
+/// subscription's `nec`.
+fn event_category(row: &OutboxRow) -> Option<i32> {
+    if row.latest_only == 1 {
+        Some(4)
+    } else {
+        row.ec
+    }
+}
+
 /// Rows of one stream sent per claim, one after the other (order is kept: a failure
 /// stops the sequence and the rest is released untried).
 const PIPELINE: i64 = 16;
@@ -299,8 +309,8 @@ async fn deliver(
             sent_failed: false,
         },
         Ok(urls) if batching => {
-            let latest = job.rows.first().is_some_and(|r| r.latest_only == 1);
-            match sender.post_first(urls, &body(&job.rows), latest).await {
+            let ec = job.rows.first().and_then(event_category);
+            match sender.post_first(urls, &body(&job.rows), ec).await {
                 Ok(()) => Outcome {
                     delivered: job.rows,
                     failed: None,
@@ -325,9 +335,9 @@ async fn deliver(
             let mut rows = job.rows.into_iter().peekable();
             // On shutdown the current send finishes and the rest is released untried.
             while let Some(row) = rows.next_if(|_| !*stop.borrow()) {
-                let latest = row.latest_only == 1;
+                let ec = event_category(&row);
                 match sender
-                    .post_first(urls, &body(std::slice::from_ref(&row)), latest)
+                    .post_first(urls, &body(std::slice::from_ref(&row)), ec)
                     .await
                 {
                     Ok(()) => outcome.delivered.push(row),
@@ -531,7 +541,7 @@ pub async fn approve(sender: &Sender, notice: &Notice) -> CseResult<()> {
         )
     })?;
     sender
-        .post_first(urls, &notice.body, false)
+        .post_first(urls, &notice.body, None)
         .await
         .map_err(|reason| {
             let rsc = if reason.contains(NO_ANSWER) || reason.contains("X-M2M-RSC 5103") {
@@ -569,7 +579,7 @@ pub async fn verify(
             .as_ref()
             .map_err(|reason| format!("{entry}: {reason}"))?;
         sender
-            .post_first(urls, &body, false)
+            .post_first(urls, &body, None)
             .await
             .map_err(|reason| {
                 // A URL entry's reason already starts with it.

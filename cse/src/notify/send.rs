@@ -58,7 +58,7 @@ impl Sender {
     /// POSTs `body` to `url`. Success is an HTTP 2xx whose `X-M2M-RSC`, if present, is
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.
-    pub async fn post(&self, url: &str, body: &Value, latest: bool) -> Result<(), String> {
+    pub async fn post(&self, url: &str, body: &Value, ec: Option<i32>) -> Result<(), String> {
         let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
         self.policy
             .check_url(&parsed)
@@ -73,9 +73,9 @@ impl Sender {
             .header("X-M2M-OT", Timestamp::now().to_string())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
-        if latest {
-            // Event category "latest" (ec 4) for latestNotify.
-            request = request.header("X-M2M-EC", "4");
+        if let Some(ec) = ec {
+            // Event category: "latest" (4) for latestNotify, else the subscription's nec.
+            request = request.header("X-M2M-EC", ec.to_string());
         }
         let response = request
             .send()
@@ -104,11 +104,11 @@ impl Sender {
         &self,
         urls: &[String],
         body: &Value,
-        latest: bool,
+        ec: Option<i32>,
     ) -> Result<(), String> {
         let mut errors = Vec::new();
         for url in urls {
-            match self.post(url, body, latest).await {
+            match self.post(url, body, ec).await {
                 Ok(()) => return Ok(()),
                 Err(e) => errors.push(e),
             }

@@ -33,6 +33,8 @@ pub struct NewNotification {
     pub due: String,
     /// Set by [`enqueue`]: 1 when the stream had no head.
     pub head: i32,
+    /// The subscription's `nec` (X-M2M-EC), if any.
+    pub ec: Option<i32>,
 }
 
 /// A claimed notification.
@@ -57,6 +59,8 @@ pub struct OutboxRow {
     pub counts: i32,
     /// Failed attempts so far.
     pub attempts: i32,
+    /// The subscription's `nec` (X-M2M-EC), if any.
+    pub ec: Option<i32>,
 }
 
 /// Rows of a stream not yet claimed nor given up.
@@ -222,7 +226,7 @@ const CLAIM_HEADS: &str = "\
       WHERE o.head = 1 AND o.failed = 0 AND o.due <= {now} \
         AND (o.claimed_until IS NULL OR o.claimed_until < {now}) \
       ORDER BY o.due, o.id LIMIT {limit} {lock}) \
-    RETURNING id, stream, sub_ri, target, payload, batch_num, latest_only, counts, attempts";
+    RETURNING id, stream, sub_ri, target, payload, batch_num, latest_only, counts, attempts, ec";
 
 /// Claims up to `limit` due stream heads until `lease_until`. On PostgreSQL the
 /// candidate rows are locked with `SKIP LOCKED`, so concurrent claimers (other

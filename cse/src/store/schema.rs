@@ -122,5 +122,7 @@ diesel::table! {
         head -> Integer,
         /// Why the last attempt failed.
         last_error -> Nullable<Text>,
+        /// Event category (`nec`) sent as X-M2M-EC.
+        ec -> Nullable<Integer>,
     }
 }

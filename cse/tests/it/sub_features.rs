@@ -562,3 +562,31 @@ async fn structured_resource_ids_in_nu_are_verified_and_delivered() {
         .await;
     reply.assert_error(4000, 400, "nosuch");
 }
+
+// --- nec: the event category of notifications ---
+
+#[tokio::test]
+async fn nec_is_sent_as_the_event_category() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"enc": {"net": [3]}, "nec": 3})).await;
+    app.instance("/cse-in/c", "x", "CAdmin").await;
+    assert_eq!(rx.next().await.header("x-m2m-ec"), Some("3"));
+    // latestNotify keeps its own category, 4.
+    let reply = app
+        .update("/cse-in/c/s", &json!({"m2m:sub": {"ln": true}}), "CAdmin")
+        .await;
+    assert_eq!(reply.rsc, Some(2004));
+    app.instance("/cse-in/c", "y", "CAdmin").await;
+    assert_eq!(rx.next().await.header("x-m2m-ec"), Some("4"));
+    for nec in [json!(1), json!(50), json!(1000)] {
+        subscribe(
+            &app,
+            "/cse-in/c",
+            json!({"nu": [rx.url()], "nec": nec}),
+            "CAdmin",
+        )
+        .await
+        .assert_error(4000, 400, "nec");
+    }
+}

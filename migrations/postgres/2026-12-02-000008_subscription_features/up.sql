@@ -4,3 +4,7 @@
 -- blocking-update subscription (net 7) is. 0 for almost every row: then nothing
 -- more is read.
 ALTER TABLE resources ADD COLUMN watch INTEGER NOT NULL DEFAULT 0;
+
+-- The event category (`nec`, TS-0004 §6.3.5.x) a notification is sent with
+-- (X-M2M-EC); NULL sends none. latestNotify rows are sent with 4 regardless.
+ALTER TABLE outbox ADD COLUMN ec INTEGER;

@@ -1,1 +1,2 @@
+ALTER TABLE outbox DROP COLUMN ec;
 ALTER TABLE resources DROP COLUMN watch;

@@ -210,6 +210,11 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
         .get("bn")
         .and_then(|bn| check_batch_notify(bn).ok());
     let latest = sub.attrs.get("ln").and_then(Value::as_bool) == Some(true);
+    let ec = sub
+        .attrs
+        .get("nec")
+        .and_then(Value::as_i64)
+        .and_then(|n| i32::try_from(n).ok());
     let batch_due = batch.map(|b| {
         let secs = i64::try_from(b.duration.as_secs()).unwrap_or(i64::MAX);
         tx.now.plus_seconds(secs).to_string()
@@ -234,6 +239,7 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
             created: now_text.clone(),
             due: now_text.clone(),
             head: 0,
+            ec,
         };
         tx.notify(row, batch_due.clone());
     }
@@ -263,6 +269,7 @@ fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
         created: now_text.clone(),
         due: now_text,
         head: 0,
+        ec: None,
     };
     tx.notify(row, None);
     Ok(())

@@ -240,6 +240,13 @@ fn check_and_complete(attrs: &mut Map<String, Value>, max_targets: usize) -> Cse
     if net.contains(&BLOCKING_UPDATE) {
         check_blocking_policies(attrs)?;
     }
+    if let Some(nec) = attrs.get("nec").and_then(Value::as_i64)
+        && !matches!(nec, 2..=4 | 100..=999)
+    {
+        return Err(CseError::bad_request(format!(
+            "nec {nec} is not an event category: 2 immediate, 3 best effort, 4 latest, or 100-999"
+        )));
+    }
     let nu = attrs
         .get("nu")
         .and_then(Value::as_array)
