@@ -5,11 +5,12 @@
 
 use serde_json::{Map, Value};
 
+use onecse_models::ResourceType;
+
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::store::resource_table;
-use onecse_models::ResourceType;
 
 /// A subscription with `enc/om` (operationMonitor) watches the resource.
 pub const MONITOR: i32 = 1;
@@ -34,8 +35,12 @@ pub fn bits_of(sub: &Map<String, Value>) -> i32 {
 /// Recomputes the bits of `parent_ri` from its live subscriptions, leaving out
 /// `leaving` (a subscription being removed). Runs only when a subscription is
 /// created, updated or removed; reads the parent's subscriptions through the
-/// (pi, ty) index.
+/// (pi, ty) index. The parent's row is locked first, so two subscriptions changing
+/// at once recompute one after the other and the second sees the first.
 pub fn refresh(tx: &mut Txn<'_>, parent_ri: &str, leaving: Option<&str>) -> CseResult<()> {
+    if resource_table::lock_and_reload(tx.conn, parent_ri)?.is_none() {
+        return Ok(());
+    }
     let subs = resource_table::children_of_type(
         tx.conn,
         parent_ri,
