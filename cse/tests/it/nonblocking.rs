@@ -10,6 +10,9 @@ use serde_json::{Map, Value, json};
 
 use crate::helpers::{Reply, TestApp, TestDb, spawn_app, spawn_app_with};
 
+/// Name and value pairs (query parameters or headers).
+type Pairs<'a> = &'a [(&'a str, &'a str)];
+
 /// A oneM2M request from `originator` with extra headers and query parameters.
 async fn send(
     app: &TestApp,
@@ -478,7 +481,7 @@ async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
 #[tokio::test]
 async fn bad_time_parameters_are_refused_with_4000_naming_them() {
     let app = spawn_app().await;
-    let cases: &[(&[(&str, &str)], &[(&str, &str)], &str)] = &[
+    let cases: &[(Pairs, Pairs, &str)] = &[
         (&[], &[("X-M2M-RET", "soon")], "X-M2M-RET"),
         (&[], &[("X-M2M-RST", "2024-01-01")], "X-M2M-RST"),
         (&[], &[("X-M2M-OET", "P1H")], "X-M2M-OET"),
