@@ -25,7 +25,7 @@ use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::egress::EgressPolicy;
 use crate::notify::send::{Sender, SenderSettings};
 use crate::security::auth::Authenticator;
-use crate::service::Service;
+use crate::service::{Service, nonblocking};
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
@@ -37,6 +37,7 @@ pub struct App {
     expiry_interval: Duration,
     timer_interval: Duration,
     delivery: DeliverySettings,
+    request_worker: nonblocking::WorkerSettings,
     stats: Arc<DeliveryStats>,
     shutdown_grace: Duration,
     metrics: Metrics,
@@ -105,6 +106,7 @@ impl App {
             cse,
             sender,
             outbox: OutboxSignal::default(),
+            requests: OutboxSignal::default(),
         };
         let state = web::Data::new(HttpState {
             service: service.clone(),
@@ -176,6 +178,11 @@ impl App {
             expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             timer_interval: Duration::from_millis(config.timer_interval_ms),
             delivery,
+            request_worker: nonblocking::WorkerSettings {
+                concurrency: config.request_concurrency,
+                poll: Duration::from_millis(config.request_poll_ms),
+                lease_s: REQUEST_LEASE_S,
+            },
             stats: Arc::clone(&metrics.delivery),
             metrics,
             shutdown_grace,
@@ -254,6 +261,11 @@ impl App {
             let handle = server.handle();
             (handle, tokio::spawn(server))
         });
+        let requests = tokio::spawn(nonblocking::run(
+            self.service.clone(),
+            self.request_worker,
+            stop.clone(),
+        ));
         let mut delivery = tokio::spawn(deliver::run(
             self.service.cse,
             self.service.outbox,
@@ -265,6 +277,7 @@ impl App {
         let result = self.server.await;
         expiry.abort();
         timers.abort();
+        requests.abort();
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
@@ -283,6 +296,10 @@ impl App {
         result
     }
 }
+
+/// How long a claimed non-blocking request is held by its worker: one that was
+/// interrupted (a crash) runs again this long after it was claimed.
+const REQUEST_LEASE_S: i64 = 300;
 
 /// Longest pause of a background task after repeated database failures.
 const BACKGROUND_BACKOFF_MAX: Duration = Duration::from_secs(30);

@@ -7,6 +7,7 @@ use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
 mod fanout;
+pub mod nonblocking;
 
 use crate::blocking::blocking;
 use crate::core::fanout as core_fanout;
@@ -27,12 +28,25 @@ pub struct Service {
     pub sender: Sender,
     /// Wakes delivery after commits that queued notifications.
     pub outbox: OutboxSignal,
+    /// Wakes the non-blocking request worker after a request was accepted.
+    pub requests: OutboxSignal,
 }
 
 impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
+        // Only a request with time parameters or a non-blocking response type pays
+        // for their handling.
+        if !req.timing.is_empty() || !req.response_type.is_blocking() {
+            return self.execute_timed(req, caller).await;
+        }
+        self.execute_now(req, caller).await
+    }
+
+    /// Runs `req` at once, blocking (what [`Service::execute`] leaves after the time
+    /// parameters and the response type were handled).
+    async fn execute_now(&self, req: Request, caller: Caller) -> CseResult<Response> {
         // Only a request that may fan out pays for the boxed (recursive) path.
         if core_fanout::may_fan_out(&req.to) {
             return self

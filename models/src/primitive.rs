@@ -3,11 +3,14 @@
 
 use serde_json::Value;
 
+use crate::problem::Problem;
 use crate::time::Timestamp;
 use crate::types::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, ResultContent};
 
 /// A decoded request. Syntax has been checked by the binding; meaning is the core's job.
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable so that an accepted non-blocking request can be kept in the database
+/// until it runs (internal form, not a oneM2M serialization).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Request {
     /// `op`.
     pub op: Operation,
@@ -33,10 +36,148 @@ pub struct Request {
     pub attribute_list: Vec<String>,
     /// `drt`: identifier form in discovery results.
     pub drt: Option<DesiredIdentifierResultType>,
+    /// `rqet`, `rset`, `oet` and `rp` as absolute instants; all absent for most
+    /// requests, which then pay for nothing.
+    #[serde(default)]
+    pub timing: Timing,
+    /// `rt`: how the originator wants the result.
+    #[serde(default)]
+    pub response_type: ResponseType,
+}
+
+/// The time parameters of a request (TS-0001 §8.1.2, spec digest polling §6), made
+/// absolute by the binding at arrival.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Timing {
+    /// `rqet`: the request must be handled by then.
+    pub rqet: Option<Timestamp>,
+    /// `rset`: the result must be available by then.
+    pub rset: Option<Timestamp>,
+    /// `oet`: the operation runs not before then.
+    pub oet: Option<Timestamp>,
+    /// `rp`: how long the result (the `<request>`) is kept.
+    pub rp: Option<Timestamp>,
+}
+
+impl Timing {
+    /// True when no time parameter was given (the common case).
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// The checks a receiver makes at arrival (spec digest polling §6, §8): a
+    /// deadline already passed → 4008; `rset` not after `rqet`, `oet` not before both
+    /// deadlines (ACME's rule), or `rp` not in the future → 4000.
+    pub fn check(&self, now: Timestamp) -> Result<(), Problem> {
+        for (name, header, deadline) in [
+            ("rqet", "X-M2M-RET", self.rqet),
+            ("rset", "X-M2M-RST", self.rset),
+        ] {
+            if let Some(deadline) = deadline
+                && deadline <= now
+            {
+                return Err(Problem::new(
+                    ResponseStatusCode::RequestTimeout,
+                    format!("{name} ({header}) {deadline} has already passed"),
+                ));
+            }
+        }
+        if let (Some(rqet), Some(rset)) = (self.rqet, self.rset)
+            && rset <= rqet
+        {
+            return Err(Problem::bad_request(format!(
+                "rset (X-M2M-RST) {rset} must be later than rqet (X-M2M-RET) {rqet}"
+            )));
+        }
+        if let Some(oet) = self.oet {
+            for (name, deadline) in [("rqet", self.rqet), ("rset", self.rset)] {
+                if let Some(deadline) = deadline
+                    && oet >= deadline
+                {
+                    return Err(Problem::bad_request(format!(
+                        "oet (X-M2M-OET) {oet} must be earlier than {name} {deadline}"
+                    )));
+                }
+            }
+        }
+        if let Some(rp) = self.rp
+            && rp <= now
+        {
+            return Err(Problem::bad_request(format!(
+                "rp (result persistence) {rp} is not in the future"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the request must be handled by now and no longer may be (its `rqet`
+    /// passed while it waited).
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.rqet.is_some_and(|rqet| rqet <= now)
+    }
+}
+
+/// `rt` (m2m:responseTypeInfo, TS-0004 §6.3.5.30): how the result reaches the
+/// originator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ResponseType {
+    /// rtv 3 (the default): the result is the response.
+    #[default]
+    Blocking,
+    /// rtv 1: acknowledged with a `<request>` reference the originator polls.
+    NonBlockingSynch,
+    /// rtv 2: acknowledged, the result is sent as a NOTIFY to `nu` (absent: to the
+    /// originator; empty: to nobody).
+    NonBlockingAsynch {
+        /// `nu` (`X-M2M-RTU`).
+        nu: Option<Vec<String>>,
+    },
+    /// rtv 5: the originator wants no result at all.
+    NoResponse,
+}
+
+impl ResponseType {
+    /// Reads `rtv` and `nu` (spec digest polling §5): an unknown `rtv`, or `nu` with an
+    /// `rtv` other than 2, is a bad request. rtv 4 (flexBlocking) lets the receiver
+    /// choose: onecse answers blocking.
+    pub fn from_parts(rtv: Option<i64>, nu: Option<Vec<String>>) -> Result<Self, Problem> {
+        let rt = match rtv {
+            None | Some(3 | 4) => Self::Blocking,
+            Some(1) => Self::NonBlockingSynch,
+            Some(2) => return Ok(Self::NonBlockingAsynch { nu }),
+            Some(5) => Self::NoResponse,
+            Some(other) => {
+                return Err(Problem::bad_request(format!(
+                    "rt={other} is not a responseType (1..5)"
+                )));
+            }
+        };
+        if nu.is_some() {
+            return Err(Problem::bad_request(
+                "X-M2M-RTU (rt nu) is only allowed with rt=2 (nonBlockingRequestAsynch)",
+            ));
+        }
+        Ok(rt)
+    }
+
+    /// True for rt 3 (and 4, answered blocking).
+    pub fn is_blocking(&self) -> bool {
+        *self == Self::Blocking
+    }
+
+    /// The `rtv` number.
+    pub fn number(&self) -> u8 {
+        match self {
+            Self::NonBlockingSynch => 1,
+            Self::NonBlockingAsynch { .. } => 2,
+            Self::Blocking => 3,
+            Self::NoResponse => 5,
+        }
+    }
 }
 
 /// `drt` (TS-0004 §6.3.4.2.x): how discovery results name resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DesiredIdentifierResultType {
     /// 1: structured (`cse-in/ae/cnt`).
     Structured,
@@ -45,7 +186,7 @@ pub enum DesiredIdentifierResultType {
 }
 
 /// `fu` (filterUsage).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FilterUsage {
     /// 1: discovery.
     Discovery,
@@ -56,7 +197,7 @@ pub enum FilterUsage {
 }
 
 /// `fo` (filterOperation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FilterOperation {
     /// 1: all conditions must hold (default).
     And,
@@ -67,7 +208,7 @@ pub enum FilterOperation {
 }
 
 /// Filter criteria (TS-0004 §6.3.5.8) and the paging parameters that travel with them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilterCriteria {
     /// `crb`: created before.
     pub created_before: Option<Timestamp>,

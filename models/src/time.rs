@@ -83,6 +83,74 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Parses an m2m:absRelTimestamp (TS-0004 §6.3.3): an absolute timestamp, an
+    /// integer string of milliseconds relative to `now`, or (as ACME accepts, and the
+    /// TS-0009 `rp` example uses) an ISO 8601 duration such as `PT30S` relative to
+    /// `now`. `name` is the parameter named in the message of a refusal.
+    pub fn parse_abs_rel(s: &str, now: Timestamp, name: &str) -> Result<Self, Problem> {
+        if let Ok(absolute) = Self::parse(s) {
+            return Ok(absolute);
+        }
+        if let Ok(millis) = s.parse::<i64>() {
+            return Ok(now.plus_millis(millis));
+        }
+        if let Some(millis) = iso_duration_millis(s) {
+            return Ok(now.plus_millis(millis));
+        }
+        Err(Problem::bad_request(format!(
+            "{name} '{s}' is not an absRelTimestamp: expected YYYYMMDDThhmmss[,ffffff], \
+             milliseconds relative to now, or an ISO 8601 duration such as PT30S"
+        )))
+    }
+}
+
+/// An ISO 8601 duration `PnYnMnWnDTnHnMnS` (seconds may have a fraction) in
+/// milliseconds; a year counts 365 days and a month 30 (a relative time has no
+/// calendar to count in). `None` when `s` is not one.
+fn iso_duration_millis(s: &str) -> Option<i64> {
+    let rest = s.strip_prefix('P')?;
+    if rest.is_empty() || rest == "T" {
+        return None;
+    }
+    const DAY: f64 = 86_400_000.0;
+    let mut total = 0.0_f64;
+    let mut in_time = false;
+    let mut number = String::new();
+    let mut seen_unit = false;
+    for c in rest.chars() {
+        match c {
+            'T' if !in_time && number.is_empty() => in_time = true,
+            '0'..='9' | '.' | ',' => number.push(if c == ',' { '.' } else { c }),
+            unit => {
+                let value: f64 = number.parse().ok()?;
+                number.clear();
+                let scale = match (in_time, unit) {
+                    (false, 'Y') => 365.0 * DAY,
+                    (false, 'M') => 30.0 * DAY,
+                    (false, 'W') => 7.0 * DAY,
+                    (false, 'D') => DAY,
+                    (true, 'H') => 3_600_000.0,
+                    (true, 'M') => 60_000.0,
+                    (true, 'S') => 1_000.0,
+                    _ => return None,
+                };
+                total += value * scale;
+                seen_unit = true;
+            }
+        }
+    }
+    if !number.is_empty() || !seen_unit || !total.is_finite() {
+        return None;
+    }
+    // Saturates at i64 bounds (`as` on a float does), and plus_millis saturates again.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "saturating conversion is wanted"
+    )]
+    Some(total.round() as i64)
+}
+
 /// The basic format has four year digits: 0000-01-01 … 9999-12-31T23:59:59.999999.
 /// Clamping keeps every value printable and text-ordered like time.
 fn first_representable() -> NaiveDateTime {
@@ -191,5 +259,27 @@ mod tests {
             "00000101T000000,000000"
         );
         assert_eq!(t.plus_seconds(60).plus_seconds(-60), t);
+    }
+
+    #[test]
+    fn abs_rel_timestamps_are_absolute_relative_milliseconds_or_durations() {
+        let now = Timestamp::parse("20240316T101530").unwrap_or_else(|_| Timestamp::now());
+        let at = |s: &str| Timestamp::parse_abs_rel(s, now, "rqet").map(|t| t.to_string());
+        assert_eq!(at("20250101T000000"), Ok("20250101T000000,000000".into()));
+        assert_eq!(at("30000"), Ok("20240316T101600,000000".into()));
+        assert_eq!(at("-1000"), Ok("20240316T101529,000000".into()));
+        assert_eq!(at("PT30S"), Ok("20240316T101600,000000".into()));
+        assert_eq!(at("PT1.5S"), Ok("20240316T101531,500000".into()));
+        assert_eq!(at("P1DT1H"), Ok("20240317T111530,000000".into()));
+        assert_eq!(at("P1Y2M3DT10H1M0S"), Ok("20250518T201630,000000".into()));
+        for bad in [
+            "", "P", "PT", "P1H", "PT1D", "PT5", "tomorrow", "1e3", "30s", "PTS",
+        ] {
+            let err = Timestamp::parse_abs_rel(bad, now, "rqet").err();
+            assert!(
+                err.is_some_and(|e| e.message.contains("rqet")),
+                "{bad} must be refused naming the parameter"
+            );
+        }
     }
 }

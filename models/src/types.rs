@@ -7,7 +7,7 @@ use crate::problem::Problem;
 /// Only types with a name here can be created; the rest of the numbering is still
 /// recognised by [`ResourceType::from_number`] so that a valid but unsupported type is
 /// answered with 5001 rather than 4000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ResourceType {
     /// `<accessControlPolicy>`, ty 1.
     AccessControlPolicy,
@@ -27,6 +27,8 @@ pub enum ResourceType {
     Node,
     /// `<remoteCSE>`, ty 16.
     RemoteCse,
+    /// `<request>`, ty 17: the state of a non-blocking request.
+    Request,
     /// `<subscription>`, ty 23.
     Subscription,
     /// `<flexContainer>`, ty 28.
@@ -41,7 +43,7 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every named type, for tables and tests.
-    pub const ALL: [ResourceType; 14] = [
+    pub const ALL: [ResourceType; 15] = [
         Self::AccessControlPolicy,
         Self::Ae,
         Self::Container,
@@ -51,6 +53,7 @@ impl ResourceType {
         Self::MgmtObj,
         Self::Node,
         Self::RemoteCse,
+        Self::Request,
         Self::Subscription,
         Self::FlexContainer,
         Self::TimeSeries,
@@ -70,6 +73,7 @@ impl ResourceType {
             Self::MgmtObj => 13,
             Self::Node => 14,
             Self::RemoteCse => 16,
+            Self::Request => 17,
             Self::Subscription => 23,
             Self::FlexContainer => 28,
             Self::TimeSeries => 29,
@@ -90,6 +94,7 @@ impl ResourceType {
             Self::MgmtObj => "mgo",
             Self::Node => "nod",
             Self::RemoteCse => "csr",
+            Self::Request => "req",
             Self::Subscription => "sub",
             Self::FlexContainer => "fcnt",
             Self::TimeSeries => "ts",
@@ -115,6 +120,7 @@ impl ResourceType {
             Self::MgmtObj => "mgmtObj",
             Self::Node => "node",
             Self::RemoteCse => "remoteCSE",
+            Self::Request => "request",
             Self::Subscription => "subscription",
             Self::FlexContainer => "flexContainer",
             Self::TimeSeries => "timeSeries",
@@ -151,7 +157,7 @@ impl ResourceType {
 }
 
 /// The operation of a request primitive (`op`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Operation {
     /// op 1.
     Create,
@@ -227,6 +233,8 @@ macro_rules! status_codes {
 
 status_codes! {
     Accepted = 1000 => 202, "ACCEPTED";
+    AcceptedNonBlockingSynch = 1001 => 202, "ACCEPTED_NON_BLOCKING_REQUEST_SYNCH";
+    AcceptedNonBlockingAsynch = 1002 => 202, "ACCEPTED_NON_BLOCKING_REQUEST_ASYNCH";
     Ok = 2000 => 200, "OK";
     Created = 2001 => 201, "CREATED";
     Deleted = 2002 => 200, "DELETED";
@@ -259,6 +267,7 @@ status_codes! {
     SubscriptionHostHasNoPrivilege = 5205 => 403, "SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE";
     NotAcceptable = 5207 => 406, "NOT_ACCEPTABLE";
     GroupMembersNotResponded = 5209 => 500, "GROUP_MEMBERS_NOT_RESPONDED";
+    UnableToRecallRequest = 5220 => 409, "UNABLE_TO_RECALL_REQUEST";
     MaxNumberOfMemberExceeded = 6010 => 400, "MAX_NUMBER_OF_MEMBER_EXCEEDED";
 }
 
@@ -270,7 +279,7 @@ impl ResponseStatusCode {
 }
 
 /// The `rcn` request parameter (TS-0004 §6.3.4.2.x m2m:resultContent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ResultContent {
     /// rcn 0: no content.
     Nothing,
@@ -387,7 +396,9 @@ impl ResultContent {
 }
 
 /// Release versions onecse accepts in `X-M2M-RVI` (versions.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ReleaseVersion {
     /// Release 2A.
     V2a,

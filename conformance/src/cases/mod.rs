@@ -7,6 +7,7 @@ mod gen_;
 mod grp;
 mod nod;
 mod reg;
+mod req;
 mod sec;
 mod sub;
 mod subf;
@@ -27,6 +28,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(req::tps());
     all
 }
 

@@ -14,7 +14,7 @@ use percent_encoding::percent_decode_str;
 use tracing::Instrument;
 
 use super::media::{self, RequestMedia};
-use super::query;
+use super::{query, timing};
 use crate::core::dispatch;
 use crate::error::CseError;
 use crate::metrics::Metrics;
@@ -41,6 +41,8 @@ struct Echo {
     rqi: Option<String>,
     rvi: Option<ReleaseVersion>,
     vsi: Option<String>,
+    /// `X-M2M-RST`, echoed as given (TS-0009 §6.4).
+    rst: Option<String>,
 }
 
 /// Serves every path and method: oneM2M addresses are data, not routes.
@@ -54,6 +56,7 @@ pub async fn handle(
         rqi: header_text(&req, "X-M2M-RI"),
         rvi: header_text(&req, "X-M2M-RVI").and_then(|v| ReleaseVersion::parse(&v).ok()),
         vsi: header_text(&req, "X-M2M-VSI"),
+        rst: header_text(&req, "X-M2M-RST"),
     };
     let Some(media_type) = media::negotiate(header_text(&req, "Accept").as_deref()) else {
         let err = CseError::new(
@@ -228,6 +231,14 @@ async fn decode(
     let op = operation(req.method(), media)?;
     let to = target(req.path())?;
     let params = query::parse(req.query_string())?;
+    let (timing, response_type) = timing::decode(timing::Raw {
+        ret: checked_header(req, "X-M2M-RET")?,
+        rst: checked_header(req, "X-M2M-RST")?,
+        oet: checked_header(req, "X-M2M-OET")?,
+        rtu: checked_header(req, "X-M2M-RTU")?,
+        rt: params.rt,
+        rp: params.rp,
+    })?;
     let body = tokio::time::timeout(
         state.body_timeout,
         read_body(req, payload, state.max_body_bytes),
@@ -274,6 +285,8 @@ async fn decode(
         filter: params.filter,
         attribute_list: params.attribute_list,
         drt: params.drt,
+        timing,
+        response_type,
     })
 }
 
@@ -362,6 +375,9 @@ fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
     }
     if let Some(vsi) = &echo.vsi {
         builder.insert_header(("X-M2M-VSI", vsi.as_str()));
+    }
+    if let Some(rst) = &echo.rst {
+        builder.insert_header(("X-M2M-RST", rst.as_str()));
     }
     builder.insert_header(("X-M2M-OT", Timestamp::now().to_string()));
     if response.rsc == ResponseStatusCode::OperationNotAllowed {

@@ -21,11 +21,15 @@ pub struct QueryParams {
     pub attribute_list: Vec<String>,
     /// `drt`.
     pub drt: Option<DesiredIdentifierResultType>,
+    /// `rt` (rtv), checked for range with `nu` by the binding.
+    pub rt: Option<i64>,
+    /// `rp` as given (an absRelTimestamp, read against the arrival time).
+    pub rp: Option<String>,
 }
 
 /// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
 const NOT_YET: &[&str] = &[
-    "rp", "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "arp", "clbl",
+    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "arp", "clbl",
     "palb", "chty", "pty", "lbq", "gmty", "geom", "gsf",
 ];
 
@@ -56,18 +60,11 @@ fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Proble
     let fc = &mut params.filter;
     match name {
         "rcn" => params.rcn = Some(ResultContent::from_number(integer(name, value, 0)?)?),
-        "rt" => {
-            let rt = integer(name, value, 1)?;
-            match rt {
-                3 => {}
-                1 | 2 | 4 | 5 => {
-                    return Err(Problem::not_implemented(format!(
-                        "rt={rt}: only blocking requests (rt=3) are supported"
-                    )));
-                }
-                _ => return Err(invalid(name, value, "a responseType 1..5")),
-            }
-        }
+        "rt" => match integer(name, value, 1)? {
+            rt @ 1..=5 => params.rt = Some(rt),
+            _ => return Err(invalid(name, value, "a responseType 1..5")),
+        },
+        "rp" => params.rp = Some(value.to_owned()),
         "da" => {
             boolean(name, value)?;
         }
@@ -228,7 +225,7 @@ mod tests {
 
     #[test]
     fn recognised_but_unimplemented_parameters_say_so() {
-        for q in ["rt=1", "smf=x", "c.rn=a"] {
+        for q in ["rids=1", "smf=x", "c.rn=a"] {
             let rsc = parse(q).err().map(|p| p.rsc);
             assert_eq!(
                 rsc,

@@ -111,6 +111,19 @@ settings! {
         /// Requests in flight to one host and port at most
         notify_per_target: usize = 4, value_name = "N";
     }
+    "Non-blocking requests" {
+        /// Non-blocking requests (rt 1, 2, 5) one originator may have accepted and
+        /// not finished; more are refused with 5207
+        request_max_pending_per_originator: usize = 64, value_name = "N";
+        /// How long a request resource is kept after the request's deadlines (rqet, rset,
+        /// oet) when the request gives no rp, in seconds
+        request_lifetime_s: u64 = 600, value_name = "S";
+        /// Non-blocking requests run at the same time by this process
+        request_concurrency: usize = 4, value_name = "N";
+        /// How often waiting non-blocking requests are looked for (an accepted one
+        /// wakes the worker at once), in milliseconds
+        request_poll_ms: u64 = 500, value_name = "MS";
+    }
     "Expiry" {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
@@ -222,6 +235,14 @@ impl Config {
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        if self.request_max_pending_per_originator == 0
+            || self.request_concurrency == 0
+            || self.request_poll_ms == 0
+        {
+            anyhow::bail!(
+                "request max pending per originator, concurrency and poll interval must be at least 1"
+            );
         }
         if self.timer_interval_ms == 0 {
             anyhow::bail!("timer interval must be at least 1 ms");

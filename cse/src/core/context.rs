@@ -32,6 +32,10 @@ pub struct Cse {
 pub struct RequestLimits {
     /// Notification targets (`nu` entries) per subscription.
     pub max_targets: usize,
+    /// Non-blocking requests one originator may have unfinished.
+    pub max_pending_requests: usize,
+    /// How long a `<request>` outlives the request's deadlines (without `rp`).
+    pub request_lifetime_s: u64,
 }
 
 impl Cse {
@@ -49,6 +53,8 @@ impl Cse {
             db,
             limits: RequestLimits {
                 max_targets: config.notify_max_targets,
+                max_pending_requests: config.request_max_pending_per_originator,
+                request_lifetime_s: config.request_lifetime_s,
             },
         }
     }

@@ -14,6 +14,7 @@ pub mod notification;
 pub mod operations;
 pub mod record;
 pub mod removal;
+pub mod requests;
 pub mod resources;
 pub mod timer_sweep;
 pub mod transaction;

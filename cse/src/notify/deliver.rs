@@ -231,6 +231,13 @@ fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
 
 /// The body for a job: one `m2m:sgn`, or an `m2m:agn` batch for batching subscriptions.
 fn body(rows: &[OutboxRow]) -> Value {
+    // The result of a non-blocking request (rt 2) is sent as the `m2m:rsp` it is.
+    if let [row] = rows
+        && row.payload.starts_with("{\"m2m:rsp\"")
+        && let Ok(rsp) = serde_json::from_str::<Value>(&row.payload)
+    {
+        return rsp;
+    }
     let notifications: Vec<Value> = rows
         .iter()
         .map(|r| {

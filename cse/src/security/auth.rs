@@ -383,6 +383,8 @@ mod tests {
             filter: Default::default(),
             attribute_list: Vec::new(),
             drt: None,
+            timing: Default::default(),
+            response_type: Default::default(),
         }
     }
 

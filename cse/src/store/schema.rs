@@ -126,3 +126,23 @@ diesel::table! {
         ec -> Nullable<Integer>,
     }
 }
+
+diesel::table! {
+    /// Accepted non-blocking requests not finished yet (see the migration).
+    requests (ri) {
+        /// The `<request>` resource.
+        ri -> Text,
+        /// The request's originator (bounded per originator).
+        originator -> Text,
+        /// When it was accepted.
+        created -> Text,
+        /// When it may run (`oet`, else `created`).
+        due -> Text,
+        /// Lease of the worker running it.
+        claimed_until -> Nullable<Text>,
+        /// The request primitive and caller, JSON.
+        primitive -> Text,
+    }
+}
+
+diesel::joinable!(requests -> resources (ri));

@@ -15,7 +15,7 @@ use crate::lifecycle::listen_address;
 const CONTAINERS: usize = 4;
 const WRITERS: usize = 16;
 
-fn start(url: &str) -> (Serving, Client) {
+pub(crate) fn start(url: &str) -> (Serving, Client) {
     let (serving, line) = Serving::start(
         &[
             "--bind",

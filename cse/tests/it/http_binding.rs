@@ -297,8 +297,8 @@ async fn unknown_or_invalid_query_parameters_are_refused() {
     reply.assert_error(4000, 400, "not permitted for RETRIEVE");
     let reply = app.retrieve("/cse-in?fu=2&ty=2", "CAdmin").await;
     reply.assert_error(5001, 501, "only supported for discovery");
-    let reply = app.retrieve("/cse-in?rt=1", "CAdmin").await;
-    reply.assert_error(5001, 501, "rt=1");
+    let reply = app.retrieve("/cse-in?rt=6", "CAdmin").await;
+    reply.assert_error(4000, 400, "responseType");
     let ok = app.retrieve("/cse-in?rcn=1&rt=3", "CAdmin").await;
     assert_eq!(ok.rsc, Some(2000));
 }

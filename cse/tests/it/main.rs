@@ -31,6 +31,7 @@ mod latest_oldest;
 mod lifecycle;
 mod limits;
 mod nod;
+mod nonblocking;
 mod ops;
 mod proxy;
 mod regressions;

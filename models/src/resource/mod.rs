@@ -15,6 +15,7 @@ pub mod mgo;
 mod nod;
 mod policy;
 mod representation;
+mod req;
 pub mod sub;
 pub mod ts;
 pub mod tsi;
@@ -38,6 +39,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
         ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
         ResourceType::Node => Some(nod::ATTRIBUTES),
+        ResourceType::Request => Some(req::ATTRIBUTES),
         ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
         ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         ResourceType::Group => Some(grp::ATTRIBUTES),

@@ -18,6 +18,7 @@ pub fn delete(
     who: &Requester,
     resource: Resource,
 ) -> CseResult<Response> {
+    resource.kind().before_delete(tx, &resource)?;
     let rcn = req.rcn.unwrap_or(ResultContent::Nothing);
     let (content, partial) = content::for_rcn(tx, who, rcn, &resource, req)?;
     removal::remove(tx, &resource, Cause::Request)?;

@@ -17,6 +17,7 @@ pub mod mgo;
 pub mod missing_data;
 pub mod nod;
 pub mod node_links;
+pub mod req;
 pub mod sub;
 pub mod ts;
 pub mod tsi;
@@ -60,6 +61,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &grp::Group,
     &ts::TimeSeries,
     &tsi::TimeSeriesInstance,
+    &req::RequestKind,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -270,6 +272,12 @@ pub trait ResourceKind: Sync {
         _resource: &mut Resource,
         _request: &Map<String, Value>,
     ) -> CseResult<()> {
+        Ok(())
+    }
+
+    /// Refuses a DELETE request of this resource before anything is removed (a
+    /// running `<request>` cannot be recalled); expiry is not asked.
+    fn before_delete(&self, _tx: &mut Txn<'_>, _resource: &Resource) -> CseResult<()> {
         Ok(())
     }
 

@@ -1,0 +1,42 @@
+//! `<request>` (ty 17): the state of a non-blocking request (spec digest polling §7),
+//! created and written only by the CSE (`core/requests.rs`). Its originator owns it:
+//! it may RETRIEVE it and DELETE it (cancel it while it waits; 5220 once it runs).
+
+use onecse_models::{Operation, ResourceType};
+
+use super::{ResourceKind, with_article};
+use crate::core::record::Resource;
+use crate::core::requests;
+use crate::core::transaction::Txn;
+use crate::error::{CseError, CseResult};
+
+/// The `<request>` kind.
+pub struct RequestKind;
+
+impl ResourceKind for RequestKind {
+    fn ty(&self) -> ResourceType {
+        ResourceType::Request
+    }
+
+    fn children(&self) -> &'static [ResourceType] {
+        &[ResourceType::Subscription]
+    }
+
+    fn created_by_request(&self) -> bool {
+        false
+    }
+
+    fn refuse(&self, op: Operation) -> CseResult<()> {
+        if op == Operation::Update {
+            return Err(CseError::not_allowed(format!(
+                "{} is written only by the CSE as the request proceeds",
+                with_article(self.ty().long_name())
+            )));
+        }
+        Ok(())
+    }
+
+    fn before_delete(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
+        requests::check_cancellable(tx, &resource.ri)
+    }
+}
