@@ -188,6 +188,7 @@ fn new_request_resource(tx: &mut Txn<'_>, req: &Request, originator: &str) -> Cs
         owner: Some(originator.to_owned()),
         policy_docs: None,
         due: None,
+        watch: 0,
     })
 }
 
@@ -309,6 +310,7 @@ pub fn finish(cse: &Cse, job: &Claimed, response: &Response) -> CseResult<Commit
                     created: tx.now_text.clone(),
                     due: tx.now_text.clone(),
                     head: 0,
+                    ec: None,
                 };
                 tx.notify(row, None);
             }
