@@ -310,6 +310,11 @@ async fn blocking_update_waits_for_the_subscriber_and_applies_only_when_accepted
     assert_eq!(n.sgn()["nev"]["net"], 7);
     assert_eq!(n.sgn()["nev"]["rep"], lbl("yes"));
     rx.assert_quiet(QUIET).await;
+    // An UPDATE that is invalid anyway is refused without asking the subscriber.
+    app.update("/cse-in/c", &json!({"m2m:cnt": {"mni": -1}}), "CAdmin")
+        .await
+        .assert_error(4000, 400, "mni");
+    rx.assert_quiet(QUIET).await;
     // Refused by the subscriber: 4127 and nothing changes.
     rx.answer_on("/blk", Answer::status(403));
     app.update("/cse-in/c", &lbl("no"), "CAdmin")
