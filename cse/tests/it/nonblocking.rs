@@ -570,6 +570,24 @@ async fn a_request_expires_with_its_result_persistence() {
 }
 
 #[tokio::test]
+async fn a_result_persistence_shorter_than_the_deadlines_does_not_drop_the_request() {
+    let app = spawn_app().await;
+    let reply = create_container(
+        &app,
+        "kept",
+        &[("rt", "1"), ("rp", "300")],
+        &[("X-M2M-OET", "1200")],
+    )
+    .await;
+    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
+    let ri = request_id(&reply);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let req = finished(&app, &ri, "CAdmin").await;
+    assert_eq!(req["ors"]["rsc"], 2001, "{req:?}");
+    assert!(req["et"].as_str() > req["mi"]["oet"].as_str(), "{req:?}");
+}
+
+#[tokio::test]
 async fn non_blocking_requests_to_a_fan_out_point_are_not_supported_yet() {
     let app = spawn_app().await;
     let reply = with_rt(&app, Method::GET, "/cse-in/g/fopt", "CAdmin", "1").await;
