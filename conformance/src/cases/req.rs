@@ -25,12 +25,13 @@ fn send(
     headers: &[(&str, &str)],
     create: Option<(u16, Value)>,
 ) -> Reply {
-    let mut request = ctx.client.request(method, path).originator(originator);
+    let mut request = ctx
+        .client
+        .request(method, path)
+        .originator(originator)
+        .headers(headers);
     for (name, value) in query {
         request = request.query(name, value);
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
     }
     if let Some((ty, body)) = create {
         request = request.json(Some(ty), &body);

@@ -15,7 +15,10 @@ const SUB: &[u16] = &[2, 3, 4, 23];
 
 /// An AE with a container and a subscription on it towards this TP's receiver path.
 /// Returns (AE-ID, container path, subscription reply, receiver path).
-fn watched(ctx: &mut Ctx, sub_attrs: Value) -> Result<(String, String, Reply, String), Verdict> {
+pub(super) fn watched(
+    ctx: &mut Ctx,
+    sub_attrs: Value,
+) -> Result<(String, String, Reply, String), Verdict> {
     let (aei, ae) = ctx.ae("sub")?;
     let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
     let path = ctx.notify_path("/n");

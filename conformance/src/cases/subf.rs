@@ -11,25 +11,14 @@ use onecse_testkit::{Answer, Notification, Reply};
 use serde_json::{Value, json};
 
 use super::tp;
-use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect, merge};
+use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const SUB: &[u16] = &[2, 3, 4, 23];
 
-/// An AE with a container `c` and a subscription `s` on it (extra attributes merged)
-/// towards this TP's receiver path. Returns (AE-ID, container path, receiver path).
+/// [`super::sub::watched`] without the subscription's reply: (AE-ID, container
+/// path, receiver path).
 fn watched(ctx: &mut Ctx, extra: Value) -> Result<(String, String, String), Verdict> {
-    let (aei, ae) = ctx.ae("subf")?;
-    let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
-    let path = ctx.notify_path("/n");
-    let mut attrs = json!({"rn": "s", "nu": [ctx.receiver.url_for(&path)]});
-    merge(&mut attrs, &extra);
-    let reply = ctx
-        .client
-        .create(&cnt, 23, &json!({ "m2m:sub": attrs }), Some(&aei));
-    expect(&reply, 2001, 201).map_err(|v| match v {
-        Verdict::Fail(m) => Verdict::Fail(format!("subscription creation: {m}")),
-        o => o,
-    })?;
+    let (aei, cnt, _, path) = super::sub::watched(ctx, extra)?;
     Ok((aei, cnt, path))
 }
 

@@ -64,6 +64,7 @@ pub fn handle(
     let mut held: Option<Notice> = None;
     let result = transaction::run(cse, kind, Timestamp::now(), |tx| {
         let mut target = load_and_authorize(tx, req, &address, &who, access, &mut monitored)?;
+        let mut notice = None;
         if req.op == Operation::Update {
             addressing::hold(tx, &mut target)?;
             if !approved && target.resource.watch & watch::BLOCKING != 0 {
@@ -71,13 +72,7 @@ pub fn handle(
                     .and_then(|(_, attrs)| attrs.as_object())
                     .cloned()
                     .unwrap_or_default();
-                if let Some(notice) = blocking::notice(tx, &target.resource, &requested)? {
-                    held = Some(notice);
-                    // Rolls back the (read-only so far) transaction; see `held`.
-                    return Err(CseError::internal(
-                        "UPDATE held for a blocking-update subscription",
-                    ));
-                }
+                notice = blocking::notice(tx, &target.resource, &requested)?;
             }
         }
         // The created type, or the addressed one: reported for the request metrics.
@@ -86,6 +81,16 @@ pub fn handle(
             _ => target.resource.ty,
         };
         let mut response = run(tx, req, &who, access, target, assigned_ri)?;
+        if notice.is_some() {
+            // The UPDATE is valid: roll it back and ask the subscriber (see `held`).
+            // The error is only the rollback's vehicle, never answered; a non-failure
+            // code spares the connection check a 5xxx would cost.
+            held = notice;
+            return Err(CseError::new(
+                ResponseStatusCode::Accepted,
+                "UPDATE held for a blocking-update subscription",
+            ));
+        }
         response.resource_type = Some(ty);
         Ok(response)
     });

@@ -192,17 +192,21 @@ fn new_request_resource(tx: &mut Txn<'_>, req: &Request, originator: &str) -> Cs
     })
 }
 
-/// The `<request>`'s `et` (spec digest §7): until `rp` when given (never before the
-/// request's own deadlines), else the latest of `rqet`, `rset`, `oet` and now, plus
-/// `request_lifetime_s`, so the result can be read after the request ran.
+/// The `<request>`'s `et` (spec digest §7): `rp` when given and later than the
+/// request's own deadlines (`rqet`, `rset`, `oet`); otherwise (no `rp`, or one that
+/// would remove the `<request>` before the request could even run or report) the
+/// latest of those deadlines and now, plus `request_lifetime_s`.
 fn expiration(tx: &Txn<'_>, req: &Request) -> Timestamp {
     let t = req.timing;
-    let latest = [t.rqet, t.rset, t.oet].into_iter().flatten().max();
+    let latest = [t.rqet, t.rset, t.oet]
+        .into_iter()
+        .flatten()
+        .fold(tx.now, Timestamp::max);
     match t.rp {
-        Some(rp) => latest.map_or(rp, |l| rp.max(l)),
-        None => {
+        Some(rp) if rp > latest => rp,
+        _ => {
             let lifetime = i64::try_from(tx.cse.limits.request_lifetime_s).unwrap_or(i64::MAX);
-            latest.unwrap_or(tx.now).max(tx.now).plus_seconds(lifetime)
+            latest.plus_seconds(lifetime)
         }
     }
 }

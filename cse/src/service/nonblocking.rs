@@ -103,6 +103,8 @@ pub async fn run(service: Service, settings: WorkerSettings, mut stop: watch::Re
             tokio::spawn(async move {
                 execute_claimed(&service, job).await;
                 drop(permit);
+                // A slot is free: look for the next due request now, not at the next poll.
+                service.requests.wake();
             });
         }
         if full {

@@ -23,17 +23,22 @@ async fn send(
     headers: &[(&str, &str)],
     body: Option<(Option<u16>, Value)>,
 ) -> Reply {
-    let mut request = app.request(method, path).originator(originator);
+    let mut request = app
+        .request(method, path)
+        .originator(originator)
+        .headers(headers);
     for (name, value) in query {
         request = request.query(name, value);
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
     }
     if let Some((ty, body)) = body {
         request = request.json(ty, &body);
     }
     app.execute(request).await
+}
+
+/// A request without content from `originator` with response type `rt`.
+async fn with_rt(app: &TestApp, method: Method, path: &str, originator: &str, rt: &str) -> Reply {
+    send(app, method, path, originator, &[("rt", rt)], &[], None).await
 }
 
 /// CREATE of a container `rn` under the CSEBase with `query` and `headers`.
@@ -82,6 +87,15 @@ async fn finished(app: &TestApp, ri: &str, originator: &str) -> Map<String, Valu
     }
 }
 
+/// Retrieves `path` until it answers `rsc`, at most 10 s; `what` names the wait.
+async fn until_rsc(app: &TestApp, path: &str, rsc: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.retrieve(path, "CAdmin").await.rsc != Some(rsc) {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn rt1_answers_1001_with_a_request_reference_and_records_the_result() {
     let app = spawn_app().await;
@@ -125,16 +139,7 @@ async fn rt1_answers_1001_with_a_request_reference_and_records_the_result() {
 #[tokio::test]
 async fn rt1_records_a_failed_operation_in_ors() {
     let app = spawn_app().await;
-    let reply = send(
-        &app,
-        Method::GET,
-        "/cse-in/nothing",
-        "CAdmin",
-        &[("rt", "1")],
-        &[],
-        None,
-    )
-    .await;
+    let reply = with_rt(&app, Method::GET, "/cse-in/nothing", "CAdmin", "1").await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let req = finished(&app, &request_id(&reply), "CAdmin").await;
     assert_eq!(req["rs"], 2, "FAILED");
@@ -224,11 +229,7 @@ async fn rt4_is_answered_blocking_and_rt5_is_accepted_without_a_reference() {
     let reply = create_container(&app, "silent", &[("rt", "5")], &[]).await;
     assert_eq!((reply.status, reply.rsc), (202, Some(1000)), "{reply:#?}");
     assert!(reply.body.is_null(), "{reply:#?}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.retrieve("/cse-in/silent", "CAdmin").await.rsc != Some(2000) {
-        assert!(Instant::now() < deadline, "rt=5 request never ran");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_rsc(&app, "/cse-in/silent", 2000, "rt=5 request never ran").await;
 }
 
 #[tokio::test]
@@ -292,38 +293,13 @@ async fn a_request_resource_is_only_written_by_the_cse() {
         .await;
     update.assert_error(4005, 405, "request");
     // rt 1 or 2 addressed to a <request>: 4000; rt 4 is answered blocking.
-    send(
-        &app,
-        Method::GET,
-        &format!("/{ri}"),
-        "CAdmin",
-        &[("rt", "1")],
-        &[],
-        None,
-    )
-    .await
-    .assert_error(4000, 400, "blocking");
-    send(
-        &app,
-        Method::DELETE,
-        &format!("/{ri}"),
-        "CAdmin",
-        &[("rt", "2")],
-        &[],
-        None,
-    )
-    .await
-    .assert_error(4000, 400, "blocking");
-    let flex = send(
-        &app,
-        Method::GET,
-        &format!("/{ri}"),
-        "CAdmin",
-        &[("rt", "4")],
-        &[],
-        None,
-    )
-    .await;
+    with_rt(&app, Method::GET, &format!("/{ri}"), "CAdmin", "1")
+        .await
+        .assert_error(4000, 400, "blocking");
+    with_rt(&app, Method::DELETE, &format!("/{ri}"), "CAdmin", "2")
+        .await
+        .assert_error(4000, 400, "blocking");
+    let flex = with_rt(&app, Method::GET, &format!("/{ri}"), "CAdmin", "4").await;
     assert_eq!(flex.rsc, Some(2000), "{flex:#?}");
 }
 
@@ -331,16 +307,7 @@ async fn a_request_resource_is_only_written_by_the_cse() {
 async fn a_request_belongs_to_its_originator() {
     let app = spawn_app().await;
     app.register_ae("owner", "Cowner").await;
-    let reply = send(
-        &app,
-        Method::GET,
-        "/cse-in/owner",
-        "Cowner",
-        &[("rt", "1")],
-        &[],
-        None,
-    )
-    .await;
+    let reply = with_rt(&app, Method::GET, "/cse-in/owner", "Cowner", "1").await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);
     let req = finished(&app, &ri, "Cowner").await;
@@ -439,24 +406,11 @@ async fn pending_requests_per_originator_are_bounded() {
     let refused = create_container(&app, "c", &[("rt", "1")], &[("X-M2M-OET", "1500")]).await;
     refused.assert_error(5207, 406, "the most");
     // Another originator has its own allowance; blocking requests are not counted.
-    let other = send(
-        &app,
-        Method::GET,
-        "/cse-in",
-        "Cother",
-        &[("rt", "1")],
-        &[],
-        None,
-    )
-    .await;
+    let other = with_rt(&app, Method::GET, "/cse-in", "Cother", "1").await;
     assert_eq!(other.rsc, Some(1001), "{other:#?}");
     assert_eq!(create_container(&app, "d", &[], &[]).await.rsc, Some(2001));
     // Once they ran, the originator may send more.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.retrieve("/cse-in/b", "CAdmin").await.rsc != Some(2000) {
-        assert!(Instant::now() < deadline, "pending requests never ran");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_rsc(&app, "/cse-in/b", 2000, "pending requests never ran").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let again = create_container(&app, "e", &[("rt", "1")], &[]).await;
     assert_eq!(again.rsc, Some(1001), "{again:#?}");
@@ -606,29 +560,37 @@ async fn a_request_expires_with_its_result_persistence() {
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);
     finished(&app, &ri, "CAdmin").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.retrieve(&format!("/{ri}"), "CAdmin").await.rsc != Some(4004) {
-        assert!(
-            Instant::now() < deadline,
-            "the expired <request> was not removed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_rsc(
+        &app,
+        &format!("/{ri}"),
+        4004,
+        "the expired <request> was not removed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_result_persistence_shorter_than_the_deadlines_does_not_drop_the_request() {
+    let app = spawn_app().await;
+    let reply = create_container(
+        &app,
+        "kept",
+        &[("rt", "1"), ("rp", "300")],
+        &[("X-M2M-OET", "1200")],
+    )
+    .await;
+    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
+    let ri = request_id(&reply);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let req = finished(&app, &ri, "CAdmin").await;
+    assert_eq!(req["ors"]["rsc"], 2001, "{req:?}");
+    assert!(req["et"].as_str() > req["mi"]["oet"].as_str(), "{req:?}");
 }
 
 #[tokio::test]
 async fn non_blocking_requests_to_a_fan_out_point_are_not_supported_yet() {
     let app = spawn_app().await;
-    let reply = send(
-        &app,
-        Method::GET,
-        "/cse-in/g/fopt",
-        "CAdmin",
-        &[("rt", "1")],
-        &[],
-        None,
-    )
-    .await;
+    let reply = with_rt(&app, Method::GET, "/cse-in/g/fopt", "CAdmin", "1").await;
     reply.assert_error(5001, 501, "fopt");
 }
 

@@ -17,7 +17,7 @@ async fn subscribe(app: &TestApp, parent: &str, attrs: Value) -> Reply {
 
 /// A container `/cse-in/c` with a subscription `/cse-in/c/s` towards `rx`; the
 /// verification request is consumed.
-async fn watched(app: &TestApp, rx: &Receiver, extra: Value) -> Reply {
+pub(crate) async fn watched(app: &TestApp, rx: &Receiver, extra: Value) -> Reply {
     app.container("/cse-in", "c", json!({}), "CAdmin").await;
     let mut attrs = json!({"rn": "s", "nu": [rx.url()]});
     if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {

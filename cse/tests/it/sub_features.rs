@@ -9,24 +9,11 @@ use onecse_testkit::{Answer, Receiver};
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, TestDb, spawn_app, spawn_app_on, spawn_app_with};
+use crate::sub::watched;
 
 async fn subscribe(app: &TestApp, parent: &str, attrs: Value, originator: &str) -> Reply {
     app.create(parent, 23, &json!({ "m2m:sub": attrs }), Some(originator))
         .await
-}
-
-/// A container `/cse-in/c` with a subscription `s` (extra attributes merged) towards
-/// `rx`; the verification request is consumed.
-async fn watched(app: &TestApp, rx: &Receiver, extra: Value) -> Reply {
-    app.container("/cse-in", "c", json!({}), "CAdmin").await;
-    let mut attrs = json!({"rn": "s", "nu": [rx.url()]});
-    if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
-        a.extend(e.clone());
-    }
-    let reply = subscribe(app, "/cse-in/c", attrs, "CAdmin").await;
-    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
-    assert_eq!(rx.next().await.sgn()["vrq"], true);
-    reply
 }
 
 /// Registers AE `C<rn>` whose point of access is `poa`.
@@ -322,6 +309,11 @@ async fn blocking_update_waits_for_the_subscriber_and_applies_only_when_accepted
     let n = rx.next().await;
     assert_eq!(n.sgn()["nev"]["net"], 7);
     assert_eq!(n.sgn()["nev"]["rep"], lbl("yes"));
+    rx.assert_quiet(QUIET).await;
+    // An UPDATE that is invalid anyway is refused without asking the subscriber.
+    app.update("/cse-in/c", &json!({"m2m:cnt": {"mni": -1}}), "CAdmin")
+        .await
+        .assert_error(4000, 400, "mni");
     rx.assert_quiet(QUIET).await;
     // Refused by the subscriber: 4127 and nothing changes.
     rx.answer_on("/blk", Answer::status(403));
