@@ -33,6 +33,9 @@ pub struct Request {
     pub attribute_list: Vec<String>,
     /// `drt`: identifier form in discovery results.
     pub drt: Option<DesiredIdentifierResultType>,
+    /// `rqet` (`X-M2M-RET`) as the client sent it, absolute or relative (ms); read
+    /// where a deadline matters (a `pcu` long poll, a relayed NOTIFY).
+    pub rqet: Option<String>,
 }
 
 /// `drt` (TS-0004 §6.3.4.2.x): how discovery results name resources.

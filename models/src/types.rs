@@ -25,6 +25,8 @@ pub enum ResourceType {
     MgmtObj,
     /// `<node>`, ty 14.
     Node,
+    /// `<pollingChannel>`, ty 15.
+    PollingChannel,
     /// `<remoteCSE>`, ty 16.
     RemoteCse,
     /// `<subscription>`, ty 23.
@@ -41,7 +43,7 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every named type, for tables and tests.
-    pub const ALL: [ResourceType; 14] = [
+    pub const ALL: [ResourceType; 15] = [
         Self::AccessControlPolicy,
         Self::Ae,
         Self::Container,
@@ -50,6 +52,7 @@ impl ResourceType {
         Self::Group,
         Self::MgmtObj,
         Self::Node,
+        Self::PollingChannel,
         Self::RemoteCse,
         Self::Subscription,
         Self::FlexContainer,
@@ -69,6 +72,7 @@ impl ResourceType {
             Self::Group => 9,
             Self::MgmtObj => 13,
             Self::Node => 14,
+            Self::PollingChannel => 15,
             Self::RemoteCse => 16,
             Self::Subscription => 23,
             Self::FlexContainer => 28,
@@ -89,6 +93,7 @@ impl ResourceType {
             Self::Group => "grp",
             Self::MgmtObj => "mgo",
             Self::Node => "nod",
+            Self::PollingChannel => "pch",
             Self::RemoteCse => "csr",
             Self::Subscription => "sub",
             Self::FlexContainer => "fcnt",
@@ -114,6 +119,7 @@ impl ResourceType {
             Self::Group => "group",
             Self::MgmtObj => "mgmtObj",
             Self::Node => "node",
+            Self::PollingChannel => "pollingChannel",
             Self::RemoteCse => "remoteCSE",
             Self::Subscription => "subscription",
             Self::FlexContainer => "flexContainer",

@@ -274,6 +274,7 @@ async fn decode(
         filter: params.filter,
         attribute_list: params.attribute_list,
         drt: params.drt,
+        rqet: header_text(req, "X-M2M-RET"),
     })
 }
 

@@ -383,6 +383,7 @@ mod tests {
             filter: Default::default(),
             attribute_list: Vec::new(),
             drt: None,
+            rqet: None,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod fcnt_specs;
 mod grp;
 pub mod mgo;
 mod nod;
+mod pch;
 mod policy;
 mod representation;
 pub mod sub;
@@ -38,6 +39,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::Subscription => Some(sub::ATTRIBUTES),
         ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
         ResourceType::Node => Some(nod::ATTRIBUTES),
+        ResourceType::PollingChannel => Some(pch::ATTRIBUTES),
         ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
         ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         ResourceType::Group => Some(grp::ATTRIBUTES),

@@ -34,6 +34,7 @@ impl ResourceKind for Ae {
             ResourceType::Container,
             ResourceType::FlexContainer,
             ResourceType::Group,
+            ResourceType::PollingChannel,
             ResourceType::Subscription,
             ResourceType::TimeSeries,
         ]

@@ -16,6 +16,7 @@ pub mod instances;
 pub mod mgo;
 pub mod missing_data;
 pub mod nod;
+pub mod pch;
 pub mod node_links;
 pub mod sub;
 pub mod ts;
@@ -60,6 +61,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &grp::Group,
     &ts::TimeSeries,
     &tsi::TimeSeriesInstance,
+    &pch::PollingChannel,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
