@@ -7,12 +7,13 @@ use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
 mod fanout;
+mod polling;
 
 use crate::blocking::blocking;
 use crate::core::fanout as core_fanout;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
-use crate::notify::send::Sender;
+use crate::notify::courier::Courier;
 use crate::notify::{OutboxSignal, deliver};
 use crate::security::Caller;
 use crate::store::Backend;
@@ -22,8 +23,9 @@ use crate::store::Backend;
 pub struct Service {
     /// The CSE.
     pub cse: Cse,
-    /// Sends verification requests.
-    pub sender: Sender,
+    /// Sends verification requests and relayed NOTIFYs, to `poa` entries or polling
+    /// queues, and meets long polls and their answers.
+    pub courier: Courier,
     /// Wakes delivery after commits that queued notifications.
     pub outbox: OutboxSignal,
 }
@@ -74,6 +76,9 @@ impl Service {
 
     /// Runs a request for one resource.
     async fn execute_one(&self, req: Request, caller: Caller) -> CseResult<Response> {
+        if let Some(response) = self.poll_or_relay(&req, caller).await? {
+            return Ok(response);
+        }
         let assigned_ri = if dispatch::may_need_verification(&req) {
             self.verify_targets(&req, caller).await?
         } else {
@@ -98,7 +103,7 @@ impl Service {
         };
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
         deliver::verify(
-            &self.sender,
+            &self.courier,
             &verification.targets,
             &sur,
             verification.creator.as_deref(),
