@@ -152,12 +152,14 @@ const EXPIRY_BATCH: i64 = 1000;
 
 /// Drops queued requests whose time ran out (no poll took them); returns how many.
 pub fn drop_expired(cse: &Cse) -> CseResult<usize> {
-    let dropped = transaction::run_background(
-        cse,
-        TransactionKind::Write,
-        Timestamp::now(),
-        |tx| Ok(polling_queue::drop_expired(tx.conn, &tx.now_text, EXPIRY_BATCH)?),
-    )?;
+    let dropped =
+        transaction::run_background(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+            Ok(polling_queue::drop_expired(
+                tx.conn,
+                &tx.now_text,
+                EXPIRY_BATCH,
+            )?)
+        })?;
     for (owner, rqi) in &dropped.value {
         tracing::info!(owner = %owner, rqi = %rqi, "queued request for a polling AE expired unpolled; dropped");
     }

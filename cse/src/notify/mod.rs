@@ -6,8 +6,8 @@
 pub mod courier;
 pub mod deliver;
 pub mod egress;
-pub mod send;
 pub mod polling;
+pub mod send;
 pub mod signal;
 
 pub use signal::OutboxSignal;

@@ -150,7 +150,10 @@ mod tests {
         rsp.insert("rsc".into(), Value::from(2000));
         assert!(hub.answer("Cae1", "r1", rsp));
         let got = expected.within(Duration::from_millis(100)).await;
-        assert_eq!(got.and_then(|r| r.get("rsc").cloned()), Some(Value::from(2000)));
+        assert_eq!(
+            got.and_then(|r| r.get("rsc").cloned()),
+            Some(Value::from(2000))
+        );
         assert!(hub.expect("Cae1", "r1").is_some(), "slot freed after use");
     }
 
@@ -161,6 +164,12 @@ mod tests {
             let _first = hub.watch("Cae1");
             let _second = hub.watch("Cae1");
         }
-        assert!(hub.inner.owners.lock().map(|o| o.is_empty()).unwrap_or(false));
+        assert!(
+            hub.inner
+                .owners
+                .lock()
+                .map(|o| o.is_empty())
+                .unwrap_or(false)
+        );
     }
 }

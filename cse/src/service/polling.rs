@@ -27,9 +27,7 @@ impl Service {
     ) -> CseResult<Option<Response>> {
         if polling::may_name_pcu(&req.to) {
             let (cse, request) = (self.cse.clone(), req.clone());
-            if let Some(channel) =
-                blocking(move || polling::open(&cse, &request, caller)).await??
-            {
+            if let Some(channel) = blocking(move || polling::open(&cse, &request, caller)).await?? {
                 let mut response = match req.op {
                     Operation::Notify => self.take_answer(req, &channel)?,
                     _ => self.long_poll(req, &channel).await?,

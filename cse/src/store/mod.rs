@@ -8,8 +8,8 @@ pub mod labels;
 pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;
-pub mod polling_queue;
 pub mod policy_links;
+pub mod polling_queue;
 pub mod resource_table;
 pub mod schema;
 

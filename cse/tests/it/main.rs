@@ -32,6 +32,7 @@ mod lifecycle;
 mod limits;
 mod nod;
 mod ops;
+mod pch;
 mod proxy;
 mod regressions;
 mod storage;

@@ -34,8 +34,9 @@ impl ResourceKind for PollingChannel {
     fn sibling_key(&self, _attrs: &Map<String, Value>) -> Option<SiblingKey> {
         Some(SiblingKey {
             key: "pch".into(),
-            conflict: "this AE already has a pollingChannel (an AE has at most one, TS-0004 §7.4.21)"
-                .into(),
+            conflict:
+                "this AE already has a pollingChannel (an AE has at most one, TS-0004 §7.4.21)"
+                    .into(),
         })
     }
 }
