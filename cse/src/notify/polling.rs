@@ -22,12 +22,15 @@ pub struct PollingHub {
     inner: Arc<Inner>,
 }
 
+/// An answer (the `m2m:rsp` members) on its way to the sender waiting for it.
+type AnswerSlot = oneshot::Sender<Map<String, Value>>;
+
 #[derive(Default)]
 struct Inner {
     /// Wake-ups per owner (AE-ID), present while someone polls for it.
     owners: Mutex<HashMap<String, Arc<Notify>>>,
     /// Senders waiting for an answer, by (owner, rqi).
-    answers: Mutex<HashMap<(String, String), oneshot::Sender<Map<String, Value>>>>,
+    answers: Mutex<HashMap<(String, String), AnswerSlot>>,
 }
 
 impl PollingHub {

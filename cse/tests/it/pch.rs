@@ -551,3 +551,61 @@ async fn a_notify_to_a_polling_ae_is_queued_and_its_answer_relayed() {
         .await
         .assert_error(4008, 504, "did not answer");
 }
+
+#[tokio::test]
+async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
+    if crate::helpers::postgres_url().is_none() {
+        // Several processes share a database only on PostgreSQL.
+        return;
+    }
+    let (db, url) = TestDb::fresh();
+    let one = spawn_app_on(&url, |_| {}).await;
+    let two = spawn_app_on(&url, |_| {}).await;
+    polling_setup(&one).await;
+    subscribed_container(&one).await;
+    // A poll waiting on one process sees what the other queued (its periodic look).
+    let client = strict_client(&two.base);
+    let waiting = tokio::spawn(async move {
+        let request = client
+            .request(Method::GET, PCU)
+            .originator(POLLER)
+            .header("X-M2M-RET", "8000");
+        client.execute(request).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let queued_at = Instant::now();
+    one.instance(&format!("{AE}/data"), "across", POLLER).await;
+    let reply = waiting.await.expect("poll task");
+    assert_eq!(con_of(&reply.body["m2m:rqp"]), "across", "{reply:#?}");
+    assert!(
+        queued_at.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        queued_at.elapsed()
+    );
+    for i in 0..10 {
+        one.instance(&format!("{AE}/data"), &format!("{i}"), POLLER)
+            .await;
+    }
+    let mut got = Vec::new();
+    loop {
+        let (a, b) = tokio::join!(
+            poll(&one, POLLER, Some(1500)),
+            poll(&two, POLLER, Some(1500))
+        );
+        let before = got.len();
+        for reply in [a, b] {
+            if reply.rsc == Some(2000) {
+                got.push(con_of(&reply.body["m2m:rqp"]));
+            }
+        }
+        if got.len() == before {
+            break;
+        }
+    }
+    got.sort_by_key(|c| c.parse::<u32>().unwrap_or(u32::MAX));
+    let expected: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    assert_eq!(got, expected, "each exactly once");
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}
