@@ -112,11 +112,13 @@ settings! {
         notify_per_target: usize = 4, value_name = "N";
     }
     "Polling channels" {
-        /// How long a long poll of a pollingChannel's pcu waits for a request when it
-        /// carries no X-M2M-RET, in milliseconds; then it is answered 4008
+        /// How long a long poll of a pollingChannel's pcu (or a NOTIFY relayed to a
+        /// polling AE) without X-M2M-RET waits, and how long a subscription
+        /// verification waits for a polling AE's answer, in milliseconds; then 4008
+        /// (5204 for a verification)
         polling_wait_ms: u64 = 10_000, value_name = "MS";
-        /// Longest wait of a long poll, and of a relayed NOTIFY or verification for
-        /// the answer of an AE that polls, whatever X-M2M-RET asks, in milliseconds
+        /// Longest wait of a long poll or of a NOTIFY relayed to a polling AE,
+        /// whatever X-M2M-RET asks, in milliseconds
         polling_wait_max_ms: u64 = 60_000, value_name = "MS";
         /// How long a request queued for a polling AE without its own X-M2M-RET
         /// (notifications, verifications) waits to be polled before it is dropped, in
