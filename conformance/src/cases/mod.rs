@@ -6,6 +6,7 @@ mod fcnt;
 mod gen_;
 mod grp;
 mod nod;
+mod pch;
 mod reg;
 mod sec;
 mod sub;
@@ -25,6 +26,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(pch::tps());
     all
 }
 
