@@ -147,6 +147,46 @@ pub fn take(cse: &Cse, owner: &str) -> CseResult<Option<Value>> {
     Ok(Some(json!({ "m2m:rqp": rqp })))
 }
 
+/// Notes, in the transaction that queues request `rqi` for `owner`, that its sender
+/// waits for the answer until `expires`, so an answer reaching another process is
+/// left for it.
+pub fn await_answer(tx: &mut Txn<'_>, owner: &str, rqi: &str, expires: Timestamp) -> CseResult<()> {
+    polling_queue::await_answer(tx.conn, owner, rqi, &expires.to_string())?;
+    Ok(())
+}
+
+/// Leaves `owner`'s answer to `rqi` for a sender waiting in another process; false
+/// when none waits (an answer to a notification).
+pub fn leave_answer(
+    cse: &Cse,
+    owner: &str,
+    rqi: &str,
+    rsp: &Map<String, Value>,
+) -> CseResult<bool> {
+    let text = Value::Object(rsp.clone()).to_string();
+    let left = transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+        Ok(polling_queue::record_answer(tx.conn, owner, rqi, &text)?)
+    })?;
+    Ok(left.value)
+}
+
+/// The answer left for this sender by another process, if it arrived; with `done`
+/// the sender stops waiting and the note is removed either way.
+pub fn collect_answer(
+    cse: &Cse,
+    owner: &str,
+    rqi: &str,
+    done: bool,
+) -> CseResult<Option<Map<String, Value>>> {
+    let taken = transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+        Ok(polling_queue::take_answer(tx.conn, owner, rqi, done)?)
+    })?;
+    Ok(taken
+        .value
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|v| v.as_object().cloned()))
+}
+
 /// Most expired queued requests dropped per sweep.
 const EXPIRY_BATCH: i64 = 1000;
 
@@ -154,6 +194,7 @@ const EXPIRY_BATCH: i64 = 1000;
 pub fn drop_expired(cse: &Cse) -> CseResult<usize> {
     let dropped =
         transaction::run_background(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+            polling_queue::drop_expired_answers(tx.conn, &tx.now_text)?;
             Ok(polling_queue::drop_expired(
                 tx.conn,
                 &tx.now_text,

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::polling::PollingHub;
+use super::polling::{PollingHub, RECHECK};
 use super::send::{Headers, Sender};
 use crate::blocking::blocking;
 use crate::core::Cse;
@@ -110,7 +110,7 @@ impl Courier {
         request: &Outgoing,
         wait: Duration,
     ) -> Result<Answer, Undelivered> {
-        let expected = self
+        let mut expected = self
             .hub
             .expect(owner, &request.rqi)
             .ok_or(Undelivered::Duplicate)?;
@@ -120,7 +120,8 @@ impl Courier {
             let (cse, owner, request) = (self.cse.clone(), owner.to_owned(), request.clone());
             blocking(move || {
                 transaction::run(&cse, TransactionKind::Write, now, |tx| {
-                    polling::enqueue(tx, &owner, &request, expires)
+                    polling::enqueue(tx, &owner, &request, expires)?;
+                    polling::await_answer(tx, &owner, &request.rqi, expires)
                 })
             })
             .await
@@ -130,7 +131,30 @@ impl Courier {
             Ok(Err(err)) | Err(err) => return Err(Undelivered::Failed(err.message)),
         }
         self.hub.wake(owner);
-        let rsp = expected.within(wait).await.ok_or(Undelivered::NoAnswer)?;
+        // The answer reaches this process (the hub) or another one (left in the
+        // database, looked at every RECHECK).
+        let deadline = tokio::time::Instant::now() + wait;
+        let rsp = loop {
+            let pause = deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .min(RECHECK);
+            tokio::select! {
+                rsp = expected.recv() => {
+                    let _ = self.collect(owner, &request.rqi, true).await;
+                    break rsp;
+                }
+                () = tokio::time::sleep(pause) => {
+                    let done = tokio::time::Instant::now() >= deadline;
+                    if let Some(rsp) = self.collect(owner, &request.rqi, done).await? {
+                        break Some(rsp);
+                    }
+                    if done {
+                        break None;
+                    }
+                }
+            }
+        };
+        let rsp = rsp.ok_or(Undelivered::NoAnswer)?;
         let rsc = rsp
             .get("rsc")
             .and_then(Value::as_u64)
@@ -141,5 +165,20 @@ impl Courier {
             rsc,
             content: rsp.get("pc").cloned(),
         })
+    }
+
+    /// The answer another process left for request `rqi`, if any (`done`: stop
+    /// waiting and remove the note).
+    async fn collect(
+        &self,
+        owner: &str,
+        rqi: &str,
+        done: bool,
+    ) -> Result<Option<Map<String, Value>>, Undelivered> {
+        let (cse, owner, rqi) = (self.cse.clone(), owner.to_owned(), rqi.to_owned());
+        match blocking(move || polling::collect_answer(&cse, &owner, &rqi, done)).await {
+            Ok(Ok(rsp)) => Ok(rsp),
+            Ok(Err(err)) | Err(err) => Err(Undelivered::Failed(err.message)),
+        }
     }
 }

@@ -124,10 +124,18 @@ pub struct Expected<'h> {
 }
 
 impl Expected<'_> {
+    /// The answer, when it reaches this process (cancel-safe: call it again after a
+    /// `select!` chose another branch).
+    pub async fn recv(&mut self) -> Option<Map<String, Value>> {
+        let receiver = self.receiver.as_mut()?;
+        let answer = receiver.await.ok();
+        self.receiver = None;
+        answer
+    }
+
     /// The answer, or `None` when `wait` passes first.
     pub async fn within(mut self, wait: Duration) -> Option<Map<String, Value>> {
-        let receiver = self.receiver.take()?;
-        tokio::time::timeout(wait, receiver).await.ok()?.ok()
+        tokio::time::timeout(wait, self.recv()).await.ok().flatten()
     }
 }
 

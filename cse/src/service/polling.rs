@@ -29,7 +29,7 @@ impl Service {
             let (cse, request) = (self.cse.clone(), req.clone());
             if let Some(channel) = blocking(move || polling::open(&cse, &request, caller)).await?? {
                 let mut response = match req.op {
-                    Operation::Notify => self.take_answer(req, &channel)?,
+                    Operation::Notify => self.take_answer(req, &channel).await?,
                     _ => self.long_poll(req, &channel).await?,
                 };
                 response.resource_type = Some(ResourceType::PollingChannel);
@@ -84,10 +84,15 @@ impl Service {
     }
 
     /// The owner's answer to a request it received through `pcu`, handed to whoever
-    /// waits for it (nobody does for a notification: accepted all the same).
-    fn take_answer(&self, req: &Request, channel: &Channel) -> CseResult<Response> {
+    /// waits for it, in this process or (through the database) in another one;
+    /// nobody waits for the answer to a notification: accepted all the same.
+    async fn take_answer(&self, req: &Request, channel: &Channel) -> CseResult<Response> {
         let (rqi, rsp) = polling::answer(req)?;
-        let awaited = self.courier.hub.answer(&channel.owner, &rqi, rsp);
+        let mut awaited = self.courier.hub.answer(&channel.owner, &rqi, rsp.clone());
+        if !awaited {
+            let (cse, owner, id) = (self.cse.clone(), channel.owner.clone(), rqi.clone());
+            awaited = blocking(move || polling::leave_answer(&cse, &owner, &id, &rsp)).await??;
+        }
         tracing::debug!(owner = %channel.owner, rqi = %rqi, awaited, "answer received through a pollingChannel");
         Ok(Response::new(ResponseStatusCode::Ok, None))
     }

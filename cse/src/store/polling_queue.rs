@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::db::DbConn;
-use super::schema::polling_queue;
+use super::schema::{polling_answers, polling_queue};
 
 /// A request to queue for `owner`.
 #[derive(Debug, Clone, Insertable)]
@@ -76,4 +76,54 @@ pub fn drop_expired(
         .into_iter()
         .map(|(_, owner, rqi)| (owner, rqi))
         .collect())
+}
+
+/// Notes that an answer to request `rqi` of `owner` is awaited until `et`, so the
+/// process an answer reaches can leave it for the waiting one.
+pub fn await_answer(conn: &mut DbConn, owner: &str, rqi: &str, et: &str) -> QueryResult<usize> {
+    diesel::insert_into(polling_answers::table)
+        .values((
+            polling_answers::owner.eq(owner),
+            polling_answers::rqi.eq(rqi),
+            polling_answers::et.eq(et),
+        ))
+        .execute(conn)
+}
+
+/// Leaves an answer for a waiter of another process; false when no one awaits it
+/// (an answer to a notification), which is not an error.
+pub fn record_answer(conn: &mut DbConn, owner: &str, rqi: &str, rsp: &str) -> QueryResult<bool> {
+    let updated = diesel::update(
+        polling_answers::table
+            .filter(polling_answers::owner.eq(owner))
+            .filter(polling_answers::rqi.eq(rqi))
+            .filter(polling_answers::rsp.is_null()),
+    )
+    .set(polling_answers::rsp.eq(rsp))
+    .execute(conn)?;
+    Ok(updated > 0)
+}
+
+/// The answer left for this waiter, if it arrived; the row is deleted once the
+/// answer is taken, or when `done` (the waiter gives up).
+pub fn take_answer(
+    conn: &mut DbConn,
+    owner: &str,
+    rqi: &str,
+    done: bool,
+) -> QueryResult<Option<String>> {
+    let row = polling_answers::table
+        .filter(polling_answers::owner.eq(owner))
+        .filter(polling_answers::rqi.eq(rqi));
+    let rsp: Option<Option<String>> = row.select(polling_answers::rsp).first(conn).optional()?;
+    let rsp = rsp.flatten();
+    if rsp.is_some() || done {
+        diesel::delete(row).execute(conn)?;
+    }
+    Ok(rsp)
+}
+
+/// Deletes answers no one waits for any more (`et ≤ now`), served by the `et` index.
+pub fn drop_expired_answers(conn: &mut DbConn, now: &str) -> QueryResult<usize> {
+    diesel::delete(polling_answers::table.filter(polling_answers::et.le(now))).execute(conn)
 }

@@ -97,12 +97,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Answers awaited from polling AEs (see the migration).
+    polling_answers (owner, rqi) {
+        /// The AE-ID of the polling AE.
+        owner -> Text,
+        /// The request identifier of the request awaiting its answer.
+        rqi -> Text,
+        /// When the wait ends.
+        et -> Text,
+        /// The `m2m:rsp` members as JSON, once the answer arrived.
+        rsp -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     resources,
     labels,
     missing_data_windows,
     outbox,
     policy_links,
+    polling_answers,
     polling_queue
 );
 

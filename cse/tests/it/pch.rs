@@ -609,3 +609,39 @@ async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
     two.stop().await;
     drop(db);
 }
+
+#[tokio::test]
+async fn an_answer_given_to_another_process_reaches_the_waiting_sender() {
+    if crate::helpers::postgres_url().is_none() {
+        // Several processes share a database only on PostgreSQL.
+        return;
+    }
+    let (db, url) = TestDb::fresh();
+    let one = spawn_app_on(&url, |_| {}).await;
+    let two = spawn_app_on(&url, |_| {}).await;
+    polling_setup(&one).await;
+    let client = strict_client(&one.base);
+    let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 2}, "net": 1}, "sur": "/id-in/z"}});
+    let sent = content.clone();
+    let relaying = tokio::spawn(async move {
+        let request = client
+            .request(Method::POST, AE)
+            .originator("CAdmin")
+            .header("X-M2M-RET", "8000")
+            .json(None, &sent);
+        client.execute(request).await
+    });
+    // The poll and the answer go to the other process.
+    let polled = poll(&two, POLLER, Some(5000)).await;
+    assert_eq!(polled.rsc, Some(2000), "{polled:#?}");
+    let rqp = &polled.body["m2m:rqp"];
+    assert_eq!(rqp["pc"], content);
+    let answered = answer(&two, rqp, 2004, Some(json!({"m2m:dbg": "elsewhere"}))).await;
+    assert_eq!(answered.rsc, Some(2000));
+    let reply = relaying.await.expect("relay task");
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    assert_eq!(reply.body, json!({"m2m:dbg": "elsewhere"}));
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}

@@ -1,1 +1,2 @@
+DROP TABLE polling_answers;
 DROP TABLE polling_queue;

@@ -17,3 +17,18 @@ CREATE TABLE polling_queue (
 
 CREATE INDEX polling_queue_owner ON polling_queue (owner, id);
 CREATE INDEX polling_queue_et ON polling_queue (et);
+
+-- Answers awaited from polling AEs (a relayed NOTIFY, a verification request): the
+-- process that queued such a request writes a row with `rsp` NULL and waits; the
+-- AE's `m2m:rsp` through `pcu` may reach any process, which fills `rsp`; the waiting
+-- process takes it (polling every second when it was not the one answered). Rows
+-- are deleted by the waiter, or by the expiry sweep after `et`.
+CREATE TABLE polling_answers (
+    owner TEXT NOT NULL,
+    rqi   TEXT NOT NULL,
+    et    TEXT NOT NULL,
+    rsp   TEXT,
+    PRIMARY KEY (owner, rqi)
+);
+
+CREATE INDEX polling_answers_et ON polling_answers (et);
