@@ -38,6 +38,8 @@ pub struct Answer {
     pub rsc: ResponseStatusCode,
     /// Its content, if any.
     pub content: Option<Value>,
+    /// The URL that answered and its HTTP status, when it came over HTTP.
+    pub http: Option<(String, u16)>,
 }
 
 /// Why a request got no answer.
@@ -93,7 +95,13 @@ impl Courier {
         let mut errors = Vec::new();
         for url in urls {
             match self.sender.exchange(url, &headers, &body).await {
-                Ok((rsc, content)) => return Ok(Answer { rsc, content }),
+                Ok((rsc, content, status)) => {
+                    return Ok(Answer {
+                        rsc,
+                        content,
+                        http: Some((url.clone(), status)),
+                    });
+                }
                 Err(reason) => errors.push(reason),
             }
         }
@@ -164,6 +172,7 @@ impl Courier {
         Ok(Answer {
             rsc,
             content: rsp.get("pc").cloned(),
+            http: None,
         })
     }
 

@@ -585,11 +585,18 @@ pub async fn verify(
                 ),
                 Undelivered::Duplicate => format!("{entry}: a verification is already waiting"),
             })?;
-        if !answer.rsc.is_success() {
-            return Err(format!(
-                "{entry}: the target refused it with {}",
-                answer.rsc.code()
-            ));
+        let http_ok = answer
+            .http
+            .as_ref()
+            .is_none_or(|(_, status)| (200..300).contains(status));
+        if !answer.rsc.is_success() || !http_ok {
+            return Err(match answer.http {
+                Some((url, status)) => format!(
+                    "{url} answered HTTP {status} with X-M2M-RSC {}",
+                    answer.rsc.code()
+                ),
+                None => format!("{entry}: the target refused it with {}", answer.rsc.code()),
+            });
         }
     }
     Ok(())

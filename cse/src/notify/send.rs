@@ -83,14 +83,14 @@ impl Sender {
 
     /// Sends a NOTIFY on someone's behalf (a relayed request keeps its originator
     /// and request ID, TS-0004 §7.3.3.9) and returns the receiver's answer: its
-    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx) and JSON
-    /// body. `Err` only when `url` could not be reached or gave no oneM2M answer.
+    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), JSON body
+    /// and HTTP status. `Err` only when `url` could not be reached or gave no oneM2M answer.
     pub async fn exchange(
         &self,
         url: &str,
         headers: &Headers<'_>,
         body: &Value,
-    ) -> Result<(ResponseStatusCode, Option<Value>), String> {
+    ) -> Result<(ResponseStatusCode, Option<Value>, u16), String> {
         let response = self.send(url, headers, body).await?;
         let status = response.status();
         let rsc = match response_rsc(&response) {
@@ -112,7 +112,7 @@ impl Sender {
             .await
             .map_err(|e| format!("{url}: {}", describe(&e)))?;
         let content = serde_json::from_slice::<Value>(&bytes).ok();
-        Ok((rsc, content))
+        Ok((rsc, content, status.as_u16()))
     }
 
     /// One POST to `url` where the egress policy allows it, within the per-target
