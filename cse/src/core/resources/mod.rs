@@ -284,8 +284,9 @@ pub trait ResourceKind: Sync {
     /// Attributes computed when the resource is read (the CSEBase's `ctm`).
     fn on_retrieve(&self, _resource: &mut Resource, _now: Timestamp) {}
 
-    /// A NOTIFY request addressed to `resource`, answered by its kind (relaying to an
-    /// AE's point of access comes later).
+    /// A NOTIFY request addressed to `resource`, answered by its kind. A NOTIFY to
+    /// an AE never gets here: it is relayed to the AE before dispatch
+    /// (`dispatch::prepare_relay`).
     fn on_notify(
         &self,
         _tx: &mut Txn<'_>,
