@@ -645,3 +645,21 @@ async fn an_answer_given_to_another_process_reaches_the_waiting_sender() {
     two.stop().await;
     drop(db);
 }
+
+#[tokio::test]
+async fn an_ae_with_a_channel_is_reached_through_it_even_with_a_poa() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    register(&app, "both", "Cboth", true, &[rx.url()]).await;
+    let reply = create_channel(&app, "/cse-in/both", "Cboth").await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    let request = app
+        .request(Method::POST, "/cse-in/both")
+        .originator("CAdmin")
+        .header("X-M2M-RET", "400")
+        .json(None, &json!({"m2m:sgn": {"vrq": true, "sur": "/id-in/x"}}));
+    app.execute(request)
+        .await
+        .assert_error(4008, 504, "did not answer through its pollingChannel");
+    rx.assert_quiet(Duration::from_millis(300)).await;
+}

@@ -116,10 +116,11 @@ pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Route, String>
     })
 }
 
-/// How the resource `id` of this CSE is reached (TS-0001 §10.2.5.12, digest
-/// polling-and-requests §3): an AE with `rr` false through its pollingChannel (none:
-/// unreachable); a request-reachable AE at its http(s) `poa` entries in order, or
-/// through its pollingChannel when it has no `poa`.
+/// How the resource `id` of this CSE is reached (TS-0001 §10.2.5.12, TS-0004
+/// §7.3.3.9.1, digest polling-and-requests §3-§4): an AE with a pollingChannel
+/// through it (it polls, whatever its `rr`); otherwise a request-reachable AE at its
+/// http(s) `poa` entries in order. An AE with `rr` false and no channel, or without
+/// an http(s) `poa`, cannot be reached.
 pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Route, String>> {
     if ae.ty != ResourceType::Ae {
         return Ok(Err(format!(
@@ -127,14 +128,13 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
             ae.ty.long_name()
         )));
     }
+    if has_polling_channel(tx, &ae.ri)? {
+        return Ok(Ok(Route::Queue(ae.ri.clone())));
+    }
     if ae.attrs.get("rr").and_then(Value::as_bool) == Some(false) {
-        return Ok(if has_polling_channel(tx, &ae.ri)? {
-            Ok(Route::Queue(ae.ri.clone()))
-        } else {
-            Err(format!(
-                "AE '{id}' is not request-reachable (rr is false) and has no pollingChannel"
-            ))
-        });
+        return Ok(Err(format!(
+            "AE '{id}' is not request-reachable (rr is false) and has no pollingChannel"
+        )));
     }
     let urls: Vec<String> = ae
         .attrs
@@ -148,13 +148,10 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
                 .collect()
         })
         .unwrap_or_default();
-    if !urls.is_empty() {
-        return Ok(Ok(Route::Send(urls)));
-    }
-    Ok(if has_polling_channel(tx, &ae.ri)? {
-        Ok(Route::Queue(ae.ri.clone()))
-    } else {
+    Ok(if urls.is_empty() {
         Err(format!("AE '{id}' has no http(s) point of access"))
+    } else {
+        Ok(Route::Send(urls))
     })
 }
 
