@@ -187,6 +187,20 @@ pub fn collect_answer(
         .and_then(|v| v.as_object().cloned()))
 }
 
+/// Forgets the queue of the AE `owner`, in the transaction that deletes its channel
+/// or the AE itself; returns how many queued requests went with it.
+pub fn purge(tx: &mut Txn<'_>, owner: &str) -> CseResult<usize> {
+    let purged = polling_queue::purge_owner(tx.conn, owner)?;
+    if purged > 0 {
+        tracing::info!(
+            owner,
+            purged,
+            "queued requests dropped with their pollingChannel"
+        );
+    }
+    Ok(purged)
+}
+
 /// Most expired queued requests dropped per sweep.
 const EXPIRY_BATCH: i64 = 1000;
 

@@ -127,3 +127,12 @@ pub fn take_answer(
 pub fn drop_expired_answers(conn: &mut DbConn, now: &str) -> QueryResult<usize> {
     diesel::delete(polling_answers::table.filter(polling_answers::et.le(now))).execute(conn)
 }
+
+/// Forgets everything queued for and awaited from `owner` (its channel or its AE is
+/// deleted), so an AE registering later with the same AE-ID does not receive it.
+/// Served by the `(owner, id)` index and the answers' primary key.
+pub fn purge_owner(conn: &mut DbConn, owner: &str) -> QueryResult<usize> {
+    diesel::delete(polling_answers::table.filter(polling_answers::owner.eq(owner)))
+        .execute(conn)?;
+    diesel::delete(polling_queue::table.filter(polling_queue::owner.eq(owner))).execute(conn)
+}

@@ -663,3 +663,26 @@ async fn an_ae_with_a_channel_is_reached_through_it_even_with_a_poa() {
         .assert_error(4008, 504, "did not answer through its pollingChannel");
     rx.assert_quiet(Duration::from_millis(300)).await;
 }
+
+#[tokio::test]
+async fn deleting_the_channel_or_the_ae_forgets_its_queue() {
+    let app = spawn_app().await;
+    polling_setup(&app).await;
+    subscribed_container(&app).await;
+    app.instance(&format!("{AE}/data"), "old", POLLER).await;
+    // Give delivery the time to move it into the polling queue.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.delete(PCH, POLLER).await.rsc, Some(2002));
+    assert_eq!(create_channel(&app, AE, POLLER).await.rsc, Some(2001));
+    poll(&app, POLLER, Some(300))
+        .await
+        .assert_error(4008, 504, "poll again");
+    app.instance(&format!("{AE}/data"), "queued", POLLER).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.delete(AE, POLLER).await.rsc, Some(2002));
+    register(&app, "poller", POLLER, false, &[]).await;
+    assert_eq!(create_channel(&app, AE, POLLER).await.rsc, Some(2001));
+    poll(&app, POLLER, Some(300))
+        .await
+        .assert_error(4008, 504, "poll again");
+}
