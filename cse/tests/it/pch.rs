@@ -71,6 +71,37 @@ async fn notify(app: &TestApp, path: &str, originator: &str, body: &Value) -> Re
     .await
 }
 
+/// The poller's long poll of `pcu` at `app`, sent in the background (it waits).
+fn poll_in_background(app: &TestApp, ret_ms: u64) -> tokio::task::JoinHandle<Reply> {
+    let client = strict_client(&app.base);
+    tokio::spawn(async move {
+        let request = client
+            .request(Method::GET, PCU)
+            .originator(POLLER)
+            .header("X-M2M-RET", ret_ms.to_string());
+        client.execute(request).await
+    })
+}
+
+/// The admin's NOTIFY of `content` to the poller's AE at `app`, sent in the
+/// background (it waits for the poller's answer).
+fn relay_in_background(
+    app: &TestApp,
+    content: &Value,
+    ret_ms: u64,
+) -> tokio::task::JoinHandle<Reply> {
+    let client = strict_client(&app.base);
+    let sent = content.clone();
+    tokio::spawn(async move {
+        let request = client
+            .request(Method::POST, AE)
+            .originator("CAdmin")
+            .header("X-M2M-RET", ret_ms.to_string())
+            .json(None, &sent);
+        client.execute(request).await
+    })
+}
+
 /// The AE's answer through `pcu` to the request `rqp` it polled.
 async fn answer(app: &TestApp, rqp: &Value, rsc: u16, pc: Option<Value>) -> Reply {
     let mut rsp = json!({"rsc": rsc, "rqi": rqp["rqi"], "rvi": "3", "fr": POLLER});
@@ -295,19 +326,12 @@ async fn a_waiting_poll_is_answered_as_soon_as_a_notification_is_queued() {
     let app = spawn_app().await;
     polling_setup(&app).await;
     subscribed_container(&app).await;
-    let client = strict_client(&app.base);
-    let waiting = tokio::spawn(async move {
-        let request = client
-            .request(Method::GET, PCU)
-            .originator(POLLER)
-            .header("X-M2M-RET", "10000");
-        let started = Instant::now();
-        (client.execute(request).await, started)
-    });
+    let started = Instant::now();
+    let waiting = poll_in_background(&app, 10_000);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let queued_at = Instant::now();
     app.instance(&format!("{AE}/data"), "now", POLLER).await;
-    let (reply, started) = waiting.await.expect("poll task");
+    let reply = waiting.await.expect("poll task");
     assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
     assert_eq!(con_of(&reply.body["m2m:rqp"]), "now");
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -519,17 +543,8 @@ async fn a_relay_needs_the_notify_privilege() {
 async fn a_notify_to_a_polling_ae_is_queued_and_its_answer_relayed() {
     let app = spawn_app().await;
     polling_setup(&app).await;
-    let client = strict_client(&app.base);
     let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 1}, "net": 1}, "sur": "/id-in/y"}});
-    let sent = content.clone();
-    let relaying = tokio::spawn(async move {
-        let request = client
-            .request(Method::POST, AE)
-            .originator("CAdmin")
-            .header("X-M2M-RET", "5000")
-            .json(None, &sent);
-        client.execute(request).await
-    });
+    let relaying = relay_in_background(&app, &content, 5000);
     let polled = poll(&app, POLLER, Some(5000)).await;
     assert_eq!(polled.rsc, Some(2000), "{polled:#?}");
     let rqp = &polled.body["m2m:rqp"];
@@ -552,26 +567,25 @@ async fn a_notify_to_a_polling_ae_is_queued_and_its_answer_relayed() {
         .assert_error(4008, 504, "did not answer");
 }
 
-#[tokio::test]
-async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
-    if crate::helpers::postgres_url().is_none() {
-        // Several processes share a database only on PostgreSQL.
-        return;
-    }
+/// Two onecse processes on one fresh PostgreSQL database, the poller set up; `None`
+/// without PostgreSQL (several processes share a database only there).
+async fn two_processes() -> Option<(TestDb, TestApp, TestApp)> {
+    crate::helpers::postgres_url()?;
     let (db, url) = TestDb::fresh();
     let one = spawn_app_on(&url, |_| {}).await;
     let two = spawn_app_on(&url, |_| {}).await;
     polling_setup(&one).await;
+    Some((db, one, two))
+}
+
+#[tokio::test]
+async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
+    let Some((db, one, two)) = two_processes().await else {
+        return;
+    };
     subscribed_container(&one).await;
     // A poll waiting on one process sees what the other queued (its periodic look).
-    let client = strict_client(&two.base);
-    let waiting = tokio::spawn(async move {
-        let request = client
-            .request(Method::GET, PCU)
-            .originator(POLLER)
-            .header("X-M2M-RET", "8000");
-        client.execute(request).await
-    });
+    let waiting = poll_in_background(&two, 8000);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let queued_at = Instant::now();
     one.instance(&format!("{AE}/data"), "across", POLLER).await;
@@ -612,25 +626,11 @@ async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
 
 #[tokio::test]
 async fn an_answer_given_to_another_process_reaches_the_waiting_sender() {
-    if crate::helpers::postgres_url().is_none() {
-        // Several processes share a database only on PostgreSQL.
+    let Some((db, one, two)) = two_processes().await else {
         return;
-    }
-    let (db, url) = TestDb::fresh();
-    let one = spawn_app_on(&url, |_| {}).await;
-    let two = spawn_app_on(&url, |_| {}).await;
-    polling_setup(&one).await;
-    let client = strict_client(&one.base);
+    };
     let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 2}, "net": 1}, "sur": "/id-in/z"}});
-    let sent = content.clone();
-    let relaying = tokio::spawn(async move {
-        let request = client
-            .request(Method::POST, AE)
-            .originator("CAdmin")
-            .header("X-M2M-RET", "8000")
-            .json(None, &sent);
-        client.execute(request).await
-    });
+    let relaying = relay_in_background(&one, &content, 8000);
     // The poll and the answer go to the other process.
     let polled = poll(&two, POLLER, Some(5000)).await;
     assert_eq!(polled.rsc, Some(2000), "{polled:#?}");
