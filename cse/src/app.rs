@@ -17,12 +17,14 @@ use crate::binding::ops::{self, OpsState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
-use crate::core::{Cse, expiry_sweep, timer_sweep};
+use crate::core::{Cse, expiry_sweep, polling, timer_sweep};
 use crate::error::CseResult;
 use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
+use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::egress::EgressPolicy;
+use crate::notify::polling::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
 use crate::security::auth::Authenticator;
 use crate::service::{Service, nonblocking};
@@ -101,10 +103,21 @@ impl App {
             max_attempts: i32::try_from(config.notify_max_attempts).unwrap_or(i32::MAX),
             poll: Duration::from_millis(config.notify_poll_ms),
             lease: Duration::from_millis(config.notify_timeout_ms.saturating_mul(2).max(10_000)),
+            queue_expiry: Duration::from_millis(config.polling_queue_expiry_ms),
+        };
+        let courier = Courier {
+            cse: cse.clone(),
+            sender,
+            hub: PollingHub::default(),
+            settings: PollingSettings {
+                wait: Duration::from_millis(config.polling_wait_ms),
+                wait_max: Duration::from_millis(config.polling_wait_max_ms),
+                queue_expiry: Duration::from_millis(config.polling_queue_expiry_ms),
+            },
         };
         let service = Service {
             cse,
-            sender,
+            courier,
             outbox: OutboxSignal::default(),
             requests: OutboxSignal::default(),
         };
@@ -230,6 +243,7 @@ impl App {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
         let removed_total = self.metrics.expired_removed.clone();
+        let polling_expired = self.metrics.polling_expired.clone();
         let expiry = tokio::spawn(background_loop(
             "expiry sweep",
             self.service.cse.clone(),
@@ -238,6 +252,7 @@ impl App {
             move |cse| {
                 let swept = expiry_sweep::sweep(cse)?;
                 removed_total.inc_by(swept.removed as u64);
+                polling_expired.inc_by(polling::drop_expired(cse)? as u64);
                 if swept.removed > 0 {
                     tracing::debug!(removed = swept.removed, "removed expired resources");
                 }
@@ -269,7 +284,8 @@ impl App {
         let mut delivery = tokio::spawn(deliver::run(
             self.service.cse,
             self.service.outbox,
-            self.service.sender,
+            self.service.courier.hub,
+            self.service.courier.sender,
             self.delivery,
             self.stats,
             stop,

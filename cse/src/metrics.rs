@@ -29,6 +29,8 @@ pub struct Metrics {
     pub delivery: std::sync::Arc<DeliveryStats>,
     /// Fed by the expiry sweep.
     pub expired_removed: IntCounter,
+    /// Fed by the expiry sweep: queued requests no poll took in time.
+    pub polling_expired: IntCounter,
     /// Filled at scrape time from one outbox query.
     pub outbox_pending: IntGauge,
     /// Filled at scrape time from the same query.
@@ -76,6 +78,10 @@ impl Metrics {
             "onecse_expired_resources_removed_total",
             "Resources removed by the expiry sweep because their expirationTime passed",
         )?;
+        let polling_expired = IntCounter::new(
+            "onecse_polling_requests_expired_total",
+            "Requests queued for a polling AE (pollingChannel) dropped because they expired before a poll took them",
+        )?;
         let outbox_pending = IntGauge::new(
             "onecse_outbox_pending",
             "Notifications waiting for delivery (given-up rows excluded), read at scrape time",
@@ -108,13 +114,14 @@ impl Metrics {
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION"), &backend.to_string()])
             .set(1);
-        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(requests.clone()),
             Box::new(request_duration.clone()),
             Box::new(delivery.delivered.clone()),
             Box::new(delivery.retried.clone()),
             Box::new(delivery.given_up.clone()),
             Box::new(expired_removed.clone()),
+            Box::new(polling_expired.clone()),
             Box::new(outbox_pending.clone()),
             Box::new(outbox_oldest_pending_age.clone()),
             Box::new(pool_connections.clone()),
@@ -130,6 +137,7 @@ impl Metrics {
             request_duration,
             delivery: std::sync::Arc::new(delivery),
             expired_removed,
+            polling_expired,
             outbox_pending,
             outbox_oldest_pending_age,
             pool_connections,

@@ -8,13 +8,14 @@ use onecse_models::{Operation, ResponseStatusCode};
 
 mod fanout;
 pub mod nonblocking;
+mod polling;
 
 use crate::blocking::blocking;
 use crate::core::fanout as core_fanout;
 use crate::core::notification::blocking::Notice;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
-use crate::notify::send::Sender;
+use crate::notify::courier::Courier;
 use crate::notify::{OutboxSignal, deliver};
 use crate::security::Caller;
 use crate::store::Backend;
@@ -24,8 +25,9 @@ use crate::store::Backend;
 pub struct Service {
     /// The CSE.
     pub cse: Cse,
-    /// Sends verification requests.
-    pub sender: Sender,
+    /// Sends verification requests and relayed NOTIFYs, to `poa` entries or polling
+    /// queues, and meets long polls and their answers.
+    pub courier: Courier,
     /// Wakes delivery after commits that queued notifications.
     pub outbox: OutboxSignal,
     /// Wakes the non-blocking request worker after a request was accepted.
@@ -89,6 +91,9 @@ impl Service {
 
     /// Runs a request for one resource.
     async fn execute_one(&self, req: Request, caller: Caller) -> CseResult<Response> {
+        if let Some(response) = self.poll_or_relay(&req, caller).await? {
+            return Ok(response);
+        }
         let assigned_ri = if dispatch::may_need_verification(&req) {
             self.verify_targets(&req, caller).await?
         } else {
@@ -123,7 +128,7 @@ impl Service {
         caller: Caller,
         notice: &Notice,
     ) -> CseResult<Response> {
-        deliver::approve(&self.sender, notice).await?;
+        deliver::approve(&self.courier, notice).await?;
         let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
         match blocking(move || run(&cse, &outbox, &req, caller, None, true)).await? {
             Ran::Done(result) => result,
@@ -143,7 +148,7 @@ impl Service {
         };
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
         deliver::verify(
-            &self.sender,
+            &self.courier,
             &verification.targets,
             &sur,
             verification.creator.as_deref(),

@@ -25,6 +25,8 @@ pub enum ResourceType {
     MgmtObj,
     /// `<node>`, ty 14.
     Node,
+    /// `<pollingChannel>`, ty 15.
+    PollingChannel,
     /// `<remoteCSE>`, ty 16.
     RemoteCse,
     /// `<request>`, ty 17: the state of a non-blocking request.
@@ -43,7 +45,7 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every named type, for tables and tests.
-    pub const ALL: [ResourceType; 15] = [
+    pub const ALL: [ResourceType; 16] = [
         Self::AccessControlPolicy,
         Self::Ae,
         Self::Container,
@@ -52,6 +54,7 @@ impl ResourceType {
         Self::Group,
         Self::MgmtObj,
         Self::Node,
+        Self::PollingChannel,
         Self::RemoteCse,
         Self::Request,
         Self::Subscription,
@@ -72,6 +75,7 @@ impl ResourceType {
             Self::Group => 9,
             Self::MgmtObj => 13,
             Self::Node => 14,
+            Self::PollingChannel => 15,
             Self::RemoteCse => 16,
             Self::Request => 17,
             Self::Subscription => 23,
@@ -93,6 +97,7 @@ impl ResourceType {
             Self::Group => "grp",
             Self::MgmtObj => "mgo",
             Self::Node => "nod",
+            Self::PollingChannel => "pch",
             Self::RemoteCse => "csr",
             Self::Request => "req",
             Self::Subscription => "sub",
@@ -119,6 +124,7 @@ impl ResourceType {
             Self::Group => "group",
             Self::MgmtObj => "mgmtObj",
             Self::Node => "node",
+            Self::PollingChannel => "pollingChannel",
             Self::RemoteCse => "remoteCSE",
             Self::Request => "request",
             Self::Subscription => "subscription",

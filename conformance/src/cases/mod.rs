@@ -6,6 +6,7 @@ mod fcnt;
 mod gen_;
 mod grp;
 mod nod;
+mod pch;
 mod reg;
 mod req;
 mod sec;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(grp::tps());
     all.extend(ts::tps());
     all.extend(req::tps());
+    all.extend(pch::tps());
     all
 }
 

@@ -124,6 +124,20 @@ settings! {
         /// wakes the worker at once), in milliseconds
         request_poll_ms: u64 = 500, value_name = "MS";
     }
+    "Polling channels" {
+        /// How long a long poll of a pollingChannel's pcu (or a NOTIFY relayed to a
+        /// polling AE) without X-M2M-RET waits, and how long a subscription
+        /// verification waits for a polling AE's answer, in milliseconds; then 4008
+        /// (5204 for a verification)
+        polling_wait_ms: u64 = 10_000, value_name = "MS";
+        /// Longest wait of a long poll or of a NOTIFY relayed to a polling AE,
+        /// whatever X-M2M-RET asks, in milliseconds
+        polling_wait_max_ms: u64 = 60_000, value_name = "MS";
+        /// How long a request queued for a polling AE without its own X-M2M-RET
+        /// (notifications, verifications) waits to be polled before it is dropped, in
+        /// milliseconds
+        polling_queue_expiry_ms: u64 = 600_000, value_name = "MS";
+    }
     "Expiry" {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
@@ -232,6 +246,14 @@ impl Config {
             || self.notify_poll_ms == 0
         {
             anyhow::bail!("notification timeouts and poll interval must be at least 1 ms");
+        }
+        if self.polling_wait_ms == 0
+            || self.polling_wait_max_ms < self.polling_wait_ms
+            || self.polling_queue_expiry_ms == 0
+        {
+            anyhow::bail!(
+                "polling wait and queue expiry must be at least 1 ms, and the maximum wait at least the default wait"
+            );
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");

@@ -180,7 +180,7 @@ pub fn load(
 }
 
 /// The address without its last segment, and that segment.
-fn split_last(address: &Address) -> Option<(Address, String)> {
+pub fn split_last(address: &Address) -> Option<(Address, String)> {
     match address {
         Address::Structured(path) => {
             let (parent, last) = path.rsplit_once('/')?;

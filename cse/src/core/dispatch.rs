@@ -13,6 +13,7 @@ use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination, Target};
 use crate::core::discovery;
 use crate::core::notification::blocking::{self, Notice};
+use crate::core::notification::target::{self, Route};
 use crate::core::notification::{Verification, monitor, watch};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::{self, check_child_allowed};
@@ -168,6 +169,26 @@ pub fn prepare_verification(
             return Ok(None);
         }
         kind.verification(tx, req, &who, &target.resource)
+    })?;
+    Ok(prepared.value)
+}
+
+/// The first step of a NOTIFY: when its target is an `<AE>` of this CSE, the request
+/// is relayed to that AE (TS-0004 §7.3.3.9, spec digest polling-and-requests §4) once
+/// the originator's NOTIFY privilege on it is checked; returns how the AE is reached
+/// (or why it cannot be). `None` for other targets, which dispatch handles itself.
+pub fn prepare_relay(
+    cse: &Cse,
+    req: &Request,
+    caller: Caller,
+) -> CseResult<Option<Result<Route, String>>> {
+    let (address, who, access) = admit(req, caller, cse)?;
+    let prepared = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
+        let target = load_and_authorize(tx, req, &address, &who, access, &mut None)?;
+        if target.resource.ty != ResourceType::Ae {
+            return Ok(None);
+        }
+        target::reach(tx, &req.to, &target.resource).map(Some)
     })?;
     Ok(prepared.value)
 }

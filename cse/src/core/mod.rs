@@ -12,6 +12,7 @@ pub mod fanout;
 pub mod ids;
 pub mod notification;
 pub mod operations;
+pub mod polling;
 pub mod record;
 pub mod removal;
 pub mod requests;

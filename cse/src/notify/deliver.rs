@@ -6,18 +6,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onecse_models::ResponseStatusCode;
+use onecse_models::{Operation, ResponseStatusCode};
 use onecse_models::time::Timestamp;
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
+use super::courier::{Courier, Undelivered};
+use super::polling::PollingHub;
 use super::send::{NO_ANSWER, Sender};
 use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::notification::blocking::Notice;
-use crate::core::notification::{stats, target};
+use crate::core::notification::stats;
+use crate::core::notification::target::{self, Route};
+use crate::core::polling::{self, Outgoing};
 use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
@@ -40,6 +44,8 @@ pub struct DeliverySettings {
     pub poll: Duration,
     /// How long a claimed row stays reserved; must exceed the request timeout.
     pub lease: Duration,
+    /// Lifetime of a notification moved to a polling AE's queue.
+    pub queue_expiry: Duration,
 }
 
 /// Counters for operators, registered in the app's metrics registry
@@ -92,6 +98,13 @@ struct Job {
     urls: Result<Vec<String>, String>,
 }
 
+/// What one claim found: jobs to send, and the polling AEs whose queues received
+/// notifications (to wake their long polls once committed).
+struct Claimed {
+    jobs: Vec<Job>,
+    queued_for: Vec<String>,
+}
+
 /// Longest pause between claims while the database keeps failing.
 const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
@@ -105,6 +118,7 @@ const CLAIM_BACKOFF_MAX: Duration = Duration::from_secs(30);
 pub async fn run(
     cse: Cse,
     signal: OutboxSignal,
+    hub: PollingHub,
     sender: Sender,
     settings: DeliverySettings,
     stats: Arc<DeliveryStats>,
@@ -138,10 +152,17 @@ pub async fn run(
         let free = permits.available_permits() + 1;
         let claimed = {
             let cse = cse.clone();
-            blocking(move || claim(&cse, free, settings.lease)).await
+            blocking(move || claim(&cse, free, settings)).await
         };
         let jobs = match claimed {
-            Ok(Ok(jobs)) => {
+            Ok(Ok(Claimed { jobs, queued_for })) => {
+                for owner in &queued_for {
+                    hub.wake(owner);
+                }
+                if !queued_for.is_empty() {
+                    // Their streams' next rows, and `exc` deletion notices, are due now.
+                    signal.wake();
+                }
                 if failures > 0 {
                     tracing::info!(failures, "claiming notifications works again");
                 }
@@ -199,7 +220,8 @@ pub async fn run(
     let _ = (&mut recorder.0).await;
 }
 
-fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
+fn claim(cse: &Cse, limit: usize, settings: DeliverySettings) -> CseResult<Claimed> {
+    let lease = settings.lease;
     let now = Timestamp::now();
     let lease_until = now
         .plus_seconds(i64::try_from(lease.as_secs()).unwrap_or(i64::MAX).max(1))
@@ -211,9 +233,12 @@ fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
             &lease_until,
             i64::try_from(limit).unwrap_or(1),
         )?;
-        let mut jobs = Vec::with_capacity(heads.len());
+        let mut claimed = Claimed {
+            jobs: Vec::with_capacity(heads.len()),
+            queued_for: Vec::new(),
+        };
         for head in heads {
-            let urls = target::resolve(tx, &head.target)?;
+            let route = target::resolve(tx, &head.target)?;
             // A batch takes its `num` rows; otherwise the stream's next rows ride
             // along and are sent one after the other, in order, on this claim.
             let extra = head
@@ -222,11 +247,76 @@ fn claim(cse: &Cse, limit: usize, lease: Duration) -> CseResult<Vec<Job>> {
             let followers = outbox::claim_followers(tx.conn, &head, extra, &lease_until)?;
             let mut rows = vec![head];
             rows.extend(followers);
-            jobs.push(Job { rows, urls });
+            let urls = match route {
+                Ok(Route::Queue(owner)) => {
+                    move_to_queue(tx, &owner, &rows, settings.queue_expiry)?;
+                    claimed.queued_for.push(owner);
+                    continue;
+                }
+                Ok(Route::Send(urls)) => Ok(urls),
+                Err(why) => Err(why),
+            };
+            claimed.jobs.push(Job { rows, urls });
         }
-        Ok(jobs)
+        Ok(claimed)
     })?;
     Ok(claimed.value)
+}
+
+/// Moves a claimed job into the polling queue of the AE `owner` instead of sending
+/// it, in the claim's transaction: the notifications (one request per `m2m:sgn`, one
+/// for a batch) are queued, and their outbox rows complete as delivered (counting
+/// towards `exc`), so a crash either does both or neither.
+fn move_to_queue(
+    tx: &mut Txn<'_>,
+    owner: &str,
+    rows: &[OutboxRow],
+    expiry: Duration,
+) -> CseResult<()> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let expires = tx
+        .now
+        .plus_millis(i64::try_from(expiry.as_millis()).unwrap_or(i64::MAX));
+    let batches: Vec<&[OutboxRow]> = if first.batch_num.is_some() {
+        vec![rows]
+    } else {
+        rows.chunks(1).collect()
+    };
+    for batch in batches {
+        let request = Outgoing {
+            op: Operation::Notify,
+            to: first.target.clone(),
+            from: tx.cse.cse_id.clone(),
+            rqi: uuid::Uuid::new_v4().simple().to_string(),
+            rvi: "3".into(),
+            content: Some(body(batch)),
+        };
+        polling::enqueue(tx, owner, &request, expires)?;
+    }
+    let counted = rows.iter().filter(|r| r.counts == 1).count();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    outbox::complete(tx.conn, &first.stream, &ids)?;
+    if counted > 0 {
+        // Handed to the AE's queue counts as delivered (towards `exc`) and as sent
+        // (the statistics); the AE's answer, if any, is not awaited.
+        let counted = i64::try_from(counted).unwrap_or(i64::MAX);
+        let mut tally = Tally {
+            delivered: counted,
+            ..Tally::default()
+        };
+        tally.sent.insert(
+            first.target.as_str(),
+            stats::Sent {
+                requests: counted,
+                responses: 0,
+            },
+        );
+        settle(tx, &first.sub_ri, &tally)?;
+    }
+    tracing::debug!(subscription = %first.sub_ri, owner, notifications = ids.len(), "notifications queued for a polling AE");
+    Ok(())
 }
 
 /// The body for a job: one `m2m:sgn`, or an `m2m:agn` batch for batching subscriptions.
@@ -539,38 +629,62 @@ fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
 }
 
 /// Sends a held UPDATE's blocking-update notification and waits for the answer
-/// (TS-0004 §7.3.2.9): no answer → 5107, a refusal → 4127.
-pub async fn approve(sender: &Sender, notice: &Notice) -> CseResult<()> {
-    let urls = notice.urls.as_ref().map_err(|reason| {
+/// (TS-0004 §7.3.2.9), over HTTP or through a polling AE's queue: no answer → 5107,
+/// a refusal → 4127.
+pub async fn approve(courier: &Courier, notice: &Notice) -> CseResult<()> {
+    let unreachable = |reason: String| {
         CseError::new(
             ResponseStatusCode::RemoteEntityNotReachable,
-            format!("blocking-update subscriber {}: {reason}", notice.target),
+            format!(
+                "the blocking-update subscriber {} did not answer: {reason}",
+                notice.target
+            ),
         )
-    })?;
-    sender
-        .post_first(urls, &notice.body, None)
+    };
+    let route = notice.route.as_ref().map_err(|reason| unreachable(reason.clone()))?;
+    let request = Outgoing {
+        op: Operation::Notify,
+        to: notice.target.clone(),
+        from: courier.cse.cse_id.clone(),
+        rqi: uuid::Uuid::new_v4().simple().to_string(),
+        rvi: "3".into(),
+        content: Some(notice.body.clone()),
+    };
+    let answer = courier
+        .send(route, &request, courier.settings.wait)
         .await
-        .map_err(|reason| {
-            let rsc = if reason.contains(NO_ANSWER) || reason.contains("X-M2M-RSC 5103") {
-                ResponseStatusCode::RemoteEntityNotReachable
-            } else {
-                ResponseStatusCode::OperationDeniedByRemoteEntity
-            };
-            CseError::new(
-                rsc,
-                format!(
-                    "the blocking-update subscriber {} did not accept the UPDATE: {reason}",
-                    notice.target
-                ),
-            )
-        })
+        .map_err(|why| {
+            unreachable(match why {
+                Undelivered::Unreachable(reason) | Undelivered::Failed(reason) => reason,
+                Undelivered::NoAnswer | Undelivered::Duplicate => NO_ANSWER.to_owned(),
+            })
+        })?;
+    let http_ok = answer
+        .http
+        .as_ref()
+        .is_none_or(|(_, status)| (200..300).contains(status));
+    if answer.rsc.is_success() && http_ok {
+        return Ok(());
+    }
+    if answer.rsc == ResponseStatusCode::TargetNotReachable {
+        return Err(unreachable(format!("it answered {}", answer.rsc.code())));
+    }
+    Err(CseError::new(
+        ResponseStatusCode::OperationDeniedByRemoteEntity,
+        format!(
+            "the blocking-update subscriber {} did not accept the UPDATE: it answered {}",
+            notice.target,
+            answer.rsc.code()
+        ),
+    ))
 }
 
 /// Sends the verification request of a new subscription (or of `nu` entries added by
-/// UPDATE) to each target; the first failure is returned.
+/// UPDATE) to each target, over HTTP or through a polling AE's queue (whose answer
+/// through `pcu` is awaited up to the polling wait); the first failure is returned.
 pub async fn verify(
-    sender: &Sender,
-    targets: &[(String, Result<Vec<String>, String>)],
+    courier: &Courier,
+    targets: &[(String, Result<Route, String>)],
     sur: &str,
     creator: Option<&str>,
 ) -> Result<(), String> {
@@ -581,21 +695,46 @@ pub async fn verify(
         sgn.insert("cr".into(), json!(cr));
     }
     let body = json!({ "m2m:sgn": sgn });
-    for (entry, urls) in targets {
-        let urls = urls
+    for (entry, route) in targets {
+        let route = route
             .as_ref()
             .map_err(|reason| format!("{entry}: {reason}"))?;
-        sender
-            .post_first(urls, &body, None)
+        let request = Outgoing {
+            op: Operation::Notify,
+            to: entry.clone(),
+            from: courier.cse.cse_id.clone(),
+            rqi: uuid::Uuid::new_v4().simple().to_string(),
+            rvi: "3".into(),
+            content: Some(body.clone()),
+        };
+        let answer = courier
+            .send(route, &request, courier.settings.wait)
             .await
-            .map_err(|reason| {
+            .map_err(|why| match why {
                 // A URL entry's reason already starts with it.
-                if reason.starts_with(entry.as_str()) {
-                    reason
-                } else {
+                Undelivered::Unreachable(reason) if reason.starts_with(entry.as_str()) => reason,
+                Undelivered::Unreachable(reason) | Undelivered::Failed(reason) => {
                     format!("{entry}: {reason}")
                 }
+                Undelivered::NoAnswer => format!(
+                    "{entry}: the AE did not answer through its pollingChannel within {} ms",
+                    courier.settings.wait.as_millis()
+                ),
+                Undelivered::Duplicate => format!("{entry}: a verification is already waiting"),
             })?;
+        let http_ok = answer
+            .http
+            .as_ref()
+            .is_none_or(|(_, status)| (200..300).contains(status));
+        if !answer.rsc.is_success() || !http_ok {
+            return Err(match answer.http {
+                Some((url, status)) => format!(
+                    "{url} answered HTTP {status} with X-M2M-RSC {}",
+                    answer.rsc.code()
+                ),
+                None => format!("{entry}: the target refused it with {}", answer.rsc.code()),
+            });
+        }
     }
     Ok(())
 }
@@ -613,6 +752,7 @@ mod tests {
             max_attempts: 5,
             poll: Duration::from_millis(100),
             lease: Duration::from_secs(30),
+            queue_expiry: Duration::from_secs(60),
         };
         let delays: Vec<u128> = (1..=6).map(|a| backoff(settings, a).as_millis()).collect();
         assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);

@@ -3,8 +3,10 @@
 //! Matching changes and writing outbox rows is the core's job
 //! (`core::notification`); this module depends on the core, never the reverse.
 
+pub mod courier;
 pub mod deliver;
 pub mod egress;
+pub mod polling;
 pub mod send;
 pub mod signal;
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -59,34 +60,15 @@ impl Sender {
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.
     pub async fn post(&self, url: &str, body: &Value, ec: Option<i32>) -> Result<(), String> {
-        let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
-        self.policy
-            .check_url(&parsed)
-            .map_err(|reason| format!("{url}: {reason}"))?;
-        let _slot = self.targets.acquire(&parsed).await;
-        let mut request = self
-            .client
-            .post(parsed)
-            .header("X-M2M-Origin", &self.cse_id)
-            .header("X-M2M-RI", uuid::Uuid::new_v4().simple().to_string())
-            .header("X-M2M-RVI", "3")
-            .header("X-M2M-OT", Timestamp::now().to_string())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string());
-        if let Some(ec) = ec {
-            // Event category: "latest" (4) for latestNotify, else the subscription's nec.
-            request = request.header("X-M2M-EC", ec.to_string());
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        let headers = Headers {
+            from: &self.cse_id,
+            rqi: &uuid::Uuid::new_v4().simple().to_string(),
+            rvi: "3",
+            ec,
+        };
+        let response = self.send(url, &headers, body).await?;
         let status = response.status();
-        let rsc = response
-            .headers()
-            .get("X-M2M-RSC")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let rsc = response_rsc(&response);
         let rsc_ok = rsc.as_deref().is_none_or(|r| r.starts_with('2'));
         if status.is_success() && rsc_ok {
             Ok(())
@@ -97,6 +79,71 @@ impl Sender {
                 rsc.as_deref().unwrap_or("(none)")
             ))
         }
+    }
+
+    /// Sends a NOTIFY on someone's behalf (a relayed request keeps its originator
+    /// and request ID, TS-0004 §7.3.3.9) and returns the receiver's answer: its
+    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), JSON body
+    /// and HTTP status. `Err` only when `url` could not be reached or gave no oneM2M answer.
+    pub async fn exchange(
+        &self,
+        url: &str,
+        headers: &Headers<'_>,
+        body: &Value,
+    ) -> Result<(ResponseStatusCode, Option<Value>, u16), String> {
+        let response = self.send(url, headers, body).await?;
+        let status = response.status();
+        let rsc = match response_rsc(&response) {
+            Some(text) => text
+                .parse::<u16>()
+                .ok()
+                .and_then(ResponseStatusCode::from_code)
+                .ok_or_else(|| format!("{url} answered with an unknown X-M2M-RSC '{text}'"))?,
+            None if status.is_success() => ResponseStatusCode::Ok,
+            None => {
+                return Err(format!(
+                    "{url} answered HTTP {} without X-M2M-RSC",
+                    status.as_u16()
+                ));
+            }
+        };
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        let content = serde_json::from_slice::<Value>(&bytes).ok();
+        Ok((rsc, content, status.as_u16()))
+    }
+
+    /// One POST to `url` where the egress policy allows it, within the per-target
+    /// limit.
+    async fn send(
+        &self,
+        url: &str,
+        headers: &Headers<'_>,
+        body: &Value,
+    ) -> Result<reqwest::Response, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
+        self.policy
+            .check_url(&parsed)
+            .map_err(|reason| format!("{url}: {reason}"))?;
+        let _slot = self.targets.acquire(&parsed).await;
+        let mut request = self
+            .client
+            .post(parsed)
+            .header("X-M2M-Origin", headers.from)
+            .header("X-M2M-RI", headers.rqi)
+            .header("X-M2M-RVI", headers.rvi)
+            .header("X-M2M-OT", Timestamp::now().to_string())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        if let Some(ec) = headers.ec {
+            request = request.header("X-M2M-EC", ec.to_string());
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", describe(&e)))
     }
 
     /// Tries `urls` in order (an AE's `poa` list) until one accepts.
@@ -123,6 +170,29 @@ impl Sender {
 
 /// The reason given for every network failure: a target that never answered.
 pub const NO_ANSWER: &str = "no answer from the target";
+
+/// The oneM2M header fields of an outgoing request.
+#[derive(Debug, Clone, Copy)]
+pub struct Headers<'a> {
+    /// `X-M2M-Origin`.
+    pub from: &'a str,
+    /// `X-M2M-RI`.
+    pub rqi: &'a str,
+    /// `X-M2M-RVI`.
+    pub rvi: &'a str,
+    /// `X-M2M-EC`: the event category ("latest", 4, for latestNotify, else the
+    /// subscription's `nec`).
+    pub ec: Option<i32>,
+}
+
+/// The answer's `X-M2M-RSC`, if it has one.
+fn response_rsc(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("X-M2M-RSC")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
 
 /// One neutral description for every network failure (refused, reset, timed out,
 /// unresolvable, refused by the policy after resolution), so answers to requests that

@@ -81,6 +81,7 @@ impl<'w> Judge<'w> {
                 })
             }
             Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
+            Governance::ParentEntity => Ok(self.represents(resource.pi.as_deref().unwrap_or(""))),
             Governance::Policies => match policy_ids(resource) {
                 Some(ids) => self.decide_by_policies(
                     tx,
@@ -243,6 +244,19 @@ impl<'w> Judge<'w> {
             self.policies.insert(ri, Some(policy));
         }
         Ok(())
+    }
+
+    /// Whether the requester is the entity with this ID (an AE-ID, compared in
+    /// SP-relative form): the only one a pollingChannel of that AE serves.
+    pub fn represents(&self, entity: &str) -> Verdict {
+        let entity = canonical_originator(entity, &self.cse.cse_id, &self.sp_id);
+        if !self.originator.is_empty() && entity == self.originator {
+            Verdict::Permit
+        } else {
+            Verdict::Deny(format!(
+                "only '{entity}', the AE it belongs to, may use a pollingChannel"
+            ))
+        }
     }
 
     /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access.

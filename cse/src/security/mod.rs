@@ -105,6 +105,9 @@ pub enum Governance {
     Parent,
     /// By its own selfPrivileges (an accessControlPolicy).
     SelfPrivileges,
+    /// Only the entity its parent `<AE>` represents (the AE-ID), and the
+    /// administrator: a pollingChannel, which has no `acpi` (TS-0001 §9.6.21).
+    ParentEntity,
 }
 
 /// Decides whether `who` may perform `access` on `target`; a denial is 4103 with a
@@ -133,6 +136,13 @@ pub fn authorize(
         return Ok(());
     }
     let mut judge = Judge::new(tx.cse, who);
+    if created.is_some_and(|kind| kind.governance() == Governance::ParentEntity) {
+        // The new resource's parent is the entity (an AE, whose resourceID is its AE-ID).
+        if let Verdict::Deny(why) = judge.represents(&target.resource.ri) {
+            return Err(denied(who, access, &target.resource.path, &why));
+        }
+        return Ok(());
+    }
     let resource = &target.resource;
     let parent = target.parent.as_ref();
     let required: &[Access] = if created.is_some_and(|kind| kind.watches_parent()) {

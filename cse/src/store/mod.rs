@@ -10,6 +10,7 @@ pub mod missing_data_windows;
 pub mod outbox;
 pub mod policy_links;
 pub mod requests;
+pub mod polling_queue;
 pub mod resource_table;
 pub mod schema;
 

@@ -81,12 +81,46 @@ diesel::table! {
 diesel::joinable!(labels -> resources (ri));
 diesel::joinable!(missing_data_windows -> resources (sub_ri));
 diesel::joinable!(policy_links -> resources (ri));
+diesel::table! {
+    /// Requests queued for AEs that poll a pollingChannel (see the migration).
+    polling_queue (id) {
+        /// Insertion order, which is the hand-out order per owner.
+        id -> BigInt,
+        /// The AE-ID (resourceID of the AE) whose channel the row waits in.
+        owner -> Text,
+        /// The request identifier of the queued request.
+        rqi -> Text,
+        /// The request primitive (`m2m:rqp` members) as JSON.
+        rqp -> Text,
+        /// When it was queued.
+        created -> Text,
+        /// When it expires (its rqet).
+        et -> Text,
+    }
+}
+
+diesel::table! {
+    /// Answers awaited from polling AEs (see the migration).
+    polling_answers (owner, rqi) {
+        /// The AE-ID of the polling AE.
+        owner -> Text,
+        /// The request identifier of the request awaiting its answer.
+        rqi -> Text,
+        /// When the wait ends.
+        et -> Text,
+        /// The `m2m:rsp` members as JSON, once the answer arrived.
+        rsp -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     resources,
     labels,
     missing_data_windows,
     outbox,
-    policy_links
+    policy_links,
+    polling_answers,
+    polling_queue
 );
 
 diesel::table! {

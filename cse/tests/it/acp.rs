@@ -132,7 +132,7 @@ async fn each_operation_bit_grants_its_operation_and_no_other() {
     assert_eq!(app.delete(DATA, OTHER).await.rsc, Some(2002));
 
     // NOTIFY (16) to an AE: without it 4103; with it the request gets past access
-    // control (relaying NOTIFY to an AE is not implemented yet: 5001).
+    // control and is relayed, which fails here: the AE has no poa (5103).
     let app = two_aes().await;
     denied(
         &notify(&app, "/cse-in/owner", OTHER).await,
@@ -140,7 +140,7 @@ async fn each_operation_bit_grants_its_operation_and_no_other() {
     );
     let id = policy(&app, "notify", json!([{"acor": [OTHER], "acop": 16}])).await;
     attach(&app, "/cse-in/owner", "m2m:ae", &[&id]).await;
-    assert_eq!(notify(&app, "/cse-in/owner", OTHER).await.rsc, Some(5001));
+    assert_eq!(notify(&app, "/cse-in/owner", OTHER).await.rsc, Some(5103));
     denied(&app.retrieve("/cse-in/owner", OTHER).await, "RETRIEVE");
 
     // DISCOVERY (32): the container is found only with the bit.

@@ -33,6 +33,7 @@ mod limits;
 mod nod;
 mod nonblocking;
 mod ops;
+mod pch;
 mod proxy;
 mod regressions;
 mod storage;

@@ -13,6 +13,7 @@ pub mod fcnt_specs;
 mod grp;
 pub mod mgo;
 mod nod;
+mod pch;
 mod policy;
 mod representation;
 mod req;
@@ -40,6 +41,7 @@ pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
         ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
         ResourceType::Node => Some(nod::ATTRIBUTES),
         ResourceType::Request => Some(req::ATTRIBUTES),
+        ResourceType::PollingChannel => Some(pch::ATTRIBUTES),
         ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
         ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
         ResourceType::Group => Some(grp::ATTRIBUTES),

@@ -19,8 +19,8 @@ use crate::store::resource_table;
 pub struct Notice {
     /// The `nu` entry (a resource ID).
     pub target: String,
-    /// Its URLs, or why it cannot be reached.
-    pub urls: Result<Vec<String>, String>,
+    /// How it is reached (its `poa` or its pollingChannel), or why it cannot be.
+    pub route: Result<target::Route, String>,
     /// The `m2m:sgn` to send.
     pub body: Value,
 }
@@ -63,10 +63,10 @@ pub fn notice(
         let rep = resource.wrap(requested.clone());
         let body =
             matcher::event_notification(tx, &sub, json!({ "rep": rep, "net": BLOCKING_UPDATE }));
-        let urls = target::resolve(tx, &entry)?;
+        let route = target::resolve(tx, &entry)?;
         return Ok(Some(Notice {
             target: entry,
-            urls,
+            route,
             body,
         }));
     }

@@ -22,6 +22,6 @@ pub struct Verification {
     pub sub_ri: String,
     /// The creator sent as `cr`.
     pub creator: Option<String>,
-    /// Each new `nu` entry with its URLs, or why it cannot be reached.
-    pub targets: Vec<(String, Result<Vec<String>, String>)>,
+    /// Each new `nu` entry with how it is reached, or why it cannot be.
+    pub targets: Vec<(String, Result<target::Route, String>)>,
 }

@@ -9,6 +9,7 @@ use crate::core::addressing::{self, Destination};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::store::resource_table;
 
 /// What a `nu` entry names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,17 @@ fn strip_serialization_suffix(entry: &str) -> &str {
     entry.strip_suffix("?ct=json").unwrap_or(entry)
 }
 
+/// How a request reaches an AE (spec digest polling-and-requests §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Sent to these URLs in order (an AE's `poa`, or a URL target itself); the next
+    /// is tried when one cannot be reached.
+    Send(Vec<String>),
+    /// Queued for the AE with this AE-ID (its resourceID), which polls its
+    /// pollingChannel for it.
+    Queue(String),
+}
+
 /// What a target names, looked up once.
 pub enum Resolved {
     /// A URL, or an entry that cannot be reached (why).
@@ -94,26 +106,35 @@ pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
     })
 }
 
-/// The URLs a target is delivered to, in order of preference, or why it cannot be
-/// reached (no such AE, not an AE, `rr` false, no HTTP `poa`).
-pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Vec<String>, String>> {
+/// How a target is reached, or why it cannot be (no such AE, not an AE, neither an
+/// http(s) `poa` nor a pollingChannel to use).
+pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Route, String>> {
     Ok(match look_up(tx, entry)? {
-        Resolved::Unreachable(urls) => urls,
+        Resolved::Unreachable(urls) => urls.map(Route::Send),
         Resolved::Missing(why) => Err(why),
-        Resolved::Local { id, resource } => reach(&id, &resource),
+        Resolved::Local { id, resource } => reach(tx, &id, &resource)?,
     })
 }
 
-/// The URLs at which the resource `id` of this CSE is reached (an AE's `poa`).
-pub fn reach(id: &str, ae: &Resource) -> Result<Vec<String>, String> {
+/// How the resource `id` of this CSE is reached (TS-0001 §10.2.5.12, TS-0004
+/// §7.3.3.9.1, digest polling-and-requests §3-§4): an AE with a pollingChannel
+/// through it (it polls, whatever its `rr`); otherwise a request-reachable AE at its
+/// http(s) `poa` entries in order. An AE with `rr` false and no channel, or without
+/// an http(s) `poa`, cannot be reached.
+pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Route, String>> {
     if ae.ty != ResourceType::Ae {
-        return Err(format!(
+        return Ok(Err(format!(
             "target '{id}' is a {}, not an AE",
             ae.ty.long_name()
-        ));
+        )));
+    }
+    if has_polling_channel(tx, &ae.ri)? {
+        return Ok(Ok(Route::Queue(ae.ri.clone())));
     }
     if ae.attrs.get("rr").and_then(Value::as_bool) == Some(false) {
-        return Err(format!("AE '{id}' is not request-reachable (rr is false)"));
+        return Ok(Err(format!(
+            "AE '{id}' is not request-reachable (rr is false) and has no pollingChannel"
+        )));
     }
     let urls: Vec<String> = ae
         .attrs
@@ -127,11 +148,22 @@ pub fn reach(id: &str, ae: &Resource) -> Result<Vec<String>, String> {
                 .collect()
         })
         .unwrap_or_default();
-    if urls.is_empty() {
+    Ok(if urls.is_empty() {
         Err(format!("AE '{id}' has no http(s) point of access"))
     } else {
-        Ok(urls)
-    }
+        Ok(Route::Send(urls))
+    })
+}
+
+/// Whether the AE has a live pollingChannel (the `(pi, ty)` index; at most one).
+fn has_polling_channel(tx: &mut Txn<'_>, ae_ri: &str) -> CseResult<bool> {
+    let channels = resource_table::children_of_type(
+        tx.conn,
+        ae_ri,
+        ResourceType::PollingChannel,
+        &tx.now_text,
+    )?;
+    Ok(!channels.is_empty())
 }
 
 #[cfg(test)]

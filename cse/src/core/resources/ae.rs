@@ -34,6 +34,7 @@ impl ResourceKind for Ae {
             ResourceType::Container,
             ResourceType::FlexContainer,
             ResourceType::Group,
+            ResourceType::PollingChannel,
             ResourceType::Subscription,
             ResourceType::TimeSeries,
         ]
@@ -105,6 +106,8 @@ impl ResourceKind for Ae {
     }
 
     fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
+        // Its pollingChannel goes with the subtree, and so does its queue.
+        crate::core::polling::purge(tx, &resource.ri)?;
         node_links::ae_removed(tx, resource)
     }
 }

@@ -18,6 +18,7 @@ pub mod missing_data;
 pub mod nod;
 pub mod node_links;
 pub mod req;
+pub mod pch;
 pub mod sub;
 pub mod ts;
 pub mod tsi;
@@ -62,6 +63,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &ts::TimeSeries,
     &tsi::TimeSeriesInstance,
     &req::RequestKind,
+    &pch::PollingChannel,
 ];
 
 /// What a resource type adds to the generic processing. Every method has the
@@ -290,8 +292,9 @@ pub trait ResourceKind: Sync {
     /// Attributes computed when the resource is read (the CSEBase's `ctm`).
     fn on_retrieve(&self, _resource: &mut Resource, _now: Timestamp) {}
 
-    /// A NOTIFY request addressed to `resource`, answered by its kind (relaying to an
-    /// AE's point of access comes later).
+    /// A NOTIFY request addressed to `resource`, answered by its kind. A NOTIFY to
+    /// an AE never gets here: it is relayed to the AE before dispatch
+    /// (`dispatch::prepare_relay`).
     fn on_notify(
         &self,
         _tx: &mut Txn<'_>,

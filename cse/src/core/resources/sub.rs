@@ -194,7 +194,7 @@ impl ResourceKind for Subscription {
         let mut targets = Vec::with_capacity(entries.len());
         for entry in entries {
             let urls = match target::look_up(tx, &entry)? {
-                Resolved::Unreachable(urls) => urls,
+                Resolved::Unreachable(urls) => urls.map(target::Route::Send),
                 // Naming nothing, or something that cannot receive notifications, is
                 // the subscriber's mistake, not a failed verification.
                 Resolved::Missing(why) => {
@@ -212,7 +212,7 @@ impl ResourceKind for Subscription {
                         parent: None,
                     };
                     security::authorize(tx, who, Access::Notify, &target)?;
-                    target::reach(&id, &target.resource)
+                    target::reach(tx, &id, &target.resource)?
                 }
             };
             targets.push((entry, urls));

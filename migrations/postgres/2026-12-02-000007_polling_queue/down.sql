@@ -1,0 +1,2 @@
+DROP TABLE polling_answers;
+DROP TABLE polling_queue;
