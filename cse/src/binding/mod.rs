@@ -6,3 +6,4 @@ pub mod http;
 mod media;
 pub mod ops;
 mod query;
+pub mod upper_tester;

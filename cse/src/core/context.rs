@@ -1,6 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
+use crate::core::upper_tester::UpperTester;
 use crate::security::{AccessSettings, PolicyCache};
 use crate::store::Database;
 
@@ -25,6 +26,8 @@ pub struct Cse {
     pub db: Database,
     /// Bounds on the work one request may cause.
     pub limits: RequestLimits,
+    /// The Upper Tester switches (test-only, off unless `upper_tester` is set).
+    pub upper_tester: UpperTester,
 }
 
 /// Bounds on what one request may ask for, refused with 4000 beyond them.
@@ -50,6 +53,7 @@ impl Cse {
             limits: RequestLimits {
                 max_targets: config.notify_max_targets,
             },
+            upper_tester: UpperTester::new(config.upper_tester),
         }
     }
 }

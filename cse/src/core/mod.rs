@@ -17,5 +17,6 @@ pub mod removal;
 pub mod resources;
 pub mod timer_sweep;
 pub mod transaction;
+pub mod upper_tester;
 
 pub use context::Cse;

@@ -1,5 +1,6 @@
 //! Outgoing NOTIFY requests over HTTP (TS-0009): POST with this CSE's ID as
-//! originator, a fresh request ID, `Content-Type: application/json` exactly and a
+//! originator, a fresh request ID, `Content-Type: application/json` exactly (or
+//! `application/cbor` for targets that asked for CBOR) and a
 //! `Content-Length` (simple receivers need both), bounded by connect and request
 //! timeouts, sent only where the outgoing-request policy ([`super::egress`]) allows,
 //! never following redirects, and at most `per_target` at once to one host and port.
@@ -13,6 +14,8 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::egress::EgressPolicy;
+use crate::core::notification::target;
+use onecse_models::Serialization;
 
 /// The HTTP client notifications are sent with.
 #[derive(Clone)]
@@ -45,6 +48,9 @@ impl Sender {
             .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
+            // `Content-Type`, `Content-Length`, `Host` as receivers that compare
+            // header names literally expect (hyper writes lower case otherwise).
+            .http1_title_case_headers()
             .dns_resolver(policy.resolver())
             .build()?;
         Ok(Self {
@@ -58,7 +64,12 @@ impl Sender {
     /// POSTs `body` to `url`. Success is an HTTP 2xx whose `X-M2M-RSC`, if present, is
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.
+    /// The body is serialized as the URL's `ct` mark says (JSON without one, see
+    /// `target::reach`), and the mark is removed before sending.
     pub async fn post(&self, url: &str, body: &Value, latest: bool) -> Result<(), String> {
+        let (url, serialization) = target::split_serialization(url).map_err(|err| err.message)?;
+        let url = url.as_str();
+        let serialization = serialization.unwrap_or(Serialization::Json);
         let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
         self.policy
             .check_url(&parsed)
@@ -71,8 +82,8 @@ impl Sender {
             .header("X-M2M-RI", uuid::Uuid::new_v4().simple().to_string())
             .header("X-M2M-RVI", "3")
             .header("X-M2M-OT", Timestamp::now().to_string())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string());
+            .header(reqwest::header::CONTENT_TYPE, serialization.media_type())
+            .body(serialization.encode(body));
         if latest {
             // Event category "latest" (ec 4) for latestNotify.
             request = request.header("X-M2M-EC", "4");
