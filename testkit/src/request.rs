@@ -22,6 +22,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body as sent, byte for byte.
     pub body: Option<String>,
+    /// A binary body (CBOR), sent instead of `body` when set.
+    pub bytes: Option<Vec<u8>>,
     /// The `X-M2M-RI` the client generated, if it did (see [`crate::Reply::generated_ri`]).
     pub(crate) generated_ri: Option<String>,
 }
@@ -44,6 +46,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            bytes: None,
             generated_ri: None,
         }
     }
@@ -85,6 +88,12 @@ impl Request {
     /// A body sent as is (no `Content-Type` added).
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
+        self
+    }
+
+    /// A binary body (CBOR) sent as is (no `Content-Type` added).
+    pub fn bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.bytes = Some(bytes);
         self
     }
 

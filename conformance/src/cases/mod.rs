@@ -1,5 +1,6 @@
 //! The test purposes, one module per group.
 
+mod bnd;
 mod dis;
 mod dmr;
 mod fcnt;
@@ -8,6 +9,7 @@ mod grp;
 mod nod;
 mod reg;
 mod sec;
+mod ser;
 mod sub;
 mod ts;
 
@@ -25,6 +27,8 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(ser::tps());
+    all.extend(bnd::tps());
     all
 }
 

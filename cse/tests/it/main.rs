@@ -34,6 +34,8 @@ mod nod;
 mod ops;
 mod proxy;
 mod regressions;
+mod serialization;
 mod storage;
 mod sub;
 mod ts;
+mod upper_tester;
