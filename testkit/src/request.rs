@@ -97,6 +97,25 @@ impl Request {
         self
     }
 
+    /// For serialization tests: `Content-Type` (none when `None`), `Accept` replacing
+    /// any set before (none when `None`) and a binary body (none when `None`).
+    pub fn serialized(
+        self,
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Self {
+        let mut request = self.without_header("Accept");
+        if let Some(content_type) = content_type {
+            request = request.content_type(content_type);
+        }
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        request.bytes = body;
+        request
+    }
+
     /// A JSON body with `Content-Type: application/json`, plus `;ty=` for a CREATE.
     pub fn json(self, ty: Option<u16>, body: &Value) -> Self {
         self.content_type(&json_content_type(ty))

@@ -41,21 +41,45 @@ fn send(
     accept: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> Reply {
-    let mut request = ctx
+    let request = ctx
         .client
         .request(method, path)
-        .without_header("Accept")
-        .originator(originator);
-    if let Some(ct) = content_type {
-        request = request.content_type(ct);
-    }
-    if let Some(accept) = accept {
-        request = request.header("Accept", accept);
-    }
-    if let Some(body) = body {
-        request = request.bytes(body);
-    }
+        .originator(originator)
+        .serialized(content_type, accept, body);
     ctx.client.execute(request)
+}
+
+/// A container CREATE under `parent` with a CBOR body, accepting `accept`.
+fn create_cbor(
+    ctx: &Ctx,
+    parent: &str,
+    originator: &str,
+    body: Vec<u8>,
+    accept: Option<&str>,
+) -> Reply {
+    let ct = Some("application/cbor;ty=3");
+    send(
+        ctx,
+        Method::POST,
+        parent,
+        originator,
+        ct,
+        accept,
+        Some(body),
+    )
+}
+
+/// A RETRIEVE by the admin accepting only `accept`.
+fn retrieve_accepting(ctx: &Ctx, path: &str, accept: &str) -> Reply {
+    send(
+        ctx,
+        Method::GET,
+        path,
+        &ctx.admin(),
+        None,
+        Some(accept),
+        None,
+    )
 }
 
 fn content_type_is(reply: &Reply, wanted: &str) -> Result<(), Verdict> {
@@ -68,14 +92,12 @@ fn content_type_is(reply: &Reply, wanted: &str) -> Result<(), Verdict> {
 /// A CBOR CREATE of a container under a fresh AE; returns (AE-ID, AE path, reply).
 fn cbor_container(ctx: &mut Ctx, what: &str) -> Result<(String, String, Reply), Verdict> {
     let (aei, ae) = ctx.ae(what)?;
-    let reply = send(
+    let reply = create_cbor(
         ctx,
-        Method::POST,
         &ae,
         &aei,
-        Some("application/cbor;ty=3"),
+        DIGEST_CNT.to_vec(),
         Some("application/cbor"),
-        Some(DIGEST_CNT.to_vec()),
     );
     expect(&reply, 2001, 201)?;
     Ok((aei, ae, reply))
@@ -84,15 +106,7 @@ fn cbor_container(ctx: &mut Ctx, what: &str) -> Result<(String, String, Reply), 
 /// A CREATE of a container with a CBOR body the CSE must refuse with 4000.
 fn refused_cbor(ctx: &mut Ctx, body: &[u8]) -> Result<(), Verdict> {
     let (aei, ae) = ctx.ae("serbad")?;
-    let reply = send(
-        ctx,
-        Method::POST,
-        &ae,
-        &aei,
-        Some("application/cbor;ty=3"),
-        None,
-        Some(body.to_vec()),
-    );
+    let reply = create_cbor(ctx, &ae, &aei, body.to_vec(), None);
     expect(&reply, 4000, 400)
 }
 
@@ -143,15 +157,7 @@ fn cbor_tps() -> Vec<TestPurpose> {
             "a RETRIEVE with Accept: application/cbor answers the CSEBase in CBOR",
             |ctx| {
                 let base = ctx.base();
-                let reply = send(
-                    ctx,
-                    Method::GET,
-                    &base,
-                    &ctx.admin(),
-                    None,
-                    Some("application/cbor"),
-                    None,
-                );
+                let reply = retrieve_accepting(ctx, &base, "application/cbor");
                 expect(&reply, 2000, 200)?;
                 content_type_is(&reply, "application/cbor")?;
                 let cb = decoded(&reply)?;
@@ -230,15 +236,7 @@ fn negotiation_tps() -> Vec<TestPurpose> {
             "an Accept header naming only serializations the CSE does not produce answers 5207 / HTTP 406",
             |ctx| {
                 let base = ctx.base();
-                let reply = send(
-                    ctx,
-                    Method::GET,
-                    &base,
-                    &ctx.admin(),
-                    None,
-                    Some("text/html"),
-                    None,
-                );
+                let reply = retrieve_accepting(ctx, &base, "text/html");
                 expect(&reply, 5207, 406)
             }
         ),
@@ -250,15 +248,7 @@ fn negotiation_tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (aei, ae) = ctx.ae("serneg")?;
                 let body = cbor(&json!({"m2m:cnt": {"rn": "c"}}));
-                let reply = send(
-                    ctx,
-                    Method::POST,
-                    &ae,
-                    &aei,
-                    Some("application/cbor;ty=3"),
-                    None,
-                    Some(body),
-                );
+                let reply = create_cbor(ctx, &ae, &aei, body, None);
                 expect(&reply, 2001, 201)?;
                 content_type_is(&reply, "application/cbor")
             }
@@ -270,15 +260,7 @@ fn negotiation_tps() -> Vec<TestPurpose> {
             "an error answered to a request accepting only CBOR carries m2m:dbg in CBOR",
             |ctx| {
                 let path = format!("{}/{}", ctx.base(), ctx.name("nothere"));
-                let reply = send(
-                    ctx,
-                    Method::GET,
-                    &path,
-                    &ctx.admin(),
-                    None,
-                    Some("application/cbor"),
-                    None,
-                );
+                let reply = retrieve_accepting(ctx, &path, "application/cbor");
                 expect(&reply, 4004, 404)?;
                 content_type_is(&reply, "application/cbor")?;
                 let dbg = decoded(&reply)?;

@@ -48,19 +48,10 @@ async fn send_cbor(
     accept: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> Reply {
-    let mut request = app
-        .request(method, path)
-        .without_header("Accept")
-        .originator("CAdmin");
-    if let Some(ct) = content_type {
-        request = request.content_type(ct);
-    }
-    if let Some(accept) = accept {
-        request = request.header("Accept", accept);
-    }
-    if let Some(body) = body {
-        request = request.bytes(body);
-    }
+    let request =
+        app.request(method, path)
+            .originator("CAdmin")
+            .serialized(content_type, accept, body);
     app.execute(request).await
 }
 
