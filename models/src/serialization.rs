@@ -47,20 +47,23 @@ impl Serialization {
     /// (`-res`, `-ntfy`, `-preq`, `-prsp`). `None` for anything else.
     pub fn of_media_type(media_type: &str) -> Option<Self> {
         let essence = media_type.split(';').next().unwrap_or_default().trim();
-        let essence = essence.to_ascii_lowercase();
-        let suffix = match essence.strip_prefix("application/")? {
-            "json" => return Some(Self::Json),
-            "cbor" => return Some(Self::Cbor),
-            "xml" => return Some(Self::Xml),
-            vnd => {
-                let (kind, suffix) = vnd.strip_prefix("vnd.onem2m-")?.split_once('+')?;
-                if !matches!(kind, "res" | "ntfy" | "preq" | "prsp") {
-                    return None;
-                }
-                suffix
-            }
-        };
-        Self::of_token(suffix)
+        let subtype = strip_prefix_ignoring_case(essence, "application/")?;
+        if let Some(generic) = Self::of_token_ignoring_case(subtype) {
+            return Some(generic);
+        }
+        let (kind, suffix) = strip_prefix_ignoring_case(subtype, "vnd.onem2m-")?.split_once('+')?;
+        ["res", "ntfy", "preq", "prsp"]
+            .iter()
+            .any(|k| kind.eq_ignore_ascii_case(k))
+            .then(|| Self::of_token_ignoring_case(suffix))
+            .flatten()
+    }
+
+    /// A token in any case, as media types are compared (RFC 9110 §8.3.1).
+    fn of_token_ignoring_case(token: &str) -> Option<Self> {
+        [Self::Json, Self::Cbor, Self::Xml]
+            .into_iter()
+            .find(|s| token.eq_ignore_ascii_case(s.token()))
     }
 
     /// The serialization of an `m2m:serializations` token.
@@ -87,6 +90,15 @@ impl Serialization {
             Self::Json | Self::Xml => value.to_string().into_bytes(),
         }
     }
+}
+
+/// `text` without `prefix`, compared without regard to ASCII case; no allocation, as
+/// every request's media types pass through here.
+fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| text.get(prefix.len()..))
+        .flatten()
 }
 
 /// Checks a `contentSerialization` value (TS-0004 m2m:serializations, digest §4): a

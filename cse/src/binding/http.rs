@@ -57,8 +57,11 @@ pub async fn handle(
     };
     // The body's serialization is only a fallback for the response; a Content-Type
     // that cannot be read is refused by `decode`.
-    let body_serialization =
-        header_text(&req, "Content-Type").and_then(|ct| Serialization::of_media_type(&ct));
+    let body_serialization = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Serialization::of_media_type);
     let Some(media) = media::negotiate(header_text(&req, "Accept").as_deref(), body_serialization)
     else {
         let err = CseError::new(

@@ -92,15 +92,14 @@ pub fn negotiate(accept: Option<&str>, body: Option<Serialization>) -> Option<Re
     let mut wildcard = false;
     for range in accept.split(',') {
         let essence = range.split(';').next().unwrap_or("").trim();
-        match essence.to_ascii_lowercase().as_str() {
-            ONEM2M_RES_JSON => return Some(res(ONEM2M_RES_JSON, Serialization::Json)),
-            ONEM2M_RES_CBOR => return Some(res(ONEM2M_RES_CBOR, Serialization::Cbor)),
-            "*/*" | "application/*" => wildcard = true,
-            other => {
-                if let Some(s) = Serialization::of_media_type(other).filter(|s| s.supported()) {
-                    return Some(ResponseMedia::generic(s));
-                }
-            }
+        if essence == "*/*" || essence.eq_ignore_ascii_case("application/*") {
+            wildcard = true;
+        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_JSON) {
+            return Some(res(ONEM2M_RES_JSON, Serialization::Json));
+        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_CBOR) {
+            return Some(res(ONEM2M_RES_CBOR, Serialization::Cbor));
+        } else if let Some(s) = Serialization::of_media_type(essence).filter(|s| s.supported()) {
+            return Some(ResponseMedia::generic(s));
         }
     }
     wildcard.then_some(fallback)
