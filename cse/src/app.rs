@@ -14,6 +14,7 @@ use tracing_actix_web::TracingLogger;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::ops::{self, OpsState};
+use crate::binding::upper_tester::{self, UpperTesterState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
@@ -130,6 +131,15 @@ impl App {
         });
         let ops_on_main = ops_listener.is_none();
         let main_ops = ops_state.clone();
+        let upper_tester = service.cse.upper_tester.enabled().then(|| {
+            tracing::warn!(
+                "the Upper Tester interface (POST /__ut__) is on: test systems can change this CSE's behaviour; never enable upper_tester in production"
+            );
+            web::Data::new(UpperTesterState {
+                switches: service.cse.upper_tester.clone(),
+                expiry_interval: Duration::from_millis(config.expiry_interval_ms),
+            })
+        });
         let workers = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -158,6 +168,10 @@ impl App {
                     .configure(|cfg| {
                         if ops_on_main {
                             ops::routes(cfg);
+                        }
+                        if let Some(ut) = &upper_tester {
+                            cfg.app_data(ut.clone());
+                            upper_tester::routes(cfg);
                         }
                     })
                     .default_service(web::to(http::handle))

@@ -3,13 +3,16 @@
 //! primitives and the per-type attribute policies. Pure data and rules: no I/O, no
 //! async, no database or HTTP types, so every client of the vocabulary can depend on it.
 
+pub mod cbor;
 pub mod filter;
 pub mod id;
 pub mod primitive;
 pub mod problem;
 pub mod resource;
+pub mod serialization;
 pub mod time;
 pub mod types;
 
 pub use problem::Problem;
+pub use serialization::Serialization;
 pub use types::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, ResultContent};

@@ -118,7 +118,9 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        if let Some(body) = request.body {
+        if let Some(bytes) = request.bytes {
+            builder = builder.body(bytes);
+        } else if let Some(body) = request.body {
             builder = builder.body(body);
         }
         let mut reply = match builder.send().await {
@@ -126,8 +128,8 @@ impl Client {
                 let status = response.status().as_u16();
                 let headers = headers::collect(response.headers());
                 // Reading the body to the end also lets the connection be reused.
-                match response.text().await {
-                    Ok(raw) => Reply::from_parts(status, headers, raw),
+                match response.bytes().await {
+                    Ok(bytes) => Reply::from_bytes(status, headers, bytes.to_vec()),
                     Err(e) => Reply::failed(format!("reading the body: {e}")),
                 }
             }

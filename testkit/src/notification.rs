@@ -19,7 +19,8 @@ pub struct Notification {
     pub path: String,
     /// Headers, lower-case names, in arrival order.
     pub headers: Vec<(String, String)>,
-    /// The JSON body (`Null` when empty or not JSON).
+    /// The body as JSON (a CBOR body decoded into the same tree; `Null` when empty or
+    /// unreadable).
     pub body: Value,
     /// When the request reached the receiver, for latency measurements.
     pub arrived: Instant,

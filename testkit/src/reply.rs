@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value};
 
+use onecse_models::Serialization;
+
 use crate::headers;
 
 /// What came back for one request.
@@ -24,6 +26,8 @@ pub struct Reply {
     /// The `X-M2M-RI` the client generated for the request (`None` when the caller
     /// wrote the headers itself), so a test can check the CSE echoed it.
     pub generated_ri: Option<String>,
+    /// The body bytes as received (CBOR bodies are also decoded into `body`).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -47,7 +51,34 @@ impl Reply {
             raw,
             json_error,
             generated_ri: None,
+            bytes: Vec::new(),
         }
+    }
+
+    /// A reply read from a body in any serialization: a CBOR body
+    /// (`Content-Type: application/cbor` or a `+cbor` type) is decoded into `body`
+    /// (`json_error` names what was wrong), anything else is read as JSON; `bytes`
+    /// keeps the body as received.
+    pub fn from_bytes(status: u16, headers: Vec<(String, String)>, bytes: Vec<u8>) -> Self {
+        let cbor = headers::find(&headers, "Content-Type").and_then(Serialization::of_media_type)
+            == Some(Serialization::Cbor);
+        let mut reply = if cbor && !bytes.is_empty() {
+            let mut reply = Self::from_parts(status, headers, String::new());
+            match onecse_models::cbor::decode(&bytes) {
+                Ok(body) => reply.body = body,
+                Err(e) => reply.json_error = Some(format!("not valid CBOR: {e}")),
+            }
+            reply.raw = reply.body.to_string();
+            reply
+        } else {
+            Self::from_parts(
+                status,
+                headers,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        };
+        reply.bytes = bytes;
+        reply
     }
 
     /// The reply for a request that got no (complete) response: status 0, no RSC,
@@ -58,6 +89,7 @@ impl Reply {
             rsc: None,
             headers: Vec::new(),
             body: Value::Null,
+            bytes: Vec::new(),
             raw: format!("request failed: {reason}"),
             json_error: None,
             generated_ri: None,

@@ -22,6 +22,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body as sent, byte for byte.
     pub body: Option<String>,
+    /// A binary body (CBOR), sent instead of `body` when set.
+    pub bytes: Option<Vec<u8>>,
     /// The `X-M2M-RI` the client generated, if it did (see [`crate::Reply::generated_ri`]).
     pub(crate) generated_ri: Option<String>,
 }
@@ -44,6 +46,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            bytes: None,
             generated_ri: None,
         }
     }
@@ -86,6 +89,31 @@ impl Request {
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
         self
+    }
+
+    /// A binary body (CBOR) sent as is (no `Content-Type` added).
+    pub fn bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// For serialization tests: `Content-Type` (none when `None`), `Accept` replacing
+    /// any set before (none when `None`) and a binary body (none when `None`).
+    pub fn serialized(
+        self,
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Self {
+        let mut request = self.without_header("Accept");
+        if let Some(content_type) = content_type {
+            request = request.content_type(content_type);
+        }
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        request.bytes = body;
+        request
     }
 
     /// A JSON body with `Content-Type: application/json`, plus `;ty=` for a CREATE.

@@ -126,11 +126,21 @@ async fn handle(
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.to_string(), |p| p.as_str().to_owned());
+    let headers = headers::collect(&parts.headers);
+    // A CBOR notification is decoded into the same tree a JSON one gives.
+    let cbor = headers::find(&headers, "Content-Type")
+        .and_then(onecse_models::Serialization::of_media_type)
+        == Some(onecse_models::Serialization::Cbor);
+    let body = if cbor {
+        onecse_models::cbor::decode(&raw).unwrap_or(Value::Null)
+    } else {
+        serde_json::from_slice(&raw).unwrap_or(Value::Null)
+    };
     let answer = shared.record(Notification {
         method: parts.method.to_string(),
         path,
-        headers: headers::collect(&parts.headers),
-        body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        headers,
+        body,
         arrived,
     });
     let mut response = hyper::Response::new(Empty::new());

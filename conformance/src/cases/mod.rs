@@ -1,5 +1,6 @@
 //! The test purposes, one module per group.
 
+mod bnd;
 mod dis;
 mod dmr;
 mod fcnt;
@@ -10,6 +11,7 @@ mod pch;
 mod reg;
 mod req;
 mod sec;
+mod ser;
 mod sub;
 mod subf;
 mod ts;
@@ -31,6 +33,8 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(ts::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
+    all.extend(ser::tps());
+    all.extend(bnd::tps());
     all
 }
 

@@ -8,12 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
+use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, Serialization};
 use percent_encoding::percent_decode_str;
 
 use tracing::Instrument;
 
-use super::media::{self, RequestMedia};
+use super::media::{self, RequestMedia, ResponseMedia};
 use super::{query, timing};
 use crate::core::dispatch;
 use crate::error::CseError;
@@ -58,12 +58,20 @@ pub async fn handle(
         vsi: header_text(&req, "X-M2M-VSI"),
         rst: header_text(&req, "X-M2M-RST"),
     };
-    let Some(media_type) = media::negotiate(header_text(&req, "Accept").as_deref()) else {
+    // The body's serialization is only a fallback for the response; a Content-Type
+    // that cannot be read is refused by `decode`.
+    let body_serialization = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Serialization::of_media_type);
+    let Some(media) = media::negotiate(header_text(&req, "Accept").as_deref(), body_serialization)
+    else {
         let err = CseError::new(
             ResponseStatusCode::NotAcceptable,
-            "the Accept header allows no media type this CSE produces (application/json, application/vnd.onem2m-res+json)",
+            "the Accept header allows no media type this CSE produces (application/json, application/vnd.onem2m-res+json, application/cbor, application/vnd.onem2m-res+cbor)",
         );
-        return render(&echo, dispatch::error_response(&err), "application/json");
+        return render(&echo, dispatch::error_response(&err), ResponseMedia::JSON);
     };
     let response = match decode(&req, payload, &state).await {
         Err(err) => {
@@ -119,7 +127,7 @@ pub async fn handle(
             outcome.unwrap_or_else(|err| dispatch::error_response(&err))
         }
     };
-    render(&echo, response, media_type)
+    render(&echo, response, media)
 }
 
 /// What the request line says about a request, kept before the request is consumed.
@@ -231,7 +239,7 @@ async fn decode(
     let op = operation(req.method(), media)?;
     let to = target(req.path())?;
     let params = query::parse(req.query_string())?;
-    let (timing, response_type) = timing::decode(timing::Raw {
+    let (mut timing, response_type) = timing::decode(timing::Raw {
         ret: checked_header(req, "X-M2M-RET")?,
         rst: checked_header(req, "X-M2M-RST")?,
         oet: checked_header(req, "X-M2M-OET")?,
@@ -239,6 +247,14 @@ async fn decode(
         rt: params.rt,
         rp: params.rp,
     })?;
+    // The Upper Tester's enableShortRequestExpiration: requests without X-M2M-RET
+    // (long polls, relayed NOTIFYs) expire soon, so conformance tests need not wait.
+    if timing.rqet.is_none()
+        && let Some(limit) = state.service.cse.upper_tester.default_request_expiration()
+    {
+        let millis = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
+        timing.rqet = Some(Timestamp::now().plus_millis(millis));
+    }
     let body = tokio::time::timeout(
         state.body_timeout,
         read_body(req, payload, state.max_body_bytes),
@@ -250,27 +266,18 @@ async fn decode(
             state.body_timeout.as_millis()
         ))
     })??;
-    let content = match op {
-        Operation::Create | Operation::Update | Operation::Notify => {
-            if media.is_none() {
-                return Err(CseError::new(
-                    ResponseStatusCode::UnsupportedMediaType,
-                    "the Content-Type header is missing; use application/json (with ;ty=N to CREATE)",
-                ));
-            }
-            if body.is_empty() {
-                return Err(CseError::bad_request(format!(
-                    "{} needs a JSON body",
-                    op.name()
-                )));
-            }
-            Some(
-                serde_json::from_slice(&body).map_err(|e| {
-                    CseError::bad_request(format!("the body is not valid JSON: {e}"))
-                })?,
-            )
+    let content = match (op, media) {
+        (Operation::Retrieve | Operation::Delete, _) => None,
+        (_, None) => {
+            return Err(CseError::new(
+                ResponseStatusCode::UnsupportedMediaType,
+                "the Content-Type header is missing; use application/json or application/cbor (with ;ty=N to CREATE)",
+            ));
         }
-        Operation::Retrieve | Operation::Delete => None,
+        (_, Some(_)) if body.is_empty() => {
+            return Err(CseError::bad_request(format!("{} needs a body", op.name())));
+        }
+        (_, Some(media)) => Some(decode_body(&body, media.serialization)?),
     };
     Ok(Request {
         op,
@@ -288,6 +295,17 @@ async fn decode(
         timing,
         response_type,
     })
+}
+
+/// The body as the JSON tree the core reads: JSON parsed directly, CBOR decoded into
+/// the same tree (TS-0004 §8.5), so both meet the same validation afterwards.
+fn decode_body(body: &[u8], serialization: Serialization) -> Result<serde_json::Value, CseError> {
+    match serialization {
+        Serialization::Cbor => onecse_models::cbor::decode(body)
+            .map_err(|e| CseError::bad_request(format!("the body is not valid CBOR: {e}"))),
+        _ => serde_json::from_slice(body)
+            .map_err(|e| CseError::bad_request(format!("the body is not valid JSON: {e}"))),
+    }
 }
 
 /// HTTP method (and `ty` for POST) → operation (TS-0009 §6.2.1).
@@ -313,7 +331,10 @@ fn operation(method: &Method, media: Option<RequestMedia>) -> Result<Operation, 
     Ok(op)
 }
 
-/// Request path → `To` (TS-0009 §6.2.2.1): `/~/x` is SP-relative `/x`, `/_/x` absolute `//x`.
+/// Request path → `To` (TS-0009 §6.2.2.1): `/~/x` is SP-relative `/x`, `/_/x` absolute
+/// `//x`. A path ending in `/` and an SP-relative or absolute path naming only a
+/// CSE-ID address no resource (TS-0001 §9.3.1: a resource address is a CSE-ID
+/// followed by `/` and a resource's ID or name): 4000.
 fn target(raw_path: &str) -> Result<String, CseError> {
     let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
         CseError::bad_request("the request path is not valid UTF-8 after percent-decoding")
@@ -324,13 +345,28 @@ fn target(raw_path: &str) -> Result<String, CseError> {
         ));
     }
     let path = path.strip_prefix('/').unwrap_or(&path);
-    Ok(if let Some(rest) = path.strip_prefix("~/") {
-        format!("/{rest}")
+    if path.len() > 1 && path.ends_with('/') {
+        return Err(CseError::bad_request(format!(
+            "the target '/{path}' ends with '/': a resource address has no trailing slash"
+        )));
+    }
+    let (to, cse_relative) = if let Some(rest) = path.strip_prefix("~/") {
+        (format!("/{rest}"), rest.split_once('/').map(|(_, r)| r))
     } else if let Some(rest) = path.strip_prefix("_/") {
-        format!("//{rest}")
+        let after_sp = rest.split_once('/').map(|(_, r)| r);
+        (
+            format!("//{rest}"),
+            after_sp.and_then(|r| r.split_once('/')).map(|(_, r)| r),
+        )
     } else {
-        path.to_owned()
-    })
+        return Ok(path.to_owned());
+    };
+    if cse_relative.is_none_or(str::is_empty) {
+        return Err(CseError::bad_request(format!(
+            "the target '{to}' names only a CSE-ID, no resource; address one below it (e.g. '{to}/<CSEBase name>')"
+        )));
+    }
+    Ok(to)
 }
 
 /// Reads the body, refusing it as soon as it exceeds the limit.
@@ -362,7 +398,7 @@ async fn read_body(
 }
 
 /// Response primitive → HTTP response with the X-M2M-* headers clients rely on.
-fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
+fn render(echo: &Echo, response: Response, media: ResponseMedia) -> HttpResponse {
     let status = StatusCode::from_u16(response.rsc.http_status())
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
@@ -391,7 +427,9 @@ fn render(echo: &Echo, response: Response, media_type: &str) -> HttpResponse {
         builder.insert_header((header::CONTENT_LOCATION, format!("/{location}")));
     }
     match response.content {
-        Some(content) => builder.content_type(media_type).body(content.to_string()),
+        Some(content) => builder
+            .content_type(media.media_type)
+            .body(media.serialization.encode(&content)),
         None => builder.finish(),
     }
 }
@@ -431,10 +469,21 @@ mod tests {
                 "//acme.example.com/id-in/cse-in",
             ),
             ("/cse-in/my%20app", "cse-in/my app"),
+            ("/", ""),
         ];
         for (path, to) in cases {
             assert_eq!(target(path).ok().as_deref(), Some(to));
         }
-        assert!(target("/cse-in/%FF").is_err());
+        for refused in [
+            "/cse-in/%FF",
+            "/cse-in/ae1/",
+            "/~/id-in",
+            "/~/id-in/",
+            "/_/acme.example.com/id-in",
+            "/_/acme.example.com",
+            "/~/",
+        ] {
+            assert!(target(refused).is_err(), "{refused}");
+        }
     }
 }

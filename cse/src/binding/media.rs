@@ -1,33 +1,65 @@
 //! Media types: what request bodies onecse reads and what responses it can produce.
 
-use onecse_models::{Problem, ResourceType, ResponseStatusCode};
+use onecse_models::{Problem, ResourceType, ResponseStatusCode, Serialization};
 
 /// The oneM2M JSON resource media type.
 pub const ONEM2M_RES_JSON: &str = "application/vnd.onem2m-res+json";
+
+/// The oneM2M CBOR resource media type.
+pub const ONEM2M_RES_CBOR: &str = "application/vnd.onem2m-res+cbor";
 
 /// The parts of a request `Content-Type` the binding needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestMedia {
     /// The `ty` parameter, present on CREATE.
     pub ty: Option<ResourceType>,
+    /// How the body is serialized.
+    pub serialization: Serialization,
 }
 
-/// Reads a request `Content-Type`: JSON media types only (4015 otherwise), with an
-/// optional numeric `ty` parameter (4000 if not a number or unknown, 5001 if unsupported).
+/// The media type of a response body and the serialization it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseMedia {
+    /// The `Content-Type` written.
+    pub media_type: &'static str,
+    /// How the body is encoded.
+    pub serialization: Serialization,
+}
+
+impl ResponseMedia {
+    /// `application/json`, the default (digest serialization §3 step 4).
+    pub const JSON: Self = Self::generic(Serialization::Json);
+
+    /// The generic media type of a serialization.
+    pub const fn generic(serialization: Serialization) -> Self {
+        let media_type = match serialization {
+            Serialization::Cbor => "application/cbor",
+            _ => "application/json",
+        };
+        Self {
+            media_type,
+            serialization,
+        }
+    }
+}
+
+/// Reads a request `Content-Type`: the JSON and CBOR media types (4015 otherwise,
+/// XML included), parameters separated by `;` with spaces allowed on either side, an
+/// optional numeric `ty` parameter (4000 if not a number or unknown, 5001 if
+/// unsupported); other parameters (`charset`) are ignored.
 pub fn parse_content_type(header: &str) -> Result<RequestMedia, Problem> {
     let mut parts = header.split(';');
-    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    let json = essence == "application/json"
-        || essence == ONEM2M_RES_JSON
-        || essence == "application/vnd.onem2m-ntfy+json";
-    if !json {
-        return Err(Problem::new(
-            ResponseStatusCode::UnsupportedMediaType,
-            format!(
-                "Content-Type '{header}' is not supported; use application/json or {ONEM2M_RES_JSON}"
-            ),
-        ));
-    }
+    let essence = parts.next().unwrap_or("").trim();
+    let serialization = Serialization::of_media_type(essence)
+        .filter(|s| s.supported())
+        .ok_or_else(|| {
+            Problem::new(
+                ResponseStatusCode::UnsupportedMediaType,
+                format!(
+                    "Content-Type '{header}' is not supported; use application/json, {ONEM2M_RES_JSON}, application/cbor or {ONEM2M_RES_CBOR}"
+                ),
+            )
+        })?;
     let mut ty = None;
     for param in parts {
         let (name, value) = param.split_once('=').unwrap_or((param, ""));
@@ -42,31 +74,42 @@ pub fn parse_content_type(header: &str) -> Result<RequestMedia, Problem> {
         })?;
         ty = Some(ResourceType::from_number(n)?);
     }
-    Ok(RequestMedia { ty })
+    Ok(RequestMedia { ty, serialization })
 }
 
-/// Picks the response media type from an `Accept` header; `None` means nothing onecse
-/// can produce is acceptable (5207 NOT_ACCEPTABLE).
-pub fn negotiate(accept: Option<&str>) -> Option<&'static str> {
-    let Some(accept) = accept else {
-        return Some("application/json");
+/// Picks the response media type (digest serialization §3): the first `Accept` entry
+/// onecse can produce (q-values ignored, as ACME does); with no `Accept`, or only
+/// wildcards, the serialization of the request body (`body`), else JSON. `None` means
+/// the `Accept` header allows nothing onecse produces (5207 NOT_ACCEPTABLE).
+pub fn negotiate(accept: Option<&str>, body: Option<Serialization>) -> Option<ResponseMedia> {
+    let fallback = ResponseMedia::generic(
+        body.filter(|s| s.supported())
+            .unwrap_or(Serialization::Json),
+    );
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(fallback);
     };
-    let mut fallback = None;
+    let mut wildcard = false;
     for range in accept.split(',') {
-        let essence = range
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match essence.as_str() {
-            ONEM2M_RES_JSON => return Some(ONEM2M_RES_JSON),
-            "application/json" => return Some("application/json"),
-            "*/*" | "application/*" | "" => fallback = Some("application/json"),
-            _ => {}
+        let essence = range.split(';').next().unwrap_or("").trim();
+        if essence == "*/*" || essence.eq_ignore_ascii_case("application/*") {
+            wildcard = true;
+        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_JSON) {
+            return Some(res(ONEM2M_RES_JSON, Serialization::Json));
+        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_CBOR) {
+            return Some(res(ONEM2M_RES_CBOR, Serialization::Cbor));
+        } else if let Some(s) = Serialization::of_media_type(essence).filter(|s| s.supported()) {
+            return Some(ResponseMedia::generic(s));
         }
     }
-    fallback
+    wildcard.then_some(fallback)
+}
+
+fn res(media_type: &'static str, serialization: Serialization) -> ResponseMedia {
+    ResponseMedia {
+        media_type,
+        serialization,
+    }
 }
 
 #[cfg(test)]
@@ -114,19 +157,68 @@ mod tests {
     }
 
     #[test]
+    fn cbor_and_spaced_content_types() {
+        let media = |h: &str| {
+            parse_content_type(h)
+                .map(|m| (m.ty, m.serialization))
+                .map_err(|p| p.rsc)
+        };
+        assert_eq!(
+            media("application/cbor; ty=3"),
+            Ok((Some(ResourceType::Container), Serialization::Cbor))
+        );
+        assert_eq!(
+            media("application/json ;ty=2"),
+            Ok((Some(ResourceType::Ae), Serialization::Json))
+        );
+        assert_eq!(
+            media("application/vnd.onem2m-ntfy+cbor"),
+            Ok((None, Serialization::Cbor))
+        );
+        assert_eq!(
+            media("application/vnd.onem2m-res+xml;ty=2"),
+            Err(ResponseStatusCode::UnsupportedMediaType)
+        );
+    }
+
+    #[test]
     fn accept_negotiation() {
-        assert_eq!(negotiate(None), Some("application/json"));
+        let media = |accept: Option<&str>, body| negotiate(accept, body).map(|m| m.media_type);
+        assert_eq!(media(None, None), Some("application/json"));
         assert_eq!(
-            negotiate(Some("application/json")),
+            media(Some("application/json"), None),
             Some("application/json")
         );
-        assert_eq!(negotiate(Some(ONEM2M_RES_JSON)), Some(ONEM2M_RES_JSON));
-        assert_eq!(negotiate(Some("*/*")), Some("application/json"));
+        assert_eq!(media(Some(ONEM2M_RES_JSON), None), Some(ONEM2M_RES_JSON));
+        assert_eq!(media(Some("*/*"), None), Some("application/json"));
         assert_eq!(
-            negotiate(Some("application/xml, */*;q=0.1")),
+            media(Some("application/xml, */*;q=0.1"), None),
             Some("application/json")
         );
-        assert_eq!(negotiate(Some("application/xml")), None);
-        assert_eq!(negotiate(Some("application/cbor")), None);
+        assert_eq!(media(Some("application/xml"), None), None);
+        assert_eq!(media(Some("text/html"), Some(Serialization::Cbor)), None);
+        assert_eq!(
+            media(Some("application/cbor"), None),
+            Some("application/cbor")
+        );
+        assert_eq!(
+            media(
+                Some("application/xml, application/vnd.onem2m-res+cbor"),
+                None
+            ),
+            Some(ONEM2M_RES_CBOR)
+        );
+        assert_eq!(
+            media(None, Some(Serialization::Cbor)),
+            Some("application/cbor")
+        );
+        assert_eq!(
+            media(Some("*/*"), Some(Serialization::Cbor)),
+            Some("application/cbor")
+        );
+        assert_eq!(
+            media(Some("application/json"), Some(Serialization::Cbor)),
+            Some("application/json")
+        );
     }
 }

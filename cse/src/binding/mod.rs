@@ -7,3 +7,4 @@ mod media;
 pub mod ops;
 mod query;
 mod timing;
+pub mod upper_tester;

@@ -63,7 +63,7 @@ macro_rules! plain_setting_types {
         }
     )+};
 }
-plain_setting_types!(String, u32, u64, usize);
+plain_setting_types!(String, bool, u32, u64, usize);
 
 impl<T: std::fmt::Display> SettingType for Option<T> {
     type Value = T;

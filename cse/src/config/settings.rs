@@ -142,6 +142,11 @@ settings! {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
     }
+    "Testing" {
+        /// Serve the Upper Tester interface (POST /__ut__ with X-M2M-UTCMD) that test
+        /// systems use to switch on short expirations; test-only, never in production
+        upper_tester: bool = false, value_name = "true|false";
+    }
     "Timers" {
         /// How often due resource timers (missing-data detection of timeSeries) run,
         /// in milliseconds: a missing point is reported up to this much after mdt

@@ -96,17 +96,28 @@ fn unknown_file_keys_and_bad_values_are_refused() {
     }
 }
 
-/// The value every setting is given in the reachability tests: valid for each type,
-/// and no setting's default.
+/// The value every setting is given in the reachability tests: valid for each type
+/// but the switches, and no setting's default.
 const SAMPLE: &str = "7";
 
-/// The TOML for `name = 7`, quoted when the setting holds text.
-fn sample_toml(name: &str) -> String {
-    let number = format!("{name} = {SAMPLE}");
-    if from_toml(&number).is_ok() {
-        number
+/// The sample value of one setting: [`SAMPLE`], or for a switch the opposite of its
+/// default.
+fn sample(setting: &Setting) -> &'static str {
+    match (setting.default)().as_deref() {
+        Some("false") => "true",
+        Some("true") => "false",
+        _ => SAMPLE,
+    }
+}
+
+/// The TOML for `name = 7` (or `true`), quoted when the setting holds text.
+fn sample_toml(setting: &Setting) -> String {
+    let (name, value) = (setting.name, sample(setting));
+    let plain = format!("{name} = {value}");
+    if from_toml(&plain).is_ok() {
+        plain
     } else {
-        format!("{name} = \"{SAMPLE}\"")
+        format!("{name} = \"{value}\"")
     }
 }
 
@@ -121,8 +132,8 @@ fn field(config: &Config, name: &str) -> Option<String> {
 fn every_flag_and_toml_key_sets_only_its_own_field() {
     let defaults = Config::default();
     for setting in SETTINGS {
-        let by_flag = from_args(&[&setting.flag(), SAMPLE]).expect("flag parses");
-        let by_toml = from_toml(&sample_toml(setting.name)).expect("TOML key parses");
+        let by_flag = from_args(&[&setting.flag(), sample(setting)]).expect("flag parses");
+        let by_toml = from_toml(&sample_toml(setting)).expect("TOML key parses");
         assert_eq!(by_flag, by_toml, "{}", setting.name);
         for ((name, set), (_, default)) in by_flag
             .debug_fields()
@@ -167,13 +178,17 @@ fn every_environment_variable_sets_its_own_field() {
         .args(["--exact", "--ignored", "--nocapture"])
         .env(CHILD_MARKER, "1")
         .env_remove("ONECSE_CONFIG")
-        .envs(SETTINGS.iter().map(|setting| (setting.env(), SAMPLE)))
+        .envs(
+            SETTINGS
+                .iter()
+                .map(|setting| (setting.env(), sample(setting))),
+        )
         .output()
         .expect("the test binary runs itself");
     let stdout = String::from_utf8_lossy(&child.stdout);
     assert!(child.status.success(), "{stdout}");
     for setting in SETTINGS {
-        let by_flag = from_args(&[&setting.flag(), SAMPLE]).expect("flag parses");
+        let by_flag = from_args(&[&setting.flag(), sample(setting)]).expect("flag parses");
         let expected = format!(
             "setting {}={}",
             setting.name,

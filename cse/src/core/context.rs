@@ -1,6 +1,7 @@
 //! What the core needs to know about the CSE it runs as.
 
 use crate::config::Config;
+use crate::core::upper_tester::UpperTester;
 use crate::security::{AccessSettings, PolicyCache};
 use crate::store::Database;
 
@@ -25,6 +26,8 @@ pub struct Cse {
     pub db: Database,
     /// Bounds on the work one request may cause.
     pub limits: RequestLimits,
+    /// The Upper Tester switches (test-only, off unless `upper_tester` is set).
+    pub upper_tester: UpperTester,
 }
 
 /// Bounds on what one request may ask for, refused with 4000 beyond them.
@@ -56,6 +59,7 @@ impl Cse {
                 max_pending_requests: config.request_max_pending_per_originator,
                 request_lifetime_s: config.request_lifetime_s,
             },
+            upper_tester: UpperTester::new(config.upper_tester),
         }
     }
 }

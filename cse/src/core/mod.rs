@@ -19,5 +19,6 @@ pub mod requests;
 pub mod resources;
 pub mod timer_sweep;
 pub mod transaction;
+pub mod upper_tester;
 
 pub use context::Cse;

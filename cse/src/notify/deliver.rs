@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onecse_models::{Operation, ResponseStatusCode};
 use onecse_models::time::Timestamp;
+use onecse_models::{Operation, ResponseStatusCode};
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -641,7 +641,10 @@ pub async fn approve(courier: &Courier, notice: &Notice) -> CseResult<()> {
             ),
         )
     };
-    let route = notice.route.as_ref().map_err(|reason| unreachable(reason.clone()))?;
+    let route = notice
+        .route
+        .as_ref()
+        .map_err(|reason| unreachable(reason.clone()))?;
     let request = Outgoing {
         op: Operation::Notify,
         to: notice.target.clone(),

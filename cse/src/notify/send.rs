@@ -1,5 +1,6 @@
 //! Outgoing NOTIFY requests over HTTP (TS-0009): POST with this CSE's ID as
-//! originator, a fresh request ID, `Content-Type: application/json` exactly and a
+//! originator, a fresh request ID, `Content-Type: application/json` exactly (or
+//! `application/cbor` for targets that asked for CBOR) and a
 //! `Content-Length` (simple receivers need both), bounded by connect and request
 //! timeouts, sent only where the outgoing-request policy ([`super::egress`]) allows,
 //! never following redirects, and at most `per_target` at once to one host and port.
@@ -14,6 +15,8 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::egress::EgressPolicy;
+use crate::core::notification::target;
+use onecse_models::Serialization;
 
 /// The HTTP client notifications are sent with.
 #[derive(Clone)]
@@ -46,6 +49,9 @@ impl Sender {
             .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
+            // `Content-Type`, `Content-Length`, `Host` as receivers that compare
+            // header names literally expect (hyper writes lower case otherwise).
+            .http1_title_case_headers()
             .dns_resolver(policy.resolver())
             .build()?;
         Ok(Self {
@@ -107,22 +113,36 @@ impl Sender {
                 ));
             }
         };
+        let answered_cbor = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Serialization::of_media_type)
+            == Some(Serialization::Cbor);
         let bytes = response
             .bytes()
             .await
             .map_err(|e| format!("{url}: {}", describe(&e)))?;
-        let content = serde_json::from_slice::<Value>(&bytes).ok();
+        let content = if answered_cbor {
+            onecse_models::cbor::decode(&bytes).ok()
+        } else {
+            serde_json::from_slice::<Value>(&bytes).ok()
+        };
         Ok((rsc, content, status.as_u16()))
     }
 
     /// One POST to `url` where the egress policy allows it, within the per-target
-    /// limit.
+    /// limit. The body is serialized as the URL's `ct` mark says (JSON without one,
+    /// see `target::reach`), and the mark is removed before sending.
     async fn send(
         &self,
         url: &str,
         headers: &Headers<'_>,
         body: &Value,
     ) -> Result<reqwest::Response, String> {
+        let (url, serialization) = target::split_serialization(url).map_err(|err| err.message)?;
+        let url = url.as_str();
+        let serialization = serialization.unwrap_or(Serialization::Json);
         let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
         self.policy
             .check_url(&parsed)
@@ -135,8 +155,8 @@ impl Sender {
             .header("X-M2M-RI", headers.rqi)
             .header("X-M2M-RVI", headers.rvi)
             .header("X-M2M-OT", Timestamp::now().to_string())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string());
+            .header(reqwest::header::CONTENT_TYPE, serialization.media_type())
+            .body(serialization.encode(body));
         if let Some(ec) = headers.ec {
             request = request.header("X-M2M-EC", ec.to_string());
         }

@@ -9,8 +9,8 @@ pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;
 pub mod policy_links;
-pub mod requests;
 pub mod polling_queue;
+pub mod requests;
 pub mod resource_table;
 pub mod schema;
 

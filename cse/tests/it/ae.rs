@@ -265,7 +265,7 @@ async fn ae_is_retrieved_by_structured_unstructured_and_sp_relative_addresses() 
     }
     app.retrieve("/cse-in/findme/", "Cfind")
         .await
-        .assert_error(4004, 404, "/");
+        .assert_error(4000, 400, "ends with '/'");
     app.retrieve("/cse-in/nothere", "Cfind")
         .await
         .assert_error(4004, 404, "cse-in/nothere");

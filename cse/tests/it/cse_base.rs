@@ -41,7 +41,6 @@ async fn cse_base_is_found_by_every_addressing_form() {
         "/id-in",
         "/~/id-in/cse-in",
         "/~/id-in/-",
-        "/~/id-in",
         "/_/acme.example.com/id-in/cse-in",
         "/_/acme.example.com/id-in/id-in",
     ] {

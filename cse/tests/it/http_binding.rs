@@ -147,7 +147,7 @@ async fn unsupported_or_missing_content_types_are_refused() {
     let app = spawn_app().await;
     for ct in [
         "application/xml;ty=2",
-        "application/cbor;ty=2",
+        "application/vnd.onem2m-res+xml;ty=2",
         "text/plain",
         "nonsense",
     ] {
@@ -306,9 +306,23 @@ async fn unknown_or_invalid_query_parameters_are_refused() {
 #[tokio::test]
 async fn targets_ending_in_a_slash_or_empty_are_not_resources() {
     let app = spawn_app().await;
-    for path in ["/cse-in/", "/", "/~/id-in/cse-in/", "/cse-in//x"] {
+    for (path, rsc, status, needle) in [
+        ("/cse-in/", 4000, 400, "ends with '/'"),
+        ("/~/id-in/cse-in/", 4000, 400, "ends with '/'"),
+        ("/~/id-in", 4000, 400, "names only a CSE-ID"),
+        ("/~/id-in/", 4000, 400, "ends with '/'"),
+        (
+            "/_/acme.example.com/id-in",
+            4000,
+            400,
+            "names only a CSE-ID",
+        ),
+        ("/_/acme.example.com", 4000, 400, "names only a CSE-ID"),
+        ("/", 4004, 404, "empty"),
+        ("/cse-in//x", 4004, 404, "empty segment"),
+    ] {
         let reply = app.retrieve(path, "CAdmin").await;
-        reply.assert_error(4004, 404, "");
+        reply.assert_error(rsc, status, needle);
         assert!(
             !reply
                 .body
@@ -362,4 +376,54 @@ async fn percent_encoded_targets_are_decoded() {
     assert_eq!(reply.rsc, Some(2000));
     let reply = app.retrieve("/%7E/id-in/cse-in", "CAdmin").await;
     assert_eq!(reply.rsc, Some(2000));
+}
+
+#[tokio::test]
+async fn a_partial_retrieve_may_name_only_attributes_of_the_target_type() {
+    let app = spawn_app().await;
+    app.container("/cse-in", "c", json!({"mni": 3}), "CAdmin")
+        .await;
+    let ok = app.retrieve("/cse-in/c?atrl=mni+lbl+ri", "CAdmin").await;
+    assert_eq!(ok.rsc, Some(2000), "{ok:#?}");
+    // Attributes of other types: known names, but not a container's.
+    for (name, ty) in [
+        ("api", "container"),
+        ("csi", "container"),
+        ("powSe", "container"),
+    ] {
+        app.retrieve(&format!("/cse-in/c?atrl=mni+{name}"), "CAdmin")
+            .await
+            .assert_error(4000, 400, &format!("'{name}', which a {ty}"));
+    }
+    app.retrieve("/cse-in?atrl=mni", "CAdmin")
+        .await
+        .assert_error(4000, 400, "'mni', which a CSEBase");
+    // A specialization's attributes count as its type's own.
+    let binary_switch = json!({"cod:binSh": {"rn": "sw", "cnd": "org.onem2m.common.moduleclass.binarySwitch", "powSe": true}});
+    assert_eq!(
+        app.create("/cse-in", 28, &binary_switch, Some("CAdmin"))
+            .await
+            .rsc,
+        Some(2001)
+    );
+    let part = app.retrieve("/cse-in/sw?atrl=powSe+cnd", "CAdmin").await;
+    assert_eq!(part.body["cod:binSh"]["powSe"], true, "{part:#?}");
+    app.retrieve("/cse-in/sw?atrl=api", "CAdmin")
+        .await
+        .assert_error(4000, 400, "'api'");
+    let node = json!({"m2m:nod": {"rn": "dev", "ni": "urn:dev:1"}});
+    assert_eq!(
+        app.create("/cse-in", 14, &node, Some("CAdmin")).await.rsc,
+        Some(2001)
+    );
+    let battery = json!({"m2m:bat": {"rn": "bat", "mgd": 1006, "btl": 80, "bts": 1}});
+    let created = app
+        .create("/cse-in/dev", 13, &battery, Some("CAdmin"))
+        .await;
+    assert_eq!(created.rsc, Some(2001), "{created:#?}");
+    let part = app.retrieve("/cse-in/dev/bat?atrl=btl", "CAdmin").await;
+    assert_eq!(part.body["m2m:bat"]["btl"], 80, "{part:#?}");
+    app.retrieve("/cse-in/dev/bat?atrl=fwn", "CAdmin")
+        .await
+        .assert_error(4000, 400, "'fwn'");
 }

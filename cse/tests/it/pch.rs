@@ -686,3 +686,27 @@ async fn deleting_the_channel_or_the_ae_forgets_its_queue() {
         .await
         .assert_error(4008, 504, "poll again");
 }
+
+#[tokio::test]
+async fn the_upper_testers_short_request_expiration_bounds_a_poll_without_x_m2m_ret() {
+    let app = spawn_app_with(|c| {
+        c.upper_tester = true;
+        c.polling_wait_ms = 20_000;
+    })
+    .await;
+    polling_setup(&app).await;
+    let command = app
+        .request(Method::POST, "/__ut__")
+        .originator("CAdmin")
+        .header("X-M2M-UTCMD", "enableShortRequestExpiration 1");
+    assert_eq!(app.execute(command).await.rsc, Some(2000));
+    let started = Instant::now();
+    poll(&app, POLLER, None)
+        .await
+        .assert_error(4008, 504, "poll again");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}

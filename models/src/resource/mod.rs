@@ -23,7 +23,7 @@ pub mod tsi;
 
 pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
-    is_known_attribute,
+    has_attribute, is_known_attribute,
 };
 pub use representation::{content_for_type, single_member, wrap};
 

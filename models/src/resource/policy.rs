@@ -209,6 +209,15 @@ pub fn is_known_attribute(name: &str) -> bool {
         || UNIVERSAL.iter().any(|a| a.name == name)
 }
 
+/// True if a resource of type `ty` with this specialization has the attribute `name`
+/// (its type's table, the universal attributes, the specialization's; any name for an
+/// open specialization): what a partial retrieve may ask for.
+pub fn has_attribute(ty: ResourceType, extension: Extension, name: &str) -> bool {
+    extension.open
+        || extension.attributes.iter().any(|a| a.name == name)
+        || policy_for(ty).is_some_and(|table| find(ty, table, name).is_some())
+}
+
 /// The attributes a specialization adds to its type's own table (a flexContainer's
 /// custom attributes, a mgmtObj's object attributes), so the one content check serves
 /// every specialization without code per specialization.

@@ -1,8 +1,9 @@
 //! Notification targets (`nu` and `su` entries, spec digest notifications §1): an
 //! HTTP(S) URL used verbatim, or the resource ID of an AE, reached through its `poa`.
 
-use onecse_models::ResourceType;
 use onecse_models::id::is_unreserved_id;
+use onecse_models::serialization::preferred;
+use onecse_models::{ResourceType, Serialization};
 use serde_json::Value;
 
 use crate::core::addressing::{self, Destination};
@@ -21,13 +22,15 @@ pub enum Entry {
 }
 
 /// Reads an entry. Other URL schemes (mqtt, coap, ws) are bindings onecse cannot send
-/// over yet: 5001. Anything else must look like a resource ID.
+/// over yet: 5001. Anything else must look like a resource ID. A URL's `ct` query
+/// parameter (TS-0004 §7.4.8) must name json or cbor (4000 otherwise: onecse cannot
+/// send XML, and refusing at subscription time beats dropping every notification).
 pub fn parse(entry: &str) -> CseResult<Entry> {
-    let trimmed = strip_serialization_suffix(entry);
-    if let Some((scheme, rest)) = trimmed.split_once("://") {
+    if let Some((scheme, rest)) = entry.split_once("://") {
         return match scheme.to_ascii_lowercase().as_str() {
             "http" | "https" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
-                Ok(Entry::Url(trimmed.to_owned()))
+                let (url, serialization) = split_serialization(entry)?;
+                Ok(Entry::Url(with_serialization(&url, serialization)))
             }
             "http" | "https" => Err(CseError::bad_request(format!(
                 "'{entry}' is not a valid URL"
@@ -40,13 +43,13 @@ pub fn parse(entry: &str) -> CseResult<Entry> {
             )),
         };
     }
-    let id_ok = !trimmed.is_empty()
-        && trimmed
+    let id_ok = !entry.is_empty()
+        && entry
             .split('/')
             .filter(|s| !s.is_empty())
             .all(is_unreserved_id);
     if id_ok {
-        Ok(Entry::Resource(trimmed.to_owned()))
+        Ok(Entry::Resource(entry.to_owned()))
     } else {
         Err(CseError::bad_request(format!(
             "'{entry}' is neither an http(s) URL nor a resource ID"
@@ -54,10 +57,48 @@ pub fn parse(entry: &str) -> CseResult<Entry> {
     }
 }
 
-/// `?ct=json|xml|cbor` selects a serialization; onecse sends JSON, so only the JSON
-/// suffix (or none) is accepted by [`parse`] callers downstream.
-fn strip_serialization_suffix(entry: &str) -> &str {
-    entry.strip_suffix("?ct=json").unwrap_or(entry)
+/// Splits the `ct` query parameter (`?ct=json|xml|cbor`, also after `&`) off a URL:
+/// the URL without it, and the serialization it asks for. XML or an unknown value is
+/// refused (4000). The sender calls it on every URL, so a serialization chosen for a
+/// target travels with its URL (see [`with_serialization`]).
+pub fn split_serialization(url: &str) -> CseResult<(String, Option<Serialization>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None));
+    };
+    let mut serialization = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let Some(value) = pair.strip_prefix("ct=") else {
+            kept.push(pair);
+            continue;
+        };
+        serialization = match Serialization::of_token(value) {
+            Some(s) if s.supported() => Some(s),
+            _ => {
+                return Err(CseError::bad_request(format!(
+                    "'{url}': ct={value} is not a serialization onecse can send; use ct=json or ct=cbor"
+                )));
+            }
+        };
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, serialization))
+}
+
+/// Marks a URL with the serialization to send to it (`ct=cbor`); JSON, the default,
+/// needs no mark.
+pub fn with_serialization(url: &str, serialization: Option<Serialization>) -> String {
+    match serialization {
+        Some(s) if s != Serialization::Json => {
+            let joiner = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{joiner}ct={}", s.token())
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// How a request reaches an AE (spec digest polling-and-requests §3).
@@ -119,8 +160,11 @@ pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Route, String>
 /// How the resource `id` of this CSE is reached (TS-0001 §10.2.5.12, TS-0004
 /// §7.3.3.9.1, digest polling-and-requests §3-§4): an AE with a pollingChannel
 /// through it (it polls, whatever its `rr`); otherwise a request-reachable AE at its
-/// http(s) `poa` entries in order. An AE with `rr` false and no channel, or without
-/// an http(s) `poa`, cannot be reached.
+/// http(s) `poa` entries in order, each marked with the serialization to use: a `ct`
+/// the `poa` entry names, else the AE's `csz` (the first entry onecse can write,
+/// TS-0004 §7.5.1.1), else JSON. An AE with `rr` false and no channel, without an
+/// http(s) `poa`, or whose `csz` names only serializations onecse cannot write,
+/// cannot be reached. Every sender reaching an AE gets its route here.
 pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Route, String>> {
     if ae.ty != ResourceType::Ae {
         return Ok(Err(format!(
@@ -136,6 +180,17 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
             "AE '{id}' is not request-reachable (rr is false) and has no pollingChannel"
         )));
     }
+    let csz = match ae.attrs.get("csz") {
+        None | Some(Value::Null) => None,
+        Some(csz) => match preferred(csz) {
+            Some(serialization) => Some(serialization),
+            None => {
+                return Ok(Err(format!(
+                    "AE '{id}' accepts only serializations onecse cannot send (csz {csz})"
+                )));
+            }
+        },
+    };
     let urls: Vec<String> = ae
         .attrs
         .get("poa")
@@ -143,8 +198,11 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
         .map(|poa| {
             poa.iter()
                 .filter_map(Value::as_str)
-                .filter(|p| matches!(parse(p), Ok(Entry::Url(_))))
-                .map(str::to_owned)
+                .filter_map(|p| match parse(p) {
+                    Ok(Entry::Url(url)) if url.contains("ct=") => Some(url),
+                    Ok(Entry::Url(url)) => Some(with_serialization(&url, csz)),
+                    _ => None,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -189,7 +247,16 @@ mod tests {
             parse("cse-in/myapp").ok(),
             Some(Entry::Resource("cse-in/myapp".into()))
         );
+        assert_eq!(
+            parse("http://h/n?a=1&ct=cbor").ok(),
+            Some(Entry::Url("http://h/n?a=1&ct=cbor".into()))
+        );
+        assert_eq!(
+            split_serialization("http://h/n?ct=cbor&a=1").ok(),
+            Some(("http://h/n?a=1".into(), Some(Serialization::Cbor)))
+        );
         let rsc = |e: &str| parse(e).err().map(|e| e.rsc.code());
+        assert_eq!(rsc("http://h/n?ct=xml"), Some(4000));
         assert_eq!(rsc("mqtt://broker/x"), Some(5001));
         assert_eq!(rsc("http://"), Some(4000));
         assert_eq!(rsc("not a target"), Some(4000));

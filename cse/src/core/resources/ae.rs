@@ -6,6 +6,7 @@ use onecse_models::id::{
 };
 use onecse_models::primitive::Request;
 use onecse_models::resource::ae::check_release_versions;
+use onecse_models::serialization::check_csz;
 use onecse_models::{ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
@@ -50,6 +51,9 @@ impl ResourceKind for Ae {
         }
         if let Some(srv) = attrs.get("srv").and_then(Value::as_array) {
             check_release_versions(srv)?;
+        }
+        if let Some(csz) = attrs.get("csz") {
+            check_csz(csz)?;
         }
         Ok(())
     }

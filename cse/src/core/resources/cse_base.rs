@@ -116,7 +116,6 @@ fn first_start(cse: &Cse) -> Resource {
         "lt": now,
         "csi": cse.cse_id,
         "cst": 1,
-        "csz": ["application/json"],
     });
     Resource {
         ty: ResourceType::CseBase,
@@ -197,6 +196,11 @@ const NEVER: &str = "99991231T235959,000000";
 
 fn refresh(attrs: &mut Map<String, Value>, poa: &str) {
     attrs.insert("poa".into(), json!([poa]));
+    // What this CSE reads and writes, as media types (what TR-0051 and ACME write).
+    attrs.insert(
+        "csz".into(),
+        json!(["application/json", "application/cbor"]),
+    );
     let mut types: Vec<u16> = supported_types().map(|t| t.number()).collect();
     types.sort_unstable();
     attrs.insert("srt".into(), json!(types));
