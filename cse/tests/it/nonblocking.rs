@@ -570,6 +570,28 @@ async fn a_request_expires_with_its_result_persistence() {
 }
 
 #[tokio::test]
+async fn a_subscription_to_a_request_is_notified_of_its_result() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let reply = create_container(&app, "watched", &[("rt", "1")], &[("X-M2M-OET", "1000")]).await;
+    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
+    let ri = request_id(&reply);
+    let sub = json!({"m2m:sub": {"rn": "s", "nu": [rx.url()]}});
+    let created = app
+        .create(&format!("/{ri}"), 23, &sub, Some("CAdmin"))
+        .await;
+    assert_eq!(created.rsc, Some(2001), "{created:#?}");
+    assert!(rx.next().await.is_verification());
+    let got = rx
+        .next_within(Duration::from_secs(10))
+        .await
+        .expect("update notification");
+    let req = &got.sgn()["nev"]["rep"]["m2m:req"];
+    assert_eq!(req["rs"], 1, "{:#?}", got.body);
+    assert_eq!(req["ors"]["rsc"], 2001);
+}
+
+#[tokio::test]
 async fn a_result_persistence_shorter_than_the_deadlines_does_not_drop_the_request() {
     let app = spawn_app().await;
     let reply = create_container(
