@@ -37,4 +37,5 @@ mod proxy;
 mod regressions;
 mod storage;
 mod sub;
+mod timing;
 mod ts;
