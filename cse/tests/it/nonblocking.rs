@@ -41,6 +41,29 @@ async fn with_rt(app: &TestApp, method: Method, path: &str, originator: &str, rt
     send(app, method, path, originator, &[("rt", rt)], &[], None).await
 }
 
+/// A CREATE of type `ty` from `originator` with response type `rt` and headers.
+async fn create_with_rt(
+    app: &TestApp,
+    parent: &str,
+    originator: &str,
+    rt: &str,
+    headers: Pairs<'_>,
+    ty: u16,
+    body: Value,
+) -> Reply {
+    let create = Some((Some(ty), body));
+    send(
+        app,
+        Method::POST,
+        parent,
+        originator,
+        &[("rt", rt)],
+        headers,
+        create,
+    )
+    .await
+}
+
 /// CREATE of a container `rn` under the CSEBase with `query` and `headers`.
 pub(crate) async fn create_container(
     app: &TestApp,
@@ -185,16 +208,7 @@ async fn rt2_without_rtu_notifies_the_originator_ae_and_with_an_empty_rtu_nobody
     let reg = app.create("/cse-in", 2, &ae, Some("Cnb")).await;
     assert_eq!(reg.rsc, Some(2001), "{reg:#?}");
     let body = json!({"m2m:cnt": {"rn": "mine"}});
-    let reply = send(
-        &app,
-        Method::POST,
-        "/cse-in/app",
-        "Cnb",
-        &[("rt", "2")],
-        &[],
-        Some((Some(3), body)),
-    )
-    .await;
+    let reply = create_with_rt(&app, "/cse-in/app", "Cnb", "2", &[], 3, body).await;
     assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
     let got = rx
         .next_within(Duration::from_secs(10))
@@ -204,14 +218,14 @@ async fn rt2_without_rtu_notifies_the_originator_ae_and_with_an_empty_rtu_nobody
     assert_eq!(got.body["m2m:rsp"]["to"], "Cnb");
 
     let body = json!({"m2m:cnt": {"rn": "quiet"}});
-    let reply = send(
+    let reply = create_with_rt(
         &app,
-        Method::POST,
         "/cse-in/app",
         "Cnb",
-        &[("rt", "2")],
+        "2",
         &[("X-M2M-RTU", "")],
-        Some((Some(3), body)),
+        3,
+        body,
     )
     .await;
     assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
@@ -371,16 +385,7 @@ async fn a_running_request_cannot_be_recalled() {
     app.container("/cse-in", "watched", json!({}), "CAdmin")
         .await;
     let body = json!({"m2m:sub": {"rn": "s", "nu": [nu]}});
-    let reply = send(
-        &app,
-        Method::POST,
-        "/cse-in/watched",
-        "CAdmin",
-        &[("rt", "1")],
-        &[],
-        Some((Some(23), body)),
-    )
-    .await;
+    let reply = create_with_rt(&app, "/cse-in/watched", "CAdmin", "1", &[], 23, body).await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);
     tokio::time::sleep(Duration::from_millis(700)).await;
