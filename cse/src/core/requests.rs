@@ -244,28 +244,35 @@ fn meta_information(req: &Request) -> Value {
     Value::Object(mi)
 }
 
-/// Claims up to `limit` due requests, oldest first, for `lease_s` seconds.
+/// Claims up to `limit` due requests, oldest first, for `lease_s` seconds. A kept
+/// request that no longer reads (a bug, a manual edit) is logged and forgotten, so it
+/// cannot block the others; its `<request>` stays PENDING until it expires.
 pub fn claim(cse: &Cse, limit: usize, lease_s: i64) -> CseResult<Vec<Claimed>> {
     let now = Timestamp::now();
     let lease_until = now.plus_seconds(lease_s).to_string();
     let claimed = transaction::run_background(cse, TransactionKind::Write, now, |tx| {
         let limit = i64::try_from(limit).unwrap_or(1);
-        Ok(store::claim(tx.conn, &tx.now_text, &lease_until, limit)?)
+        let rows = store::claim(tx.conn, &tx.now_text, &lease_until, limit)?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in rows {
+            match serde_json::from_str::<Kept>(&row.primitive) {
+                Ok(kept) => jobs.push(Claimed {
+                    ri: row.ri,
+                    request: kept.request,
+                    caller: Caller {
+                        ip: kept.ip,
+                        authenticated: kept.authenticated,
+                    },
+                }),
+                Err(err) => {
+                    tracing::error!(request = %row.ri, error = %err, "kept non-blocking request is corrupt; dropped");
+                    store::remove(tx.conn, &row.ri)?;
+                }
+            }
+        }
+        Ok(jobs)
     })?;
-    let mut jobs = Vec::with_capacity(claimed.value.len());
-    for row in claimed.value {
-        let kept: Kept = serde_json::from_str(&row.primitive)
-            .map_err(|e| CseError::internal(format!("kept request {} is corrupt: {e}", row.ri)))?;
-        jobs.push(Claimed {
-            ri: row.ri,
-            request: kept.request,
-            caller: Caller {
-                ip: kept.ip,
-                authenticated: kept.authenticated,
-            },
-        });
-    }
-    Ok(jobs)
+    Ok(claimed.value)
 }
 
 /// Records the result of a claimed request in its `<request>` (`rs`, `ors`) and

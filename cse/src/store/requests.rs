@@ -4,7 +4,7 @@
 //! onecse processes on one database never run a request twice at the same time.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::db::DbConn;
 use super::schema::requests;
@@ -35,8 +35,21 @@ pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// How many requests of `originator` are not finished (read through its index).
+/// Names onecse's per-originator request locks among PostgreSQL advisory locks
+/// (two-key form, apart from the outbox's stream locks).
+const ORIGINATOR_LOCK_SPACE: i32 = 0x6f6e_6532;
+
+/// How many requests of `originator` are not finished (read through its index). On
+/// PostgreSQL a per-originator advisory lock is taken first and held until commit, so
+/// two acceptances for one originator count one after the other and the bound holds;
+/// SQLite serialises writers already.
 pub fn count_for(conn: &mut DbConn, originator: &str) -> QueryResult<i64> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<Integer, _>(ORIGINATOR_LOCK_SPACE)
+            .bind::<Text, _>(originator)
+            .execute(pg)?;
+    }
     requests::table
         .filter(requests::originator.eq(originator))
         .count()

@@ -40,5 +40,6 @@ mod serialization;
 mod storage;
 mod sub;
 mod sub_features;
+mod timing;
 mod ts;
 mod upper_tester;

@@ -11,10 +11,10 @@ use serde_json::{Map, Value, json};
 use crate::helpers::{Reply, TestApp, TestDb, spawn_app, spawn_app_with};
 
 /// Name and value pairs (query parameters or headers).
-type Pairs<'a> = &'a [(&'a str, &'a str)];
+pub(crate) type Pairs<'a> = &'a [(&'a str, &'a str)];
 
 /// A oneM2M request from `originator` with extra headers and query parameters.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -41,8 +41,31 @@ async fn with_rt(app: &TestApp, method: Method, path: &str, originator: &str, rt
     send(app, method, path, originator, &[("rt", rt)], &[], None).await
 }
 
+/// A CREATE of type `ty` from `originator` with response type `rt` and headers.
+async fn create_with_rt(
+    app: &TestApp,
+    parent: &str,
+    originator: &str,
+    rt: &str,
+    headers: Pairs<'_>,
+    ty: u16,
+    body: Value,
+) -> Reply {
+    let create = Some((Some(ty), body));
+    send(
+        app,
+        Method::POST,
+        parent,
+        originator,
+        &[("rt", rt)],
+        headers,
+        create,
+    )
+    .await
+}
+
 /// CREATE of a container `rn` under the CSEBase with `query` and `headers`.
-async fn create_container(
+pub(crate) async fn create_container(
     app: &TestApp,
     rn: &str,
     query: &[(&str, &str)],
@@ -62,7 +85,7 @@ async fn create_container(
 }
 
 /// The `<request>` resourceID of an accepted non-blocking request.
-fn request_id(reply: &Reply) -> String {
+pub(crate) fn request_id(reply: &Reply) -> String {
     reply.body["m2m:uri"]
         .as_str()
         .unwrap_or_else(|| panic!("an m2m:uri reference: {reply:#?}"))
@@ -70,7 +93,7 @@ fn request_id(reply: &Reply) -> String {
 }
 
 /// Retrieves the `<request>` until its `rs` is no longer PENDING (3), at most 10 s.
-async fn finished(app: &TestApp, ri: &str, originator: &str) -> Map<String, Value> {
+pub(crate) async fn finished(app: &TestApp, ri: &str, originator: &str) -> Map<String, Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let reply = app.retrieve(&format!("/{ri}"), originator).await;
@@ -185,16 +208,7 @@ async fn rt2_without_rtu_notifies_the_originator_ae_and_with_an_empty_rtu_nobody
     let reg = app.create("/cse-in", 2, &ae, Some("Cnb")).await;
     assert_eq!(reg.rsc, Some(2001), "{reg:#?}");
     let body = json!({"m2m:cnt": {"rn": "mine"}});
-    let reply = send(
-        &app,
-        Method::POST,
-        "/cse-in/app",
-        "Cnb",
-        &[("rt", "2")],
-        &[],
-        Some((Some(3), body)),
-    )
-    .await;
+    let reply = create_with_rt(&app, "/cse-in/app", "Cnb", "2", &[], 3, body).await;
     assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
     let got = rx
         .next_within(Duration::from_secs(10))
@@ -204,14 +218,14 @@ async fn rt2_without_rtu_notifies_the_originator_ae_and_with_an_empty_rtu_nobody
     assert_eq!(got.body["m2m:rsp"]["to"], "Cnb");
 
     let body = json!({"m2m:cnt": {"rn": "quiet"}});
-    let reply = send(
+    let reply = create_with_rt(
         &app,
-        Method::POST,
         "/cse-in/app",
         "Cnb",
-        &[("rt", "2")],
+        "2",
         &[("X-M2M-RTU", "")],
-        Some((Some(3), body)),
+        3,
+        body,
     )
     .await;
     assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
@@ -371,16 +385,7 @@ async fn a_running_request_cannot_be_recalled() {
     app.container("/cse-in", "watched", json!({}), "CAdmin")
         .await;
     let body = json!({"m2m:sub": {"rn": "s", "nu": [nu]}});
-    let reply = send(
-        &app,
-        Method::POST,
-        "/cse-in/watched",
-        "CAdmin",
-        &[("rt", "1")],
-        &[],
-        Some((Some(23), body)),
-    )
-    .await;
+    let reply = create_with_rt(&app, "/cse-in/watched", "CAdmin", "1", &[], 23, body).await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -414,121 +419,6 @@ async fn pending_requests_per_originator_are_bounded() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let again = create_container(&app, "e", &[("rt", "1")], &[]).await;
     assert_eq!(again.rsc, Some(1001), "{again:#?}");
-}
-
-#[tokio::test]
-async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
-    let app = spawn_app().await;
-    for (header, value) in [
-        ("X-M2M-RET", "20200101T000000"),
-        ("X-M2M-RET", "-1"),
-        ("X-M2M-RST", "20200101T000000,5"),
-    ] {
-        let reply = create_container(&app, "late", &[], &[(header, value)]).await;
-        reply.assert_error(4008, 504, "passed");
-        let reply = create_container(&app, "late", &[("rt", "1")], &[(header, value)]).await;
-        reply.assert_error(4008, 504, "passed");
-    }
-    assert_eq!(app.retrieve("/cse-in/late", "CAdmin").await.rsc, Some(4004));
-}
-
-#[tokio::test]
-async fn bad_time_parameters_are_refused_with_4000_naming_them() {
-    let app = spawn_app().await;
-    let cases: &[(Pairs, Pairs, &str)] = &[
-        (&[], &[("X-M2M-RET", "soon")], "X-M2M-RET"),
-        (&[], &[("X-M2M-RST", "2024-01-01")], "X-M2M-RST"),
-        (&[], &[("X-M2M-OET", "P1H")], "X-M2M-OET"),
-        (&[("rp", "forever")], &[], "rp"),
-        (
-            &[],
-            &[("X-M2M-RET", "60000"), ("X-M2M-RST", "30000")],
-            "later than rqet",
-        ),
-        (
-            &[],
-            &[("X-M2M-RET", "1000"), ("X-M2M-OET", "2000")],
-            "earlier than rqet",
-        ),
-        (
-            &[],
-            &[("X-M2M-RST", "1000"), ("X-M2M-OET", "PT2S")],
-            "earlier than rset",
-        ),
-        (&[("rt", "1"), ("rp", "-5000")], &[], "rp"),
-    ];
-    for (query, headers, needle) in cases {
-        create_container(&app, "c", query, headers)
-            .await
-            .assert_error(4000, 400, needle);
-    }
-    assert_eq!(app.retrieve("/cse-in/c", "CAdmin").await.rsc, Some(4004));
-}
-
-#[tokio::test]
-async fn time_parameters_in_every_form_are_accepted_and_rst_is_echoed() {
-    let app = spawn_app().await;
-    let reply = create_container(
-        &app,
-        "a",
-        &[],
-        &[("X-M2M-RET", "PT30S"), ("X-M2M-RST", "60000")],
-    )
-    .await;
-    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
-    assert_eq!(reply.header("X-M2M-RST"), Some("60000"));
-    let absolute = "20991231T235959";
-    let reply = create_container(&app, "b", &[], &[("X-M2M-RET", absolute)]).await;
-    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
-    assert_eq!(reply.header("X-M2M-RST"), None);
-    let reply = create_container(
-        &app,
-        "c",
-        &[("rt", "1"), ("rp", "P1D")],
-        &[("X-M2M-OET", "-1000")],
-    )
-    .await;
-    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
-    let req = finished(&app, &request_id(&reply), "CAdmin").await;
-    assert_eq!(req["rs"], 1);
-    assert!(
-        req["mi"]["rp"].as_str().is_some_and(|rp| rp == req["et"]),
-        "et follows rp: {req:?}"
-    );
-}
-
-#[tokio::test]
-async fn oet_delays_a_blocking_request() {
-    let app = spawn_app().await;
-    let started = Instant::now();
-    let reply = create_container(&app, "later", &[], &[("X-M2M-OET", "1200")]).await;
-    let waited = started.elapsed();
-    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
-    assert!(
-        waited >= Duration::from_millis(1150),
-        "answered after {waited:?}"
-    );
-    // Other requests are served meanwhile: the wait holds no worker.
-    let app2 = std::sync::Arc::new(app);
-    let waiting = {
-        let app = std::sync::Arc::clone(&app2);
-        tokio::spawn(async move {
-            create_container(&app, "later2", &[], &[("X-M2M-OET", "1500")]).await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let quick = Instant::now();
-    assert_eq!(app2.retrieve("/cse-in", "CAdmin").await.rsc, Some(2000));
-    assert!(
-        quick.elapsed() < Duration::from_millis(1000),
-        "blocked by the waiting request"
-    );
-    assert_eq!(
-        app2.retrieve("/cse-in/later2", "CAdmin").await.rsc,
-        Some(4004),
-        "ran early"
-    );
-    assert_eq!(waiting.await.expect("task").rsc, Some(2001));
 }
 
 #[tokio::test]
@@ -567,6 +457,28 @@ async fn a_request_expires_with_its_result_persistence() {
         "the expired <request> was not removed",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_subscription_to_a_request_is_notified_of_its_result() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let reply = create_container(&app, "watched", &[("rt", "1")], &[("X-M2M-OET", "1000")]).await;
+    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
+    let ri = request_id(&reply);
+    let sub = json!({"m2m:sub": {"rn": "s", "nu": [rx.url()]}});
+    let created = app
+        .create(&format!("/{ri}"), 23, &sub, Some("CAdmin"))
+        .await;
+    assert_eq!(created.rsc, Some(2001), "{created:#?}");
+    assert!(rx.next().await.is_verification());
+    let got = rx
+        .next_within(Duration::from_secs(10))
+        .await
+        .expect("update notification");
+    let req = &got.sgn()["nev"]["rep"]["m2m:req"];
+    assert_eq!(req["rs"], 1, "{:#?}", got.body);
+    assert_eq!(req["ors"]["rsc"], 2001);
 }
 
 #[tokio::test]

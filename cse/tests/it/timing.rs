@@ -1,0 +1,124 @@
+//! Request timing (TS-0001 §8.1.2; spec digest polling-and-requests §6): rqet, rset,
+//! oet and rp in every absRelTimestamp form, 4008 for passed deadlines, 4000 for bad
+//! values, X-M2M-RST echoed, and oet delaying a blocking request without holding a
+//! worker.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::spawn_app;
+use crate::nonblocking::{Pairs, create_container, finished, request_id};
+
+#[tokio::test]
+async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
+    let app = spawn_app().await;
+    for (header, value) in [
+        ("X-M2M-RET", "20200101T000000"),
+        ("X-M2M-RET", "-1"),
+        ("X-M2M-RST", "20200101T000000,5"),
+    ] {
+        let reply = create_container(&app, "late", &[], &[(header, value)]).await;
+        reply.assert_error(4008, 504, "passed");
+        let reply = create_container(&app, "late", &[("rt", "1")], &[(header, value)]).await;
+        reply.assert_error(4008, 504, "passed");
+    }
+    assert_eq!(app.retrieve("/cse-in/late", "CAdmin").await.rsc, Some(4004));
+}
+
+#[tokio::test]
+async fn bad_time_parameters_are_refused_with_4000_naming_them() {
+    let app = spawn_app().await;
+    let cases: &[(Pairs, Pairs, &str)] = &[
+        (&[], &[("X-M2M-RET", "soon")], "X-M2M-RET"),
+        (&[], &[("X-M2M-RST", "2024-01-01")], "X-M2M-RST"),
+        (&[], &[("X-M2M-OET", "P1H")], "X-M2M-OET"),
+        (&[("rp", "forever")], &[], "rp"),
+        (
+            &[],
+            &[("X-M2M-RET", "60000"), ("X-M2M-RST", "30000")],
+            "later than rqet",
+        ),
+        (
+            &[],
+            &[("X-M2M-RET", "1000"), ("X-M2M-OET", "2000")],
+            "earlier than rqet",
+        ),
+        (
+            &[],
+            &[("X-M2M-RST", "1000"), ("X-M2M-OET", "PT2S")],
+            "earlier than rset",
+        ),
+        (&[("rt", "1"), ("rp", "-5000")], &[], "rp"),
+    ];
+    for (query, headers, needle) in cases {
+        create_container(&app, "c", query, headers)
+            .await
+            .assert_error(4000, 400, needle);
+    }
+    assert_eq!(app.retrieve("/cse-in/c", "CAdmin").await.rsc, Some(4004));
+}
+
+#[tokio::test]
+async fn time_parameters_in_every_form_are_accepted_and_rst_is_echoed() {
+    let app = spawn_app().await;
+    let reply = create_container(
+        &app,
+        "a",
+        &[],
+        &[("X-M2M-RET", "PT30S"), ("X-M2M-RST", "60000")],
+    )
+    .await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    assert_eq!(reply.header("X-M2M-RST"), Some("60000"));
+    let absolute = "20991231T235959";
+    let reply = create_container(&app, "b", &[], &[("X-M2M-RET", absolute)]).await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    assert_eq!(reply.header("X-M2M-RST"), None);
+    let reply = create_container(
+        &app,
+        "c",
+        &[("rt", "1"), ("rp", "P1D")],
+        &[("X-M2M-OET", "-1000")],
+    )
+    .await;
+    assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
+    let req = finished(&app, &request_id(&reply), "CAdmin").await;
+    assert_eq!(req["rs"], 1);
+    assert!(
+        req["mi"]["rp"].as_str().is_some_and(|rp| rp == req["et"]),
+        "et follows rp: {req:?}"
+    );
+}
+
+#[tokio::test]
+async fn oet_delays_a_blocking_request() {
+    let app = spawn_app().await;
+    let started = Instant::now();
+    let reply = create_container(&app, "later", &[], &[("X-M2M-OET", "1200")]).await;
+    let waited = started.elapsed();
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    assert!(
+        waited >= Duration::from_millis(1150),
+        "answered after {waited:?}"
+    );
+    // Other requests are served meanwhile: the wait holds no worker.
+    let app2 = std::sync::Arc::new(app);
+    let waiting = {
+        let app = std::sync::Arc::clone(&app2);
+        tokio::spawn(async move {
+            create_container(&app, "later2", &[], &[("X-M2M-OET", "1500")]).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let quick = Instant::now();
+    assert_eq!(app2.retrieve("/cse-in", "CAdmin").await.rsc, Some(2000));
+    assert!(
+        quick.elapsed() < Duration::from_millis(1000),
+        "blocked by the waiting request"
+    );
+    assert_eq!(
+        app2.retrieve("/cse-in/later2", "CAdmin").await.rsc,
+        Some(4004),
+        "ran early"
+    );
+    assert_eq!(waiting.await.expect("task").rsc, Some(2001));
+}
