@@ -14,7 +14,7 @@ use crate::core::fanout as core_fanout;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Courier;
-use crate::notify::{OutboxSignal, deliver};
+use crate::notify::{OutboxSignal, verify};
 use crate::security::Caller;
 use crate::store::Backend;
 
@@ -102,7 +102,7 @@ impl Service {
             return Ok(None);
         };
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
-        deliver::verify(
+        verify::verify(
             &self.courier,
             &verification.targets,
             &sur,

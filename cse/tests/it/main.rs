@@ -35,6 +35,7 @@ mod ops;
 mod pch;
 mod proxy;
 mod regressions;
+mod relay;
 mod storage;
 mod sub;
 mod ts;
