@@ -16,7 +16,7 @@ use crate::core::notification::blocking::Notice;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Courier;
-use crate::notify::{OutboxSignal, deliver};
+use crate::notify::{OutboxSignal, verify};
 use crate::security::Caller;
 use crate::store::Backend;
 
@@ -128,7 +128,7 @@ impl Service {
         caller: Caller,
         notice: &Notice,
     ) -> CseResult<Response> {
-        deliver::approve(&self.courier, notice).await?;
+        verify::approve(&self.courier, notice).await?;
         let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
         match blocking(move || run(&cse, &outbox, &req, caller, None, true)).await? {
             Ran::Done(result) => result,
@@ -147,7 +147,7 @@ impl Service {
             return Ok(None);
         };
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
-        deliver::verify(
+        verify::verify(
             &self.courier,
             &verification.targets,
             &sur,

@@ -7,25 +7,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ResponseStatusCode};
+use onecse_models::Operation;
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
-use super::courier::{Courier, Undelivered};
 use super::polling::PollingHub;
-use super::send::{NO_ANSWER, Sender};
+use super::send::Sender;
 use crate::blocking::blocking;
 use crate::core::Cse;
-use crate::core::notification::blocking::Notice;
 use crate::core::notification::stats;
 use crate::core::notification::target::{self, Route};
 use crate::core::polling::{self, Outgoing};
 use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
-use crate::error::{CseError, CseResult};
+use crate::error::CseResult;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{TransactionKind, resource_table};
 
@@ -624,120 +622,6 @@ fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
     }
     if changed {
         resource_table::update(tx.conn, &sub.to_row())?;
-    }
-    Ok(())
-}
-
-/// Sends a held UPDATE's blocking-update notification and waits for the answer
-/// (TS-0004 §7.3.2.9), over HTTP or through a polling AE's queue: no answer → 5107,
-/// a refusal → 4127.
-pub async fn approve(courier: &Courier, notice: &Notice) -> CseResult<()> {
-    let unreachable = |reason: String| {
-        CseError::new(
-            ResponseStatusCode::RemoteEntityNotReachable,
-            format!(
-                "the blocking-update subscriber {} did not answer: {reason}",
-                notice.target
-            ),
-        )
-    };
-    let route = notice
-        .route
-        .as_ref()
-        .map_err(|reason| unreachable(reason.clone()))?;
-    let request = Outgoing {
-        op: Operation::Notify,
-        to: notice.target.clone(),
-        from: courier.cse.cse_id.clone(),
-        rqi: uuid::Uuid::new_v4().simple().to_string(),
-        rvi: "3".into(),
-        content: Some(notice.body.clone()),
-    };
-    let answer = courier
-        .send(route, &request, courier.settings.wait)
-        .await
-        .map_err(|why| {
-            unreachable(match why {
-                Undelivered::Unreachable(reason) | Undelivered::Failed(reason) => reason,
-                Undelivered::NoAnswer | Undelivered::Duplicate => NO_ANSWER.to_owned(),
-            })
-        })?;
-    let http_ok = answer
-        .http
-        .as_ref()
-        .is_none_or(|(_, status)| (200..300).contains(status));
-    if answer.rsc.is_success() && http_ok {
-        return Ok(());
-    }
-    if answer.rsc == ResponseStatusCode::TargetNotReachable {
-        return Err(unreachable(format!("it answered {}", answer.rsc.code())));
-    }
-    Err(CseError::new(
-        ResponseStatusCode::OperationDeniedByRemoteEntity,
-        format!(
-            "the blocking-update subscriber {} did not accept the UPDATE: it answered {}",
-            notice.target,
-            answer.rsc.code()
-        ),
-    ))
-}
-
-/// Sends the verification request of a new subscription (or of `nu` entries added by
-/// UPDATE) to each target, over HTTP or through a polling AE's queue (whose answer
-/// through `pcu` is awaited up to the polling wait); the first failure is returned.
-pub async fn verify(
-    courier: &Courier,
-    targets: &[(String, Result<Route, String>)],
-    sur: &str,
-    creator: Option<&str>,
-) -> Result<(), String> {
-    let mut sgn = serde_json::Map::new();
-    sgn.insert("vrq".into(), json!(true));
-    sgn.insert("sur".into(), json!(sur));
-    if let Some(cr) = creator {
-        sgn.insert("cr".into(), json!(cr));
-    }
-    let body = json!({ "m2m:sgn": sgn });
-    for (entry, route) in targets {
-        let route = route
-            .as_ref()
-            .map_err(|reason| format!("{entry}: {reason}"))?;
-        let request = Outgoing {
-            op: Operation::Notify,
-            to: entry.clone(),
-            from: courier.cse.cse_id.clone(),
-            rqi: uuid::Uuid::new_v4().simple().to_string(),
-            rvi: "3".into(),
-            content: Some(body.clone()),
-        };
-        let answer = courier
-            .send(route, &request, courier.settings.wait)
-            .await
-            .map_err(|why| match why {
-                // A URL entry's reason already starts with it.
-                Undelivered::Unreachable(reason) if reason.starts_with(entry.as_str()) => reason,
-                Undelivered::Unreachable(reason) | Undelivered::Failed(reason) => {
-                    format!("{entry}: {reason}")
-                }
-                Undelivered::NoAnswer => format!(
-                    "{entry}: the AE did not answer through its pollingChannel within {} ms",
-                    courier.settings.wait.as_millis()
-                ),
-                Undelivered::Duplicate => format!("{entry}: a verification is already waiting"),
-            })?;
-        let http_ok = answer
-            .http
-            .as_ref()
-            .is_none_or(|(_, status)| (200..300).contains(status));
-        if !answer.rsc.is_success() || !http_ok {
-            return Err(match answer.http {
-                Some((url, status)) => format!(
-                    "{url} answered HTTP {status} with X-M2M-RSC {}",
-                    answer.rsc.code()
-                ),
-                None => format!("{entry}: the target refused it with {}", answer.rsc.code()),
-            });
-        }
     }
     Ok(())
 }

@@ -9,5 +9,6 @@ pub mod egress;
 pub mod polling;
 pub mod send;
 pub mod signal;
+pub mod verify;
 
 pub use signal::OutboxSignal;

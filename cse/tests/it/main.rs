@@ -36,6 +36,7 @@ mod ops;
 mod pch;
 mod proxy;
 mod regressions;
+mod relay;
 mod serialization;
 mod storage;
 mod sub;

@@ -1,12 +1,12 @@
 //! pollingChannel and NOTIFY relay (TS-0001 §9.6.21, §10.2.5.12-19, §10.2.5.21-23;
 //! TS-0004 §7.3.3.9, §7.4.21-22; spec digest polling-and-requests §1-§4): creation
 //! rules, the `pcu` long poll and answers, the durable polling queue (order, once
-//! only, restarts, expiry), subscription notifications and verification through it,
-//! and NOTIFYs relayed to an AE's poa or polling queue.
+//! only, restarts, expiry, two processes), subscription notifications and
+//! verification through it. The relay of NOTIFYs to an AE is in `relay.rs`, which
+//! uses the helpers here.
 
 use std::time::{Duration, Instant};
 
-use onecse_testkit::{Answer, Receiver};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,13 +15,13 @@ use crate::helpers::{
 };
 
 /// The polling AE: AE-ID `Cpoller`, name `poller`, rr false.
-const POLLER: &str = "Cpoller";
-const AE: &str = "/cse-in/poller";
-const PCH: &str = "/cse-in/poller/pch";
-const PCU: &str = "/cse-in/poller/pch/pcu";
-const OTHER: &str = "Cother";
+pub(crate) const POLLER: &str = "Cpoller";
+pub(crate) const AE: &str = "/cse-in/poller";
+pub(crate) const PCH: &str = "/cse-in/poller/pch";
+pub(crate) const PCU: &str = "/cse-in/poller/pch/pcu";
+pub(crate) const OTHER: &str = "Cother";
 
-async fn register(app: &TestApp, rn: &str, id: &str, rr: bool, poa: &[String]) -> Reply {
+pub(crate) async fn register(app: &TestApp, rn: &str, id: &str, rr: bool, poa: &[String]) -> Reply {
     let mut ae = json!({"rn": rn, "api": "Ntest", "rr": rr, "srv": ["3"]});
     if !poa.is_empty() {
         ae["poa"] = json!(poa);
@@ -33,7 +33,7 @@ async fn register(app: &TestApp, rn: &str, id: &str, rr: bool, poa: &[String]) -
     reply
 }
 
-async fn create_channel(app: &TestApp, parent: &str, originator: &str) -> Reply {
+pub(crate) async fn create_channel(app: &TestApp, parent: &str, originator: &str) -> Reply {
     app.create(
         parent,
         15,
@@ -44,7 +44,7 @@ async fn create_channel(app: &TestApp, parent: &str, originator: &str) -> Reply 
 }
 
 /// `poller` (rr false) with its pollingChannel, and `other` (rr true, no poa).
-async fn polling_setup(app: &TestApp) {
+pub(crate) async fn polling_setup(app: &TestApp) {
     register(app, "poller", POLLER, false, &[]).await;
     register(app, "other", OTHER, true, &[]).await;
     let reply = create_channel(app, AE, POLLER).await;
@@ -52,7 +52,7 @@ async fn polling_setup(app: &TestApp) {
 }
 
 /// A long poll of `pcu` as `originator`, with `X-M2M-RET` in ms when given.
-async fn poll(app: &TestApp, originator: &str, ret_ms: Option<u64>) -> Reply {
+pub(crate) async fn poll(app: &TestApp, originator: &str, ret_ms: Option<u64>) -> Reply {
     let mut request = app.request(Method::GET, PCU).originator(originator);
     if let Some(ms) = ret_ms {
         request = request.header("X-M2M-RET", ms.to_string());
@@ -60,7 +60,7 @@ async fn poll(app: &TestApp, originator: &str, ret_ms: Option<u64>) -> Reply {
     app.execute(request).await
 }
 
-async fn notify(app: &TestApp, path: &str, originator: &str, body: &Value) -> Reply {
+pub(crate) async fn notify(app: &TestApp, path: &str, originator: &str, body: &Value) -> Reply {
     app.onem2m(
         Method::POST,
         path,
@@ -85,7 +85,7 @@ fn poll_in_background(app: &TestApp, ret_ms: u64) -> tokio::task::JoinHandle<Rep
 
 /// The admin's NOTIFY of `content` to the poller's AE at `app`, sent in the
 /// background (it waits for the poller's answer).
-fn relay_in_background(
+pub(crate) fn relay_in_background(
     app: &TestApp,
     content: &Value,
     ret_ms: u64,
@@ -103,7 +103,7 @@ fn relay_in_background(
 }
 
 /// The AE's answer through `pcu` to the request `rqp` it polled.
-async fn answer(app: &TestApp, rqp: &Value, rsc: u16, pc: Option<Value>) -> Reply {
+pub(crate) async fn answer(app: &TestApp, rqp: &Value, rsc: u16, pc: Option<Value>) -> Reply {
     let mut rsp = json!({"rsc": rsc, "rqi": rqp["rqi"], "rvi": "3", "fr": POLLER});
     if let Some(pc) = pc {
         rsp["pc"] = pc;
@@ -470,106 +470,9 @@ async fn an_ae_with_rr_false_and_no_channel_cannot_be_verified_or_relayed_to() {
         .assert_error(5103, 404, "no pollingChannel");
 }
 
-#[tokio::test]
-async fn a_notify_to_an_ae_is_relayed_to_its_poa_with_the_answer_passed_back() {
-    let app = spawn_app().await;
-    let rx = Receiver::start().expect("receiver");
-    register(&app, "device", "Cdevice", true, &[rx.url()]).await;
-    let content = json!({"m2m:sgn": {"nev": {"rep": {"hello": 1}, "net": 1}, "sur": "/id-in/x"}});
-    let request = app
-        .request(Method::POST, "/cse-in/device")
-        .originator("CAdmin")
-        .json(None, &content);
-    let reply = app.execute(request).await;
-    let rqi = reply.generated_ri.clone().expect("generated rqi");
-    assert_eq!((reply.status, reply.rsc), (200, Some(2000)), "{reply:#?}");
-    let relayed = rx.next().await;
-    assert_eq!(relayed.body, content);
-    assert_eq!(relayed.header("x-m2m-origin"), Some("CAdmin"));
-    assert_eq!(relayed.header("x-m2m-ri"), Some(rqi.as_str()));
-    assert_eq!(relayed.header("content-type"), Some("application/json"));
-    // The AE's own status comes back to the originator.
-    rx.answer_with(Answer {
-        status: 409,
-        rsc: 4105,
-    });
-    let reply = notify(&app, "/cse-in/device", "CAdmin", &content).await;
-    assert_eq!((reply.status, reply.rsc), (409, Some(4105)), "{reply:#?}");
-}
-
-#[tokio::test]
-async fn a_relay_tries_each_poa_and_fails_with_5103_when_none_answers() {
-    let app = spawn_app().await;
-    let gone = Receiver::start().expect("receiver");
-    let gone_url = gone.url();
-    gone.stop().await;
-    let rx = Receiver::start().expect("receiver");
-    register(
-        &app,
-        "device",
-        "Cdevice",
-        true,
-        &[gone_url.clone(), rx.url()],
-    )
-    .await;
-    let content = json!({"m2m:sgn": {"vrq": true, "sur": "/id-in/x"}});
-    let reply = notify(&app, "/cse-in/device", "CAdmin", &content).await;
-    assert_eq!(reply.rsc, Some(2000), "the second poa answered: {reply:#?}");
-    rx.next().await;
-    register(&app, "dead", "Cdead", true, &[gone_url]).await;
-    notify(&app, "/cse-in/dead", "CAdmin", &content)
-        .await
-        .assert_error(5103, 404, "no point of access");
-}
-
-#[tokio::test]
-async fn a_relay_needs_the_notify_privilege() {
-    let app = spawn_app().await;
-    let rx = Receiver::start().expect("receiver");
-    register(&app, "device", "Cdevice", true, &[rx.url()]).await;
-    register(&app, "other", OTHER, true, &[]).await;
-    notify(
-        &app,
-        "/cse-in/device",
-        OTHER,
-        &json!({"m2m:sgn": {"vrq": true}}),
-    )
-    .await
-    .assert_error(4103, 403, "NOTIFY privilege");
-    rx.assert_quiet(Duration::from_millis(300)).await;
-}
-
-#[tokio::test]
-async fn a_notify_to_a_polling_ae_is_queued_and_its_answer_relayed() {
-    let app = spawn_app().await;
-    polling_setup(&app).await;
-    let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 1}, "net": 1}, "sur": "/id-in/y"}});
-    let relaying = relay_in_background(&app, &content, 5000);
-    let polled = poll(&app, POLLER, Some(5000)).await;
-    assert_eq!(polled.rsc, Some(2000), "{polled:#?}");
-    let rqp = &polled.body["m2m:rqp"];
-    assert_eq!(rqp["op"], 5);
-    assert_eq!(rqp["fr"], "CAdmin");
-    assert_eq!(rqp["pc"], content);
-    let answered = answer(&app, rqp, 2000, Some(json!({"m2m:dbg": "done"}))).await;
-    assert_eq!(answered.rsc, Some(2000));
-    let reply = relaying.await.expect("relay task");
-    assert_eq!((reply.status, reply.rsc), (200, Some(2000)), "{reply:#?}");
-    assert_eq!(reply.body, json!({"m2m:dbg": "done"}));
-    // Unanswered: 4008 when the request's own time runs out.
-    let request = app
-        .request(Method::POST, AE)
-        .originator("CAdmin")
-        .header("X-M2M-RET", "400")
-        .json(None, &content);
-    app.execute(request)
-        .await
-        .assert_error(4008, 504, "did not answer");
-}
-
 /// Two onecse processes on one fresh PostgreSQL database, the poller set up; `None`
 /// without PostgreSQL (several processes share a database only there).
-async fn two_processes() -> Option<(TestDb, TestApp, TestApp)> {
+pub(crate) async fn two_processes() -> Option<(TestDb, TestApp, TestApp)> {
     crate::helpers::postgres_url()?;
     let (db, url) = TestDb::fresh();
     let one = spawn_app_on(&url, |_| {}).await;
@@ -622,46 +525,6 @@ async fn two_processes_on_one_postgres_database_hand_out_each_request_once() {
     one.stop().await;
     two.stop().await;
     drop(db);
-}
-
-#[tokio::test]
-async fn an_answer_given_to_another_process_reaches_the_waiting_sender() {
-    let Some((db, one, two)) = two_processes().await else {
-        return;
-    };
-    let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 2}, "net": 1}, "sur": "/id-in/z"}});
-    let relaying = relay_in_background(&one, &content, 8000);
-    // The poll and the answer go to the other process.
-    let polled = poll(&two, POLLER, Some(5000)).await;
-    assert_eq!(polled.rsc, Some(2000), "{polled:#?}");
-    let rqp = &polled.body["m2m:rqp"];
-    assert_eq!(rqp["pc"], content);
-    let answered = answer(&two, rqp, 2004, Some(json!({"m2m:dbg": "elsewhere"}))).await;
-    assert_eq!(answered.rsc, Some(2000));
-    let reply = relaying.await.expect("relay task");
-    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
-    assert_eq!(reply.body, json!({"m2m:dbg": "elsewhere"}));
-    one.stop().await;
-    two.stop().await;
-    drop(db);
-}
-
-#[tokio::test]
-async fn an_ae_with_a_channel_is_reached_through_it_even_with_a_poa() {
-    let app = spawn_app().await;
-    let rx = Receiver::start().expect("receiver");
-    register(&app, "both", "Cboth", true, &[rx.url()]).await;
-    let reply = create_channel(&app, "/cse-in/both", "Cboth").await;
-    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
-    let request = app
-        .request(Method::POST, "/cse-in/both")
-        .originator("CAdmin")
-        .header("X-M2M-RET", "400")
-        .json(None, &json!({"m2m:sgn": {"vrq": true, "sur": "/id-in/x"}}));
-    app.execute(request)
-        .await
-        .assert_error(4008, 504, "did not answer through its pollingChannel");
-    rx.assert_quiet(Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
