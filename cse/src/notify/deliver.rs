@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onecse_models::time::Timestamp;
 use onecse_models::Operation;
+use onecse_models::time::Timestamp;
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};

@@ -116,11 +116,15 @@ pub async fn approve(courier: &Courier, notice: &Notice) -> CseResult<()> {
     if accepted(&answer) {
         return Ok(());
     }
-    if answer.rsc == ResponseStatusCode::TargetNotReachable {
-        return Err(unreachable(format!("it answered {}", answer.rsc.code())));
-    }
+    // A subscriber that says it cannot be reached is not reachable (5107); any other
+    // refusal denies the UPDATE (4127).
+    let rsc = if answer.rsc == ResponseStatusCode::TargetNotReachable {
+        ResponseStatusCode::RemoteEntityNotReachable
+    } else {
+        ResponseStatusCode::OperationDeniedByRemoteEntity
+    };
     Err(CseError::new(
-        ResponseStatusCode::OperationDeniedByRemoteEntity,
+        rsc,
         format!(
             "the blocking-update subscriber {} did not accept the UPDATE: it answered {}",
             notice.target,

@@ -558,11 +558,12 @@ async fn the_upper_testers_short_request_expiration_bounds_a_poll_without_x_m2m_
     })
     .await;
     polling_setup(&app).await;
-    let command = app
-        .request(Method::POST, "/__ut__")
-        .originator("CAdmin")
-        .header("X-M2M-UTCMD", "enableShortRequestExpiration 1");
-    assert_eq!(app.execute(command).await.rsc, Some(2000));
+    let headers = [
+        ("X-M2M-Origin", "CAdmin"),
+        ("X-M2M-UTCMD", "enableShortRequestExpiration 1"),
+    ];
+    let reply = app.send(Method::POST, "/__ut__", &headers, None).await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
     let started = Instant::now();
     poll(&app, POLLER, None)
         .await
