@@ -14,7 +14,7 @@ use crate::core::notification::blocking::Notice;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::Sender;
-use crate::notify::{OutboxSignal, deliver};
+use crate::notify::{OutboxSignal, direct};
 use crate::security::Caller;
 use crate::store::Backend;
 
@@ -109,7 +109,7 @@ impl Service {
         caller: Caller,
         notice: &Notice,
     ) -> CseResult<Response> {
-        deliver::approve(&self.sender, notice).await?;
+        direct::approve(&self.sender, notice).await?;
         let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
         match blocking(move || run(&cse, &outbox, &req, caller, None, true)).await? {
             Ran::Done(result) => result,
@@ -128,7 +128,7 @@ impl Service {
             return Ok(None);
         };
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
-        deliver::verify(
+        direct::verify(
             &self.sender,
             &verification.targets,
             &sur,

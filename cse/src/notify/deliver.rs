@@ -6,22 +6,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
 use prometheus::IntCounter;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
-use super::send::{NO_ANSWER, Sender};
+use super::send::Sender;
 use crate::blocking::blocking;
 use crate::core::Cse;
-use crate::core::notification::blocking::Notice;
 use crate::core::notification::{stats, target};
 use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
-use crate::error::{CseError, CseResult};
+use crate::error::CseResult;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{TransactionKind, resource_table};
 
@@ -527,68 +525,6 @@ fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
     }
     if changed {
         resource_table::update(tx.conn, &sub.to_row())?;
-    }
-    Ok(())
-}
-
-/// Sends a held UPDATE's blocking-update notification and waits for the answer
-/// (TS-0004 §7.3.2.9): no answer → 5107, a refusal → 4127.
-pub async fn approve(sender: &Sender, notice: &Notice) -> CseResult<()> {
-    let urls = notice.urls.as_ref().map_err(|reason| {
-        CseError::new(
-            ResponseStatusCode::RemoteEntityNotReachable,
-            format!("blocking-update subscriber {}: {reason}", notice.target),
-        )
-    })?;
-    sender
-        .post_first(urls, &notice.body, None)
-        .await
-        .map_err(|reason| {
-            let rsc = if reason.contains(NO_ANSWER) || reason.contains("X-M2M-RSC 5103") {
-                ResponseStatusCode::RemoteEntityNotReachable
-            } else {
-                ResponseStatusCode::OperationDeniedByRemoteEntity
-            };
-            CseError::new(
-                rsc,
-                format!(
-                    "the blocking-update subscriber {} did not accept the UPDATE: {reason}",
-                    notice.target
-                ),
-            )
-        })
-}
-
-/// Sends the verification request of a new subscription (or of `nu` entries added by
-/// UPDATE) to each target; the first failure is returned.
-pub async fn verify(
-    sender: &Sender,
-    targets: &[(String, Result<Vec<String>, String>)],
-    sur: &str,
-    creator: Option<&str>,
-) -> Result<(), String> {
-    let mut sgn = serde_json::Map::new();
-    sgn.insert("vrq".into(), json!(true));
-    sgn.insert("sur".into(), json!(sur));
-    if let Some(cr) = creator {
-        sgn.insert("cr".into(), json!(cr));
-    }
-    let body = json!({ "m2m:sgn": sgn });
-    for (entry, urls) in targets {
-        let urls = urls
-            .as_ref()
-            .map_err(|reason| format!("{entry}: {reason}"))?;
-        sender
-            .post_first(urls, &body, None)
-            .await
-            .map_err(|reason| {
-                // A URL entry's reason already starts with it.
-                if reason.starts_with(entry.as_str()) {
-                    reason
-                } else {
-                    format!("{entry}: {reason}")
-                }
-            })?;
     }
     Ok(())
 }

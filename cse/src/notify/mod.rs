@@ -4,6 +4,7 @@
 //! (`core::notification`); this module depends on the core, never the reverse.
 
 pub mod deliver;
+pub mod direct;
 pub mod egress;
 pub mod send;
 pub mod signal;
