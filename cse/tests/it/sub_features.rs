@@ -539,6 +539,16 @@ async fn structured_resource_ids_in_nu_are_verified_and_delivered() {
         let n = rx.next().await;
         assert_eq!(n.sgn()["nev"]["rep"]["m2m:cin"]["con"], "x");
     }
+    // An UPDATE to another structured form is verified like a new target.
+    let reply = app
+        .update(
+            "/cse-in/c/sp",
+            &json!({"m2m:sub": {"nu": ["cse-in/listener"]}}),
+            "CAdmin",
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    assert!(rx.next().await.is_verification());
     // A structured ID naming nothing, or something that is not an AE: 4000.
     for nu in ["cse-in/nosuch", "cse-in/c"] {
         subscribe(&app, "/cse-in/c", json!({"nu": [nu]}), "CAdmin")
