@@ -19,7 +19,7 @@ use crate::core::record::Resource;
 use crate::core::transaction::{self, Committed, Txn};
 use crate::core::{dispatch, fanout};
 use crate::error::{CseError, CseResult};
-use crate::security::Caller;
+use crate::security::{Caller, Requester};
 use crate::store::outbox::NewNotification;
 use crate::store::requests::{self as store, RequestRow};
 use crate::store::{TransactionKind, labels, resource_table};
@@ -73,8 +73,10 @@ pub fn accept(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Committed<R
         authenticated: caller.authenticated,
     })
     .map_err(|e| CseError::internal(format!("cannot keep the request: {e}")))?;
+    let who = Requester::of(req, caller, cse);
     transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
         refuse_request_target(tx, req)?;
+        authorize_result_targets(tx, &req.response_type, &who)?;
         let pending = store::count_for(tx.conn, &originator)?;
         let most = cse.limits.max_pending_requests;
         if pending >= i64::try_from(most).unwrap_or(i64::MAX) {
@@ -99,7 +101,8 @@ pub fn accept(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Committed<R
                 primitive: kept.clone(),
             },
         )?;
-        matcher::raise(tx, &Event::ChildCreated { child: &resource })?;
+        // Not announced to CSEBase subscribers: a `<request>` carries another
+        // originator's request (content, target) that only that originator may read.
         Ok(acknowledgement(&req.response_type, &resource.ri))
     })
 }
@@ -120,6 +123,21 @@ fn check_targets(cse: &Cse, rt: &ResponseType) -> CseResult<()> {
     for entry in nu {
         target::parse(entry)
             .map_err(|e| CseError::new(e.rsc, format!("X-M2M-RTU: {}", e.message)))?;
+    }
+    Ok(())
+}
+
+/// The AEs an rt 2 result is sent to must exist and allow the originator to notify
+/// them, as a subscription's targets must (the result's `pc` is the originator's
+/// to choose, e.g. a RETRIEVE of its own data).
+fn authorize_result_targets(tx: &mut Txn<'_>, rt: &ResponseType, who: &Requester) -> CseResult<()> {
+    let ResponseType::NonBlockingAsynch { nu: Some(nu) } = rt else {
+        return Ok(());
+    };
+    for entry in nu {
+        // Whether it can be reached now does not matter: that is decided when the
+        // result is sent (and retried like any notification).
+        let _route = target::named_by(tx, entry, who, "X-M2M-RTU entry")?;
     }
     Ok(())
 }
@@ -192,23 +210,20 @@ fn new_request_resource(tx: &mut Txn<'_>, req: &Request, originator: &str) -> Cs
     })
 }
 
-/// The `<request>`'s `et` (spec digest §7): `rp` when given and later than the
-/// request's own deadlines (`rqet`, `rset`, `oet`); otherwise (no `rp`, or one that
-/// would remove the `<request>` before the request could even run or report) the
-/// latest of those deadlines and now, plus `request_lifetime_s`.
+/// The `<request>`'s `et` (spec digest §7: lasting at least as long as `rp`): `rp`,
+/// but never before `request_lifetime_s` after the latest of the request's own
+/// deadlines (`rqet`, `rset`, `oet`) and now. Expiry removes the kept request with
+/// its `<request>`, so an `rp` the request could not outlive (a busy worker, a relay
+/// that waits) would drop a request the originator was told was accepted.
 fn expiration(tx: &Txn<'_>, req: &Request) -> Timestamp {
     let t = req.timing;
     let latest = [t.rqet, t.rset, t.oet]
         .into_iter()
         .flatten()
         .fold(tx.now, Timestamp::max);
-    match t.rp {
-        Some(rp) if rp > latest => rp,
-        _ => {
-            let lifetime = i64::try_from(tx.cse.limits.request_lifetime_s).unwrap_or(i64::MAX);
-            latest.plus_seconds(lifetime)
-        }
-    }
+    let lifetime = i64::try_from(tx.cse.limits.request_lifetime_s).unwrap_or(i64::MAX);
+    let floor = latest.plus_seconds(lifetime);
+    t.rp.map_or(floor, |rp| rp.max(floor))
 }
 
 /// `mi`: the optional parameters of the request, by their primitive short names.

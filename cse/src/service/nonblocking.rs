@@ -32,6 +32,7 @@ impl Service {
             return Ok(accepted.value);
         }
         if let Some(oet) = req.timing.oet {
+            refuse_far_execution_time(oet)?;
             sleep_until(oet).await;
         }
         // The last point at which a blocking request can still be refused whole:
@@ -39,6 +40,22 @@ impl Service {
         refuse_if_expired(&req.timing)?;
         self.execute_now(req, caller).await
     }
+}
+
+/// The longest a blocking request may ask to wait for its `oet`: the client keeps a
+/// connection open all that time, so a later execution time must be asked for
+/// non-blocking (rt 1 or 2), where it waits in the database instead.
+const BLOCKING_OET_MAX_WAIT_S: i64 = 60;
+
+/// A blocking request whose `oet` is further away than [`BLOCKING_OET_MAX_WAIT_S`] → 4000.
+fn refuse_far_execution_time(oet: Timestamp) -> CseResult<()> {
+    let latest = Timestamp::now().plus_seconds(BLOCKING_OET_MAX_WAIT_S);
+    if oet > latest {
+        return Err(CseError::bad_request(format!(
+            "oet (X-M2M-OET) {oet} is more than {BLOCKING_OET_MAX_WAIT_S} s ahead; a blocking request waits at most that long, send a later one non-blocking (rt=1 or rt=2)"
+        )));
+    }
+    Ok(())
 }
 
 /// Sleeps on the timer until `at` (no thread, no connection held).

@@ -200,6 +200,76 @@ async fn rt2_sends_the_result_to_every_rtu_target() {
 }
 
 #[tokio::test]
+async fn rt2_results_go_only_to_aes_that_let_the_originator_notify_them() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let ae = json!({"m2m:ae": {"rn": "victim", "api": "Nv", "rr": true, "srv": ["3"], "poa": [rx.url()]}});
+    assert_eq!(
+        app.create("/cse-in", 2, &ae, Some("Cvictim")).await.rsc,
+        Some(2001)
+    );
+    let other = json!({"m2m:ae": {"rn": "other", "api": "No", "rr": false, "srv": ["3"]}});
+    assert_eq!(
+        app.create("/cse-in", 2, &other, Some("Cother")).await.rsc,
+        Some(2001)
+    );
+    // Another AE may not point the result at Cvictim (its default policy is its own).
+    let create = Some((Some(3), json!({"m2m:cnt": {"rn": "x"}})));
+    let headers = [("X-M2M-RTU", "Cvictim")];
+    send(
+        &app,
+        Method::POST,
+        "/cse-in/other",
+        "Cother",
+        &[("rt", "2")],
+        &headers,
+        create.clone(),
+    )
+    .await
+    .assert_error(4103, 403, "");
+    // A target naming nothing, or no AE, is the originator's mistake.
+    for (rtu, needle) in [("Cnobody", "does not exist"), ("cse-in", "must name an AE")] {
+        let headers = [("X-M2M-RTU", rtu)];
+        let reply = send(
+            &app,
+            Method::POST,
+            "/cse-in/other",
+            "Cother",
+            &[("rt", "2")],
+            &headers,
+            create.clone(),
+        )
+        .await;
+        reply.assert_error(4000, 400, needle);
+    }
+    assert_eq!(
+        app.retrieve("/cse-in/other/x", "CAdmin").await.rsc,
+        Some(4004),
+        "nothing was accepted"
+    );
+    rx.assert_quiet(Duration::from_millis(300)).await;
+    // The AE itself (and the admin) may.
+    let headers = [("X-M2M-RTU", "Cvictim")];
+    let create = Some((Some(3), json!({"m2m:cnt": {"rn": "mine"}})));
+    let reply = send(
+        &app,
+        Method::POST,
+        "/cse-in/victim",
+        "Cvictim",
+        &[("rt", "2")],
+        &headers,
+        create,
+    )
+    .await;
+    assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
+    let got = rx
+        .next_within(Duration::from_secs(10))
+        .await
+        .expect("result NOTIFY");
+    assert_eq!(got.body["m2m:rsp"]["rsc"], 2001, "{:#?}", got.body);
+}
+
+#[tokio::test]
 async fn rt2_without_rtu_notifies_the_originator_ae_and_with_an_empty_rtu_nobody() {
     let app = spawn_app().await;
     let rx = Receiver::start().expect("receiver");
@@ -445,7 +515,8 @@ async fn oet_delays_a_non_blocking_request() {
 
 #[tokio::test]
 async fn a_request_expires_with_its_result_persistence() {
-    let app = spawn_app().await;
+    // rp never shortens the lifetime below request_lifetime_s (1 s here).
+    let app = spawn_app_with(|c| c.request_lifetime_s = 1).await;
     let reply = create_container(&app, "c", &[("rt", "1"), ("rp", "1500")], &[]).await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);

@@ -48,6 +48,8 @@ async fn bad_time_parameters_are_refused_with_4000_naming_them() {
             "earlier than rset",
         ),
         (&[("rt", "1"), ("rp", "-5000")], &[], "rp"),
+        // A blocking request may not hold its connection for a far execution time.
+        (&[], &[("X-M2M-OET", "PT2H")], "non-blocking"),
     ];
     for (query, headers, needle) in cases {
         create_container(&app, "c", query, headers)

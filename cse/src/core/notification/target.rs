@@ -6,10 +6,11 @@ use onecse_models::serialization::preferred;
 use onecse_models::{ResourceType, Serialization};
 use serde_json::Value;
 
-use crate::core::addressing::{self, Destination};
+use crate::core::addressing::{self, Destination, Target};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::{self, Access, Requester};
 use crate::store::resource_table;
 
 /// What a `nu` entry names.
@@ -147,6 +148,38 @@ pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
     })
 }
 
+/// How a target an originator names for the CSE to send to (a subscription's `nu`
+/// entry, a non-blocking request's `X-M2M-RTU` entry) is reached. Naming nothing, or
+/// a resource that is not an AE, is the originator's mistake (4000, `what` says where);
+/// an AE needs the originator's NOTIFY privilege on it (4103, spec digest
+/// access-control §3), so nobody can point the CSE's requests at an AE that did not
+/// allow it. A URL is left to the egress policy when it is sent to.
+pub fn named_by(
+    tx: &mut Txn<'_>,
+    entry: &str,
+    who: &Requester,
+    what: &str,
+) -> CseResult<Result<Route, String>> {
+    match look_up(tx, entry)? {
+        Resolved::Unreachable(urls) => Ok(urls.map(Route::Send)),
+        Resolved::Missing(why) => Err(CseError::bad_request(format!("{what} {why}"))),
+        Resolved::Local { id, resource } if resource.ty != ResourceType::Ae => {
+            Err(CseError::bad_request(format!(
+                "{what} '{id}' is a {}; a resource ID target must name an AE",
+                resource.ty.long_name()
+            )))
+        }
+        Resolved::Local { id, resource } => {
+            let target = Target {
+                resource,
+                parent: None,
+            };
+            security::authorize(tx, who, Access::Notify, &target)?;
+            reach(tx, &id, &target.resource)
+        }
+    }
+}
+
 /// How a target is reached, or why it cannot be (no such AE, not an AE, neither an
 /// http(s) `poa` nor a pollingChannel to use).
 pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Route, String>> {
@@ -199,7 +232,7 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
             poa.iter()
                 .filter_map(Value::as_str)
                 .filter_map(|p| match parse(p) {
-                    Ok(Entry::Url(url)) if url.contains("ct=") => Some(url),
+                    Ok(Entry::Url(url)) if names_serialization(&url) => Some(url),
                     Ok(Entry::Url(url)) => Some(with_serialization(&url, csz)),
                     _ => None,
                 })
@@ -211,6 +244,11 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
     } else {
         Ok(Route::Send(urls))
     })
+}
+
+/// Whether a URL names its serialization itself (a `ct` query parameter).
+fn names_serialization(url: &str) -> bool {
+    split_serialization(url).is_ok_and(|(_, serialization)| serialization.is_some())
 }
 
 /// Whether the AE has a live pollingChannel (the `(pi, ty)` index; at most one).

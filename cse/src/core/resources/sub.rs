@@ -11,16 +11,15 @@ use onecse_models::resource::{check_attributes, content_for_type};
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::core::addressing::Target;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::Verification;
-use crate::core::notification::target::{self, Resolved};
+use crate::core::notification::target;
 use crate::core::notification::{stats, watch};
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security::{self, Access, Requester};
+use crate::security::Requester;
 use crate::store::resource_table;
 
 /// The subscription kind.
@@ -193,28 +192,7 @@ impl ResourceKind for Subscription {
         }
         let mut targets = Vec::with_capacity(entries.len());
         for entry in entries {
-            let urls = match target::look_up(tx, &entry)? {
-                Resolved::Unreachable(urls) => urls.map(target::Route::Send),
-                // Naming nothing, or something that cannot receive notifications, is
-                // the subscriber's mistake, not a failed verification.
-                Resolved::Missing(why) => {
-                    return Err(CseError::bad_request(format!("nu entry {why}")));
-                }
-                Resolved::Local { id, resource } if resource.ty != ResourceType::Ae => {
-                    return Err(CseError::bad_request(format!(
-                        "nu entry '{id}' is a {}; a resource ID target must name an AE",
-                        resource.ty.long_name()
-                    )));
-                }
-                Resolved::Local { id, resource } => {
-                    let target = Target {
-                        resource,
-                        parent: None,
-                    };
-                    security::authorize(tx, who, Access::Notify, &target)?;
-                    target::reach(tx, &id, &target.resource)?
-                }
-            };
+            let urls = target::named_by(tx, &entry, who, "nu entry")?;
             targets.push((entry, urls));
         }
         Ok(Some(Verification {
