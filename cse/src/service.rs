@@ -100,7 +100,17 @@ impl Service {
             None
         };
         if inline(&self.cse, &req) {
-            return match run(&self.cse, &self.outbox, &req, caller, None, false) {
+            let (ran, monitored) =
+                run_unmonitored(&self.cse, &self.outbox, &req, caller, None, false);
+            if let Some(monitored) = monitored {
+                // The operationMonitor step writes: never on this (async) thread.
+                let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
+                blocking(move || {
+                    outbox.wake_if(dispatch::record_access(&cse, &monitored, &req));
+                })
+                .await?;
+            }
+            return match ran {
                 Ran::Done(result) => result,
                 Ran::Held(_) => Err(CseError::internal("a RETRIEVE cannot be held")),
             };
@@ -172,7 +182,8 @@ enum Ran {
 
 /// Runs the request to its commit and wakes delivery if it queued notifications,
 /// in the same (blocking) step, so a client that goes away cannot cancel the wake-up
-/// of a change that committed.
+/// of a change that committed; then records the access for operationMonitor
+/// subscriptions when the target is watched.
 fn run(
     cse: &Cse,
     outbox: &OutboxSignal,
@@ -181,15 +192,32 @@ fn run(
     assigned_ri: Option<&str>,
     approved: bool,
 ) -> Ran {
+    let (ran, monitored) = run_unmonitored(cse, outbox, req, caller, assigned_ri, approved);
+    if let Some(monitored) = monitored {
+        outbox.wake_if(dispatch::record_access(cse, &monitored, req));
+    }
+    ran
+}
+
+/// [`run`] without the operationMonitor step, which it returns for the caller to
+/// run where a write may run (an inline SQLite read must not write on its thread).
+fn run_unmonitored(
+    cse: &Cse,
+    outbox: &OutboxSignal,
+    req: &Request,
+    caller: Caller,
+    assigned_ri: Option<&str>,
+    approved: bool,
+) -> (Ran, Option<dispatch::Monitored>) {
     let handled = dispatch::handle(cse, req, caller, assigned_ri, approved);
     if let Some(notice) = handled.held {
-        return Ran::Held(notice);
+        return (Ran::Held(notice), None);
     }
-    outbox.wake_if(handled.monitor_queued);
-    Ran::Done(handled.result.map(|committed| {
+    let ran = Ran::Done(handled.result.map(|committed| {
         outbox.wake_if(committed.queued_notifications);
         committed.value
-    }))
+    }));
+    (ran, handled.monitored)
 }
 
 /// SQLite reads are in-process and never wait on a lock (WAL lets readers run beside

@@ -28,9 +28,10 @@ use crate::store::TransactionKind;
 pub struct Handled {
     /// The request's own result.
     pub result: CseResult<Committed<Response>>,
-    /// Outbox rows queued by the operationMonitor step (after the request, in its
-    /// own transaction, also for a failed request): the caller wakes delivery.
-    pub monitor_queued: usize,
+    /// Set when the target is watched by an operationMonitor subscription: the caller
+    /// records the access with [`record_access`] (a write, in its own transaction
+    /// after the request's, also for a failed request) and wakes delivery.
+    pub monitored: Option<Monitored>,
     /// Set when an UPDATE was held for a blocking-update subscription: nothing was
     /// written; the caller sends the notice and runs the request again, approved.
     pub held: Option<Notice>,
@@ -52,7 +53,7 @@ pub fn handle(
         Err(err) => {
             return Handled {
                 result: Err(err),
-                monitor_queued: 0,
+                monitored: None,
                 held: None,
             };
         }
@@ -99,22 +100,31 @@ pub fn handle(
         // The approved run (or the refusal) is the request's outcome; it monitors.
         return Handled {
             result,
-            monitor_queued: 0,
+            monitored: None,
             held,
         };
     }
-    let monitor_queued = monitored.map_or(0, |ri| record_access(cse, &ri, req, access));
     Handled {
         result,
-        monitor_queued,
+        monitored: monitored.map(|ri| Monitored { ri, access }),
         held: None,
     }
+}
+
+/// A request to a resource an operationMonitor subscription watches.
+#[derive(Debug)]
+pub struct Monitored {
+    ri: String,
+    access: Access,
 }
 
 /// The operationMonitor step of a request to a watched resource, in its own write
 /// transaction after the request's (so it also runs when the request failed and was
 /// rolled back). Its failure does not change the request's answer: it is logged.
-fn record_access(cse: &Cse, ri: &str, req: &Request, access: Access) -> usize {
+/// Returns the notifications it queued. Blocking (a write): call it from the
+/// blocking pool.
+pub fn record_access(cse: &Cse, monitored: &Monitored, req: &Request) -> usize {
+    let Monitored { ri, access } = monitored;
     let seen = monitor::Access {
         op: req.op,
         bit: i64::from(access.bit()),

@@ -136,6 +136,10 @@ impl Courier {
         };
         match queued {
             Ok(Ok(_)) => {}
+            // Another process already waits for an answer with this rqi from this AE.
+            Ok(Err(err)) if err.rsc == ResponseStatusCode::Conflict => {
+                return Err(Undelivered::Duplicate);
+            }
             Ok(Err(err)) | Err(err) => return Err(Undelivered::Failed(err.message)),
         }
         self.hub.wake(owner);

@@ -89,29 +89,27 @@ impl Sender {
 
     /// Sends a NOTIFY on someone's behalf (a relayed request keeps its originator
     /// and request ID, TS-0004 §7.3.3.9) and returns the receiver's answer: its
-    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), JSON body
-    /// and HTTP status. `Err` only when `url` could not be reached or gave no oneM2M answer.
+    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), its content
+    /// (JSON or CBOR, at most [`MAX_ANSWER_BYTES`]; larger or unreadable content is
+    /// dropped) and HTTP status. `Err` only when `url` could not be reached: once the
+    /// receiver answered anything, it was reached, so a caller trying the next `poa`
+    /// entry never delivers the request twice. An answer that is not oneM2M (an HTTP
+    /// error without a known `X-M2M-RSC`) reads as 5103 TARGET_NOT_REACHABLE.
     pub async fn exchange(
         &self,
         url: &str,
         headers: &Headers<'_>,
         body: &Value,
     ) -> Result<(ResponseStatusCode, Option<Value>, u16), String> {
-        let response = self.send(url, headers, body).await?;
+        let mut response = self.send(url, headers, body).await?;
         let status = response.status();
-        let rsc = match response_rsc(&response) {
-            Some(text) => text
-                .parse::<u16>()
-                .ok()
-                .and_then(ResponseStatusCode::from_code)
-                .ok_or_else(|| format!("{url} answered with an unknown X-M2M-RSC '{text}'"))?,
+        let known = response_rsc(&response)
+            .and_then(|text| text.parse::<u16>().ok())
+            .and_then(ResponseStatusCode::from_code);
+        let rsc = match known {
+            Some(rsc) => rsc,
             None if status.is_success() => ResponseStatusCode::Ok,
-            None => {
-                return Err(format!(
-                    "{url} answered HTTP {} without X-M2M-RSC",
-                    status.as_u16()
-                ));
-            }
+            None => ResponseStatusCode::TargetNotReachable,
         };
         let answered_cbor = response
             .headers()
@@ -119,11 +117,19 @@ impl Sender {
             .and_then(|v| v.to_str().ok())
             .and_then(Serialization::of_media_type)
             == Some(Serialization::Cbor);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| format!("{url}: {}", describe(&e)))?;
-        let content = if answered_cbor {
+        let mut bytes = Vec::new();
+        let complete = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ANSWER_BYTES => {
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(Some(_)) | Err(_) => break false,
+                Ok(None) => break true,
+            }
+        };
+        let content = if !complete {
+            None
+        } else if answered_cbor {
             onecse_models::cbor::decode(&bytes).ok()
         } else {
             serde_json::from_slice::<Value>(&bytes).ok()
@@ -190,6 +196,10 @@ impl Sender {
 
 /// The reason given for every network failure: a target that never answered.
 pub const NO_ANSWER: &str = "no answer from the target";
+
+/// The most of an answer's content [`Sender::exchange`] reads: answers to NOTIFYs
+/// are small, and a receiver streaming more must not fill this process's memory.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// The oneM2M header fields of an outgoing request.
 #[derive(Debug, Clone, Copy)]
