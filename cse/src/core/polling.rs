@@ -135,7 +135,15 @@ pub fn enqueue(
 
 /// Takes the owner's oldest live request out of its queue (deleted in this
 /// transaction: it is handed out once), as the `m2m:rqp` content of a poll's answer.
+/// A read looks first, so a long poll re-checking an empty queue never takes the
+/// write lock.
 pub fn take(cse: &Cse, owner: &str) -> CseResult<Option<Value>> {
+    let queued = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
+        Ok(polling_queue::any_queued(tx.conn, owner, &tx.now_text)?)
+    })?;
+    if !queued.value {
+        return Ok(None);
+    }
     let taken = transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
         Ok(polling_queue::take_oldest(tx.conn, owner, &tx.now_text)?)
     })?;

@@ -57,6 +57,18 @@ pub fn take_oldest(conn: &mut DbConn, owner: &str, now: &str) -> QueryResult<Opt
     Ok(Some(rqp))
 }
 
+/// Whether `owner` has a live queued request: a read, so a waiting long poll looks
+/// without taking the write lock (SQLite's is the whole database) until there is
+/// something to take. Served by the `(owner, id)` index.
+pub fn any_queued(conn: &mut DbConn, owner: &str, now: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        polling_queue::table
+            .filter(polling_queue::owner.eq(owner))
+            .filter(polling_queue::et.gt(now)),
+    ))
+    .get_result(conn)
+}
+
 /// Deletes up to `limit` expired requests (`et ≤ now`), served by the `et` index;
 /// returns the (owner, rqi) of each, for the log.
 pub fn drop_expired(
