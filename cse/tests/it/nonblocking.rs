@@ -213,34 +213,33 @@ async fn rt2_results_go_only_to_aes_that_let_the_originator_notify_them() {
         app.create("/cse-in", 2, &other, Some("Cother")).await.rsc,
         Some(2001)
     );
+    // A container `rn` created under `parent` by `originator` with rt=2 to `rtu`.
+    let rt2 = |parent: &'static str, originator: &'static str, rtu: &'static str, rn: &str| {
+        let create = Some((Some(3), json!({"m2m:cnt": {"rn": rn}})));
+        let app = &app;
+        async move {
+            let headers = [("X-M2M-RTU", rtu)];
+            send(
+                app,
+                Method::POST,
+                parent,
+                originator,
+                &[("rt", "2")],
+                &headers,
+                create,
+            )
+            .await
+        }
+    };
     // Another AE may not point the result at Cvictim (its default policy is its own).
-    let create = Some((Some(3), json!({"m2m:cnt": {"rn": "x"}})));
-    let headers = [("X-M2M-RTU", "Cvictim")];
-    send(
-        &app,
-        Method::POST,
-        "/cse-in/other",
-        "Cother",
-        &[("rt", "2")],
-        &headers,
-        create.clone(),
-    )
-    .await
-    .assert_error(4103, 403, "");
+    rt2("/cse-in/other", "Cother", "Cvictim", "x")
+        .await
+        .assert_error(4103, 403, "");
     // A target naming nothing, or no AE, is the originator's mistake.
     for (rtu, needle) in [("Cnobody", "does not exist"), ("cse-in", "must name an AE")] {
-        let headers = [("X-M2M-RTU", rtu)];
-        let reply = send(
-            &app,
-            Method::POST,
-            "/cse-in/other",
-            "Cother",
-            &[("rt", "2")],
-            &headers,
-            create.clone(),
-        )
-        .await;
-        reply.assert_error(4000, 400, needle);
+        rt2("/cse-in/other", "Cother", rtu, "x")
+            .await
+            .assert_error(4000, 400, needle);
     }
     assert_eq!(
         app.retrieve("/cse-in/other/x", "CAdmin").await.rsc,
@@ -249,18 +248,7 @@ async fn rt2_results_go_only_to_aes_that_let_the_originator_notify_them() {
     );
     rx.assert_quiet(Duration::from_millis(300)).await;
     // The AE itself (and the admin) may.
-    let headers = [("X-M2M-RTU", "Cvictim")];
-    let create = Some((Some(3), json!({"m2m:cnt": {"rn": "mine"}})));
-    let reply = send(
-        &app,
-        Method::POST,
-        "/cse-in/victim",
-        "Cvictim",
-        &[("rt", "2")],
-        &headers,
-        create,
-    )
-    .await;
+    let reply = rt2("/cse-in/victim", "Cvictim", "Cvictim", "mine").await;
     assert_eq!(reply.rsc, Some(1002), "{reply:#?}");
     let got = rx
         .next_within(Duration::from_secs(10))
