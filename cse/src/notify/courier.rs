@@ -12,7 +12,7 @@ use onecse_models::time::Timestamp;
 use serde_json::{Map, Value};
 
 use super::polling::{PollingHub, RECHECK};
-use super::send::{Headers, Sender};
+use super::send::{Headers, Sender, first_success};
 use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::notification::target::Route;
@@ -92,24 +92,16 @@ impl Courier {
             ec: None,
         };
         let body = request.content.clone().unwrap_or(Value::Null);
-        let mut errors = Vec::new();
-        for url in urls {
-            match self.sender.exchange(url, &headers, &body).await {
-                Ok((rsc, content, status)) => {
-                    return Ok(Answer {
-                        rsc,
-                        content,
-                        http: Some((url.clone(), status)),
-                    });
-                }
-                Err(reason) => errors.push(reason),
-            }
-        }
-        Err(Undelivered::Unreachable(if errors.is_empty() {
-            "no target URL".to_owned()
-        } else {
-            errors.join("; ")
-        }))
+        first_success(urls, |url| async {
+            let (rsc, content, status) = self.sender.exchange(url, &headers, &body).await?;
+            Ok(Answer {
+                rsc,
+                content,
+                http: Some((url.clone(), status)),
+            })
+        })
+        .await
+        .map_err(Undelivered::Unreachable)
     }
 
     async fn queue_and_wait(

@@ -179,23 +179,34 @@ impl Sender {
         body: &Value,
         ec: Option<i32>,
     ) -> Result<(), String> {
-        let mut errors = Vec::new();
-        for url in urls {
-            match self.post(url, body, ec).await {
-                Ok(()) => return Ok(()),
-                Err(e) => errors.push(e),
-            }
-        }
-        Err(if errors.is_empty() {
-            "no target URL".to_owned()
-        } else {
-            errors.join("; ")
-        })
+        first_success(urls, |url| self.post(url, body, ec)).await
     }
 }
 
 /// The reason given for every network failure: a target that never answered.
 pub const NO_ANSWER: &str = "no answer from the target";
+
+/// Runs `attempt` on each of `urls` in order (an AE's `poa` list) until one succeeds;
+/// when none does, the reasons of all, joined. Every "next `poa` entry" rule (TS-0004
+/// §7.3.3.9.1) goes through here.
+pub async fn first_success<'a, T, F, Fut>(urls: &'a [String], mut attempt: F) -> Result<T, String>
+where
+    F: FnMut(&'a String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut errors = Vec::new();
+    for url in urls {
+        match attempt(url).await {
+            Ok(done) => return Ok(done),
+            Err(e) => errors.push(e),
+        }
+    }
+    Err(if errors.is_empty() {
+        "no target URL".to_owned()
+    } else {
+        errors.join("; ")
+    })
+}
 
 /// The most of an answer's content [`Sender::exchange`] reads: answers to NOTIFYs
 /// are small, and a receiver streaming more must not fill this process's memory.
