@@ -7,10 +7,11 @@ use onecse_models::Operation;
 
 use crate::core::Cse;
 use crate::core::record::Resource;
-use crate::core::resources::{VirtualChild, instances};
+use crate::core::resources::{self, VirtualChild, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::resource_table::{self, Key, find_with_policies};
+use crate::store::instance_edges;
+use crate::store::resource_table::{self, Key, ResourceRow, find_with_policies};
 
 /// A CSE-relative address of a resource hosted here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +145,7 @@ pub fn load(
 ) -> CseResult<Target> {
     if let Some((parent_address, last)) = split_last(address)
         && let Some(which) = VirtualChild::parse(&last)
-        && let Some(parent) = find(tx, &parent_address)?
+        && let Some((parent, found)) = find_with_edge(tx, &parent_address, which)?
         && which.exists_below(parent.kind())
     {
         if !matches!(op, Operation::Retrieve | Operation::Delete) {
@@ -154,7 +155,7 @@ pub fn load(
             )));
         }
         parent.kind().check_instances_accessible(&parent)?;
-        let resource = instances::edge(tx, &parent, which)?;
+        let resource = instances::edge(&parent, which, found)?;
         return Ok(Target {
             resource,
             parent: Some(parent),
@@ -201,23 +202,60 @@ pub fn split_last(address: &Address) -> Option<(Address, String)> {
 
 /// The live stored resource at `address`, if any (no virtual resources).
 pub fn find(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<Resource>> {
-    let (conn, now) = (&mut *tx.conn, tx.now_text.as_str());
-    let found = match address {
-        Address::Structured(path) => find_with_policies(conn, Key::Path(path), now)?,
-        Address::Unstructured { ri, rest } if rest.is_empty() => {
-            find_with_policies(conn, Key::Ri(ri), now)?
-        }
-        Address::Unstructured { ri, rest } => match resource_table::find_by_ri(conn, ri, now)? {
-            Some(base) => {
-                let path = format!("{}/{}", base.path, rest.join("/"));
-                find_with_policies(conn, Key::Path(&path), now)?
-            }
-            None => None,
-        },
+    let Some(located) = locate(tx, address)? else {
+        return Ok(None);
     };
-    found
+    find_with_policies(tx.conn, located.key(), &tx.now_text)?
         .map(|(row, policies)| Resource::with_policies(row, policies))
         .transpose()
+}
+
+/// [`find`] together with the instance `which` names below the found resource (read
+/// in the same statement on PostgreSQL); the instance is `None` when the resource
+/// keeps none or has none.
+fn find_with_edge(
+    tx: &mut Txn<'_>,
+    address: &Address,
+    which: VirtualChild,
+) -> CseResult<Option<(Resource, Option<ResourceRow>)>> {
+    let Some(located) = locate(tx, address)? else {
+        return Ok(None);
+    };
+    let kept = resources::instance_types();
+    let found =
+        instance_edges::find_with_edge(tx.conn, located.key(), which.end(), kept, &tx.now_text)?;
+    found
+        .map(|(row, policies, edge)| Ok((Resource::with_policies(row, policies)?, edge)))
+        .transpose()
+}
+
+/// How a stored resource at an address is looked up.
+enum Located {
+    Path(String),
+    Ri(String),
+}
+
+impl Located {
+    fn key(&self) -> Key<'_> {
+        match self {
+            Self::Path(path) => Key::Path(path),
+            Self::Ri(ri) => Key::Ri(ri),
+        }
+    }
+}
+
+/// The key of the resource at `address`: its path or resourceID as given, or, for an
+/// unstructured address with more segments, the path below the named resource
+/// (`None` when that resource does not exist).
+fn locate(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<Located>> {
+    Ok(match address {
+        Address::Structured(path) => Some(Located::Path(path.clone())),
+        Address::Unstructured { ri, rest } if rest.is_empty() => Some(Located::Ri(ri.clone())),
+        Address::Unstructured { ri, rest } => {
+            resource_table::find_by_ri(tx.conn, ri, &tx.now_text)?
+                .map(|base| Located::Path(format!("{}/{}", base.path, rest.join("/"))))
+        }
+    })
 }
 
 fn describe(address: &Address) -> String {

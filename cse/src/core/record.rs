@@ -1,12 +1,12 @@
 //! Resource records: the in-memory form of a stored resource, as the core works on
 //! it, and its conversion to and from a row of the resource table.
 
-use onecse_models::ResourceType;
+use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value};
 
 use crate::core::resources::{self, ResourceKind};
 use crate::error::{CseError, CseResult};
-use crate::store::resource_table::ResourceRow;
+use crate::store::resource_table::{self, ResourceRow};
 
 /// A resource as the core works on it: identity plus the attribute map that is sent
 /// on the wire. The row's indexed columns are derived from the map when saving.
@@ -130,6 +130,18 @@ impl Resource {
     /// operation on it with 5000 instead of a panic.
     pub fn kind(&self) -> &'static dyn ResourceKind {
         resources::kind(self.ty).unwrap_or(&resources::Unhosted)
+    }
+
+    /// The answer to a failed insert of this resource: a sibling already holding its
+    /// sibling key (a timeSeriesInstance's `dgt`, …) is the client's 4105 conflict,
+    /// found by the unique index itself rather than a lookup first.
+    pub fn insert_refused(&self, err: diesel::result::Error) -> CseError {
+        match self.kind().sibling_key(&self.attrs) {
+            Some(unique) if resource_table::is_sibling_key_conflict(&err) => {
+                CseError::new(ResponseStatusCode::Conflict, unique.conflict)
+            }
+            _ => CseError::from(err),
+        }
     }
 
     /// Reads a row loaded with the policies it names.

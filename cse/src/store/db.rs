@@ -430,10 +430,10 @@ pub struct NoConnection {
 /// the expiry sweep and the resource timers.
 const BACKGROUND_CONNECTIONS: u32 = 4;
 
-/// Whether a transaction will write; decides how SQLite starts it.
+/// Whether a transaction will write; decides how it starts (see [`in_transaction`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionKind {
-    /// Reads only.
+    /// Reads only: never writes (on PostgreSQL it runs without a transaction).
     Read,
     /// May write.
     Write,
@@ -444,6 +444,12 @@ pub enum TransactionKind {
 /// On SQLite a writing transaction starts with `BEGIN IMMEDIATE`: a deferred
 /// transaction that reads and then writes fails at once with SQLITE_BUSY when another
 /// writer committed in between, and `busy_timeout` cannot help there.
+///
+/// On PostgreSQL a read runs without `BEGIN`/`COMMIT`: at READ COMMITTED every
+/// statement takes its own snapshot even inside a transaction, so one would add two
+/// round trips and no consistency. Work of kind [`TransactionKind::Read`] must
+/// therefore never write. (SQLite keeps its deferred transaction, which does give
+/// its statements one snapshot, at no round-trip cost.)
 pub fn in_transaction<T, E>(
     conn: &mut DbConn,
     kind: TransactionKind,
@@ -452,24 +458,24 @@ pub fn in_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let immediate = kind == TransactionKind::Write && matches!(conn, DbConn::Sqlite(_));
-    if !immediate {
-        return conn.transaction(work);
-    }
-    if let DbConn::Sqlite(inner) = conn {
-        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-    }
-    match work(conn) {
-        Ok(value) => {
-            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
+    match (kind, &mut *conn) {
+        (TransactionKind::Read, DbConn::Pg(_)) => work(conn),
+        (TransactionKind::Write, DbConn::Sqlite(inner)) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    // The work's error is what the caller needs; a failed rollback
+                    // leaves the connection marked broken, and r2d2 discards it.
+                    let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                    Err(err)
+                }
+            }
         }
-        Err(err) => {
-            // The work's error is what the caller needs; a failed rollback leaves the
-            // connection marked broken, and r2d2 discards it.
-            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
-            Err(err)
-        }
+        _ => conn.transaction(work),
     }
 }
 

@@ -4,12 +4,14 @@
 
 mod conn;
 pub mod db;
+pub mod instance_edges;
 pub mod labels;
 pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;
 pub mod policy_links;
 pub mod polling_queue;
+pub mod prepared;
 pub mod requests;
 pub mod resource_table;
 pub mod schema;

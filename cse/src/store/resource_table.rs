@@ -4,15 +4,19 @@
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use onecse_models::ResourceType;
 
 use super::db::DbConn;
+use super::prepared::Prepared;
 use super::schema::resources;
 
 /// One stored resource: the indexed attributes plus the JSON document.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = resources)]
+// Absent values are bound as NULL rather than written as DEFAULT, so the INSERT has
+// one SQL text and stays prepared (see `store::prepared`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct ResourceRow {
     /// resourceID.
     pub ri: String,
@@ -202,8 +206,7 @@ pub fn ri_taken(conn: &mut DbConn, ri: &str) -> QueryResult<bool> {
 
 /// Inserts a new resource.
 pub fn insert(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
-    diesel::insert_into(resources::table)
-        .values(row)
+    Prepared(diesel::insert_into(resources::table).values(row))
         .execute(conn)
         .map(|_| ())
 }
@@ -239,16 +242,39 @@ pub fn bump_state_tag(conn: &mut DbConn, ri: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// The counters of a container after a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+/// The counters of a container after a change, and its `watch` bits as they are
+/// under the row lock the change took (so a create learns whether anything
+/// subscribes to the container from the statement that counted it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, QueryableByName)]
 pub struct Counters {
     /// stateTag.
+    #[diesel(sql_type = BigInt)]
     pub st: i64,
     /// currentNrOfInstances.
+    #[diesel(sql_type = BigInt)]
     pub cni: i64,
     /// currentByteSize.
+    #[diesel(sql_type = BigInt)]
     pub cbs: i64,
+    /// See [`ResourceRow::watch`].
+    #[diesel(sql_type = Integer)]
+    pub watch: i32,
 }
+
+/// What [`Counters`] reads back from a changed container row.
+type CountersColumns = (
+    resources::st,
+    resources::cni,
+    resources::cbs,
+    resources::watch,
+);
+
+const COUNTERS: CountersColumns = (
+    resources::st,
+    resources::cni,
+    resources::cbs,
+    resources::watch,
+);
 
 /// Records a new instance of `bytes` bytes in its container: `st`, `cni` and `cbs` go
 /// up in one statement. On PostgreSQL the statement also locks the container row until
@@ -270,25 +296,101 @@ pub fn add_instance(
         resources::cni.eq(resources::cni + 1),
         resources::cbs.eq(resources::cbs + bytes),
     );
-    let returned = (resources::st, resources::cni, resources::cbs);
+    let returned = COUNTERS;
     match due {
-        None => diesel::update(target)
-            .set(counters)
-            .returning(returned)
-            .get_result(conn),
+        None => Prepared(diesel::update(target).set(counters).returning(returned)).get_result(conn),
         Some(due) => {
             let later = diesel::dsl::case_when(
                 resources::due.is_null().or(resources::due.lt(due)),
                 due.into_sql::<Nullable<Text>>(),
             )
             .otherwise(resources::due);
-            diesel::update(target)
-                .set((counters, resources::due.eq(later)))
-                .returning(returned)
-                .get_result(conn)
+            Prepared(
+                diesel::update(target)
+                    .set((counters, resources::due.eq(later)))
+                    .returning(returned),
+            )
+            .get_result(conn)
         }
     }
 }
+
+/// Stores a new instance `row` of `bytes` bytes and counts it in its container
+/// (`row.pi`) as [`add_instance`] does, taking the instance's `st` from the
+/// container's. On PostgreSQL one statement does both (a data-modifying CTE), so a
+/// create makes one round trip for its writes; SQLite, in-process, runs the two.
+pub fn insert_counted(
+    conn: &mut DbConn,
+    row: &ResourceRow,
+    bytes: i64,
+    due: Option<&str>,
+) -> QueryResult<Counters> {
+    let container = row.pi.as_deref().unwrap_or_default();
+    let DbConn::Pg(pg) = conn else {
+        let counters = add_instance(conn, container, bytes, due)?;
+        insert(
+            conn,
+            &ResourceRow {
+                st: counters.st,
+                ..row.clone()
+            },
+        )?;
+        return Ok(counters);
+    };
+    let query = diesel::sql_query(if due.is_some() {
+        COUNTED_INSERT_WITH_DUE
+    } else {
+        COUNTED_INSERT
+    })
+    .bind::<BigInt, _>(bytes)
+    .bind::<Text, _>(container)
+    .bind::<Text, _>(&row.ri)
+    .bind::<Integer, _>(row.ty)
+    .bind::<Text, _>(&row.rn)
+    .bind::<Text, _>(&row.path)
+    .bind::<Text, _>(&row.ct)
+    .bind::<Text, _>(&row.lt)
+    .bind::<Nullable<Text>, _>(&row.et)
+    .bind::<Nullable<Text>, _>(&row.cr)
+    .bind::<BigInt, _>(row.cs)
+    .bind::<BigInt, _>(row.cni)
+    .bind::<BigInt, _>(row.cbs)
+    .bind::<Integer, _>(row.lvl)
+    .bind::<Text, _>(&row.doc)
+    .bind::<Nullable<Text>, _>(&row.owner)
+    .bind::<Nullable<Text>, _>(&row.uk)
+    .bind::<Nullable<Text>, _>(&row.due)
+    .bind::<Integer, _>(row.watch);
+    match due {
+        None => Prepared(query).get_result(pg),
+        Some(due) => Prepared(query.bind::<Text, _>(due)).get_result(pg),
+    }
+}
+
+/// [`insert_counted`] on PostgreSQL: `$1` bytes, `$2` the container, `$3`… the
+/// instance's columns but `st`; `$due` is what else the container's row gets.
+macro_rules! counted_insert {
+    ($due:literal) => {
+        concat!(
+            "WITH counted AS (UPDATE resources SET st = st + 1, cni = cni + 1, cbs = cbs + $1",
+            $due,
+            " WHERE ri = $2 RETURNING st, cni, cbs, watch), \
+             inserted AS (INSERT INTO resources \
+             (ri, pi, ty, rn, path, ct, lt, et, st, cr, cs, cni, cbs, lvl, doc, owner, uk, due, watch) \
+             SELECT $3, $2, $4, $5, $6, $7, $8, $9, counted.st, $10, $11, $12, $13, $14, $15, \
+             $16, $17, $18, $19 FROM counted) \
+             SELECT st, cni, cbs, watch FROM counted"
+        )
+    };
+}
+
+/// [`insert_counted`]'s statement.
+const COUNTED_INSERT: &str = counted_insert!("");
+
+/// [`COUNTED_INSERT`] that also moves the container's timer to `$20` unless it is
+/// already later (a timeSeries' missing-data detection).
+const COUNTED_INSERT_WITH_DUE: &str =
+    counted_insert!(", due = CASE WHEN due IS NULL OR due < $20 THEN $20 ELSE due END");
 
 /// Records removed instances (`count` of them, `bytes` in total) in their container;
 /// `None` if the container itself is gone (removed earlier in the same sweep).
@@ -303,7 +405,7 @@ pub fn remove_instances(
             resources::cni.eq(resources::cni - count),
             resources::cbs.eq(resources::cbs - bytes),
         ))
-        .returning((resources::st, resources::cni, resources::cbs))
+        .returning(COUNTERS)
         .get_result(conn)
         .optional()
 }
@@ -450,7 +552,7 @@ pub fn recount_instances(
         .first(conn)?;
     diesel::update(resources::table.filter(resources::ri.eq(container)))
         .set((resources::cni.eq(count), resources::cbs.eq(bytes)))
-        .returning((resources::st, resources::cni, resources::cbs))
+        .returning(COUNTERS)
         .get_result(conn)
 }
 

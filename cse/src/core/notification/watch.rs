@@ -18,7 +18,13 @@ pub const MONITOR: i32 = 1;
 /// A blocking-update subscription (`net` 7) watches the resource.
 pub const BLOCKING: i32 = 2;
 
-/// The bits one subscription's attributes set on its subscribed-to resource.
+/// Some subscription has the resource as its parent: a contentInstance create skips
+/// looking for its container's subscriptions when this is clear.
+pub const SUBSCRIBED: i32 = 4;
+
+/// The bits one subscription's attributes set on its subscribed-to resource (every
+/// subscription sets [`SUBSCRIBED`], so every subscription created or removed
+/// refreshes its parent's bits).
 pub fn bits_of(sub: &Map<String, Value>) -> i32 {
     let enc = sub.get("enc");
     let monitor = enc.is_some_and(|e| e.get("om").is_some());
@@ -29,7 +35,7 @@ pub fn bits_of(sub: &Map<String, Value>) -> i32 {
             net.iter()
                 .any(|n| n.as_i64() == Some(onecse_models::resource::sub::BLOCKING_UPDATE))
         });
-    (if monitor { MONITOR } else { 0 }) | (if blocking { BLOCKING } else { 0 })
+    SUBSCRIBED | (if monitor { MONITOR } else { 0 }) | (if blocking { BLOCKING } else { 0 })
 }
 
 /// Recomputes the bits of `parent_ri` from its live subscriptions, leaving out

@@ -9,7 +9,7 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
 use crate::core::ids::new_resource_id;
-use crate::core::notification::{Event, matcher};
+use crate::core::notification::{Event, matcher, watch};
 use crate::core::operations::{body, expiration_time, result};
 use crate::core::record::Resource;
 use crate::core::resources::{check_child_allowed, instances};
@@ -113,19 +113,12 @@ pub fn create(
         .instances()
         .is_some_and(|policy| policy.instance_type == ty);
     let counters = if keeps_it {
-        Some(instances::count_new(tx, &parent, &mut resource)?)
+        Some(instances::insert_new(tx, &parent, &mut resource)?)
     } else {
+        resource_table::insert(tx.conn, &resource.to_row())
+            .map_err(|err| resource.insert_refused(err))?;
         None
     };
-    // A taken sibling key is found by the unique index itself: no lookup first.
-    resource_table::insert(tx.conn, &resource.to_row()).map_err(|err| {
-        match kind.sibling_key(&resource.attrs) {
-            Some(unique) if resource_table::is_sibling_key_conflict(&err) => {
-                CseError::new(ResponseStatusCode::Conflict, unique.conflict)
-            }
-            _ => CseError::from(err),
-        }
-    })?;
     if !kind.has_state_tag() {
         // Stored only to order instances (its column); not an attribute of this type.
         resource.attrs.remove("st");
@@ -138,7 +131,11 @@ pub fn create(
         instances::enforce_limits(tx, &parent, counters)?;
     }
     kind.after_create(tx, &mut resource)?;
-    matcher::raise(tx, &Event::ChildCreated { child: &resource })?;
+    // An instance learns from its counting statement, under the parent's row lock,
+    // whether anything subscribes to the parent; other creates look.
+    if counters.is_none_or(|c| c.watch & watch::SUBSCRIBED != 0) {
+        matcher::raise(tx, &Event::ChildCreated { child: &resource })?;
+    }
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
     let content = result::after_write(rcn, &resource, &request_attrs)?;

@@ -12,14 +12,13 @@ use onecse_models::resource::fcnt_specs::{self, Specialization};
 use serde_json::{Map, Value, json};
 
 use crate::core::ids::new_resource_id;
-use crate::core::notification::{Event, matcher};
+use crate::core::notification::{Event, matcher, watch};
 use crate::core::operations::create::MAX_PATH_BYTES;
 use crate::core::operations::expiration_time;
 use crate::core::record::Resource;
 use crate::core::resources::{InstancePolicy, ResourceKind, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::resource_table;
 
 /// The flexContainer kind.
 pub struct FlexContainer;
@@ -222,11 +221,13 @@ fn keep_instance(tx: &mut Txn<'_>, parent: &mut Resource) -> CseResult<()> {
         due: None,
         watch: 0,
     };
-    let counters = instances::count_new(tx, parent, &mut instance)?;
-    resource_table::insert(tx.conn, &instance.to_row())?;
-    let counters = instances::enforce_limits(tx, parent, counters)?;
+    let counted = instances::insert_new(tx, parent, &mut instance)?;
+    let counters = instances::enforce_limits(tx, parent, counted)?;
     parent.attrs.insert("st".into(), json!(counters.st));
     parent.attrs.insert("cni".into(), json!(counters.cni));
     parent.attrs.insert("cbs".into(), json!(counters.cbs));
+    if counted.watch & watch::SUBSCRIBED == 0 {
+        return Ok(());
+    }
     matcher::raise(tx, &Event::ChildCreated { child: &instance })
 }

@@ -16,7 +16,7 @@ use crate::core::removal;
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::resource_table::{self, Counters, End};
+use crate::store::resource_table::{self, Counters, End, ResourceRow};
 
 /// How a type keeps its instances.
 #[derive(Debug)]
@@ -65,7 +65,8 @@ impl VirtualChild {
         }
     }
 
-    fn end(self) -> End {
+    /// Which end of the instances the store reads.
+    pub fn end(self) -> End {
         match self {
             Self::Latest => End::Latest,
             Self::Oldest => End::Oldest,
@@ -92,19 +93,14 @@ pub fn start_counters(attrs: &mut Map<String, Value>) {
     attrs.insert("cbs".into(), json!(0));
 }
 
-/// The instance `la`/`ol` stands for, or 4004 when the parent has none.
-pub fn edge(tx: &mut Txn<'_>, parent: &Resource, which: VirtualChild) -> CseResult<Resource> {
-    let policy = parent.kind().instances().ok_or_else(|| {
-        CseError::internal(format!("{} keeps no instances", parent.ty.long_name()))
-    })?;
-    let row = resource_table::edge_child(
-        tx.conn,
-        &parent.ri,
-        policy.instance_type,
-        which.end(),
-        &tx.now_text,
-    )?
-    .ok_or_else(|| {
+/// The instance `la`/`ol` stands for (`found` below `parent`), or 4004 when the
+/// parent has none.
+pub fn edge(
+    parent: &Resource,
+    which: VirtualChild,
+    found: Option<ResourceRow>,
+) -> CseResult<Resource> {
+    let row = found.ok_or_else(|| {
         CseError::not_found(format!(
             "{} '{}' has no {} instance: it is empty",
             parent.ty.long_name(),
@@ -115,11 +111,11 @@ pub fn edge(tx: &mut Txn<'_>, parent: &Resource, which: VirtualChild) -> CseResu
     Resource::from_row(row)
 }
 
-/// A new instance of `parent`: its size against `mbs` (5207 when one instance is
-/// larger), `et` capped by `mia`, and the parent's counters and `st` raised (which
-/// holds the parent's row), with the parent's timer moved when its kind asks.
-/// Returns the counters for [`enforce_limits`] after the insert.
-pub fn count_new(
+/// Stores a new instance of `parent`: its size against `mbs` (5207 when one instance
+/// is larger), `et` capped by `mia`, then the insert and the parent's counters and
+/// `st` raised (which holds the parent's row) in one step, with the parent's timer
+/// moved when its kind asks. Returns the counters for [`enforce_limits`].
+pub fn insert_new(
     tx: &mut Txn<'_>,
     parent: &Resource,
     instance: &mut Resource,
@@ -147,9 +143,10 @@ pub fn count_new(
             instance.attrs.insert("et".into(), json!(cap.to_string()));
         }
     }
-    let due = parent.kind().due_after_instance(parent, instance);
-    let counters = resource_table::add_instance(tx.conn, &parent.ri, cs, due.as_deref())?;
     instance.attrs.insert("cs".into(), json!(cs));
+    let due = parent.kind().due_after_instance(parent, instance);
+    let counters = resource_table::insert_counted(tx.conn, &instance.to_row(), cs, due.as_deref())
+        .map_err(|err| instance.insert_refused(err))?;
     // `st` orders the instances (its column) even for types that do not show one.
     instance.attrs.insert("st".into(), json!(counters.st));
     Ok(counters)

@@ -354,6 +354,19 @@ pub fn kind(ty: ResourceType) -> Option<&'static dyn ResourceKind> {
     REGISTRY.iter().copied().find(|k| k.ty() == ty)
 }
 
+/// (parent type, instance type) for every hosted type that keeps instances: what
+/// a single-statement `la`/`ol` lookup needs to know before it has read the parent.
+pub fn instance_types() -> &'static [(ResourceType, ResourceType)] {
+    static KEPT: std::sync::OnceLock<Vec<(ResourceType, ResourceType)>> =
+        std::sync::OnceLock::new();
+    KEPT.get_or_init(|| {
+        REGISTRY
+            .iter()
+            .filter_map(|k| k.instances().map(|p| (k.ty(), p.instance_type)))
+            .collect()
+    })
+}
+
 /// The hosted types, for the CSEBase `srt`.
 pub fn supported_types() -> impl Iterator<Item = ResourceType> {
     REGISTRY.iter().map(|k| k.ty())

@@ -1,0 +1,1 @@
+UPDATE resources SET watch = watch & ~4;
