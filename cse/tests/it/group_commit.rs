@@ -306,3 +306,37 @@ async fn batched_creates_notify_once_each_and_failed_ones_never() {
     rx.assert_quiet(Duration::from_millis(500)).await;
     assert_batched(&app, 33.0).await;
 }
+
+#[tokio::test]
+async fn batched_creates_into_a_monitored_container_are_each_recorded() {
+    let app = Arc::new(spawn_app().await);
+    let rx = Receiver::start().expect("receiver");
+    watched(&app, &rx, json!({"enc": {"om": [{"ops": 1}]}})).await;
+    // Accepted or refused inside their batch, every CREATE is an access to watch.
+    let bodies = (0..16)
+        .map(|i| match i % 4 {
+            3 => cin(json!({"con": "x", "cnf": 5})),
+            _ => cin(json!({"con": format!("{i}")})),
+        })
+        .collect();
+    let replies = create_at_once(&app, "/cse-in/c", 4, bodies).await;
+    assert_eq!(created_by_st(&replies).len(), 12);
+    for _ in &replies {
+        let n = rx.next().await;
+        assert_eq!(n.sgn()["nev"]["om"], json!({"op": 1, "or": "CAdmin"}));
+    }
+    rx.assert_quiet(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn a_max_batch_of_one_turns_group_commit_off() {
+    let app = Arc::new(spawn_app_with(|c| c.group_commit_max_batch = 1).await);
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let bodies = (0..8)
+        .map(|i| cin(json!({"con": format!("{i}")})))
+        .collect();
+    let replies = create_at_once(&app, "/cse-in/c", 4, bodies).await;
+    let created = created_by_st(&replies);
+    assert_eq!(state_tags(&created), (1..=8).collect::<Vec<_>>());
+    assert_eq!(batches(&app).await, (0.0, 0.0));
+}
