@@ -28,7 +28,7 @@ use crate::notify::egress::EgressPolicy;
 use crate::notify::polling::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
 use crate::security::auth::Authenticator;
-use crate::service::{Service, nonblocking};
+use crate::service::{GroupCommit, Service, nonblocking};
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
@@ -121,6 +121,10 @@ impl App {
             courier,
             outbox: OutboxSignal::default(),
             requests: OutboxSignal::default(),
+            group_commit: GroupCommit::new(
+                config.group_commit_max_batch,
+                metrics.group_commit_batch_size.clone(),
+            ),
         };
         let state = web::Data::new(HttpState {
             service: service.clone(),

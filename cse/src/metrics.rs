@@ -17,6 +17,10 @@ const POOL_WAIT_BUCKETS: &[f64] = &[
     0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0,
 ];
 
+/// Requests per group-commit transaction, in buckets up to the largest sensible
+/// `group_commit_max_batch`.
+const BATCH_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
 /// Every instrument onecse exports. Cloning is cheap and shares the values (the
 /// prometheus types are handles), so the binding, delivery and the expiry task each
 /// hold what they feed.
@@ -39,6 +43,8 @@ pub struct Metrics {
     pub pool_connections: IntGaugeVec,
     /// Fed by `Database` around each request-pool checkout.
     pub pool_wait: Histogram,
+    /// Fed by group commit (`service/group_commit.rs`) with each batch's size.
+    pub group_commit_batch_size: Histogram,
 }
 
 impl Metrics {
@@ -104,6 +110,13 @@ impl Metrics {
             )
             .buckets(POOL_WAIT_BUCKETS.to_vec()),
         )?;
+        let group_commit_batch_size = Histogram::with_opts(
+            HistogramOpts::new(
+                "onecse_group_commit_batch_size",
+                "Instance creates into one parent committed together in one transaction (PostgreSQL group commit)",
+            )
+            .buckets(BATCH_SIZE_BUCKETS.to_vec()),
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "onecse_build_info",
@@ -114,7 +127,7 @@ impl Metrics {
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION"), &backend.to_string()])
             .set(1);
-        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
             Box::new(requests.clone()),
             Box::new(request_duration.clone()),
             Box::new(delivery.delivered.clone()),
@@ -126,6 +139,7 @@ impl Metrics {
             Box::new(outbox_oldest_pending_age.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_wait.clone()),
+            Box::new(group_commit_batch_size.clone()),
             Box::new(build_info),
         ];
         for collector in collectors {
@@ -142,6 +156,7 @@ impl Metrics {
             outbox_oldest_pending_age,
             pool_connections,
             pool_wait,
+            group_commit_batch_size,
         })
     }
 

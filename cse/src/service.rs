@@ -1,12 +1,14 @@
 //! Runs a request primitive for any binding: the blocking core on the blocking pool,
 //! the asynchronous verification step of subscriptions in between when needed, the
-//! delivery wake-up after a commit that queued notifications, and the fan-out of a
-//! request to a group's `fopt` to every member (`service/fanout.rs`).
+//! delivery wake-up after a commit that queued notifications, the fan-out of a
+//! request to a group's `fopt` to every member (`service/fanout.rs`), and the group
+//! commit of concurrent instance creates into one parent (`service/group_commit.rs`).
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
 mod fanout;
+mod group_commit;
 pub mod nonblocking;
 mod polling;
 
@@ -19,6 +21,7 @@ use crate::notify::courier::Courier;
 use crate::notify::{OutboxSignal, verify};
 use crate::security::Caller;
 use crate::store::Backend;
+pub use group_commit::GroupCommit;
 
 /// What a binding needs to run requests.
 #[derive(Clone)]
@@ -32,6 +35,8 @@ pub struct Service {
     pub outbox: OutboxSignal,
     /// Wakes the non-blocking request worker after a request was accepted.
     pub requests: OutboxSignal,
+    /// Batches concurrent instance creates into one parent (PostgreSQL).
+    pub group_commit: GroupCommit,
 }
 
 impl Service {
@@ -93,6 +98,9 @@ impl Service {
     async fn execute_one(&self, req: Request, caller: Caller) -> CseResult<Response> {
         if let Some(response) = self.poll_or_relay(&req, caller).await? {
             return Ok(response);
+        }
+        if self.group_commit.may_join(&self.cse, &req) {
+            return self.execute_grouped(req, caller).await;
         }
         let assigned_ri = if dispatch::may_need_verification(&req) {
             self.verify_targets(&req, caller).await?

@@ -60,6 +60,11 @@ settings! {
         database_url: String = "onecse.db".into(), value_name = "URL";
         /// Maximum number of database connections
         pool_size: u32 = 16, value_name = "N";
+        /// On PostgreSQL, most concurrent creates of instances (contentInstance,
+        /// timeSeriesInstance, …) into one parent that share one transaction, each in
+        /// its own savepoint (group commit: one row lock and one WAL flush for them
+        /// all); 1 turns it off
+        group_commit_max_batch: usize = 64, value_name = "N";
     }
     "Identity" {
         /// SP-relative CSE-ID of this CSE
@@ -237,6 +242,9 @@ impl Config {
         }
         if self.pool_size == 0 {
             anyhow::bail!("pool size must be at least 1");
+        }
+        if self.group_commit_max_batch == 0 {
+            anyhow::bail!("group commit max batch must be at least 1 (1 turns it off)");
         }
         crate::notify::egress::EgressPolicy::parse(self.notify_allowed_networks.as_deref())
             .map_err(|e| anyhow::anyhow!("notify allowed networks: {e}"))?;

@@ -48,67 +48,148 @@ pub fn handle(
     assigned_ri: Option<&str>,
     approved: bool,
 ) -> Handled {
-    let (address, who, access) = match admit(req, caller, cse) {
+    let admitted = match admit(req, caller, cse) {
         Ok(admitted) => admitted,
-        Err(err) => {
-            return Handled {
-                result: Err(err),
-                monitored: None,
-                held: None,
-            };
-        }
+        Err(err) => return Handled::refused(err),
     };
-    let kind = match req.op {
+    let mut outcome = Outcome::default();
+    let result = transaction::run(cse, kind(req), Timestamp::now(), |tx| {
+        work(tx, req, &admitted, assigned_ri, approved, &mut outcome)
+    });
+    outcome.handled(result, admitted.2)
+}
+
+/// Processes several requests in one transaction, each in its own savepoint
+/// ([`transaction::run_batch`]), in the given order: one answer per request, each its
+/// own result and notifications, as if each had run alone in that order. A request
+/// refused before the database answers at once. Blocking: call it from the blocking
+/// pool; the caller wakes delivery when results queued notifications.
+pub fn handle_batch(cse: &Cse, requests: &[(Request, Caller)]) -> Vec<Handled> {
+    let mut answers: Vec<Option<Handled>> = Vec::with_capacity(requests.len());
+    let mut admitted = Vec::with_capacity(requests.len());
+    for (i, (req, caller)) in requests.iter().enumerate() {
+        match admit(req, *caller, cse) {
+            Ok(ok) => {
+                answers.push(None);
+                admitted.push((i, req, ok, Outcome::default()));
+            }
+            Err(err) => answers.push(Some(Handled::refused(err))),
+        }
+    }
+    let writes = admitted
+        .iter()
+        .any(|(_, req, ..)| kind(req) == TransactionKind::Write);
+    let kind = if writes {
+        TransactionKind::Write
+    } else {
+        TransactionKind::Read
+    };
+    let results = transaction::run_batch(cse, kind, admitted.len(), |n, tx| {
+        let (_, req, ok, outcome) = admitted
+            .get_mut(n)
+            .ok_or_else(|| CseError::internal("a batch lost a request"))?;
+        work(tx, req, ok, None, false, outcome)
+    });
+    for ((i, _, ok, outcome), result) in admitted.into_iter().zip(results) {
+        if let Some(answer) = answers.get_mut(i) {
+            *answer = Some(outcome.handled(result, ok.2));
+        }
+    }
+    answers
+        .into_iter()
+        .map(|answer| {
+            answer.unwrap_or_else(|| Handled::refused(CseError::internal("a batch lost a request")))
+        })
+        .collect()
+}
+
+/// The transaction a request needs.
+fn kind(req: &Request) -> TransactionKind {
+    match req.op {
         Operation::Retrieve | Operation::Notify => TransactionKind::Read,
         _ => TransactionKind::Write,
-    };
-    let mut monitored: Option<String> = None;
-    let mut held: Option<Notice> = None;
-    let result = transaction::run(cse, kind, Timestamp::now(), |tx| {
-        let mut target = load_and_authorize(tx, req, &address, &who, access, &mut monitored)?;
-        let mut notice = None;
-        if req.op == Operation::Update {
-            addressing::hold(tx, &mut target)?;
-            if !approved && target.resource.watch & watch::BLOCKING != 0 {
-                let requested = content_root(req)
-                    .and_then(|(_, attrs)| attrs.as_object())
-                    .cloned()
-                    .unwrap_or_default();
-                notice = blocking::notice(tx, &target.resource, &requested)?;
-            }
+    }
+}
+
+/// What a request's work noted besides its result: the watched target it reached and
+/// the blocking-update notice it was held for.
+#[derive(Default)]
+struct Outcome {
+    monitored: Option<String>,
+    held: Option<Notice>,
+}
+
+impl Outcome {
+    /// The request's [`Handled`] once its transaction ended with `result`.
+    fn handled(self, result: CseResult<Committed<Response>>, access: Access) -> Handled {
+        if self.held.is_some() {
+            // The approved run (or the refusal) is the request's outcome; it monitors.
+            return Handled {
+                result,
+                monitored: None,
+                held: self.held,
+            };
         }
-        // The created type, or the addressed one: reported for the request metrics.
-        let ty = match access {
-            Access::Create(ty) => ty,
-            _ => target.resource.ty,
-        };
-        let mut response = run(tx, req, &who, access, target, assigned_ri)?;
-        if notice.is_some() {
-            // The UPDATE is valid: roll it back and ask the subscriber (see `held`).
-            // The error is only the rollback's vehicle, never answered; a non-failure
-            // code spares the connection check a 5xxx would cost.
-            held = notice;
-            return Err(CseError::new(
-                ResponseStatusCode::Accepted,
-                "UPDATE held for a blocking-update subscription",
-            ));
-        }
-        response.resource_type = Some(ty);
-        Ok(response)
-    });
-    if held.is_some() {
-        // The approved run (or the refusal) is the request's outcome; it monitors.
-        return Handled {
+        Handled {
             result,
+            monitored: self.monitored.map(|ri| Monitored { ri, access }),
+            held: None,
+        }
+    }
+}
+
+impl Handled {
+    /// A request refused before the database: nothing ran, nothing to monitor.
+    fn refused(err: CseError) -> Self {
+        Self {
+            result: Err(err),
             monitored: None,
-            held,
-        };
+            held: None,
+        }
     }
-    Handled {
-        result,
-        monitored: monitored.map(|ri| Monitored { ri, access }),
-        held: None,
+}
+
+/// A request's work inside its transaction: load and authorize the target, hold an
+/// UPDATE for a blocking-update subscriber, run the operation.
+fn work(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    (address, who, access): &(Address, Requester, Access),
+    assigned_ri: Option<&str>,
+    approved: bool,
+    outcome: &mut Outcome,
+) -> CseResult<Response> {
+    let access = *access;
+    let mut target = load_and_authorize(tx, req, address, who, access, &mut outcome.monitored)?;
+    let mut notice = None;
+    if req.op == Operation::Update {
+        addressing::hold(tx, &mut target)?;
+        if !approved && target.resource.watch & watch::BLOCKING != 0 {
+            let requested = content_root(req)
+                .and_then(|(_, attrs)| attrs.as_object())
+                .cloned()
+                .unwrap_or_default();
+            notice = blocking::notice(tx, &target.resource, &requested)?;
+        }
     }
+    // The created type, or the addressed one: reported for the request metrics.
+    let ty = match access {
+        Access::Create(ty) => ty,
+        _ => target.resource.ty,
+    };
+    let mut response = run(tx, req, who, access, target, assigned_ri)?;
+    if notice.is_some() {
+        // The UPDATE is valid: roll it back and ask the subscriber (see `held`).
+        // The error is only the rollback's vehicle, never answered; a non-failure
+        // code spares the connection check a 5xxx would cost.
+        outcome.held = notice;
+        return Err(CseError::new(
+            ResponseStatusCode::Accepted,
+            "UPDATE held for a blocking-update subscription",
+        ));
+    }
+    response.resource_type = Some(ty);
+    Ok(response)
 }
 
 /// A request to a resource an operationMonitor subscription watches.

@@ -23,6 +23,7 @@ mod egress;
 mod expiry;
 mod fcnt;
 mod fuzz;
+mod group_commit;
 mod grp;
 mod helpers;
 mod hierarchy;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDb, postgres_url, spawn_app, spawn_app_on, spawn_app_with};
 
-async fn get(url: &str) -> (u16, String) {
+pub(crate) async fn get(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.expect("request");
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
@@ -18,7 +18,7 @@ async fn get(url: &str) -> (u16, String) {
 
 /// The value of the sample line that starts with `series` (name and labels exactly
 /// as rendered), if present.
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
