@@ -20,6 +20,10 @@ struct Cli {
     /// CSEBase URL of the CSE under test
     #[arg(long, default_value = "http://127.0.0.1:8080/cse-in")]
     target: String,
+    /// Another CSEBase URL of the same CSE (another process on the same database);
+    /// requests alternate between --target and these, one by one; repeatable
+    #[arg(long, value_name = "URL")]
+    also_target: Vec<String>,
     /// SP-relative CSE-ID of the CSE under test
     #[arg(long, default_value = "/id-in")]
     cse_id: String,
@@ -86,6 +90,11 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
     )
     .context("--target")?;
     target.sp_id = cli.sp_id.clone();
+    for url in &cli.also_target {
+        target.also_at(url).with_context(|| {
+            format!("--also-target {url} (the CSEBase path must be --target's)")
+        })?;
+    }
     let bind = cli
         .notify_bind
         .to_socket_addrs()
@@ -104,6 +113,9 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
     let report = run(target, &receiver, &selection)?;
     print!("{}", report.table());
     println!("{}", report.summary());
+    if let Some(line) = report.answered_line() {
+        println!("{line}");
+    }
     if let Some(path) = &cli.junit {
         std::fs::write(path, report.junit()?)?;
     }

@@ -35,6 +35,10 @@ pub struct TpResult {
 pub struct Report {
     /// In run order.
     pub results: Vec<TpResult>,
+    /// Replies per base URL when the run alternated between several (`--also-target`),
+    /// so a report shows that every process of the CSE served; empty with one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<(String, u64)>,
 }
 
 impl Report {
@@ -52,6 +56,19 @@ impl Report {
     pub fn summary(&self) -> String {
         let (passed, failed, skipped) = self.counts();
         format!("conformance: {passed} passed, {failed} failed, {skipped} skipped")
+    }
+
+    /// `replies: http://a:8080 812, http://b:8080 811` when the run alternated.
+    pub fn answered_line(&self) -> Option<String> {
+        if self.answered.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = self
+            .answered
+            .iter()
+            .map(|(origin, count)| format!("{origin} {count}"))
+            .collect();
+        Some(format!("replies: {}", each.join(", ")))
     }
 
     /// The console table.

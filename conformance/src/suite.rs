@@ -292,5 +292,8 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
             seconds: started.elapsed().as_secs_f64(),
         });
     }
+    if !client.target().alternates.is_empty() {
+        report.answered = client.answered();
+    }
     Ok(report)
 }

@@ -49,6 +49,11 @@ impl Client {
         self.inner.target()
     }
 
+    /// See [`crate::Client::answered`].
+    pub fn answered(&self) -> Vec<(String, u64)> {
+        self.inner.answered()
+    }
+
     /// See [`crate::Client::request`].
     pub fn request(&self, method: Method, path: &str) -> Request {
         self.inner.request(method, path)

@@ -4,23 +4,28 @@
 //! integration tests, the benchmark and (through [`crate::blocking`]) the conformance
 //! suite use.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::rotation::Rotation;
 use crate::{Error, Reply, Request, Target, headers};
 
 /// Request identifiers are unique across every client of the process, so CSE logs of a
 /// run never show the same `X-M2M-RI` twice.
 static NEXT_RQI: AtomicU64 = AtomicU64::new(1);
 
-/// Sends requests to the CSE under test. Cheap to clone (the connection pool is
-/// shared by clones); build another client for another pool.
+/// Sends requests to the CSE under test. Cheap to clone (the connection pool and the
+/// turn through the target's origins are shared by clones); build another client for
+/// another pool.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
     target: Target,
+    origins: Vec<String>,
+    rotation: Arc<Rotation>,
     rqi_prefix: String,
     strict: bool,
 }
@@ -62,8 +67,11 @@ impl ClientBuilder {
         if self.single_connection {
             http = http.pool_max_idle_per_host(1);
         }
+        let origins: Vec<String> = self.target.origins().map(str::to_owned).collect();
         Ok(Client {
             http: http.build()?,
+            rotation: Arc::new(Rotation::new(origins.len())),
+            origins,
             target: self.target,
             rqi_prefix: self.rqi_prefix,
             strict: self.strict,
@@ -92,6 +100,17 @@ impl Client {
         &self.target
     }
 
+    /// How many replies each of the target's origins gave (transport failures not
+    /// counted), in [`Target::origins`] order: with alternates, proof that every
+    /// process took part.
+    pub fn answered(&self) -> Vec<(String, u64)> {
+        self.origins
+            .iter()
+            .cloned()
+            .zip(self.rotation.counts())
+            .collect()
+    }
+
     /// A fresh request identifier.
     pub fn next_rqi(&self) -> String {
         let n = NEXT_RQI.fetch_add(1, Ordering::Relaxed);
@@ -110,10 +129,13 @@ impl Client {
         request
     }
 
-    /// Sends a request and reads the whole response. Transport failures come back as
-    /// a reply with status 0 (see [`Reply::failed`]), except in strict mode.
+    /// Sends a request, to the target's next origin in turn, and reads the whole
+    /// response. Transport failures come back as a reply with status 0 (see
+    /// [`Reply::failed`]), except in strict mode.
     pub async fn execute(&self, request: Request) -> Reply {
-        let url = format!("{}{}", self.target.origin, request.path_and_query());
+        let index = self.rotation.pick();
+        let origin = self.origins.get(index).unwrap_or(&self.target.origin);
+        let url = format!("{origin}{}", request.path_and_query());
         let mut builder = self.http.request(request.method, url);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -136,6 +158,9 @@ impl Client {
             Err(e) => Reply::failed(e),
         };
         reply.generated_ri = request.generated_ri;
+        if reply.reached() {
+            self.rotation.answered_by(index);
+        }
         if self.strict {
             check_strictly(&reply);
         }

@@ -17,6 +17,7 @@ mod notification;
 mod receiver;
 mod reply;
 mod request;
+mod rotation;
 mod server;
 mod target;
 

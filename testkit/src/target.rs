@@ -22,6 +22,10 @@ pub struct Target {
     pub sp_id: Option<String>,
     /// Time limit per request (and, in the conformance suite, per awaited notification).
     pub timeout: Duration,
+    /// Further origins serving the same CSE (same CSE-ID, same database), taken in turn
+    /// with `origin` request by request, so one run proves that several processes
+    /// behind a load balancer act as one CSE. Empty: every request goes to `origin`.
+    pub alternates: Vec<String>,
 }
 
 impl Target {
@@ -34,28 +38,51 @@ impl Target {
         rvi: &str,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let bad = || Error::Target(url.to_owned());
-        let rest = url.strip_prefix("http://").ok_or_else(bad)?;
-        let (host, path) = rest.split_once('/').ok_or_else(bad)?;
-        let path = path.trim_end_matches('/');
-        if host.is_empty() || path.is_empty() {
-            return Err(bad());
-        }
+        let (origin, cse_base_path) = split(url)?;
         Ok(Self {
-            origin: format!("http://{host}"),
-            cse_base_path: format!("/{path}"),
+            origin,
+            cse_base_path,
             cse_id: cse_id.to_owned(),
             admin: admin.to_owned(),
             rvi: rvi.to_owned(),
             sp_id: None,
             timeout,
+            alternates: Vec::new(),
         })
+    }
+
+    /// Adds another CSEBase URL of the same CSE (see [`Target::alternates`]); its
+    /// CSEBase path must be this target's, since only the origin alternates.
+    pub fn also_at(&mut self, url: &str) -> Result<(), Error> {
+        let (origin, path) = split(url)?;
+        if path != self.cse_base_path {
+            return Err(Error::Target(url.to_owned()));
+        }
+        self.alternates.push(origin);
+        Ok(())
+    }
+
+    /// `origin` followed by the alternates: every base URL requests go to, in turn.
+    pub fn origins(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.origin.as_str()).chain(self.alternates.iter().map(String::as_str))
     }
 
     /// The CSEBase resource name (`cse-in`), which tests compare with `rn`.
     pub fn cse_name(&self) -> &str {
         self.cse_base_path.trim_start_matches('/')
     }
+}
+
+/// Splits a CSEBase URL into origin (`http://host:port`) and CSEBase path (`/cse-in`).
+fn split(url: &str) -> Result<(String, String), Error> {
+    let bad = || Error::Target(url.to_owned());
+    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    let (host, path) = rest.split_once('/').ok_or_else(bad)?;
+    let path = path.trim_end_matches('/');
+    if host.is_empty() || path.is_empty() {
+        return Err(bad());
+    }
+    Ok((format!("http://{host}"), format!("/{path}")))
 }
 
 #[cfg(test)]
@@ -76,6 +103,29 @@ mod tests {
         assert_eq!(t.cse_base_path, "/cse-in");
         assert_eq!(t.cse_name(), "cse-in");
         assert_eq!((t.cse_id.as_str(), t.rvi.as_str()), ("/id-in", "3"));
+        assert_eq!(t.origins().collect::<Vec<_>>(), ["http://127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn alternates_share_the_csebase_path_and_follow_the_origin() {
+        let mut t = Target::from_url(
+            "http://127.0.0.1:8080/cse-in",
+            "/id-in",
+            "CAdmin",
+            "3",
+            Duration::from_secs(1),
+        )
+        .expect("valid URL");
+        t.also_at("http://127.0.0.1:8081/cse-in/")
+            .expect("same CSEBase");
+        assert!(matches!(
+            t.also_at("http://127.0.0.1:8082/other"),
+            Err(Error::Target(ref u)) if u == "http://127.0.0.1:8082/other"
+        ));
+        assert_eq!(
+            t.origins().collect::<Vec<_>>(),
+            ["http://127.0.0.1:8080", "http://127.0.0.1:8081"]
+        );
     }
 
     #[test]

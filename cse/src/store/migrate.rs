@@ -8,7 +8,8 @@ use super::db::DbConn;
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 
-/// Arbitrary constant naming onecse's migration lock among PostgreSQL advisory locks.
+/// Arbitrary constant naming onecse's start-up lock (migrations, then the CSEBase)
+/// among PostgreSQL advisory locks.
 const MIGRATION_LOCK_KEY: i64 = 0x6f6e_6563_7365;
 
 /// Applies pending migrations and returns how many ran.
@@ -28,6 +29,18 @@ pub fn run_pending(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error
         }
         DbConn::Sqlite(sqlite) => Ok(sqlite.run_pending_migrations(SQLITE)?.len()),
     }
+}
+
+/// Holds the start-up lock until the caller's transaction ends, on PostgreSQL, so
+/// processes starting together on a fresh database create the CSEBase and its policy
+/// once: the others wait, then find them. SQLite serialises writers already.
+pub fn lock_start_up(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        pg.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))?;
+    }
+    Ok(())
 }
 
 /// Whether migrations embedded in this binary are missing from the database (the

@@ -120,3 +120,29 @@ async fn configured_identity_is_served() {
         .await;
     reply.assert_error(4004, 404, "/id-in");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_starting_at_once_on_a_fresh_postgres_database_all_start() {
+    if crate::helpers::postgres_url().is_none() {
+        return;
+    }
+    for _ in 0..3 {
+        let (db, url) = crate::helpers::TestDb::fresh();
+        let starting: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { crate::helpers::spawn_app_on(&url, |_| {}).await })
+            })
+            .collect();
+        let mut apps = Vec::new();
+        for start in starting {
+            apps.push(start.await.expect("every process starts"));
+        }
+        for app in &apps {
+            let cb = app.retrieve("/cse-in", "CAdmin").await;
+            assert_eq!(cb.expect_resource("m2m:cb")["acpi"], json!(["acpCSEBase"]));
+            app.stop().await;
+        }
+        drop(db);
+    }
+}

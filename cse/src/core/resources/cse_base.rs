@@ -13,7 +13,9 @@ use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, supported_types};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::{DbConn, TransactionKind, in_transaction, policy_links, resource_table};
+use crate::store::{
+    DbConn, TransactionKind, in_transaction, migrate, policy_links, resource_table,
+};
 
 /// The CSEBase kind.
 pub struct CseBase;
@@ -75,6 +77,7 @@ impl ResourceKind for CseBase {
 /// silently served under a name its stored addresses do not use.
 pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &str) -> anyhow::Result<()> {
     in_transaction(conn, TransactionKind::Write, |conn| {
+        migrate::lock_start_up(conn)?;
         match resource_table::find_root(conn)? {
             Some(row) => {
                 if row.ri != cse.cse_ri || row.rn != cse.cse_name {
