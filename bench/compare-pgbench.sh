@@ -60,12 +60,16 @@ onecse_rate() { # scenario database-url
     curl -s -o /dev/null "http://127.0.0.1:${port}/healthz" && break
     sleep 0.2
   done
+  local analyzer=
   if [[ $2 == postgres* ]]; then
     (for _ in $(seq 1 "$warmup"); do sleep 1; psql -q -d "$db" -c ANALYZE 2>/dev/null; done) &
+    analyzer=$!
   fi
   "$bench" "$1" --target "http://127.0.0.1:${port}/cse-in" --connections "$clients" \
     --duration "$seconds" --warmup "$warmup" 2>/dev/null \
     | awk '/per sec/ {getline; print int($2); exit}'
+  # Nothing may still be connected when the next run drops the database.
+  [[ -n $analyzer ]] && { wait "$analyzer" 2>/dev/null || true; }
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
