@@ -30,7 +30,7 @@ settings! {
         /// Address to listen on for HTTP (host:port; port 0 picks a free one)
         bind: String = "127.0.0.1:8080".into(), value_name = "HOST:PORT";
         /// HTTP worker threads
-        workers: Option<usize> = None, unset = "one per CPU core", value_name = "N";
+        workers: Option<usize> = None, unset = "one per CPU core, two on PostgreSQL", value_name = "N";
         /// Largest accepted request body, in bytes
         max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
         /// Longest request header line (name, colon and value) accepted, in bytes; a
@@ -65,6 +65,12 @@ settings! {
         /// its own savepoint (group commit: one row lock and one WAL flush for them
         /// all); 1 turns it off
         group_commit_max_batch: usize = 64, value_name = "N";
+        /// On PostgreSQL, run point reads (a RETRIEVE of one resource, `la` or `ol`,
+        /// without filter criteria or child resources) on the HTTP worker when a pooled
+        /// connection is idle, instead of handing them to the blocking pool and back;
+        /// turn it off when round trips to the database take a millisecond or more,
+        /// as the worker serves none of its other connections while it waits
+        inline_point_reads: bool = true, value_name = "true|false";
     }
     "Identity" {
         /// SP-relative CSE-ID of this CSE

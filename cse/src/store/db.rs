@@ -2,9 +2,10 @@
 //! the URL and keeps the backend's own connection error, per-connection settings, and
 //! the transaction helper every request runs in.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -321,6 +322,37 @@ impl Database {
         }
     }
 
+    /// Runs `work` on the calling thread with a request-pool connection that is idle
+    /// right now reserved for it: every [`Database::run`] inside `work` (on this thread)
+    /// uses that connection instead of checking one out. `None`, without running
+    /// `work`, when no connection is idle: the caller then runs it on the blocking pool,
+    /// where waiting for a connection blocks no HTTP worker.
+    ///
+    /// Why: a read handed from an HTTP worker to the blocking pool and back costs two
+    /// thread wake-ups, more than a point read's own work on a loaded machine (see
+    /// docs/performance.md). Run this only for work whose statements are bounded (point
+    /// reads): the worker serves no other connection meanwhile.
+    pub fn on_idle_connection<T>(&self, work: impl FnOnce() -> T) -> Option<T> {
+        if self.health.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        let conn = self.pool.try_get()?;
+        if let Some(histogram) = &self.pool_wait {
+            histogram.observe(0.0);
+        }
+        let previous = RESERVED.with(|slot| slot.replace(Some(conn)));
+        // Whatever `work` does (even unwinding), the connection goes back to the pool
+        // when this guard drops, and an outer reservation is restored.
+        struct Restore(Option<r2d2::PooledConnection<ConnectionManager>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                RESERVED.with(|slot| *slot.borrow_mut() = self.0.take());
+            }
+        }
+        let _restore = Restore(previous);
+        Some(work())
+    }
+
     /// The engine behind the pool.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -336,6 +368,13 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
+        if let Some(mut conn) = RESERVED.with(|slot| slot.borrow_mut().take()) {
+            let writer = self.sqlite_writer_turn(kind);
+            let result = self.run_with(&mut conn, kind, work);
+            drop(writer);
+            RESERVED.with(|slot| *slot.borrow_mut() = Some(conn));
+            return result;
+        }
         self.run_on(&self.pool, self.pool_wait.as_ref(), kind, work)
     }
 
@@ -361,12 +400,7 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
-        let _writer =
-            (kind == TransactionKind::Write && self.backend == Backend::Sqlite).then(|| {
-                self.sqlite_writers
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-            });
+        let _writer = self.sqlite_writer_turn(kind);
         let timer = wait.map(prometheus::Histogram::start_timer);
         let outage =
             self.health.failing.load(Ordering::Relaxed) && pool.state().idle_connections == 0;
@@ -392,6 +426,30 @@ impl Database {
             }
         })?;
         drop(timer);
+        self.run_with(&mut conn, kind, work)
+    }
+
+    /// A SQLite writer's turn, taken before its connection so that writers queue here
+    /// in arrival order without holding connections (nothing for reads or PostgreSQL).
+    fn sqlite_writer_turn(&self, kind: TransactionKind) -> Option<MutexGuard<'_, ()>> {
+        (kind == TransactionKind::Write && self.backend == Backend::Sqlite).then(|| {
+            self.sqlite_writers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        })
+    }
+
+    /// Runs one transaction on a checked-out connection, then marks the connection
+    /// lost if the failure came from a server that went away.
+    fn run_with<T, E>(
+        &self,
+        conn: &mut PooledConn,
+        kind: TransactionKind,
+        work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + Fault,
+    {
         let result = in_transaction(&mut conn.conn, kind, work);
         // Only on a failure that may be the database's, and only where a server can
         // vanish: one round trip tells a failed statement from a dead connection, which
@@ -424,6 +482,13 @@ pub struct NoConnection {
     /// r2d2's error, with the last connection failure when it has one.
     #[source]
     pub source: r2d2::Error,
+}
+
+thread_local! {
+    /// The request-pool connection [`Database::on_idle_connection`] reserved for the
+    /// work running on this thread, if any.
+    static RESERVED: RefCell<Option<r2d2::PooledConnection<ConnectionManager>>> =
+        const { RefCell::new(None) };
 }
 
 /// Connections reserved for the background tasks: delivery (claiming and recording),
@@ -511,5 +576,70 @@ mod tests {
         let target = DatabaseTarget::parse("postgres://user:secret@db:5432/onecse?sslmode=require");
         let shown = target.map(|t| t.redacted()).unwrap_or_default();
         assert_eq!(shown, "postgresql://db:5432/onecse");
+    }
+
+    /// A one-connection SQLite database whose pool gives up after 200 ms.
+    fn one_connection(dir: &tempfile::TempDir) -> Database {
+        let url = format!("sqlite://{}", dir.path().join("one.db").display());
+        let target = DatabaseTarget::parse(&url).expect("sqlite url");
+        Database::open(&target, 1, Duration::from_millis(200)).expect("open")
+    }
+
+    fn select_one(db: &Database) -> Result<i32, diesel::result::Error> {
+        db.run(TransactionKind::Read, |conn| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).get_result(conn)
+        })
+    }
+
+    impl From<NoConnection> for diesel::result::Error {
+        fn from(_: NoConnection) -> Self {
+            diesel::result::Error::NotFound
+        }
+    }
+
+    impl Fault for diesel::result::Error {
+        fn may_be_connection_loss(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn work_on_an_idle_connection_uses_it_and_frees_it_after() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = one_connection(&dir);
+        // Inside, the pool's only connection is reserved: a run uses it (a checkout
+        // would time out), twice in a row, and no second reservation is possible.
+        let inside = db.on_idle_connection(|| {
+            let started = std::time::Instant::now();
+            let reads = (select_one(&db), select_one(&db));
+            let nested = db.on_idle_connection(|| ());
+            (reads, nested, started.elapsed())
+        });
+        let ((first, second), nested, took) = inside.expect("the connection was idle");
+        assert_eq!((first.ok(), second.ok()), (Some(1), Some(1)));
+        assert!(
+            nested.is_none(),
+            "no connection is idle while one is reserved"
+        );
+        assert!(
+            took < Duration::from_millis(150),
+            "no checkout waited: {took:?}"
+        );
+        // After, the connection is back in the pool.
+        assert_eq!(select_one(&db).ok(), Some(1));
+        assert!(db.on_idle_connection(|| ()).is_some());
+    }
+
+    #[test]
+    fn no_idle_connection_means_the_work_does_not_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = one_connection(&dir);
+        let held = db.pool.get().expect("the only connection");
+        let mut ran = false;
+        assert!(db.on_idle_connection(|| ran = true).is_none());
+        assert!(!ran);
+        drop(held);
+        assert!(db.on_idle_connection(|| ran = true).is_some());
+        assert!(ran);
     }
 }

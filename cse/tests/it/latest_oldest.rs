@@ -130,3 +130,50 @@ async fn la_below_a_non_container_is_an_ordinary_name() {
         .await
         .assert_error(4004, 404, "Cla/la");
 }
+
+/// Point reads run on the HTTP worker only on a connection that is idle at that
+/// moment; with none idle they wait for one on the blocking pool. One pooled
+/// connection, shared by concurrent creates and reads of `la`: every read answers
+/// 2000 with an instance that was created, on either setting of `inline_point_reads`.
+#[tokio::test]
+async fn latest_reads_with_every_connection_busy_wait_their_turn() {
+    for inline in [true, false] {
+        let app = std::sync::Arc::new(
+            crate::helpers::spawn_app_with(|c| {
+                c.pool_size = 1;
+                c.workers = Some(2);
+                c.inline_point_reads = inline;
+            })
+            .await,
+        );
+        app.container("/cse-in", "busy", json!({}), "CAdmin").await;
+        app.instance("/cse-in/busy", "0", "CAdmin").await;
+        let tasks: Vec<_> = (1..=48_u32)
+            .map(|i| {
+                let app = std::sync::Arc::clone(&app);
+                tokio::spawn(async move {
+                    if i.is_multiple_of(4) {
+                        let reply = app.instance("/cse-in/busy", &i.to_string(), "CAdmin").await;
+                        (reply.rsc, None)
+                    } else {
+                        let reply = app.retrieve("/cse-in/busy/la", "CAdmin").await;
+                        let con = reply.body.pointer("/m2m:cin/con").cloned();
+                        (reply.rsc, con)
+                    }
+                })
+            })
+            .collect();
+        for (i, task) in (1..=48_u32).zip(tasks) {
+            let (rsc, con) = task.await.expect("request task");
+            if i.is_multiple_of(4) {
+                assert_eq!(rsc, Some(2001), "create {i}, inline {inline}");
+            } else {
+                assert_eq!(rsc, Some(2000), "read {i}, inline {inline}");
+                let con: u32 = con
+                    .and_then(|c| c.as_str().and_then(|c| c.parse().ok()))
+                    .expect("la holds a created instance");
+                assert!(con == 0 || (con.is_multiple_of(4) && con <= 48), "{con}");
+            }
+        }
+    }
+}
