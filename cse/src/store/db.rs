@@ -65,7 +65,7 @@ impl DatabaseTarget {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self {
                 backend: Backend::Postgres,
-                connect_string: url.to_owned(),
+                connect_string: with_liveness_defaults(url),
             });
         }
         let path = url
@@ -136,6 +136,39 @@ impl DatabaseTarget {
             }
         }
     }
+}
+
+/// libpq settings that notice a database gone silent (a cut network, a host that
+/// died) within about 30 s instead of the kernel's two hours, unless the URL sets them:
+/// TCP keepalive probes after 10 s without traffic, 5 s apart, 3 of them, and at most
+/// 30 s for sent data to be acknowledged. Without them a request waiting for an answer
+/// that will never come holds its thread (an HTTP worker, for a point read) until the
+/// kernel gives up. Ignored on Unix sockets.
+const LIVENESS_DEFAULTS: [(&str, &str); 4] = [
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "30000"),
+];
+
+/// `url` with each of [`LIVENESS_DEFAULTS`] the URL does not set added to its query.
+fn with_liveness_defaults(url: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let given: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split('=').next())
+        .collect();
+    let mut out = url.to_owned();
+    for (key, value) in LIVENESS_DEFAULTS {
+        if given.contains(&key) {
+            continue;
+        }
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+    out
 }
 
 /// r2d2 manager that opens connections through [`DatabaseTarget::connect`], so pool
@@ -576,6 +609,24 @@ mod tests {
         let target = DatabaseTarget::parse("postgres://user:secret@db:5432/onecse?sslmode=require");
         let shown = target.map(|t| t.redacted()).unwrap_or_default();
         assert_eq!(shown, "postgresql://db:5432/onecse");
+    }
+
+    #[test]
+    fn postgres_urls_get_liveness_defaults_unless_they_set_them() {
+        let connect = |url: &str| {
+            DatabaseTarget::parse(url)
+                .map(|t| t.connect_string)
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            connect("postgres://u@h/db"),
+            "postgres://u@h/db?keepalives_idle=10&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=30000"
+        );
+        assert_eq!(
+            connect("postgres://u@h/db?sslmode=disable&keepalives_idle=60&tcp_user_timeout=0"),
+            "postgres://u@h/db?sslmode=disable&keepalives_idle=60&tcp_user_timeout=0&keepalives_interval=5&keepalives_count=3"
+        );
+        assert_eq!(connect("sqlite://x.db"), "x.db");
     }
 
     /// A one-connection SQLite database whose pool gives up after 200 ms.
