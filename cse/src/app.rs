@@ -145,9 +145,9 @@ impl App {
                 expiry_interval: Duration::from_millis(config.expiry_interval_ms),
             })
         });
-        let workers = config
-            .workers
-            .unwrap_or_else(|| default_workers(service.cse.db.backend()));
+        let workers = config.workers.unwrap_or_else(|| {
+            default_workers(service.cse.db.backend(), config.inline_point_reads)
+        });
         let head_timeout = Duration::from_millis(config.request_head_timeout_ms);
         let max_header = config.max_header_bytes;
         // On SIGTERM/SIGINT actix stops accepting and lets requests in flight finish
@@ -459,14 +459,15 @@ pub fn open_and_migrate(config: &Config) -> anyhow::Result<(DatabaseTarget, DbCo
     Ok((target, conn))
 }
 
-/// HTTP workers when `workers` is unset: one per CPU core, two on PostgreSQL, where a
-/// worker waits for the database's answer during point reads (`inline_point_reads`)
-/// and another must have the core meanwhile (on 2 cores, 4 workers served
-/// `retrieve-latest` at 1.3× the rate of 2, with writes unchanged: docs/performance.md).
-fn default_workers(backend: Backend) -> usize {
+/// HTTP workers when `workers` is unset: one per CPU core, two per core on PostgreSQL
+/// with `inline_point_reads`, where a worker waits for the database's answer during a
+/// point read and another must have the core meanwhile (on 2 cores, 4 workers served
+/// `retrieve-latest` at 1.3× the rate of 2, with writes unchanged; without inline
+/// reads 4 workers gained little and lengthened the tail: docs/performance.md).
+fn default_workers(backend: Backend, inline_point_reads: bool) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     match backend {
-        Backend::Sqlite => cores,
-        Backend::Postgres => cores * 2,
+        Backend::Postgres if inline_point_reads => cores * 2,
+        _ => cores,
     }
 }

@@ -62,7 +62,7 @@ impl Service {
                 .execute_nested(req, caller, fanout::Nesting::top())
                 .await;
         }
-        self.execute_one(req, caller).await
+        self.execute_one(req, caller, ReadThread::Caller).await
     }
 
     /// [`Service::execute`] for a request `nesting` fan-out points deep: one addressed
@@ -79,7 +79,14 @@ impl Service {
             {
                 return fanout::run(self, &req, caller, plan, nesting).await;
             }
-            self.execute_one(req, caller).await
+            // A fan-out's member requests run side by side, which a read on the
+            // calling thread would serialize.
+            let thread = if nesting.is_top() {
+                ReadThread::Caller
+            } else {
+                ReadThread::Pool
+            };
+            self.execute_one(req, caller, thread).await
         })
     }
 
@@ -89,15 +96,26 @@ impl Service {
         req: &Request,
         caller: Caller,
     ) -> CseResult<Option<core_fanout::Plan>> {
-        if self.cse.db.backend() == Backend::Sqlite {
-            return core_fanout::plan(&self.cse, req, caller);
+        if self.cse.db.backend() == Backend::Sqlite
+            && let Some(plan) = self
+                .cse
+                .db
+                .on_idle_connection(|| core_fanout::plan(&self.cse, req, caller))
+        {
+            return plan;
         }
         let (cse, req) = (self.cse.clone(), req.clone());
         blocking(move || core_fanout::plan(&cse, &req, caller)).await?
     }
 
-    /// Runs a request for one resource.
-    async fn execute_one(&self, req: Request, caller: Caller) -> CseResult<Response> {
+    /// Runs a request for one resource; a short read on the calling thread when
+    /// `thread` allows it (see [`inline`]).
+    async fn execute_one(
+        &self,
+        req: Request,
+        caller: Caller,
+        thread: ReadThread,
+    ) -> CseResult<Response> {
         if let Some(response) = self.poll_or_relay(&req, caller).await? {
             return Ok(response);
         }
@@ -109,13 +127,14 @@ impl Service {
         } else {
             None
         };
-        let inline_run = if inline(&self.cse, &req, self.inline_point_reads) {
-            self.cse.db.on_idle_connection(|| {
-                run_unmonitored(&self.cse, &self.outbox, &req, caller, None, false)
-            })
-        } else {
-            None
-        };
+        let inline_run =
+            if thread == ReadThread::Caller && inline(&self.cse, &req, self.inline_point_reads) {
+                self.cse.db.on_idle_connection(|| {
+                    run_unmonitored(&self.cse, &self.outbox, &req, caller, None, false)
+                })
+            } else {
+                None
+            };
         if let Some((ran, monitored)) = inline_run {
             if let Some(monitored) = monitored {
                 // The operationMonitor step writes: never on this (async) thread.
@@ -233,6 +252,17 @@ fn run_unmonitored(
         committed.value
     }));
     (ran, handled.monitored)
+}
+
+/// Where [`Service::execute_one`] may run a short read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadThread {
+    /// On the calling thread: the HTTP worker that received the request.
+    Caller,
+    /// Only on the blocking pool: a fan-out member (run side by side with its
+    /// siblings) or a claimed non-blocking request (on the thread that also drives
+    /// delivery and the sweeps).
+    Pool,
 }
 
 /// Which reads run on the calling (HTTP worker) thread, on a connection that is idle

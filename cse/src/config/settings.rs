@@ -30,7 +30,7 @@ settings! {
         /// Address to listen on for HTTP (host:port; port 0 picks a free one)
         bind: String = "127.0.0.1:8080".into(), value_name = "HOST:PORT";
         /// HTTP worker threads
-        workers: Option<usize> = None, unset = "one per CPU core, two on PostgreSQL", value_name = "N";
+        workers: Option<usize> = None, unset = "one per CPU core; two per core on PostgreSQL with inline_point_reads", value_name = "N";
         /// Largest accepted request body, in bytes
         max_body_bytes: usize = 1024 * 1024, value_name = "BYTES";
         /// Longest request header line (name, colon and value) accepted, in bytes; a

@@ -11,7 +11,7 @@ use onecse_models::primitive::{Request, Response, ResponseType, Timing};
 use onecse_models::time::Timestamp;
 use tokio::sync::{Semaphore, watch};
 
-use super::Service;
+use super::{ReadThread, Service};
 use crate::blocking::blocking;
 use crate::core::dispatch;
 use crate::core::requests::{self, Claimed};
@@ -141,7 +141,7 @@ async fn execute_claimed(service: &Service, job: Claimed) {
     let response = match requests_due(&job.request) {
         Err(err) => dispatch::error_response(&err),
         // Not through the fan-out path: acceptance refused fan-out points.
-        Ok(req) => match service.execute_one(req, job.caller).await {
+        Ok(req) => match service.execute_one(req, job.caller, ReadThread::Pool).await {
             Ok(response) => response,
             Err(err) => dispatch::error_response(&err),
         },

@@ -152,23 +152,39 @@ const LIVENESS_DEFAULTS: [(&str, &str); 4] = [
 ];
 
 /// `url` with each of [`LIVENESS_DEFAULTS`] the URL does not set added to its query.
+/// The query is found as libpq finds it: after the user part (which ends at the first
+/// `@` before any `/`, and may hold a `?` in a password), and its keys are compared
+/// percent-decoded, as libpq reads them.
 fn with_liveness_defaults(url: &str) -> String {
-    let query = url.split_once('?').map_or("", |(_, query)| query);
-    let given: Vec<&str> = query
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host_start = match rest.find(['@', '/']) {
+        Some(at) if rest[at..].starts_with('@') => at + 1,
+        _ => 0,
+    };
+    let (before_query, query) = match rest[host_start..].split_once('?') {
+        Some((location, query)) => (&rest[..host_start + location.len()], query),
+        None => (rest, ""),
+    };
+    let mut pairs: Vec<String> = query
         .split('&')
-        .filter_map(|pair| pair.split('=').next())
+        .filter(|pair| !pair.is_empty())
+        .map(str::to_owned)
         .collect();
-    let mut out = url.to_owned();
+    let given: Vec<String> = pairs
+        .iter()
+        .map(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            percent_encoding::percent_decode_str(key)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
     for (key, value) in LIVENESS_DEFAULTS {
-        if given.contains(&key) {
-            continue;
+        if !given.iter().any(|given| given == key) {
+            pairs.push(format!("{key}={value}"));
         }
-        out.push(if out.contains('?') { '&' } else { '?' });
-        out.push_str(key);
-        out.push('=');
-        out.push_str(value);
     }
-    out
+    format!("{scheme}://{before_query}?{}", pairs.join("&"))
 }
 
 /// r2d2 manager that opens connections through [`DatabaseTarget::connect`], so pool
@@ -373,10 +389,10 @@ impl Database {
         if let Some(histogram) = &self.pool_wait {
             histogram.observe(0.0);
         }
-        let previous = RESERVED.with(|slot| slot.replace(Some(conn)));
+        let previous = RESERVED.with(|slot| slot.replace(Some((Arc::clone(&self.health), conn))));
         // Whatever `work` does (even unwinding), the connection goes back to the pool
         // when this guard drops, and an outer reservation is restored.
-        struct Restore(Option<r2d2::PooledConnection<ConnectionManager>>);
+        struct Restore(Option<Reserved>);
         impl Drop for Restore {
             fn drop(&mut self) {
                 RESERVED.with(|slot| *slot.borrow_mut() = self.0.take());
@@ -401,11 +417,9 @@ impl Database {
     where
         E: From<diesel::result::Error> + From<NoConnection> + Fault,
     {
-        if let Some(mut conn) = RESERVED.with(|slot| slot.borrow_mut().take()) {
-            let writer = self.sqlite_writer_turn(kind);
+        if let Some((owner, mut conn)) = self.take_reserved(kind) {
             let result = self.run_with(&mut conn, kind, work);
-            drop(writer);
-            RESERVED.with(|slot| *slot.borrow_mut() = Some(conn));
+            RESERVED.with(|slot| *slot.borrow_mut() = Some((owner, conn)));
             return result;
         }
         self.run_on(&self.pool, self.pool_wait.as_ref(), kind, work)
@@ -460,6 +474,22 @@ impl Database {
         })?;
         drop(timer);
         self.run_with(&mut conn, kind, work)
+    }
+
+    /// The connection [`Database::on_idle_connection`] reserved on this thread, if it
+    /// is this database's and the transaction only reads (a write takes its turn and
+    /// connection the usual way, leaving the reservation where it is).
+    fn take_reserved(&self, kind: TransactionKind) -> Option<Reserved> {
+        if kind != TransactionKind::Read {
+            return None;
+        }
+        RESERVED.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let ours = slot
+                .as_ref()
+                .is_some_and(|(owner, _)| Arc::ptr_eq(owner, &self.health));
+            if ours { slot.take() } else { None }
+        })
     }
 
     /// A SQLite writer's turn, taken before its connection so that writers queue here
@@ -517,11 +547,14 @@ pub struct NoConnection {
     pub source: r2d2::Error,
 }
 
+/// A reserved request-pool connection and the database it belongs to (its `health`,
+/// which every clone of one [`Database`] shares).
+type Reserved = (Arc<Health>, r2d2::PooledConnection<ConnectionManager>);
+
 thread_local! {
     /// The request-pool connection [`Database::on_idle_connection`] reserved for the
     /// work running on this thread, if any.
-    static RESERVED: RefCell<Option<r2d2::PooledConnection<ConnectionManager>>> =
-        const { RefCell::new(None) };
+    static RESERVED: RefCell<Option<Reserved>> = const { RefCell::new(None) };
 }
 
 /// Connections reserved for the background tasks: delivery (claiming and recording),
@@ -626,6 +659,34 @@ mod tests {
             connect("postgres://u@h/db?sslmode=disable&keepalives_idle=60&tcp_user_timeout=0"),
             "postgres://u@h/db?sslmode=disable&keepalives_idle=60&tcp_user_timeout=0&keepalives_interval=5&keepalives_count=3"
         );
+        let defaults =
+            "keepalives_idle=10&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=30000";
+        // An empty query, a stray separator, a `?` in the password, a Unix socket host.
+        for (url, expected) in [
+            (
+                "postgres://u@h/db?",
+                format!("postgres://u@h/db?{defaults}"),
+            ),
+            (
+                "postgresql://h/db?sslmode=disable&",
+                format!("postgresql://h/db?sslmode=disable&{defaults}"),
+            ),
+            (
+                "postgres://u:p?w@h:5432/db",
+                format!("postgres://u:p?w@h:5432/db?{defaults}"),
+            ),
+            (
+                "postgres://u@%2Fvar%2Frun%2Fpostgresql/db",
+                format!("postgres://u@%2Fvar%2Frun%2Fpostgresql/db?{defaults}"),
+            ),
+        ] {
+            assert_eq!(connect(url), expected, "{url}");
+        }
+        // A key written percent-encoded is still the user's.
+        assert_eq!(
+            connect("postgres://h/db?keepalives%5Fidle=60"),
+            "postgres://h/db?keepalives%5Fidle=60&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=30000"
+        );
         assert_eq!(connect("sqlite://x.db"), "x.db");
     }
 
@@ -679,6 +740,29 @@ mod tests {
         // After, the connection is back in the pool.
         assert_eq!(select_one(&db).ok(), Some(1));
         assert!(db.on_idle_connection(|| ()).is_some());
+    }
+
+    #[test]
+    fn a_reservation_serves_only_its_own_database() {
+        let (dir_a, dir_b) = (tempfile::tempdir(), tempfile::tempdir());
+        let (a, b) = match (&dir_a, &dir_b) {
+            (Ok(x), Ok(y)) => (one_connection(x), one_connection(y)),
+            _ => panic!("tempdir"),
+        };
+        let only_in_a = |db: &Database| {
+            db.run(TransactionKind::Read, |conn| {
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    "(SELECT COUNT(*) FROM only_in_a)",
+                ))
+                .get_result::<i32>(conn)
+            })
+        };
+        let created = a.run(TransactionKind::Write, |conn| {
+            conn.batch_execute("CREATE TABLE only_in_a (x INTEGER)")
+        });
+        assert!(created.is_ok());
+        let inside = a.on_idle_connection(|| (only_in_a(&a).ok(), only_in_a(&b).is_err()));
+        assert_eq!(inside, Some((Some(0), true)), "b reads its own file");
     }
 
     #[test]

@@ -134,7 +134,8 @@ async fn la_below_a_non_container_is_an_ordinary_name() {
 /// Point reads run on the HTTP worker only on a connection that is idle at that
 /// moment; with none idle they wait for one on the blocking pool. One pooled
 /// connection, shared by concurrent creates and reads of `la`: every read answers
-/// 2000 with an instance that was created, on either setting of `inline_point_reads`.
+/// 2000 with an instance that was created, on either setting of `inline_point_reads`
+/// (which only PostgreSQL reads: on SQLite both rounds take the same path).
 #[tokio::test]
 async fn latest_reads_with_every_connection_busy_wait_their_turn() {
     for inline in [true, false] {
