@@ -744,11 +744,9 @@ mod tests {
 
     #[test]
     fn a_reservation_serves_only_its_own_database() {
-        let (dir_a, dir_b) = (tempfile::tempdir(), tempfile::tempdir());
-        let (a, b) = match (&dir_a, &dir_b) {
-            (Ok(x), Ok(y)) => (one_connection(x), one_connection(y)),
-            _ => panic!("tempdir"),
-        };
+        let dir_a = tempfile::tempdir().expect("tempdir");
+        let dir_b = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (one_connection(&dir_a), one_connection(&dir_b));
         let only_in_a = |db: &Database| {
             db.run(TransactionKind::Read, |conn| {
                 diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
