@@ -1,8 +1,9 @@
-//! Runs a request primitive for any binding: the blocking core on the blocking pool,
-//! the asynchronous verification step of subscriptions in between when needed, the
-//! delivery wake-up after a commit that queued notifications, the fan-out of a
-//! request to a group's `fopt` to every member (`service/fanout.rs`), and the group
-//! commit of concurrent instance creates into one parent (`service/group_commit.rs`).
+//! Executes requests for any binding: admits a request through dispatch, runs its
+//! transaction where it costs least (a short read on the calling thread, an instance
+//! create in its parent's group commit, anything else on the blocking pool), wakes
+//! delivery after a commit that queued notifications, and executes the [`Route`]
+//! dispatch returned when the request does not end in its transaction. The service
+//! names no resource type and decides no access: dispatch did both.
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
@@ -13,9 +14,9 @@ pub mod nonblocking;
 mod polling;
 
 use crate::blocking::blocking;
-use crate::core::fanout as core_fanout;
-use crate::core::notification::blocking::Notice;
-use crate::core::{Cse, dispatch};
+use crate::core::Cse;
+use crate::core::dispatch::{self, Admitted, Handled, Pass, Route, Step};
+use crate::core::notification::Verification;
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Courier;
 use crate::notify::{OutboxSignal, verify};
@@ -41,155 +42,125 @@ pub struct Service {
     pub inline_point_reads: bool,
 }
 
+/// The most transactions one request runs through dispatch: the first, then one after
+/// its targets were verified, then one after a blocking-update subscriber approved.
+const MAX_PASSES: usize = 3;
+
 impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
-        // Only a request with time parameters or a non-blocking response type pays
-        // for their handling.
-        if !req.timing.is_empty() || !req.response_type.is_blocking() {
-            return self.execute_timed(req, caller).await;
-        }
-        self.execute_now(req, caller).await
+        self.execute_with(req, caller, fanout::Nesting::top(), ReadThread::Caller)
+            .await
     }
 
-    /// Runs `req` at once, blocking (what [`Service::execute`] leaves after the time
-    /// parameters and the response type were handled).
-    async fn execute_now(&self, req: Request, caller: Caller) -> CseResult<Response> {
-        // Only a request that may fan out pays for the boxed (recursive) path.
-        if core_fanout::may_fan_out(&req.to) {
-            return self
-                .execute_nested(req, caller, fanout::Nesting::top())
-                .await;
-        }
-        self.execute_one(req, caller, ReadThread::Caller).await
-    }
-
-    /// [`Service::execute`] for a request `nesting` fan-out points deep: one addressed
-    /// to a group's fan-out point goes to every member ([`fanout`]).
+    /// [`Service::execute`] for a member request of a fan-out `nesting` points deep
+    /// (boxed: fan-out recurses through here).
     fn execute_nested(
         &self,
         req: Request,
         caller: Caller,
         nesting: fanout::Nesting,
     ) -> fanout::Outcome<'_> {
-        Box::pin(async move {
-            if core_fanout::may_fan_out(&req.to)
-                && let Some(plan) = self.fan_out_plan(&req, caller).await?
-            {
-                return fanout::run(self, &req, caller, plan, nesting).await;
-            }
-            // A fan-out's member requests run side by side, which a read on the
-            // calling thread would serialize.
-            let thread = if nesting.is_top() {
-                ReadThread::Caller
-            } else {
-                ReadThread::Pool
-            };
-            self.execute_one(req, caller, thread).await
-        })
+        // A fan-out's member requests run side by side, which a read on the calling
+        // thread would serialize.
+        Box::pin(self.execute_with(req, caller, nesting, ReadThread::Pool))
     }
 
-    /// Resolves a request that names `fopt` (a read, run like other reads).
-    async fn fan_out_plan(
-        &self,
-        req: &Request,
-        caller: Caller,
-    ) -> CseResult<Option<core_fanout::Plan>> {
-        if self.cse.db.backend() == Backend::Sqlite
-            && let Some(plan) = self
-                .cse
-                .db
-                .on_idle_connection(|| core_fanout::plan(&self.cse, req, caller))
-        {
-            return plan;
-        }
-        let (cse, req) = (self.cse.clone(), req.clone());
-        blocking(move || core_fanout::plan(&cse, &req, caller)).await?
-    }
-
-    /// Runs a request for one resource; a short read on the calling thread when
-    /// `thread` allows it (see [`inline`]).
-    async fn execute_one(
+    /// Admits `req`, waits for its execution time, runs it through dispatch and
+    /// follows the route dispatch returns.
+    async fn execute_with(
         &self,
         req: Request,
         caller: Caller,
+        nesting: fanout::Nesting,
         thread: ReadThread,
     ) -> CseResult<Response> {
-        if let Some(response) = self.poll_or_relay(&req, caller).await? {
-            return Ok(response);
-        }
-        if self.group_commit.may_join(&self.cse, &req) {
-            return self.execute_grouped(req, caller).await;
-        }
-        let assigned_ri = if dispatch::may_need_verification(&req) {
-            self.verify_targets(&req, caller).await?
-        } else {
-            None
-        };
-        let inline_run =
-            if thread == ReadThread::Caller && inline(&self.cse, &req, self.inline_point_reads) {
-                self.cse.db.on_idle_connection(|| {
-                    run_unmonitored(&self.cse, &self.outbox, &req, caller, None, false)
-                })
-            } else {
-                None
+        let mut admitted = dispatch::admit(&self.cse, req, caller)?;
+        nonblocking::wait_for_execution_time(&admitted.req).await?;
+        let accepted = !admitted.req.response_type.is_blocking();
+        let mut pass = Pass::First;
+        for _ in 0..MAX_PASSES {
+            let (step, back) = self.run_pass(admitted, &pass, thread).await?;
+            admitted = back;
+            let route = match step {
+                Step::Done(response) => {
+                    if accepted {
+                        self.requests.wake();
+                    }
+                    return Ok(response);
+                }
+                Step::Route(route) => route,
             };
-        if let Some((ran, monitored)) = inline_run {
-            if let Some(monitored) = monitored {
-                // The operationMonitor step writes: never on this (async) thread.
-                let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
-                blocking(move || {
-                    outbox.wake_if(dispatch::record_access(&cse, &monitored, &req));
-                })
-                .await?;
+            let ty = route.resource_type();
+            pass = match route {
+                Route::Verify(verification) => Pass::Verified(self.verify(verification).await?),
+                Route::Approve(notice) => {
+                    verify::approve(&self.courier, &notice).await?;
+                    Pass::Approved
+                }
+                Route::FanOut(plan) => {
+                    return fanout::run(self, &admitted.req, caller, plan, nesting).await;
+                }
+                Route::Poll(channel) => {
+                    return with_type(self.long_poll(&admitted.req, &channel).await, ty);
+                }
+                Route::Answer(channel) => {
+                    return with_type(self.take_answer(&admitted.req, &channel).await, ty);
+                }
+                Route::Relay(reach) => {
+                    return with_type(self.relay(&admitted.req, reach).await, ty);
+                }
+            };
+        }
+        Err(CseError::internal(
+            "a request was routed more often than dispatch can route it",
+        ))
+    }
+
+    /// One run of an admitted request through dispatch's transaction, wherever it
+    /// costs least: on the calling thread (a short read, see [`inline`]), in its
+    /// parent's group commit, or on the blocking pool. Wakes delivery for what the
+    /// commit queued and runs the operationMonitor step; the request comes back for
+    /// the next pass.
+    async fn run_pass(
+        &self,
+        admitted: Admitted,
+        pass: &Pass,
+        thread: ReadThread,
+    ) -> CseResult<(Step, Admitted)> {
+        if *pass == Pass::First && self.group_commit.may_join(&self.cse, &admitted) {
+            return self.execute_grouped(admitted).await;
+        }
+        if thread == ReadThread::Caller
+            && inline(&self.cse, &admitted, self.inline_point_reads)
+            && let Some(handled) = self
+                .cse
+                .db
+                .on_idle_connection(|| dispatch::handle(&self.cse, &admitted, pass))
+        {
+            if handled.monitored.is_none() {
+                // A read: nothing to wake, nothing to record.
+                return Ok((handled.result?.value, admitted));
             }
-            return match ran {
-                Ran::Done(result) => result,
-                Ran::Held(_) => Err(CseError::internal("a RETRIEVE cannot be held")),
-            };
+            // The operationMonitor step writes: never on this (async) thread.
+            let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
+            let (step, admitted) =
+                blocking(move || (finish(&cse, &outbox, handled, &admitted.req), admitted)).await?;
+            return Ok((step?, admitted));
         }
-        let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
-        // The request comes back for a second, approved run (blocking update).
-        let (ran, req) = blocking(move || {
-            let ran = run(&cse, &outbox, &req, caller, assigned_ri.as_deref(), false);
-            (ran, req)
+        let (cse, outbox, pass) = (self.cse.clone(), self.outbox.clone(), pass.clone());
+        let (step, admitted) = blocking(move || {
+            let handled = dispatch::handle(&cse, &admitted, &pass);
+            (finish(&cse, &outbox, handled, &admitted.req), admitted)
         })
         .await?;
-        match ran {
-            Ran::Done(result) => result,
-            Ran::Held(notice) => self.approve_and_run(req, caller, &notice).await,
-        }
+        Ok((step?, admitted))
     }
 
-    /// Blocking update (TS-0004 §7.3.2.9): sends the held UPDATE's notification and
-    /// waits for the subscriber; only its 2000 lets the UPDATE run (approved). No
-    /// answer → 5107 REMOTE_ENTITY_NOT_REACHABLE; any other answer → 4127
-    /// OPERATION_DENIED_BY_REMOTE_ENTITY.
-    async fn approve_and_run(
-        &self,
-        req: Request,
-        caller: Caller,
-        notice: &Notice,
-    ) -> CseResult<Response> {
-        verify::approve(&self.courier, notice).await?;
-        let (cse, outbox) = (self.cse.clone(), self.outbox.clone());
-        match blocking(move || run(&cse, &outbox, &req, caller, None, true)).await? {
-            Ran::Done(result) => result,
-            Ran::Held(_) => Err(CseError::internal("an approved UPDATE was held again")),
-        }
-    }
-
-    /// Verifies a new subscription's targets (or those an UPDATE adds) before the
-    /// request runs; returns the resourceID the verification named.
-    async fn verify_targets(&self, req: &Request, caller: Caller) -> CseResult<Option<String>> {
-        let prepared = {
-            let (cse, req) = (self.cse.clone(), req.clone());
-            blocking(move || dispatch::prepare_verification(&cse, &req, caller)).await??
-        };
-        let Some(verification) = prepared else {
-            return Ok(None);
-        };
+    /// Verifies the notification targets of a CREATE or UPDATE before it runs again;
+    /// returns the resourceID the verification named.
+    async fn verify(&self, verification: Verification) -> CseResult<String> {
         let sur = format!("{}/{}", self.cse.cse_id, verification.sub_ri);
         verify::verify(
             &self.courier,
@@ -204,57 +175,38 @@ impl Service {
                 format!("verification of notification target {reason}"),
             )
         })?;
-        Ok(Some(verification.sub_ri))
+        Ok(verification.sub_ri)
     }
 }
 
-/// A request run to its end, or held for a blocking-update subscriber.
-enum Ran {
-    Done(CseResult<Response>),
-    Held(Notice),
+/// A routed request's response, counted under the type its route reached.
+fn with_type(
+    response: CseResult<Response>,
+    ty: Option<onecse_models::ResourceType>,
+) -> CseResult<Response> {
+    response.map(|mut response| {
+        response.resource_type = ty;
+        response
+    })
 }
 
-/// Runs the request to its commit and wakes delivery if it queued notifications,
-/// in the same (blocking) step, so a client that goes away cannot cancel the wake-up
-/// of a change that committed; then records the access for operationMonitor
-/// subscriptions when the target is watched.
-fn run(
-    cse: &Cse,
-    outbox: &OutboxSignal,
-    req: &Request,
-    caller: Caller,
-    assigned_ri: Option<&str>,
-    approved: bool,
-) -> Ran {
-    let (ran, monitored) = run_unmonitored(cse, outbox, req, caller, assigned_ri, approved);
-    if let Some(monitored) = monitored {
-        outbox.wake_if(dispatch::record_access(cse, &monitored, req));
-    }
-    ran
-}
-
-/// [`run`] without the operationMonitor step, which it returns for the caller to
-/// run where a write may run (an inline SQLite read must not write on its thread).
-fn run_unmonitored(
-    cse: &Cse,
-    outbox: &OutboxSignal,
-    req: &Request,
-    caller: Caller,
-    assigned_ri: Option<&str>,
-    approved: bool,
-) -> (Ran, Option<dispatch::Monitored>) {
-    let handled = dispatch::handle(cse, req, caller, assigned_ri, approved);
-    if let Some(notice) = handled.held {
-        return (Ran::Held(notice), None);
-    }
-    let ran = Ran::Done(handled.result.map(|committed| {
+/// Ends a request's transaction step where a write may run (not on an HTTP worker):
+/// wakes delivery for the notifications its commit queued (in the same blocking
+/// step, so a client that goes away cannot cancel the wake-up of a change that
+/// committed), then records the access for operationMonitor subscriptions when the
+/// target is watched.
+fn finish(cse: &Cse, outbox: &OutboxSignal, handled: Handled, req: &Request) -> CseResult<Step> {
+    let step = handled.result.map(|committed| {
         outbox.wake_if(committed.queued_notifications);
         committed.value
-    }));
-    (ran, handled.monitored)
+    });
+    if let Some(monitored) = &handled.monitored {
+        outbox.wake_if(dispatch::record_access(cse, monitored, req));
+    }
+    step
 }
 
-/// Where [`Service::execute_one`] may run a short read.
+/// Where [`Service::run_pass`] may run a short read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReadThread {
     /// On the calling thread: the HTTP worker that received the request.
@@ -272,14 +224,17 @@ enum ReadThread {
 /// a profile under `retrieve-latest` showed half of onecse's time on SQLite in those
 /// switches, and on PostgreSQL the hand-off kept it at 75 % of SQLite's rate.
 ///
-/// - SQLite: every RETRIEVE (in-process, and WAL lets readers run beside the writer).
+/// - SQLite: every blocking RETRIEVE (in-process, and WAL lets readers run beside the
+///   writer).
 /// - PostgreSQL, when `inline_point_reads` is on: point reads only (see
 ///   [`is_point_read`]), whose statements are bounded index lookups, since the worker
 ///   serves none of its other connections while it waits for the database.
 ///
-/// Writes always go to the blocking pool.
-fn inline(cse: &Cse, req: &Request, inline_point_reads: bool) -> bool {
+/// Writes (and non-blocking acceptance, which writes) always go to the blocking pool.
+fn inline(cse: &Cse, admitted: &Admitted, inline_point_reads: bool) -> bool {
+    let req = &admitted.req;
     req.op == Operation::Retrieve
+        && req.response_type.is_blocking()
         && match cse.db.backend() {
             Backend::Sqlite => true,
             Backend::Postgres => inline_point_reads && is_point_read(req),

@@ -1,23 +1,22 @@
 //! The blocking halves of a request to a group's fan-out point (TS-0001 §10.2.7.6,
-//! TS-0004 §7.4.14, spec digest resources §8): [`plan`] resolves `<group>/fopt[/path]`
-//! in one read transaction (the group, access under `macp`, its members), and
+//! TS-0004 §7.4.14, spec digest resources §8): [`group_at`] finds the group a
+//! `<group>/fopt[/path]` names and [`plan`] lists its members (dispatch decides access
+//! under `macp` in between, in the request's transaction), and
 //! [`remove_members`] drops members a fanned-out DELETE removed. Sending the member
 //! requests is the service's job (`service::fanout`), which runs each through the
 //! normal path so each member's own access control applies.
 
-use onecse_models::primitive::Request;
 use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::core::addressing::{self, Address, Destination};
+use crate::core::Cse;
+use crate::core::addressing::{self, Address};
 use crate::core::notification::{Event, matcher};
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::grp::FAN_OUT_POINT;
-use crate::core::transaction::{self, Committed};
-use crate::core::{Cse, dispatch};
+use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
-use crate::security::{self, Caller, Requester};
 use crate::store::{TransactionKind, resource_table};
 
 /// What a fanned-out request becomes: the group, its members (in `mid` order) and the
@@ -49,45 +48,37 @@ pub fn may_fan_out(to: &str) -> bool {
     to.split('/').any(|segment| segment == FAN_OUT_POINT)
 }
 
-/// Resolves `req.to` as `<group>/fopt[/path]`: `None` when the resource before the
-/// first `fopt` segment is not a group (the request is then an ordinary one), 4103
-/// when the originator may not send this operation through the group, 4109 when the
-/// group has no members.
-pub fn plan(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Plan>> {
-    let Ok(Destination::Local(address)) = addressing::parse(&req.to, cse) else {
+/// The group whose fan-out point `address` names (`<group>/fopt[/path]`), with the
+/// segments after `fopt`; `None` when the resource before the first `fopt` segment is
+/// not a group (the request is then an ordinary one). Who may send through it is
+/// dispatch's decision.
+pub fn group_at(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<(Resource, Vec<String>)>> {
+    let Some((group_address, rest)) = split_at_fan_out(address) else {
         return Ok(None);
     };
-    let Some((group_address, rest)) = split_at_fan_out(&address) else {
-        return Ok(None);
-    };
-    dispatch::check_generic(req)?;
-    let access = dispatch::access(req)?;
-    let who = Requester::of(req, caller, cse);
-    let planned = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
-        let Some(group) = addressing::find(tx, &group_address)? else {
-            return Ok(None);
-        };
-        if group.ty != ResourceType::Group {
-            return Ok(None);
-        }
-        security::authorize_fan_out(tx, &who, access, &group)?;
-        let members = string_items(&group.attrs, "mid");
-        if members.is_empty() {
-            return Err(CseError::new(
-                ResponseStatusCode::NoMembers,
-                format!(
-                    "group '{}' has no members to fan the request out to",
-                    group.path
-                ),
-            ));
-        }
-        Ok(Some(Plan {
-            group_ri: group.ri,
-            members,
-            rest: rest.join("/"),
-        }))
-    })?;
-    Ok(planned.value)
+    Ok(addressing::find(tx, &group_address)?
+        .filter(|group| group.ty == ResourceType::Group)
+        .map(|group| (group, rest)))
+}
+
+/// The plan of a request through `group`'s fan-out point: 4109 when the group has no
+/// members.
+pub fn plan(group: Resource, rest: &[String]) -> CseResult<Plan> {
+    let members = string_items(&group.attrs, "mid");
+    if members.is_empty() {
+        return Err(CseError::new(
+            ResponseStatusCode::NoMembers,
+            format!(
+                "group '{}' has no members to fan the request out to",
+                group.path
+            ),
+        ));
+    }
+    Ok(Plan {
+        group_ri: group.ri,
+        members,
+        rest: rest.join("/"),
+    })
 }
 
 /// The address before the first `fopt` segment, and the segments after it.

@@ -1,7 +1,8 @@
 //! The synchronous side of pollingChannels (TS-0001 §10.2.5.12-19, spec digest
-//! polling-and-requests §2-§3): who may use a channel's virtual `pcu`, the request
-//! primitives queued for a polling AE, and taking them out of the queue. Waiting
-//! (the long poll) is asynchronous and lives in `notify::polling`.
+//! polling-and-requests §2-§3): which channel a `pcu` names (who may use it is
+//! dispatch's decision), the request primitives queued for a polling AE, and taking
+//! them out of the queue. Waiting (the long poll) is asynchronous and lives in the
+//! service.
 
 use std::time::Duration;
 
@@ -11,21 +12,12 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
-use crate::core::addressing::{self, Destination};
-use crate::core::dispatch;
-use crate::core::resources::pch::PCU;
+use crate::core::addressing::{self, Address};
+pub use crate::core::resources::pch::PCU;
 use crate::core::transaction::{self, Txn};
 use crate::error::{CseError, CseResult};
-use crate::security::{Caller, Judge, Requester, Verdict};
 use crate::store::TransactionKind;
 use crate::store::polling_queue::{self, NewQueued};
-
-/// A `pcu` a request addresses, after its checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Channel {
-    /// The AE-ID (the AE's resourceID) whose queue it serves.
-    pub owner: String,
-}
 
 /// Whether `to` may name a `pcu` (decided without the database, so other requests
 /// skip the lookup).
@@ -33,48 +25,32 @@ pub fn may_name_pcu(to: &str) -> bool {
     to.rsplit_once('/').is_some_and(|(_, last)| last == PCU)
 }
 
-/// The channel a request to `.../pcu` uses, or `None` when the segment before `pcu`
-/// is not a pollingChannel (then `pcu` is an ordinary name). CREATE, UPDATE and
-/// DELETE are refused (4005) before access; only the AE the channel belongs to may
-/// poll it or answer through it (4103; the administrator neither: the queue is the
-/// AE's).
-pub fn open(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Channel>> {
-    dispatch::check_generic(req)?;
-    let Ok(Destination::Local(address)) = addressing::parse(&req.to, cse) else {
-        return Ok(None);
-    };
-    let Some((channel_address, last)) = addressing::split_last(&address) else {
+/// A pollingChannel whose `pcu` a request addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// The AE-ID (the AE's resourceID) whose queue it serves.
+    pub owner: String,
+    /// The channel's structured path, for messages.
+    pub path: String,
+}
+
+/// The channel whose `pcu` `address` names, or `None` when the segment before `pcu`
+/// is not a pollingChannel (then `pcu` is an ordinary name). Who may use it is
+/// dispatch's decision.
+pub fn channel_at(tx: &mut Txn<'_>, address: &Address) -> CseResult<Option<Channel>> {
+    let Some((channel_address, last)) = addressing::split_last(address) else {
         return Ok(None);
     };
     if last != PCU {
         return Ok(None);
     }
-    let who = Requester::of(req, caller, cse);
-    let opened = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
-        let channel = match addressing::find(tx, &channel_address)? {
-            Some(found) if found.ty == ResourceType::PollingChannel => found,
-            _ => return Ok(None),
-        };
-        if !matches!(req.op, Operation::Retrieve | Operation::Notify) {
-            return Err(CseError::not_allowed(format!(
-                "{} is not allowed on a pollingChannelURI: RETRIEVE polls it, NOTIFY answers a request received through it",
-                req.op.name()
-            )));
-        }
-        let owner = channel.pi.clone().unwrap_or_default();
-        if let Verdict::Deny(why) = Judge::new(tx.cse, &who).represents(&owner) {
-            return Err(CseError::new(
-                ResponseStatusCode::OriginatorHasNoPrivilege,
-                format!(
-                    "originator '{}' may not use '{}/{PCU}': {why}",
-                    who.originator.as_deref().unwrap_or_default(),
-                    channel.path
-                ),
-            ));
-        }
-        Ok(Some(Channel { owner }))
-    })?;
-    Ok(opened.value)
+    Ok(match addressing::find(tx, &channel_address)? {
+        Some(found) if found.ty == ResourceType::PollingChannel => Some(Channel {
+            owner: found.pi.clone().unwrap_or_default(),
+            path: found.path,
+        }),
+        _ => None,
+    })
 }
 
 /// A request primitive as it is queued and handed out (`m2m:rqp` members, TS-0004

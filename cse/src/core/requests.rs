@@ -13,11 +13,11 @@ use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Destination};
+use crate::core::fanout;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::{Event, matcher, target};
 use crate::core::record::Resource;
 use crate::core::transaction::{self, Committed, Txn};
-use crate::core::{dispatch, fanout};
 use crate::error::{CseError, CseResult};
 use crate::security::{Caller, Requester};
 use crate::store::outbox::NewNotification;
@@ -52,14 +52,15 @@ pub struct Claimed {
     pub caller: Caller,
 }
 
-/// Accepts a non-blocking request: refuses what can never run (the generic checks, a
-/// `<request>` as target, an originator over its bound), creates the `<request>` and
-/// keeps the primitive, in one transaction. The answer is the acknowledgement.
-pub fn accept(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Committed<Response>> {
-    dispatch::check_generic(req)?;
-    let originator = req.from.clone().ok_or_else(|| {
-        CseError::bad_request("a non-blocking request needs an originator (X-M2M-Origin)")
-    })?;
+/// What acceptance of a non-blocking request checks without the database (after the
+/// generic checks): an originator, rt 2 targets onecse can send to, and no fan-out
+/// point (not supported non-blocking).
+pub fn check_acceptable(cse: &Cse, req: &Request) -> CseResult<()> {
+    if req.from.is_none() {
+        return Err(CseError::bad_request(
+            "a non-blocking request needs an originator (X-M2M-Origin)",
+        ));
+    }
     check_targets(cse, &req.response_type)?;
     if fanout::may_fan_out(&req.to) {
         return Err(CseError::new(
@@ -67,44 +68,57 @@ pub fn accept(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Committed<R
             "non-blocking requests to a group's fanOutPoint (fopt) are not supported yet; send it blocking",
         ));
     }
+    Ok(())
+}
+
+/// Accepts a non-blocking request [`check_acceptable`] passed, in the caller's
+/// transaction: refuses a `<request>` as target and an originator over its bound,
+/// creates the `<request>` and keeps the primitive with who sent it. The answer is
+/// the acknowledgement.
+pub fn accept(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    caller: Caller,
+    who: &Requester,
+) -> CseResult<Response> {
+    let originator = req.from.clone().ok_or_else(|| {
+        CseError::bad_request("a non-blocking request needs an originator (X-M2M-Origin)")
+    })?;
     let kept = serde_json::to_string(&Kept {
         request: req.clone(),
         ip: caller.ip,
         authenticated: caller.authenticated,
     })
     .map_err(|e| CseError::internal(format!("cannot keep the request: {e}")))?;
-    let who = Requester::of(req, caller, cse);
-    transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
-        refuse_request_target(tx, req)?;
-        authorize_result_targets(tx, &req.response_type, &who)?;
-        let pending = store::count_for(tx.conn, &originator)?;
-        let most = cse.limits.max_pending_requests;
-        if pending >= i64::try_from(most).unwrap_or(i64::MAX) {
-            return Err(CseError::new(
-                ResponseStatusCode::NotAcceptable,
-                format!(
-                    "originator '{originator}' already has {pending} non-blocking requests not finished, the most this CSE accepts ({most}); wait for one to finish"
-                ),
-            ));
-        }
-        let resource = new_request_resource(tx, req, &originator)?;
-        resource_table::insert(tx.conn, &resource.to_row())?;
-        labels::insert(tx.conn, &resource.ri, &resource.labels())?;
-        store::insert(
-            tx.conn,
-            &RequestRow {
-                ri: resource.ri.clone(),
-                originator: originator.clone(),
-                created: tx.now_text.clone(),
-                due: req.timing.oet.unwrap_or(tx.now).to_string(),
-                claimed_until: None,
-                primitive: kept.clone(),
-            },
-        )?;
-        // Not announced to CSEBase subscribers: a `<request>` carries another
-        // originator's request (content, target) that only that originator may read.
-        Ok(acknowledgement(&req.response_type, &resource.ri))
-    })
+    refuse_request_target(tx, req)?;
+    authorize_result_targets(tx, &req.response_type, who)?;
+    let pending = store::count_for(tx.conn, &originator)?;
+    let most = tx.cse.limits.max_pending_requests;
+    if pending >= i64::try_from(most).unwrap_or(i64::MAX) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotAcceptable,
+            format!(
+                "originator '{originator}' already has {pending} non-blocking requests not finished, the most this CSE accepts ({most}); wait for one to finish"
+            ),
+        ));
+    }
+    let resource = new_request_resource(tx, req, &originator)?;
+    resource_table::insert(tx.conn, &resource.to_row())?;
+    labels::insert(tx.conn, &resource.ri, &resource.labels())?;
+    store::insert(
+        tx.conn,
+        &RequestRow {
+            ri: resource.ri.clone(),
+            originator: originator.clone(),
+            created: tx.now_text.clone(),
+            due: req.timing.oet.unwrap_or(tx.now).to_string(),
+            claimed_until: None,
+            primitive: kept,
+        },
+    )?;
+    // Not announced to CSEBase subscribers: a `<request>` carries another
+    // originator's request (content, target) that only that originator may read.
+    Ok(acknowledgement(&req.response_type, &resource.ri))
 }
 
 /// The `nu` entries of rt 2 must be targets onecse can send to (as a subscription's),

@@ -52,11 +52,6 @@ impl Nesting {
         }
     }
 
-    /// Whether this is the request as the client sent it (not a member request).
-    pub fn is_top(&self) -> bool {
-        self.depth == 0
-    }
-
     /// One level deeper, sharing the budget.
     fn below(&self) -> Self {
         Self {
@@ -76,7 +71,7 @@ impl Nesting {
 }
 
 /// A boxed future of a request's outcome (fan-out recurses through [`Service`]).
-pub type Outcome<'a> = Pin<Box<dyn Future<Output = CseResult<Response>> + 'a>>;
+pub type Outcome<'a> = Pin<Box<dyn Future<Output = CseResult<Response>> + Send + 'a>>;
 
 /// Runs `req` (addressed to a fan-out point, resolved as `plan`) for every member.
 pub async fn run(
@@ -96,11 +91,20 @@ pub async fn run(
             "the request would reach more than {MAX_MEMBER_REQUESTS} members through nested groups"
         )));
     }
-    let requests = plan.members.iter().map(|member| {
-        let mut member_req = req.clone();
-        member_req.to = plan.target(member);
-        service.execute_nested(member_req, caller, nesting.below())
-    });
+    let member_requests: Vec<Request> = plan
+        .members
+        .iter()
+        .map(|member| {
+            let mut member_req = req.clone();
+            member_req.to = plan.target(member);
+            member_req
+        })
+        .collect();
+    // Owned requests: the futures borrow nothing from the plan (they must be Send
+    // for every lifetime, as the non-blocking worker spawns them).
+    let requests = member_requests
+        .into_iter()
+        .map(|member_req| service.execute_nested(member_req, caller, nesting.below()));
     let outcomes: Vec<CseResult<Response>> =
         stream::iter(requests).buffered(IN_FLIGHT).collect().await;
     let mut deleted = Vec::new();

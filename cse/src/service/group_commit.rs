@@ -14,13 +14,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use onecse_models::Operation;
-use onecse_models::primitive::{Request, Response};
 use tokio::sync::oneshot;
 
 use super::Service;
-use crate::core::{Cse, dispatch, resources};
+use crate::core::dispatch::{self, Admitted, Step};
+use crate::core::{Cse, fanout, resources};
 use crate::error::{CseError, CseResult};
-use crate::security::Caller;
 use crate::store::Backend;
 
 /// The per-target queues of requests waiting for their batch; cheap to clone (shared).
@@ -37,11 +36,11 @@ struct Shared {
     batch_size: prometheus::Histogram,
 }
 
-/// A request waiting for its batch, and where its answer goes.
+/// A request waiting for its batch, and where its answer goes (with the request,
+/// should dispatch route it further).
 struct Queued {
-    req: Request,
-    caller: Caller,
-    answer: oneshot::Sender<CseResult<Response>>,
+    admitted: Admitted,
+    answer: oneshot::Sender<(CseResult<Step>, Admitted)>,
 }
 
 impl GroupCommit {
@@ -60,7 +59,8 @@ impl GroupCommit {
     /// Whether `req` may run in a batch: the create of an instance (the requests that
     /// contend for their parent's counters) on PostgreSQL, with batching on. SQLite
     /// keeps its own path: its single writer is already serialized in-process.
-    pub fn may_join(&self, cse: &Cse, req: &Request) -> bool {
+    pub fn may_join(&self, cse: &Cse, admitted: &Admitted) -> bool {
+        let req = &admitted.req;
         self.shared.max_batch > 1
             && cse.db.backend() == Backend::Postgres
             && req.op == Operation::Create
@@ -68,6 +68,8 @@ impl GroupCommit {
                 .ty
                 .and_then(resources::kind)
                 .is_some_and(|kind| kind.is_instance())
+            && !fanout::may_fan_out(&req.to)
+            && req.response_type.is_blocking()
             && !dispatch::may_need_verification(req)
     }
 
@@ -108,21 +110,13 @@ impl Shared {
 
 impl Service {
     /// Runs a request [`GroupCommit::may_join`] admitted in its target's next batch.
-    pub(super) async fn execute_grouped(
-        &self,
-        req: Request,
-        caller: Caller,
-    ) -> CseResult<Response> {
-        let to = req.to.clone();
+    pub(super) async fn execute_grouped(&self, admitted: Admitted) -> CseResult<(Step, Admitted)> {
+        let to = admitted.req.to.clone();
         let (answer, answered) = oneshot::channel();
-        if self.group_commit.enqueue(
-            to.clone(),
-            Queued {
-                req,
-                caller,
-                answer,
-            },
-        ) {
+        if self
+            .group_commit
+            .enqueue(to.clone(), Queued { admitted, answer })
+        {
             let service = self.clone();
             let span = tracing::info_span!("group_commit", to = %to);
             // Detached: the leader serves every request queued behind this one, so
@@ -132,9 +126,10 @@ impl Service {
                 span.in_scope(|| service.lead(&to));
             }));
         }
-        answered
+        let (step, admitted) = answered
             .await
-            .map_err(|_| CseError::internal("request processing was interrupted"))?
+            .map_err(|_| CseError::internal("request processing was interrupted"))?;
+        Ok((step?, admitted))
     }
 
     /// The leader's loop for `to`: batch after batch until the queue is empty.
@@ -160,7 +155,7 @@ impl Service {
             .observe(batch.len() as f64);
         let (requests, answers): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .map(|queued| ((queued.req, queued.caller), queued.answer))
+            .map(|queued| (queued.admitted, queued.answer))
             .unzip();
         let handled = dispatch::handle_batch(&self.cse, &requests);
         let queued_notifications = handled
@@ -169,17 +164,14 @@ impl Service {
             .map(|committed| committed.queued_notifications)
             .sum();
         self.outbox.wake_if(queued_notifications);
-        for (((req, _), handled), answer) in requests.iter().zip(handled).zip(answers) {
+        for ((admitted, handled), answer) in requests.into_iter().zip(handled).zip(answers) {
             if let Some(monitored) = &handled.monitored {
                 self.outbox
-                    .wake_if(dispatch::record_access(&self.cse, monitored, req));
+                    .wake_if(dispatch::record_access(&self.cse, monitored, &admitted.req));
             }
-            let result = match handled.held {
-                Some(_) => Err(CseError::internal("a CREATE cannot be held")),
-                None => handled.result.map(|committed| committed.value),
-            };
+            let step = handled.result.map(|committed| committed.value);
             // The client may have gone away; its request committed all the same.
-            let _ = answer.send(result);
+            let _ = answer.send((step, admitted));
         }
     }
 }

@@ -7,39 +7,32 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
-use onecse_models::primitive::{Request, Response, ResponseType, Timing};
+use onecse_models::primitive::{Request, ResponseType, Timing};
 use onecse_models::time::Timestamp;
 use tokio::sync::{Semaphore, watch};
 
+use super::fanout::Nesting;
 use super::{ReadThread, Service};
 use crate::blocking::blocking;
 use crate::core::dispatch;
 use crate::core::requests::{self, Claimed};
 use crate::error::{CseError, CseResult};
-use crate::security::Caller;
 
-impl Service {
-    /// A request with time parameters or a non-blocking response type: checked at
-    /// arrival; a non-blocking one is accepted and runs later; a blocking one waits
-    /// for its `oet`, is refused if its `rqet` passed meanwhile, and then runs.
-    pub(super) async fn execute_timed(&self, req: Request, caller: Caller) -> CseResult<Response> {
-        req.timing.check(Timestamp::now())?;
-        if !req.response_type.is_blocking() {
-            let cse = self.cse.clone();
-            let accepted = blocking(move || requests::accept(&cse, &req, caller)).await??;
-            self.outbox.wake_if(accepted.queued_notifications);
-            self.requests.wake();
-            return Ok(accepted.value);
-        }
-        if let Some(oet) = req.timing.oet {
-            refuse_far_execution_time(oet)?;
-            sleep_until(oet).await;
-        }
-        // The last point at which a blocking request can still be refused whole:
-        // once it runs, it runs to its commit (see docs/conformance.md).
-        refuse_if_expired(&req.timing)?;
-        self.execute_now(req, caller).await
+/// A blocking request's `oet` (spec digest polling §6): waits until then on the timer
+/// (no thread, no connection held), refusing an `oet` too far ahead, and refuses the
+/// request if its `rqet` passed meanwhile. Non-blocking requests wait in the database
+/// instead (their `<request>` is due at `oet`).
+pub(super) async fn wait_for_execution_time(req: &Request) -> CseResult<()> {
+    if req.timing.is_empty() || !req.response_type.is_blocking() {
+        return Ok(());
     }
+    if let Some(oet) = req.timing.oet {
+        refuse_far_execution_time(oet)?;
+        sleep_until(oet).await;
+    }
+    // The last point at which a blocking request can still be refused whole:
+    // once it runs, it runs to its commit (see docs/conformance.md).
+    refuse_if_expired(&req.timing)
 }
 
 /// The longest a blocking request may ask to wait for its `oet`: the client keeps a
@@ -140,8 +133,10 @@ pub async fn run(service: Service, settings: WorkerSettings, mut stop: watch::Re
 async fn execute_claimed(service: &Service, job: Claimed) {
     let response = match requests_due(&job.request) {
         Err(err) => dispatch::error_response(&err),
-        // Not through the fan-out path: acceptance refused fan-out points.
-        Ok(req) => match service.execute_one(req, job.caller, ReadThread::Pool).await {
+        Ok(req) => match service
+            .execute_with(req, job.caller, Nesting::top(), ReadThread::Pool)
+            .await
+        {
             Ok(response) => response,
             Err(err) => dispatch::error_response(&err),
         },

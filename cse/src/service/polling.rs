@@ -1,58 +1,26 @@
-//! Requests that wait on an AE instead of the database (spec digest
+//! The routes that wait on an AE instead of the database (spec digest
 //! polling-and-requests §2, §4): a long poll of a pollingChannel's `pcu`, an AE's
-//! answer through it, and a NOTIFY relayed to an AE. The waits hold neither a
-//! database connection nor a blocking thread.
+//! answer through it, and a NOTIFY relayed to an AE. Dispatch resolved and authorized
+//! each; the waits hold neither a database connection nor a blocking thread.
 
 use std::pin::pin;
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+use onecse_models::{Operation, ResponseStatusCode};
 
 use super::Service;
 use crate::blocking::blocking;
-use crate::core::dispatch;
+use crate::core::notification::target::Route as Reach;
 use crate::core::polling::{self, Channel, Outgoing};
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Undelivered;
 use crate::notify::polling::RECHECK;
-use crate::security::Caller;
 
 impl Service {
-    /// Answers a request to a `pcu`, or a NOTIFY to an `<AE>`; `None` for every
-    /// other request (decided without the database for most).
-    pub(super) async fn poll_or_relay(
-        &self,
-        req: &Request,
-        caller: Caller,
-    ) -> CseResult<Option<Response>> {
-        if polling::may_name_pcu(&req.to) {
-            let (cse, request) = (self.cse.clone(), req.clone());
-            if let Some(channel) = blocking(move || polling::open(&cse, &request, caller)).await?? {
-                let mut response = match req.op {
-                    Operation::Notify => self.take_answer(req, &channel).await?,
-                    _ => self.long_poll(req, &channel).await?,
-                };
-                response.resource_type = Some(ResourceType::PollingChannel);
-                return Ok(Some(response));
-            }
-        }
-        if req.op == Operation::Notify {
-            let (cse, request) = (self.cse.clone(), req.clone());
-            if let Some(route) =
-                blocking(move || dispatch::prepare_relay(&cse, &request, caller)).await??
-            {
-                let mut response = self.relay(req, route).await?;
-                response.resource_type = Some(ResourceType::Ae);
-                return Ok(Some(response));
-            }
-        }
-        Ok(None)
-    }
-
     /// A long poll: the owner's oldest queued request at once, or as soon as one is
     /// queued, or 4008 when the wait ends. Woken by this process's queuing, and
     /// looking at the database every [`RECHECK`] for other processes' rows.
-    async fn long_poll(&self, req: &Request, channel: &Channel) -> CseResult<Response> {
+    pub(super) async fn long_poll(&self, req: &Request, channel: &Channel) -> CseResult<Response> {
         let settings = self.courier.settings;
         let wait = polling::wait_for(req, settings.wait, settings.wait_max)?;
         let deadline = tokio::time::Instant::now() + wait;
@@ -86,7 +54,11 @@ impl Service {
     /// The owner's answer to a request it received through `pcu`, handed to whoever
     /// waits for it, in this process or (through the database) in another one;
     /// nobody waits for the answer to a notification: accepted all the same.
-    async fn take_answer(&self, req: &Request, channel: &Channel) -> CseResult<Response> {
+    pub(super) async fn take_answer(
+        &self,
+        req: &Request,
+        channel: &Channel,
+    ) -> CseResult<Response> {
         let (rqi, rsp) = polling::answer(req)?;
         let mut awaited = self.courier.hub.answer(&channel.owner, &rqi, rsp.clone());
         if !awaited {
@@ -98,10 +70,10 @@ impl Service {
     }
 
     /// Relays a NOTIFY to the AE it addresses and answers with the AE's answer.
-    async fn relay(
+    pub(super) async fn relay(
         &self,
         req: &Request,
-        route: Result<crate::core::notification::target::Route, String>,
+        route: Result<Reach, String>,
     ) -> CseResult<Response> {
         let settings = self.courier.settings;
         let wait = polling::wait_for(req, settings.wait, settings.wait_max)?;

@@ -1,0 +1,210 @@
+//! The steps of dispatch that need no database (TS-0004 §7.2.2.2 receiver steps): the
+//! request's time parameters and generic checks, the destination, who asks and the
+//! privilege the request needs. Run once per request, before its transaction.
+
+use onecse_models::primitive::{FilterUsage, Request};
+use onecse_models::resource::is_known_attribute;
+use onecse_models::time::Timestamp;
+use onecse_models::{Operation, ResponseStatusCode, ResultContent};
+use serde_json::Value;
+
+use crate::core::Cse;
+use crate::core::addressing::{self, Address, Destination};
+use crate::core::requests;
+use crate::core::resources;
+use crate::error::{CseError, CseResult};
+use crate::security::{Access, Caller, Requester};
+use crate::store::TransactionKind;
+
+/// A request that passed every check not needing the database, with what dispatch
+/// decided of it so far. The only way into the transaction half of dispatch.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    /// The request as it arrived.
+    pub req: Request,
+    /// Who sent it, as the binding saw it.
+    pub caller: Caller,
+    pub(super) who: Requester,
+    pub(super) kind: Admission,
+}
+
+/// What the database half does with an admitted request.
+#[derive(Debug, Clone)]
+pub(super) enum Admission {
+    /// Accept a non-blocking request (rt 1, 2 or 5): its target is resolved only when
+    /// it runs, so a bad address is recorded in the `<request>`, not refused now.
+    NonBlocking,
+    /// A request to a resource (or a virtual child) of this CSE.
+    Local {
+        /// The parsed `To`.
+        address: Address,
+        /// The privilege the request needs on its target.
+        access: Access,
+    },
+}
+
+impl Admitted {
+    /// The transaction the request needs: reads for RETRIEVE and NOTIFY (a NOTIFY
+    /// changes nothing stored by itself), writes for the rest and for acceptance.
+    pub fn transaction_kind(&self) -> TransactionKind {
+        match (&self.kind, self.req.op) {
+            (Admission::NonBlocking, _) => TransactionKind::Write,
+            (_, Operation::Retrieve | Operation::Notify) => TransactionKind::Read,
+            _ => TransactionKind::Write,
+        }
+    }
+}
+
+/// Admits `req`: its time parameters, the generic checks, then for a non-blocking
+/// request what acceptance needs, for a blocking one its destination (another CSE is
+/// refused until forwarding exists), a partial retrieve's attribute list and the
+/// privilege it needs. An error is the answer to give at once.
+pub fn admit(cse: &Cse, req: Request, caller: Caller) -> CseResult<Admitted> {
+    if !req.timing.is_empty() {
+        req.timing.check(Timestamp::now())?;
+    }
+    check_generic(&req)?;
+    let who = Requester::of(&req, caller, cse);
+    let kind = if req.response_type.is_blocking() {
+        let address = local(addressing::parse(&req.to, cse)?)?;
+        Admission::Local {
+            address,
+            access: access(&req)?,
+        }
+    } else {
+        requests::check_acceptable(cse, &req)?;
+        Admission::NonBlocking
+    };
+    Ok(Admitted {
+        req,
+        caller,
+        who,
+        kind,
+    })
+}
+
+/// Another CSE's resources would be forwarded to it; onecse does not forward yet.
+fn local(destination: Destination) -> CseResult<Address> {
+    match destination {
+        Destination::Local(address) => Ok(address),
+        Destination::Remote { reason, .. } => Err(CseError::not_found(format!(
+            "{reason}; forwarding to other CSEs is not supported"
+        ))),
+    }
+}
+
+/// The privilege the request needs on its target (also what a fan-out point needs).
+fn access(req: &Request) -> CseResult<Access> {
+    Ok(match req.op {
+        Operation::Create => Access::Create(req.ty.ok_or_else(|| {
+            CseError::bad_request(
+                "CREATE needs the resource type in the Content-Type header (e.g. application/json;ty=2)",
+            )
+        })?),
+        Operation::Retrieve if req.filter.filter_usage == Some(FilterUsage::Discovery) => {
+            Access::Discover
+        }
+        Operation::Retrieve => Access::Retrieve,
+        Operation::Update if changes_policies(req) => Access::UpdatePolicies,
+        Operation::Update => Access::Update,
+        Operation::Delete => Access::Delete,
+        Operation::Notify => Access::Notify,
+    })
+}
+
+/// An UPDATE of `acpi` is decided by other rules than one of other attributes.
+fn changes_policies(req: &Request) -> bool {
+    content_root(req)
+        .and_then(|(_, attrs)| attrs.as_object())
+        .is_some_and(|attrs| attrs.contains_key("acpi"))
+}
+
+/// An UPDATE setting `et` needs the parent's, which caps it.
+pub(super) fn changes_expiration(req: &Request) -> bool {
+    req.op == Operation::Update
+        && content_root(req)
+            .and_then(|(_, attrs)| attrs.as_object())
+            .is_some_and(|attrs| attrs.contains_key("et"))
+}
+
+/// The root key of the request content (`m2m:cnt`, …) and what it holds, read before
+/// the operation parses the content properly.
+pub(super) fn content_root(req: &Request) -> Option<(&String, &Value)> {
+    req.content.as_ref()?.as_object()?.iter().next()
+}
+
+/// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps), run once
+/// per request by [`admit`]: a request to a fan-out point passes them before it is
+/// fanned out, each member request again as its own request.
+fn check_generic(req: &Request) -> CseResult<()> {
+    let registration = req.op == Operation::Create
+        && req
+            .ty
+            .and_then(resources::kind)
+            .is_some_and(|k| k.registers_originator());
+    if req.from.is_none() && !registration {
+        return Err(CseError::bad_request(
+            "the originator (X-M2M-Origin) is missing; only an AE registration may omit it",
+        ));
+    }
+    if let Some(rcn) = req.rcn
+        && !rcn.allowed_for(req.op)
+    {
+        return Err(CseError::bad_request(format!(
+            "rcn={} is not permitted for {}",
+            rcn.number(),
+            req.op.name()
+        )));
+    }
+    if req.op == Operation::Create && !req.filter.is_empty() {
+        return Err(CseError::bad_request(
+            "filter criteria are not allowed in a CREATE request",
+        ));
+    }
+    let discovery = req.filter.filter_usage == Some(FilterUsage::Discovery);
+    if discovery && req.op != Operation::Retrieve {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "discovery-based UPDATE and DELETE are not supported",
+        ));
+    }
+    if !discovery && (req.filter.has_conditions() || req.filter.filter_usage.is_some()) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "filter criteria are only supported for discovery (fu=1) so far",
+        ));
+    }
+    if !req.attribute_list.is_empty() && req.op != Operation::Retrieve {
+        return Err(CseError::bad_request(
+            "atrl (partial retrieve) is only allowed in RETRIEVE requests",
+        ));
+    }
+    if req.drt.is_some() && req.op != Operation::Retrieve {
+        return Err(CseError::bad_request(
+            "drt is only allowed in RETRIEVE requests",
+        ));
+    }
+    Ok(())
+}
+
+/// A partial retrieve (`atrl`) asks for attributes that exist, with rcn=1. Checked
+/// once the target is known to be a resource (not a fan-out point or a `pcu`), as the
+/// RETRIEVE's first own step.
+pub(super) fn check_attribute_list(req: &Request) -> CseResult<()> {
+    if req.attribute_list.is_empty() {
+        return Ok(());
+    }
+    let rcn = req.rcn.unwrap_or(ResultContent::Attributes);
+    if rcn != ResultContent::Attributes {
+        return Err(CseError::bad_request(format!(
+            "a partial retrieve (atrl) needs rcn=1, not rcn={}",
+            rcn.number()
+        )));
+    }
+    if let Some(unknown) = req.attribute_list.iter().find(|a| !is_known_attribute(a)) {
+        return Err(CseError::bad_request(format!(
+            "atrl names unknown attribute '{unknown}'"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! What dispatch decided a request is, when it is more than an operation run in its
+//! own transaction: the routes the service executes (DESIGN §1). Each is found here,
+//! with its access decided, inside the transaction that resolved the target.
+
+use onecse_models::primitive::Request;
+use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+
+use crate::core::addressing::{Address, Target};
+use crate::core::fanout::{self, Plan};
+use crate::core::notification::Verification;
+use crate::core::notification::blocking::Notice;
+use crate::core::notification::target::{self, Route as Reach};
+use crate::core::polling::{self, Channel};
+use crate::core::resources::check_child_allowed;
+use crate::core::transaction::Txn;
+use crate::error::{CseError, CseResult};
+use crate::security::{self, Access, Judge, Requester, Verdict};
+
+/// A request that does not end in its own transaction: what the service does with
+/// it next. Access was decided by dispatch before the route was returned.
+#[derive(Debug)]
+pub enum Route {
+    /// Send the request to every member of a group (its fan-out point): each member
+    /// request runs through dispatch as a request of its own.
+    FanOut(Plan),
+    /// A long poll of the originator's own pollingChannel (`pcu` RETRIEVE).
+    Poll(Channel),
+    /// The polling AE's answer to a request it took from its channel (`pcu` NOTIFY).
+    Answer(Channel),
+    /// A NOTIFY to an AE of this CSE, relayed to the AE (its `poa` or its channel),
+    /// or why it cannot be reached.
+    Relay(Result<Reach, String>),
+    /// Verify the notification targets a CREATE or UPDATE adds, then run it again
+    /// verified (TS-0004 §7.3.8.2.1).
+    Verify(Verification),
+    /// Send the blocking-update notification and wait for its subscriber, then run the
+    /// UPDATE again approved (TS-0004 §7.3.2.9). Nothing was written.
+    Approve(Notice),
+}
+
+impl Route {
+    /// The resource type the request is counted under in the request metrics.
+    pub fn resource_type(&self) -> Option<ResourceType> {
+        match self {
+            Self::FanOut(_) => Some(ResourceType::Group),
+            Self::Poll(_) | Self::Answer(_) => Some(ResourceType::PollingChannel),
+            Self::Relay(_) => Some(ResourceType::Ae),
+            Self::Verify(_) | Self::Approve(_) => None,
+        }
+    }
+}
+
+/// The route of a request to a virtual destination that is not a resource: a
+/// group's fan-out point or a pollingChannel's `pcu`; `None` for anything else (where
+/// `fopt` or `pcu` is then an ordinary resource name).
+pub(super) fn to_virtual(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    address: &Address,
+    who: &Requester,
+    access: Access,
+) -> CseResult<Option<Route>> {
+    if polling::may_name_pcu(&req.to)
+        && let Some(channel) = polling::channel_at(tx, address)?
+    {
+        return to_channel(tx, req, who, channel).map(Some);
+    }
+    if fanout::may_fan_out(&req.to)
+        && let Some((group, rest)) = fanout::group_at(tx, address)?
+    {
+        security::authorize_fan_out(tx, who, access, &group)?;
+        return fanout::plan(group, &rest).map(|plan| Some(Route::FanOut(plan)));
+    }
+    Ok(None)
+}
+
+/// A request to a channel's `pcu`: CREATE, UPDATE and DELETE are refused (4005)
+/// before access; only the AE the channel belongs to may poll it or answer through it
+/// (4103; the administrator neither: the queue is the AE's).
+fn to_channel(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    who: &Requester,
+    channel: Channel,
+) -> CseResult<Route> {
+    if !matches!(req.op, Operation::Retrieve | Operation::Notify) {
+        return Err(CseError::not_allowed(format!(
+            "{} is not allowed on a pollingChannelURI: RETRIEVE polls it, NOTIFY answers a request received through it",
+            req.op.name()
+        )));
+    }
+    if let Verdict::Deny(why) = Judge::new(tx.cse, who).represents(&channel.owner) {
+        return Err(CseError::new(
+            ResponseStatusCode::OriginatorHasNoPrivilege,
+            format!(
+                "originator '{}' may not use '{}/{}': {why}",
+                who.originator.as_deref().unwrap_or_default(),
+                channel.path,
+                polling::PCU
+            ),
+        ));
+    }
+    Ok(match req.op {
+        Operation::Notify => Route::Answer(channel),
+        _ => Route::Poll(channel),
+    })
+}
+
+/// A NOTIFY to a loaded (and authorized) target that relays it: an AE of this CSE
+/// (TS-0004 §7.3.3.9, spec digest polling-and-requests §4); `None` for targets that
+/// process a NOTIFY themselves.
+pub(super) fn to_relay(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    target: &Target,
+) -> CseResult<Option<Route>> {
+    if req.op != Operation::Notify || target.resource.ty != ResourceType::Ae {
+        return Ok(None);
+    }
+    target::reach(tx, &req.to, &target.resource).map(|reach| Some(Route::Relay(reach)))
+}
+
+/// The targets to verify before a CREATE or UPDATE of a type that verifies its
+/// notification targets runs, found after the request's own load and access check.
+pub(super) fn to_verification(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    who: &Requester,
+    target: &Target,
+    access: Access,
+) -> CseResult<Option<Route>> {
+    let kind = match access {
+        Access::Create(ty) => check_child_allowed(target.resource.kind(), ty)?,
+        _ => target.resource.kind(),
+    };
+    if !kind.verifies_targets() {
+        return Ok(None);
+    }
+    Ok(kind
+        .verification(tx, req, who, &target.resource)?
+        .map(Route::Verify))
+}
