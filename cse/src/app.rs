@@ -18,7 +18,7 @@ use crate::binding::upper_tester::{self, UpperTesterState};
 use crate::blocking::blocking;
 use crate::config::Config;
 use crate::core::resources::cse_base;
-use crate::core::{Cse, expiry_sweep, polling, timer_sweep};
+use crate::core::{Cse, expiry_sweep, polling_channel, timer_sweep};
 use crate::error::CseResult;
 use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
@@ -271,7 +271,7 @@ impl App {
             move |cse| {
                 let swept = expiry_sweep::sweep(cse)?;
                 removed_total.inc_by(swept.removed as u64);
-                polling_expired.inc_by(polling::drop_expired(cse)? as u64);
+                polling_expired.inc_by(polling_channel::drop_expired(cse)? as u64);
                 if swept.removed > 0 {
                     tracing::debug!(removed = swept.removed, "removed expired resources");
                 }

@@ -8,10 +8,11 @@
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
-mod fanout;
+mod fan_out;
 mod group_commit;
+mod long_poll;
 pub mod nonblocking;
-mod polling;
+mod relay;
 
 use crate::blocking::blocking;
 use crate::core::Cse;
@@ -50,7 +51,7 @@ impl Service {
     /// Processes `req`; an error is the oneM2M error to answer (the binding renders
     /// it and logs server errors once, with their cause).
     pub async fn execute(&self, req: Request, caller: Caller) -> CseResult<Response> {
-        self.execute_with(req, caller, fanout::Nesting::top(), ReadThread::Caller)
+        self.execute_with(req, caller, fan_out::Nesting::top(), ReadThread::Caller)
             .await
     }
 
@@ -60,8 +61,8 @@ impl Service {
         &self,
         req: Request,
         caller: Caller,
-        nesting: fanout::Nesting,
-    ) -> fanout::Outcome<'_> {
+        nesting: fan_out::Nesting,
+    ) -> fan_out::Outcome<'_> {
         // A fan-out's member requests run side by side, which a read on the calling
         // thread would serialize.
         Box::pin(self.execute_with(req, caller, nesting, ReadThread::Pool))
@@ -73,7 +74,7 @@ impl Service {
         &self,
         req: Request,
         caller: Caller,
-        nesting: fanout::Nesting,
+        nesting: fan_out::Nesting,
         thread: ReadThread,
     ) -> CseResult<Response> {
         let mut admitted = dispatch::admit(&self.cse, req, caller)?;
@@ -100,7 +101,7 @@ impl Service {
                     Pass::Approved
                 }
                 Route::FanOut(plan) => {
-                    return fanout::run(self, &admitted.req, caller, plan, nesting).await;
+                    return fan_out::run(self, &admitted.req, caller, plan, nesting).await;
                 }
                 Route::Poll(channel) => {
                     return with_type(self.long_poll(&admitted.req, &channel).await, ty);

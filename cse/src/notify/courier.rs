@@ -16,7 +16,7 @@ use super::send::{Headers, Sender, first_success};
 use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::notification::target::Route;
-use crate::core::polling::{self, Outgoing};
+use crate::core::polling_channel::{self, Outgoing};
 use crate::core::transaction;
 use crate::store::TransactionKind;
 
@@ -120,8 +120,8 @@ impl Courier {
             let (cse, owner, request) = (self.cse.clone(), owner.to_owned(), request.clone());
             blocking(move || {
                 transaction::run(&cse, TransactionKind::Write, now, |tx| {
-                    polling::enqueue(tx, &owner, &request, expires)?;
-                    polling::await_answer(tx, &owner, &request.rqi, expires)
+                    polling_channel::enqueue(tx, &owner, &request, expires)?;
+                    polling_channel::await_answer(tx, &owner, &request.rqi, expires)
                 })
             })
             .await
@@ -181,7 +181,7 @@ impl Courier {
         done: bool,
     ) -> Result<Option<Map<String, Value>>, Undelivered> {
         let (cse, owner, rqi) = (self.cse.clone(), owner.to_owned(), rqi.to_owned());
-        match blocking(move || polling::collect_answer(&cse, &owner, &rqi, done)).await {
+        match blocking(move || polling_channel::collect_answer(&cse, &owner, &rqi, done)).await {
             Ok(Ok(rsp)) => Ok(rsp),
             Ok(Err(err)) | Err(err) => Err(Undelivered::Failed(err.message)),
         }

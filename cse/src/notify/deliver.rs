@@ -19,7 +19,7 @@ use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::notification::stats;
 use crate::core::notification::target::{self, Route};
-use crate::core::polling::{self, Outgoing};
+use crate::core::polling_channel::{self, Outgoing};
 use crate::core::record::Resource;
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
@@ -291,7 +291,7 @@ fn move_to_queue(
             rvi: "3".into(),
             content: Some(body(batch)),
         };
-        polling::enqueue(tx, owner, &request, expires)?;
+        polling_channel::enqueue(tx, owner, &request, expires)?;
     }
     let counted = rows.iter().filter(|r| r.counts == 1).count();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

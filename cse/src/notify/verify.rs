@@ -11,7 +11,7 @@ use super::courier::{Answer, Courier, Undelivered};
 use super::send::NO_ANSWER;
 use crate::core::notification::blocking::Notice;
 use crate::core::notification::target::Route;
-use crate::core::polling::Outgoing;
+use crate::core::polling_channel::Outgoing;
 use crate::error::{CseError, CseResult};
 
 /// Sends the NOTIFY `body` to the subscriber `to` the way `route` says and brings back

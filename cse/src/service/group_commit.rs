@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 
 use super::Service;
 use crate::core::dispatch::{self, Admitted, Step};
-use crate::core::{Cse, fanout, resources};
+use crate::core::{Cse, fan_out_point, resources};
 use crate::error::{CseError, CseResult};
 use crate::store::Backend;
 
@@ -68,7 +68,7 @@ impl GroupCommit {
                 .ty
                 .and_then(resources::kind)
                 .is_some_and(|kind| kind.is_instance())
-            && !fanout::may_fan_out(&req.to)
+            && !fan_out_point::may_fan_out(&req.to)
             && req.response_type.is_blocking()
             && !dispatch::may_need_verification(req)
     }

@@ -11,11 +11,11 @@ use onecse_models::primitive::{Request, ResponseType, Timing};
 use onecse_models::time::Timestamp;
 use tokio::sync::{Semaphore, watch};
 
-use super::fanout::Nesting;
+use super::fan_out::Nesting;
 use super::{ReadThread, Service};
 use crate::blocking::blocking;
 use crate::core::dispatch;
-use crate::core::requests::{self, Claimed};
+use crate::core::nonblocking_requests::{self, Claimed};
 use crate::error::{CseError, CseResult};
 
 /// A blocking request's `oet` (spec digest polling §6): waits until then on the timer
@@ -96,7 +96,7 @@ pub async fn run(service: Service, settings: WorkerSettings, mut stop: watch::Re
             Ok(Vec::new())
         } else {
             let cse = service.cse.clone();
-            blocking(move || requests::claim(&cse, free, settings.lease_s))
+            blocking(move || nonblocking_requests::claim(&cse, free, settings.lease_s))
                 .await
                 .and_then(|claimed| claimed)
         };
@@ -143,7 +143,7 @@ async fn execute_claimed(service: &Service, job: Claimed) {
     };
     let cse = service.cse.clone();
     let ri = job.ri.clone();
-    match blocking(move || requests::finish(&cse, &job, &response)).await {
+    match blocking(move || nonblocking_requests::finish(&cse, &job, &response)).await {
         Ok(Ok(done)) => {
             service.outbox.wake_if(done.queued_notifications);
             tracing::debug!(request = %ri, "non-blocking request finished");

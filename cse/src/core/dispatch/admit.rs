@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination};
-use crate::core::requests;
+use crate::core::nonblocking_requests;
 use crate::core::resources;
 use crate::error::{CseError, CseResult};
 use crate::security::{Access, Caller, Requester};
@@ -72,7 +72,7 @@ pub fn admit(cse: &Cse, req: Request, caller: Caller) -> CseResult<Admitted> {
             access: access(&req)?,
         }
     } else {
-        requests::check_acceptable(cse, &req)?;
+        nonblocking_requests::check_acceptable(cse, &req)?;
         Admission::NonBlocking
     };
     Ok(Admitted {

@@ -14,9 +14,9 @@ use super::route::{self, Route};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
 use crate::core::discovery;
+use crate::core::nonblocking_requests;
 use crate::core::notification::{blocking, monitor, watch};
 use crate::core::operations::{create, delete, retrieve, update};
-use crate::core::requests;
 use crate::core::resources::check_child_allowed;
 use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
@@ -151,7 +151,7 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     let who = &admitted.who;
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
-            return requests::accept(tx, req, admitted.caller, who).map(Step::Done);
+            return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
         }
         Admission::Local { address, access } => (address, *access),
     };

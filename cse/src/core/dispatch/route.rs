@@ -6,11 +6,11 @@ use onecse_models::primitive::Request;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::addressing::{Address, Target};
-use crate::core::fanout::{self, Plan};
+use crate::core::fan_out_point::{self, Plan};
 use crate::core::notification::Verification;
 use crate::core::notification::blocking::Notice;
 use crate::core::notification::target::{self, Route as Reach};
-use crate::core::polling::{self, Channel};
+use crate::core::polling_channel::{self, Channel};
 use crate::core::resources::check_child_allowed;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -60,16 +60,16 @@ pub(super) fn to_virtual(
     who: &Requester,
     access: Access,
 ) -> CseResult<Option<Route>> {
-    if polling::may_name_pcu(&req.to)
-        && let Some(channel) = polling::channel_at(tx, address)?
+    if polling_channel::may_name_pcu(&req.to)
+        && let Some(channel) = polling_channel::channel_at(tx, address)?
     {
         return to_channel(tx, req, who, channel).map(Some);
     }
-    if fanout::may_fan_out(&req.to)
-        && let Some((group, rest)) = fanout::group_at(tx, address)?
+    if fan_out_point::may_fan_out(&req.to)
+        && let Some((group, rest)) = fan_out_point::group_at(tx, address)?
     {
         security::authorize_fan_out(tx, who, access, &group)?;
-        return fanout::plan(group, &rest).map(|plan| Some(Route::FanOut(plan)));
+        return fan_out_point::plan(group, &rest).map(|plan| Some(Route::FanOut(plan)));
     }
     Ok(None)
 }
@@ -96,7 +96,7 @@ fn to_channel(
                 "originator '{}' may not use '{}/{}': {why}",
                 who.originator.as_deref().unwrap_or_default(),
                 channel.path,
-                polling::PCU
+                polling_channel::PCU
             ),
         ));
     }

@@ -111,7 +111,7 @@ impl ResourceKind for Ae {
 
     fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
         // Its pollingChannel goes with the subtree, and so does its queue.
-        crate::core::polling::purge(tx, &resource.ri)?;
+        crate::core::polling_channel::purge(tx, &resource.ri)?;
         node_links::ae_removed(tx, resource)
     }
 }

@@ -7,7 +7,7 @@
 use onecse_models::ResourceType;
 use serde_json::{Map, Value};
 
-use crate::core::polling;
+use crate::core::polling_channel;
 use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, SiblingKey};
 use crate::core::transaction::Txn;
@@ -35,7 +35,7 @@ impl ResourceKind for PollingChannel {
 
     /// What was queued for the AE goes with its channel.
     fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
-        polling::purge(tx, resource.pi.as_deref().unwrap_or_default()).map(|_| ())
+        polling_channel::purge(tx, resource.pi.as_deref().unwrap_or_default()).map(|_| ())
     }
 
     /// TS-0004 gives the AE at most one pollingChannel; a second is a conflict with

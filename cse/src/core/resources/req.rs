@@ -5,8 +5,8 @@
 use onecse_models::{Operation, ResourceType};
 
 use super::{ResourceKind, with_article};
+use crate::core::nonblocking_requests;
 use crate::core::record::Resource;
-use crate::core::requests;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
@@ -37,6 +37,6 @@ impl ResourceKind for RequestKind {
     }
 
     fn before_delete(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
-        requests::check_cancellable(tx, &resource.ri)
+        nonblocking_requests::check_cancellable(tx, &resource.ri)
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Destination};
-use crate::core::fanout;
+use crate::core::fan_out_point;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::{Event, matcher, target};
 use crate::core::record::Resource;
@@ -62,7 +62,7 @@ pub fn check_acceptable(cse: &Cse, req: &Request) -> CseResult<()> {
         ));
     }
     check_targets(cse, &req.response_type)?;
-    if fanout::may_fan_out(&req.to) {
+    if fan_out_point::may_fan_out(&req.to) {
         return Err(CseError::new(
             ResponseStatusCode::NotImplemented,
             "non-blocking requests to a group's fanOutPoint (fopt) are not supported yet; send it blocking",

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use super::Service;
 use crate::blocking::blocking;
 use crate::core::dispatch;
-use crate::core::fanout::{self, Plan};
+use crate::core::fan_out_point::{self, Plan};
 use crate::error::{CseError, CseResult};
 use crate::security::Caller;
 
@@ -124,7 +124,7 @@ pub async fn run(
             plan.group_ri.clone(),
         );
         blocking(move || {
-            let committed = fanout::remove_members(&cse, &ri, &deleted)?;
+            let committed = fan_out_point::remove_members(&cse, &ri, &deleted)?;
             outbox.wake_if(committed.queued_notifications);
             Ok::<_, CseError>(())
         })
