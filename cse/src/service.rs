@@ -101,7 +101,8 @@ impl Service {
                     Pass::Approved
                 }
                 Route::FanOut(plan) => {
-                    return fan_out::run(self, &admitted.req, caller, plan, nesting).await;
+                    let done = fan_out::run(self, &admitted.req, caller, plan, nesting).await;
+                    return with_type(done, ty);
                 }
                 Route::Poll(channel) => {
                     return with_type(self.long_poll(&admitted.req, &channel).await, ty);

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures_util::StreamExt;
 use futures_util::stream;
 use onecse_models::primitive::{Request, Response};
-use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+use onecse_models::{Operation, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use super::Service;
@@ -130,12 +130,10 @@ pub async fn run(
         })
         .await??;
     }
-    let mut response = Response::new(
+    Ok(Response::new(
         ResponseStatusCode::Ok,
         Some(json!({ "m2m:agr": { "m2m:rsp": answers } })),
-    );
-    response.resource_type = Some(ResourceType::Group);
-    Ok(response)
+    ))
 }
 
 /// One member's response primitive: its code, the request id, its content, the member

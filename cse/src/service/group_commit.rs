@@ -13,12 +13,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use onecse_models::Operation;
 use tokio::sync::oneshot;
 
 use super::Service;
+use crate::core::Cse;
 use crate::core::dispatch::{self, Admitted, Step};
-use crate::core::{Cse, fan_out_point, resources};
 use crate::error::{CseError, CseResult};
 use crate::store::Backend;
 
@@ -60,17 +59,9 @@ impl GroupCommit {
     /// contend for their parent's counters) on PostgreSQL, with batching on. SQLite
     /// keeps its own path: its single writer is already serialized in-process.
     pub fn may_join(&self, cse: &Cse, admitted: &Admitted) -> bool {
-        let req = &admitted.req;
         self.shared.max_batch > 1
             && cse.db.backend() == Backend::Postgres
-            && req.op == Operation::Create
-            && req
-                .ty
-                .and_then(resources::kind)
-                .is_some_and(|kind| kind.is_instance())
-            && !fan_out_point::may_fan_out(&req.to)
-            && req.response_type.is_blocking()
-            && !dispatch::may_need_verification(req)
+            && admitted.creates_instance()
     }
 
     /// Queues a request; true when no leader runs for `to`, so the caller starts one.

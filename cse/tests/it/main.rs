@@ -38,6 +38,7 @@ mod pch;
 mod proxy;
 mod regressions;
 mod relay;
+mod route_rules;
 mod serialization;
 mod storage;
 mod sub;

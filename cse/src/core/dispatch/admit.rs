@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination};
-use crate::core::nonblocking_requests;
 use crate::core::resources;
+use crate::core::{fan_out_point, nonblocking_requests};
 use crate::error::{CseError, CseResult};
 use crate::security::{Access, Caller, Requester};
 use crate::store::TransactionKind;
@@ -52,6 +52,28 @@ impl Admitted {
             (_, Operation::Retrieve | Operation::Notify) => TransactionKind::Read,
             _ => TransactionKind::Write,
         }
+    }
+}
+
+impl Admitted {
+    /// Whether this is a plain blocking CREATE of an instance into its parent (a
+    /// contentInstance, a timeSeriesInstance): the requests that contend for their
+    /// parent's counters, which may share one transaction (group commit). Never a
+    /// fan-out point, nothing to verify.
+    pub fn creates_instance(&self) -> bool {
+        let req = &self.req;
+        matches!(
+            self.kind,
+            Admission::Local {
+                access: Access::Create(_),
+                ..
+            }
+        ) && req
+            .ty
+            .and_then(resources::kind)
+            .is_some_and(|kind| kind.is_instance())
+            && !fan_out_point::may_fan_out(&req.to)
+            && !super::may_need_verification(req)
     }
 }
 

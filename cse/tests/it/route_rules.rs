@@ -1,0 +1,127 @@
+//! The structure rules of the request path (docs/architecture.md "Routes"), read off
+//! the sources: a request's access is decided only by dispatch, and the service layer
+//! executes routes without naming a resource type or deciding access.
+
+use std::path::{Path, PathBuf};
+
+/// Calls that decide access, and the files allowed to make them (with why).
+const DECISIONS: &[&str] = &[
+    "security::authorize(",
+    "authorize_fan_out(",
+    ".represents(",
+    "Judge::new(",
+    "Sight::new(",
+    "check_generic(",
+];
+
+/// Where those calls may appear outside `security/` itself.
+const ALLOWED: &[(&str, &str)] = &[
+    (
+        "core/dispatch/",
+        "the choke point: the request's own target",
+    ),
+    ("core/discovery.rs", "row filter: each discovered resource"),
+    (
+        "core/operations/hierarchy.rs",
+        "row filter: each child listed",
+    ),
+    (
+        "core/notification/target.rs",
+        "a notification target named in content needs the NOTIFY privilege on it",
+    ),
+];
+
+fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("cse/src is readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Each source file under cse/src with its path relative to it.
+fn files() -> Vec<(String, String)> {
+    let root = src();
+    let mut found = Vec::new();
+    sources(&root, &mut found);
+    found
+        .into_iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(&root)
+                .expect("under cse/src")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path).expect("a readable source file");
+            (relative, text)
+        })
+        .collect()
+}
+
+/// The code of a file without its comment lines (docs may name the calls).
+fn code(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn access_is_decided_only_by_dispatch_and_the_row_filters() {
+    let mut offenders = Vec::new();
+    for (path, text) in files() {
+        if path.starts_with("security/") || ALLOWED.iter().any(|(p, _)| path.starts_with(p)) {
+            continue;
+        }
+        let code = code(&text);
+        for call in DECISIONS {
+            if code.contains(call) {
+                offenders.push(format!("{path}: {call}"));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "access decided outside dispatch and the row filters: {offenders:?}"
+    );
+}
+
+#[test]
+fn the_service_names_no_resource_type_and_decides_no_access() {
+    for (path, text) in files() {
+        if !(path == "service.rs" || path.starts_with("service/")) {
+            continue;
+        }
+        let code = code(&text);
+        for forbidden in [
+            "ResourceType::",
+            "resources::kind",
+            "security::authorize",
+            "Judge",
+            "Sight",
+            "Access::",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{path} uses {forbidden}: the service executes routes, dispatch decides"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_allowed_list_names_files_that_exist() {
+    for (prefix, why) in ALLOWED {
+        assert!(
+            src().join(prefix).exists(),
+            "{prefix} ({why}) is allowed but no longer exists: update the list"
+        );
+    }
+}
