@@ -291,7 +291,11 @@ fn admit(req: &Request, caller: Caller, cse: &Cse) -> CseResult<(Address, Reques
     check_generic(req)?;
     let address = local(addressing::parse(&req.to, cse)?)?;
     check_attribute_list(req)?;
-    Ok((address, Requester::of(req, caller, cse), access(req)?))
+    Ok((
+        address,
+        Requester::of(req, caller, cse.site()),
+        access(req)?,
+    ))
 }
 
 /// Another CSE's resources would be forwarded to it; onecse does not forward yet.
@@ -344,7 +348,7 @@ fn load_and_authorize(
         }
         _ => target.resource.kind().refuse(req.op)?,
     }
-    security::authorize(tx, who, access, &target)?;
+    security::authorize(tx.cse.site(), tx, &target.question(who, access))?;
     Ok(target)
 }
 

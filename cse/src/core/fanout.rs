@@ -62,7 +62,7 @@ pub fn plan(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Plan>>
     };
     dispatch::check_generic(req)?;
     let access = dispatch::access(req)?;
-    let who = Requester::of(req, caller, cse);
+    let who = Requester::of(req, caller, cse.site());
     let planned = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
         let Some(group) = addressing::find(tx, &group_address)? else {
             return Ok(None);
@@ -70,7 +70,12 @@ pub fn plan(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Plan>>
         if group.ty != ResourceType::Group {
             return Ok(None);
         }
-        security::authorize_fan_out(tx, &who, access, &group)?;
+        security::authorize_fan_out(
+            tx.cse.site(),
+            tx,
+            &group.question(&who, access),
+            FAN_OUT_POINT,
+        )?;
         let members = string_items(&group.attrs, "mid");
         if members.is_empty() {
             return Err(CseError::new(

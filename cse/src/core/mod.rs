@@ -17,6 +17,7 @@ pub mod record;
 pub mod removal;
 pub mod requests;
 pub mod resources;
+pub mod security_facts;
 pub mod timer_sweep;
 pub mod transaction;
 pub mod upper_tester;

@@ -49,7 +49,7 @@ pub fn open(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Channe
     if last != PCU {
         return Ok(None);
     }
-    let who = Requester::of(req, caller, cse);
+    let who = Requester::of(req, caller, cse.site());
     let opened = transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
         let channel = match addressing::find(tx, &channel_address)? {
             Some(found) if found.ty == ResourceType::PollingChannel => found,
@@ -62,7 +62,7 @@ pub fn open(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Option<Channe
             )));
         }
         let owner = channel.pi.clone().unwrap_or_default();
-        if let Verdict::Deny(why) = Judge::new(tx.cse, &who).represents(&owner) {
+        if let Verdict::Deny(why) = Judge::new(tx.cse.site(), &who).represents(&owner) {
             return Err(CseError::new(
                 ResponseStatusCode::OriginatorHasNoPrivilege,
                 format!(

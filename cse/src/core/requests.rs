@@ -73,7 +73,7 @@ pub fn accept(cse: &Cse, req: &Request, caller: Caller) -> CseResult<Committed<R
         authenticated: caller.authenticated,
     })
     .map_err(|e| CseError::internal(format!("cannot keep the request: {e}")))?;
-    let who = Requester::of(req, caller, cse);
+    let who = Requester::of(req, caller, cse.site());
     transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
         refuse_request_target(tx, req)?;
         authorize_result_targets(tx, &req.response_type, &who)?;
