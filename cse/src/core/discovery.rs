@@ -98,7 +98,7 @@ pub fn discover(
     // large `ofst` never loads the rows it skips; documents are only parsed when a
     // condition must be checked here, page by page.
     let cse = tx.cse;
-    let mut sight = Sight::new(cse, who, Access::Discover);
+    let mut sight = Sight::new(cse.site(), who, Access::Discover);
     let checks_here = !in_database
         || !fc.content_types.is_empty()
         || !fc.attributes.is_empty()
@@ -161,7 +161,9 @@ fn scan(
             scanned += 1;
             // Conditions the database evaluated hold already and evaluate true again.
             let resource = Resource::from_row(row)?;
-            if !fc.matches(resource.ty.number(), &resource.attrs) || !sight.sees(tx, &resource)? {
+            if !fc.matches(resource.ty.number(), &resource.attrs)
+                || !sight.sees(tx, &resource.subject())?
+            {
                 continue;
             }
             if skipped < skip {

@@ -14,7 +14,7 @@ use crate::core::Cse;
 use crate::core::addressing::{self, Address};
 use crate::core::notification::{Event, matcher};
 use crate::core::record::{Resource, string_items};
-use crate::core::resources::grp::FAN_OUT_POINT;
+pub use crate::core::resources::grp::FAN_OUT_POINT;
 use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
 use crate::store::{TransactionKind, resource_table};

@@ -11,13 +11,8 @@ use std::sync::Arc;
 use onecse_models::resource::acp::{Privileges, Situation, canonical_originator, operation};
 
 use super::policies::{Policy, rules};
-
-use super::{DefaultAccess, Governance, Requester};
-use crate::core::Cse;
-use crate::core::record::Resource;
-use crate::core::transaction::Txn;
+use super::{DefaultAccess, Governance, Records, Requester, Site, Subject};
 use crate::error::CseResult;
-use crate::store::resource_table::{self, Key};
 
 /// The outcome of one decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +25,7 @@ pub enum Verdict {
 
 /// Decides for one requester, with what it loaded so far.
 pub struct Judge<'w> {
-    cse: &'w Cse,
+    site: Site<'w>,
     who: &'w Requester,
     originator: String,
     sp_id: String,
@@ -39,16 +34,16 @@ pub struct Judge<'w> {
 }
 
 impl<'w> Judge<'w> {
-    /// A judge for `who` at `cse`.
-    pub fn new(cse: &'w Cse, who: &'w Requester) -> Self {
-        let sp_id = format!("//{}", cse.sp_id);
+    /// A judge for `who` at `site`.
+    pub fn new(site: Site<'w>, who: &'w Requester) -> Self {
+        let sp_id = format!("//{}", site.sp_id);
         let originator = who
             .originator
             .as_deref()
-            .map(|o| canonical_originator(o, &cse.cse_id, &sp_id))
+            .map(|o| canonical_originator(o, site.cse_id, &sp_id))
             .unwrap_or_default();
         Self {
-            cse,
+            site,
             who,
             originator,
             sp_id,
@@ -60,32 +55,32 @@ impl<'w> Judge<'w> {
     /// Whether the requester may perform the operation `bit` on `resource` (whose
     /// parent the caller passes when it has it loaded). `create` is the new child's
     /// type and the target's type, for `acod`.
-    pub fn decide(
+    pub fn decide<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
-        resource: &Resource,
-        parent: Option<&Resource>,
+        records: &mut R,
+        resource: &Subject<'_>,
+        parent: Option<&Subject<'_>>,
         bit: u8,
         create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
         if self.who.admin {
             return Ok(Verdict::Permit);
         }
-        match resource.kind().governance() {
+        match resource.governance {
             Governance::SelfPrivileges => {
-                let pvs = rules(&resource.attrs, "pvs");
-                Ok(if pvs.permits(&self.situation(tx, bit, create)) {
+                let pvs = rules(resource.attrs, "pvs");
+                Ok(if pvs.permits(&self.situation(records, bit, create)) {
                     Verdict::Permit
                 } else {
                     Verdict::Deny("no rule in the policy's own selfPrivileges grants it".into())
                 })
             }
-            Governance::Parent => self.decide_by_parent(tx, resource, parent, bit, create),
-            Governance::ParentEntity => Ok(self.represents(resource.pi.as_deref().unwrap_or(""))),
+            Governance::Parent => self.decide_by_parent(records, resource, parent, bit, create),
+            Governance::ParentEntity => Ok(self.represents(resource.pi.unwrap_or(""))),
             Governance::Policies => match policy_ids(resource) {
                 Some(ids) => self.decide_by_policies(
-                    tx,
-                    resource.policy_docs.as_deref(),
+                    records,
+                    resource.policy_docs,
                     &ids,
                     |p| &p.privileges,
                     bit,
@@ -95,13 +90,10 @@ impl<'w> Judge<'w> {
                     // Inheritance stops below the CSEBase: its policy is about the
                     // CSEBase, not about everything registered under it.
                     Verdict::Deny(_)
-                        if self.cse.access.default_access == DefaultAccess::Parent
-                            && resource
-                                .pi
-                                .as_ref()
-                                .is_some_and(|pi| *pi != self.cse.cse_ri) =>
+                        if self.site.settings.default_access == DefaultAccess::Parent
+                            && resource.pi.is_some_and(|pi| pi != self.site.cse_ri) =>
                     {
-                        self.decide_by_parent(tx, resource, parent, bit, create)
+                        self.decide_by_parent(records, resource, parent, bit, create)
                     }
                     verdict => Ok(verdict),
                 },
@@ -111,18 +103,18 @@ impl<'w> Judge<'w> {
 
     /// Whether the requester may change `resource`'s `acpi`: UPDATE in the
     /// selfPrivileges of a policy it names now, or its creator when it names none.
-    pub fn may_change_policies(
+    pub fn may_change_policies<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
-        resource: &Resource,
+        records: &mut R,
+        resource: &Subject<'_>,
     ) -> CseResult<Verdict> {
         if self.who.admin {
             return Ok(Verdict::Permit);
         }
         match policy_ids(resource) {
             Some(ids) => self.decide_by_policies(
-                tx,
-                resource.policy_docs.as_deref(),
+                records,
+                resource.policy_docs,
                 &ids,
                 |p| &p.self_privileges,
                 operation::UPDATE,
@@ -132,36 +124,31 @@ impl<'w> Judge<'w> {
         }
     }
 
-    fn decide_by_parent(
+    fn decide_by_parent<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
-        resource: &Resource,
-        parent: Option<&Resource>,
+        records: &mut R,
+        resource: &Subject<'_>,
+        parent: Option<&Subject<'_>>,
         bit: u8,
         create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
-        let Some(pi) = resource.pi.clone() else {
+        let Some(pi) = resource.pi else {
             return Ok(Verdict::Deny(
                 "it has no parent to take a decision from".into(),
             ));
         };
-        let key = (pi.clone(), bit);
+        let key = (pi.to_owned(), bit);
         if create.is_none()
             && let Some(verdict) = self.inherited.get(&key)
         {
             return Ok(verdict.clone());
         }
         let verdict = match parent {
-            Some(parent) => self.decide(tx, parent, None, bit, create)?,
-            None => {
-                match resource_table::find_with_policies(tx.conn, Key::Ri(&pi), &tx.now_text)? {
-                    Some((row, policies)) => {
-                        let parent = Resource::with_policies(row, policies)?;
-                        self.decide(tx, &parent, None, bit, create)?
-                    }
-                    None => Verdict::Deny("its parent no longer exists".into()),
-                }
-            }
+            Some(parent) => self.decide(records, parent, None, bit, create)?,
+            None => match records.find(pi)? {
+                Some(loaded) => self.decide(records, &R::subject(&loaded), None, bit, create)?,
+                None => Verdict::Deny("its parent no longer exists".into()),
+            },
         };
         if create.is_none() {
             self.inherited.insert(key, verdict.clone());
@@ -170,17 +157,17 @@ impl<'w> Judge<'w> {
     }
 
     /// Permit-overrides over the policies `ids`, whose documents `docs` may hold.
-    fn decide_by_policies(
+    fn decide_by_policies<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
+        records: &mut R,
         docs: Option<&[(String, String)]>,
         ids: &[String],
         rules: fn(&Policy) -> &Privileges,
         bit: u8,
         create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
-        self.load(tx, docs, ids)?;
-        let situation = self.situation(tx, bit, create);
+        self.load(records, docs, ids)?;
+        let situation = self.situation(records, bit, create);
         let granted = ids.iter().any(|id| {
             self.policies
                 .get(id)
@@ -201,9 +188,9 @@ impl<'w> Judge<'w> {
     /// [`Judge::decide`]) under the policies `ids` a resource names in an attribute
     /// other than `acpi` (a group's `macp`, which decides what may go through its
     /// fan-out point, TS-0001 §9.6.13).
-    pub fn decide_under(
+    pub fn decide_under<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
+        records: &mut R,
         ids: &[String],
         bit: u8,
         create: Option<(u16, u16)>,
@@ -212,15 +199,15 @@ impl<'w> Judge<'w> {
             return Ok(Verdict::Permit);
         }
         // Documents loaded with a resource are those of its `acpi`, not these.
-        self.decide_by_policies(tx, None, ids, |p| &p.privileges, bit, create)
+        self.decide_by_policies(records, None, ids, |p| &p.privileges, bit, create)
     }
 
     /// Makes the policies `ids` known: those in `docs` (loaded with the resource that
     /// names them) as they are, the others with one query; missing ones are
     /// remembered as missing (they grant nothing).
-    fn load(
+    fn load<R: Records>(
         &mut self,
-        tx: &mut Txn<'_>,
+        records: &mut R,
         docs: Option<&[(String, String)]>,
         ids: &[String],
     ) -> CseResult<()> {
@@ -237,10 +224,10 @@ impl<'w> Judge<'w> {
         }
         let loaded = match docs {
             Some(docs) => docs.to_vec(),
-            None => resource_table::policy_documents(tx.conn, &missing, &tx.now_text)?,
+            None => records.policy_documents(&missing)?,
         };
         for (ri, doc) in loaded {
-            let policy = self.cse.policy_cache.get(&ri, &doc);
+            let policy = self.site.policy_cache.get(&ri, &doc);
             self.policies.insert(ri, Some(policy));
         }
         Ok(())
@@ -249,7 +236,7 @@ impl<'w> Judge<'w> {
     /// Whether the requester is the entity with this ID (an AE-ID, compared in
     /// SP-relative form): the only one a pollingChannel of that AE serves.
     pub fn represents(&self, entity: &str) -> Verdict {
-        let entity = canonical_originator(entity, &self.cse.cse_id, &self.sp_id);
+        let entity = canonical_originator(entity, self.site.cse_id, &self.sp_id);
         if !self.originator.is_empty() && entity == self.originator {
             Verdict::Permit
         } else {
@@ -260,11 +247,10 @@ impl<'w> Judge<'w> {
     }
 
     /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access.
-    fn default_policy(&self, resource: &Resource) -> Verdict {
+    fn default_policy(&self, resource: &Subject<'_>) -> Verdict {
         let creator = resource
             .owner
-            .as_deref()
-            .map(|o| canonical_originator(o, &self.cse.cse_id, &self.sp_id));
+            .map(|o| canonical_originator(o, self.site.cse_id, &self.sp_id));
         if !self.originator.is_empty() && creator.as_deref() == Some(self.originator.as_str()) {
             Verdict::Permit
         } else {
@@ -276,14 +262,19 @@ impl<'w> Judge<'w> {
 
     /// The facts of the request a rule is matched against (the request time, so one
     /// request sees one instant in every window).
-    fn situation(&self, tx: &Txn<'_>, bit: u8, create: Option<(u16, u16)>) -> Situation<'_> {
+    fn situation<R: Records>(
+        &self,
+        records: &R,
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> Situation<'_> {
         Situation {
             originator: &self.originator,
-            cse_id: &self.cse.cse_id,
+            cse_id: self.site.cse_id,
             sp_id: &self.sp_id,
             operation: bit,
             create,
-            time: tx.now.as_datetime(),
+            time: records.now(),
             ip: self.who.caller.ip,
             authenticated: self.who.caller.authenticated,
         }
@@ -291,7 +282,7 @@ impl<'w> Judge<'w> {
 }
 
 /// The resource's `acpi`, `None` when it names no policy.
-fn policy_ids(resource: &Resource) -> Option<Vec<String>> {
-    let ids = resource.policy_ids();
+fn policy_ids(resource: &Subject<'_>) -> Option<Vec<String>> {
+    let ids = resource.ids("acpi");
     (!ids.is_empty()).then_some(ids)
 }

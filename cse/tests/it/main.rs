@@ -29,6 +29,7 @@ mod helpers;
 mod hierarchy;
 mod http_binding;
 mod latest_oldest;
+mod layers;
 mod lifecycle;
 mod limits;
 mod nod;

@@ -86,7 +86,7 @@ pub fn admit(cse: &Cse, req: Request, caller: Caller) -> CseResult<Admitted> {
         req.timing.check(Timestamp::now())?;
     }
     check_generic(&req)?;
-    let who = Requester::of(&req, caller, cse);
+    let who = Requester::of(&req, caller, cse.site());
     let kind = if req.response_type.is_blocking() {
         let address = local(addressing::parse(&req.to, cse)?)?;
         Admission::Local {

@@ -275,7 +275,7 @@ fn load_and_authorize(
         }
         _ => target.resource.kind().refuse(req.op)?,
     }
-    security::authorize(tx, who, access, &target)?;
+    security::authorize(tx.cse.site(), tx, &target.question(who, access))?;
     Ok(target)
 }
 

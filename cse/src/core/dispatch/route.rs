@@ -68,7 +68,12 @@ pub(super) fn to_virtual(
     if fan_out_point::may_fan_out(&req.to)
         && let Some((group, rest)) = fan_out_point::group_at(tx, address)?
     {
-        security::authorize_fan_out(tx, who, access, &group)?;
+        security::authorize_fan_out(
+            tx.cse.site(),
+            tx,
+            &group.question(who, access),
+            fan_out_point::FAN_OUT_POINT,
+        )?;
         return fan_out_point::plan(group, &rest).map(|plan| Some(Route::FanOut(plan)));
     }
     Ok(None)
@@ -89,7 +94,7 @@ fn to_channel(
             req.op.name()
         )));
     }
-    if let Verdict::Deny(why) = Judge::new(tx.cse, who).represents(&channel.owner) {
+    if let Verdict::Deny(why) = Judge::new(tx.cse.site(), who).represents(&channel.owner) {
         return Err(CseError::new(
             ResponseStatusCode::OriginatorHasNoPrivilege,
             format!(

@@ -174,7 +174,7 @@ pub fn named_by(
                 resource,
                 parent: None,
             };
-            security::authorize(tx, who, Access::Notify, &target)?;
+            security::authorize(tx.cse.site(), tx, &target.question(who, Access::Notify))?;
             reach(tx, &id, &target.resource)
         }
     }

@@ -10,12 +10,11 @@ use serde_json::{Value, json};
 
 use crate::core::ids::new_resource_id;
 use crate::core::notification::{Event, matcher, watch};
-use crate::core::operations::{body, expiration_time, result};
+use crate::core::operations::{body, expiration_time, policy_ids, result};
 use crate::core::record::Resource;
 use crate::core::resources::{check_child_allowed, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security;
 use crate::store::{labels, policy_links, resource_table};
 
 /// Longest structured address: keeps the path index within PostgreSQL's B-tree row
@@ -78,7 +77,7 @@ pub fn create(
     let et = expiration_time::for_create(requested_et, &parent, tx.now)?;
 
     let mut attrs = request_attrs.clone();
-    security::check_policy_ids(tx, &mut attrs)?;
+    policy_ids::check_policy_ids(tx, &mut attrs)?;
     attrs.insert("ty".into(), json!(ty.number()));
     attrs.insert("ri".into(), json!(ri));
     attrs.insert("rn".into(), json!(rn));

@@ -57,7 +57,7 @@ pub fn page(
         None => i32::MAX,
     };
     let cse = tx.cse;
-    let mut sight = Sight::new(cse, who, Access::Retrieve);
+    let mut sight = Sight::new(cse.site(), who, Access::Retrieve);
     // When every row is visible the database skips `ofst` rows itself.
     let everything = sight.sees_everything();
     let mut cursor = Cursor {
@@ -83,7 +83,7 @@ pub fn page(
             scanned += 1;
             let size = row.doc.len();
             let resource = Resource::from_row(row)?;
-            if !everything && !sight.sees(tx, &resource)? {
+            if !everything && !sight.sees(tx, &resource.subject())? {
                 continue;
             }
             if !everything && skipped < offset {

@@ -7,6 +7,7 @@ pub mod create;
 pub mod delete;
 pub mod expiration_time;
 pub mod hierarchy;
+pub mod policy_ids;
 pub mod result;
 pub mod retrieve;
 pub mod update;

@@ -9,10 +9,9 @@ use serde_json::{Map, Value, json};
 
 use crate::core::addressing::Target;
 use crate::core::notification::{Event, matcher};
-use crate::core::operations::{body, expiration_time, result};
+use crate::core::operations::{body, expiration_time, policy_ids, result};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security;
 use crate::store::{labels, policy_links, resource_table};
 
 /// Updates the target (loaded and locked by dispatch) with the request content.
@@ -30,7 +29,7 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
             "acpi must be the only attribute of an UPDATE that changes it",
         ));
     }
-    security::check_policy_ids(tx, &mut request_attrs)?;
+    policy_ids::check_policy_ids(tx, &mut request_attrs)?;
     kind.check_values(&request_attrs, req.rvi)?;
     let mut resource = before.clone();
 

@@ -10,11 +10,11 @@ use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::core::addressing::{self, Destination};
+use crate::core::operations::policy_ids;
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security;
 
 /// The group kind.
 pub struct Group;
@@ -69,7 +69,7 @@ impl ResourceKind for Group {
         let attrs = &mut resource.attrs;
         attrs.entry("mt").or_insert(json!(0));
         attrs.entry("csy").or_insert(json!(1));
-        security::check_policy_list(tx, attrs, "macp")?;
+        policy_ids::check_policy_list(tx, attrs, "macp")?;
         check_members(tx, attrs)
     }
 
@@ -81,7 +81,7 @@ impl ResourceKind for Group {
     ) -> CseResult<()> {
         let attrs = &mut resource.attrs;
         if attrs.get("macp") != before.attrs.get("macp") {
-            security::check_policy_list(tx, attrs, "macp")?;
+            policy_ids::check_policy_list(tx, attrs, "macp")?;
         }
         if attrs.get("mid") != before.attrs.get("mid") {
             return check_members(tx, attrs);
