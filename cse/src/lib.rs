@@ -11,5 +11,6 @@ pub mod metrics;
 pub mod notify;
 pub mod security;
 pub mod service;
+pub mod startup;
 pub mod store;
 pub mod telemetry;

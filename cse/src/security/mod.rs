@@ -4,9 +4,9 @@
 //! (access control policies, the default policy, the administrator), so a request and
 //! a listing can never disagree.
 
+mod access_settings;
 mod judge;
 mod policies;
-mod settings;
 
 pub mod auth;
 pub mod token;
@@ -25,9 +25,9 @@ use crate::core::resources;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
+pub use access_settings::{AccessSettings, DefaultAccess};
 pub use judge::{Judge, Verdict};
 pub use policies::PolicyCache;
-pub use settings::{AccessSettings, DefaultAccess};
 
 /// What the binding knows about the sender of a request beyond its primitive: the
 /// facts access-control contexts (`acip`) and the authentication flag (`acaf`) need.
