@@ -40,7 +40,7 @@ impl Settings {
     /// Checks the plain values, then parses every typed one; the first bad setting is
     /// the error, named.
     pub fn parse(config: &Config) -> anyhow::Result<Self> {
-        config.check_values()?;
+        config.check_plain_values()?;
         let database = DatabaseTarget::parse(&config.database_url)
             .map_err(|e| anyhow!("database URL: {e}"))?;
         if RESERVED_PATHS.contains(&config.cse_name.as_str()) {
@@ -130,7 +130,7 @@ mod tests {
             let err = refusal(&config);
             assert!(err.contains(needle), "{needle}: {err}");
         };
-        // Plain values, checked by `Config::check_values` first.
+        // Plain values, checked by `Config::check_plain_values` first.
         bad(|c| c.cse_id = "id-in".into(), "CSE-ID");
         bad(|c| c.cse_name = "a/b".into(), "CSE name");
         bad(|c| c.admin_originator = String::new(), "admin originator");

@@ -7,7 +7,7 @@
 //! the help line with `[default: …]` appended (the default's value, or the `unset`
 //! text when the default is `None`), and the layering. `value_name` names the value in
 //! `--help` (clap's default is the upper-cased name). Then, if some values are wrong,
-//! refuse them in `Config::check_values` (a check on the value alone) or, when the
+//! refuse them in `Config::check_plain_values` (a check on the value alone) or, when the
 //! value becomes a typed one (a URL, a policy, a key), parse it in `startup`, which
 //! hands the typed value to the part that uses it. This module holds plain values
 //! only and names no other part of the crate (a test in `tests.rs` says so).
@@ -204,7 +204,7 @@ impl Config {
     /// syntax), so a bad one stops start-up with a message naming it. The settings that
     /// become typed values are checked by parsing them, in `startup::Settings::parse`,
     /// which runs this first; nothing else needs to call it.
-    pub fn check_values(&self) -> anyhow::Result<()> {
+    pub fn check_plain_values(&self) -> anyhow::Result<()> {
         validate_cse_id(&self.cse_id).map_err(|p| anyhow::anyhow!("CSE-ID: {}", p.message))?;
         validate_resource_name(&self.cse_name)
             .map_err(|p| anyhow::anyhow!("CSE name: {}", p.message))?;

@@ -1,6 +1,6 @@
-//! Settings tests: the layering, the checks on plain values, that every setting of the
-//! table is reachable under each of its names and documented, and that this module
-//! names no other part of the crate. The typed values are tested in `startup.rs`.
+//! Settings tests: the layering, the checks on plain values, and that every setting of
+//! the table is reachable under each of its names and documented. The typed values are
+//! tested in `startup.rs`; that this module names no other part, in `source_rules.rs`.
 
 use std::fmt::Write as _;
 
@@ -27,7 +27,7 @@ fn defaults_are_the_common_onem2m_ones_and_valid() {
         ("/id-in", "cse-in")
     );
     assert_eq!(config.admin_originator, "CAdmin");
-    assert!(config.check_values().is_ok());
+    assert!(config.check_plain_values().is_ok());
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn unknown_file_keys_and_bad_values_are_refused() {
             ..Config::default()
         },
     ] {
-        assert!(bad.check_values().is_err(), "{bad:?}");
+        assert!(bad.check_plain_values().is_err(), "{bad:?}");
     }
     // A bad database URL (a typed value) is refused by `startup::Settings::parse`,
     // tested there with the other typed values.
@@ -289,117 +289,4 @@ fn readme_and_admin_guide_list_every_setting_as_declared() {
             "{file} should hold this settings table:\n\n{table}"
         );
     }
-}
-
-/// The files of this module, each with its text.
-fn module_files() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
-        .expect("the config folder")
-        .map(|entry| entry.expect("a folder entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).expect("a readable source file");
-            (path.display().to_string(), text)
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// The code of a source file without its comments and the contents of its string and
-/// character literals, so only paths the compiler reads remain.
-fn code_only(text: &str) -> String {
-    let mut code = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' if chars.peek() == Some(&'/') => {
-                chars.by_ref().find(|&c| c == '\n');
-                code.push('\n');
-            }
-            '"' => {
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
-                code.push_str("\"\"");
-            }
-            '\'' => {
-                // A character literal ('x', '\n'); a lifetime ('a) is left as it is.
-                let mut ahead = chars.clone();
-                let literal = match ahead.next() {
-                    Some('\\') => true,
-                    Some(_) => ahead.next() == Some('\''),
-                    None => false,
-                };
-                if literal {
-                    chars.by_ref().find(|&c| c == '\'');
-                    if chars.peek() == Some(&'\'') {
-                        chars.next();
-                    }
-                    code.push_str("' '");
-                } else {
-                    code.push(c);
-                }
-            }
-            _ => code.push(c),
-        }
-    }
-    code
-}
-
-/// The paths that leave this module for another part of the crate: `crate::x` or
-/// `crate::{…}` with `x` other than `config`, and `super::` where it names the crate
-/// root (in `mod.rs`, or `super::super::`).
-fn paths_out_of_config(file: &str, text: &str) -> Vec<String> {
-    let text = &code_only(text);
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut found = Vec::new();
-    for (at, _) in text.match_indices("crate::") {
-        let rest = &text[at + "crate::".len()..];
-        let name: String = rest.chars().take_while(|&c| ident(c)).collect();
-        let leaves = rest.starts_with('{') || (!name.is_empty() && name != "config");
-        if leaves {
-            found.push(format!(
-                "crate::{}",
-                rest.chars().take(30).collect::<String>()
-            ));
-        }
-    }
-    let to_root = if file.ends_with("mod.rs") {
-        "super::"
-    } else {
-        "super::super::"
-    };
-    found.extend(text.match_indices(to_root).map(|(at, _)| {
-        let line: String = text[at..].chars().take(40).collect();
-        line
-    }));
-    found
-}
-
-#[test]
-fn the_config_module_names_no_other_part_of_the_crate() {
-    let files = module_files();
-    assert!(files.len() >= 5, "{files:?}");
-    for (file, text) in &files {
-        let out = paths_out_of_config(file, text);
-        assert!(
-            out.is_empty(),
-            "{file} reaches outside config (settings are plain values; parse typed ones in startup.rs): {out:?}"
-        );
-    }
-    // The check itself sees what it must refuse.
-    assert!(!paths_out_of_config("x.rs", "use crate::store::Database;").is_empty());
-    assert!(!paths_out_of_config("x.rs", "use crate::{config, store};").is_empty());
-    assert!(!paths_out_of_config("mod.rs", "use super::binding;").is_empty());
-    assert!(paths_out_of_config("x.rs", "$crate::config::declare::env_var").is_empty());
-    let prose = "// see crate::store\nlet s = \"crate::binding\"; let q = '\"'; use crate::core;";
-    assert_eq!(paths_out_of_config("x.rs", prose).len(), 1, "{prose}");
 }
