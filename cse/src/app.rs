@@ -1,5 +1,7 @@
-//! Builds the whole application from a `Config`: database, migrations, CSEBase, HTTP
-//! server. Used by `main` and by the integration tests, so both run the same thing.
+//! Builds the whole application from the start-up settings: database, migrations,
+//! CSEBase, HTTP server. Used by `main` and by the integration tests, so both run the
+//! same thing. It reads typed values from `startup::Settings` and hands them to the
+//! parts; it parses no setting itself.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -24,11 +26,10 @@ use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
-use crate::notify::egress::EgressPolicy;
 use crate::notify::polling::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
-use crate::security::auth::Authenticator;
 use crate::service::{GroupCommit, Service, nonblocking};
+use crate::startup::Settings;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
 
 /// A built, not yet running, onecse.
@@ -50,11 +51,25 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the database, migrates it, makes sure the CSEBase exists and binds the
-    /// listener. Every failure names what was wrong (bad URL, unreachable database,
-    /// port in use) so `main` can print it as one line.
+    /// Parses `config` once ([`Settings::parse`]) and builds the application from it:
+    /// what the integration tests call with the `Config` they adjusted.
     pub fn build(config: &Config) -> anyhow::Result<Self> {
-        config.validate()?;
+        Self::from_settings(Settings::parse(config)?)
+    }
+
+    /// Opens the database, migrates it, makes sure the CSEBase exists and binds the
+    /// listener. Every failure names what was wrong (unreachable database, port in
+    /// use) so `main` can print it as one line.
+    pub fn from_settings(settings: Settings) -> anyhow::Result<Self> {
+        let Settings {
+            config,
+            database: target,
+            cse: cse_settings,
+            egress,
+            log_format: _,
+            authenticator,
+            verifier: _,
+        } = settings;
         // Bind first: a taken port should fail before anything touches the database.
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -68,7 +83,7 @@ impl App {
             ),
             None => None,
         };
-        let (target, mut conn) = open_and_migrate(config)?;
+        let mut conn = connect_and_migrate(&target, config.database_wait_s)?;
         let metrics = Metrics::new(target.backend).context("cannot register the metrics")?;
         let pool_timeout = Duration::from_millis(config.pool_timeout_ms);
         let db = Database::open(&target, config.pool_size, pool_timeout)
@@ -78,7 +93,7 @@ impl App {
             metrics: metrics.clone(),
             db: db.clone(),
         });
-        let cse = Cse::new(config, db);
+        let cse = Cse::new(cse_settings, db);
         let poa = config
             .poa
             .clone()
@@ -92,7 +107,7 @@ impl App {
             SenderSettings {
                 connect_timeout: Duration::from_millis(config.notify_connect_timeout_ms),
                 timeout: Duration::from_millis(config.notify_timeout_ms),
-                policy: EgressPolicy::parse(config.notify_allowed_networks.as_deref())?,
+                policy: egress,
                 per_target: config.notify_per_target,
             },
         )
@@ -131,7 +146,7 @@ impl App {
             service: service.clone(),
             max_body_bytes: config.max_body_bytes,
             body_timeout: Duration::from_millis(config.request_body_timeout_ms),
-            authenticator: Authenticator::from_config(config)?,
+            authenticator,
             metrics: metrics.clone(),
         });
         let ops_on_main = ops_listener.is_none();
@@ -445,18 +460,22 @@ fn ops_server(
     Ok((server, addr))
 }
 
-/// Opens one connection and applies pending migrations (what `onecse migrate` does).
-/// Returns the target and the open connection for further start-up work.
-pub fn open_and_migrate(config: &Config) -> anyhow::Result<(DatabaseTarget, DbConn)> {
-    let target = DatabaseTarget::parse(&config.database_url)
-        .map_err(|e| anyhow::anyhow!("database URL: {e}"))?;
-    let mut conn = connect_waiting(&target, Duration::from_secs(config.database_wait_s))?;
+/// Opens one connection to the configured database and applies pending migrations
+/// (what `onecse migrate` does). Returns the open connection for further start-up work.
+pub fn open_and_migrate(settings: &Settings) -> anyhow::Result<DbConn> {
+    connect_and_migrate(&settings.database, settings.config.database_wait_s)
+}
+
+/// Opens one connection to `target`, waiting up to `wait_s` seconds for PostgreSQL,
+/// and applies pending migrations.
+fn connect_and_migrate(target: &DatabaseTarget, wait_s: u64) -> anyhow::Result<DbConn> {
+    let mut conn = connect_waiting(target, Duration::from_secs(wait_s))?;
     let ran = migrate::run_pending(&mut conn)
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", target.redacted()))?;
     if ran > 0 {
         tracing::info!(migrations = ran, database = %target.redacted(), "applied database migrations");
     }
-    Ok((target, conn))
+    Ok(conn)
 }
 
 /// HTTP workers when `workers` is unset: one per CPU core, two per core on PostgreSQL

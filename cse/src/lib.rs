@@ -11,5 +11,8 @@ pub mod metrics;
 pub mod notify;
 pub mod security;
 pub mod service;
+#[cfg(test)]
+mod source_rules;
+pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -6,27 +6,25 @@ use std::process::ExitCode;
 use clap::Parser;
 use onecse::app::{App, open_and_migrate};
 use onecse::config::{Cli, Command};
-use onecse::telemetry::LogFormat;
+use onecse::startup::Settings;
 
 fn main() -> ExitCode {
     // `--help` and flag syntax are answered by clap before anything else.
     let cli = Cli::parse();
     let command = cli.command.clone().unwrap_or(Command::Serve);
-    // Settings first, so the log format is known before logging starts; a bad setting
-    // is reported by the one error line below, which needs no logging.
-    let result = cli.resolve().and_then(|config| {
-        let format = LogFormat::parse(&config.log_format)?;
-        onecse::telemetry::init("info", format);
-        Ok(config)
-    });
-    let result = result.and_then(|config| match &command {
-        Command::Serve => serve(&config),
-        Command::Migrate => open_and_migrate(&config).map(|_| {
-            println!("database {} is up to date", config.database_url_redacted());
+    // Settings first, parsed once, so the log format is known before logging starts; a
+    // bad setting is reported by the one error line below, which needs no logging.
+    let result = cli
+        .layered()
+        .and_then(|config| Settings::parse(&config))
+        .inspect(|settings| onecse::telemetry::init("info", settings.log_format));
+    let result = result.and_then(|settings| match &command {
+        Command::Serve => serve(settings),
+        Command::Migrate => open_and_migrate(&settings).map(|_| {
+            println!("database {} is up to date", settings.database.redacted());
         }),
-        Command::Token(args) => {
-            onecse::security::token::issue(&config, args).map(|token| println!("{token}"))
-        }
+        Command::Token(args) => onecse::security::token::issue(settings.verifier.as_deref(), args)
+            .map(|token| println!("{token}")),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,15 +38,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(config: &onecse::config::Config) -> anyhow::Result<()> {
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let database = settings.database.redacted();
+    let cse_id = settings.cse.cse_id.clone();
     actix_web::rt::System::new().block_on(async {
-        let app = App::build(config)?;
+        let app = App::from_settings(settings)?;
         tracing::info!(
             backend = %app.backend(),
-            database = %config.database_url_redacted(),
+            database = %database,
             listen = %app.local_addr(),
             cse_base = %app.cse_base_url(),
-            cse_id = %config.cse_id,
+            cse_id = %cse_id,
             "onecse is serving"
         );
         app.run_until_stopped().await?;

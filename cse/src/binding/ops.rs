@@ -1,7 +1,7 @@
 //! Operations endpoints outside the oneM2M address space: `/metrics` (Prometheus text
 //! format), `/healthz` (liveness) and `/readyz` (readiness). They are routes
 //! registered before the catch-all oneM2M handler, which is why a CSEBase may not be
-//! named `metrics`, `healthz` or `readyz` (`Config::validate`).
+//! named `metrics`, `healthz` or `readyz` (`startup::Settings::parse`).
 
 use std::time::Duration;
 

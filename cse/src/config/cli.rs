@@ -58,15 +58,9 @@ pub struct TokenArgs {
 }
 
 impl Cli {
-    /// Resolves the layers into one validated `Config`.
-    pub fn resolve(&self) -> anyhow::Result<Config> {
-        let config = self.layered()?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    /// Defaults, then the file, then the environment and flags, not yet validated.
-    pub(crate) fn layered(&self) -> anyhow::Result<Config> {
+    /// Defaults, then the file, then the environment and flags: the plain values, not
+    /// yet checked (`startup::Settings::parse` checks and types them).
+    pub fn layered(&self) -> anyhow::Result<Config> {
         let mut config = Config::default();
         if let Some(path) = &self.config {
             config.merge_file(path)?;

@@ -1,6 +1,7 @@
 //! Settings: defaults → TOML file (`--config`) → `ONECSE_*` environment → flags, each
-//! declared once in `settings.rs`. `Config` is a plain value handed to `App::build`, so
-//! every test builds its own.
+//! declared once in `settings.rs`. `Config` is a plain value, so every test builds its
+//! own; `startup::Settings::parse` turns it once into the typed values the parts use.
+//! Nothing here names another part of the crate.
 
 mod cli;
 mod declare;

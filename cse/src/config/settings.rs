@@ -6,8 +6,11 @@
 //! works after a subcommand too), the variable `ONECSE_NAME`, the TOML key `name`,
 //! the help line with `[default: …]` appended (the default's value, or the `unset`
 //! text when the default is `None`), and the layering. `value_name` names the value in
-//! `--help` (clap's default is the upper-cased name). Then read the field where it is
-//! used and, if some values are wrong, refuse them in `Config::validate`.
+//! `--help` (clap's default is the upper-cased name). Then, if some values are wrong,
+//! refuse them in `Config::check_plain_values` (a check on the value alone) or, when the
+//! value becomes a typed one (a URL, a policy, a key), parse it in `startup`, which
+//! hands the typed value to the part that uses it. This module holds plain values
+//! only and names no other part of the crate (a test in `tests.rs` says so).
 //!
 //! Why the groups are `--help` headings and not nested structs: each setting keeps one
 //! flat name, spelled the same way in every source (`notify_timeout_ms`,
@@ -21,9 +24,6 @@ use onecse_models::id::{is_unreserved_id, validate_cse_id, validate_resource_nam
 
 use super::Secret;
 use super::declare::settings;
-use crate::binding::ops::RESERVED_PATHS;
-use crate::security::auth::Authenticator;
-use crate::store::DatabaseTarget;
 
 settings! {
     "HTTP" {
@@ -200,22 +200,16 @@ settings! {
 }
 
 impl Config {
-    /// Checks every setting, so a bad one stops start-up with a message naming it.
-    pub fn validate(&self) -> anyhow::Result<()> {
-        DatabaseTarget::parse(&self.database_url)
-            .map_err(|e| anyhow::anyhow!("database URL: {e}"))?;
+    /// Checks the settings that need nothing but their own values (ranges, identifier
+    /// syntax), so a bad one stops start-up with a message naming it. The settings that
+    /// become typed values are checked by parsing them, in `startup::Settings::parse`,
+    /// which runs this first; nothing else needs to call it.
+    pub fn check_plain_values(&self) -> anyhow::Result<()> {
         validate_cse_id(&self.cse_id).map_err(|p| anyhow::anyhow!("CSE-ID: {}", p.message))?;
         validate_resource_name(&self.cse_name)
             .map_err(|p| anyhow::anyhow!("CSE name: {}", p.message))?;
         if self.cse_name == "-" {
             anyhow::bail!("CSE name: '-' is reserved as the CSEBase shortcut");
-        }
-        if RESERVED_PATHS.contains(&self.cse_name.as_str()) {
-            anyhow::bail!(
-                "CSE name: '{}' is taken by the operations endpoint /{}",
-                self.cse_name,
-                self.cse_name
-            );
         }
         if !is_unreserved_id(&self.admin_originator) {
             anyhow::bail!(
@@ -223,7 +217,6 @@ impl Config {
                 self.admin_originator
             );
         }
-        crate::security::AccessSettings::from_config(self)?;
         if self.sp_id.is_empty()
             || self.sp_id.contains('/')
             || self.sp_id != self.sp_id.to_lowercase()
@@ -252,8 +245,6 @@ impl Config {
         if self.group_commit_max_batch == 0 {
             anyhow::bail!("group commit max batch must be at least 1 (1 turns it off)");
         }
-        crate::notify::egress::EgressPolicy::parse(self.notify_allowed_networks.as_deref())
-            .map_err(|e| anyhow::anyhow!("notify allowed networks: {e}"))?;
         if self.notify_max_targets == 0 || self.notify_per_target == 0 {
             anyhow::bail!("notify max targets and per-target limit must be at least 1");
         }
@@ -288,21 +279,12 @@ impl Config {
         if self.timer_interval_ms == 0 {
             anyhow::bail!("timer interval must be at least 1 ms");
         }
-        crate::telemetry::LogFormat::parse(&self.log_format)?;
         if self.pool_timeout_ms == 0 {
             anyhow::bail!("pool timeout must be at least 1 ms");
         }
         if self.workers == Some(0) {
             anyhow::bail!("workers must be at least 1");
         }
-        // Reads and parses the configured keys, so a bad one stops start-up here.
-        Authenticator::from_config(self)?;
         Ok(())
-    }
-
-    /// The database URL without credentials, for logs and messages.
-    pub fn database_url_redacted(&self) -> String {
-        DatabaseTarget::parse(&self.database_url)
-            .map_or_else(|_| "(invalid URL)".into(), |t| t.redacted())
     }
 }

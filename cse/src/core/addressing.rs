@@ -282,13 +282,15 @@ pub fn hold(tx: &mut Txn<'_>, target: &mut Target) -> CseResult<()> {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::startup::Settings;
     use crate::store::{Database, DatabaseTarget};
 
     fn cse() -> Cse {
         let target = DatabaseTarget::parse(":memory:").expect("sqlite URL");
         let db =
             Database::open(&target, 1, std::time::Duration::from_secs(10)).expect("in-memory pool");
-        Cse::new(&Config::default(), db)
+        let settings = Settings::parse(&Config::default()).expect("the defaults parse");
+        Cse::new(settings.cse, db)
     }
 
     #[test]

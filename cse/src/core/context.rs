@@ -1,6 +1,5 @@
 //! What the core needs to know about the CSE it runs as.
 
-use crate::config::Config;
 use crate::core::upper_tester::UpperTester;
 use crate::security::{AccessSettings, PolicyCache};
 use crate::store::Database;
@@ -41,25 +40,40 @@ pub struct RequestLimits {
     pub request_lifetime_s: u64,
 }
 
+/// What the core is told about itself at start-up: values `startup` has already
+/// checked and typed, so the core parses no setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CseSettings {
+    /// SP-relative CSE-ID (`/id-in`).
+    pub cse_id: String,
+    /// resourceName of the CSEBase.
+    pub cse_name: String,
+    /// M2M-SP-ID without `//`.
+    pub sp_id: String,
+    /// The always-allowed originator.
+    pub admin_originator: String,
+    /// Who may register AEs, and the fallback for resources without `acpi`.
+    pub access: AccessSettings,
+    /// Bounds on the work one request may cause.
+    pub limits: RequestLimits,
+    /// Whether the Upper Tester switches may be used (`upper_tester`).
+    pub upper_tester: bool,
+}
+
 impl Cse {
-    /// Takes the identity settings from the configuration.
-    pub fn new(config: &Config, db: Database) -> Self {
+    /// The CSE the start-up settings describe, on `db`.
+    pub fn new(settings: CseSettings, db: Database) -> Self {
         Self {
-            cse_id: config.cse_id.clone(),
-            cse_ri: config.cse_id.trim_start_matches('/').to_owned(),
-            cse_name: config.cse_name.clone(),
-            sp_id: config.sp_id.clone(),
-            admin_originator: config.admin_originator.clone(),
-            // `Config::validate` refused bad values before any CSE is built.
-            access: AccessSettings::from_config(config).unwrap_or_default(),
+            cse_ri: settings.cse_id.trim_start_matches('/').to_owned(),
+            cse_id: settings.cse_id,
+            cse_name: settings.cse_name,
+            sp_id: settings.sp_id,
+            admin_originator: settings.admin_originator,
+            access: settings.access,
             policy_cache: PolicyCache::default(),
             db,
-            limits: RequestLimits {
-                max_targets: config.notify_max_targets,
-                max_pending_requests: config.request_max_pending_per_originator,
-                request_lifetime_s: config.request_lifetime_s,
-            },
-            upper_tester: UpperTester::new(config.upper_tester),
+            limits: settings.limits,
+            upper_tester: UpperTester::new(settings.upper_tester),
         }
     }
 }

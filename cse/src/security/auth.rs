@@ -7,6 +7,8 @@
 //! Neither the token nor the secret ever appears in a message or a log line: messages
 //! say what was wrong with the token, never what it held beyond its subject.
 
+use std::sync::Arc;
+
 use anyhow::{Context, anyhow, bail};
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -14,7 +16,7 @@ use onecse_models::id::{RegistrationOriginator, classify_registration_originator
 use onecse_models::primitive::Request;
 use onecse_models::{Operation, ResponseStatusCode};
 
-use crate::config::{Config, Secret};
+use crate::config::Secret;
 use crate::core::resources;
 use crate::error::{CseError, CseResult};
 
@@ -46,6 +48,25 @@ impl AuthMode {
     }
 }
 
+/// The key settings a [`Verifier`] is made from, as the configuration holds them
+/// (`jwt_secret`, `jwt_secret_file`, `jwt_public_key_file`, `jwt_issuer`,
+/// `jwt_audience`, `jwt_leeway_s`); `startup` fills it once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeySettings<'a> {
+    /// The HS256 secret itself.
+    pub secret: Option<&'a Secret>,
+    /// A file holding the HS256 secret.
+    pub secret_file: Option<&'a str>,
+    /// A PEM file with the public key (RS256, ES256, ES384).
+    pub public_key_file: Option<&'a str>,
+    /// The issuer a token must name.
+    pub issuer: Option<&'a str>,
+    /// The audience a token must include.
+    pub audience: Option<&'a str>,
+    /// Clock difference allowed on `exp` and `nbf`, in seconds.
+    pub leeway_s: u64,
+}
+
 /// Checks tokens with the configured key, parsed once: the server's [`Authenticator`]
 /// and `onecse token` (which proves the token it prints is accepted) share it.
 pub struct Verifier {
@@ -69,9 +90,9 @@ impl Verifier {
     /// The verifier the settings describe, `None` when they name no key. Refuses two
     /// sources of the key, an unreadable or unusable key file, a short secret and a
     /// leeway beyond [`MAX_LEEWAY_S`], naming the setting.
-    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
-        let secret = configured_secret(config)?;
-        let (algorithm, key) = match (&secret, &config.jwt_public_key_file) {
+    pub fn new(keys: &KeySettings<'_>) -> anyhow::Result<Option<Self>> {
+        let secret = configured_secret(keys)?;
+        let (algorithm, key) = match (&secret, keys.public_key_file) {
             (Some(_), Some(_)) => bail!(
                 "jwt_public_key_file and an HS256 secret (jwt_secret or jwt_secret_file) are both set; configure one key"
             ),
@@ -83,23 +104,23 @@ impl Verifier {
             (None, Some(path)) => public_key(path)?,
             (None, None) => return Ok(None),
         };
-        if config.jwt_leeway_s > MAX_LEEWAY_S {
+        if keys.leeway_s > MAX_LEEWAY_S {
             bail!(
                 "jwt_leeway_s is {} s; at most {MAX_LEEWAY_S} s is accepted",
-                config.jwt_leeway_s
+                keys.leeway_s
             );
         }
         // Only the configured algorithm: a token naming another one (`none`, or HS256
         // with the public key as its secret) is refused before its signature is read.
         let mut validation = Validation::new(algorithm);
-        validation.leeway = config.jwt_leeway_s;
+        validation.leeway = keys.leeway_s;
         validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
-        if let Some(issuer) = &config.jwt_issuer {
+        if let Some(issuer) = keys.issuer {
             validation.set_issuer(&[issuer]);
             required.push("iss");
         }
-        match &config.jwt_audience {
+        match keys.audience {
             Some(audience) => {
                 validation.set_audience(&[audience]);
                 required.push("aud");
@@ -113,8 +134,8 @@ impl Verifier {
             key,
             secret,
             validation,
-            issuer: config.jwt_issuer.clone(),
-            audience: config.jwt_audience.clone(),
+            issuer: keys.issuer.map(str::to_owned),
+            audience: keys.audience.map(str::to_owned),
         }))
     }
 
@@ -126,6 +147,16 @@ impl Verifier {
     /// The HS256 secret, which signs as well as verifies (`None` for a public key).
     pub fn secret(&self) -> Option<&Secret> {
         self.secret.as_ref()
+    }
+
+    /// The issuer (`iss`) a token must name, which `onecse token` writes.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The audience (`aud`) a token must include, which `onecse token` writes.
+    pub fn audience(&self) -> Option<&str> {
+        self.audience.as_deref()
     }
 
     /// The subject of a token that verifies and is valid now, else the 4106 refusal
@@ -179,15 +210,14 @@ impl Verifier {
 /// The request gate of the HTTP binding, built once from the settings.
 pub struct Authenticator {
     /// `None` when `auth = none`.
-    verifier: Option<Verifier>,
+    verifier: Option<Arc<Verifier>>,
 }
 
 impl Authenticator {
-    /// Reads `auth` and the key settings. Keys configured with `auth = none` are still
-    /// checked, so a broken file is found before it is switched on.
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let mode = AuthMode::parse(&config.auth)?;
-        let verifier = Verifier::from_config(config)?;
+    /// The gate of `mode` with the configured key (parsed by [`Verifier::new`] even
+    /// with `auth = none`, so a broken file is found before it is switched on);
+    /// `auth = jwt` without a key is refused.
+    pub fn new(mode: AuthMode, verifier: Option<Arc<Verifier>>) -> anyhow::Result<Self> {
         let verifier = match mode {
             AuthMode::None => None,
             AuthMode::Jwt => Some(verifier.context(
@@ -277,8 +307,8 @@ fn registration_without_ae_id(req: &Request) -> bool {
 }
 
 /// The HS256 secret from `jwt_secret` or `jwt_secret_file` (its text, trimmed).
-fn configured_secret(config: &Config) -> anyhow::Result<Option<Secret>> {
-    let (secret, setting) = match (&config.jwt_secret, &config.jwt_secret_file) {
+fn configured_secret(keys: &KeySettings<'_>) -> anyhow::Result<Option<Secret>> {
+    let (secret, setting) = match (keys.secret, keys.secret_file) {
         (Some(_), Some(_)) => {
             bail!("jwt_secret and jwt_secret_file both give the HS256 secret; set only one")
         }
@@ -354,12 +384,15 @@ mod tests {
     const SECRET: &str = "unit-test-secret-unit-test-secret-32+";
 
     fn authenticator(auth: &str) -> Authenticator {
-        let config = Config {
-            auth: auth.into(),
-            jwt_secret: Some(Secret::from(SECRET.to_owned())),
-            ..Config::default()
+        let secret = Secret::from(SECRET.to_owned());
+        let keys = KeySettings {
+            secret: Some(&secret),
+            leeway_s: 30,
+            ..KeySettings::default()
         };
-        Authenticator::from_config(&config).expect("valid settings")
+        let verifier = Verifier::new(&keys).expect("valid settings").map(Arc::new);
+        Authenticator::new(AuthMode::parse(auth).expect("a mode"), verifier)
+            .expect("valid settings")
     }
 
     fn bearer_for(sub: &str) -> String {
@@ -429,14 +462,13 @@ mod tests {
 
     #[test]
     fn a_huge_leeway_is_refused_rather_than_overflowing() {
-        let config = Config {
-            jwt_secret: Some(Secret::from(SECRET.to_owned())),
-            jwt_leeway_s: u64::MAX,
-            ..Config::default()
+        let secret = Secret::from(SECRET.to_owned());
+        let keys = KeySettings {
+            secret: Some(&secret),
+            leeway_s: u64::MAX,
+            ..KeySettings::default()
         };
-        let err = Authenticator::from_config(&config)
-            .err()
-            .map(|e| e.to_string());
+        let err = Verifier::new(&keys).err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("jwt_leeway_s")));
     }
 

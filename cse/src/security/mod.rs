@@ -6,22 +6,22 @@
 //! is asked in the terms of [`facts`] and answers its lookups through [`Records`].
 
 mod access;
+mod access_settings;
 mod authorize;
 mod facts;
 mod judge;
 mod policies;
 mod requester;
-mod settings;
 mod sight;
 
 pub mod auth;
 pub mod token;
 
 pub use access::Access;
+pub use access_settings::{AccessSettings, DefaultAccess};
 pub use authorize::{authorize, authorize_fan_out};
 pub use facts::{Created, Governance, Question, Records, Site, Subject};
 pub use judge::{Judge, Verdict};
 pub use policies::PolicyCache;
 pub use requester::{Caller, Requester};
-pub use settings::{AccessSettings, DefaultAccess};
 pub use sight::Sight;

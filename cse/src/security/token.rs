@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
 use super::auth::Verifier;
-use crate::config::{Config, TokenArgs};
+use crate::config::TokenArgs;
 
 /// The claims `onecse token` writes: what the server requires, and `iat`.
 #[derive(serde::Serialize)]
@@ -22,14 +22,15 @@ struct IssuedClaims<'a> {
 }
 
 /// Signs a token for `args.sub`, valid from now for `args.ttl`, with `iss`/`aud` when
-/// configured, and checks it with the server's own verifier before handing it out, so
-/// a private key that does not match `jwt_public_key_file` is said here, not by 4106s.
-pub fn issue(config: &Config, args: &TokenArgs) -> anyhow::Result<String> {
+/// configured, and checks it with the server's own verifier (the one `startup` parsed
+/// from the key settings, `None` without a key) before handing it out, so a private
+/// key that does not match `jwt_public_key_file` is said here, not by 4106s.
+pub fn issue(verifier: Option<&Verifier>, args: &TokenArgs) -> anyhow::Result<String> {
     let ttl = parse_ttl(&args.ttl)?;
     if args.sub.is_empty() || args.sub.chars().any(|c| !c.is_ascii_graphic()) {
         bail!("--sub must be an originator of visible ASCII characters, e.g. Cmyapp");
     }
-    let verifier = Verifier::from_config(config)?.context(
+    let verifier = verifier.context(
         "no key to sign with: set jwt_secret, jwt_secret_file, or jwt_public_key_file with --private-key-file",
     )?;
     let algorithm = verifier.algorithm();
@@ -63,8 +64,8 @@ pub fn issue(config: &Config, args: &TokenArgs) -> anyhow::Result<String> {
         sub: &args.sub,
         iat,
         exp: iat.saturating_add(ttl.as_secs()),
-        iss: config.jwt_issuer.as_deref(),
-        aud: config.jwt_audience.as_deref(),
+        iss: verifier.issuer(),
+        aud: verifier.audience(),
     };
     let token = jsonwebtoken::encode(&Header::new(algorithm), &claims, &key)
         .map_err(|e| anyhow!("cannot sign the token with the {algorithm:?} key: {e}"))?;

@@ -410,7 +410,9 @@ fn bad_key_settings_stop_the_start_with_the_setting_named() {
             ..Config::default()
         };
         adjust(&mut config);
-        let err = config.validate().err().map(|e| format!("{e:#}"));
+        let err = onecse::startup::Settings::parse(&config)
+            .err()
+            .map(|e| format!("{e:#}"));
         let err = err.unwrap_or_default();
         assert!(err.contains(needle), "{needle}: {err}");
         assert!(!err.contains(SECRET), "{err}");

@@ -290,7 +290,10 @@ async fn a_cse_base_cannot_take_an_operations_path() {
             cse_name: name.into(),
             ..onecse::config::Config::default()
         };
-        let err = config.validate().expect_err(name).to_string();
+        let err = onecse::startup::Settings::parse(&config)
+            .err()
+            .map(|e| e.to_string())
+            .expect(name);
         assert!(err.contains("operations endpoint"), "{err}");
     }
 }

@@ -4,10 +4,16 @@
 use onecse::app::open_and_migrate;
 use onecse::config::Config;
 use onecse::core::record::Resource;
+use onecse::startup::Settings;
 use onecse::store::{migrate, resource_table};
 use serde_json::json;
 
 use crate::helpers::{TestDb, spawn_app_with};
+
+/// The start-up settings of `config_for(url)`, parsed as `main` parses them.
+fn settings_for(url: &str) -> Settings {
+    Settings::parse(&config_for(url)).expect("valid settings")
+}
 
 fn config_for(url: &str) -> Config {
     Config {
@@ -22,7 +28,7 @@ fn config_for(url: &str) -> Config {
 #[test]
 fn migrations_run_up_down_and_up_again() {
     let (_db, url) = TestDb::fresh();
-    let (_, mut conn) = open_and_migrate(&config_for(&url)).expect("first migration");
+    let mut conn = open_and_migrate(&settings_for(&url)).expect("first migration");
     migrate::revert_all(&mut conn).expect("down migrations");
     // Every migration folder runs again (counted, so a new migration needs no edit here).
     let folders = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"))
@@ -75,7 +81,7 @@ fn row(path: &str, pi: &str) -> Resource {
 #[test]
 fn subtree_deletion_removes_descendants_but_not_siblings_sharing_a_prefix() {
     let (_db, url) = TestDb::fresh();
-    let (_, mut conn) = open_and_migrate(&config_for(&url)).expect("migrated");
+    let mut conn = open_and_migrate(&settings_for(&url)).expect("migrated");
     let tree = [
         ("cse-in/a", "root"),
         ("cse-in/a/x", "cse-in_a"),

@@ -1,11 +1,11 @@
-//! The access-control settings, parsed once at start: who may register AEs, with
-//! which AE-IDs, and what a resource created without `acpi` falls back to.
+//! The access-control settings, parsed once at start-up (by `startup`): who may
+//! register AEs, with which AE-IDs, and what a resource created without `acpi` falls
+//! back to.
 
 use onecse_models::ResponseStatusCode;
 use onecse_models::resource::acp::wildcard_matches;
 
 use super::Requester;
-use crate::config::Config;
 use crate::error::{CseError, CseResult};
 
 /// What a resource created without `acpi` is governed by.
@@ -40,8 +40,14 @@ impl Default for AccessSettings {
 }
 
 impl AccessSettings {
-    /// Reads and checks the settings (a bad value stops start-up naming the setting).
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+    /// Reads and checks the three settings' values (`registration_originators`,
+    /// `ae_id_prefixes`, `default_access`); a bad value stops start-up naming the
+    /// setting.
+    pub fn parse(
+        registration_originators: &str,
+        ae_id_prefixes: Option<&str>,
+        default_access: &str,
+    ) -> anyhow::Result<Self> {
         let list = |text: &str| -> Vec<String> {
             text.split(',')
                 .map(str::trim)
@@ -49,20 +55,20 @@ impl AccessSettings {
                 .map(str::to_owned)
                 .collect()
         };
-        let mut registrants = list(&config.registration_originators);
+        let mut registrants = list(registration_originators);
         if registrants.iter().any(|p| p == "*") {
             registrants.clear();
         } else if registrants.is_empty() {
             anyhow::bail!("registration originators: give at least one pattern (or * for anyone)");
         }
-        let ae_id_prefixes = list(config.ae_id_prefixes.as_deref().unwrap_or_default());
+        let ae_id_prefixes = list(ae_id_prefixes.unwrap_or_default());
         if let Some(bad) = ae_id_prefixes
             .iter()
             .find(|p| !(p.starts_with('C') || p.starts_with('S')) || p.contains('/'))
         {
             anyhow::bail!("AE-ID prefixes: '{bad}' must start with C or S and contain no '/'");
         }
-        let default_access = match config.default_access.as_str() {
+        let default_access = match default_access {
             "creator" => DefaultAccess::Creator,
             "parent" => DefaultAccess::Parent,
             other => anyhow::bail!("default access: '{other}' is neither creator nor parent"),

@@ -1,0 +1,155 @@
+//! Start-up parsing: the one place a `Config`'s plain values become the typed values
+//! the parts use (database target, access settings, egress policy, log format, the
+//! authenticator and its key, the core's own settings). `main` and `App::build` parse
+//! once here and hand the results on; no part reads a setting string after start-up.
+
+use std::sync::Arc;
+
+use anyhow::anyhow;
+
+use crate::binding::ops::RESERVED_PATHS;
+use crate::config::Config;
+use crate::core::context::{CseSettings, RequestLimits};
+use crate::notify::egress::EgressPolicy;
+use crate::security::AccessSettings;
+use crate::security::auth::{AuthMode, Authenticator, KeySettings, Verifier};
+use crate::store::DatabaseTarget;
+use crate::telemetry::LogFormat;
+
+/// Every setting of one process, checked: the plain values as given, and each value
+/// that has a type parsed into it, so a bad setting stops start-up with a message
+/// naming it and nothing later can meet it.
+pub struct Settings {
+    /// The plain values (addresses, sizes, intervals) the parts read as they are.
+    pub config: Config,
+    /// Where the database is (`database_url`).
+    pub database: DatabaseTarget,
+    /// What the core knows about itself, access settings included.
+    pub cse: CseSettings,
+    /// Where outgoing requests may go (`notify_allowed_networks`).
+    pub egress: EgressPolicy,
+    /// How log lines are written (`log_format`).
+    pub log_format: LogFormat,
+    /// The request gate of the HTTP binding (`auth` and the key).
+    pub authenticator: Authenticator,
+    /// The configured JWT key, also with `auth = none`: `onecse token` signs with it.
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+impl Settings {
+    /// Checks the plain values, then parses every typed one; the first bad setting is
+    /// the error, named.
+    pub fn parse(config: &Config) -> anyhow::Result<Self> {
+        config.check_plain_values()?;
+        let database = DatabaseTarget::parse(&config.database_url)
+            .map_err(|e| anyhow!("database URL: {e}"))?;
+        if RESERVED_PATHS.contains(&config.cse_name.as_str()) {
+            anyhow::bail!(
+                "CSE name: '{}' is taken by the operations endpoint /{}",
+                config.cse_name,
+                config.cse_name
+            );
+        }
+        let access = AccessSettings::parse(
+            &config.registration_originators,
+            config.ae_id_prefixes.as_deref(),
+            &config.default_access,
+        )?;
+        let egress = EgressPolicy::parse(config.notify_allowed_networks.as_deref())
+            .map_err(|e| anyhow!("notify allowed networks: {e}"))?;
+        let log_format = LogFormat::parse(&config.log_format)?;
+        let mode = AuthMode::parse(&config.auth)?;
+        let verifier = Verifier::new(&KeySettings {
+            secret: config.jwt_secret.as_ref(),
+            secret_file: config.jwt_secret_file.as_deref(),
+            public_key_file: config.jwt_public_key_file.as_deref(),
+            issuer: config.jwt_issuer.as_deref(),
+            audience: config.jwt_audience.as_deref(),
+            leeway_s: config.jwt_leeway_s,
+        })?
+        .map(Arc::new);
+        let authenticator = Authenticator::new(mode, verifier.clone())?;
+        let cse = CseSettings {
+            cse_id: config.cse_id.clone(),
+            cse_name: config.cse_name.clone(),
+            sp_id: config.sp_id.clone(),
+            admin_originator: config.admin_originator.clone(),
+            access,
+            limits: RequestLimits {
+                max_targets: config.notify_max_targets,
+                max_pending_requests: config.request_max_pending_per_originator,
+                request_lifetime_s: config.request_lifetime_s,
+            },
+            upper_tester: config.upper_tester,
+        };
+        Ok(Self {
+            config: config.clone(),
+            database,
+            cse,
+            egress,
+            log_format,
+            authenticator,
+            verifier,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::security::DefaultAccess;
+
+    fn refusal(config: &Config) -> String {
+        Settings::parse(config)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_defaults_parse() {
+        let settings = Settings::parse(&Config::default());
+        assert!(settings.as_ref().err().is_none(), "{:?}", settings.err());
+        let settings = settings.ok();
+        assert_eq!(
+            settings.as_ref().map(|s| s.cse.access.default_access),
+            Some(DefaultAccess::Creator)
+        );
+        assert_eq!(
+            settings.as_ref().map(|s| s.log_format),
+            Some(LogFormat::Text)
+        );
+        assert!(settings.is_some_and(|s| s.verifier.is_none()));
+    }
+
+    #[test]
+    fn every_bad_value_is_refused_naming_its_setting() {
+        let bad = |adjust: fn(&mut Config), needle: &str| {
+            let mut config = Config::default();
+            adjust(&mut config);
+            let err = refusal(&config);
+            assert!(err.contains(needle), "{needle}: {err}");
+        };
+        // Plain values, checked by `Config::check_plain_values` first.
+        bad(|c| c.cse_id = "id-in".into(), "CSE-ID");
+        bad(|c| c.cse_name = "a/b".into(), "CSE name");
+        bad(|c| c.admin_originator = String::new(), "admin originator");
+        bad(|c| c.max_body_bytes = 0, "max body size");
+        // Typed values, each parsed here once.
+        bad(|c| c.database_url = "mysql://x/y".into(), "mysql://");
+        bad(|c| c.cse_name = "readyz".into(), "operations endpoint");
+        bad(|c| c.default_access = "nobody".into(), "default access");
+        bad(
+            |c| c.registration_originators = ",".into(),
+            "registration originators",
+        );
+        bad(|c| c.ae_id_prefixes = Some("X".into()), "AE-ID prefixes");
+        bad(
+            |c| c.notify_allowed_networks = Some("intranet".into()),
+            "notify allowed networks",
+        );
+        bad(|c| c.log_format = "yaml".into(), "log format 'yaml'");
+        bad(|c| c.auth = "JWT".into(), "auth must be");
+        bad(|c| c.auth = "jwt".into(), "auth = jwt needs a key");
+    }
+}
