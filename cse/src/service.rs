@@ -14,7 +14,7 @@ mod polling;
 
 use crate::blocking::blocking;
 use crate::core::fanout as core_fanout;
-use crate::core::notification::blocking::Notice;
+use crate::core::notification::blocking_update::Notice;
 use crate::core::{Cse, dispatch};
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Courier;

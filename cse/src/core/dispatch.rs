@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination, Target};
 use crate::core::discovery;
-use crate::core::notification::blocking::{self, Notice};
+use crate::core::notification::blocking_update::{self as blocking, Notice};
 use crate::core::notification::target::{self, Route};
 use crate::core::notification::{Verification, monitor, watch};
 use crate::core::operations::{create, delete, retrieve, update};

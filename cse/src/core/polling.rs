@@ -1,7 +1,7 @@
 //! The synchronous side of pollingChannels (TS-0001 §10.2.5.12-19, spec digest
 //! polling-and-requests §2-§3): who may use a channel's virtual `pcu`, the request
 //! primitives queued for a polling AE, and taking them out of the queue. Waiting
-//! (the long poll) is asynchronous and lives in `notify::polling`.
+//! (the long poll) is asynchronous and lives in `notify::polling_hub`.
 
 use std::time::Duration;
 

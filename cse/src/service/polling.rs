@@ -14,7 +14,7 @@ use crate::core::dispatch;
 use crate::core::polling::{self, Channel, Outgoing};
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Undelivered;
-use crate::notify::polling::RECHECK;
+use crate::notify::polling_hub::RECHECK;
 use crate::security::Caller;
 
 impl Service {
