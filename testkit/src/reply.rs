@@ -127,6 +127,22 @@ impl Reply {
         self.resource(root)?.get(name)?.as_str().map(str::to_owned)
     }
 
+    /// The addresses of a discovery result (`m2m:uril`) in the order the CSE listed
+    /// them: the one reading of that list the integration tests and the conformance
+    /// suite share. Entries that are not strings are skipped; no list reads as empty.
+    pub fn uril(&self) -> Vec<String> {
+        self.body
+            .get("m2m:uril")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The `m2m:dbg` message of an error response ("" when there is none).
     pub fn dbg(&self) -> &str {
         self.body
@@ -216,5 +232,20 @@ mod tests {
         r.assert_error(4000, 400, "x-m2m-ri");
         let wrong = std::panic::catch_unwind(|| r.assert_error(4004, 400, "ri"));
         assert!(wrong.is_err(), "another RSC must fail the assertion");
+    }
+
+    #[test]
+    fn uril_lists_the_discovered_addresses_in_order() {
+        let found = Reply::from_parts(
+            200,
+            h(&[("x-m2m-rsc", "2000")]),
+            r#"{"m2m:uril": ["cse-in/b", "cse-in/a", 7, "cse-in/c"]}"#.to_owned(),
+        );
+        assert_eq!(found.uril(), ["cse-in/b", "cse-in/a", "cse-in/c"]);
+        let none = Reply::from_parts(200, Vec::new(), r#"{"m2m:uril": []}"#.to_owned());
+        assert!(none.uril().is_empty());
+        let other = Reply::from_parts(200, Vec::new(), r#"{"m2m:cin": {}}"#.to_owned());
+        assert!(other.uril().is_empty());
+        assert!(Reply::failed("refused").uril().is_empty());
     }
 }

@@ -1,25 +1,11 @@
 //! DIS: discovery (TS-0004 §7.3.3.14, §6.3.5.8; spec digest primitives §5).
 
-use onecse_testkit::Reply;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::tp;
 use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect};
 
 const DIS: &[u16] = &[2, 3, 4];
-
-/// The addresses in a discovery result (`m2m:uril`).
-pub(super) fn uril(r: &Reply) -> Vec<String> {
-    r.body["m2m:uril"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// An AE with two labelled containers and three labelled instances; returns (AE-ID, AE path).
 fn tree(ctx: &mut Ctx) -> Result<(String, String), Verdict> {
@@ -50,7 +36,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = tree(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&ty=3"), &aei);
                 expect(&r, 2000, 200)?;
-                let found = uril(&r);
+                let found = r.uril();
                 ensure(
                     found.len() == 2
                         && found.iter().all(|u| u.ends_with("/a") || u.ends_with("/b")),
@@ -67,7 +53,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = tree(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&lbl=dis:one"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 3, || r.raw.clone())
+                ensure(r.uril().len() == 3, || r.raw.clone())
             }
         ),
         tp!(
@@ -81,7 +67,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     .client
                     .retrieve(&format!("{ae}?fu=1&ty=4&lbl=dis:one"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 2, || r.raw.clone())
+                ensure(r.uril().len() == 2, || r.raw.clone())
             }
         ),
         tp!(
@@ -93,7 +79,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = tree(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&lim=2"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 2, || r.raw.clone())
+                ensure(r.uril().len() == 2, || r.raw.clone())
             }
         ),
         tp!(
@@ -119,7 +105,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = tree(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&lvl=1"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 2, || r.raw.clone())
+                ensure(r.uril().len() == 2, || r.raw.clone())
             }
         ),
         tp!(
@@ -131,7 +117,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 let (aei, ae) = tree(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&ty=3+4"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 5, || r.raw.clone())
+                ensure(r.uril().len() == 5, || r.raw.clone())
             }
         ),
         tp!(
@@ -145,7 +131,7 @@ pub fn tps() -> Vec<TestPurpose> {
                     .client
                     .retrieve(&format!("{ae}?fu=1&crb=20000101T000000"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).is_empty(), || r.raw.clone())
+                ensure(r.uril().is_empty(), || r.raw.clone())
             }
         ),
         tp!(

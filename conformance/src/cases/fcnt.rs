@@ -5,7 +5,6 @@
 use onecse_testkit::Reply;
 use serde_json::{Value, json};
 
-use super::dis::uril;
 use super::tp;
 use crate::suite::{Ctx, TestPurpose, Verdict, ensure, expect, merge};
 
@@ -268,11 +267,11 @@ fn update() -> Vec<TestPurpose> {
                 }
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1&ty=28"), &aei);
                 expect(&r, 2000, 200)?;
-                ensure(uril(&r).len() == 2, || r.raw.clone())?;
+                ensure(r.uril().len() == 2, || r.raw.clone())?;
                 let r = ctx
                     .client
                     .retrieve(&format!("{ae}?fu=1&ty=28&powSe=true"), &aei);
-                let found = uril(&r);
+                let found = r.uril();
                 ensure(found.len() == 1 && found[0].ends_with("/on"), || {
                     r.raw.clone()
                 })

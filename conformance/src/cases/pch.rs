@@ -259,8 +259,7 @@ fn pcu_tps() -> Vec<TestPurpose> {
                 let (aei, ae, _) = poller(ctx)?;
                 let r = ctx.client.retrieve(&format!("{ae}?fu=1"), &aei);
                 expect(&r, 2000, 200)?;
-                let uris = r.body["m2m:uril"].as_array().cloned().unwrap_or_default();
-                let texts: Vec<&str> = uris.iter().filter_map(Value::as_str).collect();
+                let texts = r.uril();
                 ensure(texts.iter().any(|u| u.ends_with("/pch")), || {
                     format!("pch not discovered: {texts:?}")
                 })?;

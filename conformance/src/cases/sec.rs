@@ -10,7 +10,6 @@
 use onecse_testkit::{Method, Reply};
 use serde_json::{Value, json};
 
-use super::dis::uril;
 use super::tp;
 use crate::suite::{Check, Ctx, TestPurpose, Verdict, ensure, expect, setup_failed};
 
@@ -317,7 +316,7 @@ fn discovers_open(ctx: &mut Ctx, closed_acop: Option<u8>, query: &str) -> Check 
         .client
         .retrieve(&format!("{p}?fu=1&ty=3{query}"), &t.other);
     expect(&r, 2000, 200)?;
-    let found = uril(&r);
+    let found = r.uril();
     ensure(
         found.len() == 1 && found.iter().all(|u| u.ends_with("/open")),
         || format!("expected only 'open': {}", r.raw),
@@ -1153,7 +1152,7 @@ pub fn tps() -> Vec<TestPurpose> {
                 }
                 let r = ctx.client.retrieve(&format!("{p}?fu=1"), &t.other);
                 expect(&r, 2000, 200)?;
-                let found = uril(&r);
+                let found = r.uril();
                 ensure(
                     found.len() == 2
                         && found.iter().any(|u| u.ends_with("/open"))

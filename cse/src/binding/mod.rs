@@ -7,4 +7,4 @@ mod media;
 pub mod ops;
 mod query;
 mod timing;
-pub mod upper_tester;
+pub mod upper_tester_endpoint;

@@ -21,7 +21,7 @@ use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
 use crate::security::{Caller, Requester};
 use crate::store::outbox::NewNotification;
-use crate::store::requests::{self as store, RequestRow};
+use crate::store::pending_requests::{self as store, RequestRow};
 use crate::store::{TransactionKind, labels, resource_table};
 
 /// `requestStatus` (TS-0004 §6.3.4.2.x m2m:requestStatus) values onecse sets.

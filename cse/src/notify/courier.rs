@@ -11,7 +11,7 @@ use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
 use serde_json::{Map, Value};
 
-use super::polling::{PollingHub, RECHECK};
+use super::polling_hub::{PollingHub, RECHECK};
 use super::send::{Headers, Sender, first_success};
 use crate::blocking::blocking;
 use crate::core::Cse;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::OutboxSignal;
-use super::polling::PollingHub;
+use super::polling_hub::PollingHub;
 use super::send::Sender;
 use crate::blocking::blocking;
 use crate::core::Cse;

@@ -6,7 +6,7 @@
 pub mod courier;
 pub mod deliver;
 pub mod egress;
-pub mod polling;
+pub mod polling_hub;
 pub mod send;
 pub mod signal;
 pub mod verify;

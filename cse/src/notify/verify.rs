@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::courier::{Answer, Courier, Undelivered};
 use super::send::NO_ANSWER;
-use crate::core::notification::blocking::Notice;
+use crate::core::notification::blocking_update::Notice;
 use crate::core::notification::target::Route;
 use crate::core::polling_channel::Outgoing;
 use crate::error::{CseError, CseResult};

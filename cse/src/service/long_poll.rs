@@ -12,7 +12,7 @@ use super::Service;
 use crate::blocking::blocking;
 use crate::core::polling_channel::{self, Channel};
 use crate::error::{CseError, CseResult};
-use crate::notify::polling::RECHECK;
+use crate::notify::polling_hub::RECHECK;
 
 impl Service {
     /// A long poll: the owner's oldest queued request at once, or as soon as one is

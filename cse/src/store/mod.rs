@@ -9,10 +9,10 @@ pub mod labels;
 pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;
+pub mod pending_requests;
 pub mod policy_links;
 pub mod polling_queue;
 pub mod prepared;
-pub mod requests;
 pub mod resource_table;
 pub mod schema;
 

@@ -1,7 +1,7 @@
 //! Discovery (fu=1, TS-0004 §7.3.3.14): filter criteria, lim/ofst, drt, in path order.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -27,36 +27,24 @@ async fn tree(app: &TestApp) {
     }
 }
 
-fn uris(reply: &crate::helpers::Reply) -> Vec<String> {
-    reply.body["m2m:uril"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn discovery_by_type_and_label_returns_structured_addresses_in_path_order() {
     let app = spawn_app().await;
     tree(&app).await;
     let reply = app.retrieve("/cse-in?fu=1&ty=3", "Capp").await;
     assert_eq!(reply.rsc, Some(2000));
-    assert_eq!(uris(&reply), ["cse-in/app/hum", "cse-in/app/temp"]);
+    assert_eq!(reply.uril(), ["cse-in/app/hum", "cse-in/app/temp"]);
     let reply = app.retrieve("/cse-in/app?fu=1&lbl=room:1", "Capp").await;
-    let found = uris(&reply);
+    let found = reply.uril();
     assert_eq!(found.len(), 3, "{found:?}");
     assert_eq!(found[0], "cse-in/app/temp");
     let reply = app.retrieve("/cse-in?fu=1&ty=4&lbl=room:1", "Capp").await;
-    assert_eq!(uris(&reply).len(), 2);
+    assert_eq!(reply.uril().len(), 2);
     let reply = app
         .retrieve("/cse-in?fu=1&ty=3+4&lbl=room:2&lbl=room:3", "Capp")
         .await;
     assert_eq!(
-        uris(&reply).len(),
+        reply.uril().len(),
         2,
         "labels and types are ORed within their tag"
     );
@@ -66,11 +54,17 @@ async fn discovery_by_type_and_label_returns_structured_addresses_in_path_order(
 async fn discovery_pages_with_lim_and_ofst_and_gives_resource_ids_with_drt_2() {
     let app = spawn_app().await;
     tree(&app).await;
-    let all = uris(&app.retrieve("/cse-in/app?fu=1", "Capp").await);
+    let all = app.retrieve("/cse-in/app?fu=1", "Capp").await.uril();
     assert_eq!(all.len(), 5);
-    let page = uris(&app.retrieve("/cse-in/app?fu=1&lim=2&ofst=2", "Capp").await);
+    let page = app
+        .retrieve("/cse-in/app?fu=1&lim=2&ofst=2", "Capp")
+        .await
+        .uril();
     assert_eq!(page, all[1..3].to_vec());
-    let ids = uris(&app.retrieve("/cse-in/app?fu=1&ty=3&drt=2", "Capp").await);
+    let ids = app
+        .retrieve("/cse-in/app?fu=1&ty=3&drt=2", "Capp")
+        .await
+        .uril();
     assert!(ids.iter().all(|i| i.starts_with("cnt")), "{ids:?}");
     let none = app.retrieve("/cse-in/app?fu=1&lbl=nowhere", "Capp").await;
     assert_eq!(
@@ -83,16 +77,22 @@ async fn discovery_pages_with_lim_and_ofst_and_gives_resource_ids_with_drt_2() {
 async fn discovery_conditions_combine_with_and_or_or() {
     let app = spawn_app().await;
     tree(&app).await;
-    let and = uris(&app.retrieve("/cse-in?fu=1&ty=4&sza=2&szb=3", "Capp").await);
+    let and = app
+        .retrieve("/cse-in?fu=1&ty=4&sza=2&szb=3", "Capp")
+        .await
+        .uril();
     assert_eq!(and.len(), 3);
-    let cty = uris(&app.retrieve("/cse-in?fu=1&cty=text/plain", "Capp").await);
+    let cty = app
+        .retrieve("/cse-in?fu=1&cty=text/plain", "Capp")
+        .await
+        .uril();
     assert_eq!(cty.len(), 3);
-    let attr = uris(&app.retrieve("/cse-in?fu=1&rn=te*", "Capp").await);
+    let attr = app.retrieve("/cse-in?fu=1&rn=te*", "Capp").await.uril();
     assert_eq!(attr, ["cse-in/app/temp"]);
-    let or = uris(
-        &app.retrieve("/cse-in?fu=1&lbl=room:2&rn=te*&fo=2", "Capp")
-            .await,
-    );
+    let or = app
+        .retrieve("/cse-in?fu=1&lbl=room:2&rn=te*&fo=2", "Capp")
+        .await
+        .uril();
     assert_eq!(or, ["cse-in/app/hum", "cse-in/app/temp"]);
     let reply = app.retrieve("/cse-in?fu=1&rcn=1", "Capp").await;
     reply.assert_error(4000, 400, "discovery");

@@ -33,17 +33,6 @@ async fn set_power(app: &TestApp, on: bool) -> Reply {
         .await
 }
 
-fn uris(reply: &Reply) -> Vec<String> {
-    reply.body["m2m:uril"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn generic_flex_container_takes_any_custom_attribute_through_its_lifecycle() {
     let app = spawn_app().await;
@@ -351,12 +340,12 @@ async fn discovery_finds_flex_containers_by_type_and_custom_attribute() {
         );
     }
     app.container("/cse-in", "k", json!({}), "CAdmin").await;
-    let all = uris(&app.retrieve("/cse-in?fu=1&ty=28", "CAdmin").await);
+    let all = app.retrieve("/cse-in?fu=1&ty=28", "CAdmin").await.uril();
     assert_eq!(all, ["cse-in/a", "cse-in/b", "cse-in/c"]);
-    let on = uris(
-        &app.retrieve("/cse-in?fu=1&ty=28&powSe=true", "CAdmin")
-            .await,
-    );
+    let on = app
+        .retrieve("/cse-in?fu=1&ty=28&powSe=true", "CAdmin")
+        .await
+        .uril();
     assert_eq!(on, ["cse-in/a", "cse-in/c"]);
     let reply = app.retrieve("/cse-in/a?rcn=1&atrl=powSe", "CAdmin").await;
     assert_eq!(reply.body["cod:binSh"], json!({"powSe": true}));

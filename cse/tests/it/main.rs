@@ -22,6 +22,7 @@ mod discovery;
 mod egress;
 mod expiry;
 mod fcnt;
+mod file_layout;
 mod fuzz;
 mod group_commit;
 mod grp;

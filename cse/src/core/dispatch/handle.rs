@@ -15,7 +15,7 @@ use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
 use crate::core::discovery;
 use crate::core::nonblocking_requests;
-use crate::core::notification::{blocking, monitor, watch};
+use crate::core::notification::{blocking_update, monitor, watch};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::check_child_allowed;
 use crate::core::transaction::{self, Committed, Txn};
@@ -105,7 +105,7 @@ pub fn handle_batch(cse: &Cse, requests: &[Admitted]) -> Vec<Handled> {
 #[derive(Default)]
 struct Noted {
     monitored: Option<String>,
-    held: Option<blocking::Notice>,
+    held: Option<blocking_update::Notice>,
 }
 
 impl Noted {
@@ -177,7 +177,7 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
                 .and_then(|(_, attrs)| attrs.as_object())
                 .cloned()
                 .unwrap_or_default();
-            notice = blocking::notice(tx, &target.resource, &requested)?;
+            notice = blocking_update::notice(tx, &target.resource, &requested)?;
         }
     }
     // The created type, or the addressed one: reported for the request metrics.

@@ -8,7 +8,7 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 use crate::core::addressing::{Address, Target};
 use crate::core::fan_out_point::{self, Plan};
 use crate::core::notification::Verification;
-use crate::core::notification::blocking::Notice;
+use crate::core::notification::blocking_update::Notice;
 use crate::core::notification::target::{self, Route as Reach};
 use crate::core::polling_channel::{self, Channel};
 use crate::core::resources::check_child_allowed;

@@ -7,7 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
-use crate::core::notification::{missing_data, stats};
+use crate::core::notification::{missing_data_report, stats};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -62,7 +62,7 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
         if wants(&sub, net, subject, changed) {
             let rep = match event {
                 Event::MissingData { points, .. } => {
-                    match missing_data::report(tx, &sub, points)? {
+                    match missing_data_report::report(tx, &sub, points)? {
                         Some(tsn) => tsn,
                         None => continue,
                     }

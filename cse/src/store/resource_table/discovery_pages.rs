@@ -1,0 +1,136 @@
+//! Discovery candidates: the conditions of a discovery page the database evaluates,
+//! and the statement that reads one page of rows or of addresses in path order.
+
+use diesel::prelude::*;
+use onecse_models::ResourceType;
+
+use super::resource_row::{ResourceRow, column};
+use crate::store::db::DbConn;
+use crate::store::schema::resources;
+
+/// Conditions of a discovery page that the database evaluates.
+#[derive(Debug, Default)]
+pub struct DiscoveryFilter<'a> {
+    /// Subtree root path (the root itself is not a candidate).
+    pub path: &'a str,
+    /// Deepest `lvl` included.
+    pub max_depth: i32,
+    /// Any of these types (empty: all).
+    pub types: Vec<ResourceType>,
+    /// Any of these labels (empty: no label condition).
+    pub labels: Vec<String>,
+    /// Column conditions (all must hold): (column, operator, value).
+    pub text_bounds: Vec<(TimeColumn, Bound, String)>,
+    /// Integer column conditions (all must hold).
+    pub int_bounds: Vec<(CountColumn, Bound, i64)>,
+    /// Continue after this path (keyset paging).
+    pub after: Option<String>,
+    /// Rows to skip (`ofst`), when the database evaluates every condition.
+    pub offset: i64,
+}
+
+/// Timestamp columns a discovery condition can bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeColumn {
+    /// creationTime (`crb`, `cra`).
+    Created,
+    /// lastModifiedTime (`ms`, `us`).
+    Modified,
+    /// expirationTime (`exb`, `exa`).
+    Expires,
+}
+
+/// Integer columns a discovery condition can bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountColumn {
+    /// stateTag (`sts`, `stb`).
+    StateTag,
+    /// contentSize (`sza`, `szb`).
+    Size,
+}
+
+/// A comparison in a discovery condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// column < value
+    Below,
+    /// column >= value
+    AtLeast,
+}
+
+/// One page of discovery candidates in path order: live descendants matching the
+/// conditions the database can evaluate. With labels, the `labels(label, ri)` index
+/// selects the candidates; otherwise the path index is walked in order and the scan
+/// stops as soon as `limit` rows matched.
+pub fn discover_page(
+    conn: &mut DbConn,
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+    limit: i64,
+) -> QueryResult<Vec<ResourceRow>> {
+    discovery_query(filter, now)
+        .limit(limit)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// [`discover_page`] when only the addresses are needed: (path, resourceID) pairs, so
+/// the documents (which may be large) are never read.
+pub fn discover_addresses(
+    conn: &mut DbConn,
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+    limit: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    discovery_query(filter, now)
+        .limit(limit)
+        .select((resources::path, resources::ri))
+        .load(conn)
+}
+
+/// The rows `filter` matches, in path order, after `filter.after`, skipping
+/// `filter.offset`.
+fn discovery_query<'a>(
+    filter: &DiscoveryFilter<'_>,
+    now: &str,
+) -> resources::BoxedQuery<'a, <DbConn as Connection>::Backend> {
+    use crate::store::schema::labels;
+    let mut query = resources::table
+        .filter(resources::path.gt(format!("{}/", filter.path)))
+        .filter(resources::path.lt(format!("{}0", filter.path)))
+        .filter(resources::lvl.le(filter.max_depth))
+        .filter(resources::et.is_null().or(resources::et.gt(now.to_owned())))
+        .into_boxed();
+    if let Some(after) = &filter.after {
+        query = query.filter(resources::path.gt(after.clone()));
+    }
+    if !filter.types.is_empty() {
+        query = query.filter(resources::ty.eq_any(filter.types.iter().map(|t| column(*t))));
+    }
+    if !filter.labels.is_empty() {
+        let with_label = labels::table
+            .filter(labels::label.eq_any(filter.labels.clone()))
+            .select(labels::ri);
+        query = query.filter(resources::ri.eq_any(with_label));
+    }
+    for (column, bound, value) in &filter.text_bounds {
+        let value = value.clone();
+        query = match (*column, *bound) {
+            (TimeColumn::Created, Bound::Below) => query.filter(resources::ct.lt(value)),
+            (TimeColumn::Created, Bound::AtLeast) => query.filter(resources::ct.ge(value)),
+            (TimeColumn::Modified, Bound::Below) => query.filter(resources::lt.lt(value)),
+            (TimeColumn::Modified, Bound::AtLeast) => query.filter(resources::lt.ge(value)),
+            (TimeColumn::Expires, Bound::Below) => query.filter(resources::et.lt(value)),
+            (TimeColumn::Expires, Bound::AtLeast) => query.filter(resources::et.ge(value)),
+        };
+    }
+    for (column, bound, value) in &filter.int_bounds {
+        query = match (*column, *bound) {
+            (CountColumn::StateTag, Bound::Below) => query.filter(resources::st.lt(*value)),
+            (CountColumn::StateTag, Bound::AtLeast) => query.filter(resources::st.ge(*value)),
+            (CountColumn::Size, Bound::Below) => query.filter(resources::cs.lt(*value)),
+            (CountColumn::Size, Bound::AtLeast) => query.filter(resources::cs.ge(*value)),
+        };
+    }
+    query.order(resources::path.asc()).offset(filter.offset)
+}
