@@ -456,6 +456,89 @@ mod tests {
         );
     }
 
+    /// The parent → children table as it stood before the child rules were derived
+    /// from each type's `parents` (issue 24): the derivation must give exactly this.
+    const CHILD_RULES_BEFORE_ISSUE_24: &[(ResourceType, &[ResourceType])] = {
+        use ResourceType::*;
+        &[
+            (AccessControlPolicy, &[Subscription]),
+            (
+                Ae,
+                &[
+                    AccessControlPolicy,
+                    Container,
+                    FlexContainer,
+                    Group,
+                    PollingChannel,
+                    Subscription,
+                    TimeSeries,
+                ],
+            ),
+            (ContentInstance, &[]),
+            (
+                Container,
+                &[
+                    Container,
+                    ContentInstance,
+                    FlexContainer,
+                    Subscription,
+                    TimeSeries,
+                ],
+            ),
+            (
+                CseBase,
+                &[
+                    AccessControlPolicy,
+                    Ae,
+                    Container,
+                    Node,
+                    FlexContainer,
+                    Group,
+                    Subscription,
+                    TimeSeries,
+                ],
+            ),
+            (FlexContainerInstance, &[]),
+            (
+                FlexContainer,
+                &[
+                    Container,
+                    FlexContainer,
+                    Subscription,
+                    FlexContainerInstance,
+                ],
+            ),
+            (Group, &[Subscription]),
+            (MgmtObj, &[Subscription]),
+            (Node, &[MgmtObj, Subscription]),
+            (PollingChannel, &[]),
+            (Request, &[Subscription]),
+            (Subscription, &[]),
+            (TimeSeries, &[TimeSeriesInstance, Subscription]),
+            (TimeSeriesInstance, &[]),
+        ]
+    };
+
+    fn numbers(types: &[ResourceType]) -> Vec<u16> {
+        let mut numbers: Vec<u16> = types.iter().map(|t| t.number()).collect();
+        numbers.sort_unstable();
+        numbers
+    }
+
+    #[test]
+    fn child_rules_are_exactly_the_ones_before_issue_24() {
+        let mut parents: Vec<u16> = CHILD_RULES_BEFORE_ISSUE_24
+            .iter()
+            .map(|(p, _)| p.number())
+            .collect();
+        parents.sort_unstable();
+        assert_eq!(parents, numbers(&supported_types().collect::<Vec<_>>()));
+        for (parent, children) in CHILD_RULES_BEFORE_ISSUE_24 {
+            let derived = kind(*parent).map(|k| numbers(k.children()));
+            assert_eq!(derived, Some(numbers(children)), "{parent:?}");
+        }
+    }
+
     #[test]
     fn every_registered_kind_has_an_attribute_policy_and_one_entry() {
         for ty in supported_types() {
