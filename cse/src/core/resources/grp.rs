@@ -4,9 +4,9 @@
 //! `cnm`/`mtv` follow from it, and `fopt` is kept free for the fan-out point
 //! (served by `core::fanout`).
 
-use onecse_models::resource::TypeSpec;
 use std::collections::HashSet;
 
+use onecse_models::resource::TypeSpec;
 use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
@@ -20,6 +20,8 @@ use crate::security;
 /// The group kind.
 pub struct Group;
 
+/// The virtual child every group has (declared with the type's spec, which keeps
+/// the name free): requests below it go to every member.
 pub use onecse_models::resource::grp::FAN_OUT_POINT;
 
 /// The most members a group may have (and the largest `mnm`): a request to `fopt`

@@ -16,6 +16,8 @@ use crate::error::CseResult;
 /// The pollingChannel kind.
 pub struct PollingChannel;
 
+/// The name of the virtual child a polling AE long-polls and answers through
+/// (declared with the type's spec, which keeps the name free).
 pub use onecse_models::resource::pch::PCU;
 
 impl ResourceKind for PollingChannel {
