@@ -2,137 +2,81 @@
 
 use crate::problem::Problem;
 
-/// The resource types onecse knows by name (TS-0004 §6.3.4.2.1 m2m:resourceType).
-///
-/// Only types with a name here can be created; the rest of the numbering is still
-/// recognised by [`ResourceType::from_number`] so that a valid but unsupported type is
-/// answered with 5001 rather than 4000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ResourceType {
-    /// `<accessControlPolicy>`, ty 1.
-    AccessControlPolicy,
-    /// `<AE>`, ty 2.
-    Ae,
-    /// `<container>`, ty 3.
-    Container,
-    /// `<contentInstance>`, ty 4.
-    ContentInstance,
-    /// `<CSEBase>`, ty 5.
-    CseBase,
-    /// `<group>`, ty 9.
-    Group,
-    /// `<mgmtObj>`, ty 13 (every specialization; `mgd` tells which).
-    MgmtObj,
-    /// `<node>`, ty 14.
-    Node,
-    /// `<pollingChannel>`, ty 15.
-    PollingChannel,
-    /// `<remoteCSE>`, ty 16.
-    RemoteCse,
-    /// `<request>`, ty 17: the state of a non-blocking request.
-    Request,
-    /// `<subscription>`, ty 23.
-    Subscription,
-    /// `<flexContainer>`, ty 28.
-    FlexContainer,
-    /// `<timeSeries>`, ty 29.
-    TimeSeries,
-    /// `<timeSeriesInstance>`, ty 30.
-    TimeSeriesInstance,
-    /// `<flexContainerInstance>`, ty 58.
-    FlexContainerInstance,
+/// Declares [`ResourceType`] from one line per type: variant, `ty` number, short
+/// name, long name and, for a hosted type, the model module whose `SPEC` defines it.
+macro_rules! resource_types {
+    ($($(#[$doc:meta])* $variant:ident = $number:literal, $short:literal, $long:literal $(=> $module:ident)?;)*) => {
+        /// The resource types onecse knows by name (TS-0004 §6.3.4.2.1 m2m:resourceType).
+        ///
+        /// Only types with a name here can be created; the rest of the numbering is still
+        /// recognised by [`ResourceType::from_number`] so that a valid but unsupported type is
+        /// answered with 5001 rather than 4000.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum ResourceType {
+            $(
+                #[doc = concat!("`<", $long, ">`, ty ", stringify!($number), ".")]
+                $(#[$doc])*
+                $variant,
+            )*
+        }
+
+        impl ResourceType {
+            /// Every named type, for tables and tests.
+            pub const ALL: [ResourceType; [$(Self::$variant),*].len()] = [$(Self::$variant),*];
+
+            /// The `ty` number on the wire.
+            pub fn number(self) -> u16 {
+                match self { $(Self::$variant => $number,)* }
+            }
+
+            /// The short name, used in the JSON root key (`m2m:<sn>`) and generated IDs.
+            pub fn short_name(self) -> &'static str {
+                match self { $(Self::$variant => $short,)* }
+            }
+
+            /// The long name, for messages people read.
+            pub fn long_name(self) -> &'static str {
+                match self { $(Self::$variant => $long,)* }
+            }
+
+            /// The one definition of a hosted type (attributes, parents, constant facts);
+            /// `None` for types onecse names but cannot host yet.
+            pub fn spec(self) -> Option<&'static crate::resource::TypeSpec> {
+                match self {
+                    $(Self::$variant => resource_types!(@spec $($module)?),)*
+                }
+            }
+        }
+    };
+    (@spec $module:ident) => { Some(&crate::resource::$module::SPEC) };
+    (@spec) => { None };
+}
+
+resource_types! {
+    AccessControlPolicy = 1, "acp", "accessControlPolicy" => acp;
+    Ae = 2, "ae", "AE" => ae;
+    Container = 3, "cnt", "container" => cnt;
+    ContentInstance = 4, "cin", "contentInstance" => cin;
+    CseBase = 5, "cb", "CSEBase" => cse_base;
+    Group = 9, "grp", "group" => grp;
+    /// Every specialization; `mgd` tells which.
+    MgmtObj = 13, "mgo", "mgmtObj" => mgo;
+    Node = 14, "nod", "node" => nod;
+    PollingChannel = 15, "pch", "pollingChannel" => pch;
+    RemoteCse = 16, "csr", "remoteCSE";
+    /// The state of a non-blocking request.
+    Request = 17, "req", "request" => req;
+    Subscription = 23, "sub", "subscription" => sub;
+    FlexContainer = 28, "fcnt", "flexContainer" => fcnt;
+    TimeSeries = 29, "ts", "timeSeries" => ts;
+    TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi;
+    FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin;
 }
 
 impl ResourceType {
-    /// Every named type, for tables and tests.
-    pub const ALL: [ResourceType; 16] = [
-        Self::AccessControlPolicy,
-        Self::Ae,
-        Self::Container,
-        Self::ContentInstance,
-        Self::CseBase,
-        Self::Group,
-        Self::MgmtObj,
-        Self::Node,
-        Self::PollingChannel,
-        Self::RemoteCse,
-        Self::Request,
-        Self::Subscription,
-        Self::FlexContainer,
-        Self::TimeSeries,
-        Self::TimeSeriesInstance,
-        Self::FlexContainerInstance,
-    ];
-
-    /// The `ty` number on the wire.
-    pub fn number(self) -> u16 {
-        match self {
-            Self::AccessControlPolicy => 1,
-            Self::Ae => 2,
-            Self::Container => 3,
-            Self::ContentInstance => 4,
-            Self::CseBase => 5,
-            Self::Group => 9,
-            Self::MgmtObj => 13,
-            Self::Node => 14,
-            Self::PollingChannel => 15,
-            Self::RemoteCse => 16,
-            Self::Request => 17,
-            Self::Subscription => 23,
-            Self::FlexContainer => 28,
-            Self::TimeSeries => 29,
-            Self::TimeSeriesInstance => 30,
-            Self::FlexContainerInstance => 58,
-        }
-    }
-
-    /// The short name, used in the JSON root key (`m2m:<sn>`) and generated IDs.
-    pub fn short_name(self) -> &'static str {
-        match self {
-            Self::AccessControlPolicy => "acp",
-            Self::Ae => "ae",
-            Self::Container => "cnt",
-            Self::ContentInstance => "cin",
-            Self::CseBase => "cb",
-            Self::Group => "grp",
-            Self::MgmtObj => "mgo",
-            Self::Node => "nod",
-            Self::PollingChannel => "pch",
-            Self::RemoteCse => "csr",
-            Self::Request => "req",
-            Self::Subscription => "sub",
-            Self::FlexContainer => "fcnt",
-            Self::TimeSeries => "ts",
-            Self::TimeSeriesInstance => "tsi",
-            Self::FlexContainerInstance => "fcin",
-        }
-    }
-
     /// The JSON root key of a representation, e.g. `m2m:ae`.
     pub fn root_key(self) -> String {
         format!("m2m:{}", self.short_name())
-    }
-
-    /// The long name, for messages people read.
-    pub fn long_name(self) -> &'static str {
-        match self {
-            Self::AccessControlPolicy => "accessControlPolicy",
-            Self::Ae => "AE",
-            Self::Container => "container",
-            Self::ContentInstance => "contentInstance",
-            Self::CseBase => "CSEBase",
-            Self::Group => "group",
-            Self::MgmtObj => "mgmtObj",
-            Self::Node => "node",
-            Self::PollingChannel => "pollingChannel",
-            Self::RemoteCse => "remoteCSE",
-            Self::Request => "request",
-            Self::Subscription => "subscription",
-            Self::FlexContainer => "flexContainer",
-            Self::TimeSeries => "timeSeries",
-            Self::TimeSeriesInstance => "timeSeriesInstance",
-            Self::FlexContainerInstance => "flexContainerInstance",
-        }
     }
 
     /// Interprets a `ty` value: unknown numbers are a client error (4000), numbers the

@@ -14,7 +14,20 @@ use ipnet::IpNet;
 use serde_json::{Map, Value};
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::{Governance, TypeSpec};
 use crate::problem::Problem;
+use crate::types::ResourceType;
+
+/// The accessControlPolicy: under the CSEBase or an AE; access to it is decided by its own `pvs`.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::AccessControlPolicy,
+        ATTRIBUTES,
+        &[CseBase, Ae],
+    )
+    .governed_by(Governance::SelfPrivileges)
+};
 
 /// accessControlPolicy attribute table (distributed authorization is answered 5001).
 pub(crate) const ATTRIBUTES: &[A] = &[

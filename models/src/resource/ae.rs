@@ -1,6 +1,14 @@
 //! `<AE>` (ty 2) attributes (TS-0001 §9.6.5, TS-0004 §7.4.5).
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The AE: registered under the CSEBase; its CREATE registers the originator.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::Ae, ATTRIBUTES, &[CseBase]).registering_originator()
+};
 
 /// AE attribute table. Announcement (`at`, `aa`), dynamic authorization (`daci`) and
 /// end-to-end security (`esi`) are recognised but answered 5001.

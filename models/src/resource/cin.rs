@@ -1,6 +1,16 @@
 //! `<contentInstance>` (ty 4) attributes (TS-0001 §9.6.7, TS-0004 §7.4.7).
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The contentInstance: an instance of a container.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::ContentInstance, ATTRIBUTES, &[Container])
+        .instance()
+        .with_state_tag()
+};
 
 /// contentInstance attribute table. Instances are immutable (UPDATE answers 4005), so
 /// every client attribute is write-once.

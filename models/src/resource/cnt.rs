@@ -1,6 +1,19 @@
 //! `<container>` (ty 3) attributes (TS-0001 §9.6.6, TS-0004 §7.4.6).
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The container: under the CSEBase, an AE, a container or a flexContainer.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::Container,
+        ATTRIBUTES,
+        &[CseBase, Ae, Container, FlexContainer],
+    )
+    .with_state_tag()
+};
 
 /// Container attribute table; `cni`, `cbs` and `st` are maintained by the CSE.
 pub(crate) const ATTRIBUTES: &[A] = &[

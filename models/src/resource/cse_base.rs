@@ -1,6 +1,11 @@
 //! `<CSEBase>` (ty 5) attributes (TS-0001 §9.6.3): all set by the CSE itself.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The CSEBase: the root, created by the CSE itself.
+pub const SPEC: TypeSpec = TypeSpec::new(ResourceType::CseBase, ATTRIBUTES, &[]).created_by_cse();
 
 /// The CSEBase cannot be created or changed by request; the table lists what it
 /// carries so partial retrieve and attribute filters recognise the names.

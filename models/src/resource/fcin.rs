@@ -3,10 +3,25 @@
 //! it, so every attribute is set by the CSE.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
 
 /// The JSON root key of an instance of a generic flexContainer (a specialization's
 /// instances use `<specialization root>Inst`, as the SDT tool names them).
 pub const GENERIC_ROOT: &str = "m2m:fcin";
+
+/// The flexContainerInstance: an instance the CSE records for its flexContainer.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::FlexContainerInstance,
+        ATTRIBUTES,
+        &[FlexContainer],
+    )
+    .instance()
+    .with_state_tag()
+    .created_by_cse()
+};
 
 /// flexContainerInstance attribute table. The custom attributes it copies are not
 /// listed: instances are never written by requests, so nothing checks them.

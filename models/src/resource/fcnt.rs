@@ -6,9 +6,22 @@ use serde_json::{Map, Value};
 
 use super::cin::content_size;
 use super::policy::{AttributePolicy as A, UNIVERSAL, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
 
 /// The JSON root key of a flexContainer whose definition onecse does not know.
 pub const GENERIC_ROOT: &str = "m2m:fcnt";
+
+/// The flexContainer: under the CSEBase, an AE, a container or a flexContainer.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::FlexContainer,
+        ATTRIBUTES,
+        &[CseBase, Ae, Container, FlexContainer],
+    )
+    .with_state_tag()
+};
 
 /// flexContainer attribute table; `st`, `cs`, `cni` and `cbs` are maintained by the
 /// CSE, `mni`/`mbs`/`mia` switch on the flexContainerInstance history (R4).

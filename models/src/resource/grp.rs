@@ -2,6 +2,17 @@
 //! resources §8).
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The virtual child every group has: requests below it go to every member.
+pub const FAN_OUT_POINT: &str = "fopt";
+
+/// The group: under the CSEBase or an AE; `fopt` stays free for the fan-out point.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::Group, ATTRIBUTES, &[CseBase, Ae]).reserving(&[FAN_OUT_POINT])
+};
 
 /// Group attribute table. `cnm` and `mtv` are kept by the CSE; announcement, dynamic
 /// authorization and notification aggregation (`nar`) are recognised but answered 5001.

@@ -3,6 +3,14 @@
 //! table row each, so the one content check and one kind serve them all.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The mgmtObj: under a node.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::MgmtObj, ATTRIBUTES, &[Node])
+};
 
 /// The attributes every mgmtObj has. `mgd` is checked against the JSON root key by
 /// the server; `mgs` (self-defined objects) and `cmlk` (CMDH links) belong to features

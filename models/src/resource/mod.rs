@@ -5,18 +5,20 @@
 pub mod acp;
 pub mod ae;
 pub mod cin;
-mod cnt;
-mod cse_base;
+pub mod cnt;
+pub mod cse_base;
 pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;
-mod grp;
+pub mod grp;
 pub mod mgo;
-mod nod;
-mod pch;
+pub mod nod;
+pub mod pch;
 mod policy;
+mod registry;
 mod representation;
-mod req;
+pub mod req;
+mod spec;
 pub mod sub;
 pub mod ts;
 pub mod tsi;
@@ -25,37 +27,6 @@ pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
     has_attribute, is_known_attribute,
 };
+pub use registry::{children_of, extension_tables, policy_for, specs};
 pub use representation::{content_for_type, single_member, wrap};
-
-use crate::types::ResourceType;
-
-/// The attribute table of a resource type, or `None` for types onecse cannot host yet.
-pub fn policy_for(ty: ResourceType) -> Option<&'static [AttributePolicy]> {
-    match ty {
-        ResourceType::AccessControlPolicy => Some(acp::ATTRIBUTES),
-        ResourceType::Ae => Some(ae::ATTRIBUTES),
-        ResourceType::CseBase => Some(cse_base::ATTRIBUTES),
-        ResourceType::Container => Some(cnt::ATTRIBUTES),
-        ResourceType::ContentInstance => Some(cin::ATTRIBUTES),
-        ResourceType::Subscription => Some(sub::ATTRIBUTES),
-        ResourceType::MgmtObj => Some(mgo::ATTRIBUTES),
-        ResourceType::Node => Some(nod::ATTRIBUTES),
-        ResourceType::Request => Some(req::ATTRIBUTES),
-        ResourceType::PollingChannel => Some(pch::ATTRIBUTES),
-        ResourceType::FlexContainer => Some(fcnt::ATTRIBUTES),
-        ResourceType::FlexContainerInstance => Some(fcin::ATTRIBUTES),
-        ResourceType::Group => Some(grp::ATTRIBUTES),
-        ResourceType::TimeSeries => Some(ts::ATTRIBUTES),
-        ResourceType::TimeSeriesInstance => Some(tsi::ATTRIBUTES),
-        _ => None,
-    }
-}
-
-/// The attribute tables of every specialization (flexContainer definitions, mgmtObj
-/// specializations), so attribute names in filters and `atrl` are known.
-pub fn extension_tables() -> impl Iterator<Item = &'static [AttributePolicy]> {
-    mgo::SPECIALIZATIONS
-        .iter()
-        .map(|s| s.attributes)
-        .chain(fcnt_specs::tables())
-}
+pub use spec::{Governance, TypeSpec};

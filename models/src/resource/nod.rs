@@ -2,6 +2,14 @@
 //! digest §2).
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The node: under the CSEBase.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::Node, ATTRIBUTES, &[CseBase])
+};
 
 /// node attribute table. `hael` is kept by the CSE as AEs name the node in their
 /// `nl`, and may also be written by a client.

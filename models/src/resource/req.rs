@@ -3,6 +3,11 @@
 //! non-blocking request and never by a CREATE, and onecse refuses its UPDATE.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
+use crate::types::ResourceType;
+
+/// The `<request>`: created by the CSE for a non-blocking request, never by a CREATE.
+pub const SPEC: TypeSpec = TypeSpec::new(ResourceType::Request, ATTRIBUTES, &[]).created_by_cse();
 
 /// request attribute table.
 pub(crate) const ATTRIBUTES: &[A] = &[

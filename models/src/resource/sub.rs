@@ -7,9 +7,33 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
 use crate::primitive::{FilterCriteria, FilterOperation};
 use crate::problem::Problem;
 use crate::time::Timestamp;
+use crate::types::ResourceType;
+
+/// The subscription: under every type that can be subscribed to; it watches its parent.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::Subscription,
+        ATTRIBUTES,
+        &[
+            AccessControlPolicy,
+            Ae,
+            Container,
+            CseBase,
+            FlexContainer,
+            Group,
+            MgmtObj,
+            Node,
+            Request,
+            TimeSeries,
+        ],
+    )
+    .watching_parent()
+};
 
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,
 /// pre-subscription and pending notification, group fan-out, storage priority, cross-

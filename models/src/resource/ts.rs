@@ -3,10 +3,22 @@
 //! the periodic interval and missing-data detection.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
 use crate::problem::Problem;
+use crate::types::ResourceType;
 
 /// The largest `mdn` (missingDataMaxNr): `mdlt` is bounded like every list attribute.
 pub const MAX_MISSING_LIST: i64 = super::policy::MAX_LIST_ITEMS as i64;
+
+/// The timeSeries: under the CSEBase, an AE or a container.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(
+        ResourceType::TimeSeries,
+        ATTRIBUTES,
+        &[CseBase, Ae, Container],
+    )
+};
 
 /// timeSeries attribute table. `cni`/`cbs` are maintained by the CSE; `mdlt`/`mdc`
 /// by missing-data detection. There is no `st` in R3.

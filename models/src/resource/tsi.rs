@@ -2,8 +2,16 @@
 //! immutable, with a mandatory data generation time unique among its siblings.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
+use super::spec::TypeSpec;
 use crate::problem::Problem;
 use crate::time::Timestamp as Instant;
+use crate::types::ResourceType;
+
+/// The timeSeriesInstance: an instance of a timeSeries.
+pub const SPEC: TypeSpec = {
+    use crate::types::ResourceType::*;
+    TypeSpec::new(ResourceType::TimeSeriesInstance, ATTRIBUTES, &[TimeSeries]).instance()
+};
 
 /// timeSeriesInstance attribute table. Instances are immutable (UPDATE answers 4005),
 /// so every client attribute is write-once.

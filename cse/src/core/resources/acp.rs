@@ -2,28 +2,20 @@
 //! privileges are validated field by field when written, `pvs` keeps at least one
 //! rule, and access to the policy itself is decided by its own `pvs`.
 
+use onecse_models::ReleaseVersion;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::acp::Privileges;
-use onecse_models::{ReleaseVersion, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::ResourceKind;
 use crate::error::{CseError, CseResult};
-use crate::security::Governance;
 
 /// The accessControlPolicy kind.
 pub struct AccessControlPolicy;
 
 impl ResourceKind for AccessControlPolicy {
-    fn ty(&self) -> ResourceType {
-        ResourceType::AccessControlPolicy
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::Subscription]
-    }
-
-    fn governance(&self) -> Governance {
-        Governance::SelfPrivileges
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::acp::SPEC
     }
 
     /// Both rule sets parse (every field checked, naming it); `pvs` must keep at

@@ -5,9 +5,10 @@ use onecse_models::id::{
     RegistrationOriginator, classify_registration_originator, validate_app_id,
 };
 use onecse_models::primitive::Request;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::ae::check_release_versions;
 use onecse_models::serialization::check_csz;
-use onecse_models::{ReleaseVersion, ResourceType, ResponseStatusCode};
+use onecse_models::{ReleaseVersion, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::core::ids::new_ae_id;
@@ -25,24 +26,8 @@ const AE_ID_ATTEMPTS: usize = 4;
 pub struct Ae;
 
 impl ResourceKind for Ae {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Ae
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[
-            ResourceType::AccessControlPolicy,
-            ResourceType::Container,
-            ResourceType::FlexContainer,
-            ResourceType::Group,
-            ResourceType::PollingChannel,
-            ResourceType::Subscription,
-            ResourceType::TimeSeries,
-        ]
-    }
-
-    fn registers_originator(&self) -> bool {
-        true
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::ae::SPEC
     }
 
     fn check_values(&self, attrs: &Map<String, Value>, rvi: ReleaseVersion) -> CseResult<()> {

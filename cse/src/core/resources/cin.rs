@@ -2,8 +2,9 @@
 //! limited and evicted by [`super::instances`]), never updated, its size taken from
 //! `con`, `cnf` checked, and access decided by its container.
 
+use onecse_models::ReleaseVersion;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::cin::{check_content_info, content_size};
-use onecse_models::{ReleaseVersion, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::ResourceKind;
@@ -13,16 +14,8 @@ use crate::error::CseResult;
 pub struct ContentInstance;
 
 impl ResourceKind for ContentInstance {
-    fn ty(&self) -> ResourceType {
-        ResourceType::ContentInstance
-    }
-
-    fn has_state_tag(&self) -> bool {
-        true
-    }
-
-    fn is_instance(&self) -> bool {
-        true
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::cin::SPEC
     }
 
     fn content_size(&self, attrs: &Map<String, Value>) -> i64 {

@@ -3,6 +3,7 @@
 //! `disr` hides its instances; switching `disr` off removes them.
 
 use onecse_models::ResourceType;
+use onecse_models::resource::TypeSpec;
 use serde_json::{Map, Value, json};
 
 use crate::core::record::Resource;
@@ -18,22 +19,8 @@ static INSTANCES: InstancePolicy = InstancePolicy {
 };
 
 impl ResourceKind for Container {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Container
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[
-            ResourceType::Container,
-            ResourceType::ContentInstance,
-            ResourceType::FlexContainer,
-            ResourceType::Subscription,
-            ResourceType::TimeSeries,
-        ]
-    }
-
-    fn has_state_tag(&self) -> bool {
-        true
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::cnt::SPEC
     }
 
     fn instances(&self) -> Option<&'static InstancePolicy> {

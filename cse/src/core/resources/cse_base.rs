@@ -3,6 +3,7 @@
 //! at retrieval, NOTIFY not accepted.
 
 use onecse_models::primitive::{Request, Response};
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::acp::operation;
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
@@ -21,25 +22,8 @@ use crate::store::{
 pub struct CseBase;
 
 impl ResourceKind for CseBase {
-    fn ty(&self) -> ResourceType {
-        ResourceType::CseBase
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[
-            ResourceType::AccessControlPolicy,
-            ResourceType::Ae,
-            ResourceType::Container,
-            ResourceType::Node,
-            ResourceType::FlexContainer,
-            ResourceType::Group,
-            ResourceType::Subscription,
-            ResourceType::TimeSeries,
-        ]
-    }
-
-    fn created_by_request(&self) -> bool {
-        false
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::cse_base::SPEC
     }
 
     fn refuse(&self, op: Operation) -> CseResult<()> {

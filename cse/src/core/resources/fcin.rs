@@ -2,7 +2,7 @@
 //! stores (see [`super::fcnt`]); clients cannot create or update one, may read or
 //! delete it, and access is decided by the flexContainer.
 
-use onecse_models::ResourceType;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::fcin::GENERIC_ROOT;
 use onecse_models::resource::fcnt::custom_size;
 use onecse_models::resource::fcnt_specs;
@@ -14,8 +14,8 @@ use crate::core::resources::ResourceKind;
 pub struct FlexContainerInstance;
 
 impl ResourceKind for FlexContainerInstance {
-    fn ty(&self) -> ResourceType {
-        ResourceType::FlexContainerInstance
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::fcin::SPEC
     }
 
     /// `<specialization root>Inst` (`cod:binShInst`), the name the TS-0023 SDT tool
@@ -26,19 +26,6 @@ impl ResourceKind for FlexContainerInstance {
             .and_then(Value::as_str)
             .and_then(fcnt_specs::by_definition)
             .map_or_else(|| GENERIC_ROOT.to_owned(), |s| format!("{}Inst", s.root))
-    }
-
-    /// Instances are made by their flexContainer, never by a CREATE request.
-    fn created_by_request(&self) -> bool {
-        false
-    }
-
-    fn has_state_tag(&self) -> bool {
-        true
-    }
-
-    fn is_instance(&self) -> bool {
-        true
     }
 
     fn content_size(&self, attrs: &Map<String, Value>) -> i64 {

@@ -7,6 +7,7 @@
 
 use onecse_models::ResourceType;
 use onecse_models::resource::Extension;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::fcnt::{GENERIC_ROOT, custom_attributes, custom_size};
 use onecse_models::resource::fcnt_specs::{self, Specialization};
 use serde_json::{Map, Value, json};
@@ -31,8 +32,8 @@ static INSTANCES: InstancePolicy = InstancePolicy {
 const LIMITS: [&str; 3] = ["mni", "mbs", "mia"];
 
 impl ResourceKind for FlexContainer {
-    fn ty(&self) -> ResourceType {
-        ResourceType::FlexContainer
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::fcnt::SPEC
     }
 
     fn extension(
@@ -76,19 +77,6 @@ impl ResourceKind for FlexContainer {
         specialization(attrs)
             .map_or(GENERIC_ROOT, |spec| spec.root)
             .to_owned()
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[
-            ResourceType::Container,
-            ResourceType::FlexContainer,
-            ResourceType::Subscription,
-            ResourceType::FlexContainerInstance,
-        ]
-    }
-
-    fn has_state_tag(&self) -> bool {
-        true
     }
 
     fn instances(&self) -> Option<&'static InstancePolicy> {

@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use onecse_models::resource::TypeSpec;
 use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
@@ -19,8 +20,9 @@ use crate::error::{CseError, CseResult};
 /// The group kind.
 pub struct Group;
 
-/// The virtual child every group has: requests below it go to every member.
-pub const FAN_OUT_POINT: &str = "fopt";
+/// The virtual child every group has (declared with the type's spec, which keeps
+/// the name free): requests below it go to every member.
+pub use onecse_models::resource::grp::FAN_OUT_POINT;
 
 /// The most members a group may have (and the largest `mnm`): a request to `fopt`
 /// makes one request per member, so the bound keeps one request's work bounded.
@@ -48,16 +50,8 @@ impl Consistency {
 }
 
 impl ResourceKind for Group {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Group
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::Subscription]
-    }
-
-    fn reserved_child_names(&self) -> &'static [&'static str] {
-        &[FAN_OUT_POINT]
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::grp::SPEC
     }
 
     fn on_create(

@@ -8,9 +8,9 @@
 //! updating the status attributes; no device-management protocol runs behind them.
 
 use onecse_models::ReleaseVersion;
-use onecse_models::ResourceType;
 use onecse_models::ResponseStatusCode;
 use onecse_models::resource::Extension;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::mgo::{self, MgmtSpecialization, SPECIALIZATIONS};
 use serde_json::{Map, Value};
 
@@ -22,12 +22,8 @@ use crate::error::{CseError, CseResult};
 pub struct MgmtObj;
 
 impl ResourceKind for MgmtObj {
-    fn ty(&self) -> ResourceType {
-        ResourceType::MgmtObj
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::Subscription]
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::mgo::SPEC
     }
 
     fn extension(

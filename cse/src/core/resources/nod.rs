@@ -2,7 +2,7 @@
 //! holding its mgmtObjs. The links between nodes and what runs on them (`hael`,
 //! `hcl`, and the `nl` of AEs and the CSEBase) are kept by [`super::node_links`].
 
-use onecse_models::ResourceType;
+use onecse_models::resource::TypeSpec;
 use serde_json::{Map, Value};
 
 use crate::core::record::Resource;
@@ -14,12 +14,8 @@ use crate::error::CseResult;
 pub struct Node;
 
 impl ResourceKind for Node {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Node
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::MgmtObj, ResourceType::Subscription]
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::nod::SPEC
     }
 
     fn on_create(

@@ -4,7 +4,7 @@
 //! create, read, change or delete it. Its virtual `pcu` is served by
 //! `core::polling`, never stored, so it never shows in listings or discovery.
 
-use onecse_models::ResourceType;
+use onecse_models::resource::TypeSpec;
 use serde_json::{Map, Value};
 
 use crate::core::polling_channel;
@@ -12,25 +12,17 @@ use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, SiblingKey};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::security::Governance;
 
 /// The pollingChannel kind.
 pub struct PollingChannel;
 
-/// The name of the virtual child a polling AE long-polls and answers through.
-pub const PCU: &str = "pcu";
+/// The name of the virtual child a polling AE long-polls and answers through
+/// (declared with the type's spec, which keeps the name free).
+pub use onecse_models::resource::pch::PCU;
 
 impl ResourceKind for PollingChannel {
-    fn ty(&self) -> ResourceType {
-        ResourceType::PollingChannel
-    }
-
-    fn governance(&self) -> Governance {
-        Governance::ParentEntity
-    }
-
-    fn reserved_child_names(&self) -> &'static [&'static str] {
-        &[PCU]
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::pch::SPEC
     }
 
     /// What was queued for the AE goes with its channel.

@@ -2,7 +2,8 @@
 //! created and written only by the CSE (`core/requests.rs`). Its originator owns it:
 //! it may RETRIEVE it and DELETE it (cancel it while it waits; 5220 once it runs).
 
-use onecse_models::{Operation, ResourceType};
+use onecse_models::Operation;
+use onecse_models::resource::TypeSpec;
 
 use super::{ResourceKind, with_article};
 use crate::core::nonblocking_requests;
@@ -14,16 +15,8 @@ use crate::error::{CseError, CseResult};
 pub struct RequestKind;
 
 impl ResourceKind for RequestKind {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Request
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::Subscription]
-    }
-
-    fn created_by_request(&self) -> bool {
-        false
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::req::SPEC
     }
 
     fn refuse(&self, op: Operation) -> CseResult<()> {

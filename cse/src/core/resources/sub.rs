@@ -3,6 +3,7 @@
 //! before the subscription is stored.
 
 use onecse_models::primitive::Request;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::sub::{
     BLOCKING_UPDATE, MISSING_DATA, check_batch_notify, check_event_criteria,
     notification_content_type,
@@ -26,16 +27,8 @@ use crate::store::resource_table;
 pub struct Subscription;
 
 impl ResourceKind for Subscription {
-    fn ty(&self) -> ResourceType {
-        ResourceType::Subscription
-    }
-
-    fn raises_parent_events(&self) -> bool {
-        false
-    }
-
-    fn watches_parent(&self) -> bool {
-        true
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::sub::SPEC
     }
 
     /// TS-0004 R3: when a notification target is not the originator itself, the CSE

@@ -4,6 +4,7 @@
 //! its periodic settings, and runs missing-data detection on the row's `due` timer
 //! (see [`super::missing_data`]).
 
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::cin::check_content_info;
 use onecse_models::resource::ts::{FROZEN_WHILE_DETECTING, Periodic};
 use onecse_models::resource::tsi::data_generation_time;
@@ -27,12 +28,8 @@ static INSTANCES: InstancePolicy = InstancePolicy {
 };
 
 impl ResourceKind for TimeSeries {
-    fn ty(&self) -> ResourceType {
-        ResourceType::TimeSeries
-    }
-
-    fn children(&self) -> &'static [ResourceType] {
-        &[ResourceType::TimeSeriesInstance, ResourceType::Subscription]
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::ts::SPEC
     }
 
     fn instances(&self) -> Option<&'static InstancePolicy> {

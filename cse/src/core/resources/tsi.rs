@@ -3,9 +3,10 @@
 //! contentInstance), never updated, its size taken from `con`, its `dgt` unique among
 //! its siblings, and access decided by its timeSeries.
 
+use onecse_models::ReleaseVersion;
+use onecse_models::resource::TypeSpec;
 use onecse_models::resource::cin::content_size;
 use onecse_models::resource::tsi::data_generation_time;
-use onecse_models::{ReleaseVersion, ResourceType};
 use serde_json::{Map, Value};
 
 use crate::core::resources::{ResourceKind, SiblingKey};
@@ -15,12 +16,8 @@ use crate::error::CseResult;
 pub struct TimeSeriesInstance;
 
 impl ResourceKind for TimeSeriesInstance {
-    fn ty(&self) -> ResourceType {
-        ResourceType::TimeSeriesInstance
-    }
-
-    fn is_instance(&self) -> bool {
-        true
+    fn spec(&self) -> &'static TypeSpec {
+        &onecse_models::resource::tsi::SPEC
     }
 
     fn content_size(&self, attrs: &Map<String, Value>) -> i64 {
