@@ -14,10 +14,9 @@ use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use onecse_models::id::{RegistrationOriginator, classify_registration_originator};
 use onecse_models::primitive::Request;
-use onecse_models::{Operation, ResponseStatusCode};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::config::Secret;
-use crate::core::resources;
 use crate::error::{CseError, CseResult};
 
 /// Shortest HS256 secret accepted: RFC 7518 §3.2 asks for a key at least as long as
@@ -301,8 +300,8 @@ fn registration_without_ae_id(req: &Request) -> bool {
     let registers = req.op == Operation::Create
         && req
             .ty
-            .and_then(resources::kind)
-            .is_some_and(|kind| kind.registers_originator());
+            .and_then(ResourceType::spec)
+            .is_some_and(|spec| spec.registers_originator);
     registers && matches!(req.from.as_deref().map(str::trim), None | Some("C" | "S"))
 }
 

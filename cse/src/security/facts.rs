@@ -10,19 +10,9 @@ use serde_json::{Map, Value};
 use super::{Access, AccessSettings, PolicyCache, Requester};
 use crate::error::CseResult;
 
-/// How the access to a resource of some type is decided (TS-0001 §9.6.1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Governance {
-    /// By the policies its `acpi` names, or the default policy without one.
-    Policies,
-    /// By its parent's decision (types without `acpi`: instances, virtual resources).
-    Parent,
-    /// By its own selfPrivileges (an accessControlPolicy).
-    SelfPrivileges,
-    /// Only the entity its parent `<AE>` represents (the AE-ID), and the
-    /// administrator: a pollingChannel, which has no `acpi` (TS-0001 §9.6.21).
-    ParentEntity,
-}
+/// How the access to a resource of some type is decided (TS-0001 §9.6.1.3): a
+/// constant of the type, declared in its spec.
+pub use onecse_models::resource::Governance;
 
 /// The CSE a decision is made at: the identity originators are compared in, the
 /// access settings, and the policies parsed so far.

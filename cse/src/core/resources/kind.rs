@@ -3,7 +3,7 @@
 //! the kind's own.
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::resource::{Extension, Governance as TypeGovernance, TypeSpec, children_of};
+use onecse_models::resource::{Extension, Governance, TypeSpec, children_of};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value};
@@ -13,7 +13,7 @@ use crate::core::record::Resource;
 use crate::core::resources::InstancePolicy;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::security::{Governance, Requester};
+use crate::security::Requester;
 
 /// A value a type keeps unique among a resource's siblings (stored in the indexed
 /// `uk` column), with what a conflict says.
@@ -133,12 +133,7 @@ pub trait ResourceKind: Sync {
     /// its own selfPrivileges (an accessControlPolicy) or by the entity its parent
     /// represents (a pollingChannel), as its spec says.
     fn governance(&self) -> Governance {
-        match self.spec().governance {
-            TypeGovernance::Policies => Governance::Policies,
-            TypeGovernance::Parent => Governance::Parent,
-            TypeGovernance::SelfPrivileges => Governance::SelfPrivileges,
-            TypeGovernance::ParentEntity => Governance::ParentEntity,
-        }
+        self.spec().governance
     }
 
     /// Whether the type keeps a `st` (stateTag) that changes increment.
@@ -261,8 +256,7 @@ pub trait ResourceKind: Sync {
     fn on_retrieve(&self, _resource: &mut Resource, _now: Timestamp) {}
 
     /// A NOTIFY request addressed to `resource`, answered by its kind. A NOTIFY to
-    /// an AE never gets here: it is relayed to the AE before dispatch
-    /// (`dispatch::prepare_relay`).
+    /// an AE never gets here: dispatch routes it to the AE (`Route::Relay`).
     fn on_notify(
         &self,
         _tx: &mut Txn<'_>,
