@@ -1,52 +1,23 @@
-//! The layout rules of `cse/src` (issue 24, item 5), read from the files themselves:
+//! The layout rules of `cse/src`, read from the files themselves:
 //! no two files share a base name (`mod.rs` aside), so a name stands for one job;
 //! and a `mod.rs` only declares modules and re-exports, so logic sits in a file
 //! named by its concept.
 //!
-//! The two allow-lists hold what other branches of issue 24 rename or move. They
-//! are explicit on purpose: an entry that no longer offends fails the test too, so
-//! whoever merges those branches empties the lists, entry by entry, and the rules
-//! then hold without exceptions.
+//! The two allow-lists are empty and meant to stay so: an exception must be named
+//! there, and an entry that no longer offends fails the test too.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+
+use crate::source_tree;
 
 /// Base names still shared by two files, pending their renames (none: keep it so).
 const PENDING_SHARED_NAMES: &[&str] = &[];
 
-/// `mod.rs` files (relative to `cse/src`) still holding logic, pending the branches
-/// that own them.
+/// `mod.rs` files (relative to `cse/src`) allowed to hold logic (none: keep it so).
 const PENDING_MOD_RS_WITH_LOGIC: &[&str] = &[];
 
-/// Every `.rs` file under `dir`, as paths relative to `root` with `/` separators.
-fn rust_files(root: &Path, dir: &Path, found: &mut Vec<String>) {
-    let entries = fs::read_dir(dir).expect("cse/src is readable");
-    for entry in entries {
-        let path: PathBuf = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            rust_files(root, &path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let relative = path.strip_prefix(root).expect("under the root");
-            let parts: Vec<_> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            found.push(parts.join("/"));
-        }
-    }
-}
-
-fn source_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
 fn all_files() -> Vec<String> {
-    let root = source_root();
-    let mut found = Vec::new();
-    rust_files(&root, &root, &mut found);
-    found.sort();
-    found
+    source_tree::files()
 }
 
 fn base_name(path: &str) -> &str {
@@ -138,10 +109,9 @@ fn no_two_files_in_cse_src_share_a_base_name() {
 
 #[test]
 fn mod_rs_files_only_declare_and_re_export() {
-    let root = source_root();
     let mut offending = BTreeMap::new();
     for file in all_files().iter().filter(|f| base_name(f) == "mod.rs") {
-        let text = fs::read_to_string(root.join(file)).expect("a readable source file");
+        let text = source_tree::read(file);
         let logic = logic_in(&text);
         if !logic.is_empty() {
             offending.insert(file.clone(), logic);

@@ -1,25 +1,11 @@
 //! The import rules between the parts of `cse/src`, read from the sources: a rule
 //! broken by a new `use` fails here, not in a review.
 
-use std::path::{Path, PathBuf};
+use crate::source_tree;
 
 /// Files under `security/` that still name the core, each with the work that removes
 /// it. Empty is the end state; nothing may be added.
 const SECURITY_NAMING_CORE_FOR_NOW: &[(&str, &str)] = &[];
-
-/// Every `.rs` file below `dir`, recursively.
-fn sources(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("source folder") {
-        let path = entry.expect("folder entry").path();
-        if path.is_dir() {
-            files.extend(sources(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files
-}
 
 /// Whether a source names the core module: a `crate::core` path, or `core` inside a
 /// `use crate::{…}` group.
@@ -37,21 +23,16 @@ fn names_core(text: &str) -> bool {
 
 #[test]
 fn security_decides_on_facts_and_names_no_core_type() {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/security"));
-    let mut offenders: Vec<String> = sources(root)
+    let offenders: Vec<String> = source_tree::files()
         .into_iter()
-        .filter(|path| names_core(&std::fs::read_to_string(path).expect("source file")))
-        .map(|path| {
-            let relative = path.strip_prefix(root).expect("below the folder");
-            relative.to_string_lossy().into_owned()
-        })
+        .filter_map(|path| path.strip_prefix("security/").map(str::to_owned))
+        .filter(|name| names_core(&source_tree::read(&format!("security/{name}"))))
         .filter(|name| {
             !SECURITY_NAMING_CORE_FOR_NOW
                 .iter()
                 .any(|(pending, _)| *pending == name.as_str())
         })
         .collect();
-    offenders.sort();
     assert!(
         offenders.is_empty(),
         "security must be given facts, not core types; these files name crate::core: {offenders:?}"

@@ -2,7 +2,7 @@
 //! the sources: a request's access is decided only by dispatch, and the service layer
 //! executes routes without naming a resource type or deciding access.
 
-use std::path::{Path, PathBuf};
+use crate::source_tree::{self, code};
 
 /// Calls that decide access, and the files allowed to make them (with why).
 const DECISIONS: &[&str] = &[
@@ -31,46 +31,15 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
 ];
 
-fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("cse/src is readable") {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            sources(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push(path);
-        }
-    }
-}
-
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
-/// Each source file under cse/src with its path relative to it.
+/// Each source file under cse/src with its text.
 fn files() -> Vec<(String, String)> {
-    let root = src();
-    let mut found = Vec::new();
-    sources(&root, &mut found);
-    found
+    source_tree::files()
         .into_iter()
         .map(|path| {
-            let relative = path
-                .strip_prefix(&root)
-                .expect("under cse/src")
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = std::fs::read_to_string(&path).expect("a readable source file");
-            (relative, text)
+            let text = source_tree::read(&path);
+            (path, text)
         })
         .collect()
-}
-
-/// The code of a file without its comment lines (docs may name the calls).
-fn code(text: &str) -> String {
-    text.lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
@@ -120,7 +89,7 @@ fn the_service_names_no_resource_type_and_decides_no_access() {
 fn the_allowed_list_names_files_that_exist() {
     for (prefix, why) in ALLOWED {
         assert!(
-            src().join(prefix).exists(),
+            source_tree::root().join(prefix).exists(),
             "{prefix} ({why}) is allowed but no longer exists: update the list"
         );
     }
