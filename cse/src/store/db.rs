@@ -690,11 +690,21 @@ mod tests {
         assert_eq!(connect("sqlite://x.db"), "x.db");
     }
 
-    /// A one-connection SQLite database whose pool gives up after 200 ms.
+    /// A one-connection SQLite database whose pool gives up after 200 ms. Building
+    /// the pool opens its first connection within that same timeout, which a loaded
+    /// machine (parallel test binaries) can miss: the open is tried again, since what
+    /// these tests exercise is the checkout, not the open.
     fn one_connection(dir: &tempfile::TempDir) -> Database {
         let url = format!("sqlite://{}", dir.path().join("one.db").display());
         let target = DatabaseTarget::parse(&url).expect("sqlite url");
-        Database::open(&target, 1, Duration::from_millis(200)).expect("open")
+        let mut last = None;
+        for _ in 0..50 {
+            match Database::open(&target, 1, Duration::from_millis(200)) {
+                Ok(db) => return db,
+                Err(err) => last = Some(err),
+            }
+        }
+        panic!("cannot open a one-connection SQLite database: {last:?}")
     }
 
     fn select_one(db: &Database) -> Result<i32, diesel::result::Error> {
