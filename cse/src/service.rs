@@ -16,7 +16,7 @@ mod relay;
 
 use crate::blocking::blocking;
 use crate::core::Cse;
-use crate::core::dispatch::{self, Admitted, Handled, Pass, Route, Step};
+use crate::core::dispatch::{self, Admitted, Arrival, Handled, Pass, Route, Step};
 use crate::core::notification::Verification;
 use crate::error::{CseError, CseResult};
 use crate::notify::courier::Courier;
@@ -77,8 +77,15 @@ impl Service {
         nesting: fan_out::Nesting,
         thread: ReadThread,
     ) -> CseResult<Response> {
-        let mut admitted = dispatch::admit(&self.cse, req, caller)?;
-        nonblocking::wait_for_execution_time(&admitted.req).await?;
+        let arrival = if nesting.is_top() {
+            Arrival::Sent
+        } else {
+            Arrival::Member
+        };
+        let mut admitted = dispatch::admit(&self.cse, req, caller, arrival)?;
+        if arrival == Arrival::Sent {
+            nonblocking::wait_for_execution_time(&admitted.req).await?;
+        }
         let accepted = !admitted.req.response_type.is_blocking();
         let mut pass = Pass::First;
         for _ in 0..MAX_PASSES {

@@ -52,6 +52,11 @@ impl Nesting {
         }
     }
 
+    /// Whether this is the request as the client sent it (not a member request).
+    pub fn is_top(&self) -> bool {
+        self.depth == 0
+    }
+
     /// One level deeper, sharing the budget.
     fn below(&self) -> Self {
         Self {

@@ -19,36 +19,19 @@ use crate::core::nonblocking_requests::{self, Claimed};
 use crate::error::{CseError, CseResult};
 
 /// A blocking request's `oet` (spec digest polling §6): waits until then on the timer
-/// (no thread, no connection held), refusing an `oet` too far ahead, and refuses the
-/// request if its `rqet` passed meanwhile. Non-blocking requests wait in the database
-/// instead (their `<request>` is due at `oet`).
+/// (no thread, no connection held; dispatch already refused an `oet` too far ahead),
+/// and refuses the request if its `rqet` passed meanwhile. Non-blocking requests wait
+/// in the database instead (their `<request>` is due at `oet`).
 pub(super) async fn wait_for_execution_time(req: &Request) -> CseResult<()> {
     if req.timing.is_empty() || !req.response_type.is_blocking() {
         return Ok(());
     }
     if let Some(oet) = req.timing.oet {
-        refuse_far_execution_time(oet)?;
         sleep_until(oet).await;
     }
     // The last point at which a blocking request can still be refused whole:
     // once it runs, it runs to its commit (see docs/conformance.md).
     refuse_if_expired(&req.timing)
-}
-
-/// The longest a blocking request may ask to wait for its `oet`: the client keeps a
-/// connection open all that time, so a later execution time must be asked for
-/// non-blocking (rt 1 or 2), where it waits in the database instead.
-const BLOCKING_OET_MAX_WAIT_S: i64 = 60;
-
-/// A blocking request whose `oet` is further away than [`BLOCKING_OET_MAX_WAIT_S`] → 4000.
-fn refuse_far_execution_time(oet: Timestamp) -> CseResult<()> {
-    let latest = Timestamp::now().plus_seconds(BLOCKING_OET_MAX_WAIT_S);
-    if oet > latest {
-        return Err(CseError::bad_request(format!(
-            "oet (X-M2M-OET) {oet} is more than {BLOCKING_OET_MAX_WAIT_S} s ahead; a blocking request waits at most that long, send a later one non-blocking (rt=1 or rt=2)"
-        )));
-    }
-    Ok(())
 }
 
 /// Sleeps on the timer until `at` (no thread, no connection held).

@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::spawn_app;
-use crate::nonblocking::{Pairs, create_container, finished, request_id};
+use onecse_testkit::Method;
+
+use crate::nonblocking::{Pairs, create_container, finished, request_id, send};
 
 #[tokio::test]
 async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
@@ -57,6 +59,32 @@ async fn bad_time_parameters_are_refused_with_4000_naming_them() {
             .assert_error(4000, 400, needle);
     }
     assert_eq!(app.retrieve("/cse-in/c", "CAdmin").await.rsc, Some(4004));
+}
+
+#[tokio::test]
+async fn a_far_execution_time_is_refused_before_the_target_is_resolved() {
+    let app = spawn_app().await;
+    let far = [("X-M2M-OET", "PT2H")];
+    // Another CSE's resource: 4004 without a time parameter, 4000 with a far oet.
+    let remote = "/~/id-other/cse-x";
+    send(&app, Method::GET, remote, "CAdmin", &[], &[], None)
+        .await
+        .assert_error(4004, 404, "forwarding");
+    send(&app, Method::GET, remote, "CAdmin", &[], &far, None)
+        .await
+        .assert_error(4000, 400, "non-blocking");
+    // A discovery-based DELETE: 5001 without, 4000 with a far oet.
+    send(
+        &app,
+        Method::DELETE,
+        "/cse-in",
+        "CAdmin",
+        &[("fu", "1")],
+        &far,
+        None,
+    )
+    .await
+    .assert_error(4000, 400, "non-blocking");
 }
 
 #[tokio::test]

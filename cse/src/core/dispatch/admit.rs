@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Destination};
 use crate::core::resources;
-use crate::core::{fan_out_point, nonblocking_requests};
+use crate::core::{fan_out_point, nonblocking_requests, polling_channel};
 use crate::error::{CseError, CseResult};
 use crate::security::{Access, Caller, Requester};
 use crate::store::TransactionKind;
@@ -38,8 +38,11 @@ pub(super) enum Admission {
     Local {
         /// The parsed `To`.
         address: Address,
-        /// The privilege the request needs on its target.
-        access: Access,
+        /// The privilege the request needs on its target; `None` when it cannot be
+        /// told (a CREATE without `ty`) and the `To` may name a `pcu`, which refuses a
+        /// CREATE with 4005 before anything else: dispatch then reports the missing
+        /// `ty` only if it is no `pcu`.
+        access: Option<Access>,
     },
 }
 
@@ -65,7 +68,7 @@ impl Admitted {
         matches!(
             self.kind,
             Admission::Local {
-                access: Access::Create(_),
+                access: Some(Access::Create(_)),
                 ..
             }
         ) && req
@@ -73,26 +76,41 @@ impl Admitted {
             .and_then(resources::kind)
             .is_some_and(|kind| kind.is_instance())
             && !fan_out_point::may_fan_out(&req.to)
+            && !polling_channel::may_name_pcu(&req.to)
             && !super::may_need_verification(req)
     }
 }
 
-/// Admits `req`: its time parameters, the generic checks, then for a non-blocking
-/// request what acceptance needs, for a blocking one its destination (another CSE is
-/// refused until forwarding exists), a partial retrieve's attribute list and the
-/// privilege it needs. An error is the answer to give at once.
-pub fn admit(cse: &Cse, req: Request, caller: Caller) -> CseResult<Admitted> {
-    if !req.timing.is_empty() {
+/// How a request reached dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// From a binding, or from the non-blocking worker: its time parameters are
+    /// checked now.
+    Sent,
+    /// A member request of a fan-out: its time parameters were checked when the
+    /// request to the fan-out point arrived, which runs to its commit from then on.
+    Member,
+}
+
+/// Admits `req`: its time parameters (on arrival), the generic checks, then for a
+/// non-blocking request what acceptance needs, for a blocking one its destination
+/// (another CSE is refused until forwarding exists) and the privilege it needs. An
+/// error is the answer to give at once.
+pub fn admit(cse: &Cse, req: Request, caller: Caller, arrival: Arrival) -> CseResult<Admitted> {
+    if arrival == Arrival::Sent && !req.timing.is_empty() {
         req.timing.check(Timestamp::now())?;
+        refuse_far_execution_time(&req)?;
     }
     check_generic(&req)?;
     let who = Requester::of(&req, caller, cse.site());
     let kind = if req.response_type.is_blocking() {
         let address = local(addressing::parse(&req.to, cse)?)?;
-        Admission::Local {
-            address,
-            access: access(&req)?,
-        }
+        let access = match access(&req) {
+            Ok(access) => Some(access),
+            Err(_) if polling_channel::may_name_pcu(&req.to) => None,
+            Err(err) => return Err(err),
+        };
+        Admission::Local { address, access }
     } else {
         nonblocking_requests::check_acceptable(cse, &req)?;
         Admission::NonBlocking
@@ -103,6 +121,26 @@ pub fn admit(cse: &Cse, req: Request, caller: Caller) -> CseResult<Admitted> {
         who,
         kind,
     })
+}
+
+/// The longest a blocking request may ask to wait for its `oet`: the client keeps a
+/// connection open all that time, so a later execution time must be asked for
+/// non-blocking (rt 1 or 2), where it waits in the database instead.
+const BLOCKING_OET_MAX_WAIT_S: i64 = 60;
+
+/// A blocking request whose `oet` is further away than [`BLOCKING_OET_MAX_WAIT_S`] →
+/// 4000, refused on arrival like the other time parameters.
+fn refuse_far_execution_time(req: &Request) -> CseResult<()> {
+    let Some(oet) = req.timing.oet.filter(|_| req.response_type.is_blocking()) else {
+        return Ok(());
+    };
+    let latest = Timestamp::now().plus_seconds(BLOCKING_OET_MAX_WAIT_S);
+    if oet > latest {
+        return Err(CseError::bad_request(format!(
+            "oet (X-M2M-OET) {oet} is more than {BLOCKING_OET_MAX_WAIT_S} s ahead; a blocking request waits at most that long, send a later one non-blocking (rt=1 or rt=2)"
+        )));
+    }
+    Ok(())
 }
 
 /// Another CSE's resources would be forwarded to it; onecse does not forward yet.
@@ -116,7 +154,7 @@ fn local(destination: Destination) -> CseResult<Address> {
 }
 
 /// The privilege the request needs on its target (also what a fan-out point needs).
-fn access(req: &Request) -> CseResult<Access> {
+pub(super) fn access(req: &Request) -> CseResult<Access> {
     Ok(match req.op {
         Operation::Create => Access::Create(req.ty.ok_or_else(|| {
             CseError::bad_request(

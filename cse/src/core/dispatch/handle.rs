@@ -130,7 +130,7 @@ impl Noted {
             })
         );
         let access = match &admitted.kind {
-            Admission::Local { access, .. } => Some(*access),
+            Admission::Local { access, .. } => *access,
             Admission::NonBlocking => None,
         };
         Handled {
@@ -155,7 +155,15 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
         }
         Admission::Local { address, access } => (address, *access),
     };
-    if let Some(route) = route::to_virtual(tx, req, address, who, access)? {
+    if let Some(route) = route::to_pcu(tx, req, address, who)? {
+        return Ok(Step::Route(route));
+    }
+    // Not a `pcu`: a CREATE without `ty` is refused now (admit kept its error).
+    let access = match access {
+        Some(access) => access,
+        None => admit::access(req)?,
+    };
+    if let Some(route) = route::to_fan_out(tx, req, address, who, access)? {
         return Ok(Step::Route(route));
     }
     admit::check_attribute_list(req)?;

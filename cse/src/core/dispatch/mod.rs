@@ -9,7 +9,7 @@ mod admit;
 mod handle;
 mod route;
 
-pub use admit::{Admitted, admit};
+pub use admit::{Admitted, Arrival, admit};
 pub use handle::{
     Handled, Monitored, Pass, Step, error_response, handle, handle_batch, may_need_verification,
     record_access,

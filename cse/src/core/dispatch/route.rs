@@ -50,21 +50,32 @@ impl Route {
     }
 }
 
-/// The route of a request to a virtual destination that is not a resource: a
-/// group's fan-out point or a pollingChannel's `pcu`; `None` for anything else (where
-/// `fopt` or `pcu` is then an ordinary resource name).
-pub(super) fn to_virtual(
+/// The route of a request to a pollingChannel's `pcu`; `None` when the segment
+/// before `pcu` is no pollingChannel (then `pcu` is an ordinary resource name).
+pub(super) fn to_pcu(
     tx: &mut Txn<'_>,
     req: &Request,
     address: &Address,
     who: &Requester,
-    access: Access,
 ) -> CseResult<Option<Route>> {
     if polling_channel::may_name_pcu(&req.to)
         && let Some(channel) = polling_channel::channel_at(tx, address)?
     {
         return to_channel(tx, req, who, channel).map(Some);
     }
+    Ok(None)
+}
+
+/// The route of a request through a group's fan-out point, with the originator's
+/// privilege decided under the group's `macp`; `None` when the resource before `fopt`
+/// is no group (then `fopt` is an ordinary resource name).
+pub(super) fn to_fan_out(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    address: &Address,
+    who: &Requester,
+    access: Access,
+) -> CseResult<Option<Route>> {
     if fan_out_point::may_fan_out(&req.to)
         && let Some((group, rest)) = fan_out_point::group_at(tx, address)?
     {
