@@ -97,11 +97,18 @@ fn accept_loop(listener: &TcpListener, state: &Arc<State>) {
         ) else {
             continue;
         };
-        state
-            .sockets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend([c3, s3]);
+        {
+            let mut sockets = state.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+            // A `cut` while this connection was being set up (after the first look at
+            // `open`) has already closed the registered sockets: close this one too,
+            // or it would outlive the cut.
+            if !state.open.load(Ordering::SeqCst) {
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
+                continue;
+            }
+            sockets.extend([c3, s3]);
+        }
         std::thread::spawn(move || pump(client, server));
         std::thread::spawn(move || pump(s2, c2));
     }
