@@ -151,5 +151,32 @@ mod tests {
         bad(|c| c.log_format = "yaml".into(), "log format 'yaml'");
         bad(|c| c.auth = "JWT".into(), "auth must be");
         bad(|c| c.auth = "jwt".into(), "auth = jwt needs a key");
+        bad(
+            |c| {
+                c.auth = "jwt".into();
+                c.jwt_secret = Some("short".to_owned().into());
+            },
+            "at least 32",
+        );
+        // The secret an earlier docker-compose.yml fell back to, and any other
+        // published example.
+        bad(
+            |c| {
+                c.auth = "jwt".into();
+                c.jwt_secret = Some(
+                    "CHANGE-ME-public-placeholder-secret-for-local-tries-only"
+                        .to_owned()
+                        .into(),
+                );
+            },
+            "published placeholder",
+        );
+        bad(
+            |c| {
+                c.auth = "jwt".into();
+                c.jwt_secret = Some("my-change-me-secret-of-forty-bytes-long".to_owned().into());
+            },
+            "published placeholder",
+        );
     }
 }

@@ -325,8 +325,21 @@ fn configured_secret(keys: &KeySettings<'_>) -> anyhow::Result<Option<Secret>> {
             "{setting}: the HS256 secret is {length} bytes long; it needs at least {MIN_SECRET_BYTES} (make one with: openssl rand -base64 32)"
         );
     }
+    if secret
+        .expose()
+        .to_ascii_uppercase()
+        .contains(PLACEHOLDER_MARK)
+    {
+        bail!(
+            "{setting}: the HS256 secret is a published placeholder (it contains {PLACEHOLDER_MARK}); anyone could sign tokens with it, including as the administrator: set your own (make one with: openssl rand -hex 32)"
+        );
+    }
     Ok(Some(secret))
 }
+
+/// What marks a secret as one of the examples written in files that anyone can read
+/// (an earlier docker-compose.yml fell back to one): onecse refuses to start with it.
+pub const PLACEHOLDER_MARK: &str = "CHANGE-ME";
 
 /// The public key in `path` and the algorithm it verifies: RSA → RS256, EC P-256 →
 /// ES256, EC P-384 → ES384.

@@ -31,8 +31,14 @@ const COMPOSE: &str = include_str!("../../../docker-compose.yml");
 /// Variables onecse reads outside the settings table (the log filter and `--config`).
 const READ_OUTSIDE_SETTINGS: &[&str] = &["ONECSE_LOG", "ONECSE_CONFIG"];
 
+/// The value the tests give a variable compose requires (`${NAME:?message}`): a
+/// secret of the required length that is no published placeholder.
+const REQUIRED_VALUE: &str = "compose-test-secret-0123456789abcdef0123456789";
+
 /// Compose's interpolation without an environment: `${NAME:-default}` and
-/// `${NAME-default}` give the default, `${NAME}` and `$NAME` nothing, `$$` a `$`.
+/// `${NAME-default}` give the default, `${NAME:?message}` and `${NAME?message}` (a
+/// variable the user must set) [`REQUIRED_VALUE`], `${NAME}` and `$NAME` nothing, `$$`
+/// a `$`.
 fn interpolate(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -51,6 +57,8 @@ fn interpolate(text: &str) -> String {
             let operator = &expression[name_len..];
             if let Some(default) = operator.strip_prefix(":-").or(operator.strip_prefix('-')) {
                 out.push_str(default);
+            } else if operator.starts_with(":?") || operator.starts_with('?') {
+                out.push_str(REQUIRED_VALUE);
             } else {
                 assert!(
                     operator.is_empty(),
@@ -122,6 +130,23 @@ fn interpolation_gives_compose_defaults() {
     assert_eq!(
         interpolate("postgres://u:${P:-pw}@h/db"),
         "postgres://u:pw@h/db"
+    );
+}
+
+#[test]
+fn compose_requires_the_jwt_secret_and_publishes_on_loopback() {
+    let compose = COMPOSE;
+    assert!(
+        compose.contains("ONECSE_JWT_SECRET: ${ONECSE_JWT_SECRET:?"),
+        "compose must refuse to start without a secret of the user's"
+    );
+    assert!(!compose.to_ascii_uppercase().contains("CHANGE-ME"));
+    assert!(compose.contains("\"${ONECSE_PUBLISH:-127.0.0.1:8080}:8080\""));
+    assert!(compose.contains("stop_grace_period: 60s"));
+    assert_eq!(
+        interpolate("${ONECSE_JWT_SECRET:?set it}"),
+        REQUIRED_VALUE,
+        "a required variable gets the tests' value"
     );
 }
 
