@@ -54,7 +54,10 @@ COPY --from=builder /out/onecse /usr/local/bin/onecse
 USER onecse
 WORKDIR /data
 # Listen on every interface of the container; SQLite in the volume unless
-# ONECSE_DATABASE_URL names a PostgreSQL database (docker-compose.yml does).
+# ONECSE_DATABASE_URL names a PostgreSQL database (docker-compose.yml does). On this
+# address onecse refuses to start without authentication: give it ONECSE_AUTH=jwt and
+# a key (ONECSE_JWT_SECRET or ONECSE_JWT_SECRET_FILE), or, to serve it open on purpose,
+# ONECSE_ALLOW_UNAUTHENTICATED_NETWORK=true.
 ENV ONECSE_BIND=0.0.0.0:8080 \
     ONECSE_DATABASE_URL=/data/onecse.db
 VOLUME /data

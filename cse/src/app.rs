@@ -70,6 +70,11 @@ impl App {
             authenticator,
             verifier: _,
         } = settings;
+        crate::startup::refuse_open_network(
+            &config.bind,
+            authenticator.authenticates(),
+            config.allow_unauthenticated_network,
+        )?;
         // Bind first: a taken port should fail before anything touches the database.
         let listener = TcpListener::bind(&config.bind)
             .with_context(|| format!("cannot listen on {}", config.bind))?;

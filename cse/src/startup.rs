@@ -94,6 +94,34 @@ impl Settings {
     }
 }
 
+/// Refuses to serve unauthenticated on an address other hosts can reach: with
+/// `auth = none` every originator is taken at its word, so anyone who can connect is
+/// the administrator. `bind` must then resolve to loopback addresses only, unless
+/// `allow_unauthenticated_network` says the admin wants it so (logged at start). An
+/// address that does not resolve is left to the bind, which reports it.
+pub fn refuse_open_network(bind: &str, authenticates: bool, allowed: bool) -> anyhow::Result<()> {
+    if authenticates {
+        return Ok(());
+    }
+    let Ok(addresses) = std::net::ToSocketAddrs::to_socket_addrs(bind) else {
+        return Ok(());
+    };
+    let exposed: Vec<_> = addresses.filter(|a| !a.ip().is_loopback()).collect();
+    if exposed.is_empty() {
+        return Ok(());
+    }
+    if allowed {
+        tracing::warn!(
+            bind,
+            "serving without authentication on a network address (allow_unauthenticated_network): every originator, the administrator included, is taken at its word"
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "bind {bind} reaches other hosts but auth = none: anyone could act as the administrator. Set auth = jwt with a key, bind to 127.0.0.1, or set allow_unauthenticated_network = true to serve it open on purpose"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +148,21 @@ mod tests {
             Some(LogFormat::Text)
         );
         assert!(settings.is_some_and(|s| s.verifier.is_none()));
+    }
+
+    #[test]
+    fn an_unauthenticated_cse_serves_only_loopback_unless_told_otherwise() {
+        for bind in ["127.0.0.1:0", "[::1]:0", "127.0.0.1:8080"] {
+            assert!(refuse_open_network(bind, false, false).is_ok(), "{bind}");
+        }
+        for bind in ["0.0.0.0:8080", "[::]:0"] {
+            let err = refuse_open_network(bind, false, false)
+                .expect_err("an open admin on the network")
+                .to_string();
+            assert!(err.contains("allow_unauthenticated_network"), "{err}");
+            assert!(refuse_open_network(bind, true, false).is_ok(), "auth = jwt");
+            assert!(refuse_open_network(bind, false, true).is_ok(), "allowed");
+        }
     }
 
     #[test]

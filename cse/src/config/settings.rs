@@ -167,6 +167,10 @@ settings! {
         /// Originator authentication: none, or jwt (every request carries
         /// Authorization: Bearer TOKEN, a JWT whose sub is the originator)
         auth: String = "none".into(), value_name = "none|jwt";
+        /// Serve with auth = none on an address other hosts can reach (a bind that is
+        /// not loopback): every originator, the administrator included, is taken at its
+        /// word; without this, onecse refuses to start so
+        allow_unauthenticated_network: bool = false, value_name = "true|false";
         /// File holding the HS256 secret: its text without surrounding white space, at
         /// least 32 bytes
         jwt_secret_file: Option<String> = None, unset = "none", value_name = "FILE";

@@ -226,6 +226,11 @@ impl Authenticator {
         Ok(Self { verifier })
     }
 
+    /// Whether requests must prove their originator (`auth = jwt`).
+    pub fn authenticates(&self) -> bool {
+        self.verifier.is_some()
+    }
+
     /// Checks the `Authorization` header value of `req` and says whether its originator
     /// is authenticated (always `false` with `auth = none`, where nothing is checked).
     ///
