@@ -39,6 +39,12 @@ macro_rules! resource_types {
                 match self { $(Self::$variant => $long,)* }
             }
 
+            /// The long name with its indefinite article ("an AE", "a container"),
+            /// for messages people read.
+            pub fn with_article(self) -> String {
+                crate::resource::with_article(self.long_name())
+            }
+
             /// The one definition of a hosted type (attributes, parents, constant facts);
             /// `None` for types onecse names but cannot host yet.
             pub fn spec(self) -> Option<&'static crate::resource::TypeSpec> {

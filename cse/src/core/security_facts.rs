@@ -1,6 +1,6 @@
 //! The core's records told in the terms security decides on: the CSE as a
 //! [`Site`], a resource as a [`Subject`], a request's access as a [`Question`]
-//! (with the facts of a created type, from the registry of kinds), and the lookups
+//! (security reads a created type's facts from its spec in the models), and the lookups
 //! a decision makes in the request's transaction ([`Records`] on [`Txn`]). Security
 //! reads no core type; this file is where the core translates.
 
@@ -9,10 +9,9 @@ use chrono::{DateTime, Utc};
 use crate::core::Cse;
 use crate::core::addressing::Target;
 use crate::core::record::Resource;
-use crate::core::resources::{self, with_article};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
-use crate::security::{Access, Created, Question, Records, Requester, Site, Subject};
+use crate::security::{Access, Question, Records, Requester, Site, Subject};
 use crate::store::resource_table::{self, Key};
 
 impl Cse {
@@ -61,29 +60,16 @@ impl Target {
 }
 
 /// The question whether `who` may have `access` on `target` (whose `parent` the
-/// caller passes when it has it loaded), with the facts of the type a CREATE makes.
+/// caller passes when it has it loaded).
 fn question<'r>(
     who: &'r Requester,
     access: Access,
     target: &'r Resource,
     parent: Option<&'r Resource>,
 ) -> Question<'r> {
-    let created = match access {
-        Access::Create(ty) => {
-            let kind = resources::kind(ty).unwrap_or(&resources::Unhosted);
-            Some(Created {
-                governance: kind.governance(),
-                registers_originator: kind.registers_originator(),
-                watches_parent: kind.watches_parent(),
-                named: with_article(ty.long_name()),
-            })
-        }
-        _ => None,
-    };
     Question {
         who,
         access,
-        created,
         target: target.subject(),
         parent: parent.map(Resource::subject),
     }

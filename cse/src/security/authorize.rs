@@ -21,7 +21,12 @@ pub fn authorize<R: Records>(
     let access = question.access;
     // Dispatch refused children the target cannot have (4108) before this point, so
     // a registering type reaches here only under the CSEBase.
-    let created = question.created.as_ref();
+    // The facts of the type a CREATE makes come from its spec; a type this CSE does
+    // not host has none (dispatch refused it before).
+    let created = match access {
+        Access::Create(ty) => ty.spec(),
+        _ => None,
+    };
     if created.is_some_and(|created| created.registers_originator) {
         return site.settings.check_registrant(who, site.admin_originator);
     }
@@ -110,18 +115,10 @@ fn denied(question: &Question<'_>, access: Access, path: &str, why: &str) -> Cse
     let originator = question.who.originator.as_deref().unwrap_or("");
     let bit = operation::name(access.bit());
     let (operation, privilege) = match access {
-        Access::Create(ty) => {
-            // The core describes every CREATE it asks about; a bare long name
-            // stands in should a caller not.
-            let named = question
-                .created
-                .as_ref()
-                .map_or(ty.long_name(), |created| created.named.as_str());
-            (
-                format!("CREATE {named} under"),
-                format!("the {bit} privilege"),
-            )
-        }
+        Access::Create(ty) => (
+            format!("CREATE {} under", ty.with_article()),
+            format!("the {bit} privilege"),
+        ),
         Access::UpdatePolicies => (
             "UPDATE the accessControlPolicyIDs of".to_owned(),
             format!("the {bit} privilege in the selfPrivileges"),

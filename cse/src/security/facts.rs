@@ -63,22 +63,6 @@ impl Subject<'_> {
     }
 }
 
-/// What a CREATE would make: facts of the new resource's type, constant per type,
-/// which the core's registry of kinds holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Created {
-    /// How resources of the type are decided.
-    pub governance: Governance,
-    /// Whether creating one registers its originator (an AE registration), decided
-    /// by the registration rules rather than the parent's policies.
-    pub registers_originator: bool,
-    /// Whether it watches its parent (a subscription), so that creating one needs
-    /// RETRIEVE on the parent too.
-    pub watches_parent: bool,
-    /// The type's long name with its article ("an AE"), for the denial message.
-    pub named: String,
-}
-
 /// One access question: who asks for what, on which resource.
 #[derive(Debug, Clone)]
 pub struct Question<'r> {
@@ -87,7 +71,6 @@ pub struct Question<'r> {
     /// The privilege asked for.
     pub access: Access,
     /// For a CREATE, what it would make (`None` for every other access).
-    pub created: Option<Created>,
     /// The addressed resource (for a CREATE, the parent of the new one).
     pub target: Subject<'r>,
     /// The target's parent, when the core has it loaded.

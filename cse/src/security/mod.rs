@@ -20,7 +20,7 @@ pub mod token;
 pub use access::Access;
 pub use access_settings::{AccessSettings, DefaultAccess};
 pub use authorize::{authorize, authorize_fan_out};
-pub use facts::{Created, Governance, Question, Records, Site, Subject};
+pub use facts::{Governance, Question, Records, Site, Subject};
 pub use judge::{Judge, Verdict};
 pub use policies::PolicyCache;
 pub use requester::{Caller, Requester};

@@ -29,4 +29,4 @@ pub use policy::{
 };
 pub use registry::{children_of, extension_tables, policy_for, specs};
 pub use representation::{content_for_type, single_member, wrap};
-pub use spec::{Governance, TypeSpec};
+pub use spec::{Governance, TypeSpec, with_article};

@@ -136,3 +136,10 @@ impl TypeSpec {
         self.ty.long_name()
     }
 }
+
+/// `name` with its indefinite article ("an AE", "a container"), for messages people
+/// read; the one rule every message about a type uses.
+pub fn with_article(name: &str) -> String {
+    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}

@@ -3,6 +3,7 @@
 //! the kind's own.
 
 use onecse_models::primitive::{Request, Response};
+pub use onecse_models::resource::with_article;
 use onecse_models::resource::{Extension, Governance, TypeSpec, children_of};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
@@ -291,10 +292,4 @@ pub trait ResourceKind: Sync {
     ) -> CseResult<Option<Verification>> {
         Ok(None)
     }
-}
-
-/// "an AE", "a container": for messages.
-pub fn with_article(name: &str) -> String {
-    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
-    format!("{} {name}", if vowel { "an" } else { "a" })
 }
