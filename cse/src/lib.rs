@@ -11,8 +11,6 @@ pub mod metrics;
 pub mod notify;
 pub mod security;
 pub mod service;
-#[cfg(test)]
-mod source_rules;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

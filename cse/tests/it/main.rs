@@ -42,6 +42,7 @@ mod regressions;
 mod relay;
 mod route_rules;
 mod serialization;
+mod source_rules;
 mod source_tree;
 mod storage;
 mod sub;

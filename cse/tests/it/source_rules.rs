@@ -2,25 +2,17 @@
 //! values in `config/`, which names no other part of the crate; typed settings are
 //! parsed once, in `startup.rs`; no part but start-up reads the whole `Config`.
 
-use std::path::PathBuf;
+use crate::source_tree;
 
-/// Every `.rs` file under `src/`, as (path with `/` separators, text).
+/// Every `.rs` file under `src/`, as (`/src/` + its path with `/` separators, text).
 fn source_files() -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    let mut folders = vec![PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("a source folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                let text = std::fs::read_to_string(&path).expect("a readable source file");
-                files.push((path.display().to_string().replace('\\', "/"), text));
-            }
-        }
-    }
-    files.sort();
-    files
+    source_tree::files()
+        .into_iter()
+        .map(|path| {
+            let text = source_tree::read(&path);
+            (format!("/src/{path}"), text)
+        })
+        .collect()
 }
 
 /// The code of a source file without its comments and the contents of its string and
