@@ -50,7 +50,7 @@ impl Settings {
                 config.cse_name
             );
         }
-        let access = AccessSettings::parse(
+        let mut access = AccessSettings::parse(
             &config.registration_originators,
             config.ae_id_prefixes.as_deref(),
             &config.default_access,
@@ -59,6 +59,7 @@ impl Settings {
             .map_err(|e| anyhow!("notify allowed networks: {e}"))?;
         let log_format = LogFormat::parse(&config.log_format)?;
         let mode = AuthMode::parse(&config.auth)?;
+        access.originators_verified = mode == AuthMode::Jwt;
         let verifier = Verifier::new(&KeySettings {
             secret: config.jwt_secret.as_ref(),
             secret_file: config.jwt_secret_file.as_deref(),

@@ -27,6 +27,11 @@ pub struct AccessSettings {
     ae_id_prefixes: Vec<String>,
     /// The fallback for resources created without `acpi`.
     pub default_access: DefaultAccess,
+    /// Every originator proves who it is (`auth = jwt`), so one recorded as a
+    /// resource's creator was authenticated when it created it: decisions made for it
+    /// later, when it sends nothing (a notification's subscriber), take it as
+    /// authenticated.
+    pub originators_verified: bool,
 }
 
 impl Default for AccessSettings {
@@ -35,6 +40,7 @@ impl Default for AccessSettings {
             registrants: Vec::new(),
             ae_id_prefixes: Vec::new(),
             default_access: DefaultAccess::Creator,
+            originators_verified: false,
         }
     }
 }
@@ -77,6 +83,7 @@ impl AccessSettings {
             registrants,
             ae_id_prefixes,
             default_access,
+            originators_verified: false,
         })
     }
 

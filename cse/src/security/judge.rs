@@ -66,6 +66,31 @@ impl<'w> Judge<'w> {
         if self.who.admin {
             return Ok(Verdict::Permit);
         }
+        let verdict = self.decide_own(records, resource, parent, bit, create)?;
+        if let Verdict::Deny(why) = &verdict
+            && overseen_by_parent(resource, bit)
+        {
+            return Ok(
+                match self.decide_by_parent(records, resource, parent, operation::DELETE, None)? {
+                    Verdict::Permit => Verdict::Permit,
+                    Verdict::Deny(_) => Verdict::Deny(format!(
+                        "{why}, and it may not DELETE the subscribed-to resource"
+                    )),
+                },
+            );
+        }
+        Ok(verdict)
+    }
+
+    /// The decision by the resource's own governance alone.
+    fn decide_own<R: Records>(
+        &mut self,
+        records: &mut R,
+        resource: &Subject<'_>,
+        parent: Option<&Subject<'_>>,
+        bit: u8,
+        create: Option<(u16, u16)>,
+    ) -> CseResult<Verdict> {
         match resource.governance {
             Governance::SelfPrivileges => {
                 let pvs = rules(resource.attrs, "pvs");
@@ -279,6 +304,19 @@ impl<'w> Judge<'w> {
             authenticated: self.who.caller.authenticated,
         }
     }
+}
+
+/// Whether whoever may DELETE `resource`'s parent may also perform `bit` on it: a
+/// resource that watches its parent (a subscription) may be seen, listed and deleted
+/// by those who may delete what it watches. Deleting the parent deletes its
+/// subscriptions with it (a DELETE removes the whole subtree), so this grants nothing
+/// they could not already do, and lets the owner of a resource see and remove a
+/// stranger's subscription on it without removing the resource.
+fn overseen_by_parent(resource: &Subject<'_>, bit: u8) -> bool {
+    matches!(
+        bit,
+        operation::RETRIEVE | operation::DELETE | operation::DISCOVER
+    ) && resource.ty.spec().is_some_and(|spec| spec.watches_parent)
 }
 
 /// The resource's `acpi`, `None` when it names no policy.

@@ -46,6 +46,7 @@ mod source_rules;
 mod source_tree;
 mod storage;
 mod sub;
+mod sub_access;
 mod sub_features;
 mod timing;
 mod ts;

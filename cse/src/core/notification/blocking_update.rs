@@ -8,7 +8,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::BLOCKING_UPDATE;
 use serde_json::{Map, Value, json};
 
-use crate::core::notification::{matcher, target};
+use crate::core::notification::{matcher, subscriber, target};
 use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -26,7 +26,9 @@ pub struct Notice {
 }
 
 /// The notice for an UPDATE of `resource` with the requested attributes, when a
-/// blocking-update subscription on it selects one of them (`atr`, or any).
+/// blocking-update subscription on it selects one of them (`atr`, or any) and its
+/// creator may RETRIEVE the resource: one who may no longer read it is not asked to
+/// approve changes to it either, so the UPDATE is not held for it.
 pub fn notice(
     tx: &mut Txn<'_>,
     resource: &Resource,
@@ -45,7 +47,7 @@ pub fn notice(
             .and_then(|e| e.get("net"))
             .and_then(Value::as_array)
             .is_some_and(|net| net.iter().any(|n| n.as_i64() == Some(BLOCKING_UPDATE)));
-        if !blocking {
+        if !blocking || !subscriber::may_read(tx, &sub, resource, None)? {
             continue;
         }
         let atr = enc.and_then(|e| e.get("atr")).and_then(Value::as_array);

@@ -7,7 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
-use crate::core::notification::{missing_data_report, stats};
+use crate::core::notification::{missing_data_report, stats, subscriber};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -24,10 +24,12 @@ pub enum Event<'a> {
         /// What changed.
         changed: &'a Map<String, Value>,
     },
-    /// net 3: `child` was created under its parent.
+    /// net 3: `child` was created under `parent` (the subscribed-to resource).
     ChildCreated {
         /// The new child.
         child: &'a Resource,
+        /// Its parent, as the CREATE loaded it.
+        parent: &'a Resource,
     },
     /// net 4: `child` was deleted from under its parent.
     ChildDeleted {
@@ -47,7 +49,7 @@ pub enum Event<'a> {
 pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
     let (subscribed, net, subject) = match event {
         Event::Updated { resource, .. } => (resource.ri.as_str(), 1, *resource),
-        Event::ChildCreated { child } => (child.pi.as_deref().unwrap_or_default(), 3, *child),
+        Event::ChildCreated { child, .. } => (child.pi.as_deref().unwrap_or_default(), 3, *child),
         Event::ChildDeleted { child } => (child.pi.as_deref().unwrap_or_default(), 4, *child),
         Event::MissingData { series, .. } => (series.ri.as_str(), 8, *series),
     };
@@ -58,8 +60,12 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
         Event::Updated { changed, .. } => Some(*changed),
         _ => None,
     };
+    let parent = match event {
+        Event::ChildCreated { parent, .. } => Some(*parent),
+        _ => None,
+    };
     for sub in subscriptions_of(tx, subscribed)? {
-        if wants(&sub, net, subject, changed) {
+        if wants(&sub, net, subject, changed) && subscriber::may_read(tx, &sub, subject, parent)? {
             let rep = match event {
                 Event::MissingData { points, .. } => {
                     match missing_data_report::report(tx, &sub, points)? {
@@ -100,6 +106,7 @@ pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
             };
             if let Some(parent) = parent
                 && wants(sub, 2, &parent, None)
+                && subscriber::may_read(tx, sub, &parent, None)?
             {
                 let rep = representation(sub, &parent, None);
                 notify(tx, sub, 2, rep)?;

@@ -8,6 +8,7 @@ pub mod matcher;
 pub mod missing_data_report;
 pub mod monitor;
 pub mod stats;
+mod subscriber;
 pub mod target;
 mod verification;
 pub mod watch;

@@ -8,10 +8,11 @@ use onecse_models::resource::sub::operation_monitor;
 use onecse_models::{Operation, ResourceType};
 use serde_json::json;
 
-use crate::core::notification::{matcher, watch};
+use crate::core::notification::{matcher, subscriber, watch};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
+use crate::security::Records;
 use crate::store::resource_table;
 
 /// A request that reached a watched resource: what the monitor compares.
@@ -26,12 +27,14 @@ pub struct Access<'a> {
 }
 
 /// Queues the notifications of every operationMonitor subscription of `ri` that the
-/// access matches. When none is left (the last one went), the resource's monitor bit
+/// access matches and whose creator may RETRIEVE the resource (who did what to it is
+/// news about it). When none is left (the last one went), the resource's monitor bit
 /// is cleared, so later requests skip this step again.
 pub fn raise(tx: &mut Txn<'_>, ri: &str, access: Access<'_>) -> CseResult<()> {
     let subs =
         resource_table::children_of_type(tx.conn, ri, ResourceType::Subscription, &tx.now_text)?;
     let mut monitored = false;
+    let mut watched: Option<Option<Resource>> = None;
     for row in subs {
         let sub = Resource::from_row(row)?;
         let Some(om) = sub.attrs.get("enc").and_then(|e| e.get("om")) else {
@@ -39,9 +42,17 @@ pub fn raise(tx: &mut Txn<'_>, ri: &str, access: Access<'_>) -> CseResult<()> {
         };
         monitored = true;
         let entries = operation_monitor(om).unwrap_or_default();
-        if entries
+        if !entries
             .iter()
             .any(|e| e.matches(access.bit, access.originator))
+        {
+            continue;
+        }
+        if watched.is_none() {
+            watched = Some(tx.find(ri)?);
+        }
+        if let Some(Some(resource)) = &watched
+            && subscriber::may_read(tx, &sub, resource, None)?
         {
             let nev = json!({
                 "net": 1,

@@ -133,7 +133,13 @@ pub fn create(
     // An instance learns from its counting statement, under the parent's row lock,
     // whether anything subscribes to the parent; other creates look.
     if counters.is_none_or(|c| c.watch & watch::SUBSCRIBED != 0) {
-        matcher::raise(tx, &Event::ChildCreated { child: &resource })?;
+        matcher::raise(
+            tx,
+            &Event::ChildCreated {
+                child: &resource,
+                parent: &parent,
+            },
+        )?;
     }
 
     let rcn = req.rcn.unwrap_or(ResultContent::Attributes);

@@ -217,5 +217,11 @@ fn keep_instance(tx: &mut Txn<'_>, parent: &mut Resource) -> CseResult<()> {
     if counted.watch & watch::SUBSCRIBED == 0 {
         return Ok(());
     }
-    matcher::raise(tx, &Event::ChildCreated { child: &instance })
+    matcher::raise(
+        tx,
+        &Event::ChildCreated {
+            child: &instance,
+            parent,
+        },
+    )
 }
