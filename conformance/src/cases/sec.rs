@@ -19,23 +19,23 @@ const CIN: &[u16] = &[1, 2, 3, 4];
 const SUB: &[u16] = &[1, 2, 3, 23];
 
 /// `acop` bits (access-control.md §3).
-const CREATE: u8 = 1;
-const RETRIEVE: u8 = 2;
+pub(super) const CREATE: u8 = 1;
+pub(super) const RETRIEVE: u8 = 2;
 const UPDATE: u8 = 4;
-const DELETE: u8 = 8;
+pub(super) const DELETE: u8 = 8;
 const NOTIFY: u8 = 16;
 const DISCOVERY: u8 = 32;
 const ALL: u8 = 63;
 
 /// The two AEs of a TP: the owner of the resources and policies, and the other one.
-struct Two {
-    owner: String,
-    owner_ae: String,
-    other: String,
-    other_ae: String,
+pub(super) struct Two {
+    pub(super) owner: String,
+    pub(super) owner_ae: String,
+    pub(super) other: String,
+    pub(super) other_ae: String,
 }
 
-fn two(ctx: &mut Ctx) -> Result<Two, Verdict> {
+pub(super) fn two(ctx: &mut Ctx) -> Result<Two, Verdict> {
     let (owner, owner_ae) = ctx.ae("owner")?;
     let (other, other_ae) = ctx.ae("other")?;
     Ok(Two {
@@ -47,7 +47,7 @@ fn two(ctx: &mut Ctx) -> Result<Two, Verdict> {
 }
 
 /// An access control rule without contexts.
-fn rule(acor: &[&str], acop: u8) -> Value {
+pub(super) fn rule(acor: &[&str], acop: u8) -> Value {
     json!({"acor": acor, "acop": acop})
 }
 
@@ -57,18 +57,18 @@ fn rule_in(acor: &str, acop: u8, acco: Value) -> Value {
 }
 
 /// The `pv` and `pvs` attributes with these rules.
-fn privileges(pv: Vec<Value>, pvs: Vec<Value>) -> Value {
+pub(super) fn privileges(pv: Vec<Value>, pvs: Vec<Value>) -> Value {
     json!({"pv": {"acr": pv}, "pvs": {"acr": pvs}})
 }
 
 /// A CREATE of an ACP with these attributes under the owner's AE, by the owner.
-fn create_acp(ctx: &Ctx, t: &Two, attrs: &Value) -> Reply {
+pub(super) fn create_acp(ctx: &Ctx, t: &Two, attrs: &Value) -> Reply {
     ctx.client
         .create(&t.owner_ae, 1, &json!({ "m2m:acp": attrs }), Some(&t.owner))
 }
 
 /// The resource ID in a successful CREATE reply.
-fn created_ri(reply: &Reply, root: &str, what: &str) -> Result<String, Verdict> {
+pub(super) fn created_ri(reply: &Reply, root: &str, what: &str) -> Result<String, Verdict> {
     expect(reply, 2001, 201).map_err(|v| setup_failed(what, v))?;
     reply
         .text(root, "ri")
@@ -77,7 +77,12 @@ fn created_ri(reply: &Reply, root: &str, what: &str) -> Result<String, Verdict> 
 
 /// An ACP of the owner whose `pv` holds `pv` and whose `pvs` holds `pvs`, each after
 /// a rule giving the owner everything. Returns its resource ID.
-fn policy_with(ctx: &Ctx, t: &Two, pv: Vec<Value>, pvs: Vec<Value>) -> Result<String, Verdict> {
+pub(super) fn policy_with(
+    ctx: &Ctx,
+    t: &Two,
+    pv: Vec<Value>,
+    pvs: Vec<Value>,
+) -> Result<String, Verdict> {
     let owner = rule(&[&t.owner], ALL);
     let attrs = privileges(
         std::iter::once(owner.clone()).chain(pv).collect(),
@@ -87,13 +92,19 @@ fn policy_with(ctx: &Ctx, t: &Two, pv: Vec<Value>, pvs: Vec<Value>) -> Result<St
 }
 
 /// [`policy_with`] with only the owner in `pvs`.
-fn policy(ctx: &Ctx, t: &Two, pv: Vec<Value>) -> Result<String, Verdict> {
+pub(super) fn policy(ctx: &Ctx, t: &Two, pv: Vec<Value>) -> Result<String, Verdict> {
     policy_with(ctx, t, pv, Vec::new())
 }
 
 /// A container `rn` of the owner under `parent`, governed by one policy whose `pv`
 /// holds `pv`. Returns its path.
-fn guarded(ctx: &Ctx, t: &Two, parent: &str, rn: &str, pv: Vec<Value>) -> Result<String, Verdict> {
+pub(super) fn guarded(
+    ctx: &Ctx,
+    t: &Two,
+    parent: &str,
+    rn: &str,
+    pv: Vec<Value>,
+) -> Result<String, Verdict> {
     let acp = policy(ctx, t, pv)?;
     ctx.container(parent, rn, json!({ "acpi": [acp] }), &t.owner)
 }
@@ -105,13 +116,13 @@ fn owned(ctx: &Ctx, t: &Two, pv: Vec<Value>) -> Result<String, Verdict> {
 }
 
 /// A container `rn` under the owner's AE on which `other` holds exactly `acop`.
-fn granting(ctx: &Ctx, t: &Two, rn: &str, acop: u8) -> Result<String, Verdict> {
+pub(super) fn granting(ctx: &Ctx, t: &Two, rn: &str, acop: u8) -> Result<String, Verdict> {
     guarded(ctx, t, &t.owner_ae, rn, vec![rule(&[&t.other], acop)])
 }
 
 /// Fails unless the reply is a refusal for lack of privilege: 4103, HTTP 403 and a
 /// `m2m:dbg` saying why.
-fn denied(reply: &Reply) -> Check {
+pub(super) fn denied(reply: &Reply) -> Check {
     expect(reply, 4103, 403)?;
     ensure(!reply.dbg().trim().is_empty(), || {
         format!("4103 without a m2m:dbg: {}", reply.raw)
@@ -120,7 +131,7 @@ fn denied(reply: &Reply) -> Check {
 
 /// Fails unless the reply is a success with this RSC and HTTP status, saying what
 /// was expected to be permitted.
-fn permitted(reply: &Reply, rsc: u16, status: u16, why: &str) -> Check {
+pub(super) fn permitted(reply: &Reply, rsc: u16, status: u16, why: &str) -> Check {
     expect(reply, rsc, status).map_err(|v| match v {
         Verdict::Fail(m) => Verdict::Fail(format!("{why}: {m}")),
         other => other,
@@ -128,7 +139,7 @@ fn permitted(reply: &Reply, rsc: u16, status: u16, why: &str) -> Check {
 }
 
 /// An UPDATE of `acpi` alone.
-fn set_acpi(ctx: &Ctx, path: &str, root: &str, acpi: Value, originator: &str) -> Reply {
+pub(super) fn set_acpi(ctx: &Ctx, path: &str, root: &str, acpi: Value, originator: &str) -> Reply {
     ctx.client
         .update(path, &json!({ root: {"acpi": acpi} }), originator)
 }
@@ -371,7 +382,7 @@ fn instance_reads(ctx: &mut Ctx, acop: u8) -> Result<Vec<Reply>, Verdict> {
 
 /// `other` subscribes (towards this TP's receiver) to a container on which it holds
 /// `acop`. Returns the reply and the subscription's path.
-fn subscribe(ctx: &mut Ctx, acop: u8) -> Result<(Reply, Two, String), Verdict> {
+pub(super) fn subscribe(ctx: &mut Ctx, acop: u8) -> Result<(Reply, Two, String), Verdict> {
     let t = two(ctx)?;
     let c = granting(ctx, &t, "c", acop)?;
     let nu = ctx.receiver.url_for(&ctx.notify_path("/n"));
