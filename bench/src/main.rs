@@ -55,6 +55,10 @@ struct Cli {
     /// Containers or timeSeries (and AEs) for create-cin-spread, create-tsi-spread and notify-latency
     #[arg(long, default_value_t = 100)]
     containers: usize,
+    /// Subscriptions per container in notify-latency, each to its own receiver path
+    /// (every instance is then notified this many times: fan-out)
+    #[arg(long, default_value_t = 1)]
+    subscribers: usize,
     /// Resources in the discovery tree
     #[arg(long, default_value_t = 100_000)]
     tree_size: usize,
@@ -122,6 +126,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
             rate: cli.rate,
         },
         containers: cli.containers,
+        subscribers: cli.subscribers.max(1),
         tree_size: cli.tree_size,
         mix: parse_mix(&cli.mix)?,
         keep: cli.keep,

@@ -19,6 +19,8 @@ pub struct Options {
     pub plan: Plan,
     /// Keepers (containers, timeSeries) for `create-cin-spread`, `create-tsi-spread` and `notify-latency`.
     pub containers: usize,
+    /// Subscriptions per container in `notify-latency` (fan-out).
+    pub subscribers: usize,
     /// Resources in the `discovery` tree.
     pub tree_size: usize,
     /// Blend for `mixed`: (operation, weight).
@@ -619,14 +621,18 @@ async fn notify_latency(
 ) -> anyhow::Result<Vec<ScenarioReport>> {
     let receiver = Receiver::start()?;
     let containers = spread_containers(fx, opts.containers.max(1), json!({"mni": 100})).await?;
+    let paths: Vec<String> = (0..opts.subscribers).map(|i| format!("/n{i}")).collect();
     for cnt in &containers {
-        let sub = json!({"m2m:sub": {"nu": [receiver.url()], "enc": {"net": [3]}}});
-        let reply = create(&fx.conn, cnt, 23, &sub).await;
-        anyhow::ensure!(
-            reply.succeeded(),
-            "subscription creation failed with {}",
-            reply.code()
-        );
+        for path in &paths {
+            let nu = receiver.url_for(path);
+            let sub = json!({"m2m:sub": {"nu": [nu], "enc": {"net": [3]}}});
+            let reply = create(&fx.conn, cnt, 23, &sub).await;
+            anyhow::ensure!(
+                reply.succeeded(),
+                "subscription creation failed with {}",
+                reply.code()
+            );
+        }
     }
     let sent: Arc<std::sync::Mutex<Vec<(String, Instant)>>> = Arc::default();
     let containers = Arc::new(Ring::new(containers)?);
@@ -660,16 +666,18 @@ async fn notify_latency(
     let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut codes = std::collections::BTreeMap::new();
     for (con, at) in &sent {
-        match arrivals.get(con) {
-            Some(arrived) => {
-                let micros = u64::try_from(arrived.saturating_duration_since(*at).as_micros())
-                    .unwrap_or(u64::MAX)
-                    .max(1);
-                let _ = latency.record(micros.min(60_000_000));
-                *codes.entry(2000).or_default() += 1;
+        for path in &paths {
+            match arrivals.get(&(path.clone(), con.clone())) {
+                Some(arrived) => {
+                    let micros = u64::try_from(arrived.saturating_duration_since(*at).as_micros())
+                        .unwrap_or(u64::MAX)
+                        .max(1);
+                    let _ = latency.record(micros.min(60_000_000));
+                    *codes.entry(2000).or_default() += 1;
+                }
+                // Not (yet) notified after 3 s: counted as code 0.
+                None => *codes.entry(0).or_default() += 1,
             }
-            // Not (yet) notified after 3 s: counted as code 0.
-            None => *codes.entry(0).or_default() += 1,
         }
     }
     let notified = Measured {
@@ -680,27 +688,32 @@ async fn notify_latency(
     Ok(vec![
         report(
             "notify-latency",
-            "contentInstance CREATE with a subscription",
+            &format!(
+                "contentInstance CREATE with {} subscription(s)",
+                opts.subscribers
+            ),
             opts,
             &m,
         ),
         report(
             "notify-latency",
-            "CREATE sent → notification received (code 0: none within 3 s)",
+            "CREATE sent → each subscriber's notification received (code 0: none within 3 s)",
             opts,
             &notified,
         ),
     ])
 }
 
-/// When the first notification reporting each instance content arrived (a retried
-/// or batched notification counts at its first arrival).
-fn first_arrivals(received: &[onecse_testkit::Notification]) -> HashMap<String, Instant> {
+/// When the first notification reporting each instance content arrived on each
+/// receiver path (a retried or batched notification counts at its first arrival).
+fn first_arrivals(received: &[onecse_testkit::Notification]) -> HashMap<(String, String), Instant> {
     let mut arrivals = HashMap::new();
     for n in received {
         for sgn in n.sgns() {
             if let Some(con) = sgn.pointer("/nev/rep/m2m:cin/con").and_then(Value::as_str) {
-                arrivals.entry(con.to_owned()).or_insert(n.arrived);
+                arrivals
+                    .entry((n.path.clone(), con.to_owned()))
+                    .or_insert(n.arrived);
             }
         }
     }
@@ -787,7 +800,8 @@ mod tests {
         ];
         let arrivals = first_arrivals(&received);
         assert_eq!(arrivals.len(), 2);
-        assert_eq!((arrivals["a"], arrivals["b"]), (at, later));
+        let on = |con: &str| arrivals[&("/notify".to_owned(), con.to_owned())];
+        assert_eq!((on("a"), on("b")), (at, later));
     }
 
     #[test]
