@@ -15,8 +15,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
-use crate::binding::tls;
 use crate::binding::ops::{self, OpsState};
+use crate::binding::tls;
 use crate::binding::upper_tester_endpoint::{self as upper_tester, UpperTesterState};
 use crate::blocking::blocking;
 use crate::config::Config;

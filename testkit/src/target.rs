@@ -8,7 +8,7 @@ use crate::Error;
 /// identities the CSE was configured with, so one value carries them all.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Scheme, host and port: `http://127.0.0.1:8080`.
+    /// Scheme, host and port: `http://127.0.0.1:8080` (or `https://…`).
     pub origin: String,
     /// HTTP path of the CSEBase: `/cse-in`.
     pub cse_base_path: String,
@@ -29,8 +29,8 @@ pub struct Target {
 }
 
 impl Target {
-    /// Reads a CSEBase URL such as `http://127.0.0.1:8080/cse-in`; only plain HTTP,
-    /// since that is the binding all three tools test.
+    /// Reads a CSEBase URL such as `http://127.0.0.1:8080/cse-in`, or `https://…` for
+    /// a CSE serving TLS (HTTP over TLS is still the HTTP binding).
     pub fn from_url(
         url: &str,
         cse_id: &str,
@@ -76,13 +76,16 @@ impl Target {
 /// Splits a CSEBase URL into origin (`http://host:port`) and CSEBase path (`/cse-in`).
 fn split(url: &str) -> Result<(String, String), Error> {
     let bad = || Error::Target(url.to_owned());
-    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    if scheme != "http" && scheme != "https" {
+        return Err(bad());
+    }
     let (host, path) = rest.split_once('/').ok_or_else(bad)?;
     let path = path.trim_end_matches('/');
     if host.is_empty() || path.is_empty() {
         return Err(bad());
     }
-    Ok((format!("http://{host}"), format!("/{path}")))
+    Ok((format!("{scheme}://{host}"), format!("/{path}")))
 }
 
 #[cfg(test)]
@@ -129,9 +132,24 @@ mod tests {
     }
 
     #[test]
+    fn an_https_csebase_url_keeps_its_scheme() {
+        let t = Target::from_url(
+            "https://127.0.0.1:8443/cse-in",
+            "/id-in",
+            "CAdmin",
+            "3",
+            Duration::from_secs(1),
+        )
+        .expect("valid URL");
+        assert_eq!(t.origin, "https://127.0.0.1:8443");
+        assert_eq!(t.cse_base_path, "/cse-in");
+    }
+
+    #[test]
     fn urls_without_http_or_a_csebase_path_are_refused() {
         for url in [
-            "https://127.0.0.1:8080/cse-in",
+            "ftp://127.0.0.1:8080/cse-in",
+            "127.0.0.1:8080/cse-in",
             "http://127.0.0.1:8080",
             "http://127.0.0.1:8080/",
             "http:///cse-in",

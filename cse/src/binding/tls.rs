@@ -75,9 +75,10 @@ impl ListenerTls {
                         anyhow!("tls_client_ca_file {path}: not a usable CA certificate: {err}")
                     })?;
                 }
-                let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .build()
-                    .map_err(|err| anyhow!("tls_client_ca_file {path}: {err}"))?;
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .build()
+                        .map_err(|err| anyhow!("tls_client_ca_file {path}: {err}"))?;
                 builder.with_client_cert_verifier(verifier)
             }
             None => builder.with_no_client_auth(),

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
-use serde_json::Value;
 use rustls::pki_types::CertificateDer;
+use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::egress::EgressPolicy;
@@ -259,26 +259,25 @@ fn describe(err: &reqwest::Error) -> String {
 }
 
 /// The rustls error behind a failed request, when the server's certificate was what
-/// failed. hyper-rustls wraps it in an `io::Error`, whose `source` skips the error it
-/// carries, so each `io::Error` of the chain is opened too.
+/// failed. hyper-rustls wraps it in an `io::Error` (itself wrapped in another), and an
+/// `io::Error`'s `source` skips the error it carries, so the walk opens those itself.
 fn certificate_refusal(err: &reqwest::Error) -> Option<&rustls::Error> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = next {
-        let carried = current
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            )
+            .then_some(tls);
+        }
+        next = match current
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        for candidate in std::iter::once(current).chain(carried) {
-            if let Some(tls) = candidate.downcast_ref::<rustls::Error>()
-                && matches!(
-                    tls,
-                    rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-                )
-            {
-                return Some(tls);
-            }
-        }
-        next = current.source();
+        {
+            Some(carried) => Some(carried),
+            None => current.source(),
+        };
     }
     None
 }

@@ -48,5 +48,6 @@ mod storage;
 mod sub;
 mod sub_features;
 mod timing;
+mod tls;
 mod ts;
 mod upper_tester;
