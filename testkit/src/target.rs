@@ -92,16 +92,14 @@ fn split(url: &str) -> Result<(String, String), Error> {
 mod tests {
     use super::*;
 
+    /// The target of `url` with the usual identities.
+    fn target(url: &str) -> Result<Target, Error> {
+        Target::from_url(url, "/id-in", "CAdmin", "3", Duration::from_secs(1))
+    }
+
     #[test]
     fn a_csebase_url_is_split_into_origin_and_path() {
-        let t = Target::from_url(
-            "http://127.0.0.1:8080/cse-in/",
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(1),
-        );
-        let t = t.expect("valid URL");
+        let t = target("http://127.0.0.1:8080/cse-in/").expect("valid URL");
         assert_eq!(t.origin, "http://127.0.0.1:8080");
         assert_eq!(t.cse_base_path, "/cse-in");
         assert_eq!(t.cse_name(), "cse-in");
@@ -111,14 +109,7 @@ mod tests {
 
     #[test]
     fn alternates_share_the_csebase_path_and_follow_the_origin() {
-        let mut t = Target::from_url(
-            "http://127.0.0.1:8080/cse-in",
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(1),
-        )
-        .expect("valid URL");
+        let mut t = target("http://127.0.0.1:8080/cse-in").expect("valid URL");
         t.also_at("http://127.0.0.1:8081/cse-in/")
             .expect("same CSEBase");
         assert!(matches!(
@@ -133,14 +124,7 @@ mod tests {
 
     #[test]
     fn an_https_csebase_url_keeps_its_scheme() {
-        let t = Target::from_url(
-            "https://127.0.0.1:8443/cse-in",
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(1),
-        )
-        .expect("valid URL");
+        let t = target("https://127.0.0.1:8443/cse-in").expect("valid URL");
         assert_eq!(t.origin, "https://127.0.0.1:8443");
         assert_eq!(t.cse_base_path, "/cse-in");
     }
@@ -154,9 +138,8 @@ mod tests {
             "http://127.0.0.1:8080/",
             "http:///cse-in",
         ] {
-            let result = Target::from_url(url, "/id-in", "CAdmin", "3", Duration::from_secs(1));
             assert!(
-                matches!(result, Err(Error::Target(ref u)) if u == url),
+                matches!(target(url), Err(Error::Target(ref u)) if u == url),
                 "{url}"
             );
         }
