@@ -41,7 +41,7 @@ RUN find models/src cse/src cse/build.rs migrations -type f -exec touch {} + \
 
 FROM debian:trixie-slim
 # At run time the binary needs libpq (PostgreSQL client library) and CA certificates
-# (for notification targets over https, should a build enable TLS); nothing else: the
+# (the system roots https notification targets are checked against); nothing else: the
 # health check below uses bash, which the image already has.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 ca-certificates \

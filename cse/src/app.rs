@@ -16,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::ops::{self, OpsState};
+use crate::binding::tls;
 use crate::binding::upper_tester_endpoint::{self as upper_tester, UpperTesterState};
 use crate::blocking::blocking;
 use crate::config::Config;
@@ -46,6 +47,8 @@ pub struct App {
     shutdown_grace: Duration,
     metrics: Metrics,
     local_addr: SocketAddr,
+    /// `https` with the listener's TLS, else `http`.
+    scheme: &'static str,
     backend: Backend,
     cse_base_path: String,
 }
@@ -69,7 +72,10 @@ impl App {
             log_format: _,
             authenticator,
             verifier: _,
+            tls,
+            notify_roots,
         } = settings;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         crate::startup::refuse_open_network(
             &config.bind,
             authenticator.authenticates(),
@@ -102,7 +108,7 @@ impl App {
         let poa = config
             .poa
             .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{local_addr}"));
         cse_base::ensure(&mut conn, &cse, &poa)?;
         drop(conn);
 
@@ -114,6 +120,7 @@ impl App {
                 timeout: Duration::from_millis(config.notify_timeout_ms),
                 policy: egress,
                 per_target: config.notify_per_target,
+                extra_roots: notify_roots,
             },
         )
         .context("cannot build the notification HTTP client")?;
@@ -174,7 +181,8 @@ impl App {
         // for this long.
         let shutdown_grace = Duration::from_secs(config.shutdown_grace_s);
         // actix-web's HttpServer, spelled out so that each connection passes through
-        // the head guard (see `binding::guard`) before the HTTP decoder. Beyond
+        // the TLS handshake when configured (`binding::tls`) and then the head guard
+        // (see `binding::guard`), on the decrypted bytes, before the HTTP decoder. Beyond
         // max_connections new connections wait in the listen queue instead of taking
         // file descriptors; a head that comes too slowly (or never) is answered 408.
         let builder = Server::build();
@@ -211,9 +219,16 @@ impl App {
                     .client_request_timeout(head_timeout)
                     .local_addr(local_addr)
                     .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
+                let tls = tls.clone();
                 fn_service(move |io: actix_web::rt::net::TcpStream| {
                     let peer = io.peer_addr().ok();
-                    std::future::ready(Ok((HeadGuard::new(io, max_header), peer)))
+                    let tls = tls.clone();
+                    async move {
+                        let stream = tls::accept(io, tls.as_ref(), head_timeout)
+                            .await
+                            .map_err(actix_http::error::DispatchError::Io)?;
+                        Ok((HeadGuard::new(stream, max_header), peer))
+                    }
                 })
                 .and_then(http)
             })
@@ -239,6 +254,7 @@ impl App {
             metrics,
             shutdown_grace,
             local_addr,
+            scheme,
             backend: target.backend,
             cse_base_path,
         })
@@ -269,9 +285,14 @@ impl App {
         self.backend
     }
 
-    /// `http://<addr>/<cse-name>`, the URL of the CSEBase.
+    /// `http://<addr>` (`https://` with the listener's TLS): where clients connect.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.local_addr)
+    }
+
+    /// `http://<addr>/<cse-name>` (`https://` with TLS), the URL of the CSEBase.
     pub fn cse_base_url(&self) -> String {
-        format!("http://{}/{}", self.local_addr, self.cse_base_path)
+        format!("{}/{}", self.origin(), self.cse_base_path)
     }
 
     /// Serves until the server is stopped (SIGINT/SIGTERM in the binary, gracefully);

@@ -1,13 +1,16 @@
 //! Start-up parsing: the one place a `Config`'s plain values become the typed values
 //! the parts use (database target, access settings, egress policy, log format, the
-//! authenticator and its key, the core's own settings). `main` and `App::build` parse
+//! authenticator and its key, the listener's TLS, the extra CA of outgoing https, the
+//! core's own settings). `main` and `App::build` parse
 //! once here and hand the results on; no part reads a setting string after start-up.
 
 use std::sync::Arc;
 
 use anyhow::anyhow;
+use rustls::pki_types::CertificateDer;
 
 use crate::binding::ops::RESERVED_PATHS;
+use crate::binding::tls::{ListenerTls, TlsFiles};
 use crate::config::Config;
 use crate::core::context::{CseSettings, RequestLimits};
 use crate::notify::egress::EgressPolicy;
@@ -34,6 +37,11 @@ pub struct Settings {
     pub authenticator: Authenticator,
     /// The configured JWT key, also with `auth = none`: `onecse token` signs with it.
     pub verifier: Option<Arc<Verifier>>,
+    /// The listener's TLS (`tls_cert_file`, `tls_key_file`, `tls_client_ca_file`);
+    /// `None`: plain HTTP.
+    pub tls: Option<ListenerTls>,
+    /// CA certificates outgoing https trusts besides the system's (`notify_ca_file`).
+    pub notify_roots: Vec<CertificateDer<'static>>,
 }
 
 impl Settings {
@@ -70,6 +78,15 @@ impl Settings {
         })?
         .map(Arc::new);
         let authenticator = Authenticator::new(mode, verifier.clone())?;
+        let tls = ListenerTls::from_files(TlsFiles {
+            cert: config.tls_cert_file.as_deref(),
+            key: config.tls_key_file.as_deref(),
+            client_ca: config.tls_client_ca_file.as_deref(),
+        })?;
+        let notify_roots = match &config.notify_ca_file {
+            Some(path) => crate::pem::certificates("notify_ca_file", path)?,
+            None => Vec::new(),
+        };
         let cse = CseSettings {
             cse_id: config.cse_id.clone(),
             cse_name: config.cse_name.clone(),
@@ -91,6 +108,8 @@ impl Settings {
             log_format,
             authenticator,
             verifier,
+            tls,
+            notify_roots,
         })
     }
 }

@@ -37,6 +37,8 @@ pub struct ClientBuilder {
     rqi_prefix: String,
     single_connection: bool,
     strict: bool,
+    roots: Vec<Vec<u8>>,
+    identity: Option<Vec<u8>>,
 }
 
 impl ClientBuilder {
@@ -61,11 +63,38 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the CA certificates of this PEM text for an `https://` target, besides
+    /// the system's root certificates (a CSE with a certificate of a private CA).
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        self.roots.push(pem.to_vec());
+        self
+    }
+
+    /// Presents this client certificate (PEM text: the certificate, then its private
+    /// key) to a CSE that asks for one.
+    pub fn identity_pem(mut self, pem: &[u8]) -> Self {
+        self.identity = Some(pem.to_vec());
+        self
+    }
+
     /// The client, with the target's time limit per request.
     pub fn build(self) -> Result<Client, Error> {
-        let mut http = reqwest::Client::builder().timeout(self.target.timeout);
+        // The system's root certificates are read only for an https target: the
+        // benchmark builds a client per simulated device.
+        let https = self.target.origins().any(|o| o.starts_with("https://"));
+        let mut http = reqwest::Client::builder()
+            .timeout(self.target.timeout)
+            .tls_built_in_native_certs(https);
         if self.single_connection {
             http = http.pool_max_idle_per_host(1);
+        }
+        for pem in &self.roots {
+            for root in reqwest::Certificate::from_pem_bundle(pem)? {
+                http = http.add_root_certificate(root);
+            }
+        }
+        if let Some(pem) = &self.identity {
+            http = http.identity(reqwest::Identity::from_pem(pem)?);
         }
         let origins: Vec<String> = self.target.origins().map(str::to_owned).collect();
         Ok(Client {
@@ -92,6 +121,8 @@ impl Client {
             rqi_prefix: "rqi-".to_owned(),
             single_connection: false,
             strict: false,
+            roots: Vec::new(),
+            identity: None,
         }
     }
 

@@ -5,9 +5,9 @@
 /// Why a target, client or receiver could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The CSEBase URL is not of the form `http://HOST:PORT/CSEBASE`.
+    /// The CSEBase URL is not of the form `http(s)://HOST:PORT/CSEBASE`.
     #[error(
-        "the CSEBase URL must look like http://HOST:PORT/CSEBASE (e.g. http://127.0.0.1:8080/cse-in), not '{0}'"
+        "the CSEBase URL must look like http://HOST:PORT/CSEBASE or https://HOST:PORT/CSEBASE (e.g. http://127.0.0.1:8080/cse-in), not '{0}'"
     )]
     Target(String),
     /// The HTTP client could not be built.

@@ -3,13 +3,15 @@
 //! `X-M2M-RSC` the test chose, so a test can play a healthy, refusing or failing
 //! notification target. It runs on its own thread and runtime, so synchronous and
 //! async callers use it alike, and [`Receiver::stop`] closes the port and every open
-//! connection, as a target that goes away would.
+//! connection, as a target that goes away would. [`Receiver::start_tls`] serves the
+//! same over TLS, for `https://` targets.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 use crate::server::{Shared, serve};
 use crate::{Answer, Error, Notification};
@@ -17,6 +19,7 @@ use crate::{Answer, Error, Notification};
 /// A running notification receiver. Dropping it stops the server.
 pub struct Receiver {
     addr: SocketAddr,
+    scheme: &'static str,
     base: String,
     shared: Arc<Shared>,
     /// Dropping the sender stops the server; the receiver reports when it has stopped.
@@ -32,6 +35,21 @@ impl Receiver {
     /// Starts on a given address: a known port, to come back where a stopped receiver
     /// was, or (conformance `--notify-bind`) an address a remote CSE can reach.
     pub fn start_on(addr: SocketAddr) -> Result<Self, Error> {
+        Self::launch(addr, None)
+    }
+
+    /// Starts on 127.0.0.1 on a free port, serving HTTPS with this configuration (its
+    /// certificate, and whether it asks for client certificates): URLs are then
+    /// `https://127.0.0.1:<port>/…`.
+    pub fn start_tls(config: Arc<rustls::ServerConfig>) -> Result<Self, Error> {
+        Self::launch(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            Some(TlsAcceptor::from(config)),
+        )
+    }
+
+    fn launch(addr: SocketAddr, tls: Option<TlsAcceptor>) -> Result<Self, Error> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -49,7 +67,7 @@ impl Receiver {
         std::thread::Builder::new()
             .name(format!("receiver-{}", addr.port()))
             .spawn(move || {
-                runtime.block_on(serve(listener, server, stop_rx));
+                runtime.block_on(serve(listener, tls, server, stop_rx));
                 // Every socket is closed once the runtime is gone; only then is the
                 // receiver reported stopped.
                 drop(runtime);
@@ -57,7 +75,8 @@ impl Receiver {
             })?;
         Ok(Self {
             addr,
-            base: format!("http://{addr}"),
+            scheme,
+            base: format!("{scheme}://{addr}"),
             shared,
             running: Mutex::new(Some((stop_tx, done_rx))),
         })
@@ -66,7 +85,7 @@ impl Receiver {
     /// Makes URLs name `host` instead of the bound address, for a CSE that reaches
     /// the receiver under another name (conformance `--notify-host`).
     pub fn advertise_host(&mut self, host: &str) {
-        self.base = format!("http://{host}:{}", self.addr.port());
+        self.base = format!("{}://{host}:{}", self.scheme, self.addr.port());
     }
 
     /// The port it listens on.
@@ -74,7 +93,8 @@ impl Receiver {
         self.addr.port()
     }
 
-    /// The notification URL tests subscribe with: `http://127.0.0.1:<port>/notify`.
+    /// The notification URL tests subscribe with: `http://127.0.0.1:<port>/notify`
+    /// (`https://` when started with TLS).
     pub fn url(&self) -> String {
         self.url_for("/notify")
     }

@@ -15,6 +15,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use crate::{Answer, Notification, headers};
 
@@ -82,10 +83,11 @@ impl Shared {
     }
 }
 
-/// Accepts connections until told to stop, then closes the listener and every
-/// connection before returning.
+/// Accepts connections (each after a TLS handshake, with `tls`) until told to stop,
+/// then closes the listener and every connection before returning.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -96,11 +98,17 @@ pub(crate) async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let shared = Arc::clone(&shared);
+                let tls = tls.clone();
                 connections.spawn(async move {
-                    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match tls {
+                        // A client that fails the handshake is simply not served.
+                        Some(tls) => {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                serve_connection(stream, shared).await;
+                            }
+                        }
+                        None => serve_connection(stream, shared).await,
+                    }
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -108,6 +116,17 @@ pub(crate) async fn serve(
     }
     drop(listener);
     connections.shutdown().await;
+}
+
+/// Serves the requests of one connection until the client closes it.
+async fn serve_connection<T>(io: T, shared: Arc<Shared>)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }
 
 /// Records one request and answers it, echoing `X-M2M-RI` as TS-0004 asks.

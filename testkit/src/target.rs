@@ -8,7 +8,7 @@ use crate::Error;
 /// identities the CSE was configured with, so one value carries them all.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Scheme, host and port: `http://127.0.0.1:8080`.
+    /// Scheme, host and port: `http://127.0.0.1:8080` (or `https://…`).
     pub origin: String,
     /// HTTP path of the CSEBase: `/cse-in`.
     pub cse_base_path: String,
@@ -29,8 +29,8 @@ pub struct Target {
 }
 
 impl Target {
-    /// Reads a CSEBase URL such as `http://127.0.0.1:8080/cse-in`; only plain HTTP,
-    /// since that is the binding all three tools test.
+    /// Reads a CSEBase URL such as `http://127.0.0.1:8080/cse-in`, or `https://…` for
+    /// a CSE serving TLS (HTTP over TLS is still the HTTP binding).
     pub fn from_url(
         url: &str,
         cse_id: &str,
@@ -76,29 +76,30 @@ impl Target {
 /// Splits a CSEBase URL into origin (`http://host:port`) and CSEBase path (`/cse-in`).
 fn split(url: &str) -> Result<(String, String), Error> {
     let bad = || Error::Target(url.to_owned());
-    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    if scheme != "http" && scheme != "https" {
+        return Err(bad());
+    }
     let (host, path) = rest.split_once('/').ok_or_else(bad)?;
     let path = path.trim_end_matches('/');
     if host.is_empty() || path.is_empty() {
         return Err(bad());
     }
-    Ok((format!("http://{host}"), format!("/{path}")))
+    Ok((format!("{scheme}://{host}"), format!("/{path}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The target of `url` with the usual identities.
+    fn target(url: &str) -> Result<Target, Error> {
+        Target::from_url(url, "/id-in", "CAdmin", "3", Duration::from_secs(1))
+    }
+
     #[test]
     fn a_csebase_url_is_split_into_origin_and_path() {
-        let t = Target::from_url(
-            "http://127.0.0.1:8080/cse-in/",
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(1),
-        );
-        let t = t.expect("valid URL");
+        let t = target("http://127.0.0.1:8080/cse-in/").expect("valid URL");
         assert_eq!(t.origin, "http://127.0.0.1:8080");
         assert_eq!(t.cse_base_path, "/cse-in");
         assert_eq!(t.cse_name(), "cse-in");
@@ -108,14 +109,7 @@ mod tests {
 
     #[test]
     fn alternates_share_the_csebase_path_and_follow_the_origin() {
-        let mut t = Target::from_url(
-            "http://127.0.0.1:8080/cse-in",
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(1),
-        )
-        .expect("valid URL");
+        let mut t = target("http://127.0.0.1:8080/cse-in").expect("valid URL");
         t.also_at("http://127.0.0.1:8081/cse-in/")
             .expect("same CSEBase");
         assert!(matches!(
@@ -129,16 +123,23 @@ mod tests {
     }
 
     #[test]
+    fn an_https_csebase_url_keeps_its_scheme() {
+        let t = target("https://127.0.0.1:8443/cse-in").expect("valid URL");
+        assert_eq!(t.origin, "https://127.0.0.1:8443");
+        assert_eq!(t.cse_base_path, "/cse-in");
+    }
+
+    #[test]
     fn urls_without_http_or_a_csebase_path_are_refused() {
         for url in [
-            "https://127.0.0.1:8080/cse-in",
+            "ftp://127.0.0.1:8080/cse-in",
+            "127.0.0.1:8080/cse-in",
             "http://127.0.0.1:8080",
             "http://127.0.0.1:8080/",
             "http:///cse-in",
         ] {
-            let result = Target::from_url(url, "/id-in", "CAdmin", "3", Duration::from_secs(1));
             assert!(
-                matches!(result, Err(Error::Target(ref u)) if u == url),
+                matches!(target(url), Err(Error::Target(ref u)) if u == url),
                 "{url}"
             );
         }

@@ -7,4 +7,5 @@ mod media;
 pub mod ops;
 mod query;
 mod timing;
+pub mod tls;
 pub mod upper_tester_endpoint;

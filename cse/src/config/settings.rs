@@ -49,6 +49,16 @@ settings! {
         /// Point of access advertised in the CSEBase poa
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
     }
+    "TLS" {
+        /// PEM file with the listener's certificate chain (its own certificate first);
+        /// with tls_key_file the listener serves HTTPS only, without it plain HTTP
+        tls_cert_file: Option<String> = None, unset = "plain HTTP", value_name = "FILE";
+        /// PEM file with the private key of tls_cert_file (PKCS#8, PKCS#1 or SEC1)
+        tls_key_file: Option<String> = None, unset = "plain HTTP", value_name = "FILE";
+        /// PEM file with the CA certificates client certificates must be signed by; when
+        /// set, a client without such a certificate is refused during the TLS handshake
+        tls_client_ca_file: Option<String> = None, unset = "no client certificates asked", value_name = "FILE";
+    }
     "Metrics" {
         /// A separate address (host:port) for /metrics, /healthz and /readyz; when set
         /// they are served there and no longer on the main listener
@@ -117,6 +127,10 @@ settings! {
         /// (e.g. 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
         /// network)
         notify_allowed_networks: Option<String> = None, unset = "public addresses only", value_name = "CIDRS";
+        /// PEM file with CA certificates trusted for https notification targets (and
+        /// other outgoing https requests) besides the system's root certificates, e.g.
+        /// a site's private CA
+        notify_ca_file: Option<String> = None, unset = "system roots only", value_name = "FILE";
         /// Most notification targets (nu entries) one subscription may name
         notify_max_targets: usize = 32, value_name = "N";
         /// Requests in flight to one host and port at most

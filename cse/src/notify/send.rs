@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
 use onecse_models::time::Timestamp;
+use rustls::pki_types::CertificateDer;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -38,13 +39,19 @@ pub struct SenderSettings {
     pub policy: EgressPolicy,
     /// Requests in flight to one host and port at most.
     pub per_target: usize,
+    /// CA certificates trusted for https besides the system's roots (`notify_ca_file`).
+    pub extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl Sender {
     /// A sender with the given settings.
     pub fn new(cse_id: &str, settings: SenderSettings) -> reqwest::Result<Self> {
         let policy = Arc::new(settings.policy);
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        for root in &settings.extra_roots {
+            client = client.add_root_certificate(reqwest::Certificate::from_der(root)?);
+        }
+        let client = client
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
@@ -237,9 +244,42 @@ fn response_rsc(response: &reqwest::Response) -> Option<String> {
 
 /// One neutral description for every network failure (refused, reset, timed out,
 /// unresolvable, refused by the policy after resolution), so answers to requests that
-/// name targets cannot be used to scan which hosts and ports exist.
-fn describe(_err: &reqwest::Error) -> &'static str {
-    NO_ANSWER
+/// name targets cannot be used to scan which hosts and ports exist. The one exception
+/// is a certificate this CSE refused: the connection to an address the policy allows
+/// was made and a TLS server answered, and the subscriber needs to know that its
+/// certificate, not the network, is the problem.
+fn describe(err: &reqwest::Error) -> String {
+    match certificate_refusal(err) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+            "the target's TLS certificate is not trusted: it is not signed by a CA this CSE trusts (the system's root certificates, or notify_ca_file)".to_owned()
+        }
+        Some(refusal) => format!("the target's TLS certificate was refused: {refusal}"),
+        None => NO_ANSWER.to_owned(),
+    }
+}
+
+/// The rustls error behind a failed request, when the server's certificate was what
+/// failed. hyper-rustls wraps it in an `io::Error` (itself wrapped in another), and an
+/// `io::Error`'s `source` skips the error it carries, so the walk opens those itself.
+fn certificate_refusal(err: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = next {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            )
+            .then_some(tls);
+        }
+        next = match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(carried) => Some(carried),
+            None => current.source(),
+        };
+    }
+    None
 }
 
 /// Bounds the requests in flight to one host and port, so one slow receiver named by

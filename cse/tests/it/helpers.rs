@@ -73,7 +73,7 @@ impl Drop for TestDb {
 /// when onecse is unreachable, answers a body that is not JSON or does not echo the
 /// generated `X-M2M-RI`.
 pub struct TestApp {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://` when the test configured TLS).
     pub base: String,
     client: Client,
     handle: actix_web::dev::ServerHandle,
@@ -125,7 +125,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
     };
     adjust(&mut config);
     let app = App::build(&config).expect("app builds");
-    let base = format!("http://{}", app.local_addr());
+    let base = app.origin();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -138,18 +138,22 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Config)) -> TestAp
 
 /// The strict client the tests speak to the CSE at `base` (`http://host:port`) with.
 pub fn strict_client(base: &str) -> Client {
-    let target = Target::from_url(
+    Client::builder(test_target(base))
+        .strict()
+        .build()
+        .expect("http client")
+}
+
+/// The CSE at `base` (`http://host:port` or `https://…`) as the tests configure it.
+pub fn test_target(base: &str) -> Target {
+    Target::from_url(
         &format!("{base}/cse-in"),
         "/id-in",
         "CAdmin",
         "3",
         Duration::from_secs(20),
     )
-    .expect("target");
-    Client::builder(target)
-        .strict()
-        .build()
-        .expect("http client")
+    .expect("target")
 }
 
 impl TestApp {

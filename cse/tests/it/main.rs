@@ -49,5 +49,6 @@ mod sub;
 mod sub_access;
 mod sub_features;
 mod timing;
+mod tls;
 mod ts;
 mod upper_tester;
