@@ -10,6 +10,7 @@ use onecse_models::{Operation, ResponseStatusCode};
 use serde_json::json;
 
 use super::admit::{self, Admission, Admitted};
+use super::registree;
 use super::route::{self, Route};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
@@ -149,6 +150,7 @@ impl Noted {
 fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -> CseResult<Step> {
     let req = &admitted.req;
     let who = &admitted.who;
+    registree::check(tx, admitted)?;
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
             return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
