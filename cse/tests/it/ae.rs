@@ -503,15 +503,16 @@ async fn delete_removes_the_ae_and_frees_its_ae_id() {
         (reply.status, reply.rsc, reply.raw.as_str()),
         (200, Some(2002), "")
     );
-    app.retrieve("/cse-in/bye", "Cbye")
+    app.retrieve("/cse-in/bye", "CAdmin")
         .await
         .assert_error(4004, 404, "bye");
-    app.retrieve("/Cbye", "Cbye")
+    app.retrieve("/Cbye", "CAdmin")
         .await
         .assert_error(4004, 404, "Cbye");
+    // The deregistered AE-ID no longer originates anything (TS-0004 §7.2.2.2).
     app.delete("/cse-in/bye", "Cbye")
         .await
-        .assert_error(4004, 404, "bye");
+        .assert_error(4106, 403, "not registered");
     // The AE-ID and the name can be registered again.
     register(&app, Some("Cbye"), json!({"rn": "bye"})).await;
 }
@@ -577,10 +578,14 @@ async fn an_expired_ae_is_never_returned() {
         Some(2000)
     );
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    app.retrieve("/cse-in/short", "Cshort")
+    app.retrieve("/cse-in/short", "CAdmin")
         .await
         .assert_error(4004, 404, "short");
-    app.retrieve("/Cshort", "Cshort")
+    app.retrieve("/Cshort", "CAdmin")
         .await
         .assert_error(4004, 404, "Cshort");
+    // Expired, it is no longer registered either.
+    app.retrieve("/Cshort", "Cshort")
+        .await
+        .assert_error(4106, 403, "not registered");
 }

@@ -242,7 +242,7 @@ async fn deleting_a_container_removes_its_subtree_only() {
     assert_eq!(app.retrieve("/cse-in/app/ab", "Capp").await.rsc, Some(2000));
     // Deleting the AE takes the rest.
     app.delete("/cse-in/app", "Capp").await;
-    app.retrieve("/cse-in/app/a0", "Capp")
+    app.retrieve("/cse-in/app/a0", "CAdmin")
         .await
         .assert_error(4004, 404, "a0");
     let reply = app

@@ -8,7 +8,7 @@ use onecse_models::ResponseStatusCode;
 
 use super::admit::{self, Admission, Admitted};
 use crate::core::Cse;
-use crate::core::addressing::Address;
+use crate::core::addressing::{self, Address, Destination};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::Access;
@@ -43,13 +43,17 @@ fn left_open(cse: &Cse, admitted: &Admitted) -> bool {
     if admit::registers(&admitted.req) {
         return true;
     }
-    match &admitted.kind {
-        Admission::Local {
-            address,
-            access: Some(Access::Retrieve),
-        } => names_cse_base(cse, address),
-        _ => false,
-    }
+    let req = &admitted.req;
+    let retrieves = match &admitted.kind {
+        Admission::Local { access, .. } => *access == Some(Access::Retrieve),
+        // Not admitted to an address yet: read as a blocking one would be.
+        Admission::NonBlocking => admit::access(req).is_ok_and(|a| a == Access::Retrieve),
+    };
+    retrieves
+        && matches!(
+            addressing::parse(&req.to, cse),
+            Ok(Destination::Local(address)) if names_cse_base(cse, &address)
+        )
 }
 
 /// Whether `address` is the CSEBase itself (by name or by resourceID).
