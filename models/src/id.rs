@@ -108,9 +108,7 @@ pub fn local_ae_stem<'a>(originator: &'a str, own_cse_id: &str, sp_id: &str) -> 
         None => originator,
     };
     let stem = if sp_relative.starts_with('/') {
-        sp_relative
-            .strip_prefix(own_cse_id)?
-            .strip_prefix('/')?
+        sp_relative.strip_prefix(own_cse_id)?.strip_prefix('/')?
     } else {
         sp_relative
     };

@@ -207,14 +207,21 @@ impl Closed {
     /// Remembers whether `resource` refuses access to its instances, if it has any.
     fn note(&mut self, resource: &Resource) {
         if resource.kind().instances().is_some() {
-            let refuses = resource.kind().check_instances_accessible(resource).is_err();
+            let refuses = resource
+                .kind()
+                .check_instances_accessible(resource)
+                .is_err();
             self.0.insert(resource.ri.clone(), refuses);
         }
     }
 
     /// Whether `resource` is an instance its parent hides.
     fn hides(&mut self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<bool> {
-        let Some(pi) = resource.pi.as_deref().filter(|_| resource.kind().is_instance()) else {
+        let Some(pi) = resource
+            .pi
+            .as_deref()
+            .filter(|_| resource.kind().is_instance())
+        else {
             return Ok(false);
         };
         if let Some(refuses) = self.0.get(pi) {

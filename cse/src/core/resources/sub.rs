@@ -336,13 +336,10 @@ fn new_subscriber(
     existing: Option<&Resource>,
     originator: Option<&str>,
 ) -> Option<String> {
-    let su = content?
-        .as_object()?
-        .values()
-        .next()?
-        .get("su")?
-        .as_str()?;
-    let before = existing.and_then(|e| e.attrs.get("su")).and_then(Value::as_str);
+    let su = content?.as_object()?.values().next()?.get("su")?.as_str()?;
+    let before = existing
+        .and_then(|e| e.attrs.get("su"))
+        .and_then(Value::as_str);
     (before != Some(su) && Some(su) != originator).then(|| su.to_owned())
 }
 
