@@ -89,6 +89,33 @@ pub fn classify_registration_originator(
     Ok(RegistrationOriginator::Given(from.to_owned()))
 }
 
+/// The AE-ID-Stem an originator claims as an AE registered at this CSE (`own_cse_id`,
+/// of the service provider `sp_id`, given without `//`): a bare stem (`Cmyapp`), or
+/// an SP-relative or absolute AE-ID under this CSE's CSE-ID (`/id-in/Cmyapp`,
+/// `//sp/id-in/Cmyapp`). A stem starts with `C` or `S` (TS-0004 §6.2.3); anything
+/// else (a CSE-ID, an AE-ID of another CSE, another name) claims no registration
+/// here: `None`. Used to hold such an originator to its registration (TS-0004 §7.2.2.2,
+/// 4106 when it is not registered).
+pub fn local_ae_stem<'a>(originator: &'a str, own_cse_id: &str, sp_id: &str) -> Option<&'a str> {
+    let sp_relative = match originator.strip_prefix("//") {
+        Some(absolute) => {
+            let (sp, rest) = absolute.split_at(absolute.find('/')?);
+            if !sp.eq_ignore_ascii_case(sp_id) {
+                return None;
+            }
+            rest
+        }
+        None => originator,
+    };
+    let stem = if sp_relative.starts_with('/') {
+        sp_relative.strip_prefix(own_cse_id)?.strip_prefix('/')?
+    } else {
+        sp_relative
+    };
+    let names_ae = stem.starts_with('C') || stem.starts_with('S');
+    (names_ae && !stem.contains('/')).then_some(stem)
+}
+
 /// Checks an App-ID (`api`): `R…` (registered) or `N…` (non-registered), at least two
 /// characters; a lower-case `r` is tolerated for release 2a and 3 originators only
 /// (TS-0001 R3 allowed it, R4 removed it).
@@ -169,6 +196,33 @@ mod tests {
         for (from, expected) in cases {
             let got = classify_registration_originator(from, "/id-in").map_err(|p| p.rsc);
             assert_eq!(got, expected, "{from:?}");
+        }
+    }
+
+    #[test]
+    fn local_ae_stems_are_read_from_every_form_of_this_cses_ae_ids() {
+        let cases = [
+            ("Cmyapp", Some("Cmyapp")),
+            ("S563423", Some("S563423")),
+            ("C", Some("C")),
+            ("/id-in/Cmyapp", Some("Cmyapp")),
+            ("//sp.example/id-in/Cmyapp", Some("Cmyapp")),
+            ("//SP.example/id-in/Cmyapp", Some("Cmyapp")),
+            ("/id-in", None),
+            ("//sp.example/id-in", None),
+            ("/id-mn/Cmyapp", None),
+            ("//other.example/id-in/Cmyapp", None),
+            ("/id-in/cse-in/Cmyapp", None),
+            ("/id-inx/Cmyapp", None),
+            ("myapp", None),
+            ("", None),
+        ];
+        for (originator, expected) in cases {
+            assert_eq!(
+                local_ae_stem(originator, "/id-in", "sp.example"),
+                expected,
+                "{originator}"
+            );
         }
     }
 

@@ -11,6 +11,7 @@ mod pch;
 mod reg;
 mod req;
 mod sec;
+mod sec_acc;
 mod sec_sub;
 mod ser;
 mod sub;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(fcnt::tps());
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
+    all.extend(sec_acc::tps());
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());

@@ -111,7 +111,9 @@ fn monitor_tps() -> Vec<TestPurpose> {
             "TS-0001 §9.6.8 (operationMonitor: successful or not)",
             "a refused request from a watched originator still notifies",
             |ctx| {
-                let stranger = format!("Cstranger{}", ctx.tag);
+                // Registered: an unregistered AE-ID would be refused (4106) before
+                // its access is decided.
+                let (stranger, _) = ctx.ae("stranger")?;
                 let (_, cnt, path) = watched(ctx, json!({"enc": {"om": [{"or": stranger}]}}))?;
                 expect(&ctx.client.retrieve(&cnt, &stranger), 4103, 403)?;
                 let n = ctx.notification(&path)?;

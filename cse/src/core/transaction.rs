@@ -8,6 +8,7 @@ use onecse_models::time::Timestamp;
 
 use crate::core::Cse;
 use crate::error::{CseError, CseResult};
+use crate::security::Requester;
 use crate::store::outbox::{self, NewNotification, Pending};
 use crate::store::{DbConn, TransactionKind};
 
@@ -21,6 +22,10 @@ pub struct Txn<'a> {
     pub now: Timestamp,
     /// `now` in its stored text form, for queries.
     pub now_text: String,
+    /// Who sent the request this transaction runs (set by dispatch; `None` for the
+    /// CSE's own background work): what a type checks a resource named in content
+    /// against, such as a group's members.
+    pub requester: Option<Requester>,
     notifications: Vec<Pending>,
 }
 
@@ -32,6 +37,7 @@ impl<'a> Txn<'a> {
             cse,
             now,
             now_text: now.to_string(),
+            requester: None,
             notifications: Vec::new(),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use onecse_models::id::local_ae_stem;
 use onecse_models::primitive::Request;
 
 use super::Site;
@@ -24,6 +25,10 @@ pub struct Requester {
     pub originator: Option<String>,
     /// Whether the originator is the CSE's administrator, always allowed.
     pub admin: bool,
+    /// The AE-ID-Stem the originator claims to be registered here with (any form of
+    /// an AE-ID of this CSE; never the administrator's): dispatch holds it to that
+    /// registration (4106 when there is none, TS-0004 §7.2.2.2).
+    pub registree: Option<String>,
     /// How the request arrived.
     pub caller: Caller,
 }
@@ -31,9 +36,16 @@ pub struct Requester {
 impl Requester {
     /// The requester of `req`, sent by `caller`, at `site`.
     pub fn of(req: &Request, caller: Caller, site: Site<'_>) -> Self {
+        let registree = req
+            .from
+            .as_deref()
+            .and_then(|from| local_ae_stem(from, site.cse_id, site.sp_id))
+            .filter(|stem| *stem != site.admin_originator)
+            .map(str::to_owned);
         Self {
             admin: req.from.as_deref() == Some(site.admin_originator),
             originator: req.from.clone(),
+            registree,
             caller,
         }
     }

@@ -676,3 +676,49 @@ async fn in_parent_mode_what_an_ae_creates_follows_the_ae_policies() {
         "RETRIEVE",
     );
 }
+
+#[tokio::test]
+async fn a_delete_answering_the_resource_needs_retrieve_too() {
+    let app = two_aes().await;
+    granted(&app, 8).await;
+    let with_content = |rcn: u8| {
+        let path = format!("{DATA}?rcn={rcn}");
+        let app = &app;
+        async move {
+            app.onem2m(Method::DELETE, &path, Some(OTHER), None, None)
+                .await
+        }
+    };
+    // Refused before anything is deleted: the answer would show the container.
+    denied(&with_content(1).await, "RETRIEVE");
+    assert_eq!(app.retrieve(DATA, OWNER).await.rsc, Some(2000));
+    // Without content, DELETE alone decides.
+    let reply = with_content(0).await;
+    assert_eq!((reply.rsc, reply.raw.as_str()), (Some(2002), ""));
+    app.retrieve(DATA, OWNER)
+        .await
+        .assert_error(4004, 404, "data");
+}
+
+#[tokio::test]
+async fn what_a_deregistered_ae_created_elsewhere_is_not_inherited_by_its_ae_id() {
+    let app = two_aes().await;
+    // The owner's container lets Cother create in it; what Cother creates there has
+    // no policy, so its creator alone has access.
+    granted(&app, 3).await;
+    let reply = try_create(&app, "left").await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    let left = format!("{DATA}/left");
+    assert_eq!(app.retrieve(&left, OTHER).await.rsc, Some(2000));
+    // Cother deregisters; someone registers the released AE-ID again.
+    assert_eq!(app.delete("/cse-in/other", OTHER).await.rsc, Some(2002));
+    app.register_ae("again", OTHER).await;
+    denied(&app.retrieve(&left, OTHER).await, "only its creator");
+    denied(&app.delete(&left, OTHER).await, "only its creator");
+    // Its new registration owns what it creates from now on.
+    assert_eq!(try_create(&app, "new").await.rsc, Some(2001));
+    assert_eq!(
+        app.retrieve(&format!("{DATA}/new"), OTHER).await.rsc,
+        Some(2000)
+    );
+}

@@ -503,15 +503,16 @@ async fn delete_removes_the_ae_and_frees_its_ae_id() {
         (reply.status, reply.rsc, reply.raw.as_str()),
         (200, Some(2002), "")
     );
-    app.retrieve("/cse-in/bye", "Cbye")
+    app.retrieve("/cse-in/bye", "CAdmin")
         .await
         .assert_error(4004, 404, "bye");
-    app.retrieve("/Cbye", "Cbye")
+    app.retrieve("/Cbye", "CAdmin")
         .await
         .assert_error(4004, 404, "Cbye");
+    // The deregistered AE-ID no longer originates anything (TS-0004 §7.2.2.2).
     app.delete("/cse-in/bye", "Cbye")
         .await
-        .assert_error(4004, 404, "bye");
+        .assert_error(4106, 403, "not registered");
     // The AE-ID and the name can be registered again.
     register(&app, Some("Cbye"), json!({"rn": "bye"})).await;
 }
@@ -577,10 +578,68 @@ async fn an_expired_ae_is_never_returned() {
         Some(2000)
     );
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    app.retrieve("/cse-in/short", "Cshort")
+    app.retrieve("/cse-in/short", "CAdmin")
         .await
         .assert_error(4004, 404, "short");
-    app.retrieve("/Cshort", "Cshort")
+    app.retrieve("/Cshort", "CAdmin")
         .await
         .assert_error(4004, 404, "Cshort");
+    // Expired, it is no longer registered either.
+    app.retrieve("/Cshort", "Cshort")
+        .await
+        .assert_error(4106, 403, "not registered");
+}
+
+#[tokio::test]
+async fn an_unregistered_ae_id_is_refused_except_for_its_registration_and_the_cse_base() {
+    let app = spawn_app().await;
+    let acp = json!({"m2m:acp": {"rn": "squat", "pv": {"acr": []},
+        "pvs": {"acr": [{"acor": ["Cnobody"], "acop": 63}]}}});
+    // Every form of an AE-ID of this CSE claims a registration it does not have.
+    for originator in [
+        "Cnobody",
+        "/id-in/Cnobody",
+        "//acme.example.com/id-in/Cnobody",
+    ] {
+        app.create("/cse-in", 1, &acp, Some(originator))
+            .await
+            .assert_error(4106, 403, "not registered");
+    }
+    app.retrieve("/cse-in/acpCSEBase", "Cnobody")
+        .await
+        .assert_error(4106, 403, "Cnobody");
+    // Left open: the CSEBase itself, and the registration.
+    assert_eq!(app.retrieve("/cse-in", "Cnobody").await.rsc, Some(2000));
+    register(&app, Some("Cnobody"), json!({"rn": "nobody"})).await;
+    assert_eq!(
+        app.create("/cse-in", 1, &acp, Some("Cnobody")).await.rsc,
+        Some(2001)
+    );
+    // The name it could not take before it registered was never taken.
+    assert_eq!(
+        app.retrieve("/cse-in/squat", "CAdmin").await.rsc,
+        Some(2000)
+    );
+}
+
+#[tokio::test]
+async fn an_ae_cannot_take_another_ae_id_as_its_name() {
+    let app = spawn_app().await;
+    register(&app, Some("Cother"), json!({"rn": "other"})).await;
+    register(&app, Some("Cmine"), json!({"rn": "Cother"}))
+        .await
+        .assert_error(4105, 409, "AE-ID of another registered AE");
+    // A name taken first keeps the AE-ID it spells from being registered.
+    let first = register(&app, Some("Cfirst"), json!({"rn": "Clater"})).await;
+    assert_eq!(first.rsc, Some(2001), "{first:#?}");
+    register(&app, Some("Clater"), json!({"rn": "later"}))
+        .await
+        .assert_error(4105, 409, "name of another AE");
+    // Its own AE-ID is a fine name.
+    let own = register(&app, Some("Cself"), json!({"rn": "Cself"})).await;
+    assert_eq!(own.rsc, Some(2001), "{own:#?}");
+    assert_eq!(
+        app.retrieve("/cse-in/Cother", "CAdmin").await.rsc,
+        Some(4004)
+    );
 }

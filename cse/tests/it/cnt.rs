@@ -242,7 +242,7 @@ async fn deleting_a_container_removes_its_subtree_only() {
     assert_eq!(app.retrieve("/cse-in/app/ab", "Capp").await.rsc, Some(2000));
     // Deleting the AE takes the rest.
     app.delete("/cse-in/app", "Capp").await;
-    app.retrieve("/cse-in/app/a0", "Capp")
+    app.retrieve("/cse-in/app/a0", "CAdmin")
         .await
         .assert_error(4004, 404, "a0");
     let reply = app
@@ -253,4 +253,35 @@ async fn deleting_a_container_removes_its_subtree_only() {
         reply.body,
         json!({"m2m:rrl": {"rrf": [{"nm": "acpCSEBase", "typ": 1, "val": "cse-in/acpCSEBase"}]}})
     );
+}
+
+#[tokio::test]
+async fn an_offset_past_a_closed_container_still_hides_its_instances() {
+    let app = spawn_app().await;
+    app.register_ae("app", "Capp").await;
+    app.container("/cse-in/app", "d", json!({"disr": true}), "Capp")
+        .await;
+    app.instance("/cse-in/app/d", "secret", "Capp").await;
+    app.instance("/cse-in/app/d", "hidden", "Capp").await;
+    app.container("/cse-in/app", "e", json!({}), "Capp").await;
+    // ofst=2 starts after the container's own row, which the page then never reads.
+    for originator in ["Capp", "CAdmin"] {
+        for rcn in [4, 5, 6, 8] {
+            let path = format!("/cse-in/app?rcn={rcn}&ofst=2");
+            let reply = app.retrieve(&path, originator).await;
+            assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+            assert!(
+                !reply.raw.contains("m2m:cin")
+                    && !reply.raw.contains("secret")
+                    && !reply.raw.contains("\"typ\":4"),
+                "rcn={rcn} as {originator}: {}",
+                reply.raw
+            );
+            assert!(
+                reply.raw.contains("\"e\"") || reply.raw.contains("app/e"),
+                "{}",
+                reply.raw
+            );
+        }
+    }
 }

@@ -556,3 +556,41 @@ async fn a_subscription_to_a_group_hears_its_updates_and_fopt_subscribes_every_m
     assert_eq!(reply.rsc, Some(2000));
     rx.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_the_originator_may_not_retrieve_is_answered_as_a_missing_one() {
+    let app = spawn_app().await;
+    app.register_ae("victim", "Cvictim").await;
+    app.container("/cse-in/victim", "secret", json!({}), "Cvictim")
+        .await;
+    app.register_ae("probe", "Cprobe").await;
+    let answer = |entry: &str, extra: Value| {
+        let mut attrs = json!({"mnm": 5, "mid": [entry]});
+        if let (Some(base), Some(extra)) = (attrs.as_object_mut(), extra.as_object()) {
+            base.extend(extra.clone());
+        }
+        let app = &app;
+        async move { group(app, "/cse-in/probe", attrs, "Cprobe").await }
+    };
+    let hidden = "cse-in/victim/secret";
+    let missing = "cse-in/victim/nothing";
+    for extra in [json!({}), json!({"mt": 4, "csy": 2}), json!({"mt": 3})] {
+        let seen = answer(hidden, extra.clone()).await;
+        let unseen = answer(missing, extra).await;
+        seen.assert_error(4004, 404, hidden);
+        assert_eq!(
+            seen.dbg().replace(hidden, "X"),
+            unseen.dbg().replace(missing, "X"),
+            "a hidden member and a missing one get the same answer"
+        );
+    }
+    // Its owner may name it.
+    let own = group(
+        &app,
+        "/cse-in/victim",
+        json!({"mnm": 5, "mid": [hidden]}),
+        "Cvictim",
+    )
+    .await;
+    assert_eq!(own.rsc, Some(2001), "{own:#?}");
+}

@@ -169,6 +169,7 @@ async fn unsupported_or_missing_content_types_are_refused() {
 #[tokio::test]
 async fn bad_ty_values_are_refused() {
     let app = spawn_app().await;
+    app.register_ae("x", "Cx").await;
     let cases = [
         ("application/json;ty=abc", 4000, 400, "ty"),
         ("application/json;ty=", 4000, 400, "ty"),

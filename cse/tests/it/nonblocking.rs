@@ -379,6 +379,7 @@ async fn a_request_resource_is_only_written_by_the_cse() {
 async fn a_request_belongs_to_its_originator() {
     let app = spawn_app().await;
     app.register_ae("owner", "Cowner").await;
+    app.register_ae("other", "Cother").await;
     let reply = with_rt(&app, Method::GET, "/cse-in/owner", "Cowner", "1").await;
     assert_eq!(reply.rsc, Some(1001), "{reply:#?}");
     let ri = request_id(&reply);

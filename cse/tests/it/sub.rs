@@ -552,3 +552,56 @@ async fn a_create_racing_unrelated_writes_is_notified_without_waiting_for_the_po
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }
+
+#[tokio::test]
+async fn su_naming_an_ae_needs_the_notify_privilege_as_nu_does() {
+    let app = spawn_app().await;
+    app.register_ae("victim", "Cvictim").await;
+    app.register_ae("subber", "Csubber").await;
+    app.container("/cse-in/subber", "c", json!({}), "Csubber")
+        .await;
+    // nu is the subscriber itself (nothing to verify); su points elsewhere.
+    let sub = |rn: &str, su: &str| json!({"m2m:sub": {"rn": rn, "nu": ["Csubber"], "su": su}});
+    let create = |rn: &str, su: &str| {
+        let body = sub(rn, su);
+        let app = &app;
+        async move {
+            app.create("/cse-in/subber/c", 23, &body, Some("Csubber"))
+                .await
+        }
+    };
+    create("s1", "Cvictim")
+        .await
+        .assert_error(4103, 403, "NOTIFY");
+    create("s2", "cse-in/victim")
+        .await
+        .assert_error(4103, 403, "NOTIFY");
+    create("s3", "cse-in/subber/c")
+        .await
+        .assert_error(4000, 400, "must name an AE");
+    // Its own AE, as a nu entry may.
+    assert_eq!(create("s4", "Csubber").await.rsc, Some(2001));
+    // An UPDATE to another AE is refused the same way.
+    app.update(
+        "/cse-in/subber/c/s4",
+        &json!({"m2m:sub": {"su": "Cvictim"}}),
+        "Csubber",
+    )
+    .await
+    .assert_error(4103, 403, "NOTIFY");
+    // The victim allows it: then it may be named.
+    let acp = json!({"m2m:acp": {"rn": "letin", "pv": {"acr": [
+        {"acor": ["Csubber"], "acop": 16}, {"acor": ["Cvictim"], "acop": 63}]},
+        "pvs": {"acr": [{"acor": ["Cvictim"], "acop": 63}]}}});
+    let reply = app.create("/cse-in/victim", 1, &acp, Some("Cvictim")).await;
+    let acp_ri = reply.expect_resource("m2m:acp")["ri"].clone();
+    let reply = app
+        .update(
+            "/cse-in/victim",
+            &json!({"m2m:ae": {"acpi": [acp_ri]}}),
+            "Cvictim",
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    assert_eq!(create("s5", "Cvictim").await.rsc, Some(2001));
+}

@@ -44,6 +44,7 @@ async fn operation_monitor_notifies_watched_operations_even_when_refused() {
     assert_eq!(n.sgn()["nev"]["om"], json!({"op": 2, "or": "CAdmin"}));
     assert_eq!(n.sgn()["nev"]["net"], 1);
     // A RETRIEVE that is refused is still an access to the resource.
+    app.register_ae("stranger", "Cstranger").await;
     app.retrieve("/cse-in/c", "Cstranger")
         .await
         .assert_error(4103, 403, "");
@@ -67,6 +68,8 @@ async fn operation_monitor_by_originator_accepts_or_and_acme_org() {
         json!({"enc": {"om": [{"or": "Cwatched"}, {"org": "Cother", "ops": 8}]}}),
     )
     .await;
+    app.register_ae("watched", "Cwatched").await;
+    app.register_ae("other", "Cother").await;
     app.instance("/cse-in/c", "by the admin", "CAdmin").await;
     app.retrieve("/cse-in/c", "CAdmin").await;
     rx.assert_quiet(QUIET).await;

@@ -193,16 +193,22 @@ pub(super) fn content_root(req: &Request) -> Option<(&String, &Value)> {
     req.content.as_ref()?.as_object()?.iter().next()
 }
 
+/// Whether `req` is an AE registration (a CREATE of a type that registers its
+/// originator): the one request that may come without an originator, or from an AE
+/// that is not registered yet.
+pub(super) fn registers(req: &Request) -> bool {
+    req.op == Operation::Create
+        && req
+            .ty
+            .and_then(resources::kind)
+            .is_some_and(|kind| kind.registers_originator())
+}
+
 /// Checks that do not need the database (TS-0004 §7.2.2.2 receiver steps), run once
 /// per request by [`admit`]: a request to a fan-out point passes them before it is
 /// fanned out, each member request again as its own request.
 fn check_generic(req: &Request) -> CseResult<()> {
-    let registration = req.op == Operation::Create
-        && req
-            .ty
-            .and_then(resources::kind)
-            .is_some_and(|k| k.registers_originator());
-    if req.from.is_none() && !registration {
+    if req.from.is_none() && !registers(req) {
         return Err(CseError::bad_request(
             "the originator (X-M2M-Origin) is missing; only an AE registration may omit it",
         ));

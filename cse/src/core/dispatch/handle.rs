@@ -6,10 +6,11 @@
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ResponseStatusCode};
+use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::json;
 
 use super::admit::{self, Admission, Admitted};
+use super::registree;
 use super::route::{self, Route};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
@@ -149,6 +150,8 @@ impl Noted {
 fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -> CseResult<Step> {
     let req = &admitted.req;
     let who = &admitted.who;
+    registree::check(tx, admitted)?;
+    tx.requester = Some(who.clone());
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
             return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
@@ -284,6 +287,25 @@ fn load_and_authorize(
         _ => target.resource.kind().refuse(req.op)?,
     }
     security::authorize(tx.cse.site(), tx, &target.question(who, access))?;
+    if access == Access::Delete && req.rcn.is_some_and(|rcn| rcn != ResultContent::Nothing) {
+        // The answer would carry the resource: what only RETRIEVE may see (TS-0001
+        // §9.6.2). Refused before anything is deleted, so the request stays whole.
+        security::authorize(
+            tx.cse.site(),
+            tx,
+            &target.question(who, Access::Retrieve),
+        )
+        .map_err(|err| {
+            CseError::new(
+                err.rsc,
+                format!(
+                    "{} (a DELETE with rcn={} answers the deleted resource; send rcn=0 to delete without it)",
+                    err.message,
+                    req.rcn.map_or(0, ResultContent::number)
+                ),
+            )
+        })?;
+    }
     Ok(target)
 }
 

@@ -7,6 +7,7 @@
 
 mod admit;
 mod handle;
+mod registree;
 mod route;
 
 pub use admit::{Admitted, Arrival, admit};

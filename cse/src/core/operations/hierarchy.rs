@@ -71,7 +71,11 @@ pub fn page(
             0
         },
     };
+    let mut closed = Closed::new(target);
     let (mut rows, mut bytes, mut skipped, mut scanned) = (Vec::new(), 0usize, 0u64, 0usize);
+    // Instances hidden by their parent's `disr` that the page read (they count as
+    // rows where the database skipped `ofst` rows itself).
+    let mut hidden = 0u64;
     let mut batch_size = FIRST_BATCH;
     // Why the page ended before the subtree did: the client's `lim`, or a bound of
     // the CSE's (then the client is told where to continue).
@@ -83,6 +87,11 @@ pub fn page(
             scanned += 1;
             let size = row.doc.len();
             let resource = Resource::from_row(row)?;
+            closed.note(&resource);
+            if closed.hides(tx, &resource)? {
+                hidden += 1;
+                continue;
+            }
             if !everything && !sight.sees(tx, &resource.subject())? {
                 continue;
             }
@@ -119,9 +128,9 @@ pub fn page(
         End::Budget => true,
         End::Limit => fc.limit.is_none_or(|asked| asked > MAX_PAGE),
     };
-    let next = offset + u64::try_from(rows.len()).unwrap_or(u64::MAX) + 1;
+    let counted = if everything { hidden } else { 0 };
+    let next = offset + u64::try_from(rows.len()).unwrap_or(u64::MAX) + counted + 1;
     let partial = cut_by_cse.then_some(PartialContent { offset: next });
-    hide_inaccessible_instances(target, &mut rows);
     Ok(Page { rows, partial })
 }
 
@@ -181,25 +190,52 @@ impl Cursor<'_> {
     }
 }
 
-/// Instances whose parent refuses access to them (a container with `disr` set) are
-/// never returned (TS-0004 §7.4.6), not even inside a hierarchical result.
-fn hide_inaccessible_instances(target: &Resource, rows: &mut Vec<Resource>) {
-    let closed: Vec<&str> = std::iter::once(target)
-        .chain(rows.iter())
-        .filter(|r| r.kind().check_instances_accessible(r).is_err())
-        .map(|r| r.ri.as_str())
-        .collect();
-    if closed.is_empty() {
-        return;
+/// Which parents refuse access to their instances (a container with `disr` set):
+/// such instances are never returned (TS-0004 §7.4.6), not even inside a hierarchical
+/// result, wherever `ofst` or a batch boundary cut the page: a parent read on the way
+/// is remembered (read or not, rows come in path order, parents first), one that was
+/// not (skipped by the database) is looked up once.
+struct Closed(HashMap<String, bool>);
+
+impl Closed {
+    fn new(target: &Resource) -> Self {
+        let mut closed = Self(HashMap::new());
+        closed.note(target);
+        closed
     }
-    let hidden: Vec<String> = rows
-        .iter()
-        .filter(|r| {
-            r.kind().is_instance() && r.pi.as_deref().is_some_and(|pi| closed.contains(&pi))
-        })
-        .map(|r| r.ri.clone())
-        .collect();
-    rows.retain(|r| !hidden.contains(&r.ri));
+
+    /// Remembers whether `resource` refuses access to its instances, if it has any.
+    fn note(&mut self, resource: &Resource) {
+        if resource.kind().instances().is_some() {
+            let refuses = resource
+                .kind()
+                .check_instances_accessible(resource)
+                .is_err();
+            self.0.insert(resource.ri.clone(), refuses);
+        }
+    }
+
+    /// Whether `resource` is an instance its parent hides.
+    fn hides(&mut self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<bool> {
+        let Some(pi) = resource
+            .pi
+            .as_deref()
+            .filter(|_| resource.kind().is_instance())
+        else {
+            return Ok(false);
+        };
+        if let Some(refuses) = self.0.get(pi) {
+            return Ok(*refuses);
+        }
+        let parent = resource_table::find_by_ri(tx.conn, pi, &tx.now_text)?
+            .map(Resource::from_row)
+            .transpose()?;
+        let refuses = parent
+            .as_ref()
+            .is_some_and(|p| p.kind().check_instances_accessible(p).is_err());
+        self.0.insert(pi.to_owned(), refuses);
+        Ok(refuses)
+    }
 }
 
 impl Page {

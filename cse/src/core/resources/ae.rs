@@ -8,9 +8,10 @@ use onecse_models::primitive::Request;
 use onecse_models::resource::TypeSpec;
 use onecse_models::resource::ae::check_release_versions;
 use onecse_models::serialization::check_csz;
-use onecse_models::{ReleaseVersion, ResponseStatusCode};
+use onecse_models::{ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::core::addressing::{self, Address};
 use crate::core::ids::new_ae_id;
 use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, node_links};
@@ -74,9 +75,10 @@ impl ResourceKind for Ae {
     fn on_create(
         &self,
         tx: &mut Txn<'_>,
-        _parent: &Resource,
+        parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
+        check_names(tx, parent, resource)?;
         resource.attrs.insert("aei".into(), json!(resource.ri));
         node_links::ae_link_changed(tx, None, resource)
     }
@@ -97,6 +99,7 @@ impl ResourceKind for Ae {
     fn on_remove(&self, tx: &mut Txn<'_>, resource: &Resource) -> CseResult<()> {
         // Its pollingChannel goes with the subtree, and so does its queue.
         crate::core::polling_channel::purge(tx, &resource.ri)?;
+        disown_elsewhere(tx, resource)?;
         node_links::ae_removed(tx, resource)
     }
 }
@@ -109,4 +112,53 @@ fn fresh_id(conn: &mut DbConn, prefix: &str) -> CseResult<String> {
         }
     }
     Err(CseError::internal("could not allocate a unique AE-ID"))
+}
+
+/// An AE's name and its AE-ID never name two AEs: under the CSEBase the name `X`
+/// (`cse-in/X`) belongs to the AE whose AE-ID is `X` when there is one, so one AE
+/// cannot shadow another in structured addresses (and in what clients derive from
+/// them). A name that is another registered AE's AE-ID, or an AE-ID that another AE
+/// already uses as its name, is 4105 CONFLICT (TS-0004 §6.6: the name is taken).
+fn check_names(tx: &mut Txn<'_>, parent: &Resource, ae: &Resource) -> CseResult<()> {
+    if ae.rn != ae.ri && resource_table::registered_ae(tx.conn, &ae.rn, &tx.now_text)? {
+        return Err(CseError::new(
+            ResponseStatusCode::Conflict,
+            format!(
+                "'{}' is the AE-ID of another registered AE and cannot name this one",
+                ae.rn
+            ),
+        ));
+    }
+    let named = Address::Structured(format!("{}/{}", parent.path, ae.ri));
+    if ae.rn != ae.ri
+        && let Some(other) = addressing::find(tx, &named)?
+        && other.ty == ResourceType::Ae
+    {
+        return Err(CseError::new(
+            ResponseStatusCode::Conflict,
+            format!(
+                "AE-ID '{}' is the name of another AE ('{}'), whose address it would share",
+                ae.ri, other.path
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Deregistration releases the AE-ID (TS-0001 §10.2.2.2), and with it the creator's
+/// right of the default policy (§9.6.1.3) over what the AE created outside its own
+/// subtree (which goes with it): an AE registering later under the same AE-ID is a new
+/// registration and inherits nothing. The owner is disowned in every form of its
+/// AE-ID an originator may have sent.
+fn disown_elsewhere(tx: &mut Txn<'_>, ae: &Resource) -> CseResult<()> {
+    let cse = tx.cse;
+    let forms = [
+        ae.ri.clone(),
+        format!("{}/{}", cse.cse_id, ae.ri),
+        format!("//{}{}/{}", cse.sp_id, cse.cse_id, ae.ri),
+    ];
+    for form in &forms {
+        resource_table::disown(tx.conn, form, &ae.path)?;
+    }
+    Ok(())
 }

@@ -10,12 +10,13 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::core::addressing::{self, Destination};
+use crate::core::addressing::{self, Destination, Target};
 use crate::core::operations::policy_ids;
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::{self, Access};
 
 /// The group kind.
 pub struct Group;
@@ -193,8 +194,27 @@ fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Option<Member>> {
             )));
         }
     };
-    let resource = addressing::find(tx, &address)?
-        .ok_or_else(|| CseError::not_found(format!("group member '{entry}' does not exist")))?;
+    let missing = || {
+        CseError::not_found(format!(
+            "group member '{entry}' does not exist or the originator may not retrieve it"
+        ))
+    };
+    let mut resource = addressing::find(tx, &address)?.ok_or_else(missing)?;
+    // A member the originator may not retrieve is answered as a missing one, so a
+    // group's CREATE or UPDATE never tells whether a resource exists or its type.
+    if let Some(who) = tx.requester.clone() {
+        let member = Target {
+            resource,
+            parent: None,
+        };
+        match security::authorize(tx.cse.site(), tx, &member.question(&who, Access::Retrieve)) {
+            Err(err) if err.rsc == ResponseStatusCode::OriginatorHasNoPrivilege => {
+                return Err(missing());
+            }
+            other => other?,
+        }
+        resource = member.resource;
+    }
     let ty = match fan_out {
         None => i64::from(resource.ty.number()),
         Some(_) if resource.ty == ResourceType::Group => resource

@@ -144,6 +144,9 @@ pub fn insert_new(
         }
     }
     instance.attrs.insert("cs".into(), json!(cs));
+    // Its parent decides every access to it: it keeps no owner, so the owner index
+    // (what an AE's deregistration disowns) never grows with instances.
+    instance.owner = None;
     let due = parent.kind().due_after_instance(parent, instance);
     let counters = resource_table::insert_counted(tx.conn, &instance.to_row(), cs, due.as_deref())
         .map_err(|err| instance.insert_refused(err))?;

@@ -180,6 +180,12 @@ impl ResourceKind for Subscription {
                 (existing.ri.clone(), creator, entries)
             }
         };
+        if let Some(su) = new_subscriber(req.content.as_ref(), existing, req.from.as_deref()) {
+            // Not verified (TS-0004 §7.4.8.2.1 verifies `nu` only), but it names where
+            // the CSE sends the deletion notification: the NOTIFY privilege on an AE
+            // it names, as for a `nu` entry; a URL meets the egress policy when sent.
+            let _reach = target::named_by(tx, &su, who, "su")?;
+        }
         if entries.is_empty() {
             return Ok(None);
         }
@@ -323,6 +329,20 @@ fn check_events_fit(parent: &Resource, attrs: &Map<String, Value>) -> CseResult<
 }
 
 /// The `nu` entries to verify: new ones that are not the originator itself.
+/// The `su` a CREATE or UPDATE `content` sets, when it is new and not the originator
+/// itself (whose own AE it may always name, as a `nu` entry).
+fn new_subscriber(
+    content: Option<&Value>,
+    existing: Option<&Resource>,
+    originator: Option<&str>,
+) -> Option<String> {
+    let su = content?.as_object()?.values().next()?.get("su")?.as_str()?;
+    let before = existing
+        .and_then(|e| e.attrs.get("su"))
+        .and_then(Value::as_str);
+    (before != Some(su) && Some(su) != originator).then(|| su.to_owned())
+}
+
 fn entries_to_verify(
     requested: &Map<String, Value>,
     existing: Option<&Map<String, Value>>,

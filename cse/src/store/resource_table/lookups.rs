@@ -148,6 +148,18 @@ pub fn ri_taken(conn: &mut DbConn, ri: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// True if a live `<AE>` has this resourceID (its AE-ID-Stem): one primary-key probe,
+/// made once per request whose originator claims a registration here.
+pub fn registered_ae(conn: &mut DbConn, ri: &str, now: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        resources::table
+            .filter(resources::ri.eq(ri))
+            .filter(resources::ty.eq(column(ResourceType::Ae)))
+            .filter(resources::et.is_null().or(resources::et.gt(now))),
+    ))
+    .get_result(conn)
+}
+
 /// Locks a resource's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
 /// SQLite writers are already serialised) and returns it as it is now.
 pub fn lock_and_reload(conn: &mut DbConn, ri: &str) -> QueryResult<Option<ResourceRow>> {

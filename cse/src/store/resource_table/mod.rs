@@ -24,11 +24,11 @@ pub use instance_order::{
 };
 pub use lookups::{
     Key, PolicyDocuments, child_name_taken, find_by_ri, find_root, find_with_policies,
-    lock_and_reload, policy_documents, ri_taken,
+    lock_and_reload, policy_documents, registered_ae, ri_taken,
 };
 pub use resource_row::ResourceRow;
 pub use sweeps::{any_due, due, expired};
 pub use writes::{
-    bump_state_tag, delete_by_ris, delete_children_of_type, delete_subtree, insert,
+    bump_state_tag, delete_by_ris, delete_children_of_type, delete_subtree, disown, insert,
     is_sibling_key_conflict, set_expiration, set_watch, update,
 };

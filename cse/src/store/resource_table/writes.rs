@@ -95,6 +95,22 @@ pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// Ends the ownership `owner` (one stored form of an originator) holds over resources
+/// outside the subtree at `path` (which is being deleted): the owner index finds
+/// them. Returns how many were disowned.
+pub fn disown(conn: &mut DbConn, owner: &str, path: &str) -> QueryResult<usize> {
+    let lower = format!("{path}/");
+    let upper = format!("{path}0");
+    diesel::update(
+        resources::table
+            .filter(resources::owner.eq(owner))
+            .filter(resources::path.ne(path))
+            .filter(resources::path.lt(lower).or(resources::path.ge(upper))),
+    )
+    .set(resources::owner.eq(None::<String>))
+    .execute(conn)
+}
+
 /// Deletes every child of one type (a container's instances when `disr` is switched
 /// off) in one statement. Returns how many were removed.
 pub fn delete_children_of_type(
