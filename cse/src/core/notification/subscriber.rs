@@ -36,6 +36,9 @@ pub fn may_read(
     let who = Requester {
         originator: Some(owner.to_owned()),
         admin: owner == site.admin_originator,
+        // Held to its registration when it created the subscription; an AE that
+        // deregistered since no longer owns it (its `owner` was cleared).
+        registree: None,
         caller: Caller {
             ip: None,
             authenticated: site.settings.originators_verified,
