@@ -142,7 +142,11 @@ impl Service {
             return self.execute_grouped(admitted).await;
         }
         if thread == ReadThread::Caller
-            && inline(&self.cse, &admitted, self.inline_point_reads)
+            && inline(
+                self.cse.db.backend(),
+                &admitted.req,
+                self.inline_point_reads,
+            )
             && let Some(handled) = self
                 .cse
                 .db
@@ -233,25 +237,26 @@ enum ReadThread {
 /// a profile under `retrieve-latest` showed half of onecse's time on SQLite in those
 /// switches, and on PostgreSQL the hand-off kept it at 75 % of SQLite's rate.
 ///
-/// - SQLite: every blocking RETRIEVE (in-process, and WAL lets readers run beside the
-///   writer).
-/// - PostgreSQL, when `inline_point_reads` is on: point reads only (see
-///   [`is_point_read`]), whose statements are bounded index lookups, since the worker
-///   serves none of its other connections while it waits for the database.
+/// Only point reads (see [`is_point_read`]) qualify: on SQLite always, on PostgreSQL
+/// when `inline_point_reads` is on (the worker serves none of its other connections
+/// while it waits for the database). A discovery or a listing examines up to its scan
+/// budget of rows, and on the worker it would hold up every other request the worker
+/// serves (issue 25: a GET waited 4.5 s behind two discoveries on SQLite).
 ///
 /// Writes (and non-blocking acceptance, which writes) always go to the blocking pool.
-fn inline(cse: &Cse, admitted: &Admitted, inline_point_reads: bool) -> bool {
-    let req = &admitted.req;
+fn inline(backend: Backend, req: &Request, inline_point_reads: bool) -> bool {
     req.op == Operation::Retrieve
         && req.response_type.is_blocking()
-        && match cse.db.backend() {
+        && is_point_read(req)
+        && match backend {
             Backend::Sqlite => true,
-            Backend::Postgres => inline_point_reads && is_point_read(req),
+            Backend::Postgres => inline_point_reads,
         }
 }
 
 /// A RETRIEVE answered from one resource (or `la`/`ol`): no filter criteria (so no
-/// discovery) and no child resources in the result.
+/// discovery) and no child resources in the result, so its statements are bounded
+/// index lookups.
 fn is_point_read(req: &Request) -> bool {
     use onecse_models::ResultContent;
     req.filter.is_empty()
@@ -259,4 +264,43 @@ fn is_point_read(req: &Request) -> bool {
             req.rcn,
             None | Some(ResultContent::Attributes | ResultContent::Nothing)
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onecse_models::primitive::{FilterCriteria, FilterUsage, ResponseType, Timing};
+    use onecse_models::{ReleaseVersion, ResultContent};
+
+    #[test]
+    fn only_point_reads_run_on_the_http_worker() {
+        let point = Request {
+            op: Operation::Retrieve,
+            to: "cse-in/app/cnt/la".into(),
+            from: Some("Capp".into()),
+            rqi: "1".into(),
+            rvi: ReleaseVersion::V3,
+            vsi: None,
+            ty: None,
+            content: None,
+            rcn: None,
+            filter: FilterCriteria::default(),
+            attribute_list: Vec::new(),
+            drt: None,
+            timing: Timing::default(),
+            response_type: ResponseType::Blocking,
+        };
+        let mut discovery = point.clone();
+        discovery.filter.filter_usage = Some(FilterUsage::Discovery);
+        discovery.filter.attributes = vec![("con".into(), "*a".into())];
+        let mut listing = point.clone();
+        listing.rcn = Some(ResultContent::ChildResourceReferences);
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            assert!(inline(backend, &point, true), "{backend:?}");
+            assert!(!inline(backend, &discovery, true), "{backend:?}");
+            assert!(!inline(backend, &listing, true), "{backend:?}");
+        }
+        assert!(!inline(Backend::Postgres, &point, false));
+        assert!(inline(Backend::Sqlite, &point, false));
+    }
 }

@@ -5,6 +5,7 @@
 //! once here and hand the results on; no part reads a setting string after start-up.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::anyhow;
 use rustls::pki_types::CertificateDer;
@@ -13,6 +14,7 @@ use crate::binding::ops::RESERVED_PATHS;
 use crate::binding::tls::{ListenerTls, TlsFiles};
 use crate::config::Config;
 use crate::core::context::{CseSettings, RequestLimits};
+use crate::core::scan::ScanLimits;
 use crate::notify::egress::EgressPolicy;
 use crate::security::AccessSettings;
 use crate::security::auth::{AuthMode, Authenticator, KeySettings, Verifier};
@@ -97,6 +99,10 @@ impl Settings {
                 max_targets: config.notify_max_targets,
                 max_pending_requests: config.request_max_pending_per_originator,
                 request_lifetime_s: config.request_lifetime_s,
+                scan: ScanLimits {
+                    max_rows: config.scan_max_rows,
+                    max_time: Duration::from_millis(config.scan_max_ms),
+                },
             },
             upper_tester: config.upper_tester,
         };

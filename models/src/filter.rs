@@ -1,12 +1,64 @@
 //! Evaluating filter criteria on one resource (TS-0004 §6.3.5.8, TS-0001 table 9.6.8-2):
-//! the one definition used by discovery and by subscription event criteria.
+//! the one definition used by discovery and by subscription event criteria, and the
+//! bounds a filter a client sends must stay within.
 
 use serde_json::{Map, Value};
 
+use crate::Problem;
 use crate::primitive::{FilterCriteria, FilterOperation};
 use crate::time::Timestamp;
+use crate::wildcard;
+
+/// Longest value of one matching condition (an attribute filter's pattern, a label, a
+/// content type), in characters. Each is compared with every candidate row, so its
+/// length multiplies into the cost of every row a discovery examines; real patterns
+/// (names, labels, short content prefixes) are far shorter, while a 16,000-character
+/// pattern was the lever of a denial of service (issue 25). 1024 leaves room for a
+/// long URI or label and keeps a whole query well inside one request head.
+pub const MAX_CONDITION_CHARS: usize = 1024;
+
+/// Most values of matching conditions in one filter: `ty`, `lbl`, `cty` and attribute
+/// filters together. Every value is evaluated on each candidate row (labels and types
+/// also become terms of the database query), so this caps the per-row work at
+/// [`MAX_CONDITIONS`] × [`MAX_CONDITION_CHARS`]; a real discovery names a few.
+pub const MAX_CONDITIONS: usize = 64;
 
 impl FilterCriteria {
+    /// Refuses (4000, naming the parameter and the limit) a filter with a condition
+    /// value longer than [`MAX_CONDITION_CHARS`] or more than [`MAX_CONDITIONS`]
+    /// values, so what one request asks of every row it examines stays bounded.
+    /// Bindings call it once, where they read the filter.
+    pub fn check_bounds(&self) -> Result<(), Problem> {
+        let values = self
+            .labels
+            .iter()
+            .map(|v| ("lbl", v.as_str()))
+            .chain(self.content_types.iter().map(|v| ("cty", v.as_str())))
+            .chain(
+                self.attributes
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            );
+        for (name, value) in values {
+            let chars = value.chars().count();
+            if chars > MAX_CONDITION_CHARS {
+                return Err(Problem::bad_request(format!(
+                    "filter parameter '{name}' is too long: {chars} characters (at most {MAX_CONDITION_CHARS})"
+                )));
+            }
+        }
+        let count = self.resource_types.len()
+            + self.labels.len()
+            + self.content_types.len()
+            + self.attributes.len();
+        if count > MAX_CONDITIONS {
+            return Err(Problem::bad_request(format!(
+                "too many filter conditions: {count} values of ty, lbl, cty and attribute filters (at most {MAX_CONDITIONS})"
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether a resource of type `ty` with these attributes passes the matching
     /// conditions. Values of one tag are ORed; different tags combine with `fo`
     /// (AND unless it is 2, OR). No condition at all matches everything.
@@ -73,40 +125,10 @@ impl FilterCriteria {
 fn attribute_matches(value: Option<&Value>, pattern: &str) -> bool {
     match value {
         None => false,
-        Some(Value::String(s)) => glob(pattern, s),
+        Some(Value::String(s)) => wildcard::matches(pattern, s),
         Some(Value::Array(items)) => items.iter().any(|i| attribute_matches(Some(i), pattern)),
-        Some(other) => glob(pattern, &other.to_string()),
+        Some(other) => wildcard::matches(pattern, &other.to_string()),
     }
-}
-
-/// `*`-wildcard matching in O(pattern × text): on a mismatch only the last `*` is
-/// retried, so patterns like `a*a*a*b` cannot blow up.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut retry: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                retry = Some((pi, ti));
-                pi += 1;
-            }
-            Some(c) if t.get(ti) == Some(c) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match retry {
-                Some((star, from)) => {
-                    pi = star + 1;
-                    ti = from + 1;
-                    retry = Some((star, from + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 #[cfg(test)]
@@ -119,15 +141,46 @@ mod tests {
     }
 
     #[test]
-    fn globs_match_any_run_without_blowing_up() {
-        assert!(glob("cnt*", "cnt123"));
-        assert!(glob("*", ""));
-        assert!(glob("a*c*e", "abcde"));
-        assert!(!glob("a*c", "abd"));
-        assert!(glob("exact", "exact"));
-        assert!(!glob("exact", "exactly"));
-        let pathological = format!("{}b", "a*".repeat(50));
-        assert!(!glob(&pathological, &"a".repeat(5000)));
+    fn overlong_values_and_too_many_conditions_are_refused_by_name() {
+        let long = "a".repeat(MAX_CONDITION_CHARS + 1);
+        let fits = "ä".repeat(MAX_CONDITION_CHARS);
+        let message = |f: FilterCriteria| f.check_bounds().err().map(|p| p.message);
+        assert_eq!(message(FilterCriteria::default()), None);
+        assert_eq!(
+            message(FilterCriteria {
+                attributes: vec![("con".into(), fits.clone())],
+                labels: vec![fits],
+                ..Default::default()
+            }),
+            None
+        );
+        let too_long = message(FilterCriteria {
+            attributes: vec![("rn".into(), "x".into()), ("con".into(), long.clone())],
+            ..Default::default()
+        });
+        assert!(
+            too_long
+                .as_deref()
+                .is_some_and(|m| m.contains("'con'") && m.contains("1024")),
+            "{too_long:?}"
+        );
+        let label = message(FilterCriteria {
+            labels: vec![long],
+            ..Default::default()
+        });
+        assert!(
+            label.as_deref().is_some_and(|m| m.contains("'lbl'")),
+            "{label:?}"
+        );
+        let many = message(FilterCriteria {
+            resource_types: vec![3; 40],
+            labels: vec!["x".into(); MAX_CONDITIONS - 39],
+            ..Default::default()
+        });
+        assert!(
+            many.as_deref().is_some_and(|m| m.contains("at most 64")),
+            "{many:?}"
+        );
     }
 
     #[test]

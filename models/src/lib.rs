@@ -12,6 +12,7 @@ pub mod resource;
 pub mod serialization;
 pub mod time;
 pub mod types;
+pub mod wildcard;
 
 pub use problem::Problem;
 pub use serialization::Serialization;

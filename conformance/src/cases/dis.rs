@@ -149,5 +149,33 @@ pub fn tps() -> Vec<TestPurpose> {
                 )
             }
         ),
+        tp!(
+            "TP/oneM2M/CSE/DIS/RET/010",
+            DIS,
+            "TS-0004 §6.3.5.8 (attribute); onecse bound on a condition's length",
+            "an attribute filter pattern of 2000 characters is refused with 4000 naming it",
+            |ctx| {
+                let (aei, ae) = ctx.ae("dislong")?;
+                let pattern = format!("*{}b", "a".repeat(1998));
+                let r = ctx
+                    .client
+                    .retrieve(&format!("{ae}?fu=1&rn={pattern}"), &aei);
+                expect(&r, 4000, 400)?;
+                ensure(r.dbg().contains("'rn'"), || r.raw.clone())
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/DIS/RET/011",
+            DIS,
+            "TS-0004 §6.3.5.8 (several values of a tag); onecse bound on the number of conditions",
+            "a discovery with 100 ty values is refused with 4000",
+            |ctx| {
+                let (aei, ae) = ctx.ae("dismany")?;
+                let types = vec!["3"; 100].join("+");
+                let r = ctx.client.retrieve(&format!("{ae}?fu=1&ty={types}"), &aei);
+                expect(&r, 4000, 400)?;
+                ensure(!r.dbg().is_empty(), || r.raw.clone())
+            }
+        ),
     ]
 }

@@ -53,6 +53,7 @@ pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
         seen.push(name.clone());
         apply(&mut params, &name, &value)?;
     }
+    params.filter.check_bounds()?;
     Ok(params)
 }
 
@@ -201,6 +202,7 @@ mod tests {
 
     #[test]
     fn unknown_or_invalid_parameters_are_bad_requests() {
+        let (long, many) = (format!("rn={}", "a".repeat(1025)), "ty=3&".repeat(65));
         for bad in [
             "fu=4223",
             "rcn=99",
@@ -213,6 +215,8 @@ mod tests {
             "ty=abc",
             "drt=3",
             "rt=9",
+            long.as_str(),
+            many.as_str(),
         ] {
             let rsc = parse(bad).err().map(|p| p.rsc);
             assert_eq!(

@@ -82,6 +82,16 @@ settings! {
         /// as the worker serves none of its other connections while it waits
         inline_point_reads: bool = true, value_name = "true|false";
     }
+    "Discovery and listings" {
+        /// Rows one discovery or child listing examines for a page (beyond those
+        /// passed over to reach ofst) when conditions or access are checked row by
+        /// row; past it a page holding a result ends and says where to continue
+        /// (X-M2M-CTS, X-M2M-CTO)
+        scan_max_rows: usize = 10_000, value_name = "N";
+        /// Longest a discovery or child listing examines rows, in milliseconds; then
+        /// it answers what it found and says where to continue (X-M2M-CTS, X-M2M-CTO)
+        scan_max_ms: u64 = 1000, value_name = "MS";
+    }
     "Identity" {
         /// SP-relative CSE-ID of this CSE
         cse_id: String = "/id-in".into(), value_name = "ID";
@@ -296,6 +306,9 @@ impl Config {
         }
         if self.timer_interval_ms == 0 {
             anyhow::bail!("timer interval must be at least 1 ms");
+        }
+        if self.scan_max_rows == 0 || self.scan_max_ms == 0 {
+            anyhow::bail!("scan max rows and scan max time must be at least 1");
         }
         if self.pool_timeout_ms == 0 {
             anyhow::bail!("pool timeout must be at least 1 ms");

@@ -1,5 +1,6 @@
 //! What the core needs to know about the CSE it runs as.
 
+use crate::core::scan::ScanLimits;
 use crate::core::upper_tester::UpperTester;
 use crate::security::{AccessSettings, PolicyCache};
 use crate::store::Database;
@@ -29,7 +30,8 @@ pub struct Cse {
     pub upper_tester: UpperTester,
 }
 
-/// Bounds on what one request may ask for, refused with 4000 beyond them.
+/// Bounds on what one request may ask for (refused with 4000 beyond them) or make the
+/// CSE do (a partial answer beyond them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestLimits {
     /// Notification targets (`nu` entries) per subscription.
@@ -38,6 +40,8 @@ pub struct RequestLimits {
     pub max_pending_requests: usize,
     /// How long a `<request>` outlives the request's deadlines (without `rp`).
     pub request_lifetime_s: u64,
+    /// The work one discovery or listing may do before it answers with a partial page.
+    pub scan: ScanLimits,
 }
 
 /// What the core is told about itself at start-up: values `startup` has already

@@ -1,8 +1,9 @@
 //! Discovery (RETRIEVE with `fu=1`, TS-0004 §7.3.3.14): the addresses of the target's
 //! descendants that match the filter criteria, in path order, at most `lim` of them.
 //! Conditions on indexed columns and labels are evaluated by the database; the rest
-//! (`cty`, attribute filters, `fo=2`) on each candidate page, so a request never loads
-//! more than a page at a time.
+//! (`cty`, attribute filters, `fo=2`) on each candidate page, only on rows the
+//! requester may discover, so a request never loads more than a page at a time; the
+//! request's scan budget ([`ScanBudget`]) bounds the rows and time it examines.
 
 use onecse_models::primitive::{
     DesiredIdentifierResultType, FilterOperation, PartialContent, Request, Response,
@@ -10,8 +11,9 @@ use onecse_models::primitive::{
 use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
-use crate::core::operations::hierarchy::{MAX_PAGE, MAX_PAGE_BYTES, MAX_SCAN};
+use crate::core::operations::hierarchy::{MAX_PAGE, MAX_PAGE_BYTES};
 use crate::core::record::Resource;
+use crate::core::scan::ScanBudget;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::{Access, Requester, Sight};
@@ -130,15 +132,14 @@ pub fn discover(
     Ok(response)
 }
 
-/// (path, resourceID) of the matches, whether more exist, whether a bound ended the
-/// scan.
+/// (path, resourceID) of the matches, whether more exist, whether the budget ended
+/// the scan.
 type Scanned = (Vec<(String, String)>, bool, bool);
 
 /// Evaluates conditions the database cannot (attributes, `fo=2`, visibility) batch
 /// by batch: (path, resourceID) of the matches after skipping `skip` of them, whether
-/// more exist, and whether the scan stopped at its bound ([`MAX_SCAN`] rows or
-/// [`MAX_PAGE_BYTES`] of documents read per batch keep one request's memory and time
-/// bounded).
+/// more exist, and whether the scan stopped at the request's [`ScanBudget`] (reads
+/// sized to [`MAX_PAGE_BYTES`] of documents keep its memory bounded too).
 fn scan(
     tx: &mut Txn<'_>,
     req: &Request,
@@ -148,8 +149,9 @@ fn scan(
     limit: u64,
 ) -> CseResult<Scanned> {
     let fc = &req.filter;
+    let mut budget = ScanBudget::start(tx.cse.limits.scan);
     let mut found: Vec<(String, String)> = Vec::new();
-    let (mut skipped, mut scanned) = (0, 0);
+    let mut skipped = 0;
     let mut batch_size = FIRST_BATCH;
     loop {
         let page = resource_table::discover_page(tx.conn, filter, &tx.now_text, batch_size)?;
@@ -158,11 +160,18 @@ fn scan(
         let read: usize = page.iter().map(|r| r.doc.len()).sum();
         let rows = page.len();
         for row in page {
-            scanned += 1;
-            // Conditions the database evaluated hold already and evaluate true again.
+            if budget.spent(found.len()) {
+                return Ok((found, true, true));
+            }
+            if skipped >= skip {
+                budget.count();
+            }
             let resource = Resource::from_row(row)?;
-            if !fc.matches(resource.ty.number(), &resource.attrs)
-                || !sight.sees(tx, &resource.subject())?
+            // Visibility first: a row the requester may not discover costs no
+            // matching, however long its values or the patterns. Conditions the
+            // database evaluated hold already and evaluate true again.
+            if !sight.sees(tx, &resource.subject())?
+                || !fc.matches(resource.ty.number(), &resource.attrs)
             {
                 continue;
             }
@@ -177,9 +186,6 @@ fn scan(
         }
         if exhausted {
             return Ok((found, false, false));
-        }
-        if scanned >= MAX_SCAN {
-            return Ok((found, true, true));
         }
         // Size the next read so that its documents fit the byte budget.
         let average = read.checked_div(rows).unwrap_or(1).max(1);

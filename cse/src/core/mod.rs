@@ -17,6 +17,7 @@ pub mod polling_channel;
 pub mod record;
 pub mod removal;
 pub mod resources;
+pub mod scan;
 pub mod security_facts;
 pub mod timer_sweep;
 pub mod transaction;

@@ -1,9 +1,11 @@
 //! Discovery (fu=1, TS-0004 §7.3.3.14): filter criteria, lim/ofst, drt, in path order.
 
+use std::time::{Duration, Instant};
+
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 async fn tree(app: &TestApp) {
     app.register_ae("app", "Capp").await;
@@ -130,5 +132,180 @@ async fn huge_offsets_and_pathological_wildcards_answer_quickly() {
         started.elapsed() < std::time::Duration::from_secs(2),
         "{:?}",
         started.elapsed()
+    );
+}
+
+/// A pattern of 1002 characters (within the bound) that makes a backtracking or
+/// retry-the-last-star matcher compare pattern × text on a long run of `a`.
+fn pathological_pattern() -> String {
+    format!("*{}b", "a".repeat(1000))
+}
+
+#[tokio::test]
+async fn a_pathological_pattern_on_private_large_rows_answers_fast_and_shows_nothing_of_them() {
+    let app = spawn_app().await;
+    app.register_ae("owner", "Cowner").await;
+    app.container("/cse-in/owner", "private", json!({}), "Cowner")
+        .await;
+    let large = "a".repeat(300_000);
+    for _ in 0..3 {
+        app.instance("/cse-in/owner/private", &large, "Cowner")
+            .await;
+    }
+    app.register_ae("seeker", "Cseeker").await;
+    app.container("/cse-in/seeker", "mine", json!({}), "Cseeker")
+        .await;
+    let own = app
+        .instance(
+            "/cse-in/seeker/mine",
+            &format!("{}b", "a".repeat(1500)),
+            "Cseeker",
+        )
+        .await;
+    let own_ri = own.expect_resource("m2m:cin")["ri"].clone();
+    let started = Instant::now();
+    let reply = app
+        .retrieve(
+            &format!("/cse-in?fu=1&drt=2&con={}", pathological_pattern()),
+            "Cseeker",
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(reply.rsc, Some(2000), "{}", reply.raw);
+    // Only the seeker's own match: nothing of the rows it may not discover.
+    assert_eq!(reply.body, json!({"m2m:uril": [own_ri]}));
+    assert!(took < Duration::from_secs(1), "discovery took {took:?}");
+}
+
+#[tokio::test]
+async fn an_overlong_pattern_or_too_many_conditions_is_refused_naming_the_limit() {
+    let app = spawn_app().await;
+    app.register_ae("app", "Capp").await;
+    let overlong = format!("*{}", "a".repeat(1024));
+    app.retrieve(&format!("/cse-in/app?fu=1&con={overlong}"), "Capp")
+        .await
+        .assert_error(
+            4000,
+            400,
+            "'con' is too long: 1025 characters (at most 1024)",
+        );
+    app.retrieve(&format!("/cse-in/app?fu=1&lbl={overlong}"), "Capp")
+        .await
+        .assert_error(4000, 400, "'lbl' is too long");
+    let types = vec!["3"; 65].join("+");
+    app.retrieve(&format!("/cse-in/app?fu=1&ty={types}"), "Capp")
+        .await
+        .assert_error(
+            4000,
+            400,
+            "65 values of ty, lbl, cty and attribute filters (at most 64)",
+        );
+    let fits = format!("*{}", "a".repeat(1023));
+    let reply = app
+        .retrieve(&format!("/cse-in/app?fu=1&con={fits}"), "Capp")
+        .await;
+    assert_eq!(reply.rsc, Some(2000), "{}", reply.raw);
+}
+
+#[tokio::test]
+async fn a_scan_past_its_row_budget_answers_partially_and_continues_with_ofst() {
+    let app = spawn_app_with(|c| c.scan_max_rows = 3).await;
+    app.register_ae("app", "Capp").await;
+    app.container("/cse-in/app", "cnt", json!({}), "Capp").await;
+    for i in 0..10 {
+        app.instance("/cse-in/app/cnt", &format!("v{i}"), "Capp")
+            .await;
+    }
+    // The administrator sees every row: the database pages, no row is examined here.
+    let all = app.retrieve("/cse-in/app/cnt?fu=1&ty=4", "CAdmin").await;
+    assert_eq!(all.uril().len(), 10);
+    assert_eq!(all.header("X-M2M-CTS"), None);
+    // An attribute filter is checked row by row, so the budget applies.
+    let first = app.retrieve("/cse-in/app/cnt?fu=1&con=v*", "Capp").await;
+    assert_eq!(first.rsc, Some(2000));
+    assert_eq!(first.uril(), all.uril()[..3].to_vec());
+    assert_eq!(first.header("X-M2M-CTS"), Some("1"));
+    assert_eq!(first.header("X-M2M-CTO"), Some("4"));
+    let mut found = first.uril();
+    let mut next = first.header("X-M2M-CTO").map(str::to_owned);
+    let mut pages = 1;
+    while let Some(offset) = next {
+        assert!(pages < 10, "the pages never end");
+        let page = app
+            .retrieve(
+                &format!("/cse-in/app/cnt?fu=1&con=v*&ofst={offset}"),
+                "Capp",
+            )
+            .await;
+        assert_eq!(page.rsc, Some(2000));
+        assert!(!page.uril().is_empty(), "no progress at ofst={offset}");
+        found.extend(page.uril());
+        next = page.header("X-M2M-CTO").map(str::to_owned);
+        pages += 1;
+    }
+    assert_eq!(found, all.uril());
+    assert_eq!(pages, 4);
+    // A child listing for a requester who may not see everything has the same budget.
+    let listing = app.retrieve("/cse-in/app/cnt?rcn=6", "Capp").await;
+    let refs = listing.expect_resource("m2m:rrl")["rrf"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(refs, 3);
+    assert_eq!(listing.header("X-M2M-CTO"), Some("4"));
+}
+
+#[tokio::test]
+async fn a_plain_get_is_not_held_up_by_heavy_discoveries() {
+    // One HTTP worker, as in the report: a discovery run on it would hold up
+    // every request it serves. Each discovery reads large rows until they or its time
+    // budget (scan_max_ms, 1 s by default) end.
+    let app = spawn_app().await;
+    app.register_ae("app", "Capp").await;
+    app.container("/cse-in/app", "big", json!({"mbs": 100_000_000}), "Capp")
+        .await;
+    let large = json!({"m2m:cin": {"con": "a".repeat(900_000)}});
+    for _ in 0..20 {
+        let reply = app
+            .create("/cse-in/app/big?rcn=0", 4, &large, Some("Capp"))
+            .await;
+        assert_eq!(reply.rsc, Some(2001));
+    }
+    app.container("/cse-in/app", "small", json!({}), "Capp")
+        .await;
+    let query = format!("/cse-in/app?fu=1&con={}", pathological_pattern());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heavy: Vec<_> = (0..2)
+        .map(|_| {
+            let (client, query, stop) = ((*app).clone(), query.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let started = Instant::now();
+                    let reply = client.retrieve(&query, "Capp").await;
+                    took.push(started.elapsed());
+                    assert_eq!(reply.uril(), Vec::<String>::new(), "{}", reply.raw);
+                }
+                took
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut worst = Duration::ZERO;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let reply = app.retrieve("/cse-in/app/small", "Capp").await;
+        worst = worst.max(started.elapsed());
+        assert_eq!(reply.rsc, Some(2000));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut took = Vec::new();
+    for task in heavy {
+        took.extend(task.await.expect("discovery task"));
+    }
+    let shortest = took.iter().min().copied().unwrap_or_default();
+    assert!(
+        worst * 2 < shortest,
+        "a GET took {worst:?} beside two discoveries taking {took:?}"
     );
 }

@@ -365,43 +365,10 @@ pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
     loop {
         match (patterns.next(), texts.next()) {
             (None, None) => return true,
-            (Some(p), Some(t)) if segment_matches(p, t) => {}
+            (Some(p), Some(t)) if crate::wildcard::matches(p, t) => {}
             _ => return false,
         }
     }
-}
-
-/// One segment, `*` standing for any run of characters: the usual scan that, on a
-/// mismatch, only lets the last `*` take one more character. Its time is bounded by
-/// pattern length × text length whatever a policy's author writes (trying every split
-/// for every `*` would be exponential in the number of stars).
-fn segment_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // After the last `*` seen: where the pattern resumes and the text it resumed at.
-    let mut last_star: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p) {
-            Some('*') => {
-                last_star = Some((p + 1, t));
-                p += 1;
-            }
-            Some(&wanted) if wanted == c => {
-                p += 1;
-                t += 1;
-            }
-            _ => match last_star {
-                Some((resume, from)) => {
-                    last_star = Some((resume, from + 1));
-                    p = resume;
-                    t = from + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern.iter().skip(p).all(|c| *c == '*')
 }
 
 /// A oneM2M time window: seven crontab fields `sec min hour dom month dow year`, with

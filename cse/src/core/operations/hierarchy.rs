@@ -9,6 +9,7 @@ use onecse_models::primitive::{FilterCriteria, PartialContent};
 use serde_json::{Map, Value, json};
 
 use crate::core::record::Resource;
+use crate::core::scan::ScanBudget;
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::security::{Access, Requester, Sight};
@@ -27,10 +28,6 @@ pub struct Page {
     rows: Vec<Resource>,
     partial: Option<PartialContent>,
 }
-
-/// Most rows one request examines to fill a page for a requester who may not see
-/// everything; past it the page ends early and says where to continue.
-pub const MAX_SCAN: usize = 10 * MAX_PAGE as usize;
 
 /// Rows of the first database read; later reads are sized from the bytes left and
 /// the documents seen so far, between 1 and [`MAX_BATCH`].
@@ -72,7 +69,10 @@ pub fn page(
         },
     };
     let mut closed = Closed::new(target);
-    let (mut rows, mut bytes, mut skipped, mut scanned) = (Vec::new(), 0usize, 0u64, 0usize);
+    // A requester who may not see every row makes the scan examine rows it does not
+    // return: the request's budget bounds them.
+    let mut budget = ScanBudget::start(tx.cse.limits.scan);
+    let (mut rows, mut bytes, mut skipped) = (Vec::new(), 0usize, 0u64);
     // Instances hidden by their parent's `disr` that the page read (they count as
     // rows where the database skipped `ofst` rows itself).
     let mut hidden = 0u64;
@@ -84,7 +84,15 @@ pub fn page(
         let batch = cursor.next(tx, batch_size)?;
         let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < batch_size;
         for row in batch {
-            scanned += 1;
+            if !everything {
+                if budget.spent(rows.len()) {
+                    ended = End::Budget;
+                    break 'scan;
+                }
+                if skipped >= offset {
+                    budget.count();
+                }
+            }
             let size = row.doc.len();
             let resource = Resource::from_row(row)?;
             closed.note(&resource);
@@ -113,10 +121,6 @@ pub fn page(
         if exhausted {
             break;
         }
-        if !everything && scanned >= MAX_SCAN {
-            ended = End::Budget;
-            break;
-        }
         let average = bytes.checked_div(rows.len()).unwrap_or(1).max(1);
         let fits =
             i64::try_from(MAX_PAGE_BYTES.saturating_sub(bytes) / average).unwrap_or(MAX_BATCH);
@@ -141,7 +145,7 @@ enum End {
     Exhausted,
     /// `lim` (or [`MAX_PAGE`]) rows were collected and more exist.
     Limit,
-    /// [`MAX_PAGE_BYTES`] or [`MAX_SCAN`] was reached.
+    /// [`MAX_PAGE_BYTES`] or the request's [`ScanBudget`] was reached.
     Budget,
 }
 
