@@ -186,6 +186,10 @@ settings! {
         jwt_audience: Option<String> = None, unset = "not checked", value_name = "AUDIENCE";
         /// Clock difference allowed when checking a token's exp and nbf, in seconds
         jwt_leeway_s: u64 = 30, value_name = "S";
+        /// Longest lifetime a token may have left: one whose exp is further from now
+        /// (plus the leeway) is refused, and `onecse token` issues none longer, in
+        /// seconds
+        jwt_max_lifetime_s: u64 = 86_400, value_name = "S";
     }
     "Lifecycle" {
         /// Log format: text (for people) or json (one JSON object per line, for log

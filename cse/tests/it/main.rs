@@ -48,5 +48,6 @@ mod storage;
 mod sub;
 mod sub_features;
 mod timing;
+mod token_limits;
 mod ts;
 mod upper_tester;
