@@ -11,6 +11,7 @@ mod pch;
 mod reg;
 mod req;
 mod sec;
+mod sec_out;
 mod ser;
 mod sub;
 mod subf;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dis::tps());
     all.extend(fcnt::tps());
     all.extend(sec::tps());
+    all.extend(sec_out::tps());
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
