@@ -211,9 +211,12 @@ impl App {
                     .client_request_timeout(head_timeout)
                     .local_addr(local_addr)
                     .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
+                // One per worker: the guard's copy of the decoder reads nothing of it.
+                let decoder_config = actix_http::ServiceConfig::default();
                 fn_service(move |io: actix_web::rt::net::TcpStream| {
                     let peer = io.peer_addr().ok();
-                    std::future::ready(Ok((HeadGuard::new(io, max_header), peer)))
+                    let guarded = HeadGuard::new(io, max_header, decoder_config.clone());
+                    std::future::ready(Ok((guarded, peer)))
                 })
                 .and_then(http)
             })
