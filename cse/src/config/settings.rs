@@ -113,8 +113,9 @@ settings! {
         notify_poll_ms: u64 = 500, value_name = "MS";
         /// Networks (comma-separated CIDRs) that notifications and other outgoing
         /// requests may reach although they are not public: loopback, private,
-        /// link-local, shared and multicast addresses are refused unless listed here
-        /// (e.g. 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
+        /// link-local, shared, multicast, documentation, benchmarking, reserved and
+        /// the IPv6 transition ranges are refused unless listed here (e.g.
+        /// 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
         /// network)
         notify_allowed_networks: Option<String> = None, unset = "public addresses only", value_name = "CIDRS";
         /// Most notification targets (nu entries) one subscription may name
