@@ -151,69 +151,26 @@ pub const NOT_PUBLIC_V4: &[(Ipv4Addr, u8, &str)] = &[
 /// Address Registry), with the reason. IPv4-mapped and NAT64 addresses never reach
 /// this table: they are judged by the IPv4 address they carry ([`canonical`]).
 pub const NOT_PUBLIC_V6: &[(Ipv6Addr, u8, &str)] = &[
-    (
-        Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0),
-        96,
-        "unspecified, loopback and IPv4-compatible (deprecated)",
-    ),
-    (
-        Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0),
-        48,
-        "local-use NAT64 (its mapping is the site's own)",
-    ),
-    (
-        Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0),
-        64,
-        "discard-only",
-    ),
-    (
-        Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0),
-        32,
-        "Teredo (tunnels to IPv4)",
-    ),
-    (
-        Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 0),
-        48,
-        "benchmarking",
-    ),
-    (
-        Ipv6Addr::new(0x2001, 0x10, 0, 0, 0, 0, 0, 0),
-        28,
-        "ORCHID (deprecated)",
-    ),
-    (
-        Ipv6Addr::new(0x2001, 0x20, 0, 0, 0, 0, 0, 0),
-        28,
-        "ORCHIDv2",
-    ),
-    (
-        Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0),
-        32,
-        "documentation",
-    ),
-    (
-        Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0),
-        16,
-        "6to4 (tunnels to IPv4)",
-    ),
-    (
-        Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0),
-        20,
-        "documentation",
-    ),
-    (
-        Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0),
-        7,
-        "unique local",
-    ),
-    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10, "link-local"),
-    (
-        Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0),
-        10,
-        "site-local (deprecated)",
-    ),
-    (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast"),
+    net6([0, 0, 0], 96, "unspecified, loopback, IPv4-compatible"),
+    net6([0x64, 0xff9b, 1], 48, "local-use NAT64"),
+    net6([0x100, 0, 0], 64, "discard-only"),
+    net6([0x2001, 0, 0], 32, "Teredo (tunnels to IPv4)"),
+    net6([0x2001, 2, 0], 48, "benchmarking"),
+    net6([0x2001, 0x10, 0], 28, "ORCHID (deprecated)"),
+    net6([0x2001, 0x20, 0], 28, "ORCHIDv2"),
+    net6([0x2001, 0xdb8, 0], 32, "documentation"),
+    net6([0x2002, 0, 0], 16, "6to4 (tunnels to IPv4)"),
+    net6([0x3fff, 0, 0], 20, "documentation"),
+    net6([0xfc00, 0, 0], 7, "unique local"),
+    net6([0xfe80, 0, 0], 10, "link-local"),
+    net6([0xfec0, 0, 0], 10, "site-local (deprecated)"),
+    net6([0xff00, 0, 0], 8, "multicast"),
 ];
+
+/// A row of [`NOT_PUBLIC_V6`]: every range there is named by its first three groups.
+const fn net6([a, b, c]: [u16; 3], len: u8, why: &'static str) -> (Ipv6Addr, u8, &'static str) {
+    (Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0), len, why)
+}
 
 fn is_public(ip: IpAddr) -> bool {
     match ip {
