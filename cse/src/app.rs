@@ -220,14 +220,17 @@ impl App {
                     .local_addr(local_addr)
                     .h1(map_config(app, |_| actix_web::dev::AppConfig::default()));
                 let tls = tls.clone();
+                // One per worker: the guard's copy of the decoder reads nothing of it.
+                let decoder_config = actix_http::ServiceConfig::default();
                 fn_service(move |io: actix_web::rt::net::TcpStream| {
                     let peer = io.peer_addr().ok();
                     let tls = tls.clone();
+                    let decoder_config = decoder_config.clone();
                     async move {
                         let stream = tls::accept(io, tls.as_ref(), head_timeout)
                             .await
                             .map_err(actix_http::error::DispatchError::Io)?;
-                        Ok((HeadGuard::new(stream, max_header), peer))
+                        Ok((HeadGuard::new(stream, max_header, decoder_config), peer))
                     }
                 })
                 .and_then(http)

@@ -77,6 +77,7 @@ impl Settings {
             issuer: config.jwt_issuer.as_deref(),
             audience: config.jwt_audience.as_deref(),
             leeway_s: config.jwt_leeway_s,
+            max_lifetime_s: config.jwt_max_lifetime_s,
         })?
         .map(Arc::new);
         let authenticator = Authenticator::new(mode, verifier.clone())?;

@@ -12,6 +12,7 @@ mod reg;
 mod req;
 mod sec;
 mod sec_acc;
+mod sec_out;
 mod sec_sub;
 mod ser;
 mod sub;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
     all.extend(sec_acc::tps());
+    all.extend(sec_out::tps());
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());

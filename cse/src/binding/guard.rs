@@ -1,48 +1,54 @@
-//! A guard in front of the HTTP/1.1 decoder: it holds each request head back until it
-//! is complete and refuses one with a header line longer than `max_header_bytes`
-//! before the decoder sees it. actix-http 3.20 (the newest release) panics on a header
-//! name of 64 KiB or more (`HeaderName::from_bytes(..).unwrap()` in its h1 decoder) and
-//! drops the connection without an answer; with the guard such a request gets a
-//! oneM2M 4000 answer instead, and the connection is closed.
+//! A guard in front of the HTTP/1.1 decoder that bounds the length of each request
+//! header line: actix-http 3.20 (the newest release) panics on a header name of 64 KiB
+//! or more (`HeaderName::from_bytes(..).unwrap()` in its h1 decoder) and drops the
+//! connection without an answer; with the guard a line longer than `max_header_bytes`
+//! gets a oneM2M 4000 answer instead, and the connection is closed.
 //!
-//! A refused head is replaced by a small synthetic request carrying
-//! [`REFUSED_HEADER`] (and the client's `X-M2M-RI`/`X-M2M-RVI` when short), which the
-//! handler answers through the normal path; nothing after it is read. To find where
-//! the next head starts on a kept-alive connection the guard follows the framing of
-//! each accepted request: `Content-Length` bytes, or a chunked body to its last chunk
-//! and trailer. A head whose framing it cannot follow (several or unreadable lengths,
-//! a transfer coding other than chunked, an upgrade) is one the decoder refuses and
-//! closes the connection on, so from there the guard passes bytes through unchanged.
+//! The guard is no second HTTP parser. Where a head ends and where a body ends is told
+//! by actix-http's own decoder (`h1::Codec`, the one the server's dispatcher uses), run
+//! on a copy of the bytes, so the guard frames every request exactly as the server
+//! does; the guard itself only counts the bytes of each line while that decoder reads
+//! a head. It changes no byte it passes on: complete lines go to the server as soon as
+//! they arrive (a malformed head is refused by the server at once, not after the head
+//! deadline), body bytes go through unread. Only an overlong line is replaced: the
+//! guard ends the head with a line carrying [`REFUSED_HEADER`] (or, when the request
+//! line itself is too long, sends a small synthetic request instead), which the
+//! handler answers through the normal path with the client's `X-M2M-RI` when it came
+//! first; nothing after it is read. Once the decoder refuses something, or a request
+//! takes the whole connection (an upgrade, CONNECT), the server closes the connection
+//! or hands it over, and the rest passes through unchanged.
 
+use std::borrow::Cow;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use actix_codec::Decoder;
+use actix_http::ServiceConfig;
+use actix_http::h1::{Codec, Message, MessageType};
+use actix_web::web::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Marks the synthetic request that stands for a refused head; its value says why.
+/// Marks the request that stands for a refused head; its value says why.
 pub const REFUSED_HEADER: &str = "x-onecse-refused";
-
-/// The largest head the guard collects (actix's own limit): beyond it the request is
-/// refused like an overlong line.
-const MAX_HEAD_BYTES: usize = 128 * 1024;
-
-/// Header lines copied into the synthetic request so the answer can echo them.
-const ECHOED: &[&str] = &["x-m2m-ri", "x-m2m-rvi"];
 
 /// Bytes read from the socket per call.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// A connection's bytes, with each request head checked before it is passed on.
+/// A connection's bytes, with the lines of each request head bounded.
 pub struct HeadGuard<T> {
     inner: T,
     max_line: usize,
+    /// actix-http's request decoder, fed the same bytes as the server's.
+    codec: Codec,
+    /// Bytes fed to `codec` that it has not consumed yet.
+    fed: BytesMut,
     state: State,
-    /// The head being collected.
-    head: Vec<u8>,
-    /// Length of the current head line so far (without `\r`).
+    /// The current head line, held until it is complete.
+    line: Vec<u8>,
+    /// Its length without carriage returns.
     line_len: usize,
-    /// Bytes ready for the decoder, from `out_pos` on.
+    /// Bytes ready for the server, from `out_pos` on.
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
@@ -50,39 +56,37 @@ pub struct HeadGuard<T> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Collecting a head.
-    Head,
-    /// Passing on this many more body bytes.
-    Body(u64),
-    /// Passing on a chunked body.
-    Chunked(Chunk),
-    /// Framing unknown; the decoder will close the connection.
+    /// The decoder reads a head.
+    Head(HeadSoFar),
+    /// The decoder reads a body.
+    Body,
+    /// The decoder refused, or the connection left HTTP: bytes pass unchecked.
     Through,
-    /// A head was refused; nothing more is read.
+    /// A line was refused; nothing more is read.
     Refused,
 }
 
-/// Where a chunked body is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Chunk {
-    /// In a chunk-size line (hex digits, then maybe `;extensions`), value so far.
-    Size { value: u64, extension: bool },
-    /// Inside a chunk's data, this many bytes left.
-    Data(u64),
-    /// After a chunk's data, at its CRLF.
-    DataEnd,
-    /// After the last (zero) chunk: trailer lines, this line's length so far.
-    Trailer(usize),
+/// What the guard noted of the head being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct HeadSoFar {
+    /// A non-empty line (the request line) was passed on.
+    started: bool,
+    /// A `Host` line was passed on (the refusal must not add a second one).
+    host: bool,
 }
 
 impl<T> HeadGuard<T> {
     /// Guards `inner`, refusing heads with a line longer than `max_line` bytes.
-    pub fn new(inner: T, max_line: usize) -> Self {
+    /// `config` is only handed to the decoder, which reads nothing of it; share one per
+    /// worker (each new one starts a clock task).
+    pub fn new(inner: T, max_line: usize, config: ServiceConfig) -> Self {
         Self {
             inner,
             max_line,
-            state: State::Head,
-            head: Vec::new(),
+            codec: Codec::new(config),
+            fed: BytesMut::new(),
+            state: State::Head(HeadSoFar::default()),
+            line: Vec::new(),
             line_len: 0,
             out: Vec::new(),
             out_pos: 0,
@@ -90,219 +94,142 @@ impl<T> HeadGuard<T> {
         }
     }
 
-    /// Runs bytes from the socket through the state machine into `out`.
-    fn feed(&mut self, mut input: &[u8]) {
-        while !input.is_empty() {
-            match self.state {
+    /// Runs bytes from the socket through the guard into `out`.
+    fn feed(&mut self, input: &[u8]) {
+        let mut rest = Cow::Borrowed(input);
+        while !rest.is_empty() {
+            let next = match self.state {
                 State::Through => {
-                    self.out.extend_from_slice(input);
+                    self.out.extend_from_slice(&rest);
                     return;
                 }
                 State::Refused => return,
-                State::Body(left) => {
-                    let take = usize::try_from(left).unwrap_or(usize::MAX).min(input.len());
-                    let (body, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
-                    self.out.extend_from_slice(body);
-                    input = rest;
-                    let left = left.saturating_sub(body.len() as u64);
-                    self.state = if left == 0 {
-                        State::Head
-                    } else {
-                        State::Body(left)
+                State::Body => self.feed_body(&rest),
+                State::Head(head) => self.feed_head(head, &rest),
+            };
+            rest = Cow::Owned(next);
+        }
+    }
+
+    /// Passes body bytes on and lets the decoder find the body's end; returns the
+    /// bytes after it (the next head), taken back from `out`.
+    fn feed_body(&mut self, input: &[u8]) -> Vec<u8> {
+        self.out.extend_from_slice(input);
+        self.fed.extend_from_slice(input);
+        loop {
+            match self.codec.decode(&mut self.fed) {
+                Ok(Some(Message::Chunk(Some(_)))) => {}
+                Ok(Some(Message::Chunk(None))) => {
+                    let after = self.fed.split().to_vec();
+                    // The body ended within `input`, so what follows it is the tail
+                    // of `out`, not handed to the server yet.
+                    let Some(kept) = self.out.len().checked_sub(after.len()) else {
+                        self.state = State::Through;
+                        return Vec::new();
                     };
+                    self.out.truncate(kept);
+                    self.state = State::Head(HeadSoFar::default());
+                    return after;
                 }
-                State::Chunked(chunk) => {
-                    let used = self.feed_chunked(chunk, input);
-                    input = input.get(used..).unwrap_or_default();
-                }
-                State::Head => {
-                    let used = self.feed_head(input);
-                    input = input.get(used..).unwrap_or_default();
+                Ok(None) => return Vec::new(),
+                Ok(Some(Message::Item(_))) | Err(_) => {
+                    self.state = State::Through;
+                    return Vec::new();
                 }
             }
         }
     }
 
-    /// Collects head bytes until the head ends (then judges it) or a line is too long;
-    /// returns how many bytes of `input` it used.
-    fn feed_head(&mut self, input: &[u8]) -> usize {
+    /// Collects head lines, passing each complete one on (and to the decoder), until
+    /// the decoder has the whole head or a line is too long; returns the bytes after
+    /// the head.
+    fn feed_head(&mut self, mut head: HeadSoFar, input: &[u8]) -> Vec<u8> {
+        let mut undecided = false;
         for (i, &byte) in input.iter().enumerate() {
-            // Empty lines before a request line are allowed (RFC 9112 §2.2).
-            if self.head.is_empty() && (byte == b'\r' || byte == b'\n') {
-                self.out.push(byte);
-                continue;
-            }
-            self.head.push(byte);
+            self.line.push(byte);
             match byte {
-                b'\n' if self.line_len == 0 => {
-                    self.finish_head();
-                    return i + 1;
+                b'\n' => {}
+                b'\r' => continue,
+                _ => {
+                    self.line_len += 1;
+                    if self.line_len > self.max_line {
+                        self.refuse(head);
+                        return Vec::new();
+                    }
+                    continue;
                 }
-                b'\n' => self.line_len = 0,
-                b'\r' => {}
-                _ => self.line_len += 1,
             }
-            if self.line_len > self.max_line || self.head.len() > MAX_HEAD_BYTES {
-                self.refuse();
-                return input.len();
+            let line = std::mem::take(&mut self.line);
+            let blank = self.line_len == 0;
+            self.line_len = 0;
+            head.host = head.host || header_is(&line, b"host");
+            self.out.extend_from_slice(&line);
+            self.fed.extend_from_slice(&line);
+            undecided = true;
+            // A blank line after the request line ends the head (RFC 9112 §2.1);
+            // blank lines before it are skipped by the decoder.
+            if blank && head.started {
+                undecided = false;
+                self.state = self.decode_head(head);
+                if self.state != State::Head(head) {
+                    return input.get(i + 1..).unwrap_or_default().to_vec();
+                }
+            }
+            head.started = head.started || !blank;
+        }
+        if undecided {
+            // Whatever the decoder makes of the lines so far: a malformed request
+            // line is refused now (by the server too), not after the head deadline.
+            self.state = self.decode_head(head);
+            if self.state != State::Head(head) {
+                self.line_len = 0;
+                return std::mem::take(&mut self.line);
             }
         }
-        input.len()
+        self.state = State::Head(head);
+        Vec::new()
     }
 
-    /// A complete head: passed on, and the framing of its body followed.
-    fn finish_head(&mut self) {
-        let head = std::mem::take(&mut self.head);
-        self.state = framing(&head);
-        self.out.extend_from_slice(&head);
-        self.line_len = 0;
+    /// Asks the decoder about the head fed so far: still a head, a body to follow, or
+    /// nothing more to check.
+    fn decode_head(&mut self, head: HeadSoFar) -> State {
+        match self.codec.decode(&mut self.fed) {
+            Ok(None) => State::Head(head),
+            Ok(Some(Message::Item(_))) => match self.codec.message_type() {
+                MessageType::None => State::Head(HeadSoFar::default()),
+                MessageType::Payload => State::Body,
+                MessageType::Stream => State::Through,
+            },
+            Ok(Some(Message::Chunk(_))) | Err(_) => State::Through,
+        }
     }
 
-    /// Replaces the head collected so far by the synthetic refused request.
-    fn refuse(&mut self) {
-        let head = std::mem::take(&mut self.head);
-        let mut synthetic = format!(
-            "GET / HTTP/1.1\r\nHost: onecse\r\nConnection: close\r\n{REFUSED_HEADER}: a request header line is longer than {} bytes\r\n",
+    /// Ends the current head with the refusal (or replaces it by a synthetic request
+    /// when nothing of it was passed on), and stops reading.
+    fn refuse(&mut self, head: HeadSoFar) {
+        let why = format!(
+            "{REFUSED_HEADER}: a request header line is longer than {} bytes\r\n",
             self.max_line
-        )
-        .into_bytes();
-        for line in head.split(|b| *b == b'\n').skip(1) {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let echoed = line.len() <= 256
-                && ECHOED.iter().any(|name| {
-                    header_name(line).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
-                });
-            if echoed {
-                synthetic.extend_from_slice(line);
-                synthetic.extend_from_slice(b"\r\n");
-            }
+        );
+        if !head.started {
+            self.out.extend_from_slice(b"GET / HTTP/1.1\r\n");
         }
-        synthetic.extend_from_slice(b"\r\n");
-        self.out.extend_from_slice(&synthetic);
+        if !head.host {
+            self.out.extend_from_slice(b"Host: onecse\r\n");
+        }
+        self.out.extend_from_slice(why.as_bytes());
+        self.out.extend_from_slice(b"Connection: close\r\n\r\n");
+        self.line.clear();
+        self.line_len = 0;
         self.state = State::Refused;
     }
-
-    /// Follows a chunked body; returns how many bytes of `input` it used.
-    fn feed_chunked(&mut self, mut chunk: Chunk, input: &[u8]) -> usize {
-        let mut rest = input;
-        while let Some((&byte, tail)) = rest.split_first() {
-            if let Chunk::Data(left) = chunk {
-                let take = usize::try_from(left).unwrap_or(usize::MAX).min(rest.len());
-                let (data, after) = rest.split_at_checked(take).unwrap_or((rest, &[]));
-                self.out.extend_from_slice(data);
-                rest = after;
-                let left = left.saturating_sub(data.len() as u64);
-                chunk = if left == 0 {
-                    Chunk::DataEnd
-                } else {
-                    Chunk::Data(left)
-                };
-                continue;
-            }
-            self.out.push(byte);
-            rest = tail;
-            chunk = match (chunk, byte) {
-                (Chunk::Size { value: 0, .. }, b'\n') => Chunk::Trailer(0),
-                (Chunk::Size { value, .. }, b'\n') => Chunk::Data(value),
-                (
-                    Chunk::Size {
-                        value,
-                        extension: false,
-                    },
-                    b,
-                ) if b.is_ascii_hexdigit() => {
-                    let digit = u64::from(hex_value(b));
-                    match value.checked_mul(16).and_then(|v| v.checked_add(digit)) {
-                        Some(value) => Chunk::Size {
-                            value,
-                            extension: false,
-                        },
-                        None => return self.give_up(rest, input),
-                    }
-                }
-                (Chunk::Size { value, .. }, _) => Chunk::Size {
-                    value,
-                    extension: true,
-                },
-                (Chunk::DataEnd, b'\n') => Chunk::Size {
-                    value: 0,
-                    extension: false,
-                },
-                (Chunk::DataEnd, _) => Chunk::DataEnd,
-                (Chunk::Trailer(0), b'\n') => {
-                    self.state = State::Head;
-                    return input.len() - rest.len();
-                }
-                (Chunk::Trailer(_), b'\n') => Chunk::Trailer(0),
-                (Chunk::Trailer(n), b'\r') => Chunk::Trailer(n),
-                (Chunk::Trailer(n), _) => Chunk::Trailer(n + 1),
-                (Chunk::Data(_), _) => chunk,
-            };
-        }
-        self.state = State::Chunked(chunk);
-        input.len()
-    }
-
-    /// A chunked body the guard cannot follow: the decoder refuses it and closes the
-    /// connection, so the rest passes through.
-    fn give_up(&mut self, rest: &[u8], input: &[u8]) -> usize {
-        self.out.extend_from_slice(rest);
-        self.state = State::Through;
-        input.len()
-    }
 }
 
-/// How the body after `head` is framed.
-fn framing(head: &[u8]) -> State {
-    let mut length: Option<u64> = None;
-    let mut lengths = 0;
-    let mut chunked = false;
-    let mut other_coding = false;
-    let mut upgrade = head.starts_with(b"CONNECT ");
-    for line in head.split(|b| *b == b'\n').skip(1) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(name) = header_name(line) else {
-            continue;
-        };
-        let value = String::from_utf8_lossy(line.get(name.len() + 1..).unwrap_or_default())
-            .trim()
-            .to_ascii_lowercase();
-        if name.eq_ignore_ascii_case(b"content-length") {
-            lengths += 1;
-            length = value.parse().ok();
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            chunked = value.rsplit(',').next().map(str::trim) == Some("chunked");
-            other_coding = !chunked;
-        } else if name.eq_ignore_ascii_case(b"upgrade") {
-            upgrade = true;
-        }
-    }
-    match (lengths, length, chunked, other_coding, upgrade) {
-        (_, _, _, _, true) | (_, _, _, true, _) => State::Through,
-        (0, _, true, _, _) => State::Chunked(Chunk::Size {
-            value: 0,
-            extension: false,
-        }),
-        (0, _, false, _, _) => State::Head,
-        (1, Some(0), false, _, _) => State::Head,
-        (1, Some(n), false, _, _) => State::Body(n),
-        _ => State::Through,
-    }
-}
-
-/// The name of a header line (the bytes before `:`), if it has one.
-fn header_name(line: &[u8]) -> Option<&[u8]> {
-    line.iter()
-        .position(|b| *b == b':')
-        .and_then(|i| line.get(..i))
-}
-
-fn hex_value(byte: u8) -> u8 {
-    match byte {
-        b'0'..=b'9' => byte - b'0',
-        b'a'..=b'f' => byte - b'a' + 10,
-        _ => byte - b'A' + 10,
-    }
+/// Whether `line` is a header line named `name` (ASCII case-insensitive).
+fn header_is(line: &[u8], name: &[u8]) -> bool {
+    line.get(..=name.len())
+        .and_then(|start| start.split_last())
+        .is_some_and(|(colon, start)| *colon == b':' && start.eq_ignore_ascii_case(name))
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
@@ -324,8 +251,8 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                 }
                 return Poll::Ready(Ok(()));
             }
-            // After a refused head the client has said enough: end of input (the
-            // decoder still answers the synthetic request, then closes).
+            // After a refused line the client has said enough: end of input (the
+            // server still answers the refused request, then closes).
             if this.eof || this.state == State::Refused {
                 return Poll::Ready(Ok(()));
             }
@@ -335,8 +262,8 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
             if read.filled().is_empty() {
                 this.eof = true;
-                // A head cut short by the client is passed on as it is.
-                let partial = std::mem::take(&mut this.head);
+                // A line cut short by the client is passed on as it is.
+                let partial = std::mem::take(&mut this.line);
                 this.out.extend_from_slice(&partial);
                 continue;
             }
@@ -379,68 +306,133 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeadGuard<T> {
 mod tests {
     use super::*;
 
-    /// Runs `input`, split into pieces of `step` bytes, through a guard.
+    /// Runs `input`, split into pieces of `step` bytes, through a guard with 64-byte
+    /// lines.
     fn through(input: &[u8], step: usize) -> (Vec<u8>, State) {
-        let mut guard = HeadGuard::new((), 64);
+        let mut guard = HeadGuard::new((), 64, ServiceConfig::default());
         for piece in input.chunks(step) {
             guard.feed(piece);
         }
         (guard.out, guard.state)
     }
 
-    #[test]
-    fn requests_pass_unchanged_whatever_the_split() {
-        let stream: &[u8] = b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello\
-GET /b HTTP/1.1\r\nHost: x\r\n\r\n\
-PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n\
-GET /d HTTP/1.1\r\n\r\n";
-        for step in [1, 3, 7, 64, 4096] {
-            let (out, state) = through(stream, step);
-            assert_eq!(out, stream, "step {step}");
-            assert_eq!(state, State::Head, "step {step}");
+    /// How many request heads actix-http's decoder reads from `stream` before it
+    /// needs more, refuses, or a body takes the rest of the connection.
+    fn heads_actix_reads(stream: &[u8]) -> usize {
+        let mut codec = Codec::new(ServiceConfig::default());
+        let mut buf = BytesMut::from(stream);
+        let mut heads = 0;
+        while let Ok(Some(message)) = codec.decode(&mut buf) {
+            if let Message::Item(_) = message {
+                heads += 1;
+            }
+            if codec.message_type() == MessageType::Stream {
+                break;
+            }
+        }
+        heads
+    }
+
+    /// First requests of every framing the decoder knows or refuses: each is followed
+    /// by a request with a line over 64 bytes, which the guard must refuse exactly when
+    /// the decoder reads it as a head.
+    const FIRSTS: &[&str] = &[
+        "GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+        "\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /a HTTP/1.1\nHost: x\nContent-Length: 5\n\nhello",
+        "POST /a HTTP/1.1\r\nHost: x\nContent-Length: 2\r\n\nhi",
+        "POST /a HTTP/1.1\r\nHost: x\r\nUpgrade: foo\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        "CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello",
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /a HTTP/1.0\r\nHost: x\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: x\r\nX-A: a\r\n folded\r\n\r\n",
+        "GET /a HTTP/1.1\r\nX-A: a\r\n\r\n",
+        "garbage\r\n\r\n",
+    ];
+
+    #[actix_web::test]
+    async fn the_guard_frames_every_request_as_the_decoder_does() {
+        let long = format!("X-Long: {}", "v".repeat(80));
+        let second = format!("GET /b HTTP/1.1\r\nHost: x\r\n{long}\r\n\r\n");
+        for first in FIRSTS {
+            let stream = format!("{first}{second}");
+            let refused = heads_actix_reads(stream.as_bytes()) == 2;
+            for step in [1, 2, 7, 64, 4096] {
+                let (out, state) = through(stream.as_bytes(), step);
+                assert_eq!(state == State::Refused, refused, "{first:?}, step {step}");
+                if refused {
+                    // Everything before the line passed unchanged, then the refusal.
+                    let before = stream.find(&long).unwrap_or_default();
+                    assert!(out.starts_with(&stream.as_bytes()[..before]), "{first:?}");
+                    let tail = String::from_utf8_lossy(&out[before..]).into_owned();
+                    assert_eq!(
+                        tail,
+                        "x-onecse-refused: a request header line is longer than 64 bytes\r\nConnection: close\r\n\r\n",
+                        "{first:?}"
+                    );
+                } else {
+                    assert_eq!(out, stream.as_bytes(), "{first:?}, step {step}");
+                }
+            }
         }
     }
 
-    #[test]
-    fn a_long_header_line_is_replaced_by_the_refused_request() {
-        let name = "X".repeat(100);
-        let stream =
-            format!("GET /a HTTP/1.1\r\nX-M2M-RI: r1\r\n{name}: v\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
-        let (out, state) = through(stream.as_bytes(), 5);
-        let out = String::from_utf8(out).unwrap_or_default();
-        assert_eq!(state, State::Refused);
-        assert!(out.starts_with("GET / HTTP/1.1\r\n"), "{out}");
-        assert!(
-            out.contains("x-onecse-refused: a request header line is longer than 64 bytes\r\n")
+    #[actix_web::test]
+    async fn a_body_may_hold_anything() {
+        let body = format!(
+            "X-Long: {}\r\n\r\n{{\"con\": \"{}\"}}",
+            "v".repeat(100),
+            "Y".repeat(1000)
         );
-        assert!(out.contains("X-M2M-RI: r1\r\n"), "{out}");
-        assert!(out.ends_with("\r\n\r\n") && !out.contains("/b"), "{out}");
-    }
-
-    #[test]
-    fn a_body_may_hold_anything() {
-        let body = format!("{{\"con\": \"{}\"}}", "Y".repeat(1000));
         let stream = format!(
-            "POST /a HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}GET /b HTTP/1.1\r\nHost: x\r\n\r\n",
             body.len()
         );
-        let (out, state) = through(stream.as_bytes(), 100);
-        assert_eq!(out, stream.as_bytes());
-        assert_eq!(state, State::Head);
+        for step in [1, 100, 4096] {
+            let (out, state) = through(stream.as_bytes(), step);
+            assert_eq!(out, stream.as_bytes());
+            assert_eq!(state, State::Head(HeadSoFar::default()));
+        }
     }
 
-    #[test]
-    fn unknown_framing_passes_through() {
-        for head in [
-            "POST /a HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-            "POST /a HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-            "POST /a HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-            "GET /a HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
-        ] {
-            let stream = format!("{head}{}", "Z".repeat(500));
-            let (out, state) = through(stream.as_bytes(), 9);
-            assert_eq!(out, stream.as_bytes(), "{head}");
-            assert_eq!(state, State::Through, "{head}");
-        }
+    #[actix_web::test]
+    async fn an_overlong_request_line_becomes_a_whole_refused_request() {
+        let stream = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100));
+        let (out, state) = through(stream.as_bytes(), 5);
+        assert_eq!(state, State::Refused);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "GET / HTTP/1.1\r\nHost: onecse\r\nx-onecse-refused: a request header line is longer than 64 bytes\r\nConnection: close\r\n\r\n"
+        );
+        assert_eq!(heads_actix_reads(&out), 1);
+    }
+
+    #[actix_web::test]
+    async fn complete_lines_pass_at_once_and_garbage_is_left_to_the_decoder() {
+        // The request line and a header pass before the head is complete.
+        let (out, state) = through(b"GET /a HTTP/1.1\r\nHost: x\r\nX-Par", 4096);
+        assert_eq!(out, b"GET /a HTTP/1.1\r\nHost: x\r\n");
+        assert!(matches!(state, State::Head(_)));
+        // A line the decoder refuses passes at once (the server answers 400 now),
+        // and nothing is checked after it.
+        let mut guard = HeadGuard::new((), 64, ServiceConfig::default());
+        guard.feed(b"\x01garbage line\r\n");
+        assert_eq!(guard.out, b"\x01garbage line\r\n");
+        assert_eq!(guard.state, State::Through);
+        let long = format!("X-Long: {}\r\n\r\n", "v".repeat(100));
+        guard.feed(long.as_bytes());
+        assert!(guard.out.ends_with(long.as_bytes()));
+        let state = guard.state;
+        assert_eq!(state, State::Through);
     }
 }

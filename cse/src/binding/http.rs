@@ -45,6 +45,36 @@ struct Echo {
     rst: Option<String>,
 }
 
+impl Echo {
+    /// The values of `req` to echo.
+    fn of(req: &HttpRequest) -> Self {
+        Self {
+            rqi: header_text(req, "X-M2M-RI"),
+            rvi: header_text(req, "X-M2M-RVI").and_then(|v| ReleaseVersion::parse(&v).ok()),
+            vsi: header_text(req, "X-M2M-VSI"),
+            rst: header_text(req, "X-M2M-RST"),
+        }
+    }
+}
+
+/// The oneM2M answer to a request refused before it became a primitive (the Upper
+/// Tester interface's authentication), rendered like every other refusal.
+pub fn refusal(req: &HttpRequest, err: &CseError) -> HttpResponse {
+    render(
+        &Echo::of(req),
+        dispatch::error_response(err),
+        ResponseMedia::JSON,
+    )
+}
+
+/// The `Authorization` header as the authenticator reads it: an unreadable value is
+/// kept as present, so it is refused as not a token.
+pub fn authorization(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""))
+}
+
 /// Serves every path and method: oneM2M addresses are data, not routes.
 pub async fn handle(
     req: HttpRequest,
@@ -52,12 +82,7 @@ pub async fn handle(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let echo = Echo {
-        rqi: header_text(&req, "X-M2M-RI"),
-        rvi: header_text(&req, "X-M2M-RVI").and_then(|v| ReleaseVersion::parse(&v).ok()),
-        vsi: header_text(&req, "X-M2M-VSI"),
-        rst: header_text(&req, "X-M2M-RST"),
-    };
+    let echo = Echo::of(&req);
     // The body's serialization is only a fallback for the response; a Content-Type
     // that cannot be read is refused by `decode`.
     let body_serialization = req
@@ -79,12 +104,7 @@ pub async fn handle(
             dispatch::error_response(&err)
         }
         Ok(mut request) => {
-            // An unreadable header is kept as present, so it is refused as not a token.
-            let authorization = req.headers().get(header::AUTHORIZATION);
-            let admitted = state.authenticator.admit(
-                authorization.map(|v| v.to_str().unwrap_or("")),
-                &mut request,
-            );
+            let admitted = state.authenticator.admit(authorization(&req), &mut request);
             let span = tracing::info_span!(
                 "onem2m",
                 rqi = %request.rqi,

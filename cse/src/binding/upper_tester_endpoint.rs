@@ -3,13 +3,18 @@
 //! answers HTTP 200 with `X-M2M-RSC: 2000` and an optional result in `X-M2M-UTRSP`, or
 //! HTTP 400 with `X-M2M-RSC: 4000` for a missing, unknown or malformed command. Routed
 //! only when the `upper_tester` setting is on; otherwise `/__ut__` is an ordinary
-//! (non-existent) oneM2M target.
+//! (non-existent) oneM2M target. With `auth = jwt` a command needs the same bearer
+//! token as any request, for the administrator originator: the commands change how
+//! the whole CSE behaves.
 
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use onecse_models::ResponseStatusCode;
 
+use super::http::{HttpState, authorization, refusal};
 use crate::core::upper_tester::UpperTester;
+use crate::error::{CseError, CseResult};
 
 /// The path the interface is served at.
 pub const PATH: &str = "/__ut__";
@@ -33,7 +38,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(PATH, web::post().to(handle));
 }
 
-async fn handle(req: HttpRequest, state: web::Data<UpperTesterState>) -> HttpResponse {
+async fn handle(
+    req: HttpRequest,
+    state: web::Data<UpperTesterState>,
+    http: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(refused) = authenticate(&req, &http) {
+        tracing::info!(rsc = refused.rsc.code(), why = %refused.message, "upper tester command refused");
+        return refusal(&req, &refused);
+    }
     let command = req
         .headers()
         .get("X-M2M-UTCMD")
@@ -46,6 +59,22 @@ async fn handle(req: HttpRequest, state: web::Data<UpperTesterState>) -> HttpRes
             tracing::info!(command, why, "upper tester command refused");
             answer(400, 4000, Some(why))
         }
+    }
+}
+
+/// With `auth = jwt`: a token that verifies (refused as the oneM2M binding refuses,
+/// 4107 without one, 4106 for a bad one) and names the administrator originator
+/// (4103 for anyone else). Nothing is checked with `auth = none`.
+fn authenticate(req: &HttpRequest, http: &HttpState) -> CseResult<()> {
+    let admin = &http.service.cse.admin_originator;
+    match http.authenticator.subject(authorization(req))? {
+        Some(subject) if subject != *admin => Err(CseError::new(
+            ResponseStatusCode::OriginatorHasNoPrivilege,
+            format!(
+                "only the administrator originator '{admin}' may send Upper Tester commands, not '{subject}'"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

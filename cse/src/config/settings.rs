@@ -133,8 +133,9 @@ settings! {
         notify_poll_ms: u64 = 500, value_name = "MS";
         /// Networks (comma-separated CIDRs) that notifications and other outgoing
         /// requests may reach although they are not public: loopback, private,
-        /// link-local, shared and multicast addresses are refused unless listed here
-        /// (e.g. 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
+        /// link-local, shared, multicast, documentation, benchmarking, reserved and
+        /// the IPv6 transition ranges are refused unless listed here (e.g.
+        /// 127.0.0.0/8,::1 for receivers on this machine, 10.0.0.0/8 for a site
         /// network)
         notify_allowed_networks: Option<String> = None, unset = "public addresses only", value_name = "CIDRS";
         /// PEM file with CA certificates trusted for https notification targets (and
@@ -210,6 +211,10 @@ settings! {
         jwt_audience: Option<String> = None, unset = "not checked", value_name = "AUDIENCE";
         /// Clock difference allowed when checking a token's exp and nbf, in seconds
         jwt_leeway_s: u64 = 30, value_name = "S";
+        /// Longest lifetime a token may have left: one whose exp is further from now
+        /// (plus the leeway) is refused, and `onecse token` issues none longer, in
+        /// seconds
+        jwt_max_lifetime_s: u64 = 86_400, value_name = "S";
     }
     "Lifecycle" {
         /// Log format: text (for people) or json (one JSON object per line, for log

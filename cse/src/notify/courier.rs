@@ -40,6 +40,9 @@ pub struct Answer {
     pub content: Option<Value>,
     /// The URL that answered and its HTTP status, when it came over HTTP.
     pub http: Option<(String, u16)>,
+    /// Whether it is a oneM2M response primitive (always, through `pcu`); an HTTP
+    /// answer that is not has no content and is never relayed.
+    pub primitive: bool,
 }
 
 /// Why a request got no answer.
@@ -93,11 +96,12 @@ impl Courier {
         };
         let body = request.content.clone().unwrap_or(Value::Null);
         first_success(urls, |url| async {
-            let (rsc, content, status) = self.sender.exchange(url, &headers, &body).await?;
+            let answer = self.sender.exchange(url, &headers, &body).await?;
             Ok(Answer {
-                rsc,
-                content,
-                http: Some((url.clone(), status)),
+                rsc: answer.rsc,
+                content: answer.content,
+                http: Some((url.clone(), answer.status)),
+                primitive: answer.primitive,
             })
         })
         .await
@@ -169,6 +173,7 @@ impl Courier {
             rsc,
             content: rsp.get("pc").cloned(),
             http: None,
+            primitive: true,
         })
     }
 

@@ -2,12 +2,16 @@
 //! (notifications, verification requests, and every later outgoing request). A
 //! subscription names its targets, so without a policy any client could make the CSE
 //! probe or reach hosts on its internal network. By default only public unicast
-//! addresses over http(s) are reachable; loopback, private, link-local, shared,
-//! multicast and unspecified destinations need an allowed network in
-//! `notify_allowed_networks`. The check runs on the addresses DNS gives, inside the
+//! addresses over http(s) are reachable; every special-purpose range of the IANA
+//! registries (loopback, private, link-local, shared, multicast, documentation,
+//! benchmarking, reserved, the IPv6 transition ranges that embed or tunnel to other
+//! addresses, …, see [`NOT_PUBLIC_V4`] and [`NOT_PUBLIC_V6`]) needs an allowed network
+//! in `notify_allowed_networks`. The check runs on the addresses DNS gives, inside the
 //! HTTP client's resolver, so the address checked is the address connected to (no
 //! window for a name to resolve differently between check and connect); literal IP
-//! addresses are checked before the request is made.
+//! addresses are checked before the request is made. The HTTP client never uses a
+//! proxy (not even one named by `HTTP_PROXY`/`ALL_PROXY`), since a proxy resolves and
+//! connects by itself, out of reach of this check.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -43,10 +47,15 @@ impl EgressPolicy {
         Ok(Self { allowed })
     }
 
-    /// Whether a request may go to `ip`.
+    /// Whether a request may go to `ip`: a public address, or one in an allowed
+    /// network (named as it is, or as the IPv4 address it carries).
     pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        is_public(ip) || self.allowed.iter().any(|net| net.contains(&ip))
+        let judged = canonical(ip);
+        is_public(judged)
+            || self
+                .allowed
+                .iter()
+                .any(|net| net.contains(&judged) || net.contains(&ip))
     }
 
     /// Checks what can be checked before resolution: the scheme, and the address when
@@ -81,41 +90,109 @@ impl EgressPolicy {
 /// message does not tell which internal addresses exist.
 pub const REFUSED: &str = "the destination is not allowed by this CSE's outgoing-request policy";
 
-/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+/// Addresses that carry an IPv4 address are judged as that address: IPv4-mapped
+/// (`::ffff:0:0/96`, the same host) and the well-known NAT64 prefix (`64:ff9b::/96`,
+/// RFC 6052: the gateway connects to the embedded address, so `64:ff9b::10.0.0.1`
+/// reaches the private network like `10.0.0.1` would).
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None if in_v6(v6, NAT64) => {
+                let [.., a, b, c, d] = v6.octets();
+                IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+            }
+            None => ip,
+        },
         v4 => v4,
     }
 }
 
+/// The well-known NAT64 prefix (RFC 6052 §2.1).
+const NAT64: (Ipv6Addr, u8) = (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96);
+
+/// IPv4 ranges that are not public unicast destinations (IANA IPv4 Special-Purpose
+/// Address Registry, RFC 6890 and its updates), with the reason.
+pub const NOT_PUBLIC_V4: &[(Ipv4Addr, u8, &str)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8, "this network"),
+    (Ipv4Addr::new(10, 0, 0, 0), 8, "private"),
+    (
+        Ipv4Addr::new(100, 64, 0, 0),
+        10,
+        "shared (carrier-grade NAT)",
+    ),
+    (Ipv4Addr::new(127, 0, 0, 0), 8, "loopback"),
+    (Ipv4Addr::new(169, 254, 0, 0), 16, "link-local"),
+    (Ipv4Addr::new(172, 16, 0, 0), 12, "private"),
+    (Ipv4Addr::new(192, 0, 0, 0), 24, "IETF protocol assignments"),
+    (
+        Ipv4Addr::new(192, 0, 2, 0),
+        24,
+        "documentation (TEST-NET-1)",
+    ),
+    (Ipv4Addr::new(192, 88, 99, 0), 24, "6to4 relay anycast"),
+    (Ipv4Addr::new(192, 168, 0, 0), 16, "private"),
+    (Ipv4Addr::new(198, 18, 0, 0), 15, "benchmarking"),
+    (
+        Ipv4Addr::new(198, 51, 100, 0),
+        24,
+        "documentation (TEST-NET-2)",
+    ),
+    (
+        Ipv4Addr::new(203, 0, 113, 0),
+        24,
+        "documentation (TEST-NET-3)",
+    ),
+    (Ipv4Addr::new(224, 0, 0, 0), 4, "multicast"),
+    (Ipv4Addr::new(240, 0, 0, 0), 4, "reserved, and broadcast"),
+];
+
+/// IPv6 ranges that are not public unicast destinations (IANA IPv6 Special-Purpose
+/// Address Registry), with the reason. IPv4-mapped and NAT64 addresses never reach
+/// this table: they are judged by the IPv4 address they carry ([`canonical`]).
+pub const NOT_PUBLIC_V6: &[(Ipv6Addr, u8, &str)] = &[
+    net6([0, 0, 0], 96, "unspecified, loopback, IPv4-compatible"),
+    net6([0x64, 0xff9b, 1], 48, "local-use NAT64"),
+    net6([0x100, 0, 0], 64, "discard-only"),
+    net6([0x2001, 0, 0], 32, "Teredo (tunnels to IPv4)"),
+    net6([0x2001, 2, 0], 48, "benchmarking"),
+    net6([0x2001, 0x10, 0], 28, "ORCHID (deprecated)"),
+    net6([0x2001, 0x20, 0], 28, "ORCHIDv2"),
+    net6([0x2001, 0xdb8, 0], 32, "documentation"),
+    net6([0x2002, 0, 0], 16, "6to4 (tunnels to IPv4)"),
+    net6([0x3fff, 0, 0], 20, "documentation"),
+    net6([0xfc00, 0, 0], 7, "unique local"),
+    net6([0xfe80, 0, 0], 10, "link-local"),
+    net6([0xfec0, 0, 0], 10, "site-local (deprecated)"),
+    net6([0xff00, 0, 0], 8, "multicast"),
+];
+
+/// A row of [`NOT_PUBLIC_V6`]: every range there is named by its first three groups.
+const fn net6([a, b, c]: [u16; 3], len: u8, why: &'static str) -> (Ipv6Addr, u8, &'static str) {
+    (Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0), len, why)
+}
+
 fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => is_public_v6(v6),
+        IpAddr::V4(v4) => !NOT_PUBLIC_V4
+            .iter()
+            .any(|&(net, len, _)| in_v4(v4, (net, len))),
+        IpAddr::V6(v6) => !NOT_PUBLIC_V6
+            .iter()
+            .any(|&(net, len, _)| in_v6(v6, (net, len))),
     }
 }
 
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    let shared = a == 100 && (64..128).contains(&b); // 100.64.0.0/10, carrier-grade NAT
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_multicast()
-        || ip.is_broadcast()
-        || ip.is_unspecified()
-        || ip.is_documentation()
-        || shared
-        || a == 0)
+/// Whether `ip` lies in the network `net`/`len`.
+fn in_v4(ip: Ipv4Addr, (net, len): (Ipv4Addr, u8)) -> bool {
+    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+    u32::from(ip) & mask == u32::from(net) & mask
 }
 
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || ip.is_unique_local()
-        || ip.is_unicast_link_local())
+/// Whether `ip` lies in the network `net`/`len`.
+fn in_v6(ip: Ipv6Addr, (net, len): (Ipv6Addr, u8)) -> bool {
+    let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+    u128::from(ip) & mask == u128::from(net) & mask
 }
 
 /// Resolves names with the system resolver and drops the addresses the policy refuses;
@@ -177,6 +254,90 @@ mod tests {
         ] {
             assert!(!policy.permits(ip(special)), "{special}");
         }
+    }
+
+    /// One address inside each special-purpose range (its first, its last and one in
+    /// the middle), and public neighbours just outside the IPv4 ones.
+    #[test]
+    fn every_special_purpose_range_is_refused_and_its_neighbours_pass() {
+        let policy = EgressPolicy::default();
+        for &(net, len, why) in NOT_PUBLIC_V4 {
+            let first = u32::from(net);
+            let last = first | (u32::MAX >> len);
+            for inside in [first, first + (last - first) / 2, last] {
+                let ip = IpAddr::V4(Ipv4Addr::from(inside));
+                assert!(!policy.permits(ip), "{ip} ({why})");
+                // Mapped into IPv6 and behind NAT64 it is the same destination.
+                let mapped = IpAddr::V6(Ipv4Addr::from(inside).to_ipv6_mapped());
+                assert!(!policy.permits(mapped), "{mapped} ({why})");
+                let nat64 = IpAddr::V6(Ipv6Addr::from(u128::from(NAT64.0) | u128::from(inside)));
+                assert!(!policy.permits(nat64), "{nat64} ({why})");
+            }
+        }
+        for neighbour in [
+            "1.0.0.1",
+            "9.255.255.255",
+            "11.0.0.0",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.32.0.0",
+            "192.0.1.1",
+            "192.0.3.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "198.51.99.255",
+            "198.51.101.0",
+            "203.0.112.255",
+            "203.0.114.0",
+            "223.255.255.255",
+            "64:ff9b::808:808",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(policy.permits(ip(neighbour)), "{neighbour}");
+        }
+        for &(net, len, why) in NOT_PUBLIC_V6 {
+            let first = u128::from(net);
+            let last = first | (u128::MAX >> len);
+            for inside in [first, first + (last - first) / 2, last] {
+                let ip = IpAddr::V6(Ipv6Addr::from(inside));
+                // The mapped and NAT64 ranges inside ::/96 are judged by IPv4 above.
+                if canonical(ip).is_ipv6() {
+                    assert!(!policy.permits(ip), "{ip} ({why})");
+                }
+            }
+        }
+        for named in [
+            "64:ff9b::a00:1",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::808:808",
+            "2002:808:808::1",
+            "2001:0:4136:e378::1",
+            "::8.8.8.8",
+            "fec0::1",
+            "2001:db8::1",
+            "2001:2::1",
+            "2001:10::1",
+            "100::1",
+            "3fff::1",
+        ] {
+            assert!(!policy.permits(ip(named)), "{named}");
+        }
+        for public in [
+            "2001:4860:4860::8888",
+            "2a00:1450::1",
+            "2001:200::1",
+            "2003::1",
+        ] {
+            assert!(policy.permits(ip(public)), "{public}");
+        }
+    }
+
+    #[test]
+    fn an_allowed_network_opens_a_special_purpose_range() {
+        let policy = EgressPolicy::parse(Some("192.0.2.0/24,2001:db8::/32")).expect("valid");
+        assert!(policy.permits(ip("192.0.2.7")));
+        assert!(policy.permits(ip("2001:db8::7")));
+        assert!(!policy.permits(ip("198.51.100.7")));
     }
 
     #[test]

@@ -56,6 +56,10 @@ impl Sender {
             .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
+            // Never through a proxy, not even one the environment names (HTTP_PROXY,
+            // ALL_PROXY): a proxy resolves and connects by itself, around the egress
+            // policy's resolver.
+            .no_proxy()
             // `Content-Type`, `Content-Length`, `Host` as receivers that compare
             // header names literally expect (hyper writes lower case otherwise).
             .http1_title_case_headers()
@@ -96,18 +100,19 @@ impl Sender {
 
     /// Sends a NOTIFY on someone's behalf (a relayed request keeps its originator
     /// and request ID, TS-0004 §7.3.3.9) and returns the receiver's answer: its
-    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), its content
+    /// response status code (from `X-M2M-RSC`, else 2000 for an HTTP 2xx), its HTTP
+    /// status, whether it is a oneM2M response primitive, and only then its content
     /// (JSON or CBOR, at most [`MAX_ANSWER_BYTES`]; larger or unreadable content is
-    /// dropped) and HTTP status. `Err` only when `url` could not be reached: once the
-    /// receiver answered anything, it was reached, so a caller trying the next `poa`
-    /// entry never delivers the request twice. An answer that is not oneM2M (an HTTP
-    /// error without a known `X-M2M-RSC`) reads as 5103 TARGET_NOT_REACHABLE.
+    /// dropped). `Err` only when `url` could not be reached: once the receiver
+    /// answered anything, it was reached, so a caller trying the next `poa` entry
+    /// never delivers the request twice. An HTTP error without a known `X-M2M-RSC`
+    /// reads as 5103 TARGET_NOT_REACHABLE.
     pub async fn exchange(
         &self,
         url: &str,
         headers: &Headers<'_>,
         body: &Value,
-    ) -> Result<(ResponseStatusCode, Option<Value>, u16), String> {
+    ) -> Result<Exchanged, String> {
         let mut response = self.send(url, headers, body).await?;
         let status = response.status();
         let known = response_rsc(&response)
@@ -118,6 +123,21 @@ impl Sender {
             None if status.is_success() => ResponseStatusCode::Ok,
             None => ResponseStatusCode::TargetNotReachable,
         };
+        // A response primitive carries its rsc and the request's rqi (TS-0004 table
+        // 7.2.1.2-1; TS-0009 X-M2M-RSC, X-M2M-RI). Anything else (a web server's page,
+        // an API's JSON) is not read at all, so no one can read it back through us.
+        let echoed = response
+            .headers()
+            .get("X-M2M-RI")
+            .is_some_and(|ri| ri.as_bytes() == headers.rqi.as_bytes());
+        if known.is_none() || !echoed {
+            return Ok(Exchanged {
+                rsc,
+                content: None,
+                status: status.as_u16(),
+                primitive: false,
+            });
+        }
         let answered_cbor = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -141,7 +161,12 @@ impl Sender {
         } else {
             serde_json::from_slice::<Value>(&bytes).ok()
         };
-        Ok((rsc, content, status.as_u16()))
+        Ok(Exchanged {
+            rsc,
+            content,
+            status: status.as_u16(),
+            primitive: true,
+        })
     }
 
     /// One POST to `url` where the egress policy allows it, within the per-target
@@ -213,6 +238,20 @@ where
     } else {
         errors.join("; ")
     })
+}
+
+/// A receiver's answer to [`Sender::exchange`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchanged {
+    /// Its response status code.
+    pub rsc: ResponseStatusCode,
+    /// Its content, read only from a response primitive.
+    pub content: Option<Value>,
+    /// Its HTTP status.
+    pub status: u16,
+    /// Whether it is a oneM2M response primitive: a known `X-M2M-RSC` and the
+    /// request's `X-M2M-RI`.
+    pub primitive: bool,
 }
 
 /// The most of an answer's content [`Sender::exchange`] reads: answers to NOTIFYs

@@ -49,7 +49,7 @@ impl AuthMode {
 
 /// The key settings a [`Verifier`] is made from, as the configuration holds them
 /// (`jwt_secret`, `jwt_secret_file`, `jwt_public_key_file`, `jwt_issuer`,
-/// `jwt_audience`, `jwt_leeway_s`); `startup` fills it once.
+/// `jwt_audience`, `jwt_leeway_s`, `jwt_max_lifetime_s`); `startup` fills it once.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KeySettings<'a> {
     /// The HS256 secret itself.
@@ -64,6 +64,9 @@ pub struct KeySettings<'a> {
     pub audience: Option<&'a str>,
     /// Clock difference allowed on `exp` and `nbf`, in seconds.
     pub leeway_s: u64,
+    /// Longest time a token's `exp` may lie ahead, in seconds: a stolen token is
+    /// usable until it expires, so a token issued for years is refused.
+    pub max_lifetime_s: u64,
 }
 
 /// Checks tokens with the configured key, parsed once: the server's [`Authenticator`]
@@ -76,13 +79,17 @@ pub struct Verifier {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    max_lifetime_s: u64,
 }
 
-/// The claims onecse reads itself; `exp`, `nbf`, `iss` and `aud` are checked by
-/// `jsonwebtoken`'s `Validation`.
+/// The claims onecse reads itself; `exp` (required), `nbf`, `iss` and `aud` are
+/// checked by `jsonwebtoken`'s `Validation`, the lifetime left here.
 #[derive(serde::Deserialize)]
 struct Claims {
     sub: Option<String>,
+    /// Any JSON value, so that a malformed `exp` is refused by `Validation` with its
+    /// own words; a NumericDate may have a fraction (RFC 7519 §2).
+    exp: Option<serde_json::Value>,
 }
 
 impl Verifier {
@@ -108,6 +115,9 @@ impl Verifier {
                 "jwt_leeway_s is {} s; at most {MAX_LEEWAY_S} s is accepted",
                 keys.leeway_s
             );
+        }
+        if keys.max_lifetime_s == 0 {
+            bail!("jwt_max_lifetime_s must be at least 1 s");
         }
         // Only the configured algorithm: a token naming another one (`none`, or HS256
         // with the public key as its secret) is refused before its signature is read.
@@ -135,6 +145,7 @@ impl Verifier {
             validation,
             issuer: keys.issuer.map(str::to_owned),
             audience: keys.audience.map(str::to_owned),
+            max_lifetime_s: keys.max_lifetime_s,
         }))
     }
 
@@ -158,11 +169,28 @@ impl Verifier {
         self.audience.as_deref()
     }
 
-    /// The subject of a token that verifies and is valid now, else the 4106 refusal
-    /// saying what was wrong.
+    /// The longest lifetime a token may have left (`jwt_max_lifetime_s`), which
+    /// `onecse token` keeps to.
+    pub fn max_lifetime_s(&self) -> u64 {
+        self.max_lifetime_s
+    }
+
+    /// The subject of a token that verifies, is valid now and expires within the
+    /// maximum lifetime, else the 4106 refusal saying what was wrong.
     pub fn subject(&self, token: &str) -> CseResult<String> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|err| not_authenticated(self.explain(&err)))?;
+        // `exp` is required, so `Validation` refused a token without one.
+        let latest = jsonwebtoken::get_current_timestamp()
+            .saturating_add(self.max_lifetime_s)
+            .saturating_add(self.validation.leeway);
+        let exp = data.claims.exp.as_ref().and_then(serde_json::Value::as_f64);
+        if exp.is_none_or(|exp| exp > latest as f64) {
+            return Err(not_authenticated(format!(
+                "the bearer token's lifetime is too long: its exp is more than {} s from now, the most this CSE accepts (jwt_max_lifetime_s)",
+                self.max_lifetime_s
+            )));
+        }
         data.claims
             .sub
             .filter(|sub| !sub.is_empty())
@@ -241,12 +269,21 @@ impl Authenticator {
     /// its originator, so the AE is registered under AE-ID `sub` (which must then be
     /// an AE-ID stem, `C…` or `S…`).
     pub fn admit(&self, authorization: Option<&str>, req: &mut Request) -> CseResult<bool> {
-        let Some(verifier) = &self.verifier else {
+        let Some(subject) = self.subject(authorization)? else {
             return Ok(false);
         };
-        let subject = verifier.subject(bearer_token(authorization)?)?;
         bind_originator(req, subject)?;
         Ok(true)
+    }
+
+    /// The subject of the bearer token in `authorization` once it verifies (`None`
+    /// with `auth = none`, where nothing is checked), refused as [`Self::admit`]
+    /// refuses: for callers that are not oneM2M requests (the Upper Tester interface).
+    pub fn subject(&self, authorization: Option<&str>) -> CseResult<Option<String>> {
+        match &self.verifier {
+            None => Ok(None),
+            Some(verifier) => verifier.subject(bearer_token(authorization)?).map(Some),
+        }
     }
 }
 
@@ -394,7 +431,7 @@ fn not_authenticated(message: impl Into<String>) -> CseError {
 mod tests {
     use jsonwebtoken::{EncodingKey, Header};
     use onecse_models::{ReleaseVersion, ResourceType};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
@@ -405,6 +442,7 @@ mod tests {
         let keys = KeySettings {
             secret: Some(&secret),
             leeway_s: 30,
+            max_lifetime_s: 3600,
             ..KeySettings::default()
         };
         let verifier = Verifier::new(&keys).expect("valid settings").map(Arc::new);
@@ -475,6 +513,59 @@ mod tests {
             Some(ResponseStatusCode::OriginatorNotAuthenticated)
         );
         assert_eq!(req.from, None);
+    }
+
+    #[test]
+    fn a_token_expiring_beyond_the_maximum_lifetime_is_refused() {
+        let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("secret");
+        let signed = |exp: Value| {
+            let claims = json!({"sub": "Cme", "exp": exp});
+            let token = jsonwebtoken::encode(&Header::default(), &claims, &key).expect("signs");
+            format!("Bearer {token}")
+        };
+        let now = jsonwebtoken::get_current_timestamp();
+        let jwt = authenticator("jwt");
+        // Within an hour (the test's maximum) and its 30 s leeway: accepted.
+        for exp in [
+            json!(now + 3600),
+            json!(now + 3620),
+            json!((now + 60) as f64 + 0.5),
+        ] {
+            let mut req = request(Operation::Retrieve, None, Some("Cme"));
+            assert_eq!(
+                jwt.admit(Some(&signed(exp.clone())), &mut req).ok(),
+                Some(true),
+                "{exp}"
+            );
+        }
+        for exp in [
+            json!(now + 3700),
+            json!(now + 10 * 365 * 86_400),
+            json!(u64::MAX),
+        ] {
+            let mut req = request(Operation::Retrieve, None, Some("Cme"));
+            let refused = jwt.admit(Some(&signed(exp.clone())), &mut req).err();
+            assert_eq!(
+                refused.as_ref().map(|e| e.rsc),
+                Some(ResponseStatusCode::OriginatorNotAuthenticated),
+                "{exp}"
+            );
+            assert!(
+                refused.is_some_and(|e| e.message.contains("lifetime is too long")),
+                "{exp}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_maximum_lifetime_is_refused() {
+        let secret = Secret::from(SECRET.to_owned());
+        let keys = KeySettings {
+            secret: Some(&secret),
+            ..KeySettings::default()
+        };
+        let err = Verifier::new(&keys).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("jwt_max_lifetime_s")));
     }
 
     #[test]

@@ -21,8 +21,9 @@ struct IssuedClaims<'a> {
     aud: Option<&'a str>,
 }
 
-/// Signs a token for `args.sub`, valid from now for `args.ttl`, with `iss`/`aud` when
-/// configured, and checks it with the server's own verifier (the one `startup` parsed
+/// Signs a token for `args.sub`, valid from now for `args.ttl` (at most the verifier's
+/// maximum lifetime: refused beyond it, not shortened behind the caller's back), with
+/// `iss`/`aud` when configured, and checks it with the server's own verifier (the one `startup` parsed
 /// from the key settings, `None` without a key) before handing it out, so a private
 /// key that does not match `jwt_public_key_file` is said here, not by 4106s.
 pub fn issue(verifier: Option<&Verifier>, args: &TokenArgs) -> anyhow::Result<String> {
@@ -33,6 +34,13 @@ pub fn issue(verifier: Option<&Verifier>, args: &TokenArgs) -> anyhow::Result<St
     let verifier = verifier.context(
         "no key to sign with: set jwt_secret, jwt_secret_file, or jwt_public_key_file with --private-key-file",
     )?;
+    if ttl.as_secs() > verifier.max_lifetime_s() {
+        bail!(
+            "--ttl {} is longer than jwt_max_lifetime_s ({} s), so the server would refuse the token; ask for a shorter one or raise jwt_max_lifetime_s",
+            args.ttl,
+            verifier.max_lifetime_s()
+        );
+    }
     let algorithm = verifier.algorithm();
     let key = match (verifier.secret(), &args.private_key_file) {
         (Some(secret), None) => EncodingKey::from_secret(secret.expose().as_bytes())

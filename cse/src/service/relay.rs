@@ -1,6 +1,9 @@
 //! The relay route (spec digest polling-and-requests §4): a NOTIFY to an AE of this
 //! CSE, sent on to the AE through the one outgoing sender and answered with the AE's
-//! answer. Dispatch resolved the AE and decided the NOTIFY privilege.
+//! answer, which must be a oneM2M response primitive: whatever else answers at a
+//! `poa` (a web server, an internal API) is never passed back, or any originator with
+//! the NOTIFY privilege could read hosts of the allowed networks through this CSE.
+//! Dispatch resolved the AE and decided the NOTIFY privilege.
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
@@ -35,7 +38,17 @@ impl Service {
             content: req.content.clone(),
         };
         match self.courier.send(&route, &request, wait).await {
-            Ok(answer) => Ok(Response::new(answer.rsc, answer.content)),
+            Ok(answer) if answer.primitive => Ok(Response::new(answer.rsc, answer.content)),
+            // The target was reached, so the next `poa` entry is not tried (no second
+            // delivery); what answered is no AE as far as oneM2M goes (5103, like an
+            // unreachable one), and nothing of its answer is said.
+            Ok(_) => Err(CseError::new(
+                ResponseStatusCode::TargetNotReachable,
+                format!(
+                    "the point of access of '{}' answered, but not with a oneM2M response (X-M2M-RSC and the request's X-M2M-RI); its answer is not relayed",
+                    req.to
+                ),
+            )),
             Err(Undelivered::Unreachable(why)) => Err(CseError::new(
                 ResponseStatusCode::TargetNotReachable,
                 format!("no point of access of '{}' could be reached: {why}", req.to),

@@ -13,19 +13,19 @@ use serde_json::{Value, json};
 use crate::cli::{Serving, assert_one_line_failure, run_with_env};
 use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with, strict_client};
 
-const SECRET: &str = "test-only-hs256-secret-of-40-characters!";
+pub(crate) const SECRET: &str = "test-only-hs256-secret-of-40-characters!";
 const OTHER_SECRET: &str = "another-test-secret-that-is-long-enough!";
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/jwt/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
 /// Claims valid for ten minutes for `sub`, with `extra` claims added or replaced.
-fn claims(sub: &str, extra: Value) -> Value {
+pub(crate) fn claims(sub: &str, extra: Value) -> Value {
     let mut claims = json!({"sub": sub, "iat": now(), "exp": now() + 600});
     if let (Some(base), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
         base.extend(extra.clone());
@@ -37,12 +37,12 @@ fn sign(algorithm: Algorithm, key: &EncodingKey, claims: &Value) -> String {
     jsonwebtoken::encode(&Header::new(algorithm), claims, key).expect("token signs")
 }
 
-fn hs256_with(secret: &str, claims: &Value) -> String {
+pub(crate) fn hs256_with(secret: &str, claims: &Value) -> String {
     let key = EncodingKey::from_secret(secret.as_bytes()).expect("secret");
     sign(Algorithm::HS256, &key, claims)
 }
 
-fn hs256(claims: &Value) -> String {
+pub(crate) fn hs256(claims: &Value) -> String {
     hs256_with(SECRET, claims)
 }
 
@@ -52,12 +52,12 @@ fn es256(private_key: &str, claims: &Value) -> String {
     sign(Algorithm::ES256, &key, claims)
 }
 
-fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
 /// A CSE with `auth = jwt` and the HS256 test secret, adjusted further by `adjust`.
-async fn jwt_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+pub(crate) async fn jwt_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_with(|config| {
         config.auth = "jwt".into();
         config.jwt_secret = Some(Secret::from(SECRET.to_owned()));
@@ -66,7 +66,7 @@ async fn jwt_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     .await
 }
 
-async fn jwt_app() -> TestApp {
+pub(crate) async fn jwt_app() -> TestApp {
     jwt_app_with(|_| {}).await
 }
 
@@ -81,7 +81,11 @@ async fn public_key_app(fixture_name: &str) -> TestApp {
 }
 
 /// RETRIEVE of the CSEBase by `originator` with this `Authorization` value, if any.
-async fn retrieve(app: &TestApp, originator: &str, authorization: Option<&str>) -> Reply {
+pub(crate) async fn retrieve(
+    app: &TestApp,
+    originator: &str,
+    authorization: Option<&str>,
+) -> Reply {
     let mut request = app.request(Method::GET, "/cse-in").originator(originator);
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
@@ -104,7 +108,7 @@ async fn register(app: &TestApp, originator: Option<&str>, authorization: &str) 
 
 /// A refusal: HTTP 403, this RSC, a `m2m:dbg` saying `why`, and no token in it.
 #[track_caller]
-fn assert_refused(reply: &Reply, rsc: u16, why: &str, token: Option<&str>) {
+pub(crate) fn assert_refused(reply: &Reply, rsc: u16, why: &str, token: Option<&str>) {
     assert_eq!((reply.status, reply.rsc), (403, Some(rsc)), "{reply:#?}");
     assert!(
         reply.dbg().contains(why),

@@ -50,5 +50,6 @@ mod sub_access;
 mod sub_features;
 mod timing;
 mod tls;
+mod token_limits;
 mod ts;
 mod upper_tester;

@@ -151,3 +151,97 @@ async fn an_answer_given_to_another_process_reaches_the_waiting_sender() {
     two.stop().await;
     drop(db);
 }
+
+/// A web server on 127.0.0.1 that answers each of `answers` (status line, headers and
+/// body, whole) to one request read to its end; returns its URL and the requests.
+fn plain_server(answers: Vec<String>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let serving = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        for answer in answers {
+            let Ok((mut stream, _)) = listener.accept() else {
+                break;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            // The head, then as many body bytes as its Content-Length says.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            let complete = |r: &[u8]| {
+                let text = String::from_utf8_lossy(r).to_ascii_lowercase();
+                text.find("\r\n\r\n").is_some_and(|end| {
+                    let length = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    r.len() >= end + 4 + length
+                })
+            };
+            while !complete(&request) {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            requests.push(String::from_utf8_lossy(&request).into_owned());
+            let _ = stream.write_all(answer.as_bytes());
+        }
+        requests
+    });
+    (url, serving)
+}
+
+/// An HTTP answer with this status line, extra header lines and body.
+fn http_answer(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn a_poa_answering_without_a_onem2m_response_is_not_relayed() {
+    const SECRET: &str = "internal-secret-7f3a9c";
+    let json_body = format!(r#"{{"m2m:dbg":"{SECRET}","token":"{SECRET}"}}"#);
+    let answers = vec![
+        // A plain API answer: 200, JSON, no oneM2M header at all.
+        http_answer("200 OK", "Content-Type: application/json\r\n", &json_body),
+        // A web page.
+        http_answer(
+            "200 OK",
+            "Content-Type: text/html\r\n",
+            &format!("<html>{SECRET}</html>"),
+        ),
+        // An X-M2M-RSC without the request's X-M2M-RI.
+        http_answer(
+            "200 OK",
+            "Content-Type: application/json\r\nX-M2M-RSC: 2000\r\n",
+            &json_body,
+        ),
+    ];
+    let count = answers.len();
+    let (url, serving) = plain_server(answers);
+    let app = spawn_app().await;
+    register(&app, "web", "Cweb", true, &[url]).await;
+    let content = json!({"m2m:sgn": {"nev": {"rep": {"x": 1}, "net": 1}, "sur": "/id-in/x"}});
+    for _ in 0..count {
+        let reply = notify(&app, "/cse-in/web", "CAdmin", &content).await;
+        reply.assert_error(5103, 404, "not with a oneM2M response");
+        assert!(!reply.raw.contains(SECRET), "{reply:#?}");
+        assert!(
+            reply.headers.iter().all(|(_, v)| !v.contains(SECRET)),
+            "{reply:#?}"
+        );
+    }
+    // Each NOTIFY did reach the server: the refusals are about its answers.
+    let requests = tokio::task::spawn_blocking(move || serving.join().expect("server thread"))
+        .await
+        .expect("join");
+    assert_eq!(requests.len(), count);
+    assert!(
+        requests.iter().all(|r| r.starts_with("POST /hook")),
+        "{requests:#?}"
+    );
+}
