@@ -93,7 +93,7 @@ pub fn tps() -> Vec<TestPurpose> {
         tp!(
             "TP/oneM2M/CSE/SEC/ACC/003",
             CNT,
-            "TS-0001 §9.6.2, TS-0004 §7.3.3.x (rcn of DELETE)",
+            "TS-0001 §9.6.2, TS-0004 §7.3.3 (rcn of DELETE)",
             "a DELETE with rcn=1 by an originator without RETRIEVE is refused and deletes nothing",
             |ctx| {
                 let (owner, owner_ae) = ctx.ae("owner")?;
