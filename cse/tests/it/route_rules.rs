@@ -30,6 +30,10 @@ const ALLOWED: &[(&str, &str)] = &[
         "a notification target named in content needs the NOTIFY privilege on it",
     ),
     (
+        "core/notification/subscriber.rs",
+        "a notification is a read on its subscriber's behalf, decided per event",
+    ),
+    (
         "core/resources/grp.rs",
         "a group member named in content needs the RETRIEVE privilege on it",
     ),
