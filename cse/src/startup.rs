@@ -52,6 +52,10 @@ impl Settings {
         }
         let mut access = AccessSettings::parse(
             &config.registration_originators,
+            config
+                .registration_cse_originators
+                .as_deref()
+                .unwrap_or_default(),
             config.ae_id_prefixes.as_deref(),
             &config.default_access,
         )?;

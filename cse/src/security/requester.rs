@@ -26,6 +26,10 @@ pub struct Requester {
     pub admin: bool,
     /// How the request arrived.
     pub caller: Caller,
+    /// The originator is a CSE registered with this one (a `<remoteCSE>` holds its
+    /// CSE-ID), as dispatch found in the request's transaction: it may RETRIEVE the
+    /// CSEBase whatever the CSEBase's policies say.
+    pub registered_cse: bool,
 }
 
 impl Requester {
@@ -35,6 +39,7 @@ impl Requester {
             admin: req.from.as_deref() == Some(site.admin_originator),
             originator: req.from.clone(),
             caller,
+            registered_cse: false,
         }
     }
 }

@@ -40,6 +40,7 @@ mod pch;
 mod proxy;
 mod regressions;
 mod relay;
+mod remote_cse;
 mod route_rules;
 mod serialization;
 mod source_rules;

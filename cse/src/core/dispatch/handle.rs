@@ -10,6 +10,7 @@ use onecse_models::{Operation, ResponseStatusCode};
 use serde_json::json;
 
 use super::admit::{self, Admission, Admitted};
+use super::originator;
 use super::route::{self, Route};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
@@ -148,7 +149,8 @@ impl Noted {
 /// target once and decide access; then either return its route or run the operation.
 fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -> CseResult<Step> {
     let req = &admitted.req;
-    let who = &admitted.who;
+    let standing = originator::standing(tx, req, &admitted.who)?;
+    let who: &Requester = &standing;
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
             return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
@@ -277,11 +279,16 @@ fn load_and_authorize(
     }
     // An operation the type never allows is refused before access (4005 before 4103,
     // TS-0004 §7.2.2.2), and so is a child the target can never have (4108).
+    let cse = tx.cse;
     match access {
         Access::Create(ty) => {
-            check_child_allowed(target.resource.kind(), ty)?;
+            check_child_allowed(target.resource.kind(), ty)?.refuse_originator(cse, req.op, who)?;
         }
-        _ => target.resource.kind().refuse(req.op)?,
+        _ => {
+            let kind = target.resource.kind();
+            kind.refuse(req.op)?;
+            kind.refuse_originator(cse, req.op, who)?;
+        }
     }
     security::authorize(tx.cse.site(), tx, &target.question(who, access))?;
     Ok(target)

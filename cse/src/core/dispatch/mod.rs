@@ -7,6 +7,7 @@
 
 mod admit;
 mod handle;
+mod originator;
 mod route;
 
 pub use admit::{Admitted, Arrival, admit};
