@@ -146,6 +146,7 @@ impl App {
                 metrics.group_commit_batch_size.clone(),
             ),
             inline_point_reads: config.inline_point_reads,
+            in_flight: Default::default(),
         };
         let state = web::Data::new(HttpState {
             service: service.clone(),

@@ -9,7 +9,7 @@ use anyhow::anyhow;
 
 use crate::binding::ops::RESERVED_PATHS;
 use crate::config::Config;
-use crate::core::context::{CseSettings, RequestLimits};
+use crate::core::context::{CseSettings, Registrar, RequestLimits};
 use crate::notify::egress::EgressPolicy;
 use crate::security::AccessSettings;
 use crate::security::auth::{AuthMode, Authenticator, KeySettings, Verifier};
@@ -86,6 +86,11 @@ impl Settings {
                 request_lifetime_s: config.request_lifetime_s,
             },
             upper_tester: config.upper_tester,
+            registrar: config.registrar_url.as_ref().map(|url| Registrar {
+                cse_id: config.registrar_cse_id.clone(),
+                cse_name: config.registrar_cse_name.clone(),
+                url: url.trim_end_matches('/').to_owned(),
+            }),
         };
         Ok(Self {
             config: config.clone(),

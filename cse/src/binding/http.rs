@@ -294,6 +294,7 @@ async fn decode(
         drt: params.drt,
         timing,
         response_type,
+        query: req.query_string().to_owned(),
     })
 }
 

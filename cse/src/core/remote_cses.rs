@@ -4,6 +4,7 @@
 //! (spec digest inter-cse §3).
 
 use onecse_models::ResourceType;
+use onecse_models::id::originator_cse;
 use serde_json::Value;
 
 use crate::core::record::Resource;
@@ -52,4 +53,90 @@ pub fn leading_to(tx: &mut Txn<'_>, cse_id: &str) -> CseResult<Option<Resource>>
         }
     }
     Ok(None)
+}
+
+/// Where a forwarded request goes next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// The CSE-ID of the next CSE (the target's, a registree leading to it, or the
+    /// registrar).
+    pub cse_id: String,
+    /// Its points of access, tried in order.
+    pub poa: Vec<String>,
+}
+
+/// The next hop towards CSE `target` of a request from `from` (spec digest
+/// inter-cse §3): the `<remoteCSE>` of that CSE or of the registree whose `dcse`
+/// lists it; else the registrar, unless the request came from above. `None`: no
+/// route (4004).
+///
+/// "From above" is told by the originator, since a transit keeps it: in a
+/// registration tree a request arriving from below was originated by this CSE or a
+/// CSE below it (one registered here, or listed in such a one's `dcse`), so any
+/// other originator came down from the registrar, and going back up would loop.
+pub fn next_hop(tx: &mut Txn<'_>, from: Option<&str>, target: &str) -> CseResult<Option<Hop>> {
+    let registrar = tx.cse.registrar.clone();
+    let from_above = match from.and_then(|from| originator_cse(from, &tx.cse.sp_id)) {
+        None => false,
+        Some(origin) if origin.cse_id == tx.cse.cse_id => false,
+        Some(origin) => match leading_to(tx, &origin.cse_id)? {
+            Some(csr) => registrar
+                .as_ref()
+                .is_some_and(|r| csi(&csr) == Some(r.cse_id.as_str())),
+            None => true,
+        },
+    };
+    let found = if target.starts_with("//") {
+        None
+    } else {
+        leading_to(tx, target)?
+    };
+    let Some(registrar) = registrar else {
+        return Ok(found.map(|csr| hop(&csr, None)));
+    };
+    let to_registrar = match &found {
+        Some(csr) => csi(csr) == Some(registrar.cse_id.as_str()),
+        None => true,
+    };
+    if to_registrar && from_above {
+        return Ok(None);
+    }
+    Ok(Some(match found {
+        Some(csr) if !to_registrar => hop(&csr, None),
+        Some(csr) => hop(&csr, Some(&registrar.url)),
+        None => match find(tx, &registrar.cse_id)? {
+            Some(csr) => hop(&csr, Some(&registrar.url)),
+            None => Hop {
+                cse_id: registrar.cse_id,
+                poa: vec![registrar.url],
+            },
+        },
+    }))
+}
+
+/// The `csi` of a `<remoteCSE>`.
+fn csi(csr: &Resource) -> Option<&str> {
+    csr.attrs.get("csi").and_then(Value::as_str)
+}
+
+/// The hop to the CSE `csr` stands for: its `poa` entries, else `fallback` (the
+/// configured registrar URL).
+fn hop(csr: &Resource, fallback: Option<&str>) -> Hop {
+    let mut poa: Vec<String> = csr
+        .attrs
+        .get("poa")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    if poa.is_empty()
+        && let Some(url) = fallback
+    {
+        poa.push(url.to_owned());
+    }
+    Hop {
+        cse_id: csi(csr).unwrap_or_default().to_owned(),
+        poa,
+    }
 }

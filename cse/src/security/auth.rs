@@ -435,6 +435,7 @@ mod tests {
             drt: None,
             timing: Default::default(),
             response_type: Default::default(),
+            query: String::new(),
         }
     }
 

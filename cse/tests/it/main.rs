@@ -23,6 +23,7 @@ mod egress;
 mod expiry;
 mod fcnt;
 mod file_layout;
+mod forwarding;
 mod fuzz;
 mod group_commit;
 mod grp;

@@ -132,7 +132,7 @@ impl Noted {
         );
         let access = match &admitted.kind {
             Admission::Local { access, .. } => *access,
-            Admission::NonBlocking => None,
+            Admission::NonBlocking | Admission::Forward { .. } => None,
         };
         Handled {
             result,
@@ -154,6 +154,9 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
             return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
+        }
+        Admission::Forward { cse } => {
+            return route::to_forward(tx, req, cse).map(|hop| Step::Route(Route::Forward(hop)));
         }
         Admission::Local { address, access } => (address, *access),
     };
