@@ -9,6 +9,7 @@ pub mod core;
 pub mod error;
 pub mod metrics;
 pub mod notify;
+pub mod registree;
 pub mod security;
 pub mod service;
 pub mod startup;

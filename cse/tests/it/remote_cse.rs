@@ -3,9 +3,12 @@
 //! and what a registered CSE may do; then an MN-CSE registering with an IN-CSE at
 //! start-up, over loopback, on separate databases.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::forwarding::{client_for, spawn_mn};
+use crate::helpers::{TestApp, TestDb, postgres_url, spawn_app_on, spawn_app_with};
 
 /// An IN-CSE that lets CSE-IDs starting with `/id-mn` register.
 async fn registrar() -> TestApp {
@@ -151,4 +154,110 @@ async fn an_unregistered_cse_originator_is_refused_with_4107() {
         .await
         .assert_error(4005, 405, "originated by a CSE");
     assert_eq!(app.delete("/cse-in/id-mn", "CAdmin").await.rsc, Some(2002));
+}
+
+/// Waits (at most `limit`) until the IN at `inn` holds the MN's registration.
+async fn registered_within(inn: &TestApp, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if inn.retrieve("/cse-in/id-mn", "CAdmin").await.rsc == Some(2000) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn an_mn_registers_with_its_registrar_at_start_up() {
+    let inn = registrar().await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    assert!(registered_within(&inn, Duration::from_secs(10)).await);
+    let csr = inn.retrieve("/cse-in/id-mn", "CAdmin").await;
+    let csr = csr.expect_resource("m2m:csr");
+    assert_eq!(csr["csi"], "/id-mn");
+    assert_eq!(csr["cb"], "/id-mn/cse-mn");
+    assert_eq!(csr["cst"], 2);
+    assert_eq!(csr["rr"], true);
+    assert_eq!(csr["poa"], json!([mn.base]));
+    // The MN keeps a remoteCSE for its registrar, from the registrar's CSEBase.
+    let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
+    let mut local = mn_client.retrieve("/cse-mn/id-in", "CAdmin").await;
+    for _ in 0..100 {
+        if local.rsc == Some(2000) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        local = mn_client.retrieve("/cse-mn/id-in", "CAdmin").await;
+    }
+    let local = local.expect_resource("m2m:csr");
+    assert_eq!(local["csi"], "/id-in");
+    assert_eq!(local["cb"], "/id-in/cse-in");
+    assert_eq!(local["cst"], 1);
+    assert_eq!(local["poa"], json!([inn.base]));
+    // The MN's own CSEBase says it is an MN; the IN reads it through forwarding.
+    let base = inn.retrieve("/~/id-mn/cse-mn", "CAdmin").await;
+    assert_eq!(base.body["m2m:cb"]["cst"], 2, "{base:#?}");
+}
+
+#[tokio::test]
+async fn an_mn_registers_once_its_registrar_comes_up() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("address").port()
+    };
+    let in_base = format!("http://127.0.0.1:{port}");
+    let _mn = spawn_mn(&in_base, 60).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let inn = spawn_app_with(move |c| {
+        c.bind = format!("127.0.0.1:{port}");
+        c.registration_cse_originators = Some("/id-mn".into());
+    })
+    .await;
+    assert!(registered_within(&inn, Duration::from_secs(10)).await);
+}
+
+#[tokio::test]
+async fn an_mn_registers_again_after_the_registrar_lost_it() {
+    let inn = registrar().await;
+    let _mn = spawn_mn(&inn.base, 1).await;
+    assert!(registered_within(&inn, Duration::from_secs(10)).await);
+    assert_eq!(inn.delete("/cse-in/id-mn", "CAdmin").await.rsc, Some(2002));
+    assert!(registered_within(&inn, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn two_processes_of_one_mn_register_once() {
+    if postgres_url().is_none() {
+        // Several processes share one database only on PostgreSQL.
+        return;
+    }
+    let inn = registrar().await;
+    let (db, url) = TestDb::fresh();
+    let in_base = inn.base.clone();
+    let mn_config = move |c: &mut onecse::config::Config| {
+        c.cse_id = "/id-mn".into();
+        c.cse_name = "cse-mn".into();
+        c.cse_type = "MN".into();
+        c.registrar_url = Some(in_base.clone());
+        c.registrar_check_interval_s = 1;
+    };
+    let one = spawn_app_on(&url, mn_config.clone()).await;
+    let two = spawn_app_on(&url, mn_config).await;
+    assert!(registered_within(&inn, Duration::from_secs(10)).await);
+    // Both processes run their loop a few times; the registration is the first
+    // one's (its poa), never refused as a duplicate and never replaced.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let csr = inn.retrieve("/cse-in/id-mn", "CAdmin").await;
+    let poa = csr.expect_resource("m2m:csr")["poa"].clone();
+    assert!(
+        poa == json!([one.base]) || poa == json!([two.base]),
+        "{poa}"
+    );
+    let created = csr.expect_resource("m2m:csr")["ct"].clone();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = inn.retrieve("/cse-in/id-mn", "CAdmin").await;
+    assert_eq!(again.expect_resource("m2m:csr")["ct"], created);
+    assert_eq!(again.expect_resource("m2m:csr")["poa"], poa);
+    drop(db);
 }
