@@ -259,5 +259,16 @@ async fn two_processes_of_one_mn_register_once() {
     let again = inn.retrieve("/cse-in/id-mn", "CAdmin").await;
     assert_eq!(again.expect_resource("m2m:csr")["ct"], created);
     assert_eq!(again.expect_resource("m2m:csr")["poa"], poa);
+    // The registrar saw one registration: one remoteCSE created, none refused.
+    let (_, metrics) = crate::ops::get(&format!("{}/metrics", inn.base)).await;
+    let requests = |needle: &str| {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with("onecse_requests_total{") && l.contains(needle))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    assert_eq!(requests(r#"rsc="2001""#), 1.0, "{metrics}");
+    assert_eq!(requests(r#"rsc="4117""#), 0.0, "{metrics}");
     drop(db);
 }

@@ -166,7 +166,7 @@ pub(super) fn to_verification(
 pub(super) fn to_forward(tx: &mut Txn<'_>, req: &Request, cse: &str) -> CseResult<Hop> {
     crate::core::remote_cses::next_hop(tx, req.from.as_deref(), cse)?.ok_or_else(|| {
         CseError::not_found(format!(
-            "'{}' is on CSE {cse}, which this CSE ({}) has no route to",
+            "no forwarding route: '{}' is on CSE {cse}, which this CSE ({}) does not know",
             req.to, tx.cse.cse_id
         ))
     })
