@@ -29,6 +29,7 @@ use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
 use crate::notify::polling_hub::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
+use crate::registree;
 use crate::service::{GroupCommit, Service, nonblocking};
 use crate::startup::Settings;
 use crate::store::{Backend, Database, DatabaseTarget, DbConn, migrate};
@@ -51,6 +52,10 @@ pub struct App {
     scheme: &'static str,
     backend: Backend,
     cse_base_path: String,
+    /// This CSE's point of access, sent to its registrar.
+    poa: String,
+    /// How often the registration is checked.
+    registrar_check_interval: Duration,
 }
 
 impl App {
@@ -153,6 +158,7 @@ impl App {
                 metrics.group_commit_batch_size.clone(),
             ),
             inline_point_reads: config.inline_point_reads,
+            in_flight: Default::default(),
         };
         let state = web::Data::new(HttpState {
             service: service.clone(),
@@ -260,6 +266,8 @@ impl App {
             scheme,
             backend: target.backend,
             cse_base_path,
+            poa,
+            registrar_check_interval: Duration::from_secs(config.registrar_check_interval_s),
         })
     }
 
@@ -339,6 +347,12 @@ impl App {
             let handle = server.handle();
             (handle, tokio::spawn(server))
         });
+        let registration = tokio::spawn(registree::run(
+            self.service.cse.clone(),
+            self.service.courier.sender.clone(),
+            self.poa,
+            self.registrar_check_interval,
+        ));
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
             self.request_worker,
@@ -357,6 +371,7 @@ impl App {
         expiry.abort();
         timers.abort();
         requests.abort();
+        registration.abort();
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await

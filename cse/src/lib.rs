@@ -10,6 +10,7 @@ pub mod error;
 pub mod metrics;
 pub mod notify;
 pub mod pem;
+pub mod registree;
 pub mod security;
 pub mod service;
 pub mod startup;

@@ -9,6 +9,7 @@ use onecse_models::primitive::{Request, Response};
 use onecse_models::{Operation, ResponseStatusCode};
 
 mod fan_out;
+mod forward;
 mod group_commit;
 mod long_poll;
 pub mod nonblocking;
@@ -23,6 +24,7 @@ use crate::notify::courier::Courier;
 use crate::notify::{OutboxSignal, verify};
 use crate::security::Caller;
 use crate::store::Backend;
+pub use forward::InFlight;
 pub use group_commit::GroupCommit;
 
 /// What a binding needs to run requests.
@@ -41,6 +43,8 @@ pub struct Service {
     pub group_commit: GroupCommit,
     /// Whether PostgreSQL point reads may run on the HTTP worker (see [`inline`]).
     pub inline_point_reads: bool,
+    /// The requests this process is forwarding to other CSEs (loop detection).
+    pub in_flight: InFlight,
 }
 
 /// The most transactions one request runs through dispatch: the first, then one after
@@ -119,6 +123,9 @@ impl Service {
                 }
                 Route::Relay(reach) => {
                     return with_type(self.relay(&admitted.req, reach).await, ty);
+                }
+                Route::Forward(hop) => {
+                    return self.forward(&admitted.req, hop).await;
                 }
             };
         }
@@ -289,6 +296,7 @@ mod tests {
             drt: None,
             timing: Timing::default(),
             response_type: ResponseType::Blocking,
+            query: String::new(),
         };
         let mut discovery = point.clone();
         discovery.filter.filter_usage = Some(FilterUsage::Discovery);

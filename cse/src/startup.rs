@@ -13,7 +13,7 @@ use rustls::pki_types::CertificateDer;
 use crate::binding::ops::RESERVED_PATHS;
 use crate::binding::tls::{ListenerTls, TlsFiles};
 use crate::config::Config;
-use crate::core::context::{CseSettings, RequestLimits};
+use crate::core::context::{CseSettings, Registrar, RequestLimits};
 use crate::core::scan::ScanLimits;
 use crate::notify::egress::EgressPolicy;
 use crate::security::AccessSettings;
@@ -62,6 +62,10 @@ impl Settings {
         }
         let mut access = AccessSettings::parse(
             &config.registration_originators,
+            config
+                .registration_cse_originators
+                .as_deref()
+                .unwrap_or_default(),
             config.ae_id_prefixes.as_deref(),
             &config.default_access,
         )?;
@@ -106,6 +110,11 @@ impl Settings {
                 },
             },
             upper_tester: config.upper_tester,
+            registrar: config.registrar_url.as_ref().map(|url| Registrar {
+                cse_id: config.registrar_cse_id.clone(),
+                cse_name: config.registrar_cse_name.clone(),
+                url: url.trim_end_matches('/').to_owned(),
+            }),
         };
         Ok(Self {
             config: config.clone(),

@@ -43,6 +43,48 @@ pub fn validate_cse_id(csi: &str) -> Result<(), Problem> {
     }
 }
 
+/// The CSE an originator belongs to, read from its form (TS-0001 §7.2): an
+/// SP-relative `/X/…` or absolute `//sp/X/…` originator names CSE `/X` (`//sp/X` in
+/// another service provider); a CSE-relative one (`Cae1`) belongs to the receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginatorCse {
+    /// The CSE-ID, SP-relative (`/id-mn`) within `own_sp_id`, else absolute.
+    pub cse_id: String,
+    /// The originator is that CSE itself (`/id-mn`), not one of its AEs.
+    pub is_cse: bool,
+}
+
+/// The CSE `from` belongs to, `None` for a CSE-relative originator (one of the
+/// receiver's own AEs). Absolute originators of this service provider (`own_sp_id`,
+/// without `//`) read as their SP-relative form.
+pub fn originator_cse(from: &str, own_sp_id: &str) -> Option<OriginatorCse> {
+    let (prefix, sp_relative) = match from.strip_prefix("//") {
+        Some(absolute) => {
+            let (sp, rest) = absolute.split_once('/')?;
+            if sp.eq_ignore_ascii_case(own_sp_id) {
+                (String::new(), rest)
+            } else {
+                (format!("//{sp}/"), rest)
+            }
+        }
+        None => (String::new(), from.strip_prefix('/')?),
+    };
+    let (csi, below) = sp_relative
+        .split_once('/')
+        .map_or((sp_relative, None), |(csi, below)| (csi, Some(below)));
+    if !is_unreserved_id(csi) {
+        return None;
+    }
+    Some(OriginatorCse {
+        cse_id: if prefix.is_empty() {
+            format!("/{csi}")
+        } else {
+            format!("{prefix}{csi}")
+        },
+        is_cse: below.is_none_or(str::is_empty),
+    })
+}
+
 /// What an AE registration asks for, read from its `X-M2M-Origin`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistrationOriginator {
@@ -142,6 +184,34 @@ pub fn validate_app_id(api: &str, rvi: ReleaseVersion) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_originator_names_its_cse_by_its_form() {
+        let cse = |id: &str, is_cse| {
+            Some(OriginatorCse {
+                cse_id: id.to_owned(),
+                is_cse,
+            })
+        };
+        let sp = "acme.example.com";
+        assert_eq!(originator_cse("/id-mn", sp), cse("/id-mn", true));
+        assert_eq!(originator_cse("/id-mn/Cae1", sp), cse("/id-mn", false));
+        assert_eq!(
+            originator_cse("//acme.example.com/id-mn", sp),
+            cse("/id-mn", true)
+        );
+        assert_eq!(
+            originator_cse("//acme.example.com/id-mn/Cae1", sp),
+            cse("/id-mn", false)
+        );
+        assert_eq!(
+            originator_cse("//other.org/id-x", sp),
+            cse("//other.org/id-x", true)
+        );
+        for local in ["Cae1", "CAdmin", "", "/", "//", "/a b"] {
+            assert_eq!(originator_cse(local, sp), None, "{local}");
+        }
+    }
 
     #[test]
     fn resource_names_follow_the_unreserved_alphabet() {

@@ -43,6 +43,11 @@ pub struct Request {
     /// `rt`: how the originator wants the result.
     #[serde(default)]
     pub response_type: ResponseType,
+    /// The query string as the binding received it (still percent-encoded, empty
+    /// for none): a request forwarded to another CSE carries it unchanged, so no
+    /// parameter is lost or re-spelt on the way (TS-0004 §7.3.2.6).
+    #[serde(default)]
+    pub query: String,
 }
 
 /// The time parameters of a request (TS-0001 §8.1.2, spec digest polling §6), made

@@ -69,7 +69,7 @@ resource_types! {
     MgmtObj = 13, "mgo", "mgmtObj" => mgo;
     Node = 14, "nod", "node" => nod;
     PollingChannel = 15, "pch", "pollingChannel" => pch;
-    RemoteCse = 16, "csr", "remoteCSE";
+    RemoteCse = 16, "csr", "remoteCSE" => csr;
     /// The state of a non-blocking request.
     Request = 17, "req", "request" => req;
     Subscription = 23, "sub", "subscription" => sub;

@@ -314,6 +314,7 @@ async fn decode(
         drt: params.drt,
         timing,
         response_type,
+        query: req.query_string().to_owned(),
     })
 }
 

@@ -102,10 +102,31 @@ settings! {
         /// Originator that may do anything (administration)
         admin_originator: String = "CAdmin".into(), value_name = "ORIGINATOR";
     }
+    "Several CSEs" {
+        /// What this CSE is: IN (an infrastructure node, the root of its service
+        /// provider, with no registrar) or MN (a middle node, which registers with the
+        /// registrar at registrar_url)
+        cse_type: String = "IN".into(), value_name = "IN|MN";
+        /// Base URL of the registrar's HTTP binding (e.g. http://in.example.com:8080),
+        /// where an MN-CSE registers at start-up and sends what it forwards upwards
+        registrar_url: Option<String> = None, unset = "no registrar", value_name = "URL";
+        /// SP-relative CSE-ID of the registrar
+        registrar_cse_id: String = "/id-in".into(), value_name = "ID";
+        /// Resource name of the registrar's CSEBase
+        registrar_cse_name: String = "cse-in".into(), value_name = "NAME";
+        /// How often a registered CSE checks that the registrar still holds its
+        /// registration (and registers again when it lost it), in seconds
+        registrar_check_interval_s: u64 = 60, value_name = "S";
+    }
     "Access control" {
         /// Originators that may register AEs: comma-separated patterns where `*` matches
         /// any characters but `/` (a lone `*`: anyone); an absent originator counts as `C`
         registration_originators: String = "*".into(), value_name = "PATTERNS";
+        /// CSEs that may register with this one (CREATE a remoteCSE): comma-separated
+        /// SP-relative CSE-ID patterns where `*` matches any characters but `/`
+        /// (e.g. /id-mn*); others are refused with 4107. The CSEBase's policies are
+        /// not asked
+        registration_cse_originators: Option<String> = None, unset = "no CSE may register", value_name = "PATTERNS";
         /// Prefixes an AE-ID must start with, comma-separated; AE-IDs the CSE assigns
         /// start with the first prefix of their letter (C or S)
         ae_id_prefixes: Option<String> = None, unset = "any AE-ID", value_name = "PREFIXES";
@@ -317,6 +338,24 @@ impl Config {
         }
         if self.pool_timeout_ms == 0 {
             anyhow::bail!("pool timeout must be at least 1 ms");
+        }
+        match (self.cse_type.as_str(), &self.registrar_url) {
+            ("IN", None) | ("MN", Some(_)) => {}
+            ("IN", Some(_)) => anyhow::bail!(
+                "registrar URL: an IN-CSE has no registrar; set cse_type = MN to register with one"
+            ),
+            ("MN", None) => anyhow::bail!("cse type MN needs a registrar_url to register with"),
+            (other, _) => anyhow::bail!("cse type '{other}' must be IN or MN"),
+        }
+        validate_cse_id(&self.registrar_cse_id)
+            .map_err(|p| anyhow::anyhow!("registrar CSE-ID: {}", p.message))?;
+        validate_resource_name(&self.registrar_cse_name)
+            .map_err(|p| anyhow::anyhow!("registrar CSE name: {}", p.message))?;
+        if self.registrar_url.is_some() && self.registrar_cse_id == self.cse_id {
+            anyhow::bail!("registrar CSE-ID: {} is this CSE's own CSE-ID", self.cse_id);
+        }
+        if self.registrar_check_interval_s == 0 {
+            anyhow::bail!("registrar check interval must be at least 1 s");
         }
         if self.workers == Some(0) {
             anyhow::bail!("workers must be at least 1");

@@ -28,6 +28,20 @@ pub struct Cse {
     pub limits: RequestLimits,
     /// The Upper Tester switches (test-only, off unless `upper_tester` is set).
     pub upper_tester: UpperTester,
+    /// The CSE this one is registered with (an MN-CSE's IN-CSE), if any.
+    pub registrar: Option<Registrar>,
+}
+
+/// The registrar of this CSE (TS-0001 §6.4, the "Association Configuration"): where
+/// it registers and what it forwards upwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registrar {
+    /// Its SP-relative CSE-ID (`/id-in`).
+    pub cse_id: String,
+    /// Its CSEBase's resource name (`cse-in`).
+    pub cse_name: String,
+    /// Base URL of its HTTP binding, used until its `<CSEBase>` `poa` is known.
+    pub url: String,
 }
 
 /// Bounds on what one request may ask for (refused with 4000 beyond them) or make the
@@ -62,6 +76,8 @@ pub struct CseSettings {
     pub limits: RequestLimits,
     /// Whether the Upper Tester switches may be used (`upper_tester`).
     pub upper_tester: bool,
+    /// The registrar (`registrar_url`, `registrar_cse_id`, `registrar_cse_name`).
+    pub registrar: Option<Registrar>,
 }
 
 impl Cse {
@@ -78,6 +94,7 @@ impl Cse {
             db,
             limits: settings.limits,
             upper_tester: UpperTester::new(settings.upper_tester),
+            registrar: settings.registrar,
         }
     }
 }

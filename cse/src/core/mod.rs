@@ -15,6 +15,8 @@ pub mod notification;
 pub mod operations;
 pub mod polling_channel;
 pub mod record;
+pub mod registration;
+pub mod remote_cses;
 pub mod removal;
 pub mod resources;
 pub mod scan;

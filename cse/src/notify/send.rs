@@ -138,34 +138,80 @@ impl Sender {
                 primitive: false,
             });
         }
-        let answered_cbor = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Serialization::of_media_type)
-            == Some(Serialization::Cbor);
-        let mut bytes = Vec::new();
-        let complete = loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ANSWER_BYTES => {
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(Some(_)) | Err(_) => break false,
-                Ok(None) => break true,
-            }
-        };
-        let content = if !complete {
-            None
-        } else if answered_cbor {
-            onecse_models::cbor::decode(&bytes).ok()
-        } else {
-            serde_json::from_slice::<Value>(&bytes).ok()
-        };
+        let content = read_content(&mut response).await;
         Ok(Exchanged {
             rsc,
             content,
             status: status.as_u16(),
             primitive: true,
+        })
+    }
+
+    /// Sends a request another CSE's resource is the target of to the next hop
+    /// (forwarding, spec digest inter-cse §3), where the egress policy allows, and
+    /// returns its oneM2M answer. `Err` when `url` could not be reached or answered
+    /// without an `X-M2M-RSC` this CSE knows (not a oneM2M answer: its body is
+    /// dropped).
+    pub async fn forward(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(&'static str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Forwarded, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| format!("{url}: not a valid URL"))?;
+        self.policy
+            .check_url(&parsed)
+            .map_err(|reason| format!("{url}: {reason}"))?;
+        let _slot = self.targets.acquire(&parsed).await;
+        let mut request = self.client.request(method, parsed);
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        let rsc = response_rsc(&response)
+            .and_then(|text| text.parse::<u16>().ok())
+            .and_then(ResponseStatusCode::from_code)
+            .ok_or_else(|| {
+                format!(
+                    "{url} answered HTTP {} without a oneM2M response status code",
+                    response.status().as_u16()
+                )
+            })?;
+        // A response primitive echoes the request's rqi (TS-0004 table 7.2.1.2-1);
+        // an answer that does not is not read, as for a relay.
+        let sent_ri = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("X-M2M-RI"));
+        let echoed = response.headers().get("X-M2M-RI");
+        if let Some((_, ri)) = sent_ri
+            && echoed.is_none_or(|echoed| echoed.as_bytes() != ri.as_bytes())
+        {
+            return Err(format!(
+                "{url} answered without echoing the request identifier (not a oneM2M response)"
+            ));
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header("Content-Location");
+        let continues_at = header("X-M2M-CTO").and_then(|cto| cto.parse::<u64>().ok());
+        let content = read_content(&mut response).await;
+        Ok(Forwarded {
+            rsc,
+            content,
+            location,
+            continues_at,
         })
     }
 
@@ -212,6 +258,47 @@ impl Sender {
         ec: Option<i32>,
     ) -> Result<(), String> {
         first_success(urls, |url| self.post(url, body, ec)).await
+    }
+}
+
+/// The next hop's answer to a forwarded request: what the client gets unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forwarded {
+    /// `X-M2M-RSC`.
+    pub rsc: ResponseStatusCode,
+    /// The content (JSON or CBOR, at most [`MAX_ANSWER_BYTES`]).
+    pub content: Option<Value>,
+    /// `Content-Location`, as sent.
+    pub location: Option<String>,
+    /// `X-M2M-CTO` of a partial result.
+    pub continues_at: Option<u64>,
+}
+
+/// Reads an answer's content, JSON or CBOR as its `Content-Type` says, at most
+/// [`MAX_ANSWER_BYTES`]; larger or unreadable content is dropped.
+async fn read_content(response: &mut reqwest::Response) -> Option<Value> {
+    let answered_cbor = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Serialization::of_media_type)
+        == Some(Serialization::Cbor);
+    let mut bytes = Vec::new();
+    let complete = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ANSWER_BYTES => {
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Some(_)) | Err(_) => break false,
+            Ok(None) => break true,
+        }
+    };
+    if !complete || bytes.is_empty() {
+        None
+    } else if answered_cbor {
+        onecse_models::cbor::decode(&bytes).ok()
+    } else {
+        serde_json::from_slice::<Value>(&bytes).ok()
     }
 }
 

@@ -23,6 +23,8 @@ pub enum DefaultAccess {
 pub struct AccessSettings {
     /// Patterns of originators that may register AEs; empty means anyone.
     registrants: Vec<String>,
+    /// Patterns of CSE-IDs that may register as remoteCSEs; empty means none.
+    cse_registrants: Vec<String>,
     /// Prefixes AE-IDs must start with; empty means any.
     ae_id_prefixes: Vec<String>,
     /// The fallback for resources created without `acpi`.
@@ -38,6 +40,7 @@ impl Default for AccessSettings {
     fn default() -> Self {
         Self {
             registrants: Vec::new(),
+            cse_registrants: Vec::new(),
             ae_id_prefixes: Vec::new(),
             default_access: DefaultAccess::Creator,
             originators_verified: false,
@@ -46,11 +49,12 @@ impl Default for AccessSettings {
 }
 
 impl AccessSettings {
-    /// Reads and checks the three settings' values (`registration_originators`,
-    /// `ae_id_prefixes`, `default_access`); a bad value stops start-up naming the
-    /// setting.
+    /// Reads and checks the settings' values (`registration_originators`,
+    /// `registration_cse_originators`, `ae_id_prefixes`, `default_access`); a bad
+    /// value stops start-up naming the setting.
     pub fn parse(
         registration_originators: &str,
+        registration_cse_originators: &str,
         ae_id_prefixes: Option<&str>,
         default_access: &str,
     ) -> anyhow::Result<Self> {
@@ -67,6 +71,12 @@ impl AccessSettings {
         } else if registrants.is_empty() {
             anyhow::bail!("registration originators: give at least one pattern (or * for anyone)");
         }
+        let cse_registrants = list(registration_cse_originators);
+        if let Some(bad) = cse_registrants.iter().find(|p| !p.starts_with('/')) {
+            anyhow::bail!(
+                "registration CSE originators: '{bad}' is not a CSE-ID pattern (SP-relative, starting with '/', e.g. /id-mn*)"
+            );
+        }
         let ae_id_prefixes = list(ae_id_prefixes.unwrap_or_default());
         if let Some(bad) = ae_id_prefixes
             .iter()
@@ -81,6 +91,7 @@ impl AccessSettings {
         };
         Ok(Self {
             registrants,
+            cse_registrants,
             ae_id_prefixes,
             default_access,
             originators_verified: false,
@@ -107,6 +118,30 @@ impl AccessSettings {
         Err(refusal(format!(
             "originator '{originator}' is not allowed to register AEs on this CSE"
         )))
+    }
+
+    /// Refuses (4107 SECURITY_ASSOCIATION_REQUIRED) a CSE registration by a CSE-ID
+    /// no `registration_cse_originators` pattern names: without a security
+    /// association, the settings are what tells a known CSE from anyone claiming to
+    /// be one (TS-0004 §7.4.4.2.1; the CSEBase's policies are not asked).
+    pub fn check_cse_registrant(&self, who: &Requester) -> CseResult<()> {
+        let originator = who.originator.as_deref().unwrap_or_default();
+        if self
+            .cse_registrants
+            .iter()
+            .any(|pattern| wildcard_matches(pattern, originator))
+        {
+            return Ok(());
+        }
+        let why = if self.cse_registrants.is_empty() {
+            "this CSE accepts no CSE registrations (registration_cse_originators is empty)"
+        } else {
+            "it matches no registration_cse_originators pattern"
+        };
+        Err(CseError::new(
+            ResponseStatusCode::SecurityAssociationRequired,
+            format!("CSE '{originator}' may not register with this CSE: {why}"),
+        ))
     }
 
     /// Refuses (4126) an AE-ID without one of the configured prefixes.

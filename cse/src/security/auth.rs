@@ -473,6 +473,7 @@ mod tests {
             drt: None,
             timing: Default::default(),
             response_type: Default::default(),
+            query: String::new(),
         }
     }
 

@@ -30,6 +30,17 @@ pub fn authorize<R: Records>(
     if created.is_some_and(|created| created.registers_originator) {
         return site.settings.check_registrant(who, site.admin_originator);
     }
+    if created.is_some_and(|created| created.registers_cse) {
+        return site.settings.check_cse_registrant(who);
+    }
+    // A registered CSE reads the CSEBase it registered with (TS-0001 §10.2.2.7 steps
+    // 5–8), whatever its policies say.
+    if who.registered_cse
+        && access == Access::Retrieve
+        && question.target.ty == onecse_models::ResourceType::CseBase
+    {
+        return Ok(());
+    }
     if who.admin || access == Access::Discover {
         return Ok(());
     }

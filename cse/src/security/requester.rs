@@ -31,6 +31,10 @@ pub struct Requester {
     pub registree: Option<String>,
     /// How the request arrived.
     pub caller: Caller,
+    /// The originator is a CSE registered with this one (a `<remoteCSE>` holds its
+    /// CSE-ID), as dispatch found in the request's transaction: it may RETRIEVE the
+    /// CSEBase whatever the CSEBase's policies say.
+    pub registered_cse: bool,
 }
 
 impl Requester {
@@ -47,6 +51,7 @@ impl Requester {
             originator: req.from.clone(),
             registree,
             caller,
+            registered_cse: false,
         }
     }
 }

@@ -6,6 +6,7 @@ mod conn;
 pub mod db;
 pub mod instance_edges;
 pub mod labels;
+pub mod leases;
 pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;

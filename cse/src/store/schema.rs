@@ -180,3 +180,15 @@ diesel::table! {
 }
 
 diesel::joinable!(requests -> resources (ri));
+
+diesel::table! {
+    /// Leases on work one process does for all (see the migration).
+    leases (name) {
+        /// What the lease is for.
+        name -> Text,
+        /// The process holding it.
+        holder -> Text,
+        /// When it lapses unless renewed.
+        until -> Text,
+    }
+}

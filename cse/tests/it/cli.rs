@@ -307,12 +307,12 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     )
     .expect("target");
     let client = onecse_testkit::blocking::Client::new(target).expect("client");
-    // A remoteCSE (ty 16) is valid oneM2M that onecse does not host yet: 5001.
+    // Announcement (`at`) is valid oneM2M that onecse does not do yet: 5001.
     let reply = client.create(
         "/cse-in",
-        16,
-        &serde_json::json!({"m2m:csr": {"cb": "/id-mn/cse-mn", "rr": true}}),
-        Some("CAdmin"),
+        2,
+        &serde_json::json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"], "at": ["/id-mn"]}}),
+        Some("Cx"),
     );
     assert_eq!(reply.rsc, Some(5001), "{reply:#?}");
     let lines = serving.wait_for("\"rsc\":5001", Duration::from_secs(5));

@@ -24,7 +24,7 @@ pub const SPEC: TypeSpec = {
     TypeSpec::new(
         ResourceType::AccessControlPolicy,
         ATTRIBUTES,
-        &[CseBase, Ae],
+        &[CseBase, Ae, RemoteCse],
     )
     .governed_by(Governance::SelfPrivileges)
 };

@@ -10,7 +10,7 @@ pub const SPEC: TypeSpec = {
     TypeSpec::new(
         ResourceType::Container,
         ATTRIBUTES,
-        &[CseBase, Ae, Container, FlexContainer],
+        &[CseBase, Ae, Container, FlexContainer, RemoteCse],
     )
     .with_state_tag()
 };

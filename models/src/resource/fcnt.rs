@@ -18,7 +18,7 @@ pub const SPEC: TypeSpec = {
     TypeSpec::new(
         ResourceType::FlexContainer,
         ATTRIBUTES,
-        &[CseBase, Ae, Container, FlexContainer],
+        &[CseBase, Ae, Container, FlexContainer, RemoteCse],
     )
     .with_state_tag()
 };

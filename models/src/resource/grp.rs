@@ -11,7 +11,8 @@ pub const FAN_OUT_POINT: &str = "fopt";
 /// The group: under the CSEBase or an AE; `fopt` stays free for the fan-out point.
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
-    TypeSpec::new(ResourceType::Group, ATTRIBUTES, &[CseBase, Ae]).reserving(&[FAN_OUT_POINT])
+    TypeSpec::new(ResourceType::Group, ATTRIBUTES, &[CseBase, Ae, RemoteCse])
+        .reserving(&[FAN_OUT_POINT])
 };
 
 /// Group attribute table. `cnm` and `mtv` are kept by the CSE; announcement, dynamic

@@ -7,6 +7,7 @@ pub mod ae;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
+pub mod csr;
 pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;

@@ -76,6 +76,7 @@ mod tests {
         assert!(children_of(ResourceType::Ae).contains(&ResourceType::PollingChannel));
         assert!(!children_of(ResourceType::CseBase).contains(&ResourceType::PollingChannel));
         assert!(children_of(ResourceType::Subscription).is_empty());
-        assert!(children_of(ResourceType::RemoteCse).is_empty());
+        assert!(children_of(ResourceType::RemoteCse).contains(&ResourceType::Container));
+        assert!(children_of(ResourceType::CseBase).contains(&ResourceType::RemoteCse));
     }
 }

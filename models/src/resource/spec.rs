@@ -37,6 +37,9 @@ pub struct TypeSpec {
     /// A CREATE of this type registers its originator, and so may come without one
     /// (an AE registration).
     pub registers_originator: bool,
+    /// A CREATE of this type registers the originating CSE (a remoteCSE): decided by
+    /// the CSE registration settings, not by the parent's policies.
+    pub registers_cse: bool,
     /// A resource of this type watches its parent (a subscription), so creating one
     /// needs RETRIEVE on the parent besides CREATE (TS-0004 §7.4.8.2.1).
     pub watches_parent: bool,
@@ -71,6 +74,7 @@ impl TypeSpec {
             attributes,
             parents,
             registers_originator: false,
+            registers_cse: false,
             watches_parent: false,
             created_by_request: true,
             governance: Governance::Policies,
@@ -97,6 +101,12 @@ impl TypeSpec {
     /// A CREATE registers the originator (an AE).
     pub const fn registering_originator(mut self) -> Self {
         self.registers_originator = true;
+        self
+    }
+
+    /// A CREATE registers the originating CSE (a remoteCSE).
+    pub const fn registering_cse(mut self) -> Self {
+        self.registers_cse = true;
         self
     }
 

@@ -30,6 +30,7 @@ pub const SPEC: TypeSpec = {
             Node,
             Request,
             TimeSeries,
+            RemoteCse,
         ],
     )
     .watching_parent()

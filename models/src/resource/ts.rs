@@ -16,7 +16,7 @@ pub const SPEC: TypeSpec = {
     TypeSpec::new(
         ResourceType::TimeSeries,
         ATTRIBUTES,
-        &[CseBase, Ae, Container],
+        &[CseBase, Ae, Container, RemoteCse],
     )
 };
 

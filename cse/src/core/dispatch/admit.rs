@@ -34,6 +34,13 @@ pub(super) enum Admission {
     /// Accept a non-blocking request (rt 1, 2 or 5): its target is resolved only when
     /// it runs, so a bad address is recorded in the `<request>`, not refused now.
     NonBlocking,
+    /// A request for a resource of another CSE: forwarded (spec digest inter-cse
+    /// §3), once dispatch found the next hop in the database.
+    Forward {
+        /// The CSE the request is for (`/id-mn`), or the other service provider
+        /// (`//sp`).
+        cse: String,
+    },
     /// A request to a resource (or a virtual child) of this CSE.
     Local {
         /// The parsed `To`.
@@ -52,6 +59,8 @@ impl Admitted {
     pub fn transaction_kind(&self) -> TransactionKind {
         match (&self.kind, self.req.op) {
             (Admission::NonBlocking, _) => TransactionKind::Write,
+            // Only looked up: the next hop does the work.
+            (Admission::Forward { .. }, _) => TransactionKind::Read,
             (_, Operation::Retrieve | Operation::Notify) => TransactionKind::Read,
             _ => TransactionKind::Write,
         }
@@ -104,13 +113,20 @@ pub fn admit(cse: &Cse, req: Request, caller: Caller, arrival: Arrival) -> CseRe
     check_generic(&req)?;
     let who = Requester::of(&req, caller, cse.site());
     let kind = if req.response_type.is_blocking() {
-        let address = local(addressing::parse(&req.to, cse)?)?;
-        let access = match access(&req) {
-            Ok(access) => Some(access),
-            Err(_) if polling_channel::may_name_pcu(&req.to) => None,
-            Err(err) => return Err(err),
-        };
-        Admission::Local { address, access }
+        match addressing::parse(&req.to, cse)? {
+            Destination::Local(address) => {
+                let access = match access(&req) {
+                    Ok(access) => Some(access),
+                    Err(_) if polling_channel::may_name_pcu(&req.to) => None,
+                    Err(err) => return Err(err),
+                };
+                Admission::Local { address, access }
+            }
+            Destination::Remote { cse: other, .. } => {
+                check_transit(cse, &req)?;
+                Admission::Forward { cse: other }
+            }
+        }
     } else {
         nonblocking_requests::check_acceptable(cse, &req)?;
         Admission::NonBlocking
@@ -143,14 +159,30 @@ fn refuse_far_execution_time(req: &Request) -> CseResult<()> {
     Ok(())
 }
 
-/// Another CSE's resources would be forwarded to it; onecse does not forward yet.
-fn local(destination: Destination) -> CseResult<Address> {
-    match destination {
-        Destination::Local(address) => Ok(address),
-        Destination::Remote { reason, .. } => Err(CseError::not_found(format!(
-            "{reason}; forwarding to other CSEs is not supported"
-        ))),
+/// What a transit CSE refuses before it forwards a request (spec digest inter-cse
+/// §3): a registration (an AE or a remoteCSE CREATE) targeted at another CSE (4000,
+/// TS-0004 §7.3.2.8), and a request this CSE originated itself coming back to be
+/// forwarded again (4004: it went round in a loop; this CSE forwards on behalf of
+/// others, it never sends its own requests through forwarding).
+fn check_transit(cse: &Cse, req: &Request) -> CseResult<()> {
+    let registers = req.op == Operation::Create
+        && req
+            .ty
+            .and_then(onecse_models::ResourceType::spec)
+            .is_some_and(|spec| spec.registers_originator || spec.registers_cse);
+    if registers {
+        return Err(CseError::bad_request(format!(
+            "'{}' is on another CSE: a registration is sent to the registrar itself, not through a transit CSE",
+            req.to
+        )));
     }
+    if req.from.as_deref() == Some(cse.cse_id.as_str()) {
+        return Err(CseError::not_found(format!(
+            "a request from this CSE ({}) came back to be forwarded to '{}': a forwarding loop",
+            cse.cse_id, req.to
+        )));
+    }
+    Ok(())
 }
 
 /// The privilege the request needs on its target (also what a fan-out point needs).

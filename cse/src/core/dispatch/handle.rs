@@ -10,7 +10,7 @@ use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::json;
 
 use super::admit::{self, Admission, Admitted};
-use super::registree;
+use super::originator;
 use super::route::{self, Route};
 use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
@@ -132,7 +132,7 @@ impl Noted {
         );
         let access = match &admitted.kind {
             Admission::Local { access, .. } => *access,
-            Admission::NonBlocking => None,
+            Admission::NonBlocking | Admission::Forward { .. } => None,
         };
         Handled {
             result,
@@ -149,12 +149,15 @@ impl Noted {
 /// target once and decide access; then either return its route or run the operation.
 fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -> CseResult<Step> {
     let req = &admitted.req;
-    let who = &admitted.who;
-    registree::check(tx, admitted)?;
+    let standing = originator::standing(tx, admitted)?;
+    let who: &Requester = &standing;
     tx.requester = Some(who.clone());
     let (address, access) = match &admitted.kind {
         Admission::NonBlocking => {
             return nonblocking_requests::accept(tx, req, admitted.caller, who).map(Step::Done);
+        }
+        Admission::Forward { cse } => {
+            return route::to_forward(tx, req, cse).map(|hop| Step::Route(Route::Forward(hop)));
         }
         Admission::Local { address, access } => (address, *access),
     };
@@ -280,11 +283,16 @@ fn load_and_authorize(
     }
     // An operation the type never allows is refused before access (4005 before 4103,
     // TS-0004 §7.2.2.2), and so is a child the target can never have (4108).
+    let cse = tx.cse;
     match access {
         Access::Create(ty) => {
-            check_child_allowed(target.resource.kind(), ty)?;
+            check_child_allowed(target.resource.kind(), ty)?.refuse_originator(cse, req.op, who)?;
         }
-        _ => target.resource.kind().refuse(req.op)?,
+        _ => {
+            let kind = target.resource.kind();
+            kind.refuse(req.op)?;
+            kind.refuse_originator(cse, req.op, who)?;
+        }
     }
     security::authorize(tx.cse.site(), tx, &target.question(who, access))?;
     if access == Access::Delete && req.rcn.is_some_and(|rcn| rcn != ResultContent::Nothing) {

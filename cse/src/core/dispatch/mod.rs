@@ -7,7 +7,7 @@
 
 mod admit;
 mod handle;
-mod registree;
+mod originator;
 mod route;
 
 pub use admit::{Admitted, Arrival, admit};

@@ -11,6 +11,7 @@ use crate::core::notification::Verification;
 use crate::core::notification::blocking_update::Notice;
 use crate::core::notification::target::{self, Route as Reach};
 use crate::core::polling_channel::{self, Channel};
+use crate::core::remote_cses::Hop;
 use crate::core::resources::check_child_allowed;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -36,6 +37,9 @@ pub enum Route {
     /// Send the blocking-update notification and wait for its subscriber, then run the
     /// UPDATE again approved (TS-0004 §7.3.2.9). Nothing was written.
     Approve(Notice),
+    /// Forward the request to the next CSE on its way to the CSE hosting its
+    /// target (spec digest inter-cse §3); access is that CSE's to decide.
+    Forward(Hop),
 }
 
 impl Route {
@@ -45,7 +49,7 @@ impl Route {
             Self::FanOut(_) => Some(ResourceType::Group),
             Self::Poll(_) | Self::Answer(_) => Some(ResourceType::PollingChannel),
             Self::Relay(_) => Some(ResourceType::Ae),
-            Self::Verify(_) | Self::Approve(_) => None,
+            Self::Verify(_) | Self::Approve(_) | Self::Forward(_) => None,
         }
     }
 }
@@ -155,4 +159,15 @@ pub(super) fn to_verification(
     Ok(kind
         .verification(tx, req, who, &target.resource)?
         .map(Route::Verify))
+}
+
+/// The next hop of a request for another CSE (`cse`, as the `To` named it), found in
+/// the request's transaction (spec digest inter-cse §3, TS-0004 §7.3.2.8).
+pub(super) fn to_forward(tx: &mut Txn<'_>, req: &Request, cse: &str) -> CseResult<Hop> {
+    crate::core::remote_cses::next_hop(tx, req.from.as_deref(), cse)?.ok_or_else(|| {
+        CseError::not_found(format!(
+            "no forwarding route: '{}' is on CSE {cse}, which this CSE ({}) does not know",
+            req.to, tx.cse.cse_id
+        ))
+    })
 }

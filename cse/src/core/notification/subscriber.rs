@@ -43,6 +43,7 @@ pub fn may_read(
             ip: None,
             authenticated: site.settings.originators_verified,
         },
+        registered_cse: false,
     };
     let parent = parent.map(Resource::subject);
     let verdict = Judge::new(site, &who).decide(

@@ -76,13 +76,13 @@ pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &str) -> anyhow::Result<()> {
                 }
                 let mut base =
                     Resource::from_row(row).map_err(|e: CseError| anyhow::anyhow!(e.message))?;
-                refresh(&mut base.attrs, poa);
+                refresh(&mut base.attrs, poa, cse.registrar.is_some());
                 ensure_policy(conn, cse, &mut base)?;
                 resource_table::update(conn, &base.to_row())?;
             }
             None => {
                 let mut base = first_start(cse);
-                refresh(&mut base.attrs, poa);
+                refresh(&mut base.attrs, poa, cse.registrar.is_some());
                 resource_table::insert(conn, &base.to_row())?;
                 ensure_policy(conn, cse, &mut base)?;
                 resource_table::update(conn, &base.to_row())?;
@@ -181,8 +181,10 @@ fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::R
 /// The expirationTime of the CSEBase's policy, which lives as long as the CSEBase.
 const NEVER: &str = "99991231T235959,000000";
 
-fn refresh(attrs: &mut Map<String, Value>, poa: &str) {
+fn refresh(attrs: &mut Map<String, Value>, poa: &str, registered: bool) {
     attrs.insert("poa".into(), json!([poa]));
+    // An IN-CSE (1) has no registrar; a CSE with one is an MN-CSE (2).
+    attrs.insert("cst".into(), json!(if registered { 2 } else { 1 }));
     // What this CSE reads and writes, as media types (what TR-0051 and ACME write).
     attrs.insert(
         "csz".into(),

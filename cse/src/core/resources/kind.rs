@@ -9,6 +9,7 @@ use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value};
 
+use crate::core::Cse;
 use crate::core::notification::Verification;
 use crate::core::record::Resource;
 use crate::core::resources::InstancePolicy;
@@ -126,6 +127,14 @@ pub trait ResourceKind: Sync {
                 with_article(self.ty().long_name())
             )));
         }
+        Ok(())
+    }
+
+    /// Refuses an originator that may never do `op` on this type, whatever the
+    /// policies say (4005, before access is decided): a remoteCSE is created,
+    /// updated and deleted by CSEs only. For a CREATE it is the created type's kind
+    /// that is asked.
+    fn refuse_originator(&self, _cse: &Cse, _op: Operation, _who: &Requester) -> CseResult<()> {
         Ok(())
     }
 

@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, cin, cnt, cse_base, fcin, fcnt, grp, mgo, nod, pch, req, sub, ts, tsi,
-    with_article,
+    ResourceKind, acp, ae, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub, ts,
+    tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -28,6 +28,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &tsi::TimeSeriesInstance,
     &req::RequestKind,
     &pch::PollingChannel,
+    &csr::RemoteCse,
 ];
 
 /// Stands in for the kind of a resource whose type is not hosted, which the core
@@ -146,9 +147,10 @@ mod tests {
             rsc(ResourceType::CseBase, ResourceType::CseBase),
             Some(ResponseStatusCode::OperationNotAllowed)
         );
+        assert_eq!(rsc(ResourceType::CseBase, ResourceType::RemoteCse), None);
         assert_eq!(
-            rsc(ResourceType::CseBase, ResourceType::RemoteCse),
-            Some(ResponseStatusCode::NotImplemented)
+            rsc(ResourceType::Ae, ResourceType::RemoteCse),
+            Some(ResponseStatusCode::InvalidChildResourceType)
         );
         assert_eq!(
             rsc(ResourceType::ContentInstance, ResourceType::Subscription),
@@ -157,7 +159,8 @@ mod tests {
     }
 
     /// The parent → children table as it stood before the child rules were derived
-    /// from each type's `parents` (issue 24): the derivation must give exactly this.
+    /// from each type's `parents` (issue 24): the derivation must give exactly this,
+    /// plus the remoteCSE and its children added since (issue 27).
     const CHILD_RULES_BEFORE_ISSUE_24: &[(ResourceType, &[ResourceType])] = {
         use ResourceType::*;
         &[
@@ -192,6 +195,18 @@ mod tests {
                     Ae,
                     Container,
                     Node,
+                    FlexContainer,
+                    Group,
+                    Subscription,
+                    TimeSeries,
+                    RemoteCse,
+                ],
+            ),
+            (
+                RemoteCse,
+                &[
+                    AccessControlPolicy,
+                    Container,
                     FlexContainer,
                     Group,
                     Subscription,

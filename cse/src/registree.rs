@@ -1,0 +1,258 @@
+//! The registree's side of registration (TS-0001 §10.2.2.7, spec digest inter-cse
+//! §2), a background task of an MN-CSE: CREATE its `<remoteCSE>` at the registrar
+//! (on 4117/4105, already registered after a restart, UPDATE it instead), RETRIEVE
+//! the registrar's `<CSEBase>` and keep a local `<remoteCSE>` for it; retry with
+//! capped exponential backoff while the registrar cannot be reached; then every
+//! `registrar_check_interval_s` RETRIEVE its own `<remoteCSE>` there and register
+//! again when the registrar lost it (4004). One process of the CSE does this (the
+//! database lease of `core::registration`); each state change is logged once.
+
+use std::time::Duration;
+
+use onecse_models::ResponseStatusCode;
+use onecse_models::{ReleaseVersion, ResourceType};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::blocking::blocking;
+use crate::core::Cse;
+use crate::core::context::Registrar;
+use crate::core::registration;
+use crate::notify::send::{Forwarded, Sender};
+
+/// First pause after a failed registration; doubled per failure up to the check
+/// interval (at most [`BACKOFF_MAX`]).
+const BACKOFF_START: Duration = Duration::from_millis(250);
+/// Longest pause between registration attempts.
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// What the registree knows of its registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// Not registered (yet, or the registrar lost it).
+    Unregistered,
+    /// Registered, and the local `<remoteCSE>` of the registrar is kept.
+    Registered,
+    /// Another process of this CSE holds the registration lease.
+    Standby,
+    /// The last attempt failed for this reason.
+    Failing(String),
+}
+
+/// Runs the registration of `cse` with its registrar for as long as the process
+/// serves; returns at once for a CSE without a registrar.
+pub async fn run(cse: Cse, sender: Sender, poa: String, check_interval: Duration) {
+    let Some(registrar) = cse.registrar.clone() else {
+        return;
+    };
+    let holder = uuid::Uuid::new_v4().simple().to_string();
+    let lease_s =
+        i64::try_from(check_interval.as_secs().saturating_mul(3).max(10)).unwrap_or(i64::MAX);
+    let link = Link {
+        cse,
+        sender,
+        poa,
+        registrar,
+    };
+    let mut state = State::Unregistered;
+    let mut registered = false;
+    let mut pause = BACKOFF_START;
+    loop {
+        let holds = {
+            let (cse, holder) = (link.cse.clone(), holder.clone());
+            blocking(move || registration::take_lease(&cse, &holder, lease_s)).await
+        };
+        let next = match holds {
+            Ok(Ok(true)) if registered => link.check().await,
+            Ok(Ok(true)) => link.register().await,
+            Ok(Ok(false)) => State::Standby,
+            Ok(Err(err)) | Err(err) => State::Failing(format!("database: {}", err.message)),
+        };
+        registered = next == State::Registered;
+        if next != state {
+            link.log(&next);
+            state = next;
+        }
+        let wait = match &state {
+            State::Registered | State::Standby => check_interval,
+            State::Unregistered => Duration::ZERO,
+            State::Failing(_) => {
+                let wait = pause;
+                pause = (pause * 2).min(check_interval.min(BACKOFF_MAX));
+                wait
+            }
+        };
+        if !matches!(state, State::Failing(_)) {
+            pause = BACKOFF_START;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// What talking to the registrar needs.
+struct Link {
+    cse: Cse,
+    sender: Sender,
+    poa: String,
+    registrar: Registrar,
+}
+
+impl Link {
+    /// Registers (CREATE, or UPDATE when already registered), then keeps the local
+    /// `<remoteCSE>` of the registrar from its `<CSEBase>`.
+    async fn register(&self) -> State {
+        let base = format!("{}/{}", self.registrar.cse_id, self.registrar.cse_name);
+        let created = self
+            .send(
+                Method::POST,
+                &base,
+                Some(ResourceType::RemoteCse),
+                Some(self.own_csr(true)),
+            )
+            .await;
+        match created {
+            Ok(answer) if answer.rsc == ResponseStatusCode::Created => {}
+            Ok(answer)
+                if matches!(
+                    answer.rsc,
+                    ResponseStatusCode::OriginatorHasAlreadyRegistered
+                        | ResponseStatusCode::Conflict
+                ) =>
+            {
+                match self
+                    .send(
+                        Method::PUT,
+                        &self.own_path(),
+                        None,
+                        Some(self.own_csr(false)),
+                    )
+                    .await
+                {
+                    Ok(answer) if answer.rsc == ResponseStatusCode::Updated => {}
+                    other => return failing("UPDATE of its registration", other),
+                }
+            }
+            other => return failing("registration", other),
+        }
+        let cse_base = match self.send(Method::GET, &base, None, None).await {
+            Ok(answer) if answer.rsc == ResponseStatusCode::Ok => answer.content,
+            other => return failing("RETRIEVE of the registrar's CSEBase", other),
+        };
+        let members = cse_base
+            .as_ref()
+            .and_then(|content| content.get("m2m:cb"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let (cse, registrar) = (self.cse.clone(), self.registrar.clone());
+        match blocking(move || registration::keep_registrar(&cse, &registrar, &members)).await {
+            Ok(Ok(())) => State::Registered,
+            Ok(Err(err)) | Err(err) => State::Failing(format!("database: {}", err.message)),
+        }
+    }
+
+    /// The liveness check: the registrar still holds this CSE's `<remoteCSE>`;
+    /// 4004 → register again now; unreachable → still registered, checked again.
+    async fn check(&self) -> State {
+        match self.send(Method::GET, &self.own_path(), None, None).await {
+            Ok(answer) if answer.rsc == ResponseStatusCode::NotFound => self.register().await,
+            Ok(answer) if answer.rsc == ResponseStatusCode::Ok => State::Registered,
+            Ok(answer) => State::Failing(format!("liveness check answered {}", answer.rsc.code())),
+            Err(why) => State::Failing(format!("liveness check: {why}")),
+        }
+    }
+
+    /// The `m2m:csr` this CSE registers with (`cb`, `rr`, `srv`, `poa`, `cst`, `csz`;
+    /// an UPDATE leaves out what cannot change).
+    fn own_csr(&self, create: bool) -> Value {
+        let srv: Vec<&str> = ReleaseVersion::SUPPORTED
+            .iter()
+            .map(|v| v.as_str())
+            .collect();
+        let mut csr = json!({
+            "rr": !self.poa.is_empty(),
+            "srv": srv,
+            "poa": [self.poa],
+            "csz": ["application/json", "application/cbor"],
+        });
+        if create && let Some(members) = csr.as_object_mut() {
+            members.insert(
+                "cb".into(),
+                json!(format!("{}/{}", self.cse.cse_id, self.cse.cse_name)),
+            );
+            members.insert("cst".into(), json!(2));
+        }
+        json!({ "m2m:csr": csr })
+    }
+
+    /// The SP-relative address of this CSE's `<remoteCSE>` at the registrar.
+    fn own_path(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.registrar.cse_id, self.registrar.cse_name, self.cse.cse_ri
+        )
+    }
+
+    /// One request to the registrar, From this CSE, To the SP-relative `to`.
+    async fn send(
+        &self,
+        method: Method,
+        to: &str,
+        ty: Option<ResourceType>,
+        content: Option<Value>,
+    ) -> Result<Forwarded, String> {
+        let url = format!("{}/~{to}", self.registrar.url);
+        let mut headers = vec![
+            ("X-M2M-Origin", self.cse.cse_id.clone()),
+            ("X-M2M-RI", uuid::Uuid::new_v4().simple().to_string()),
+            ("X-M2M-RVI", "3".to_owned()),
+            ("Accept", "application/json".to_owned()),
+        ];
+        if content.is_some() {
+            let media = ty.map_or_else(
+                || "application/json".to_owned(),
+                |ty| format!("application/json;ty={}", ty.number()),
+            );
+            headers.push(("Content-Type", media));
+        }
+        let body = content.map(|c| serde_json::to_vec(&c).unwrap_or_default());
+        self.sender.forward(method, &url, &headers, body).await
+    }
+
+    /// Logs a state change, once.
+    fn log(&self, state: &State) {
+        let registrar = self.registrar.cse_id.as_str();
+        let url = self.registrar.url.as_str();
+        match state {
+            State::Registered => tracing::info!(registrar, url, "registered with the registrar"),
+            State::Unregistered => {
+                tracing::info!(registrar, url, "not registered with the registrar")
+            }
+            State::Standby => tracing::info!(
+                registrar,
+                "another process of this CSE keeps the registration"
+            ),
+            State::Failing(why) => {
+                tracing::warn!(registrar, url, error = %why, "cannot register with the registrar yet; retrying with backoff")
+            }
+        }
+    }
+}
+
+/// The failing state after `step` got `answer`.
+fn failing(step: &str, answer: Result<Forwarded, String>) -> State {
+    State::Failing(match answer {
+        Ok(answer) => format!(
+            "{step} answered {}{}",
+            answer.rsc.code(),
+            answer
+                .content
+                .as_ref()
+                .and_then(|c| c.get("m2m:dbg"))
+                .and_then(Value::as_str)
+                .map(|dbg| format!(": {dbg}"))
+                .unwrap_or_default()
+        ),
+        Err(why) => format!("{step}: {why}"),
+    })
+}

@@ -1,0 +1,224 @@
+//! Forwarding (spec digest inter-cse §3): a request for a resource of another CSE
+//! goes to the next hop and its answer comes back unchanged; access is the hosting
+//! CSE's; unknown CSEs are 4004, unreachable ones 5103. Two onecse instances (IN
+//! `/id-in` `cse-in`, MN `/id-mn` `cse-mn`) on separate databases, over loopback.
+
+use std::time::Duration;
+
+use onecse_testkit::{Client, Method, Target};
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app_with};
+
+/// A client speaking to the CSE at `base` (`http://127.0.0.1:port`) named `name`.
+pub fn client_for(base: &str, name: &str, cse_id: &str) -> Client {
+    let target = Target::from_url(
+        &format!("{base}/{name}"),
+        cse_id,
+        "CAdmin",
+        "3",
+        Duration::from_secs(20),
+    )
+    .expect("target");
+    Client::builder(target)
+        .strict()
+        .build()
+        .expect("http client")
+}
+
+/// An IN-CSE that lets `/id-mn*` register.
+pub async fn spawn_in() -> TestApp {
+    spawn_app_with(|c| c.registration_cse_originators = Some("/id-mn*".into())).await
+}
+
+/// An MN-CSE `/id-mn` (`cse-mn`) whose registrar is the IN at `in_base`.
+pub async fn spawn_mn(in_base: &str, check_interval_s: u64) -> TestApp {
+    let url = in_base.to_owned();
+    spawn_app_with(move |c| {
+        c.cse_id = "/id-mn".into();
+        c.cse_name = "cse-mn".into();
+        c.cse_type = "MN".into();
+        c.registrar_url = Some(url);
+        c.registrar_check_interval_s = check_interval_s;
+    })
+    .await
+}
+
+/// Registers the MN at `mn_base` with the IN by hand (what the MN does itself at
+/// start-up), so these tests depend on forwarding only.
+async fn register_by_hand(inn: &Client, mn_base: &str) {
+    let body = json!({"m2m:csr": {"cb": "/id-mn/cse-mn", "rr": true, "srv": ["3"], "cst": 2, "poa": [mn_base]}});
+    let reply = inn.create("/cse-in", 16, &body, Some("/id-mn")).await;
+    assert!(matches!(reply.rsc, Some(2001 | 4117)), "{reply:#?}");
+}
+
+#[tokio::test]
+async fn each_cse_reads_the_other_cse_base_through_forwarding() {
+    let inn = spawn_in().await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
+    register_by_hand(&inn, &mn.base).await;
+    // IN → MN: the IN knows the MN by its remoteCSE.
+    let reply = inn.retrieve("/~/id-mn/cse-mn", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_eq!(reply.body["m2m:cb"]["csi"], "/id-mn");
+    // MN → IN: an unknown CSE-ID goes to the registrar.
+    let reply = mn_client.retrieve("/~/id-in/cse-in", "Cmnapp").await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_eq!(reply.body["m2m:cb"]["csi"], "/id-in");
+    // Absolute form, and a CSE nobody knows: the IN has no registrar → 4004.
+    let reply = inn
+        .retrieve("/_/acme.example.com/id-mn/cse-mn", "CAdmin")
+        .await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    inn.retrieve("/~/id-zz/cse-zz", "CAdmin")
+        .await
+        .assert_error(4004, 404, "/id-zz");
+    // From the MN, /id-zz goes to the IN, which has no route: its 4004 comes back.
+    mn_client
+        .retrieve("/~/id-zz/cse-zz", "Cmnapp")
+        .await
+        .assert_error(4004, 404, "/id-zz");
+}
+
+#[tokio::test]
+async fn an_ae_on_the_mn_works_on_the_in_under_the_in_access_control() {
+    let inn = spawn_in().await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
+    register_by_hand(&inn, &mn.base).await;
+    // A container on the IN that /id-mn/Cmnapp may use (and Cother may not).
+    let acp = inn
+        .create(
+            "/cse-in",
+            1,
+            &json!({"m2m:acp": {"rn": "acpRemote",
+                "pv": {"acr": [{"acor": ["/id-mn/Cmnapp"], "acop": 63}]},
+                "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}),
+            Some("CAdmin"),
+        )
+        .await;
+    let acp_ri = acp.body["m2m:acp"]["ri"].clone();
+    inn.container("/cse-in", "shared", json!({"acpi": [acp_ri]}), "CAdmin")
+        .await;
+    let created = mn_client
+        .create(
+            "/~/id-in/cse-in/shared",
+            3,
+            &json!({"m2m:cnt": {"rn": "fromMn"}}),
+            Some("Cmnapp"),
+        )
+        .await;
+    assert_eq!(created.rsc, Some(2001), "{created:#?}");
+    assert_eq!(
+        created.header("content-location"),
+        Some("/cse-in/shared/fromMn")
+    );
+    let read = mn_client
+        .retrieve("/~/id-in/cse-in/shared/fromMn?rcn=1", "Cmnapp")
+        .await;
+    assert_eq!(read.rsc, Some(2000), "{read:#?}");
+    let updated = mn_client
+        .update(
+            "/~/id-in/cse-in/shared/fromMn",
+            &json!({"m2m:cnt": {"lbl": ["via:mn"]}}),
+            "Cmnapp",
+        )
+        .await;
+    assert_eq!(
+        updated.body["m2m:cnt"]["lbl"],
+        json!(["via:mn"]),
+        "{updated:#?}"
+    );
+    // The IN decides: another AE of the MN is refused, and the 4103 comes back unchanged.
+    let denied = mn_client
+        .retrieve("/~/id-in/cse-in/shared/fromMn", "Cother")
+        .await;
+    denied.assert_error(4103, 403, "/id-mn/Cother");
+    assert_eq!(denied.header("x-m2m-ri"), denied.generated_ri.as_deref());
+    let deleted = mn_client
+        .delete("/~/id-in/cse-in/shared/fromMn", "Cmnapp")
+        .await;
+    assert_eq!(deleted.rsc, Some(2002), "{deleted:#?}");
+    assert_eq!(
+        inn.retrieve("/cse-in/shared/fromMn", "CAdmin").await.rsc,
+        Some(4004)
+    );
+}
+
+#[tokio::test]
+async fn an_ae_on_the_in_works_on_the_mn() {
+    let inn = spawn_in().await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
+    register_by_hand(&inn, &mn.base).await;
+    let acp = mn_client
+        .create(
+            "/cse-mn",
+            1,
+            &json!({"m2m:acp": {"rn": "acpIn",
+                "pv": {"acr": [{"acor": ["/id-in/Cinapp"], "acop": 63}]},
+                "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}),
+            Some("CAdmin"),
+        )
+        .await;
+    let made = mn_client
+        .create(
+            "/cse-mn",
+            3,
+            &json!({"m2m:cnt": {"rn": "onMn", "acpi": [acp.body["m2m:acp"]["ri"]]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(made.rsc, Some(2001), "{made:#?}");
+    let created = inn
+        .create(
+            "/~/id-mn/cse-mn/onMn",
+            4,
+            &json!({"m2m:cin": {"con": "21"}}),
+            Some("Cinapp"),
+        )
+        .await;
+    assert_eq!(created.rsc, Some(2001), "{created:#?}");
+    let latest = inn.retrieve("/~/id-mn/cse-mn/onMn/la", "Cinapp").await;
+    assert_eq!(latest.body["m2m:cin"]["con"], "21", "{latest:#?}");
+    inn.retrieve("/~/id-mn/cse-mn/onMn/la", "Cstranger")
+        .await
+        .assert_error(4103, 403, "/id-in/Cstranger");
+}
+
+#[tokio::test]
+async fn a_transit_refuses_registrations_and_unreachable_cses_are_5103() {
+    let inn = spawn_in().await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    let mn_base = mn.base.clone();
+    register_by_hand(&inn, &mn_base).await;
+    inn.create(
+        "/~/id-mn/cse-mn",
+        2,
+        &json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"]}}),
+        Some("Cx"),
+    )
+    .await
+    .assert_error(4000, 400, "registration");
+    // A request the IN originated itself never comes back to be forwarded.
+    inn.retrieve("/~/id-mn/cse-mn", "/id-in")
+        .await
+        .assert_error(4004, 404, "loop");
+    // A time limit already past is refused before anything is sent.
+    let expired = inn
+        .request(Method::GET, "/~/id-mn/cse-mn")
+        .originator("CAdmin")
+        .header("X-M2M-RET", "20200101T000000");
+    inn.execute(expired).await.assert_error(4008, 504, "rqet");
+    mn.stop().await;
+    let started = std::time::Instant::now();
+    inn.retrieve("/~/id-mn/cse-mn", "CAdmin")
+        .await
+        .assert_error(5103, 404, "/id-mn");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
