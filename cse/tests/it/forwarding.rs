@@ -52,12 +52,25 @@ async fn register_by_hand(inn: &Client, mn_base: &str) {
     assert!(matches!(reply.rsc, Some(2001 | 4117)), "{reply:#?}");
 }
 
+/// Registers the AE `originator` at the CSE `client` speaks to (CSEBase `base`): an
+/// AE-ID sends requests, forwarded or not, only once it is registered at its CSE.
+async fn register_ae_at(client: &Client, base: &str, originator: &str) {
+    let body = json!({"m2m:ae": {"rn": originator.to_lowercase(), "api": "Ntest", "rr": true, "srv": ["3"]}});
+    let reply = client.create(base, 2, &body, Some(originator)).await;
+    assert_eq!(
+        reply.rsc,
+        Some(2001),
+        "registration of {originator}: {reply:#?}"
+    );
+}
+
 #[tokio::test]
 async fn each_cse_reads_the_other_cse_base_through_forwarding() {
     let inn = spawn_in().await;
     let mn = spawn_mn(&inn.base, 60).await;
     let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
     register_by_hand(&inn, &mn.base).await;
+    register_ae_at(&mn_client, "/cse-mn", "Cmnapp").await;
     // IN → MN: the IN knows the MN by its remoteCSE.
     let reply = inn.retrieve("/~/id-mn/cse-mn", "CAdmin").await;
     assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
@@ -87,6 +100,9 @@ async fn an_ae_on_the_mn_works_on_the_in_under_the_in_access_control() {
     let mn = spawn_mn(&inn.base, 60).await;
     let mn_client = client_for(&mn.base, "cse-mn", "/id-mn");
     register_by_hand(&inn, &mn.base).await;
+    for ae in ["Cmnapp", "Cother"] {
+        register_ae_at(&mn_client, "/cse-mn", ae).await;
+    }
     // A container on the IN that /id-mn/Cmnapp may use (and Cother may not).
     let acp = inn
         .create(
@@ -171,6 +187,9 @@ async fn an_ae_on_the_in_works_on_the_mn() {
         )
         .await;
     assert_eq!(made.rsc, Some(2001), "{made:#?}");
+    for ae in ["Cinapp", "Cstranger"] {
+        inn.register_ae(&ae.to_lowercase(), ae).await;
+    }
     let created = inn
         .create(
             "/~/id-mn/cse-mn/onMn",

@@ -85,6 +85,7 @@ async fn only_configured_cses_may_register() {
         .await
         .assert_error(4107, 403, "registration_cse_originators");
     let app = registrar().await;
+    app.register_ae("ae1", "Cae1").await;
     app.create("/cse-in", 16, &csr("/id-zz"), Some("/id-zz"))
         .await
         .assert_error(4107, 403, "/id-zz");
@@ -137,6 +138,7 @@ async fn a_registration_without_a_mandatory_attribute_is_refused() {
 #[tokio::test]
 async fn an_unregistered_cse_originator_is_refused_with_4107() {
     let app = registrar().await;
+    app.register_ae("ae1", "Cae1").await;
     app.retrieve("/cse-in", "/id-mn")
         .await
         .assert_error(4107, 403, "/id-mn");
