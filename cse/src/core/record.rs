@@ -136,6 +136,24 @@ impl Resource {
     /// sibling key (a timeSeriesInstance's `dgt`, …) is the client's 4105 conflict,
     /// found by the unique index itself rather than a lookup first.
     pub fn insert_refused(&self, err: diesel::result::Error) -> CseError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        // A remoteCSE's resourceID is the registering CSE-ID: a clash at insert is
+        // the same CSE registering concurrently (its registree retrying while it is
+        // registered by hand), which the spec answers 4117, as the earlier check does.
+        if self.ty.spec().is_some_and(|spec| spec.registers_cse)
+            && matches!(
+                err,
+                Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+            )
+        {
+            return CseError::new(
+                ResponseStatusCode::OriginatorHasAlreadyRegistered,
+                format!(
+                    "CSE '{}' registered with this CSE while this registration ran",
+                    self.ri
+                ),
+            );
+        }
         match self.kind().sibling_key(&self.attrs) {
             Some(unique) if resource_table::is_sibling_key_conflict(&err) => {
                 CseError::new(ResponseStatusCode::Conflict, unique.conflict)
