@@ -103,26 +103,33 @@ impl ResourceKind for RemoteCse {
                 "the resourceName of a remoteCSE is the registering CSE-ID without '/' ('{ri}'), not '{rn}'"
             )));
         }
-        if let Some(existing) = resource_table::find_by_ri(tx.conn, &ri, &tx.now_text)? {
-            return Err(
-                if existing.ty == i32::from(ResourceType::RemoteCse.number()) {
-                    CseError::new(
-                        ResponseStatusCode::OriginatorHasAlreadyRegistered,
-                        format!("CSE '{csi}' is already registered with this CSE"),
-                    )
-                } else {
-                    CseError::new(
-                        ResponseStatusCode::Conflict,
-                        format!("resourceID '{ri}' is taken by another resource of this CSE"),
-                    )
-                },
-            );
-        }
-        if resource_table::child_name_taken(tx.conn, &tx.cse.cse_ri, &ri)? {
-            return Err(CseError::new(
-                ResponseStatusCode::Conflict,
-                format!("the CSEBase already has a child named '{ri}'"),
-            ));
+        // Looked up again after the name check: a registration of the same CSE that
+        // committed in between is a duplicate registration (4117), not a name clash.
+        for name_checked in [false, true] {
+            if let Some(existing) = resource_table::find_by_ri(tx.conn, &ri, &tx.now_text)? {
+                return Err(
+                    if existing.ty == i32::from(ResourceType::RemoteCse.number()) {
+                        CseError::new(
+                            ResponseStatusCode::OriginatorHasAlreadyRegistered,
+                            format!("CSE '{csi}' is already registered with this CSE"),
+                        )
+                    } else {
+                        CseError::new(
+                            ResponseStatusCode::Conflict,
+                            format!("resourceID '{ri}' is taken by another resource of this CSE"),
+                        )
+                    },
+                );
+            }
+            if name_checked {
+                return Err(CseError::new(
+                    ResponseStatusCode::Conflict,
+                    format!("the CSEBase already has a child named '{ri}'"),
+                ));
+            }
+            if !resource_table::child_name_taken(tx.conn, &tx.cse.cse_ri, &ri)? {
+                break;
+            }
         }
         Ok(Some(ri))
     }
