@@ -30,11 +30,25 @@ pub const RESERVED_PATHS: [&str; 3] = ["metrics", "healthz", "readyz"];
 /// orchestrator probing every few seconds should hear "not ready", not time out.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Registers the three endpoints; call before the catch-all `default_service`.
+/// Registers the three endpoints, for GET and HEAD (probes often send HEAD; the
+/// answer is the GET's status without a body); call before the catch-all
+/// `default_service`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    cfg.service(
+        web::resource("/metrics")
+            .route(web::get().to(metrics))
+            .route(web::head().to(metrics)),
+    )
+    .service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .route(web::head().to(healthz)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(readyz))
+            .route(web::head().to(readyz)),
+    );
 }
 
 /// Alive while the process serves HTTP at all; never asks the database, so a slow

@@ -49,6 +49,22 @@ async fn healthz_answers_alive() {
 }
 
 #[tokio::test]
+async fn head_on_the_operations_endpoints_answers_their_status_without_a_body() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let response = client
+            .head(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("HEAD");
+        assert_eq!(response.status().as_u16(), 200, "HEAD {path}");
+        let body = response.bytes().await.expect("body");
+        assert!(body.is_empty(), "HEAD {path} sent a body");
+    }
+}
+
+#[tokio::test]
 async fn readyz_answers_ready_on_a_healthy_app() {
     let app = spawn_app().await;
     let (status, body) = get(&format!("{}/readyz", app.base)).await;
@@ -177,6 +193,10 @@ async fn metrics_count_requests_by_operation_type_and_rsc() {
     }
     for present in [
         r#"onecse_request_duration_seconds_bucket{operation="create",le="0.005"}"#,
+        // Buckets fine enough for sub-millisecond requests.
+        r#"onecse_request_duration_seconds_bucket{operation="create",le="0.0001"}"#,
+        r#"onecse_request_duration_seconds_bucket{operation="create",le="0.00025"}"#,
+        r#"onecse_request_duration_seconds_bucket{operation="create",le="0.0005"}"#,
         r#"onecse_db_pool_connections{state="in_use"}"#,
         r#"onecse_db_pool_connections{state="idle"}"#,
         "onecse_db_pool_wait_seconds_count",
