@@ -1,5 +1,7 @@
 //! Media types: what request bodies onecse reads and what responses it can produce.
 
+use actix_web::http::header::{Accept, Quality, QualityItem};
+use actix_web::mime::Mime;
 use onecse_models::{Problem, ResourceType, ResponseStatusCode, Serialization};
 
 /// The oneM2M JSON resource media type.
@@ -77,32 +79,65 @@ pub fn parse_content_type(header: &str) -> Result<RequestMedia, Problem> {
     Ok(RequestMedia { ty, serialization })
 }
 
-/// Picks the response media type (digest serialization §3): the first `Accept` entry
-/// onecse can produce (q-values ignored, as ACME does); with no `Accept`, or only
-/// wildcards, the serialization of the request body (`body`), else JSON. `None` means
-/// the `Accept` header allows nothing onecse produces (5207 NOT_ACCEPTABLE).
+/// Picks the response media type (digest serialization §3, RFC 9110 §12.5.1): the
+/// acceptable media types in order of preference (quality value, then specificity,
+/// then the order listed, as actix-web ranks them; `q=0` means "not this one"), the
+/// first one onecse can produce. A wildcard (`*/*`, `application/*`) stands for the
+/// serialization of the request body (`body`), else JSON, unless that one was refused
+/// by name, then for the other. With no `Accept`, that same default. `None` means the
+/// `Accept` header allows nothing onecse produces (5207 NOT_ACCEPTABLE). ACME ignores
+/// quality values (the digest); RFC 9110 forbids answering with a `q=0` type.
 pub fn negotiate(accept: Option<&str>, body: Option<Serialization>) -> Option<ResponseMedia> {
-    let fallback = ResponseMedia::generic(
-        body.filter(|s| s.supported())
-            .unwrap_or(Serialization::Json),
-    );
+    let preferred = body
+        .filter(|s| s.supported())
+        .unwrap_or(Serialization::Json);
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return Some(fallback);
+        return Some(ResponseMedia::generic(preferred));
     };
-    let mut wildcard = false;
-    for range in accept.split(',') {
-        let essence = range.split(';').next().unwrap_or("").trim();
+    let items: Vec<QualityItem<Mime>> = accept
+        .split(',')
+        .filter_map(|range| range.trim().parse().ok())
+        .collect();
+    let refused = |serialization: Serialization| {
+        items.iter().any(|item| {
+            item.quality == Quality::ZERO
+                && media_of(&item.item).map(|media| media.serialization) == Some(serialization)
+        })
+    };
+    let acceptable = Accept(
+        items
+            .iter()
+            .filter(|i| i.quality > Quality::ZERO)
+            .cloned()
+            .collect(),
+    );
+    for range in acceptable.ranked() {
+        let essence = range.essence_str();
         if essence == "*/*" || essence.eq_ignore_ascii_case("application/*") {
-            wildcard = true;
-        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_JSON) {
-            return Some(res(ONEM2M_RES_JSON, Serialization::Json));
-        } else if essence.eq_ignore_ascii_case(ONEM2M_RES_CBOR) {
-            return Some(res(ONEM2M_RES_CBOR, Serialization::Cbor));
-        } else if let Some(s) = Serialization::of_media_type(essence).filter(|s| s.supported()) {
-            return Some(ResponseMedia::generic(s));
+            let fallback = [preferred, Serialization::Json, Serialization::Cbor]
+                .into_iter()
+                .find(|s| !refused(*s))?;
+            return Some(ResponseMedia::generic(fallback));
+        }
+        if let Some(media) = media_of(&range) {
+            return Some(media);
         }
     }
-    wildcard.then_some(fallback)
+    None
+}
+
+/// The response media type a media type names, when onecse can produce it.
+fn media_of(mime: &Mime) -> Option<ResponseMedia> {
+    let essence = mime.essence_str();
+    if essence.eq_ignore_ascii_case(ONEM2M_RES_JSON) {
+        Some(res(ONEM2M_RES_JSON, Serialization::Json))
+    } else if essence.eq_ignore_ascii_case(ONEM2M_RES_CBOR) {
+        Some(res(ONEM2M_RES_CBOR, Serialization::Cbor))
+    } else {
+        Serialization::of_media_type(essence)
+            .filter(|s| s.supported())
+            .map(ResponseMedia::generic)
+    }
 }
 
 fn res(media_type: &'static str, serialization: Serialization) -> ResponseMedia {
@@ -219,6 +254,41 @@ mod tests {
         assert_eq!(
             media(Some("application/json"), Some(Serialization::Cbor)),
             Some("application/json")
+        );
+    }
+
+    #[test]
+    fn accept_quality_values_rank_and_exclude() {
+        let media = |accept: &str, body| negotiate(Some(accept), body).map(|m| m.media_type);
+        // q=0 means "not this one" (RFC 9110 §12.5.1).
+        assert_eq!(
+            media("application/cbor;q=0, application/json", None),
+            Some("application/json")
+        );
+        assert_eq!(media("application/cbor;q=0", None), None);
+        // Higher quality first, whatever the order.
+        assert_eq!(
+            media("application/cbor;q=0.5, application/json", None),
+            Some("application/json")
+        );
+        assert_eq!(
+            media("application/json;q=0.2, application/cbor;q=0.9", None),
+            Some("application/cbor")
+        );
+        // A wildcard never brings back a type refused by name.
+        assert_eq!(
+            media("application/json;q=0, */*", None),
+            Some("application/cbor")
+        );
+        assert_eq!(
+            media("application/cbor;q=0, */*", Some(Serialization::Cbor)),
+            Some("application/json")
+        );
+        assert_eq!(media("*/*;q=0", None), None);
+        // A specific type beats a wildcard of the same quality.
+        assert_eq!(
+            media("*/*, application/vnd.onem2m-res+cbor", None),
+            Some(ONEM2M_RES_CBOR)
         );
     }
 }

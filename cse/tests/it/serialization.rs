@@ -200,6 +200,16 @@ async fn accept_chooses_the_response_serialization() {
             Some("application/vnd.onem2m-res+json"),
             "application/vnd.onem2m-res+json",
         ),
+        // Quality values (RFC 9110 §12.5.1): q=0 refuses, the higher q wins.
+        (
+            Some("application/cbor;q=0, application/json"),
+            "application/json",
+        ),
+        (
+            Some("application/json;q=0.1, application/cbor"),
+            "application/cbor",
+        ),
+        (Some("application/json;q=0, */*"), "application/cbor"),
     ];
     for (accept, media) in cases {
         let reply = get(accept).await;
@@ -207,7 +217,7 @@ async fn accept_chooses_the_response_serialization() {
         assert_eq!(reply.header("Content-Type"), Some(media), "{accept:?}");
         assert_eq!(reply.body["m2m:cb"]["ri"], "id-in", "{accept:?}");
     }
-    for accept in ["application/xml", "text/html"] {
+    for accept in ["application/xml", "text/html", "application/cbor;q=0"] {
         let reply = get(Some(accept)).await;
         reply.assert_error(5207, 406, "Accept");
     }
