@@ -94,6 +94,13 @@ pub fn negotiate(accept: Option<&str>, body: Option<Serialization>) -> Option<Re
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(ResponseMedia::generic(preferred));
     };
+    // One media type without parameters (what most clients send): nothing to weigh.
+    if !accept.contains([',', ';'])
+        && let Ok(single) = accept.trim().parse::<Mime>()
+        && let Some(media) = media_of(&single)
+    {
+        return Some(media);
+    }
     let items: Vec<QualityItem<Mime>> = accept
         .split(',')
         .filter_map(|range| range.trim().parse().ok())
