@@ -18,7 +18,7 @@ use crate::blocking::blocking;
 use crate::core::Cse;
 use crate::core::context::Registrar;
 use crate::core::registration;
-use crate::notify::send::{Forwarded, Sender};
+use crate::notify::send::{Forwarded, Sender, primitive_headers};
 
 /// First pause after a failed registration; doubled per failure up to the check
 /// interval (at most [`BACKOFF_MAX`]).
@@ -202,19 +202,12 @@ impl Link {
         content: Option<Value>,
     ) -> Result<Forwarded, String> {
         let url = format!("{}/~{to}", self.registrar.url);
-        let mut headers = vec![
-            ("X-M2M-Origin", self.cse.cse_id.clone()),
-            ("X-M2M-RI", uuid::Uuid::new_v4().simple().to_string()),
-            ("X-M2M-RVI", "3".to_owned()),
-            ("Accept", "application/json".to_owned()),
-        ];
-        if content.is_some() {
-            let media = ty.map_or_else(
-                || "application/json".to_owned(),
-                |ty| format!("application/json;ty={}", ty.number()),
-            );
-            headers.push(("Content-Type", media));
-        }
+        let headers = primitive_headers(
+            self.cse.cse_id.clone(),
+            uuid::Uuid::new_v4().simple().to_string(),
+            "3",
+            content.as_ref().map(|_| ty),
+        );
         let body = content.map(|c| serde_json::to_vec(&c).unwrap_or_default());
         self.sender.forward(method, &url, &headers, body).await
     }

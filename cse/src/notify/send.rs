@@ -261,6 +261,32 @@ impl Sender {
     }
 }
 
+/// The headers of a request onecse sends as an originator or passes on as a transit
+/// (TS-0009 table 6.4.1-1): From, request ID, release version, the answer asked as
+/// JSON, and, when `content` is `Some`, the JSON content type (with `ty` on a CREATE).
+/// The forward route and the registration at a registrar build their requests here.
+pub fn primitive_headers(
+    from: String,
+    rqi: String,
+    rvi: &str,
+    content: Option<Option<onecse_models::ResourceType>>,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("X-M2M-Origin", from),
+        ("X-M2M-RI", rqi),
+        ("X-M2M-RVI", rvi.to_owned()),
+        ("Accept", "application/json".to_owned()),
+    ];
+    if let Some(ty) = content {
+        let media = ty.map_or_else(
+            || "application/json".to_owned(),
+            |ty| format!("application/json;ty={}", ty.number()),
+        );
+        headers.push(("Content-Type", media));
+    }
+    headers
+}
+
 /// The next hop's answer to a forwarded request: what the client gets unchanged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forwarded {

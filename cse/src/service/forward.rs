@@ -17,7 +17,7 @@ use reqwest::Method;
 use super::Service;
 use crate::core::remote_cses::Hop;
 use crate::error::{CseError, CseResult};
-use crate::notify::send::{Forwarded, first_success};
+use crate::notify::send::{Forwarded, first_success, primitive_headers};
 
 /// The requests this process is forwarding right now, by originator and request
 /// ID: one that arrives again while its first passage is still waiting went round
@@ -138,19 +138,9 @@ fn url(poa: &str, req: &Request) -> String {
 /// The oneM2M headers of the forwarded request: the same primitive parameters
 /// (TS-0009 table 6.4.1-1); content goes as JSON, and the answer is asked as JSON.
 fn headers(req: &Request, from: String) -> Vec<(&'static str, String)> {
-    let mut headers = vec![
-        ("X-M2M-Origin", from),
-        ("X-M2M-RI", req.rqi.clone()),
-        ("X-M2M-RVI", req.rvi.as_str().to_owned()),
-        ("Accept", "application/json".to_owned()),
-    ];
-    if req.content.is_some() {
-        let content_type = match (req.op, req.ty) {
-            (Operation::Create, Some(ty)) => format!("application/json;ty={}", ty.number()),
-            _ => "application/json".to_owned(),
-        };
-        headers.push(("Content-Type", content_type));
-    }
+    let created = req.ty.filter(|_| req.op == Operation::Create);
+    let content = req.content.as_ref().map(|_| created);
+    let mut headers = primitive_headers(from, req.rqi.clone(), req.rvi.as_str(), content);
     if let Some(vsi) = &req.vsi {
         headers.push(("X-M2M-VSI", vsi.clone()));
     }
