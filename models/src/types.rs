@@ -5,7 +5,7 @@ use crate::problem::Problem;
 /// Declares [`ResourceType`] from one line per type: variant, `ty` number, short
 /// name, long name and, for a hosted type, the model module whose `SPEC` defines it.
 macro_rules! resource_types {
-    ($($(#[$doc:meta])* $variant:ident = $number:literal, $short:literal, $long:literal $(=> $module:ident)?;)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $number:literal, $short:literal, $long:literal $(=> $($spec:ident)::+)?;)*) => {
         /// The resource types onecse knows by name (TS-0004 §6.3.4.2.1 m2m:resourceType).
         ///
         /// Only types with a name here can be created; the rest of the numbering is still
@@ -49,34 +49,50 @@ macro_rules! resource_types {
             /// `None` for types onecse names but cannot host yet.
             pub fn spec(self) -> Option<&'static crate::resource::TypeSpec> {
                 match self {
-                    $(Self::$variant => resource_types!(@spec $($module)?),)*
+                    $(Self::$variant => resource_types!(@spec $($($spec)::+)?),)*
                 }
             }
         }
     };
-    (@spec $module:ident) => { Some(&crate::resource::$module::SPEC) };
+    (@spec $($spec:ident)::+) => { Some(&crate::resource::$($spec)::+) };
     (@spec) => { None };
 }
 
 resource_types! {
-    AccessControlPolicy = 1, "acp", "accessControlPolicy" => acp;
-    Ae = 2, "ae", "AE" => ae;
-    Container = 3, "cnt", "container" => cnt;
-    ContentInstance = 4, "cin", "contentInstance" => cin;
-    CseBase = 5, "cb", "CSEBase" => cse_base;
-    Group = 9, "grp", "group" => grp;
+    AccessControlPolicy = 1, "acp", "accessControlPolicy" => acp::SPEC;
+    Ae = 2, "ae", "AE" => ae::SPEC;
+    Container = 3, "cnt", "container" => cnt::SPEC;
+    ContentInstance = 4, "cin", "contentInstance" => cin::SPEC;
+    CseBase = 5, "cb", "CSEBase" => cse_base::SPEC;
+    Group = 9, "grp", "group" => grp::SPEC;
     /// Every specialization; `mgd` tells which.
-    MgmtObj = 13, "mgo", "mgmtObj" => mgo;
-    Node = 14, "nod", "node" => nod;
-    PollingChannel = 15, "pch", "pollingChannel" => pch;
-    RemoteCse = 16, "csr", "remoteCSE" => csr;
+    MgmtObj = 13, "mgo", "mgmtObj" => mgo::SPEC;
+    Node = 14, "nod", "node" => nod::SPEC;
+    PollingChannel = 15, "pch", "pollingChannel" => pch::SPEC;
+    RemoteCse = 16, "csr", "remoteCSE" => csr::SPEC;
     /// The state of a non-blocking request.
-    Request = 17, "req", "request" => req;
-    Subscription = 23, "sub", "subscription" => sub;
-    FlexContainer = 28, "fcnt", "flexContainer" => fcnt;
-    TimeSeries = 29, "ts", "timeSeries" => ts;
-    TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi;
-    FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin;
+    Request = 17, "req", "request" => req::SPEC;
+    Subscription = 23, "sub", "subscription" => sub::SPEC;
+    FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
+    TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
+    TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
+    FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
+    /// The announced variant of an accessControlPolicy (TS-0004 table 7.4.26.1-1).
+    AccessControlPolicyAnnc = 10001, "acpA", "accessControlPolicyAnnc" => annc::ACP;
+    /// The announced variant of an AE.
+    AeAnnc = 10002, "aeA", "AEAnnc" => annc::AE;
+    /// The announced variant of a container.
+    ContainerAnnc = 10003, "cntA", "containerAnnc" => annc::CNT;
+    /// The announced variant of a contentInstance.
+    ContentInstanceAnnc = 10004, "cinA", "contentInstanceAnnc" => annc::CIN;
+    /// The announced variant of a CSEBase: where another CSE's announced resources go.
+    CseBaseAnnc = 10005, "cbA", "CSEBaseAnnc" => annc::CB;
+    /// The announced variant of a group.
+    GroupAnnc = 10009, "grpA", "groupAnnc" => annc::GRP;
+    /// The announced variant of a node.
+    NodeAnnc = 10014, "nodA", "nodeAnnc" => annc::NOD;
+    /// The announced variant of a timeSeries.
+    TimeSeriesAnnc = 10029, "tsA", "timeSeriesAnnc" => annc::TS;
 }
 
 impl ResourceType {

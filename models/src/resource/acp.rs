@@ -27,14 +27,15 @@ pub const SPEC: TypeSpec = {
         &[CseBase, Ae, RemoteCse],
     )
     .governed_by(Governance::SelfPrivileges)
+    .announced_as(&super::annc::ACP_ANNOUNCEMENT)
 };
 
 /// accessControlPolicy attribute table (distributed authorization is answered 5001).
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("pv", Object).mandatory(),
     A::read_write("pvs", Object).mandatory(),
     A::read_write("adri", TextList).unsupported(),

@@ -7,17 +7,19 @@ use crate::types::ResourceType;
 /// The AE: registered under the CSEBase; its CREATE registers the originator.
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
-    TypeSpec::new(ResourceType::Ae, ATTRIBUTES, &[CseBase]).registering_originator()
+    TypeSpec::new(ResourceType::Ae, ATTRIBUTES, &[CseBase])
+        .registering_originator()
+        .announced_as(&super::annc::AE_ANNOUNCEMENT)
 };
 
-/// AE attribute table. Announcement (`at`, `aa`), dynamic authorization (`daci`) and
-/// end-to-end security (`esi`) are recognised but answered 5001.
+/// AE attribute table. Dynamic authorization (`daci`) and end-to-end security (`esi`)
+/// are recognised but answered 5001.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::read_write("apn", Text),
     A::write_once("api", Text).mandatory(),

@@ -10,6 +10,7 @@ pub const SPEC: TypeSpec = {
     TypeSpec::new(ResourceType::ContentInstance, ATTRIBUTES, &[Container])
         .instance()
         .with_state_tag()
+        .announced_as(&super::annc::CIN_ANNOUNCEMENT)
 };
 
 /// contentInstance attribute table. Instances are immutable (UPDATE answers 4005), so
@@ -17,8 +18,8 @@ pub const SPEC: TypeSpec = {
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::write_once("et", Timestamp).always_present(),
     A::write_once("lbl", TextList),
-    A::write_once("at", TextList).unsupported(),
-    A::write_once("aa", TextList).unsupported(),
+    A::write_once("at", TextList),
+    A::write_once("aa", TextList),
     A::read_only("st", Integer { min: 0 }),
     A::creator(),
     A::write_once("cnf", Text),

@@ -4,15 +4,25 @@ use super::policy::{AttributePolicy as A, ValueKind::*};
 use super::spec::TypeSpec;
 use crate::types::ResourceType;
 
-/// The container: under the CSEBase, an AE, a container or a flexContainer.
+/// The container: under the CSEBase, an AE, a container or a flexContainer, or
+/// the announced copy of an AE or a container (TS-0001 table 9.6.26.1-1).
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
     TypeSpec::new(
         ResourceType::Container,
         ATTRIBUTES,
-        &[CseBase, Ae, Container, FlexContainer, RemoteCse],
+        &[
+            CseBase,
+            Ae,
+            Container,
+            FlexContainer,
+            RemoteCse,
+            AeAnnc,
+            ContainerAnnc,
+        ],
     )
     .with_state_tag()
+    .announced_as(&super::annc::CNT_ANNOUNCEMENT)
 };
 
 /// Container attribute table; `cni`, `cbs` and `st` are maintained by the CSE.
@@ -20,8 +30,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::read_only("st", Integer { min: 0 }),
     A::creator(),

@@ -13,6 +13,7 @@ pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
     TypeSpec::new(ResourceType::Group, ATTRIBUTES, &[CseBase, Ae, RemoteCse])
         .reserving(&[FAN_OUT_POINT])
+        .announced_as(&super::annc::GRP_ANNOUNCEMENT)
 };
 
 /// Group attribute table. `cnm` and `mtv` are kept by the CSE; announcement, dynamic
@@ -21,8 +22,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::creator(),
     A::write_once("mt", Integer { min: 0 }),

@@ -9,6 +9,7 @@ use crate::types::ResourceType;
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
     TypeSpec::new(ResourceType::Node, ATTRIBUTES, &[CseBase])
+        .announced_as(&super::annc::NOD_ANNOUNCEMENT)
 };
 
 /// node attribute table. `hael` is kept by the CSE as AEs name the node in their
@@ -17,8 +18,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::read_write("ni", Text).mandatory(),
     A::read_write("hcl", Text),

@@ -531,7 +531,7 @@ mod tests {
 
     #[test]
     fn unsupported_features_are_not_implemented() {
-        let got = check(Operation::Update, json!({"at": ["/id-mn"]}));
+        let got = check(Operation::Update, json!({"daci": ["/id-mn/dac"]}));
         assert_eq!(got, Err(ResponseStatusCode::NotImplemented));
     }
 

@@ -3,6 +3,7 @@
 //! the server's per-type registry are derived from these, so no other table names
 //! a type's parents or children.
 
+use crate::resource::annc::Announceable;
 use crate::resource::policy::AttributePolicy;
 use crate::types::ResourceType;
 
@@ -59,6 +60,11 @@ pub struct TypeSpec {
     /// Child names kept for the type's virtual resources besides `la`/`ol` (a group's
     /// `fopt`), refused as the name of a real child so they stay reachable.
     pub reserved_child_names: &'static [&'static str],
+    /// How a resource of this type is announced to other CSEs (its `at`/`aa`), or
+    /// `None` when onecse does not announce the type.
+    pub announcement: Option<&'static Announceable>,
+    /// For an announced type (`…Annc`, ty 10000+n), the type of its originals.
+    pub original: Option<ResourceType>,
 }
 
 impl TypeSpec {
@@ -82,6 +88,8 @@ impl TypeSpec {
             is_instance: false,
             raises_parent_events: true,
             reserved_child_names: &[],
+            announcement: None,
+            original: None,
         }
     }
 
@@ -133,6 +141,18 @@ impl TypeSpec {
     /// Keeps these child names for virtual resources.
     pub const fn reserving(mut self, names: &'static [&'static str]) -> Self {
         self.reserved_child_names = names;
+        self
+    }
+
+    /// Announced to other CSEs as `announcement` says.
+    pub const fn announced_as(mut self, announcement: &'static Announceable) -> Self {
+        self.announcement = Some(announcement);
+        self
+    }
+
+    /// The announced variant of `original`: stands for a resource of another CSE.
+    pub const fn announcing(mut self, original: ResourceType) -> Self {
+        self.original = Some(original);
         self
     }
 

@@ -18,6 +18,7 @@ pub const SPEC: TypeSpec = {
         ATTRIBUTES,
         &[CseBase, Ae, Container, RemoteCse],
     )
+    .announced_as(&super::annc::TS_ANNOUNCEMENT)
 };
 
 /// timeSeries attribute table. `cni`/`cbs` are maintained by the CSE; `mdlt`/`mdc`
@@ -26,8 +27,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::creator(),
     A::read_write("mni", Integer { min: 0 }),
