@@ -4,6 +4,7 @@
 //! sees HTTP types, nor the asynchronous delivery side (`notify/`).
 
 pub mod addressing;
+pub mod announcement;
 pub mod context;
 pub mod discovery;
 pub mod dispatch;

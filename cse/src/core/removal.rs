@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::core::announcement;
 use crate::core::notification::{Event, matcher};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
@@ -43,6 +44,7 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
     }
     let mark = tx.notifications_mark();
     resource.kind().on_remove(tx, resource)?;
+    announcement::queue::on_remove(tx, resource)?;
     matcher::on_subtree_removal(tx, resource)?;
     let removed = resource_table::delete_subtree(tx.conn, &resource.path)?;
     if removed == 0 {

@@ -41,6 +41,15 @@ pub fn authorize<R: Records>(
     {
         return Ok(());
     }
+    // A registered CSE places the copies of its announced resources under the
+    // CSEBase (its `<CSEBaseAnnc>`, TS-0001 §10.2.13.2); below that copy they are its
+    // own (their creator), as no `acpi` is announced with them.
+    if who.registered_cse
+        && created.is_some_and(|created| created.original.is_some())
+        && question.target.ty == onecse_models::ResourceType::CseBase
+    {
+        return Ok(());
+    }
     if who.admin || access == Access::Discover {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! pool. Queries are free functions taking `&mut DbConn` so callers compose them in
 //! one transaction; backend differences stay inside this module.
 
+pub mod announcements;
 mod conn;
 pub mod db;
 pub mod instance_edges;

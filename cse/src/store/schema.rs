@@ -192,3 +192,27 @@ diesel::table! {
         until -> Text,
     }
 }
+
+diesel::table! {
+    /// Announcement work owed to other CSEs (see the migration for column meanings).
+    announcements (id) {
+        /// Insertion order: the order a target's rows are worked in.
+        id -> BigInt,
+        /// The CSE-ID the copy lives on.
+        target -> Text,
+        /// resourceID of the original.
+        original -> Text,
+        /// `create`, `update` or `delete`.
+        op -> Text,
+        /// For an update: the attribute names to send, as a JSON list.
+        names -> Nullable<Text>,
+        /// For a delete: the copy's address.
+        address -> Nullable<Text>,
+        /// Not before this time.
+        due -> Text,
+        /// Failed attempts so far.
+        attempts -> Integer,
+        /// Why the last attempt failed.
+        last_error -> Nullable<Text>,
+    }
+}

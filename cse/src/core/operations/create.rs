@@ -8,6 +8,7 @@ use onecse_models::resource::check_extended;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
+use crate::core::announcement;
 use crate::core::ids::new_resource_id;
 use crate::core::notification::{Event, matcher, watch};
 use crate::core::operations::{body, expiration_time, policy_ids, result};
@@ -78,6 +79,7 @@ pub fn create(
 
     let mut attrs = request_attrs.clone();
     policy_ids::check_policy_ids(tx, &mut attrs)?;
+    announcement::check::check(tx, ty, &mut attrs, None, Some(&parent))?;
     attrs.insert("ty".into(), json!(ty.number()));
     attrs.insert("ri".into(), json!(ri));
     attrs.insert("rn".into(), json!(rn));
@@ -130,6 +132,7 @@ pub fn create(
         instances::enforce_limits(tx, &parent, counters)?;
     }
     kind.after_create(tx, &mut resource)?;
+    announcement::queue::after_create(tx, &resource)?;
     // An instance learns from its counting statement, under the parent's row lock,
     // whether anything subscribes to the parent; other creates look.
     if counters.is_none_or(|c| c.watch & watch::SUBSCRIBED != 0) {

@@ -8,6 +8,7 @@ use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::{Map, Value, json};
 
 use crate::core::addressing::Target;
+use crate::core::announcement;
 use crate::core::notification::{Event, matcher};
 use crate::core::operations::{body, expiration_time, policy_ids, result};
 use crate::core::transaction::Txn;
@@ -30,6 +31,7 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         ));
     }
     policy_ids::check_policy_ids(tx, &mut request_attrs)?;
+    announcement::check::check(tx, before.ty, &mut request_attrs, Some(&before), None)?;
     kind.check_values(&request_attrs, req.rvi)?;
     let mut resource = before.clone();
 
@@ -63,6 +65,7 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;
     }
     kind.after_update(tx, &before, &mut resource, &request_attrs)?;
+    announcement::queue::after_update(tx, &before, &resource)?;
     let changed = changed_attributes(&before.attrs, &resource.attrs);
     matcher::raise(
         tx,

@@ -7,6 +7,7 @@
 
 pub mod acp;
 pub mod ae;
+pub mod annc;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;

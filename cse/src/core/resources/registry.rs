@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub, ts,
-    tsi, with_article,
+    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub,
+    ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -29,6 +29,14 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &req::RequestKind,
     &pch::PollingChannel,
     &csr::RemoteCse,
+    &annc::Announced(&onecse_models::resource::annc::CB),
+    &annc::Announced(&onecse_models::resource::annc::AE),
+    &annc::Announced(&onecse_models::resource::annc::CNT),
+    &annc::Announced(&onecse_models::resource::annc::CIN),
+    &annc::Announced(&onecse_models::resource::annc::ACP),
+    &annc::Announced(&onecse_models::resource::annc::GRP),
+    &annc::Announced(&onecse_models::resource::annc::NOD),
+    &annc::Announced(&onecse_models::resource::annc::TS),
 ];
 
 /// Stands in for the kind of a resource whose type is not hosted, which the core
