@@ -13,6 +13,7 @@ use actix_web::{HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::announcer;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::ops::{self, OpsState};
@@ -353,6 +354,11 @@ impl App {
             self.poa,
             self.registrar_check_interval,
         ));
+        let announcements = tokio::spawn(announcer::run(
+            self.service.cse.clone(),
+            self.service.courier.sender.clone(),
+            ANNOUNCEMENT_POLL,
+        ));
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
             self.request_worker,
@@ -372,6 +378,7 @@ impl App {
         timers.abort();
         requests.abort();
         registration.abort();
+        announcements.abort();
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
@@ -394,6 +401,9 @@ impl App {
 /// How long a claimed non-blocking request is held by its worker: one that was
 /// interrupted (a crash) runs again this long after it was claimed.
 const REQUEST_LEASE_S: i64 = 300;
+
+/// How often the announcement worker looks for due work when it found none.
+const ANNOUNCEMENT_POLL: Duration = Duration::from_millis(250);
 
 /// Longest pause of a background task after repeated database failures.
 const BACKGROUND_BACKOFF_MAX: Duration = Duration::from_secs(30);

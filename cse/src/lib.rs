@@ -1,6 +1,7 @@
 //! onecse: a oneM2M Common Services Entity. The library holds the whole server so the
 //! binary and the integration tests build exactly the same application.
 
+pub mod announcer;
 pub mod app;
 pub mod binding;
 pub mod blocking;

@@ -60,7 +60,8 @@ pub async fn run(cse: Cse, sender: Sender, poa: String, check_interval: Duration
     loop {
         let holds = {
             let (cse, holder) = (link.cse.clone(), holder.clone());
-            blocking(move || registration::take_lease(&cse, &holder, lease_s)).await
+            blocking(move || registration::take_lease(&cse, registration::LEASE, &holder, lease_s))
+                .await
         };
         let next = match holds {
             Ok(Ok(true)) if registered => link.check().await,

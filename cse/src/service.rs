@@ -127,6 +127,11 @@ impl Service {
                 Route::Forward(hop) => {
                     return self.forward(&admitted.req, hop).await;
                 }
+                Route::Original { hop, to } => {
+                    return self
+                        .forward(&forward::for_original(&admitted.req, to), hop)
+                        .await;
+                }
             };
         }
         Err(CseError::internal(

@@ -16,20 +16,20 @@ use crate::error::CseResult;
 use crate::store::{TransactionKind, leases, resource_table};
 
 /// The lease the registering process holds.
-const LEASE: &str = "registration";
+pub const LEASE: &str = "registration";
 
 /// The expirationTime of the local registrar `<remoteCSE>`: it lives as long as the
 /// registration, which the registree removes or refreshes itself.
 const NEVER: &str = "99991231T235959,000000";
 
-/// Takes or renews the registration lease for `holder` for `seconds`: only the
-/// process holding it talks to the registrar, so several processes of one CSE
-/// register once (a lapsed lease passes to another process).
-pub fn take_lease(cse: &Cse, holder: &str, seconds: i64) -> CseResult<bool> {
+/// Takes or renews the lease `name` for `holder` for `seconds`: only the process
+/// holding it does that work (the registration: [`LEASE`]; announcement), so several
+/// processes of one CSE do it once (a lapsed lease passes to another process).
+pub fn take_lease(cse: &Cse, name: &str, holder: &str, seconds: i64) -> CseResult<bool> {
     let now = Timestamp::now();
     let until = now.plus_seconds(seconds).to_string();
     transaction::run(cse, TransactionKind::Write, now, |tx| {
-        Ok(leases::claim(tx.conn, LEASE, holder, &tx.now_text, &until)?)
+        Ok(leases::claim(tx.conn, name, holder, &tx.now_text, &until)?)
     })
     .map(|committed| committed.value)
 }

@@ -287,6 +287,18 @@ pub fn primitive_headers(
     headers
 }
 
+/// The HTTP method of an operation (TS-0009 §6.2.1), for every request onecse sends
+/// as an originator or a transit.
+pub fn method_of(op: onecse_models::Operation) -> reqwest::Method {
+    use onecse_models::Operation;
+    match op {
+        Operation::Create | Operation::Notify => reqwest::Method::POST,
+        Operation::Retrieve => reqwest::Method::GET,
+        Operation::Update => reqwest::Method::PUT,
+        Operation::Delete => reqwest::Method::DELETE,
+    }
+}
+
 /// The next hop's answer to a forwarded request: what the client gets unchanged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forwarded {

@@ -12,12 +12,11 @@ use std::time::Duration;
 use onecse_models::primitive::{PartialContent, Request, Response};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ResponseStatusCode};
-use reqwest::Method;
 
 use super::Service;
 use crate::core::remote_cses::Hop;
 use crate::error::{CseError, CseResult};
-use crate::notify::send::{Forwarded, first_success, primitive_headers};
+use crate::notify::send::{Forwarded, first_success, method_of, primitive_headers};
 
 /// The requests this process is forwarding right now, by originator and request
 /// ID: one that arrives again while its first passage is still waiting went round
@@ -66,7 +65,7 @@ impl Service {
             .content
             .as_ref()
             .map(|content| serde_json::to_vec(content).unwrap_or_default());
-        let method = method(req.op);
+        let method = method_of(req.op);
         let send = first_success(&hop.poa, |poa| {
             let url = url(poa, req);
             let (method, body) = (method.clone(), body.clone());
@@ -100,6 +99,21 @@ impl Service {
     }
 }
 
+/// The RETRIEVE of an announced resource's original (rcn=7) as sent to its host:
+/// To the original's ID, without the rcn (the host answers the resource itself).
+pub fn for_original(req: &Request, to: String) -> Request {
+    let mut original = req.clone();
+    original.to = to;
+    original.rcn = None;
+    original.query = req
+        .query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("rcn="))
+        .collect::<Vec<_>>()
+        .join("&");
+    original
+}
+
 /// The originator as the next hop sees it: a CSE-relative one (an AE of this CSE)
 /// gains this CSE's ID (TS-0004 §7.3.2.6), the others go on unchanged.
 fn originator(req: &Request, cse_id: &str) -> String {
@@ -107,16 +121,6 @@ fn originator(req: &Request, cse_id: &str) -> String {
         Some(from) if from.starts_with('/') => from.to_owned(),
         Some(from) => format!("{cse_id}/{from}"),
         None => String::new(),
-    }
-}
-
-/// The HTTP method of an operation (TS-0009 §6.2.1).
-fn method(op: Operation) -> Method {
-    match op {
-        Operation::Create | Operation::Notify => Method::POST,
-        Operation::Retrieve => Method::GET,
-        Operation::Update => Method::PUT,
-        Operation::Delete => Method::DELETE,
     }
 }
 

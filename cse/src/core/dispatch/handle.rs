@@ -177,6 +177,9 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     if let Some(route) = route::to_relay(tx, req, &target)? {
         return Ok(Step::Route(route));
     }
+    if let Some(route) = route::to_original(tx, req, &target)? {
+        return Ok(Step::Route(route));
+    }
     if *pass == Pass::First
         && may_need_verification(req)
         && let Some(route) = route::to_verification(tx, req, who, &target, access)?

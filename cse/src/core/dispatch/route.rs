@@ -3,7 +3,7 @@
 //! with its access decided, inside the transaction that resolved the target.
 
 use onecse_models::primitive::Request;
-use onecse_models::{Operation, ResourceType, ResponseStatusCode};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 
 use crate::core::addressing::{Address, Target};
 use crate::core::fan_out_point::{self, Plan};
@@ -40,6 +40,15 @@ pub enum Route {
     /// Forward the request to the next CSE on its way to the CSE hosting its
     /// target (spec digest inter-cse §3); access is that CSE's to decide.
     Forward(Hop),
+    /// RETRIEVE with rcn=7 of an announced resource: its original, read at the CSE
+    /// its `lnk` names with the requester's originator, so the original's host decides
+    /// access (TS-0004 §7.4.26.2.2, as ACME).
+    Original {
+        /// The next hop towards the original's host.
+        hop: Hop,
+        /// The original's ID (`lnk`).
+        to: String,
+    },
 }
 
 impl Route {
@@ -49,7 +58,7 @@ impl Route {
             Self::FanOut(_) => Some(ResourceType::Group),
             Self::Poll(_) | Self::Answer(_) => Some(ResourceType::PollingChannel),
             Self::Relay(_) => Some(ResourceType::Ae),
-            Self::Verify(_) | Self::Approve(_) | Self::Forward(_) => None,
+            Self::Verify(_) | Self::Approve(_) | Self::Forward(_) | Self::Original { .. } => None,
         }
     }
 }
@@ -159,6 +168,38 @@ pub(super) fn to_verification(
     Ok(kind
         .verification(tx, req, who, &target.resource)?
         .map(Route::Verify))
+}
+
+/// A RETRIEVE with rcn=7 (original-resource) of a loaded, authorized target: the
+/// route to its original when it is an announced resource; 4000 for any other.
+pub(super) fn to_original(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    target: &Target,
+) -> CseResult<Option<Route>> {
+    if req.op != Operation::Retrieve || req.rcn != Some(ResultContent::OriginalResource) {
+        return Ok(None);
+    }
+    let resource = &target.resource;
+    let lnk = resource
+        .kind()
+        .spec()
+        .original
+        .and_then(|_| resource.attrs.get("lnk"))
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| {
+            CseError::bad_request(format!(
+                "rcn=7 (original resource) applies to announced resources only, and '{}' is {}",
+                resource.path,
+                resource.ty.with_article()
+            ))
+        })?;
+    let cse = crate::core::announcement::entry_target(lnk).to_owned();
+    let hop = to_forward(tx, req, &cse)?;
+    Ok(Some(Route::Original {
+        hop,
+        to: lnk.to_owned(),
+    }))
 }
 
 /// The next hop of a request for another CSE (`cse`, as the `To` named it), found in
