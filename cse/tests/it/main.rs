@@ -10,6 +10,7 @@
 
 mod acp;
 mod ae;
+mod announcement;
 mod auth;
 mod cin;
 mod cli;
