@@ -180,7 +180,7 @@ async fn attributes_the_cse_assigns_or_that_do_not_exist_are_refused() {
         .assert_error(4000, 400, "'x', which is not an accessControlPolicy");
     register(&app, Some("Cnp"), json!({"at": ["/id-mn"]}))
         .await
-        .assert_error(5001, 501, "at");
+        .assert_error(4000, 400, "not registered");
 }
 
 #[tokio::test]

@@ -307,11 +307,11 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     )
     .expect("target");
     let client = onecse_testkit::blocking::Client::new(target).expect("client");
-    // Announcement (`at`) is valid oneM2M that onecse does not do yet: 5001.
+    // Dynamic authorization (`daci`) is valid oneM2M that onecse does not do yet: 5001.
     let reply = client.create(
         "/cse-in",
         2,
-        &serde_json::json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"], "at": ["/id-mn"]}}),
+        &serde_json::json!({"m2m:ae": {"api": "Nx", "rr": true, "srv": ["3"], "daci": ["/id-mn/dac"]}}),
         Some("Cx"),
     );
     assert_eq!(reply.rsc, Some(5001), "{reply:#?}");

@@ -21,7 +21,7 @@ async fn retrieve_cse_base_returns_its_attributes() {
     assert_eq!(cb["cst"], 1);
     assert_eq!(
         cb["srt"],
-        json!([1, 2, 3, 4, 5, 9, 13, 14, 15, 16, 17, 23, 28, 29, 30, 58])
+        json!([1, 2, 3, 4, 5, 9, 13, 14, 15, 16, 17, 23, 28, 29, 30, 58, 10001, 10002, 10003, 10004, 10005, 10009, 10014, 10029])
     );
     assert_eq!(cb["srv"], json!(["2a", "3", "4", "5"]));
     assert_eq!(cb["poa"], json!([app.base]));
@@ -88,7 +88,7 @@ async fn cse_base_partial_retrieve_returns_only_the_named_attributes() {
     assert_eq!(reply.rsc, Some(2000));
     assert_eq!(
         reply.body,
-        json!({"m2m:cb": {"csi": "/id-in", "srt": [1, 2, 3, 4, 5, 9, 13, 14, 15, 16, 17, 23, 28, 29, 30, 58]}})
+        json!({"m2m:cb": {"csi": "/id-in", "srt": [1, 2, 3, 4, 5, 9, 13, 14, 15, 16, 17, 23, 28, 29, 30, 58, 10001, 10002, 10003, 10004, 10005, 10009, 10014, 10029]}})
     );
 }
 
