@@ -24,6 +24,13 @@ struct Cli {
     /// requests alternate between --target and these, one by one; repeatable
     #[arg(long, value_name = "URL")]
     also_target: Vec<String>,
+    /// CSEBase URL of a peer CSE registered with the CSE under test (or its
+    /// registrar), for the test purposes across CSEs (ANN); without it they are skipped
+    #[arg(long, value_name = "URL")]
+    peer: Option<String>,
+    /// SP-relative CSE-ID of the --peer CSE
+    #[arg(long, default_value = "/id-mn")]
+    peer_cse_id: String,
     /// SP-relative CSE-ID of the CSE under test
     #[arg(long, default_value = "/id-in")]
     cse_id: String,
@@ -94,6 +101,17 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
         target.also_at(url).with_context(|| {
             format!("--also-target {url} (the CSEBase path must be --target's)")
         })?;
+    }
+    if let Some(url) = &cli.peer {
+        let peer = Target::from_url(
+            url,
+            &cli.peer_cse_id,
+            &cli.admin_originator,
+            &cli.rvi,
+            Duration::from_secs(cli.timeout),
+        )
+        .context("--peer")?;
+        target.peer = Some(Box::new(peer));
     }
     let bind = cli
         .notify_bind

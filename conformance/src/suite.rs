@@ -72,6 +72,8 @@ pub struct Ctx<'a> {
     pub srt: Vec<u16>,
     /// Unique per run and test purpose, for names and paths.
     pub tag: String,
+    /// Requests to the peer CSE (`--peer`), if one was named.
+    pub peer: Option<&'a Client>,
     created: Vec<(String, String)>,
 }
 
@@ -236,6 +238,14 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
             .rqi_prefix("conf-")
             .build()?,
     )?;
+    let peer = match client.target().peer.as_deref() {
+        Some(peer) => Some(Client::wrap(
+            onecse_testkit::Client::builder(peer.clone())
+                .rqi_prefix("conf-peer-")
+                .build()?,
+        )?),
+        None => None,
+    };
     let base = client.target().cse_base_path.clone();
     let admin = client.target().admin.clone();
     let cb = client.retrieve(&base, &admin);
@@ -270,6 +280,7 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
                 receiver,
                 srt: srt.clone(),
                 tag: format!("{run_tag}x{index}"),
+                peer: peer.as_ref(),
                 created: Vec::new(),
             };
             let result = (tp.run)(&mut ctx);

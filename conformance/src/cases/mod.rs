@@ -1,5 +1,6 @@
 //! The test purposes, one module per group.
 
+mod ann;
 mod bnd;
 mod dis;
 mod dmr;
@@ -41,6 +42,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(pch::tps());
     all.extend(ser::tps());
     all.extend(bnd::tps());
+    all.extend(ann::tps());
     all
 }
 

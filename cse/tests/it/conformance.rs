@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use onecse_conformance::{Report, Selection, Target, run};
+use onecse_conformance::{Report, Selection, Target, cases, run};
 use onecse_testkit::blocking::Receiver;
 
-use crate::helpers::{TestDb, postgres_url, spawn_app, spawn_app_on};
+use crate::forwarding::spawn_mn;
+use crate::helpers::{TestDb, postgres_url, spawn_app, spawn_app_on, spawn_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_conformance_suite_passes() {
@@ -41,8 +42,71 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
     drop(db);
 }
 
-/// Runs every test purpose against the CSEBase `/cse-in` of these origins (the first
-/// is the target, the others alternate with it) on a plain thread, as the suite blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_announcement_group_passes_against_an_in_and_its_registered_mn() {
+    let inn = spawn_app_with(|c| c.registration_cse_originators = Some("/id-mn*".into())).await;
+    let mn = spawn_mn(&inn.base, 60).await;
+    let peer = Target::from_url(
+        &format!("{}/cse-mn", mn.base),
+        "/id-mn",
+        "CAdmin",
+        "3",
+        Duration::from_secs(10),
+    )
+    .expect("peer");
+    let origin = inn.base.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let mut target = Target::from_url(
+            &format!("{origin}/cse-in"),
+            "/id-in",
+            "CAdmin",
+            "3",
+            Duration::from_secs(10),
+        )
+        .expect("target");
+        target.peer = Some(Box::new(peer));
+        // The MN registers at start-up: wait for it before the first announcement.
+        let check = onecse_testkit::blocking::Client::new(target.clone()).expect("client");
+        for _ in 0..100 {
+            if check.retrieve("/cse-in/id-mn", "CAdmin").rsc == Some(2000) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let receiver = Receiver::start().expect("receiver");
+        let selection = Selection {
+            groups: vec!["ANN".into()],
+            tps: Vec::new(),
+        };
+        run(target, &receiver, &selection).expect("suite runs")
+    })
+    .await
+    .expect("suite thread");
+    let (passed, failed, skipped) = report.counts();
+    assert_eq!(
+        failed + skipped,
+        0,
+        "{}\n{}",
+        report.table(),
+        report.summary()
+    );
+    assert!(passed >= 8, "{}", report.summary());
+}
+
+/// Every group but the ones that need a peer CSE (ANN, run above against a pair).
+fn single_cse_groups() -> Vec<String> {
+    let mut groups: Vec<String> = cases::all()
+        .iter()
+        .map(|tp| tp.group().to_owned())
+        .filter(|group| group != "ANN")
+        .collect();
+    groups.dedup();
+    groups
+}
+
+/// Runs every single-CSE test purpose against the CSEBase `/cse-in` of these origins
+/// (the first is the target, the others alternate with it) on a plain thread, as the
+/// suite blocks.
 async fn run_suite(origins: Vec<String>) -> Report {
     tokio::task::spawn_blocking(move || {
         let mut urls = origins.iter().map(|origin| format!("{origin}/cse-in"));
@@ -54,7 +118,11 @@ async fn run_suite(origins: Vec<String>) -> Report {
         }
         target.sp_id = Some("acme.example.com".into());
         let receiver = Receiver::start().expect("receiver");
-        run(target, &receiver, &Selection::default()).expect("suite runs")
+        let selection = Selection {
+            groups: single_cse_groups(),
+            tps: Vec::new(),
+        };
+        run(target, &receiver, &selection).expect("suite runs")
     })
     .await
     .expect("suite thread")
