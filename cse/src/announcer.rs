@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
-use serde_json::Value;
 
 use crate::blocking::blocking;
 use crate::core::Cse;
@@ -183,17 +182,7 @@ fn record(cse: &Cse, row: &AnnouncementRow, outcome: Outcome) -> CseResult<()> {
 fn failed(answer: Result<Forwarded, String>) -> Outcome {
     match answer {
         Ok(answer) => Outcome::Failed {
-            why: format!(
-                "answered {}{}",
-                answer.rsc.code(),
-                answer
-                    .content
-                    .as_ref()
-                    .and_then(|c| c.get("m2m:dbg"))
-                    .and_then(Value::as_str)
-                    .map(|dbg| format!(": {dbg}"))
-                    .unwrap_or_default()
-            ),
+            why: answer.describe(),
             refused: answer.rsc.code() < 5000,
         },
         Err(why) => Outcome::Failed {

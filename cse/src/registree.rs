@@ -236,17 +236,7 @@ impl Link {
 /// The failing state after `step` got `answer`.
 fn failing(step: &str, answer: Result<Forwarded, String>) -> State {
     State::Failing(match answer {
-        Ok(answer) => format!(
-            "{step} answered {}{}",
-            answer.rsc.code(),
-            answer
-                .content
-                .as_ref()
-                .and_then(|c| c.get("m2m:dbg"))
-                .and_then(Value::as_str)
-                .map(|dbg| format!(": {dbg}"))
-                .unwrap_or_default()
-        ),
+        Ok(answer) => format!("{step} {}", answer.describe()),
         Err(why) => format!("{step}: {why}"),
     })
 }

@@ -312,6 +312,20 @@ pub struct Forwarded {
     pub continues_at: Option<u64>,
 }
 
+impl Forwarded {
+    /// The answer in words for a log line: `answered 4000: <m2m:dbg>`.
+    pub fn describe(&self) -> String {
+        let dbg = self
+            .content
+            .as_ref()
+            .and_then(|c| c.get("m2m:dbg"))
+            .and_then(Value::as_str)
+            .map(|dbg| format!(": {dbg}"))
+            .unwrap_or_default();
+        format!("answered {}{dbg}", self.rsc.code())
+    }
+}
+
 /// Reads an answer's content, JSON or CBOR as its `Content-Type` says, at most
 /// [`MAX_ANSWER_BYTES`]; larger or unreadable content is dropped.
 async fn read_content(response: &mut reqwest::Response) -> Option<Value> {

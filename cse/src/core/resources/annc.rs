@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::core::Cse;
 use crate::core::record::Resource;
-use crate::core::resources::ResourceKind;
+use crate::core::resources::{ResourceKind, check_root};
 use crate::error::{CseError, CseResult};
 use crate::security::Requester;
 
@@ -32,14 +32,7 @@ impl ResourceKind for Announced {
         _attrs: &Map<String, Value>,
         _stored: Option<&Resource>,
     ) -> CseResult<Extension> {
-        let expected = self.ty().root_key();
-        if root == expected {
-            return Ok(announced_extension());
-        }
-        Err(CseError::bad_request(format!(
-            "request content root is '{root}' but this request is about {} ('{expected}')",
-            with_article(self.ty().long_name())
-        )))
+        check_root(self.ty(), root).map(|()| announced_extension())
     }
 
     /// Announced resources are created by the announcing CSE (TS-0001 table

@@ -27,6 +27,18 @@ pub struct SiblingKey {
     pub conflict: String,
 }
 
+/// Refuses request content whose root key is not `ty`'s own (`m2m:cnt`), 4000.
+pub fn check_root(ty: ResourceType, root: &str) -> CseResult<()> {
+    let expected = ty.root_key();
+    if root == expected {
+        return Ok(());
+    }
+    Err(CseError::bad_request(format!(
+        "request content root is '{root}' but this request is about {} ('{expected}')",
+        with_article(ty.long_name())
+    )))
+}
+
 /// What a resource type adds to the generic processing. Every method has the
 /// behaviour most types want as its default, so a module states only how its type
 /// differs. Hooks run inside the request's transaction.
@@ -50,14 +62,7 @@ pub trait ResourceKind: Sync {
         _attrs: &Map<String, Value>,
         _stored: Option<&Resource>,
     ) -> CseResult<Extension> {
-        let expected = self.ty().root_key();
-        if root == expected {
-            return Ok(Extension::NONE);
-        }
-        Err(CseError::bad_request(format!(
-            "request content root is '{root}' but this request is about {} ('{expected}')",
-            with_article(self.ty().long_name())
-        )))
+        check_root(self.ty(), root).map(|()| Extension::NONE)
     }
 
     /// The JSON root key of a resource of this kind with these attributes: the

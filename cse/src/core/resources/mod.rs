@@ -29,5 +29,5 @@ pub mod ts;
 pub mod tsi;
 
 pub use instances::{InstancePolicy, VirtualChild};
-pub use kind::{ResourceKind, SiblingKey, with_article};
+pub use kind::{ResourceKind, SiblingKey, check_root, with_article};
 pub use registry::{Unhosted, check_child_allowed, hosted, instance_types, kind, supported_types};
