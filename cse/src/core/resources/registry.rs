@@ -168,7 +168,8 @@ mod tests {
 
     /// The parent → children table as it stood before the child rules were derived
     /// from each type's `parents` (issue 24): the derivation must give exactly this,
-    /// plus the remoteCSE and its children added since (issue 27).
+    /// plus the remoteCSE and its children added since (issue 27) and the announced
+    /// types (announcement).
     const CHILD_RULES_BEFORE_ISSUE_24: &[(ResourceType, &[ResourceType])] = {
         use ResourceType::*;
         &[
@@ -208,6 +209,13 @@ mod tests {
                     Subscription,
                     TimeSeries,
                     RemoteCse,
+                    AccessControlPolicyAnnc,
+                    AeAnnc,
+                    ContainerAnnc,
+                    CseBaseAnnc,
+                    GroupAnnc,
+                    NodeAnnc,
+                    TimeSeriesAnnc,
                 ],
             ),
             (
@@ -219,6 +227,12 @@ mod tests {
                     Group,
                     Subscription,
                     TimeSeries,
+                    AccessControlPolicyAnnc,
+                    AeAnnc,
+                    ContainerAnnc,
+                    GroupAnnc,
+                    NodeAnnc,
+                    TimeSeriesAnnc,
                 ],
             ),
             (FlexContainerInstance, &[]),
@@ -239,6 +253,41 @@ mod tests {
             (Subscription, &[]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
+            (AccessControlPolicyAnnc, &[]),
+            (
+                AeAnnc,
+                &[
+                    AccessControlPolicyAnnc,
+                    Container,
+                    ContainerAnnc,
+                    GroupAnnc,
+                    TimeSeriesAnnc,
+                ],
+            ),
+            (
+                ContainerAnnc,
+                &[
+                    Container,
+                    ContainerAnnc,
+                    ContentInstanceAnnc,
+                    TimeSeriesAnnc,
+                ],
+            ),
+            (ContentInstanceAnnc, &[]),
+            (
+                CseBaseAnnc,
+                &[
+                    AccessControlPolicyAnnc,
+                    AeAnnc,
+                    ContainerAnnc,
+                    GroupAnnc,
+                    NodeAnnc,
+                    TimeSeriesAnnc,
+                ],
+            ),
+            (GroupAnnc, &[]),
+            (NodeAnnc, &[]),
+            (TimeSeriesAnnc, &[]),
         ]
     };
 
