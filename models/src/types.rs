@@ -89,6 +89,8 @@ resource_types! {
     CseBaseAnnc = 10005, "cbA", "CSEBaseAnnc" => annc::CB;
     /// The announced variant of a group.
     GroupAnnc = 10009, "grpA", "groupAnnc" => annc::GRP;
+    /// The announced variant of a mgmtObj (every specialization; `mgd` tells which).
+    MgmtObjAnnc = 10013, "mgoA", "mgmtObjAnnc" => annc::MGO;
     /// The announced variant of a node.
     NodeAnnc = 10014, "nodA", "nodeAnnc" => annc::NOD;
     /// The announced variant of a timeSeries.

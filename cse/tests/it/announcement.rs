@@ -357,3 +357,83 @@ async fn announcements_wait_for_an_unreachable_in_and_never_fail_the_request() {
     back.stop().await;
     drop(db);
 }
+
+#[tokio::test]
+async fn a_node_and_its_battery_are_announced_with_the_object_attributes_aa_names() {
+    let (inn, _mn, mn) = pair().await;
+    let node = mn
+        .create(
+            "/cse-mn",
+            14,
+            &json!({"m2m:nod": {"rn": "gw", "ni": "urn:dev:gw", "at": ["/id-in"]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(node.rsc, Some(2001), "{node:#?}");
+    let acp = mn
+        .create(
+            "/cse-mn",
+            1,
+            &json!({"m2m:acp": {"rn": "acpIn",
+                "pv": {"acr": [{"acor": ["/id-in/CAdmin", "CAdmin"], "acop": 63}]},
+                "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}),
+            Some("CAdmin"),
+        )
+        .await;
+    let acp_ri = acp.body["m2m:acp"]["ri"].clone();
+    let battery = mn
+        .create(
+            "/cse-mn/gw",
+            13,
+            &json!({"m2m:bat": {"rn": "bat", "mgd": 1006, "btl": 23, "bts": 1,
+                "at": ["/id-in"], "aa": ["btl"], "acpi": [acp_ri]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(battery.rsc, Some(2001), "{battery:#?}");
+    // An attribute no specialization of this mgmtObj has is no aa entry.
+    mn.create(
+        "/cse-mn/gw",
+        13,
+        &json!({"m2m:bat": {"mgd": 1006, "btl": 1, "bts": 1, "at": ["/id-in"], "aa": ["fwn"]}}),
+        Some("CAdmin"),
+    )
+    .await
+    .assert_error(4000, 400, "fwn");
+    let node_copy = copy_address(&mn, "/cse-mn/gw", "m2m:nod").await;
+    let bat_copy = copy_address(&mn, "/cse-mn/gw/bat", "m2m:bat").await;
+    let nod_a = inn.retrieve(&on_in(&node_copy), "CAdmin").await;
+    assert_eq!(nod_a.body["m2m:nodA"]["ni"], "urn:dev:gw", "{nod_a:#?}");
+    let bat_a = inn.retrieve(&on_in(&bat_copy), "CAdmin").await;
+    let copy = &bat_a.body["m2m:batA"];
+    assert_eq!(copy["ty"], 10013, "{bat_a:#?}");
+    assert_eq!(copy["mgd"], 1006);
+    assert_eq!(copy["btl"], 23);
+    assert!(copy.get("bts").is_none(), "{copy}");
+    assert_eq!(copy["pi"], nod_a.body["m2m:nodA"]["ri"]);
+    // The original through the copy, and an update reaching it.
+    let original = inn
+        .retrieve(&format!("{}?rcn=7", on_in(&bat_copy)), "CAdmin")
+        .await;
+    assert_eq!(original.body["m2m:bat"]["ty"], 13, "{original:#?}");
+    assert_eq!(original.body["m2m:bat"]["bts"], 1);
+    let update = mn
+        .update(
+            "/cse-mn/gw/bat",
+            &json!({"m2m:bat": {"btl": 42, "bts": 2}}),
+            "CAdmin",
+        )
+        .await;
+    assert_eq!(update.rsc, Some(2004), "{update:#?}");
+    let bat_path = on_in(&bat_copy);
+    let followed = eventually(
+        "the battery copy's update",
+        || inn.retrieve(&bat_path, "CAdmin"),
+        |r| r.body["m2m:batA"]["btl"] == 42,
+    )
+    .await;
+    assert!(
+        followed.body["m2m:batA"].get("bts").is_none(),
+        "{followed:#?}"
+    );
+}

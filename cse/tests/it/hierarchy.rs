@@ -155,9 +155,10 @@ async fn hierarchical_results_reject_what_does_not_apply() {
     app.retrieve("/cse-in/app?rcn=6&ofst=0", "Capp")
         .await
         .assert_error(4000, 400, "ofst");
+    // rcn=7 (original resource) is for announced resources.
     app.retrieve("/cse-in/app?rcn=7", "Capp")
         .await
-        .assert_error(5001, 501, "rcn=7");
+        .assert_error(4000, 400, "rcn=7");
     let reply = app
         .onem2m(
             Method::DELETE,

@@ -23,6 +23,9 @@ pub struct Announceable {
     pub mandatory: &'static [&'static str],
     /// OA: copied only when the original's `aa` names them.
     pub optional: &'static [&'static str],
+    /// Every attribute of the original's specialization (a mgmtObj's object
+    /// attributes, such as a battery's `btl`) is OA too.
+    pub specialized: bool,
 }
 
 /// An AE (MA per TS-0001 table 9.6.5-2; `esi` is not supported by onecse).
@@ -32,6 +35,7 @@ pub const AE_ANNOUNCEMENT: Announceable = Announceable {
     optional: &[
         "apn", "api", "aei", "poa", "regs", "trps", "or", "rr", "nl", "csz", "ape", "tren", "scp",
     ],
+    specialized: false,
 };
 
 /// A container.
@@ -39,6 +43,7 @@ pub const CNT_ANNOUNCEMENT: Announceable = Announceable {
     announced: ResourceType::ContainerAnnc,
     mandatory: &["et", "lbl"],
     optional: &["mni", "mbs", "mia", "li", "or", "disr"],
+    specialized: false,
 };
 
 /// A contentInstance (only below a container announced to the same CSE).
@@ -46,6 +51,7 @@ pub const CIN_ANNOUNCEMENT: Announceable = Announceable {
     announced: ResourceType::ContentInstanceAnnc,
     mandatory: &["et", "lbl"],
     optional: &["cnf", "or", "con"],
+    specialized: false,
 };
 
 /// A group.
@@ -55,6 +61,7 @@ pub const GRP_ANNOUNCEMENT: Announceable = Announceable {
     optional: &[
         "mt", "spty", "cnm", "mnm", "mid", "macp", "mtv", "csy", "gn", "ssi", "nar",
     ],
+    specialized: false,
 };
 
 /// A node.
@@ -62,6 +69,7 @@ pub const NOD_ANNOUNCEMENT: Announceable = Announceable {
     announced: ResourceType::NodeAnnc,
     mandatory: &["et", "lbl", "ni"],
     optional: &["hcl", "hael", "hsl", "mgca", "rms", "nid", "nty"],
+    specialized: false,
 };
 
 /// An accessControlPolicy: its rules are MA, it has no OA.
@@ -69,6 +77,7 @@ pub const ACP_ANNOUNCEMENT: Announceable = Announceable {
     announced: ResourceType::AccessControlPolicyAnnc,
     mandatory: &["et", "lbl", "pv", "pvs"],
     optional: &[],
+    specialized: false,
 };
 
 /// A timeSeries.
@@ -78,6 +87,15 @@ pub const TS_ANNOUNCEMENT: Announceable = Announceable {
     optional: &[
         "mni", "mbs", "mia", "pei", "peid", "or", "mdn", "mdt", "cnf",
     ],
+    specialized: false,
+};
+
+/// A mgmtObj: `mgd` says which specialization, whose attributes are all OA.
+pub const MGO_ANNOUNCEMENT: Announceable = Announceable {
+    announced: ResourceType::MgmtObjAnnc,
+    mandatory: &["et", "lbl", "mgd"],
+    optional: &["obis", "obps", "dc"],
+    specialized: true,
 };
 
 /// The attributes of a CSEBase that its `<CSEBaseAnnc>` carries (MA).
@@ -85,6 +103,7 @@ pub const CB_ANNOUNCEMENT: Announceable = Announceable {
     announced: ResourceType::CseBaseAnnc,
     mandatory: &["lbl", "srv"],
     optional: &[],
+    specialized: false,
 };
 
 /// The attributes every announced type has of its own (TS-0004 table 7.4.26.1-2):
@@ -152,6 +171,11 @@ pub const NOD: TypeSpec = {
     use ResourceType::*;
     announced(NodeAnnc, Node, &[CseBase, CseBaseAnnc, RemoteCse])
 };
+/// `<mgmtObjAnnc>`: root key `m2m:<specialization>A` (`m2m:batA`).
+pub const MGO: TypeSpec = {
+    use ResourceType::*;
+    announced(MgmtObjAnnc, MgmtObj, &[NodeAnnc])
+};
 /// `<timeSeriesAnnc>`.
 pub const TS: TypeSpec = {
     use ResourceType::*;
@@ -169,6 +193,17 @@ pub fn announcement_of(original: ResourceType) -> Option<&'static Announceable> 
         return Some(&CB_ANNOUNCEMENT);
     }
     original.spec().and_then(|spec| spec.announcement)
+}
+
+/// The root key of an announced copy from its original's (TS-0004 table 8.2.4-1):
+/// `m2m:cnt` → `m2m:cntA`, `m2m:bat` → `m2m:batA`; a specialization in another
+/// namespace gains `Annc` (`cod:tempe` → `cod:tempeAnnc`).
+pub fn announced_root(original_root: &str) -> String {
+    if original_root.starts_with("m2m:") {
+        format!("{original_root}A")
+    } else {
+        format!("{original_root}Annc")
+    }
 }
 
 /// The attributes an announced type accepts beyond its own table: any the original
@@ -195,7 +230,9 @@ pub fn check_announced_content<'a>(
         let own = ANNOUNCED_ATTRIBUTES.iter().any(|a| a.name == name)
             || matches!(name.as_str(), "rn" | "ty" | "ri" | "pi" | "ct" | "lt");
         let copied = carried.is_some_and(|c| {
-            c.mandatory.contains(&name.as_str()) || c.optional.contains(&name.as_str())
+            c.mandatory.contains(&name.as_str())
+                || c.optional.contains(&name.as_str())
+                || (c.specialized && crate::resource::is_known_attribute(name))
         });
         if !own && !copied {
             return Err(Problem::bad_request(format!(
@@ -208,12 +245,23 @@ pub fn check_announced_content<'a>(
     Ok(())
 }
 
-/// Checks an `aa` (announcedAttribute) list of a resource of type `ty`: every entry
-/// must be an NCName naming an attribute of the type (4000 otherwise, TS-0001
-/// §10.2.13.7); names that are not optional-announced are dropped (as ACME does).
-/// Returns the names kept, in order, without repeats.
-pub fn check_announced_attributes(ty: ResourceType, aa: &[Value]) -> Result<Vec<String>, Problem> {
-    let optional = announcement_of(ty).map_or(&[][..], |a| a.optional);
+/// Checks an `aa` (announcedAttribute) list of a resource of type `ty` (with the
+/// attributes its specialization adds, `extension`): every entry must be an NCName
+/// naming an attribute of the resource (4000 otherwise, TS-0001 §10.2.13.7); names
+/// that are not optional-announced are dropped (as ACME does). Returns the names
+/// kept, in order, without repeats.
+pub fn check_announced_attributes(
+    ty: ResourceType,
+    extension: Extension,
+    aa: &[Value],
+) -> Result<Vec<String>, Problem> {
+    let facts = announcement_of(ty);
+    let optional = |name: &str| {
+        facts.is_some_and(|a| {
+            a.optional.contains(&name)
+                || (a.specialized && extension.attributes.iter().any(|x| x.name == name))
+        })
+    };
     let mut kept: Vec<String> = Vec::new();
     for entry in aa {
         let name = entry.as_str().unwrap_or_default();
@@ -222,13 +270,13 @@ pub fn check_announced_attributes(ty: ResourceType, aa: &[Value]) -> Result<Vec<
                 "aa entry '{name}' is not an attribute name (an NCName such as 'mni')"
             )));
         }
-        if !has_attribute(ty, Extension::NONE, name) {
+        if !has_attribute(ty, extension, name) {
             return Err(Problem::bad_request(format!(
                 "aa names '{name}', which is not an attribute of {}",
                 crate::resource::with_article(ty.long_name())
             )));
         }
-        if optional.contains(&name) && !kept.iter().any(|k| k == name) {
+        if optional(name) && !kept.iter().any(|k| k == name) {
             kept.push(name.to_owned());
         }
     }
@@ -252,7 +300,8 @@ mod tests {
 
     fn names(list: Value) -> Result<Vec<String>, crate::ResponseStatusCode> {
         let items = list.as_array().cloned().unwrap_or_default();
-        check_announced_attributes(ResourceType::Container, &items).map_err(|p| p.rsc)
+        check_announced_attributes(ResourceType::Container, Extension::NONE, &items)
+            .map_err(|p| p.rsc)
     }
 
     #[test]

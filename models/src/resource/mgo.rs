@@ -10,6 +10,7 @@ use crate::types::ResourceType;
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
     TypeSpec::new(ResourceType::MgmtObj, ATTRIBUTES, &[Node])
+        .announced_as(&super::annc::MGO_ANNOUNCEMENT)
 };
 
 /// The attributes every mgmtObj has. `mgd` is checked against the JSON root key by
@@ -19,8 +20,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::write_once("mgd", Integer { min: 0 }).mandatory(),
     A::write_once("obis", TextList),

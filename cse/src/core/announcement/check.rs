@@ -5,6 +5,7 @@
 //! instance whose parent is not announced to that CSE, TS-0004 §7.3.3.10).
 
 use onecse_models::ResourceType;
+use onecse_models::resource::Extension;
 use onecse_models::resource::annc::check_announced_attributes;
 use serde_json::{Map, Value, json};
 
@@ -15,18 +16,19 @@ use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
 /// Checks and normalises `at` and `aa` in request content for a resource of type
-/// `ty`: `stored` is the resource an UPDATE changes, `parent` the resource a CREATE
-/// adds to. An `aa` left empty once non-announced names are dropped is removed (on
+/// `ty` (with the attributes of its specialization, `extension`): `stored` is the
+/// resource an UPDATE changes, `parent` the resource a CREATE adds to. An `aa` left empty once non-announced names are dropped is removed (on
 /// UPDATE: set to null).
 pub fn check(
     tx: &mut Txn<'_>,
     ty: ResourceType,
+    extension: Extension,
     attrs: &mut Map<String, Value>,
     stored: Option<&Resource>,
     parent: Option<&Resource>,
 ) -> CseResult<()> {
     if let Some(Value::Array(aa)) = attrs.get("aa") {
-        let kept = check_announced_attributes(ty, aa)?;
+        let kept = check_announced_attributes(ty, extension, aa)?;
         if kept.is_empty() && stored.is_none() {
             attrs.remove("aa");
         } else if kept.is_empty() {

@@ -4,7 +4,7 @@
 //! copy's address, TS-0001 §9.6.26.1). Each function is one short transaction, run
 //! on the blocking pool; nothing is held while a request is on the wire.
 
-use onecse_models::resource::annc::announcement_of;
+use onecse_models::resource::annc::{announced_root, announcement_of};
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
 use serde_json::{Map, Value, json};
@@ -252,6 +252,17 @@ fn announced_attributes(original: &Resource) -> Map<String, Value> {
         return Map::new();
     };
     let aa = string_items(&original.attrs, "aa");
+    // A specialization's own attributes (a battery's `btl`) are OA as well.
+    let specialized = facts
+        .specialized
+        .then(|| {
+            original
+                .kind()
+                .extension(&original.root_key(), &original.attrs, Some(original))
+                .ok()
+        })
+        .flatten()
+        .map_or(&[][..], |extension| extension.attributes);
     facts
         .mandatory
         .iter()
@@ -261,6 +272,7 @@ fn announced_attributes(original: &Resource) -> Map<String, Value> {
                 .optional
                 .iter()
                 .copied()
+                .chain(specialized.iter().map(|a| a.name))
                 .filter(|n| aa.iter().any(|a| a == n)),
         )
         .filter_map(|name| {
@@ -272,10 +284,9 @@ fn announced_attributes(original: &Resource) -> Map<String, Value> {
         .collect()
 }
 
-/// `members` under the announced type's root key (`m2m:cntA`).
+/// `members` under the copy's root key (`m2m:cntA`, `m2m:batA`).
 fn wrap(original: &Resource, members: Map<String, Value>) -> Value {
-    let root = announcement_of(original.ty)
-        .map_or_else(|| original.root_key(), |a| a.announced.root_key());
+    let root = announced_root(&original.root_key());
     json!({ root: members })
 }
 

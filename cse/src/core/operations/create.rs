@@ -79,7 +79,7 @@ pub fn create(
 
     let mut attrs = request_attrs.clone();
     policy_ids::check_policy_ids(tx, &mut attrs)?;
-    announcement::check::check(tx, ty, &mut attrs, None, Some(&parent))?;
+    announcement::check::check(tx, ty, extension, &mut attrs, None, Some(&parent))?;
     attrs.insert("ty".into(), json!(ty.number()));
     attrs.insert("ri".into(), json!(ri));
     attrs.insert("rn".into(), json!(rn));

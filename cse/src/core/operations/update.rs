@@ -31,7 +31,14 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
         ));
     }
     policy_ids::check_policy_ids(tx, &mut request_attrs)?;
-    announcement::check::check(tx, before.ty, &mut request_attrs, Some(&before), None)?;
+    announcement::check::check(
+        tx,
+        before.ty,
+        extension,
+        &mut request_attrs,
+        Some(&before),
+        None,
+    )?;
     kind.check_values(&request_attrs, req.rvi)?;
     let mut resource = before.clone();
 

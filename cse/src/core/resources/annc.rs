@@ -7,14 +7,14 @@
 
 use onecse_models::id::originator_cse;
 use onecse_models::resource::TypeSpec;
-use onecse_models::resource::annc::{announced_extension, check_announced_content};
+use onecse_models::resource::annc::{announced_extension, announced_root, check_announced_content};
 use onecse_models::resource::{Extension, with_article};
 use onecse_models::{Operation, ReleaseVersion};
 use serde_json::{Map, Value};
 
 use crate::core::Cse;
 use crate::core::record::Resource;
-use crate::core::resources::{ResourceKind, check_root};
+use crate::core::resources::{ResourceKind, check_root, kind};
 use crate::error::{CseError, CseResult};
 use crate::security::Requester;
 
@@ -26,13 +26,23 @@ impl ResourceKind for Announced {
         self.0
     }
 
+    /// The root key is the original's with `A` (`m2m:cntA`), or, for a
+    /// specialization, the specialization's with `A` (`m2m:batA`, by `mgd`).
     fn extension(
         &self,
         root: &str,
-        _attrs: &Map<String, Value>,
-        _stored: Option<&Resource>,
+        attrs: &Map<String, Value>,
+        stored: Option<&Resource>,
     ) -> CseResult<Extension> {
-        check_root(self.ty(), root).map(|()| announced_extension())
+        let expected = self.root_key(stored.map_or(attrs, |s| &s.attrs));
+        check_root(self.ty(), root, &expected).map(|()| announced_extension())
+    }
+
+    fn root_key(&self, attrs: &Map<String, Value>) -> String {
+        self.0.original.and_then(kind).map_or_else(
+            || self.ty().root_key(),
+            |original| announced_root(&original.root_key(attrs)),
+        )
     }
 
     /// Announced resources are created by the announcing CSE (TS-0001 table

@@ -27,9 +27,9 @@ pub struct SiblingKey {
     pub conflict: String,
 }
 
-/// Refuses request content whose root key is not `ty`'s own (`m2m:cnt`), 4000.
-pub fn check_root(ty: ResourceType, root: &str) -> CseResult<()> {
-    let expected = ty.root_key();
+/// Refuses request content about a resource of type `ty` whose root key is not the
+/// `expected` one (`m2m:cnt`), 4000.
+pub fn check_root(ty: ResourceType, root: &str, expected: &str) -> CseResult<()> {
     if root == expected {
         return Ok(());
     }
@@ -62,7 +62,7 @@ pub trait ResourceKind: Sync {
         _attrs: &Map<String, Value>,
         _stored: Option<&Resource>,
     ) -> CseResult<Extension> {
-        check_root(self.ty(), root).map(|()| Extension::NONE)
+        check_root(self.ty(), root, &self.ty().root_key()).map(|()| Extension::NONE)
     }
 
     /// The JSON root key of a resource of this kind with these attributes: the

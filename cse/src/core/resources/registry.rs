@@ -35,6 +35,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &annc::Announced(&onecse_models::resource::annc::CIN),
     &annc::Announced(&onecse_models::resource::annc::CB),
     &annc::Announced(&onecse_models::resource::annc::GRP),
+    &annc::Announced(&onecse_models::resource::annc::MGO),
     &annc::Announced(&onecse_models::resource::annc::NOD),
     &annc::Announced(&onecse_models::resource::annc::TS),
 ];
@@ -286,7 +287,8 @@ mod tests {
                 ],
             ),
             (GroupAnnc, &[]),
-            (NodeAnnc, &[]),
+            (MgmtObjAnnc, &[]),
+            (NodeAnnc, &[MgmtObjAnnc]),
             (TimeSeriesAnnc, &[]),
         ]
     };
