@@ -56,8 +56,7 @@ pub fn check(
             continue;
         }
         check_target(tx, &entry)?;
-        if let Some(parent) = parent
-            .filter(|p| ty.spec().is_some_and(|s| s.is_instance) && p.ty != ResourceType::CseBase)
+        if let Some(parent) = parent.filter(|_| ty.spec().is_some_and(|s| s.is_instance))
             && !string_items(&parent.attrs, "at")
                 .iter()
                 .any(|p| entry_target(p) == target)
