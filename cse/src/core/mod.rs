@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod dispatch;
 pub mod expiry_sweep;
 pub mod fan_out_point;
+pub mod filter_query;
 pub mod ids;
 pub mod nonblocking_requests;
 pub mod notification;

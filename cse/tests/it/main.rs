@@ -15,6 +15,7 @@ mod cin;
 mod cli;
 mod cnt;
 mod compose;
+mod conditional;
 mod conformance;
 mod crash;
 mod cse_base;
