@@ -176,6 +176,8 @@ impl App {
             web::Data::new(UpperTesterState {
                 switches: service.cse.upper_tester.clone(),
                 expiry_interval: Duration::from_millis(config.expiry_interval_ms),
+                request_lifetime: Duration::from_secs(config.request_lifetime_s),
+                max_expiration_delta: Duration::from_secs(config.max_expiration_delta_s),
             })
         });
         let workers = config.workers.unwrap_or_else(|| {
@@ -313,13 +315,15 @@ impl App {
     /// stays leased in the outbox and is sent again after its lease (at least once).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let (expiry_interval, timer_interval) = (self.expiry_interval, self.timer_interval);
         let removed_total = self.metrics.expired_removed.clone();
         let polling_expired = self.metrics.polling_expired.clone();
         let expiry = tokio::spawn(background_loop(
             "expiry sweep",
             self.service.cse.clone(),
             self.service.outbox.clone(),
-            self.expiry_interval,
+            // The Upper Tester may shorten the interval while the CSE runs.
+            move |cse: &Cse| cse.upper_tester.expiry_interval(expiry_interval),
             move |cse| {
                 let swept = expiry_sweep::sweep(cse)?;
                 removed_total.inc_by(swept.removed as u64);
@@ -334,7 +338,7 @@ impl App {
             "timer run",
             self.service.cse.clone(),
             self.service.outbox.clone(),
-            self.timer_interval,
+            move |_: &Cse| timer_interval,
             |cse| {
                 let fired = timer_sweep::sweep(cse)?;
                 if fired.fired > 0 {
@@ -406,11 +410,12 @@ async fn background_loop(
     what: &'static str,
     cse: Cse,
     outbox: OutboxSignal,
-    interval: Duration,
+    interval: impl Fn(&Cse) -> Duration + Send + 'static,
     work: impl Fn(&Cse) -> CseResult<usize> + Clone + Send + 'static,
 ) {
     let mut failures: u32 = 0;
     loop {
+        let interval = interval(&cse);
         let pause = interval
             .saturating_mul(1 << failures.min(16))
             .min(BACKGROUND_BACKOFF_MAX.max(interval));

@@ -198,6 +198,10 @@ settings! {
     "Expiry" {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
+        /// Longest lifetime a resource may have, in seconds: an expirationTime further
+        /// away is lowered to now plus this, and a resource created without one gets it
+        /// (or its parent's, if sooner)
+        max_expiration_delta_s: u64 = 157_680_000, value_name = "S";
     }
     "Testing" {
         /// Serve the Upper Tester interface (POST /__ut__ with X-M2M-UTCMD) that test
@@ -321,6 +325,9 @@ impl Config {
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        if self.max_expiration_delta_s == 0 {
+            anyhow::bail!("max expiration delta must be at least 1 s");
         }
         if self.request_max_pending_per_originator == 0
             || self.request_concurrency == 0

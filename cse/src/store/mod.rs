@@ -14,6 +14,7 @@ pub mod pending_requests;
 pub mod policy_links;
 pub mod polling_queue;
 pub mod prepared;
+pub mod reset;
 pub mod resource_table;
 pub mod schema;
 

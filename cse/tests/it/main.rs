@@ -34,6 +34,7 @@ mod http_binding;
 mod latest_oldest;
 mod layers;
 mod lifecycle;
+mod lifetime;
 mod limits;
 mod nod;
 mod nonblocking;
