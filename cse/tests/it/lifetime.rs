@@ -122,3 +122,58 @@ async fn null_et_on_update_restores_the_default_lifetime() {
     let stored = app.retrieve("/cse-in/app/c", "Capp").await;
     assert_eq!(et_of(&stored.body, "m2m:cnt"), et);
 }
+
+#[tokio::test]
+async fn mia_caps_instances_of_containers_and_flex_containers_even_when_too_large() {
+    let app = spawn_app_with(|c| c.max_expiration_delta_s = 3600).await;
+    // A mia of a few seconds: the instance's et is ct + mia.
+    app.container("/cse-in", "short", json!({"mia": 5}), "CAdmin")
+        .await;
+    let cin = app.instance("/cse-in/short", "v", "CAdmin").await;
+    let ct = cin.body["m2m:cin"]["ct"]
+        .as_str()
+        .and_then(|s| Timestamp::parse(s).ok());
+    let ct = ct.unwrap_or_else(|| panic!("a ct: {cin:#?}"));
+    assert!(et_of(&cin.body, "m2m:cin") <= ct.plus_seconds(5));
+    // A mia far beyond every other limit (and beyond what a timestamp can hold) is
+    // accepted; the instance lives no longer than its parent.
+    for (rn, mia) in [
+        ("huge", json!(4_000_000_000_000_i64)),
+        ("max", json!(i64::MAX)),
+    ] {
+        let parent = app
+            .container("/cse-in", rn, json!({"mia": mia}), "CAdmin")
+            .await;
+        let parent_et = et_of(&parent.body, "m2m:cnt");
+        let cin = app.instance(&format!("/cse-in/{rn}"), "v", "CAdmin").await;
+        assert_eq!(cin.rsc, Some(2001), "{cin:#?}");
+        assert!(et_of(&cin.body, "m2m:cin") <= parent_et);
+        let la = app.retrieve(&format!("/cse-in/{rn}/la"), "CAdmin").await;
+        assert_eq!(la.rsc, Some(2000), "{la:#?}");
+    }
+    let flex = app
+        .create(
+            "/cse-in",
+            28,
+            &json!({"m2m:fcnt": {"rn": "f", "cnd": "com.example.text", "t": "a", "mia": i64::MAX}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(flex.rsc, Some(2001), "{flex:#?}");
+    let flex_et = et_of(&flex.body, "m2m:fcnt");
+    let la = app.retrieve("/cse-in/f/la", "CAdmin").await;
+    assert_eq!(la.rsc, Some(2000), "{la:#?}");
+    assert!(et_of(&la.body, "m2m:fcin") <= flex_et);
+    // mia of a flexContainer: its instances go after mia seconds.
+    let aged = app
+        .create(
+            "/cse-in",
+            28,
+            &json!({"m2m:fcnt": {"rn": "g", "cnd": "com.example.text", "t": "a", "mia": 1}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(aged.rsc, Some(2001));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.retrieve("/cse-in/g/la", "CAdmin").await.rsc, Some(4004));
+}
