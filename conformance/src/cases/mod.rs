@@ -1,8 +1,10 @@
 //! The test purposes, one module per group.
 
 mod bnd;
+mod crt;
 mod dis;
 mod dmr;
+mod exp;
 mod fcnt;
 mod gen_;
 mod grp;
@@ -29,6 +31,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sub::tps());
     all.extend(subf::tps());
     all.extend(dis::tps());
+    all.extend(crt::tps());
     all.extend(fcnt::tps());
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
@@ -41,6 +44,8 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(pch::tps());
     all.extend(ser::tps());
     all.extend(bnd::tps());
+    // Last: its Upper Tester purposes switch settings of the whole CSE.
+    all.extend(exp::tps());
     all
 }
 

@@ -8,11 +8,11 @@ use std::time::Duration;
 use onecse_conformance::{Report, Selection, Target, run};
 use onecse_testkit::blocking::Receiver;
 
-use crate::helpers::{TestDb, postgres_url, spawn_app, spawn_app_on};
+use crate::helpers::{TestDb, postgres_url, spawn_app_on, spawn_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_conformance_suite_passes() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.upper_tester = true).await;
     let report = run_suite(vec![app.base.clone()]).await;
     assert_everything_passed(&report);
 }
@@ -23,8 +23,8 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
         return;
     }
     let (db, url) = TestDb::fresh();
-    let one = spawn_app_on(&url, |_| {}).await;
-    let two = spawn_app_on(&url, |_| {}).await;
+    let one = spawn_app_on(&url, |c| c.upper_tester = true).await;
+    let two = spawn_app_on(&url, |c| c.upper_tester = true).await;
     let report = run_suite(vec![one.base.clone(), two.base.clone()]).await;
     assert_everything_passed(&report);
     let answered: Vec<u64> = report.answered.iter().map(|(_, n)| *n).collect();
