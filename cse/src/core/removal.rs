@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::core::group_membership;
 use crate::core::notification::{Event, matcher};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
@@ -44,7 +45,9 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
     let mark = tx.notifications_mark();
     resource.kind().on_remove(tx, resource)?;
     matcher::on_subtree_removal(tx, resource)?;
+    let groups = group_membership::listing(tx, resource)?;
     let removed = resource_table::delete_subtree(tx.conn, &resource.path)?;
+    group_membership::prune(tx, &groups)?;
     if removed == 0 {
         // Someone else removed it first and sent its notices.
         tx.discard_notifications_since(mark);

@@ -4,6 +4,7 @@
 
 mod conn;
 pub mod db;
+pub mod group_members;
 pub mod instance_edges;
 pub mod labels;
 pub mod leases;
