@@ -40,8 +40,7 @@ pub fn replace(conn: &mut DbConn, grp: &str, members: &[String]) -> QueryResult<
 /// The groups (resourceIDs) listing a member in the subtree rooted at `path`: read
 /// before the subtree is deleted, through the path index and the member index.
 pub fn groups_listing_subtree(conn: &mut DbConn, path: &str) -> QueryResult<Vec<String>> {
-    let lower = format!("{path}/");
-    let upper = format!("{path}0");
+    let (lower, upper) = super::resource_table::descendant_bounds(path);
     let in_subtree = resources::table
         .filter(
             resources::path
