@@ -1,6 +1,8 @@
 //! Results that include descendants (rcn 4, 5, 6, 8; TS-0004 §7.5.2, spec digest
 //! primitives §4): one page read from the path index in path order (parents before
-//! children), limited by `lvl`, `ofst` and `lim`, never the whole subtree.
+//! children), limited by `lvl`, `ofst` and `lim` and, for a conditional retrieval
+//! (TS-0004 §7.3.3.17), to the descendants matching the filter conditions (the same
+//! evaluation as discovery, `core::filter_query`); never the whole subtree.
 
 use std::collections::HashMap;
 
@@ -38,7 +40,7 @@ const FIRST_BATCH: i64 = 16;
 const MAX_BATCH: i64 = 500;
 
 /// Reads the page of `target`'s descendants that `fc` asks for, keeping only those
-/// `who` may retrieve; `ofst` and `lim` count visible rows only. Rows are read in
+/// that match its conditions and that `who` may retrieve; `ofst` and `lim` count visible rows only. Rows are read in
 /// batches continuing after the last path (keyset), so the page stops within its
 /// byte budget without reading what it will not return.
 pub fn page(
