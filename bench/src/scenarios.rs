@@ -29,6 +29,8 @@ pub struct Options {
     pub keep: bool,
     /// Who sends the requests (what access control has to decide).
     pub access: AccessMode,
+    /// A transit CSE the measured requests of `retrieve-latest` go through.
+    pub via: Option<Target>,
 }
 
 /// Who sends the requests of a run, to measure what access control costs.
@@ -497,19 +499,30 @@ async fn retrieve_latest(
     let ae = fx.ae(0).await?;
     let cnt = fx.container(&ae, "c", json!({})).await?;
     fill(target, std::slice::from_ref(&cnt), 100, 8, |_| json!([])).await?;
-    let la = Arc::new(format!("{cnt}/la"));
-    let conns = conns(target, opts.plan.connections)?;
+    // Through a transit CSE, the container is addressed SP-relatively.
+    let (measured, la, what) = match &opts.via {
+        Some(via) => (
+            via,
+            format!("/~{}{cnt}/la", target.cse_id),
+            format!(
+                "RETRIEVE <container>/la forwarded by {}{}",
+                via.origin, via.cse_base_path
+            ),
+        ),
+        None => (
+            target,
+            format!("{cnt}/la"),
+            "RETRIEVE <container>/la".into(),
+        ),
+    };
+    let la = Arc::new(la);
+    let conns = conns(measured, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
         let (conns, la) = (Arc::clone(&conns), Arc::clone(&la));
         async move { retrieve(conns.at(c), &la).await }
     })
     .await?;
-    Ok(vec![report(
-        "retrieve-latest",
-        "RETRIEVE <container>/la",
-        opts,
-        &m,
-    )])
+    Ok(vec![report("retrieve-latest", &what, opts, &m)])
 }
 
 /// Members of the `fopt-latest` group.

@@ -4,6 +4,7 @@ mod bnd;
 mod dis;
 mod dmr;
 mod fcnt;
+mod fwd;
 mod gen_;
 mod grp;
 mod nod;
@@ -41,6 +42,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(pch::tps());
     all.extend(ser::tps());
     all.extend(bnd::tps());
+    all.extend(fwd::tps());
     all
 }
 
@@ -52,11 +54,27 @@ macro_rules! tp {
             purpose: $purpose,
             clause: $clause,
             needs: $needs,
+            needs_peer: false,
             run: $run,
         }
     };
 }
 pub(crate) use tp;
+
+/// [`tp!`] for a test purpose that needs a second CSE (`--peer`).
+macro_rules! peer_tp {
+    ($id:literal, $clause:literal, $purpose:literal, $run:expr) => {
+        $crate::suite::TestPurpose {
+            id: $id,
+            purpose: $purpose,
+            clause: $clause,
+            needs: &[],
+            needs_peer: true,
+            run: $run,
+        }
+    };
+}
+pub(crate) use peer_tp;
 
 #[cfg(test)]
 mod tests {
