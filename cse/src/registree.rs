@@ -228,7 +228,7 @@ impl Link {
         }
     }
 
-    /// The `m2m:csr` this CSE registers with (`cb`, `rr`, `srv`, `poa`, `cst`, `csz`;
+    /// The `m2m:csr` this CSE registers with (`cb`, `csi`, `rr`, `srv`, `poa`, `cst`, `csz`;
     /// an UPDATE leaves out what cannot change).
     fn own_csr(&self, create: bool) -> Value {
         let srv: Vec<&str> = ReleaseVersion::SUPPORTED
@@ -247,6 +247,9 @@ impl Link {
                 json!(format!("{}/{}", self.cse.cse_id, self.cse.cse_name)),
             );
             members.insert("cst".into(), json!(2));
+            // The registrar sets csi from the originator anyway; ACME also names the
+            // remoteCSE after it when given (else it picks a name of its own).
+            members.insert("csi".into(), json!(self.cse.cse_id));
         }
         json!({ "m2m:csr": csr })
     }

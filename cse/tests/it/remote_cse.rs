@@ -147,6 +147,16 @@ async fn an_unregistered_cse_originator_is_refused_with_4107() {
         .assert_error(4107, 403, "not registered");
     // An AE of another CSE (SP-relative AE-ID) is not a CSE originator.
     assert_eq!(app.retrieve("/cse-in", "/id-mn/Cae1").await.rsc, Some(2000));
+    // Deleting its own registration (what ACME does before registering) finds none;
+    // deleting anything else stays 4107.
+    for own in ["/cse-in/id-mn", "/~/id-in/cse-in/id-mn", "/id-mn"] {
+        app.delete(own, "/id-mn")
+            .await
+            .assert_error(4004, 404, "no registration");
+    }
+    app.delete("/cse-in/id-mn2", "/id-mn")
+        .await
+        .assert_error(4107, 403, "not registered");
     // An AE may not update or delete a registration, whatever the policies.
     let created = app
         .create("/cse-in", 16, &csr("/id-mn"), Some("/id-mn"))
