@@ -77,6 +77,12 @@ struct Cli {
     /// without it show what forwarding costs
     #[arg(long, value_name = "URL")]
     via: Option<String>,
+    /// retrieve-latest sends its measured RETRIEVEs From this originator, granted by a
+    /// policy on the container (e.g. the SP-relative AE-ID `/id-mn/Cbench`: the same
+    /// originator reaches the target directly and through --via, so both runs pay the
+    /// same access decision)
+    #[arg(long, value_name = "ORIGINATOR")]
+    read_as: Option<String>,
     /// Keep the created resources
     #[arg(long)]
     keep: bool,
@@ -137,6 +143,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
         mix: parse_mix(&cli.mix)?,
         keep: cli.keep,
         access: cli.access.clone(),
+        read_as: cli.read_as.clone(),
         via: cli
             .via
             .as_deref()
