@@ -124,9 +124,26 @@ check() {
     fi
 }
 
+# exercise LABEL IN_PORT MN_PORT IN_NAME MN_NAME MN_PID: with the IN and the MN
+# started, checks both registrations, runs CSR and FWD with each CSE as the target,
+# stops the MN (SIGINT) and checks that it deregistered.
+exercise() {
+    local label=$1 in_port=$2 mn_port=$3 in_name=$4 mn_name=$5 mn_pid=$6
+    local inn="http://127.0.0.1:$in_port/cse-in" mn="http://127.0.0.1:$mn_port/cse-mn"
+    check "$label registration: $in_name (IN) holds cse-in/id-mn" wait_for "$inn/id-mn" 2000 30
+    local registered=$?
+    check "$label registration: $mn_name (MN) holds cse-mn/id-in" wait_for "$mn/id-in" 2000 30
+    conformance "$label-target-$mn_name" "$mn" /id-mn "$inn"
+    conformance "$label-target-$in_name" "$inn" /id-in "$mn"
+    kill -INT "$mn_pid"
+    if [ "$registered" = 0 ]; then
+        check "$label deregistration: $mn_name stopped, $in_name's cse-in/id-mn is gone" \
+            wait_for "$inn/id-mn" 4004 20
+    fi
+}
+
 in_port=$PORT_BASE
 mn_port=$((PORT_BASE + 1))
-
 echo "--- A. ACME IN-CSE on $in_port, onecse MN-CSE on $mn_port"
 acme_ini "$OUT/acme-in" IN id-in cse-in "$in_port"
 start_acme "$OUT/acme-in"
@@ -134,18 +151,8 @@ acme_pid=$started
 wait_for "http://127.0.0.1:$in_port/cse-in" 2000 60 || { note "A: ACME did not start"; exit 1; }
 start_onecse onecse-mn "$mn_port" --cse-id /id-mn --cse-name cse-mn --cse-type MN \
     --registrar-url "http://127.0.0.1:$in_port" --registrar-check-interval-s 5
-mn_pid=$started
-check "A registration: ACME holds cse-in/id-mn" wait_for "http://127.0.0.1:$in_port/cse-in/id-mn" 2000 30
-registered=$?
-check "A registration: onecse holds cse-mn/id-in" wait_for "http://127.0.0.1:$mn_port/cse-mn/id-in" 2000 30
-conformance A-target-onecse "http://127.0.0.1:$mn_port/cse-mn" /id-mn "http://127.0.0.1:$in_port/cse-in"
-conformance A-target-acme "http://127.0.0.1:$in_port/cse-in" /id-in "http://127.0.0.1:$mn_port/cse-mn"
-kill -TERM "$mn_pid"
-if [ "$registered" = 0 ]; then
-    check "A deregistration: onecse stopped, ACME's cse-in/id-mn is gone" wait_for "http://127.0.0.1:$in_port/cse-in/id-mn" 4004 20
-fi
+exercise A "$in_port" "$mn_port" acme onecse "$started"
 kill "$acme_pid" 2>/dev/null
-wait "$acme_pid" 2>/dev/null
 
 in_port=$((PORT_BASE + 2))
 mn_port=$((PORT_BASE + 3))
@@ -155,17 +162,8 @@ in_pid=$started
 wait_for "http://127.0.0.1:$in_port/cse-in" 2000 30 || { note "B: onecse did not start"; exit 1; }
 acme_ini "$OUT/acme-mn" MN id-mn cse-mn "$mn_port" "$in_port"
 start_acme "$OUT/acme-mn"
-acme_pid=$started
 wait_for "http://127.0.0.1:$mn_port/cse-mn" 2000 60 || { note "B: ACME did not start"; exit 1; }
-check "B registration: onecse holds cse-in/id-mn" wait_for "http://127.0.0.1:$in_port/cse-in/id-mn" 2000 30
-registered=$?
-check "B registration: ACME holds cse-mn/id-in" wait_for "http://127.0.0.1:$mn_port/cse-mn/id-in" 2000 30
-conformance B-target-onecse "http://127.0.0.1:$in_port/cse-in" /id-in "http://127.0.0.1:$mn_port/cse-mn"
-conformance B-target-acme "http://127.0.0.1:$mn_port/cse-mn" /id-mn "http://127.0.0.1:$in_port/cse-in"
-kill -INT "$acme_pid"
-if [ "$registered" = 0 ]; then
-    check "B deregistration: ACME stopped, onecse's cse-in/id-mn is gone" wait_for "http://127.0.0.1:$in_port/cse-in/id-mn" 4004 20
-fi
+exercise B "$in_port" "$mn_port" onecse acme "$started"
 kill "$in_pid" 2>/dev/null
 
 echo

@@ -550,7 +550,11 @@ async fn reader_policy(fx: &Fixture, ae: &str, reader: &str) -> anyhow::Result<V
         reply.code(),
         reply.dbg()
     );
-    Ok(reply.body["m2m:acp"]["ri"].clone())
+    reply
+        .body
+        .pointer("/m2m:acp/ri")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the policy's answer has no ri"))
 }
 
 /// Members of the `fopt-latest` group.

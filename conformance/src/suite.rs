@@ -93,14 +93,8 @@ pub struct Peer {
 impl Peer {
     /// Connects to the CSE at `target` and reads its CSE-ID from its CSEBase.
     pub fn connect(target: Target) -> anyhow::Result<Self> {
-        let client = Client::wrap(
-            onecse_testkit::Client::builder(target)
-                .rqi_prefix("conf-peer-")
-                .build()?,
-        )?;
+        let (client, cb) = connect(target, "conf-peer-")?;
         let base = client.target().cse_base_path.clone();
-        let admin = client.target().admin.clone();
-        let cb = client.retrieve(&base, &admin);
         let cse_id = cb
             .resource("m2m:cb")
             .and_then(|c| c.get("csi"))
@@ -115,6 +109,20 @@ impl Peer {
             })?;
         Ok(Self { client, cse_id })
     }
+}
+
+/// A client for the CSE at `target` (request IDs starting with `rqi_prefix`) and its
+/// CSEBase as its administrator reads it.
+fn connect(target: Target, rqi_prefix: &str) -> anyhow::Result<(Client, Reply)> {
+    let client = Client::wrap(
+        onecse_testkit::Client::builder(target)
+            .rqi_prefix(rqi_prefix)
+            .build()?,
+    )?;
+    let base = client.target().cse_base_path.clone();
+    let admin = client.target().admin.clone();
+    let cb = client.retrieve(&base, &admin);
+    Ok((client, cb))
 }
 
 /// Fails unless `cond` holds.
@@ -303,14 +311,7 @@ pub fn run_with_peer(
     selection: &Selection,
 ) -> anyhow::Result<Report> {
     let peer = peer.map(Peer::connect).transpose()?;
-    let client = Client::wrap(
-        onecse_testkit::Client::builder(target)
-            .rqi_prefix("conf-")
-            .build()?,
-    )?;
-    let base = client.target().cse_base_path.clone();
-    let admin = client.target().admin.clone();
-    let cb = client.retrieve(&base, &admin);
+    let (client, cb) = connect(target, "conf-")?;
     let srt: Vec<u16> = cb
         .resource("m2m:cb")
         .and_then(|c| c.get("srt"))

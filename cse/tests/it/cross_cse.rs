@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use onecse_testkit::{Client, Receiver};
+use onecse_testkit::{Client, Receiver, Reply};
 use serde_json::json;
 
 use crate::forwarding::{answers_within, client_for, shared_container, spawn_in, spawn_mn_with};
@@ -27,28 +27,45 @@ async fn in_and_mn_with(
     (inn, mn, mn_client)
 }
 
-#[tokio::test]
-async fn a_group_fans_out_to_members_on_another_cse_and_aggregates_their_answers() {
-    let (inn, _mn, mn_client) = in_and_mn().await;
+/// The AE `Cinapp` on the IN with a container `local`, the MN's container `open` it
+/// may use, and a group `rn` of `members` under the AE (created, answer returned).
+async fn group_of(inn: &TestApp, mn: &Client, rn: &str, members: &[&str]) -> Reply {
     inn.register_ae("inapp", "Cinapp").await;
     inn.container("/cse-in/inapp", "local", json!({}), "Cinapp")
         .await;
-    shared_container(&mn_client, "/cse-mn", "open", &["/id-in/Cinapp"]).await;
+    shared_container(mn, "/cse-mn", "open", &["/id-in/Cinapp"]).await;
+    let group = inn
+        .create(
+            "/cse-in/inapp",
+            9,
+            &json!({"m2m:grp": {"rn": rn, "mnm": 10, "mid": members}}),
+            Some("Cinapp"),
+        )
+        .await;
+    assert_eq!(group.rsc, Some(2001), "{group:#?}");
+    group
+}
+
+/// The `field` (a JSON pointer) of each member's response in a fan-out's aggregated answer.
+fn each_member(reply: &Reply, field: &str) -> Vec<serde_json::Value> {
+    reply.body["m2m:agr"]["m2m:rsp"]
+        .as_array()
+        .expect("m2m:rsp list")
+        .iter()
+        .map(|rsp| rsp.pointer(field).cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_group_fans_out_to_members_on_another_cse_and_aggregates_their_answers() {
+    let (inn, _mn, mn_client) = in_and_mn().await;
     shared_container(&mn_client, "/cse-mn", "closed", &["/id-in/Csomeone"]).await;
     let members = [
         "cse-in/inapp/local",
         "/id-mn/cse-mn/open",
         "/id-mn/cse-mn/closed",
     ];
-    let group = inn
-        .create(
-            "/cse-in/inapp",
-            9,
-            &json!({"m2m:grp": {"rn": "mixed", "mnm": 10, "mid": members}}),
-            Some("Cinapp"),
-        )
-        .await;
-    assert_eq!(group.rsc, Some(2001), "{group:#?}");
+    let group = group_of(&inn, &mn_client, "mixed", &members).await;
     // The remote members are kept as given; their type could not be checked here.
     assert_eq!(group.body["m2m:grp"]["mid"], json!(members));
     assert_eq!(group.body["m2m:grp"]["mtv"], false);
@@ -61,31 +78,19 @@ async fn a_group_fans_out_to_members_on_another_cse_and_aggregates_their_answers
         )
         .await;
     assert_eq!(fanned.rsc, Some(2000), "{fanned:#?}");
-    let answers = fanned.body["m2m:agr"]["m2m:rsp"]
-        .as_array()
-        .expect("m2m:rsp list")
-        .clone();
-    let codes: Vec<_> = answers.iter().map(|rsp| rsp["rsc"].clone()).collect();
     assert_eq!(
-        codes,
+        each_member(&fanned, "/rsc"),
         [json!(2001), json!(2001), json!(4103)],
         "{fanned:#?}"
     );
-    let from: Vec<_> = answers.iter().map(|rsp| rsp["fr"].clone()).collect();
-    assert_eq!(from, members.map(|m| json!(m)));
+    assert_eq!(each_member(&fanned, "/fr"), members.map(|m| json!(m)));
     // The instance really is on the MN.
     let on_mn = mn_client.retrieve("/cse-mn/open/la", "CAdmin").await;
     assert_eq!(on_mn.body["m2m:cin"]["con"], "everywhere", "{on_mn:#?}");
     // RETRIEVE through the fan-out point gathers the MN's answer with the IN's.
     let latest = inn.retrieve("/cse-in/inapp/mixed/fopt/la", "Cinapp").await;
-    let contents: Vec<_> = latest.body["m2m:agr"]["m2m:rsp"]
-        .as_array()
-        .expect("m2m:rsp list")
-        .iter()
-        .map(|rsp| rsp["pc"]["m2m:cin"]["con"].clone())
-        .collect();
     assert_eq!(
-        contents,
+        each_member(&latest, "/pc/m2m:cin/con"),
         [json!("everywhere"), json!("everywhere"), json!(null)],
         "{latest:#?}"
     );
@@ -95,32 +100,15 @@ async fn a_group_fans_out_to_members_on_another_cse_and_aggregates_their_answers
 async fn a_member_on_a_cse_that_does_not_answer_is_reported_not_fatal() {
     // Stopped as a crash would (no deregistration): the IN still routes to it.
     let (inn, mn, mn_client) = in_and_mn_with(|c| c.registrar_deregister_on_stop = false).await;
-    inn.register_ae("inapp", "Cinapp").await;
-    inn.container("/cse-in/inapp", "local", json!({}), "Cinapp")
-        .await;
-    shared_container(&mn_client, "/cse-mn", "open", &["/id-in/Cinapp"]).await;
     let members = [
         "cse-in/inapp/local",
         "/id-mn/cse-mn/open",
         "/id-zz/cse-zz/x",
     ];
-    let group = inn
-        .create(
-            "/cse-in/inapp",
-            9,
-            &json!({"m2m:grp": {"rn": "g", "mnm": 10, "mid": members}}),
-            Some("Cinapp"),
-        )
-        .await;
-    assert_eq!(group.rsc, Some(2001), "{group:#?}");
+    group_of(&inn, &mn_client, "g", &members).await;
     mn.stop().await;
     let fanned = inn.retrieve("/cse-in/inapp/g/fopt", "Cinapp").await;
-    let codes: Vec<_> = fanned.body["m2m:agr"]["m2m:rsp"]
-        .as_array()
-        .expect("m2m:rsp list")
-        .iter()
-        .map(|rsp| rsp["rsc"].clone())
-        .collect();
+    let codes = each_member(&fanned, "/rsc");
     // The local member answers; the MN cannot be reached (5103); /id-zz has no
     // route (4004). The group's own answer is 2000 all the same.
     assert_eq!(
