@@ -52,10 +52,8 @@ pub struct App {
     scheme: &'static str,
     backend: Backend,
     cse_base_path: String,
-    /// This CSE's point of access, sent to its registrar.
-    poa: String,
-    /// How often the registration is checked.
-    registrar_check_interval: Duration,
+    /// How the registration with a registrar runs.
+    registree: registree::Settings,
 }
 
 impl App {
@@ -268,8 +266,11 @@ impl App {
             scheme,
             backend: target.backend,
             cse_base_path,
-            poa,
-            registrar_check_interval: Duration::from_secs(config.registrar_check_interval_s),
+            registree: registree::Settings {
+                poa,
+                check_interval: Duration::from_secs(config.registrar_check_interval_s),
+                deregister_on_stop: config.registrar_deregister_on_stop,
+            },
         })
     }
 
@@ -354,8 +355,8 @@ impl App {
         let registration = tokio::spawn(registree::run(
             self.service.cse.clone(),
             self.service.courier.sender.clone(),
-            self.poa,
-            self.registrar_check_interval,
+            self.registree,
+            stop.clone(),
         ));
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
@@ -375,8 +376,14 @@ impl App {
         expiry.abort();
         timers.abort();
         requests.abort();
-        registration.abort();
         let _ = stop_tx.send(true);
+        // Deregistration (when configured) gets the grace period too.
+        if tokio::time::timeout(self.shutdown_grace, registration)
+            .await
+            .is_err()
+        {
+            tracing::warn!("deregistration did not finish within the shutdown grace period");
+        }
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
             .is_err()

@@ -6,6 +6,7 @@ mod dis;
 mod dmr;
 mod exp;
 mod fcnt;
+mod fwd;
 mod gen_;
 mod grp;
 mod nod;
@@ -44,6 +45,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(pch::tps());
     all.extend(ser::tps());
     all.extend(bnd::tps());
+    all.extend(fwd::tps());
     // Last: its Upper Tester purposes switch settings of the whole CSE.
     all.extend(exp::tps());
     all
@@ -57,11 +59,27 @@ macro_rules! tp {
             purpose: $purpose,
             clause: $clause,
             needs: $needs,
+            needs_peer: false,
             run: $run,
         }
     };
 }
 pub(crate) use tp;
+
+/// [`tp!`] for a test purpose that needs a second CSE (`--peer`).
+macro_rules! peer_tp {
+    ($id:literal, $clause:literal, $purpose:literal, $run:expr) => {
+        $crate::suite::TestPurpose {
+            id: $id,
+            purpose: $purpose,
+            clause: $clause,
+            needs: &[],
+            needs_peer: true,
+            run: $run,
+        }
+    };
+}
+pub(crate) use peer_tp;
 
 #[cfg(test)]
 mod tests {

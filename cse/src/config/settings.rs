@@ -117,6 +117,10 @@ settings! {
         /// How often a registered CSE checks that the registrar still holds its
         /// registration (and registers again when it lost it), in seconds
         registrar_check_interval_s: u64 = 60, value_name = "S";
+        /// Whether stopping deregisters from the registrar (DELETE of this CSE's
+        /// remoteCSE there, then of the local one); set false when several processes
+        /// serve this CSE and one of them stops while the others go on
+        registrar_deregister_on_stop: bool = true, value_name = "true|false";
     }
     "Access control" {
         /// Originators that may register AEs: comma-separated patterns where `*` matches

@@ -5,15 +5,30 @@
 
 use std::time::Duration;
 
-use onecse_conformance::{Report, Selection, Target, run};
+use onecse_conformance::{Report, Selection, Target, run_with_peer};
 use onecse_testkit::blocking::Receiver;
 
-use crate::helpers::{TestDb, postgres_url, spawn_app_on, spawn_app_with};
+use crate::forwarding::spawn_mn_with;
+use crate::helpers::{TestApp, TestDb, postgres_url, spawn_app_on, spawn_app_with};
+
+/// What the whole suite runs against: an IN that lets `/id-mn*` register, with the
+/// Upper Tester on (the EXP/UTC purposes drive it).
+fn allow_mn(c: &mut onecse::config::Config) {
+    c.registration_cse_originators = Some("/id-mn*".into());
+    c.upper_tester = true;
+}
+
+/// The peer of the inter-CSE test purposes: an MN `/id-mn` registered with the IN at
+/// `in_base`.
+async fn peer_of(in_base: &str) -> TestApp {
+    spawn_mn_with(in_base, "/id-mn", 60, |_| {}).await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_conformance_suite_passes() {
-    let app = spawn_app_with(|c| c.upper_tester = true).await;
-    let report = run_suite(vec![app.base.clone()]).await;
+    let app = spawn_app_with(allow_mn).await;
+    let peer = peer_of(&app.base).await;
+    let report = run_suite(vec![app.base.clone()], &peer.base).await;
     assert_everything_passed(&report);
 }
 
@@ -23,9 +38,10 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
         return;
     }
     let (db, url) = TestDb::fresh();
-    let one = spawn_app_on(&url, |c| c.upper_tester = true).await;
-    let two = spawn_app_on(&url, |c| c.upper_tester = true).await;
-    let report = run_suite(vec![one.base.clone(), two.base.clone()]).await;
+    let one = spawn_app_on(&url, allow_mn).await;
+    let two = spawn_app_on(&url, allow_mn).await;
+    let peer = peer_of(&one.base).await;
+    let report = run_suite(vec![one.base.clone(), two.base.clone()], &peer.base).await;
     assert_everything_passed(&report);
     let answered: Vec<u64> = report.answered.iter().map(|(_, n)| *n).collect();
     assert_eq!(answered.len(), 2, "{:?}", report.answered);
@@ -42,8 +58,17 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
 }
 
 /// Runs every test purpose against the CSEBase `/cse-in` of these origins (the first
-/// is the target, the others alternate with it) on a plain thread, as the suite blocks.
-async fn run_suite(origins: Vec<String>) -> Report {
+/// is the target, the others alternate with it), with the MN at `peer` (`cse-mn`) as
+/// the second CSE, on a plain thread, as the suite blocks.
+async fn run_suite(origins: Vec<String>, peer: &str) -> Report {
+    let peer = Target::from_url(
+        &format!("{peer}/cse-mn"),
+        "/id-mn",
+        "CAdmin",
+        "3",
+        Duration::from_secs(10),
+    )
+    .expect("peer");
     tokio::task::spawn_blocking(move || {
         let mut urls = origins.iter().map(|origin| format!("{origin}/cse-in"));
         let first = urls.next().expect("one origin");
@@ -54,7 +79,7 @@ async fn run_suite(origins: Vec<String>) -> Report {
         }
         target.sp_id = Some("acme.example.com".into());
         let receiver = Receiver::start().expect("receiver");
-        run(target, &receiver, &Selection::default()).expect("suite runs")
+        run_with_peer(target, Some(peer), &receiver, &Selection::default()).expect("suite runs")
     })
     .await
     .expect("suite thread")
