@@ -71,6 +71,18 @@ struct Cli {
     /// accessControlPolicies that every AE and container names in its acpi)
     #[arg(long, default_value = "admin", value_parser = scenarios::AccessMode::parse)]
     access: scenarios::AccessMode,
+    /// Send the measured requests of retrieve-latest to this CSEBase URL instead (a
+    /// transit CSE, e.g. an MN registered with the target): they address the target
+    /// SP-relatively (`/~/<cse-id>/…`) and are forwarded, so a run with and one
+    /// without it show what forwarding costs
+    #[arg(long, value_name = "URL")]
+    via: Option<String>,
+    /// retrieve-latest sends its measured RETRIEVEs From this originator, granted by a
+    /// policy on the container (e.g. the SP-relative AE-ID `/id-mn/Cbench`: the same
+    /// originator reaches the target directly and through --via, so both runs pay the
+    /// same access decision)
+    #[arg(long, value_name = "ORIGINATOR")]
+    read_as: Option<String>,
     /// Keep the created resources
     #[arg(long)]
     keep: bool,
@@ -131,6 +143,21 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
         mix: parse_mix(&cli.mix)?,
         keep: cli.keep,
         access: cli.access.clone(),
+        read_as: cli.read_as.clone(),
+        via: cli
+            .via
+            .as_deref()
+            .map(|url| {
+                Target::from_url(
+                    url,
+                    &cli.cse_id,
+                    &cli.admin_originator,
+                    &cli.rvi,
+                    Duration::from_secs(30),
+                )
+            })
+            .transpose()
+            .context("--via")?,
     };
     let names: Vec<&str> = if cli.scenarios.iter().any(|s| s == "all") {
         scenarios::ALL.to_vec()

@@ -29,6 +29,10 @@ pub struct Options {
     pub keep: bool,
     /// Who sends the requests (what access control has to decide).
     pub access: AccessMode,
+    /// A transit CSE the measured requests of `retrieve-latest` go through.
+    pub via: Option<Target>,
+    /// The originator of `retrieve-latest`'s measured requests, granted by a policy.
+    pub read_as: Option<String>,
 }
 
 /// Who sends the requests of a run, to measure what access control costs.
@@ -495,21 +499,62 @@ async fn retrieve_latest(
     opts: &Options,
 ) -> anyhow::Result<Vec<ScenarioReport>> {
     let ae = fx.ae(0).await?;
-    let cnt = fx.container(&ae, "c", json!({})).await?;
+    let extra = match &opts.read_as {
+        Some(reader) => json!({"acpi": [reader_policy(fx, &ae, reader).await?]}),
+        None => json!({}),
+    };
+    let cnt = fx.container(&ae, "c", extra).await?;
     fill(target, std::slice::from_ref(&cnt), 100, 8, |_| json!([])).await?;
-    let la = Arc::new(format!("{cnt}/la"));
-    let conns = conns(target, opts.plan.connections)?;
+    // Through a transit CSE, the container is addressed SP-relatively.
+    let (measured, la, what) = match &opts.via {
+        Some(via) => (
+            via,
+            format!("/~{}{cnt}/la", target.cse_id),
+            format!(
+                "RETRIEVE <container>/la forwarded by {}{}",
+                via.origin, via.cse_base_path
+            ),
+        ),
+        None => (
+            target,
+            format!("{cnt}/la"),
+            "RETRIEVE <container>/la".into(),
+        ),
+    };
+    let la = Arc::new(la);
+    let reader = Arc::new(opts.read_as.clone());
+    let conns = conns(measured, opts.plan.connections)?;
     let m = load::run(opts.plan, move |c, _| {
-        let (conns, la) = (Arc::clone(&conns), Arc::clone(&la));
-        async move { retrieve(conns.at(c), &la).await }
+        let (conns, la, reader) = (Arc::clone(&conns), Arc::clone(&la), Arc::clone(&reader));
+        async move {
+            match reader.as_deref() {
+                Some(reader) => conns.at(c).retrieve(&la, reader).await,
+                None => retrieve(conns.at(c), &la).await,
+            }
+        }
     })
     .await?;
-    Ok(vec![report(
-        "retrieve-latest",
-        "RETRIEVE <container>/la",
-        opts,
-        &m,
-    )])
+    Ok(vec![report("retrieve-latest", &what, opts, &m)])
+}
+
+/// An accessControlPolicy under `ae` letting `reader` RETRIEVE: its resourceID.
+async fn reader_policy(fx: &Fixture, ae: &str, reader: &str) -> anyhow::Result<Value> {
+    let admin = fx.conn.target().admin.clone();
+    let body = json!({"m2m:acp": {"rn": "reader",
+        "pv": {"acr": [{"acor": [reader], "acop": 2}]},
+        "pvs": {"acr": [{"acor": [admin], "acop": 63}]}}});
+    let reply = create(&fx.conn, ae, 1, &body).await;
+    anyhow::ensure!(
+        reply.succeeded(),
+        "policy creation failed with {} ({})",
+        reply.code(),
+        reply.dbg()
+    );
+    reply
+        .body
+        .pointer("/m2m:acp/ri")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the policy's answer has no ri"))
 }
 
 /// Members of the `fopt-latest` group.

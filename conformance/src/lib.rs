@@ -14,4 +14,4 @@ pub mod suite;
 
 pub use onecse_testkit::Target;
 pub use report::Report;
-pub use suite::{Selection, TestPurpose, run};
+pub use suite::{Peer, Selection, TestPurpose, run, run_with_peer};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use onecse_conformance::{Selection, Target, cases, run};
+use onecse_conformance::{Selection, Target, cases, run_with_peer};
 use onecse_testkit::blocking::Receiver;
 
 /// Command line.
@@ -24,16 +24,15 @@ struct Cli {
     /// requests alternate between --target and these, one by one; repeatable
     #[arg(long, value_name = "URL")]
     also_target: Vec<String>,
-    /// CSEBase URL of a peer CSE registered with the CSE under test (or its
-    /// registrar), for the test purposes across CSEs (ANN); without it they are skipped
-    #[arg(long, value_name = "URL")]
-    peer: Option<String>,
-    /// SP-relative CSE-ID of the --peer CSE
-    #[arg(long, default_value = "/id-mn")]
-    peer_cse_id: String,
     /// SP-relative CSE-ID of the CSE under test
     #[arg(long, default_value = "/id-in")]
     cse_id: String,
+    /// CSEBase URL of a second CSE, registered with the target or the target with it,
+    /// for the inter-CSE groups (CSR, FWD); its CSE-ID is read from its CSEBase, and
+    /// --admin-originator must be its administrator too. Without it those test
+    /// purposes are skipped
+    #[arg(long, value_name = "URL")]
+    peer: Option<String>,
     /// Originator the CSE allows everything
     #[arg(long, default_value = "CAdmin")]
     admin_originator: String,
@@ -49,7 +48,7 @@ struct Cli {
     /// Host name or IP the CSE uses to reach the receiver [default: the bound address]
     #[arg(long)]
     notify_host: Option<String>,
-    /// Only these groups (GEN, REG, DMR, SUB, DIS, SEC); repeatable
+    /// Only these groups (GEN, REG, DMR, SUB, DIS, SEC, CSR, FWD, …); repeatable
     #[arg(long)]
     group: Vec<String>,
     /// Only these test purposes (ID or ID prefix); repeatable
@@ -102,17 +101,6 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
             format!("--also-target {url} (the CSEBase path must be --target's)")
         })?;
     }
-    if let Some(url) = &cli.peer {
-        let peer = Target::from_url(
-            url,
-            &cli.peer_cse_id,
-            &cli.admin_originator,
-            &cli.rvi,
-            Duration::from_secs(cli.timeout),
-        )
-        .context("--peer")?;
-        target.peer = Some(Box::new(peer));
-    }
     let bind = cli
         .notify_bind
         .to_socket_addrs()
@@ -128,7 +116,21 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
         groups: cli.group.clone(),
         tps: cli.tp.clone(),
     };
-    let report = run(target, &receiver, &selection)?;
+    let peer = cli
+        .peer
+        .as_deref()
+        .map(|url| {
+            Target::from_url(
+                url,
+                "",
+                &cli.admin_originator,
+                &cli.rvi,
+                Duration::from_secs(cli.timeout),
+            )
+        })
+        .transpose()
+        .context("--peer")?;
+    let report = run_with_peer(target, peer, &receiver, &selection)?;
     print!("{}", report.table());
     println!("{}", report.summary());
     if let Some(line) = report.answered_line() {

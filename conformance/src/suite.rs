@@ -30,6 +30,9 @@ pub struct TestPurpose {
     pub clause: &'static str,
     /// Resource types the target must list in `srt` (else skipped).
     pub needs: &'static [u16],
+    /// Whether it needs a second CSE (`--peer`) registered with the target or the
+    /// target with it (else skipped).
+    pub needs_peer: bool,
     /// The check itself.
     pub run: fn(&mut Ctx) -> Check,
 }
@@ -72,9 +75,54 @@ pub struct Ctx<'a> {
     pub srt: Vec<u16>,
     /// Unique per run and test purpose, for names and paths.
     pub tag: String,
-    /// Requests to the peer CSE (`--peer`), if one was named.
-    pub peer: Option<&'a Client>,
+    /// The second CSE, when the run has one.
+    pub peer: Option<&'a Peer>,
     created: Vec<(String, String)>,
+    peer_created: Vec<(String, String)>,
+}
+
+/// A second CSE the inter-CSE test purposes use: registered with the target, or the
+/// target registered with it.
+pub struct Peer {
+    /// Requests to it (directly, not through the target).
+    pub client: Client,
+    /// Its CSE-ID, as its CSEBase says (`csi`).
+    pub cse_id: String,
+}
+
+impl Peer {
+    /// Connects to the CSE at `target` and reads its CSE-ID from its CSEBase.
+    pub fn connect(target: Target) -> anyhow::Result<Self> {
+        let (client, cb) = connect(target, "conf-peer-")?;
+        let base = client.target().cse_base_path.clone();
+        let cse_id = cb
+            .resource("m2m:cb")
+            .and_then(|c| c.get("csi"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the peer's CSEBase {base} did not answer with a csi (RSC {:?}: {})",
+                    cb.rsc,
+                    cb.raw.chars().take(160).collect::<String>()
+                )
+            })?;
+        Ok(Self { client, cse_id })
+    }
+}
+
+/// A client for the CSE at `target` (request IDs starting with `rqi_prefix`) and its
+/// CSEBase as its administrator reads it.
+fn connect(target: Target, rqi_prefix: &str) -> anyhow::Result<(Client, Reply)> {
+    let client = Client::wrap(
+        onecse_testkit::Client::builder(target)
+            .rqi_prefix(rqi_prefix)
+            .build()?,
+    )?;
+    let base = client.target().cse_base_path.clone();
+    let admin = client.target().admin.clone();
+    let cb = client.retrieve(&base, &admin);
+    Ok((client, cb))
 }
 
 /// Fails unless `cond` holds.
@@ -98,7 +146,7 @@ pub fn expect(reply: &Reply, rsc: u16, status: u16) -> Check {
     })
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The target.
     pub fn target(&self) -> &Target {
         self.client.target()
@@ -143,6 +191,19 @@ impl Ctx<'_> {
     /// Remembers a resource to delete with `originator`.
     pub fn track_with(&mut self, path: &str, originator: &str) {
         self.created.push((path.to_owned(), originator.to_owned()));
+    }
+
+    /// The peer, or a skip when the run has none.
+    pub fn peer(&self) -> Result<&'a Peer, Verdict> {
+        self.peer.ok_or_else(|| {
+            Verdict::Skip("needs a second CSE registered with the target (--peer)".into())
+        })
+    }
+
+    /// Remembers a resource on the peer to delete (directly there) with `originator`.
+    pub fn track_on_peer(&mut self, path: &str, originator: &str) {
+        self.peer_created
+            .push((path.to_owned(), originator.to_owned()));
     }
 
     /// Creates a container under `parent`; returns its path.
@@ -205,6 +266,11 @@ impl Ctx<'_> {
     /// Deletes what the TP made, with the originator that made it; where a policy the
     /// TP wrote took that originator's privilege away (4103), as the admin.
     fn clean_up(&mut self) {
+        if let Some(peer) = self.peer {
+            for (path, originator) in self.peer_created.drain(..).rev() {
+                let _ = peer.client.delete(&path, &originator);
+            }
+        }
         let admin = self.admin();
         for (path, originator) in self.created.drain(..).rev() {
             if self.client.delete(&path, &originator).rsc == Some(4103) {
@@ -231,24 +297,21 @@ pub fn merge(base: &mut Value, extra: &Value) {
     }
 }
 
-/// Runs the selected test purposes one after the other.
+/// Runs the selected test purposes one after the other (those needing a peer are
+/// skipped).
 pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow::Result<Report> {
-    let client = Client::wrap(
-        onecse_testkit::Client::builder(target)
-            .rqi_prefix("conf-")
-            .build()?,
-    )?;
-    let peer = match client.target().peer.as_deref() {
-        Some(peer) => Some(Client::wrap(
-            onecse_testkit::Client::builder(peer.clone())
-                .rqi_prefix("conf-peer-")
-                .build()?,
-        )?),
-        None => None,
-    };
-    let base = client.target().cse_base_path.clone();
-    let admin = client.target().admin.clone();
-    let cb = client.retrieve(&base, &admin);
+    run_with_peer(target, None, receiver, selection)
+}
+
+/// [`run`] with a second CSE (`--peer`) for the inter-CSE test purposes.
+pub fn run_with_peer(
+    target: Target,
+    peer: Option<Target>,
+    receiver: &Receiver,
+    selection: &Selection,
+) -> anyhow::Result<Report> {
+    let peer = peer.map(Peer::connect).transpose()?;
+    let (client, cb) = connect(target, "conf-")?;
     let srt: Vec<u16> = cb
         .resource("m2m:cb")
         .and_then(|c| c.get("srt"))
@@ -274,7 +337,9 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
             .copied()
             .filter(|t| !srt.contains(t))
             .collect();
-        let outcome = if missing.is_empty() {
+        let outcome = if tp.needs_peer && peer.is_none() {
+            Outcome::Skipped("needs a second CSE registered with the target (--peer)".into())
+        } else if missing.is_empty() {
             let mut ctx = Ctx {
                 client: &client,
                 receiver,
@@ -282,6 +347,7 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
                 tag: format!("{run_tag}x{index}"),
                 peer: peer.as_ref(),
                 created: Vec::new(),
+                peer_created: Vec::new(),
             };
             let result = (tp.run)(&mut ctx);
             ctx.clean_up();

@@ -53,10 +53,8 @@ pub struct App {
     scheme: &'static str,
     backend: Backend,
     cse_base_path: String,
-    /// This CSE's point of access, sent to its registrar.
-    poa: String,
-    /// How often the registration is checked.
-    registrar_check_interval: Duration,
+    /// How the registration with a registrar runs.
+    registree: registree::Settings,
 }
 
 impl App {
@@ -177,6 +175,8 @@ impl App {
             web::Data::new(UpperTesterState {
                 switches: service.cse.upper_tester.clone(),
                 expiry_interval: Duration::from_millis(config.expiry_interval_ms),
+                request_lifetime: Duration::from_secs(config.request_lifetime_s),
+                max_expiration_delta: Duration::from_secs(config.max_expiration_delta_s),
             })
         });
         let workers = config.workers.unwrap_or_else(|| {
@@ -267,8 +267,11 @@ impl App {
             scheme,
             backend: target.backend,
             cse_base_path,
-            poa,
-            registrar_check_interval: Duration::from_secs(config.registrar_check_interval_s),
+            registree: registree::Settings {
+                poa,
+                check_interval: Duration::from_secs(config.registrar_check_interval_s),
+                deregister_on_stop: config.registrar_deregister_on_stop,
+            },
         })
     }
 
@@ -314,13 +317,15 @@ impl App {
     /// stays leased in the outbox and is sent again after its lease (at least once).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let (expiry_interval, timer_interval) = (self.expiry_interval, self.timer_interval);
         let removed_total = self.metrics.expired_removed.clone();
         let polling_expired = self.metrics.polling_expired.clone();
         let expiry = tokio::spawn(background_loop(
             "expiry sweep",
             self.service.cse.clone(),
             self.service.outbox.clone(),
-            self.expiry_interval,
+            // The Upper Tester may shorten the interval while the CSE runs.
+            move |cse: &Cse| cse.upper_tester.expiry_interval(expiry_interval),
             move |cse| {
                 let swept = expiry_sweep::sweep(cse)?;
                 removed_total.inc_by(swept.removed as u64);
@@ -335,7 +340,7 @@ impl App {
             "timer run",
             self.service.cse.clone(),
             self.service.outbox.clone(),
-            self.timer_interval,
+            move |_: &Cse| timer_interval,
             |cse| {
                 let fired = timer_sweep::sweep(cse)?;
                 if fired.fired > 0 {
@@ -351,8 +356,8 @@ impl App {
         let registration = tokio::spawn(registree::run(
             self.service.cse.clone(),
             self.service.courier.sender.clone(),
-            self.poa,
-            self.registrar_check_interval,
+            self.registree,
+            stop.clone(),
         ));
         let announcements = tokio::spawn(announcer::run(
             self.service.cse.clone(),
@@ -377,9 +382,15 @@ impl App {
         expiry.abort();
         timers.abort();
         requests.abort();
-        registration.abort();
         announcements.abort();
         let _ = stop_tx.send(true);
+        // Deregistration (when configured) gets the grace period too.
+        if tokio::time::timeout(self.shutdown_grace, registration)
+            .await
+            .is_err()
+        {
+            tracing::warn!("deregistration did not finish within the shutdown grace period");
+        }
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
             .is_err()
@@ -416,11 +427,12 @@ async fn background_loop(
     what: &'static str,
     cse: Cse,
     outbox: OutboxSignal,
-    interval: Duration,
+    interval: impl Fn(&Cse) -> Duration + Send + 'static,
     work: impl Fn(&Cse) -> CseResult<usize> + Clone + Send + 'static,
 ) {
     let mut failures: u32 = 0;
     loop {
+        let interval = interval(&cse);
         let pause = interval
             .saturating_mul(1 << failures.min(16))
             .min(BACKGROUND_BACKOFF_MAX.max(interval));

@@ -4,8 +4,10 @@
 //! the registrar's `<CSEBase>` and keep a local `<remoteCSE>` for it; retry with
 //! capped exponential backoff while the registrar cannot be reached; then every
 //! `registrar_check_interval_s` RETRIEVE its own `<remoteCSE>` there and register
-//! again when the registrar lost it (4004). One process of the CSE does this (the
-//! database lease of `core::registration`); each state change is logged once.
+//! again when the registrar lost it (4004); when the CSE stops, deregister (DELETE
+//! its `<remoteCSE>` at the registrar, then the local one, TS-0001 §10.2.2.10). One
+//! process of the CSE does this (the database lease of `core::registration`); each
+//! state change is logged once.
 
 use std::time::Duration;
 
@@ -39,12 +41,35 @@ enum State {
     Failing(String),
 }
 
-/// Runs the registration of `cse` with its registrar for as long as the process
-/// serves; returns at once for a CSE without a registrar.
-pub async fn run(cse: Cse, sender: Sender, poa: String, check_interval: Duration) {
+/// How the registree runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// This CSE's point of access, sent to the registrar.
+    pub poa: String,
+    /// How often the registration is checked.
+    pub check_interval: Duration,
+    /// Whether stopping deregisters (off when other processes of this CSE go on
+    /// serving: the registration is the CSE's, not one process's).
+    pub deregister_on_stop: bool,
+}
+
+/// Runs the registration of `cse` with its registrar until `stop` turns true, then
+/// deregisters (when set so and this process held the registration); returns at
+/// once for a CSE without a registrar.
+pub async fn run(
+    cse: Cse,
+    sender: Sender,
+    settings: Settings,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let Some(registrar) = cse.registrar.clone() else {
         return;
     };
+    let Settings {
+        poa,
+        check_interval,
+        deregister_on_stop,
+    } = settings;
     let holder = uuid::Uuid::new_v4().simple().to_string();
     let lease_s =
         i64::try_from(check_interval.as_secs().saturating_mul(3).max(10)).unwrap_or(i64::MAX);
@@ -86,7 +111,16 @@ pub async fn run(cse: Cse, sender: Sender, poa: String, check_interval: Duration
         if !matches!(state, State::Failing(_)) {
             pause = BACKOFF_START;
         }
-        tokio::time::sleep(wait).await;
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(wait) => false,
+            changed = stop.changed() => changed.is_err() || *stop.borrow(),
+        };
+        if stopping {
+            if registered && deregister_on_stop {
+                link.deregister().await;
+            }
+            return;
+        }
     }
 }
 
@@ -152,6 +186,38 @@ impl Link {
         }
     }
 
+    /// Deregisters (TS-0001 §10.2.2.10): DELETE of this CSE's `<remoteCSE>` at the
+    /// registrar (4004 there: already gone), then of the local `<remoteCSE>` of the
+    /// registrar. Failures are logged; the registrar's liveness checks or a later
+    /// registration settle what is left.
+    async fn deregister(&self) {
+        let registrar = self.registrar.cse_id.as_str();
+        match self
+            .send(Method::DELETE, &self.own_path(), None, None)
+            .await
+        {
+            Ok(answer)
+                if matches!(
+                    answer.rsc,
+                    ResponseStatusCode::Deleted | ResponseStatusCode::NotFound
+                ) => {}
+            other => {
+                let why = reason("deregistration", other);
+                tracing::warn!(registrar, error = %why, "could not deregister from the registrar");
+                return;
+            }
+        }
+        let (cse, kept) = (self.cse.clone(), self.registrar.clone());
+        match blocking(move || registration::forget_registrar(&cse, &kept)).await {
+            Ok(Ok(_)) => tracing::info!(registrar, "deregistered from the registrar"),
+            Ok(Err(err)) | Err(err) => tracing::warn!(
+                registrar,
+                error = %err.message,
+                "deregistered at the registrar, but the local remoteCSE of the registrar stays"
+            ),
+        }
+    }
+
     /// The liveness check: the registrar still holds this CSE's `<remoteCSE>`;
     /// 4004 → register again now; unreachable → still registered, checked again.
     async fn check(&self) -> State {
@@ -163,7 +229,7 @@ impl Link {
         }
     }
 
-    /// The `m2m:csr` this CSE registers with (`cb`, `rr`, `srv`, `poa`, `cst`, `csz`;
+    /// The `m2m:csr` this CSE registers with (`cb`, `csi`, `rr`, `srv`, `poa`, `cst`, `csz`;
     /// an UPDATE leaves out what cannot change).
     fn own_csr(&self, create: bool) -> Value {
         let srv: Vec<&str> = ReleaseVersion::SUPPORTED
@@ -182,6 +248,9 @@ impl Link {
                 json!(format!("{}/{}", self.cse.cse_id, self.cse.cse_name)),
             );
             members.insert("cst".into(), json!(2));
+            // The registrar sets csi from the originator anyway; ACME also names the
+            // remoteCSE after it when given (else it picks a name of its own).
+            members.insert("csi".into(), json!(self.cse.cse_id));
         }
         json!({ "m2m:csr": csr })
     }
@@ -235,8 +304,13 @@ impl Link {
 
 /// The failing state after `step` got `answer`.
 fn failing(step: &str, answer: Result<Forwarded, String>) -> State {
-    State::Failing(match answer {
+    State::Failing(reason(step, answer))
+}
+
+/// Why `step` failed with `answer`: its code and `m2m:dbg`, or why it was not sent.
+fn reason(step: &str, answer: Result<Forwarded, String>) -> String {
+    match answer {
         Ok(answer) => format!("{step} {}", answer.describe()),
         Err(why) => format!("{step}: {why}"),
-    })
+    }
 }

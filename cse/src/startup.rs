@@ -104,6 +104,7 @@ impl Settings {
                 max_targets: config.notify_max_targets,
                 max_pending_requests: config.request_max_pending_per_originator,
                 request_lifetime_s: config.request_lifetime_s,
+                max_expiration_delta_s: config.max_expiration_delta_s,
                 scan: ScanLimits {
                     max_rows: config.scan_max_rows,
                     max_time: Duration::from_millis(config.scan_max_ms),

@@ -253,6 +253,8 @@ pub struct FilterCriteria {
     pub level: Option<u64>,
     /// `ofst` (1-based).
     pub offset: Option<u64>,
+    /// `arp` (applyRelativePath): appended to each discovered address.
+    pub relative_path: Option<String>,
 }
 
 impl FilterCriteria {

@@ -26,9 +26,6 @@ pub struct Target {
     /// with `origin` request by request, so one run proves that several processes
     /// behind a load balancer act as one CSE. Empty: every request goes to `origin`.
     pub alternates: Vec<String>,
-    /// Another CSE registered with this one (or its registrar), for test purposes
-    /// that span two CSEs (announcement); `None`: those are skipped.
-    pub peer: Option<Box<Target>>,
 }
 
 impl Target {
@@ -51,7 +48,6 @@ impl Target {
             sp_id: None,
             timeout,
             alternates: Vec::new(),
-            peer: None,
         })
     }
 

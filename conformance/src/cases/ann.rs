@@ -18,11 +18,8 @@ const ANN: &[u16] = &[2, 3];
 
 /// The peer's client and CSE-ID, or a skip.
 fn peer<'a>(ctx: &Ctx<'a>) -> Result<(&'a Client, String), Verdict> {
-    let peer = ctx
-        .peer
-        .ok_or_else(|| Verdict::Skip("no peer CSE given (--peer)".into()))?;
-    let id = peer.target().cse_id.clone();
-    Ok((peer, id))
+    let peer = ctx.peer()?;
+    Ok((&peer.client, peer.cse_id.clone()))
 }
 
 /// Reads `path` with `client` until `done` holds or the time limit passes.

@@ -741,5 +741,42 @@ pub fn tps() -> Vec<TestPurpose> {
                 }
             }
         ),
+        tp!(
+            "TP/oneM2M/CSE/DMR/CRE/026",
+            CIN,
+            "TS-0004 §6.3.5.x (contentInfo: media type and encoding)",
+            "a cnf without its encoding part (text/plain) is refused with 4000",
+            |ctx| {
+                let (aei, cnt) = setup(ctx, json!({}))?;
+                let r = ctx.client.create(
+                    &cnt,
+                    4,
+                    &json!({"m2m:cin": {"con": "x", "cnf": "text/plain"}}),
+                    Some(&aei),
+                );
+                expect(&r, 4000, 400)
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/DMR/CRE/027",
+            CIN,
+            "TS-0001 R4 contentInstance (dataGenerationTime)",
+            "a contentInstance keeps the dgt it was created with",
+            |ctx| {
+                let (aei, cnt) = setup(ctx, json!({}))?;
+                let r = ctx.client.create(
+                    &cnt,
+                    4,
+                    &json!({"m2m:cin": {"con": "x", "dgt": "20250101T100000"}}),
+                    Some(&aei),
+                );
+                expect(&r, 2001, 201)?;
+                let la = ctx.client.retrieve(&format!("{cnt}/la"), &aei);
+                ensure(
+                    la.text("m2m:cin", "dgt").as_deref() == Some("20250101T100000"),
+                    || la.raw.clone(),
+                )
+            }
+        ),
     ]
 }

@@ -311,11 +311,16 @@ pub fn tps() -> Vec<TestPurpose> {
             "TP/oneM2M/CSE/GRP/FOP/002",
             GRP,
             "TS-0004 §7.4.14.2.2 (member results aggregated)",
-            "a member that no longer exists answers its own 4004 inside the 2000 aggregate",
+            "a member without the addressed child (its la) answers its own 4004 inside the 2000 aggregate",
             |ctx| {
                 let (aei, ae, ids) = members(ctx, "fopnf", 2)?;
                 let g = grouped(ctx, &ae, json!({"mnm": 2, "mid": ids}), &aei)?;
-                expect(&ctx.client.delete(&format!("/{}", ids[0]), &aei), 2002, 200)?;
+                // (A deleted member would leave mid: GRP/DEL/002.)
+                expect(
+                    &ctx.client.delete(&format!("/{}/la", ids[0]), &aei),
+                    2002,
+                    200,
+                )?;
                 let all = rsps(&ctx.client.retrieve(&format!("{g}/fopt/la"), &aei))?;
                 ensure(codes(&all) == vec![4004, 2000], || {
                     format!("codes {:?}", codes(&all))
@@ -366,6 +371,23 @@ pub fn tps() -> Vec<TestPurpose> {
                 ensure(attr(&r, "cnm") == 0 && attr(&r, "mid") == json!([]), || {
                     r.raw.clone()
                 })
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/GRP/DEL/002",
+            GRP,
+            "TS-0001 §9.6.13 (mid, cnm); TS-0004 §7.4.14.2.4",
+            "deleting a member resource itself (not through fopt) removes it from mid and cnm",
+            |ctx| {
+                let (aei, ae, ids) = members(ctx, "memdel", 2)?;
+                let g = grouped(ctx, &ae, json!({"mnm": 2, "mid": ids.clone()}), &aei)?;
+                expect(&ctx.client.delete(&format!("{ae}/c0"), &aei), 2002, 200)?;
+                let r = ctx.client.retrieve(&g, &aei);
+                expect(&r, 2000, 200)?;
+                ensure(
+                    attr(&r, "cnm") == 1 && attr(&r, "mid") == json!([ids[1]]),
+                    || r.raw.clone(),
+                )
             }
         ),
         tp!(

@@ -2,9 +2,12 @@
 
 mod ann;
 mod bnd;
+mod crt;
 mod dis;
 mod dmr;
+mod exp;
 mod fcnt;
+mod fwd;
 mod gen_;
 mod grp;
 mod nod;
@@ -30,6 +33,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sub::tps());
     all.extend(subf::tps());
     all.extend(dis::tps());
+    all.extend(crt::tps());
     all.extend(fcnt::tps());
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
@@ -43,6 +47,9 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(ser::tps());
     all.extend(bnd::tps());
     all.extend(ann::tps());
+    all.extend(fwd::tps());
+    // Last: its Upper Tester purposes switch settings of the whole CSE.
+    all.extend(exp::tps());
     all
 }
 
@@ -54,11 +61,27 @@ macro_rules! tp {
             purpose: $purpose,
             clause: $clause,
             needs: $needs,
+            needs_peer: false,
             run: $run,
         }
     };
 }
 pub(crate) use tp;
+
+/// [`tp!`] for a test purpose that needs a second CSE (`--peer`).
+macro_rules! peer_tp {
+    ($id:literal, $clause:literal, $purpose:literal, $run:expr) => {
+        $crate::suite::TestPurpose {
+            id: $id,
+            purpose: $purpose,
+            clause: $clause,
+            needs: &[],
+            needs_peer: true,
+            run: $run,
+        }
+    };
+}
+pub(crate) use peer_tp;
 
 #[cfg(test)]
 mod tests {

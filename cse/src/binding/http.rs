@@ -268,9 +268,9 @@ async fn decode(
         rp: params.rp,
     })?;
     // The Upper Tester's enableShortRequestExpiration: requests without X-M2M-RET
-    // (long polls, relayed NOTIFYs) expire soon, so conformance tests need not wait.
+    // (long polls, relayed NOTIFYs) expire soon too, so conformance tests need not wait.
     if timing.rqet.is_none()
-        && let Some(limit) = state.service.cse.upper_tester.default_request_expiration()
+        && let Some(limit) = state.service.cse.upper_tester.short_request_lifetime()
     {
         let millis = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
         timing.rqet = Some(Timestamp::now().plus_millis(millis));

@@ -29,8 +29,8 @@ pub struct QueryParams {
 
 /// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
 const NOT_YET: &[&str] = &[
-    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "arp", "clbl",
-    "palb", "chty", "pty", "lbq", "gmty", "geom", "gsf",
+    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "clbl", "palb",
+    "chty", "pty", "lbq", "gmty", "geom", "gsf",
 ];
 
 /// Attribute names that have their own filter parameter and so are not attribute filters.
@@ -101,6 +101,7 @@ fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Proble
         "lim" => fc.limit = Some(unsigned(name, value, 0)?),
         "lvl" => fc.level = Some(unsigned(name, value, 1)?),
         "ofst" => fc.offset = Some(unsigned(name, value, 1)?),
+        "arp" => fc.relative_path = Some(relative_path(value)?),
         "fu" => {
             fc.filter_usage = Some(match value {
                 "1" => FilterUsage::Discovery,
@@ -155,6 +156,24 @@ fn integer(name: &str, value: &str, min: i64) -> Result<i64, Problem> {
             value,
             &format!("an integer of at least {min}"),
         )),
+    }
+}
+
+/// An `arp` value: a relative path of resource names (`la`, `cnt1/la`), never an
+/// address of its own (no leading `/`), no empty or `.`/`..` segment.
+fn relative_path(value: &str) -> Result<String, Problem> {
+    let well_formed = !value.is_empty()
+        && value
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+    if well_formed {
+        Ok(value.to_owned())
+    } else {
+        Err(invalid(
+            "arp",
+            value,
+            "a relative path of resource names such as 'la' or 'cnt/la'",
+        ))
     }
 }
 

@@ -13,25 +13,33 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use onecse_models::ResponseStatusCode;
 
 use super::http::{HttpState, authorization, refusal};
-use crate::core::upper_tester::UpperTester;
+use crate::blocking::blocking;
+use crate::core::upper_tester::{self, UpperTester};
 use crate::error::{CseError, CseResult};
 
 /// The path the interface is served at.
 pub const PATH: &str = "/__ut__";
 
-/// What the handler needs: the switches and the expiry sweep interval it reports.
+/// What the handler needs: the switches and the configured values they stand in for.
 #[derive(Clone)]
 pub struct UpperTesterState {
     /// The switches shared with the core.
     pub switches: UpperTester,
-    /// How often expired resources are removed (reported to test systems, which wait
-    /// for expirations accordingly).
+    /// How often expired resources are removed unless a test shortens it.
     pub expiry_interval: Duration,
+    /// How long a `<request>` outlives its deadlines unless a test shortens it.
+    pub request_lifetime: Duration,
+    /// The maximum expiration delta (`max_expiration_delta_s`), reported to test
+    /// systems, which compute the `et` they expect from it.
+    pub max_expiration_delta: Duration,
 }
 
-/// Lifetime of resources (and requests) while a short expiration is on and the
-/// command names none: ACME's test suite uses 2 s (`expirationCheckDelay`).
-const DEFAULT_SHORT_SECS: u64 = 2;
+/// The interval or lifetime an enable command sets when it names none: ACME's test
+/// suite uses 2 s (`expirationCheckDelay`).
+const DEFAULT_SHORT_SECS: f64 = 2.0;
+
+/// Longest interval or lifetime an enable command may set: one day.
+const MAX_SHORT_SECS: f64 = 86_400.0;
 
 /// Registers `POST /__ut__`; call before the catch-all oneM2M handler.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -52,8 +60,19 @@ async fn handle(
         .get("X-M2M-UTCMD")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .unwrap_or_default();
-    match run(command, &state) {
+        .unwrap_or_default()
+        .to_owned();
+    if command.eq_ignore_ascii_case("reset") {
+        let cse = http.service.cse.clone();
+        return match blocking(move || upper_tester::reset(&cse)).await {
+            Ok(Ok(removed)) => {
+                tracing::info!(removed, "upper tester: CSE reset to its start state");
+                answer(200, 2000, None)
+            }
+            Ok(Err(err)) | Err(err) => refusal(&req, &err),
+        };
+    }
+    match run(&command, &state) {
         Ok(result) => answer(200, 2000, result),
         Err(why) => {
             tracing::info!(command, why, "upper tester command refused");
@@ -78,7 +97,8 @@ fn authenticate(req: &HttpRequest, http: &HttpState) -> CseResult<()> {
     }
 }
 
-/// Carries out one command; the `X-M2M-UTRSP` value, or why it was refused.
+/// Carries out one command (all but `Reset`); the `X-M2M-UTRSP` value, or why it
+/// was refused.
 fn run(command: &str, state: &UpperTesterState) -> Result<Option<String>, String> {
     let (name, argument) = command
         .split_once(char::is_whitespace)
@@ -92,43 +112,69 @@ fn run(command: &str, state: &UpperTesterState) -> Result<Option<String>, String
             Ok(None)
         }
         "enableshortresourceexpiration" => {
-            let secs = seconds(argument)?;
-            switches.set_short_resource_expiration(Some(Duration::from_secs(secs)));
-            tracing::info!(seconds = secs, "upper tester: short resource expiration on");
-            // ACME answers "check interval,max expiration"; the same two numbers here.
-            let interval = state.expiry_interval.as_secs().max(1);
-            Ok(Some(format!("{interval},{secs}")))
+            let interval = seconds(argument)?;
+            let previous = switches.expiry_interval(state.expiry_interval);
+            // Shortened only: a test never makes the CSE check less often.
+            switches.set_expiry_interval(Some(interval.min(state.expiry_interval)));
+            tracing::info!(?interval, "upper tester: short expiry check interval on");
+            // ACME's answer: the previous check interval and the maximum expiration
+            // delta, whole seconds.
+            Ok(Some(format!(
+                "{},{}",
+                whole_seconds(previous),
+                state.max_expiration_delta.as_secs()
+            )))
         }
         "disableshortresourceexpiration" => {
-            switches.set_short_resource_expiration(None);
+            switches.set_expiry_interval(None);
             Ok(None)
         }
         "enableshortrequestexpiration" => {
-            let secs = seconds(argument)?;
-            switches.set_short_request_expiration(Some(Duration::from_secs(secs)));
-            tracing::info!(seconds = secs, "upper tester: short request expiration on");
-            Ok(Some(secs.to_string()))
+            let lifetime = seconds(argument)?;
+            let previous = switches.request_lifetime(state.request_lifetime);
+            switches.set_request_lifetime(Some(lifetime));
+            tracing::info!(?lifetime, "upper tester: short request lifetime on");
+            Ok(Some(decimal_seconds(previous)))
         }
         "disableshortrequestexpiration" => {
-            switches.set_short_request_expiration(None);
+            switches.set_request_lifetime(None);
             Ok(None)
         }
         _ => Err(format!(
-            "unknown upper tester command '{name}'; known: Status, testCaseStart, testCaseEnd, enableShortResourceExpiration, disableShortResourceExpiration, enableShortRequestExpiration, disableShortRequestExpiration"
+            "unknown upper tester command '{name}'; known: Status, Reset, testCaseStart, testCaseEnd, enableShortResourceExpiration, disableShortResourceExpiration, enableShortRequestExpiration, disableShortRequestExpiration"
         )),
     }
 }
 
-/// The optional argument of the enable commands: whole seconds, 1 to 86400.
-fn seconds(argument: &str) -> Result<u64, String> {
+/// The optional argument of the enable commands: seconds, whole or decimal (`3`,
+/// `3.0`, `0.5`), more than 0 and at most one day.
+fn seconds(argument: &str) -> Result<Duration, String> {
     if argument.is_empty() {
-        return Ok(DEFAULT_SHORT_SECS);
+        return Ok(Duration::from_secs_f64(DEFAULT_SHORT_SECS));
     }
     argument
-        .parse::<u64>()
+        .parse::<f64>()
         .ok()
-        .filter(|s| (1..=86_400).contains(s))
-        .ok_or_else(|| format!("'{argument}' is not a number of seconds from 1 to 86400"))
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= MAX_SHORT_SECS)
+        .map(Duration::from_secs_f64)
+        .filter(|d| d.as_millis() >= 1)
+        .ok_or_else(|| {
+            format!("'{argument}' is not a number of seconds above 0 and at most {MAX_SHORT_SECS}")
+        })
+}
+
+/// Whole seconds, at least 1 (an interval below a second is reported as 1).
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs().max(1)
+}
+
+/// Seconds as a decimal number without a needless fraction (`600`, `2.5`).
+fn decimal_seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{}", d.as_secs_f64())
+    }
 }
 
 fn answer(status: u16, rsc: u16, result: Option<String>) -> HttpResponse {

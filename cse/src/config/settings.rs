@@ -117,6 +117,10 @@ settings! {
         /// How often a registered CSE checks that the registrar still holds its
         /// registration (and registers again when it lost it), in seconds
         registrar_check_interval_s: u64 = 60, value_name = "S";
+        /// Whether stopping deregisters from the registrar (DELETE of this CSE's
+        /// remoteCSE there, then of the local one); set false when several processes
+        /// serve this CSE and one of them stops while the others go on
+        registrar_deregister_on_stop: bool = true, value_name = "true|false";
     }
     "Access control" {
         /// Originators that may register AEs: comma-separated patterns where `*` matches
@@ -198,6 +202,10 @@ settings! {
     "Expiry" {
         /// How often expired resources are removed, in milliseconds
         expiry_interval_ms: u64 = 1000, value_name = "MS";
+        /// Longest lifetime a resource may have, in seconds: an expirationTime further
+        /// away is lowered to now plus this, and a resource created without one gets it
+        /// (or its parent's, if sooner)
+        max_expiration_delta_s: u64 = 157_680_000, value_name = "S";
     }
     "Testing" {
         /// Serve the Upper Tester interface (POST /__ut__ with X-M2M-UTCMD) that test
@@ -321,6 +329,9 @@ impl Config {
         }
         if self.expiry_interval_ms == 0 {
             anyhow::bail!("expiry interval must be at least 1 ms");
+        }
+        if self.max_expiration_delta_s == 0 {
+            anyhow::bail!("max expiration delta must be at least 1 s");
         }
         if self.request_max_pending_per_originator == 0
             || self.request_concurrency == 0

@@ -28,7 +28,7 @@ pub enum Address {
 }
 
 /// Where a request goes: a resource of this CSE, or another CSE or service provider
-/// (which dispatch would forward to; onecse does not forward yet).
+/// (which dispatch forwards to, `Route::Forward`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     /// A resource hosted here.

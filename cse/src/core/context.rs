@@ -54,6 +54,9 @@ pub struct RequestLimits {
     pub max_pending_requests: usize,
     /// How long a `<request>` outlives the request's deadlines (without `rp`).
     pub request_lifetime_s: u64,
+    /// Longest lifetime of a resource (`max_expiration_delta_s`): a later `et` is
+    /// lowered to now plus this.
+    pub max_expiration_delta_s: u64,
     /// The work one discovery or listing may do before it answers with a partial page.
     pub scan: ScanLimits,
 }

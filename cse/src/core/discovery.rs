@@ -5,19 +5,18 @@
 //! requester may discover, so a request never loads more than a page at a time; the
 //! request's scan budget ([`ScanBudget`]) bounds the rows and time it examines.
 
-use onecse_models::primitive::{
-    DesiredIdentifierResultType, FilterOperation, PartialContent, Request, Response,
-};
-use onecse_models::{ResourceType, ResponseStatusCode, ResultContent};
+use onecse_models::primitive::{DesiredIdentifierResultType, PartialContent, Request, Response};
+use onecse_models::{ResponseStatusCode, ResultContent};
 use serde_json::{Value, json};
 
+use crate::core::filter_query;
 use crate::core::operations::hierarchy::{MAX_PAGE, MAX_PAGE_BYTES};
 use crate::core::record::Resource;
 use crate::core::scan::ScanBudget;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::{Access, Requester, Sight};
-use crate::store::resource_table::{self, Bound, CountColumn, DiscoveryFilter, TimeColumn};
+use crate::store::resource_table::{self, DiscoveryFilter};
 
 /// Candidates read per database round trip when conditions are checked here.
 const SCAN_PAGE: i64 = 500;
@@ -32,79 +31,37 @@ pub fn discover(
     who: &Requester,
     target: &Resource,
 ) -> CseResult<Response> {
-    match req.rcn {
-        None | Some(ResultContent::DiscoveryResultReferences) => {}
+    // TS-0001 table 8.1.2-1: discovery answers addresses (rcn 11, the default) or
+    // child-resource references (rcn 6).
+    let references = match req.rcn {
+        None | Some(ResultContent::DiscoveryResultReferences) => false,
+        Some(ResultContent::ChildResourceReferences) => true,
         Some(other) => {
             return Err(CseError::bad_request(format!(
-                "rcn={} is not supported with discovery (use 11 or leave it out)",
+                "rcn={} is not permitted with discovery (use 11, 6 or leave it out)",
                 other.number()
             )));
         }
+    };
+    if references && req.filter.relative_path.is_some() {
+        return Err(CseError::bad_request(
+            "arp (applyRelativePath) names no resource type for a reference: use it with rcn=11",
+        ));
     }
     let fc = &req.filter;
     let limit = fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let skip = fc.offset.unwrap_or(1).saturating_sub(1);
-    let in_database = fc.filter_operation != Some(FilterOperation::Or);
-    let depth = i32::try_from(target.path.split('/').count()).unwrap_or(i32::MAX);
-    let mut filter = DiscoveryFilter {
-        path: &target.path,
-        max_depth: fc.level.map_or(i32::MAX, |l| {
-            depth.saturating_add(i32::try_from(l).unwrap_or(i32::MAX))
-        }),
-        ..DiscoveryFilter::default()
+    let Some(mut filter) = filter_query::database_filter(fc, target) else {
+        // Only types no resource here can have: nothing matches.
+        return Ok(found_nothing(references));
     };
-    if in_database {
-        filter.types = fc
-            .resource_types
-            .iter()
-            .filter_map(|t| ResourceType::from_number(*t).ok())
-            .collect();
-        if filter.types.is_empty() && !fc.resource_types.is_empty() {
-            // Only types no resource here can have: nothing matches.
-            return Ok(found_nothing());
-        }
-        filter.labels = fc.labels.clone();
-        let text = |v: &Option<onecse_models::time::Timestamp>| v.map(|t| t.to_string());
-        let mut push_text = |column, bound, value: Option<String>| {
-            if let Some(v) = value {
-                filter.text_bounds.push((column, bound, v));
-            }
-        };
-        push_text(TimeColumn::Created, Bound::Below, text(&fc.created_before));
-        push_text(TimeColumn::Created, Bound::AtLeast, text(&fc.created_after));
-        push_text(
-            TimeColumn::Modified,
-            Bound::AtLeast,
-            text(&fc.modified_since),
-        );
-        push_text(
-            TimeColumn::Modified,
-            Bound::Below,
-            text(&fc.unmodified_since),
-        );
-        push_text(TimeColumn::Expires, Bound::Below, text(&fc.expire_before));
-        push_text(TimeColumn::Expires, Bound::AtLeast, text(&fc.expire_after));
-        for (column, bound, value) in [
-            (CountColumn::StateTag, Bound::Below, fc.state_tag_smaller),
-            (CountColumn::StateTag, Bound::AtLeast, fc.state_tag_bigger),
-            (CountColumn::Size, Bound::AtLeast, fc.size_above),
-            (CountColumn::Size, Bound::Below, fc.size_below),
-        ] {
-            if let Some(v) = value {
-                filter.int_bounds.push((column, bound, v));
-            }
-        }
-    }
     // When the database evaluates every condition, it also skips `ofst` and returns one
     // page of exactly what is needed (plus one row to tell whether more exist), so a
     // large `ofst` never loads the rows it skips; documents are only parsed when a
     // condition must be checked here, page by page.
     let cse = tx.cse;
     let mut sight = Sight::new(cse.site(), who, Access::Discover);
-    let checks_here = !in_database
-        || !fc.content_types.is_empty()
-        || !fc.attributes.is_empty()
-        || !sight.sees_everything();
+    let checks_here = filter_query::checked_per_row(fc) || !sight.sees_everything();
     let (found, more, scan_cut) = if checks_here {
         scan(tx, req, &mut sight, &mut filter, skip, limit)?
     } else {
@@ -119,11 +76,30 @@ pub fn discover(
     };
     let unstructured = req.drt == Some(DesiredIdentifierResultType::Unstructured);
     let found_count = found.len();
-    let uris: Vec<Value> = found
-        .into_iter()
-        .map(|(path, ri)| json!(if unstructured { ri } else { path }))
-        .collect();
-    let mut response = Response::new(ResponseStatusCode::Ok, Some(json!({ "m2m:uril": uris })));
+    let address = |path: &str, ri: &str| {
+        let base = if unstructured { ri } else { path };
+        match &fc.relative_path {
+            Some(relative) => format!("{base}/{relative}"),
+            None => base.to_owned(),
+        }
+    };
+    let content = if references {
+        let rrf: Vec<Value> = found
+            .iter()
+            .map(|(path, ri, ty)| {
+                let name = path.rsplit('/').next().unwrap_or_default();
+                json!({ "nm": name, "typ": ty, "val": address(path, ri) })
+            })
+            .collect();
+        json!({ "m2m:rrl": { "rrf": rrf } })
+    } else {
+        let uris: Vec<Value> = found
+            .iter()
+            .map(|(path, ri, _)| json!(address(path, ri)))
+            .collect();
+        json!({ "m2m:uril": uris })
+    };
+    let mut response = Response::new(ResponseStatusCode::Ok, Some(content));
     if more && (scan_cut || fc.limit.is_none_or(|asked| asked > MAX_PAGE)) {
         response.partial = Some(PartialContent {
             offset: skip + u64::try_from(found_count).unwrap_or(u64::MAX) + 1,
@@ -132,9 +108,11 @@ pub fn discover(
     Ok(response)
 }
 
-/// (path, resourceID) of the matches, whether more exist, whether the budget ended
-/// the scan.
-type Scanned = (Vec<(String, String)>, bool, bool);
+/// (path, resourceID, type) of one match.
+type Found = (String, String, i32);
+
+/// The matches, whether more exist, whether the budget ended the scan.
+type Scanned = (Vec<Found>, bool, bool);
 
 /// Evaluates conditions the database cannot (attributes, `fo=2`, visibility) batch
 /// by batch: (path, resourceID) of the matches after skipping `skip` of them, whether
@@ -150,7 +128,7 @@ fn scan(
 ) -> CseResult<Scanned> {
     let fc = &req.filter;
     let mut budget = ScanBudget::start(tx.cse.limits.scan);
-    let mut found: Vec<(String, String)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let mut skipped = 0;
     let mut batch_size = FIRST_BATCH;
     loop {
@@ -182,7 +160,7 @@ fn scan(
             if u64::try_from(found.len()).unwrap_or(u64::MAX) >= limit {
                 return Ok((found, true, false));
             }
-            found.push((resource.path, resource.ri));
+            found.push((resource.path, resource.ri, i32::from(resource.ty.number())));
         }
         if exhausted {
             return Ok((found, false, false));
@@ -195,10 +173,12 @@ fn scan(
     }
 }
 
-/// An empty discovery result.
-fn found_nothing() -> Response {
-    Response::new(
-        ResponseStatusCode::Ok,
-        Some(json!({ "m2m:uril": Vec::<Value>::new() })),
-    )
+/// An empty discovery result, as addresses or as references.
+fn found_nothing(references: bool) -> Response {
+    let content = if references {
+        json!({ "m2m:rrl": { "rrf": [] } })
+    } else {
+        json!({ "m2m:uril": [] })
+    };
+    Response::new(ResponseStatusCode::Ok, Some(content))
 }

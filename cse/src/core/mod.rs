@@ -10,6 +10,8 @@ pub mod discovery;
 pub mod dispatch;
 pub mod expiry_sweep;
 pub mod fan_out_point;
+pub mod filter_query;
+pub mod group_membership;
 pub mod ids;
 pub mod nonblocking_requests;
 pub mod notification;

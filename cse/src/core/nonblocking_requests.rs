@@ -4,6 +4,8 @@
 //! normal choke point, and [`finish`] records the result in the `<request>` (and, for
 //! rt 2, queues the `m2m:rsp` NOTIFY in the outbox) in one transaction.
 
+use std::time::Duration;
+
 use std::net::IpAddr;
 
 use onecse_models::primitive::{Request, Response, ResponseType};
@@ -235,8 +237,10 @@ fn expiration(tx: &Txn<'_>, req: &Request) -> Timestamp {
         .into_iter()
         .flatten()
         .fold(tx.now, Timestamp::max);
-    let lifetime = i64::try_from(tx.cse.limits.request_lifetime_s).unwrap_or(i64::MAX);
-    let floor = latest.plus_seconds(lifetime);
+    // The Upper Tester's enableShortRequestExpiration shortens it for tests.
+    let configured = Duration::from_secs(tx.cse.limits.request_lifetime_s);
+    let lifetime = tx.cse.upper_tester.request_lifetime(configured);
+    let floor = latest.plus_millis(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX));
     t.rp.map_or(floor, |rp| rp.max(floor))
 }
 

@@ -1,8 +1,8 @@
 //! The registree's database side of its registration (TS-0001 §10.2.2.7 steps 4–8,
 //! spec digest inter-cse §2): the `<remoteCSE>` it keeps locally for its registrar,
 //! filled from the registrar's `<CSEBase>`, and the lease that lets one process of
-//! this CSE register for all of them. The requests to the registrar are sent by
-//! `crate::registree`.
+//! this CSE register for all of them; and its removal on deregistration (TS-0001
+//! §10.2.2.10). The requests to the registrar are sent by `crate::registree`.
 
 use onecse_models::ResourceType;
 use onecse_models::time::Timestamp;
@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::core::Cse;
 use crate::core::context::Registrar;
 use crate::core::record::Resource;
+use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
 use crate::error::CseResult;
 use crate::store::{TransactionKind, leases, resource_table};
@@ -108,4 +109,23 @@ fn save(
         watch: 0,
     };
     resource_table::insert(tx.conn, &resource.to_row()).map_err(|err| resource.insert_refused(err))
+}
+
+/// Removes the local `<remoteCSE>` of `registrar` (and its subtree) once this CSE
+/// deregistered (TS-0001 §10.2.2.10: the other side first, then the local one), so
+/// nothing is forwarded upwards any more until it registers again; `false` when
+/// there was none.
+pub fn forget_registrar(cse: &Cse, registrar: &Registrar) -> CseResult<bool> {
+    transaction::run(cse, TransactionKind::Write, Timestamp::now(), |tx| {
+        let ri = registrar.cse_id.trim_start_matches('/');
+        let Some(row) = resource_table::find_by_ri(tx.conn, ri, &tx.now_text)? else {
+            return Ok(false);
+        };
+        let resource = Resource::from_row(row)?;
+        if resource.ty != ResourceType::RemoteCse {
+            return Ok(false);
+        }
+        Ok(removal::remove(tx, &resource, Cause::Request)? > 0)
+    })
+    .map(|committed| committed.value)
 }

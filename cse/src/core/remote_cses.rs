@@ -65,6 +65,24 @@ pub struct Hop {
     pub poa: Vec<String>,
 }
 
+impl Hop {
+    /// The URL at each `poa` for a request `To` `to` (SP-relative or absolute), in
+    /// order: `<poa>/~/csi/…` or `<poa>/_/sp/csi/…` (TS-0009 §6.2.2.1).
+    pub fn urls(&self, to: &str) -> Vec<String> {
+        self.poa.iter().map(|poa| url(poa, to)).collect()
+    }
+}
+
+/// `<poa>/~/csi/…` for an SP-relative `to`, `<poa>/_/sp/csi/…` for an absolute one
+/// (TS-0009 §6.2.2.1): how any request for another CSE's resource travels over HTTP.
+pub fn url(poa: &str, to: &str) -> String {
+    let base = poa.trim_end_matches('/');
+    match to.strip_prefix("//") {
+        Some(absolute) => format!("{base}/_/{absolute}"),
+        None => format!("{base}/~{to}"),
+    }
+}
+
 /// The next hop towards CSE `target` of a request from `from` (spec digest
 /// inter-cse §3): the `<remoteCSE>` of that CSE or of the registree whose `dcse`
 /// lists it; else the registrar, unless the request came from above. `None`: no

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::core::announcement;
+use crate::core::group_membership;
 use crate::core::notification::{Event, matcher};
 use crate::core::record::Resource;
 use crate::core::transaction::Txn;
@@ -46,7 +47,9 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
     resource.kind().on_remove(tx, resource)?;
     announcement::queue::on_remove(tx, resource)?;
     matcher::on_subtree_removal(tx, resource)?;
+    let groups = group_membership::listing(tx, resource)?;
     let removed = resource_table::delete_subtree(tx.conn, &resource.path)?;
+    group_membership::prune(tx, &groups)?;
     if removed == 0 {
         // Someone else removed it first and sent its notices.
         tx.discard_notifications_since(mark);

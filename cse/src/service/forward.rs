@@ -14,30 +14,36 @@ use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ResponseStatusCode};
 
 use super::Service;
-use crate::core::remote_cses::Hop;
+use crate::core::remote_cses::{self, Hop};
 use crate::error::{CseError, CseResult};
 use crate::notify::send::{Forwarded, first_success, method_of, primitive_headers};
 
-/// The requests this process is forwarding right now, by originator and request
-/// ID: one that arrives again while its first passage is still waiting went round
-/// in a loop (misconfigured `dcse` or registrars), and is refused instead of
-/// forwarded again, so a loop ends after one round through each process.
+/// The requests this process is forwarding right now, by originator, request ID and
+/// target: one that arrives again while its first passage is still waiting went
+/// round in a loop (misconfigured `dcse` or registrars), and is refused instead of
+/// forwarded again, so a loop ends after one round through each process. The target
+/// is part of the key because a group's fan-out sends one request (same originator
+/// and request ID) to several members on one CSE at once.
 #[derive(Clone, Default)]
-pub struct InFlight(Arc<Mutex<HashSet<(String, String)>>>);
+pub struct InFlight(Arc<Mutex<HashSet<Key>>>);
+
+/// Originator, request ID, target.
+type Key = (String, String, String);
 
 impl InFlight {
-    /// Notes `key` as in flight; `None` when it already is (a loop).
-    fn enter(&self, key: (String, String)) -> Option<Passage<'_>> {
-        let mut set = self.0.lock().ok()?;
-        set.insert(key.clone())
-            .then_some(Passage { set: self, key })
+    /// Notes `key` as in flight; `None` when it already is (a loop). A [`Passage`]
+    /// is made only for a key this call inserted, after the lock is released (its
+    /// drop takes the lock: made and dropped under it, it would deadlock).
+    fn enter(&self, key: Key) -> Option<Passage<'_>> {
+        let inserted = self.0.lock().ok()?.insert(key.clone());
+        inserted.then(|| Passage { set: self, key })
     }
 }
 
 /// A request in flight; forgotten when its answer came back (or it failed).
 struct Passage<'a> {
     set: &'a InFlight,
-    key: (String, String),
+    key: Key,
 }
 
 impl Drop for Passage<'_> {
@@ -54,7 +60,10 @@ impl Service {
     /// the request's `rqet` passed first.
     pub(super) async fn forward(&self, req: &Request, hop: Hop) -> CseResult<Response> {
         let from = originator(req, &self.cse.cse_id);
-        let Some(_passage) = self.in_flight.enter((from.clone(), req.rqi.clone())) else {
+        let Some(_passage) = self
+            .in_flight
+            .enter((from.clone(), req.rqi.clone(), req.to.clone()))
+        else {
             return Err(CseError::not_found(format!(
                 "request '{}' from '{from}' came back to this CSE while it was being forwarded: a forwarding loop",
                 req.rqi
@@ -124,18 +133,13 @@ fn originator(req: &Request, cse_id: &str) -> String {
     }
 }
 
-/// `<poa>/~/csi/…` for an SP-relative `To`, `<poa>/_/sp/csi/…` for an absolute one
-/// (TS-0009 §6.2.2.1), with the query string as it arrived.
+/// The URL at `poa` for the request's `To`, with the query string as it arrived.
 fn url(poa: &str, req: &Request) -> String {
-    let base = poa.trim_end_matches('/');
-    let path = match req.to.strip_prefix("//") {
-        Some(absolute) => format!("/_/{absolute}"),
-        None => format!("/~{}", req.to),
-    };
+    let url = remote_cses::url(poa, &req.to);
     if req.query.is_empty() {
-        format!("{base}{path}")
+        url
     } else {
-        format!("{base}{path}?{}", req.query)
+        format!("{url}?{}", req.query)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod announcements;
 mod conn;
 pub mod db;
+pub mod group_members;
 pub mod instance_edges;
 pub mod labels;
 pub mod leases;
@@ -15,6 +16,7 @@ pub mod pending_requests;
 pub mod policy_links;
 pub mod polling_queue;
 pub mod prepared;
+pub mod reset;
 pub mod resource_table;
 pub mod schema;
 

@@ -120,7 +120,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     policy_links,
     polling_answers,
-    polling_queue
+    polling_queue,
+    group_members
 );
 
 diesel::table! {
@@ -214,5 +215,15 @@ diesel::table! {
         attempts -> Integer,
         /// Why the last attempt failed.
         last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The local members of each group (see the migration).
+    group_members (grp, member) {
+        /// The `<group>`.
+        grp -> Text,
+        /// The resourceID of a local member.
+        member -> Text,
     }
 }

@@ -371,20 +371,20 @@ async fn update_refuses_what_may_not_change() {
 }
 
 #[tokio::test]
-async fn update_of_et_is_kept() {
+async fn update_of_et_within_the_maximum_is_kept() {
     let app = spawn_app().await;
     register(&app, Some("Cet"), json!({"rn": "et"})).await;
+    // A year ahead, within the default maximum expiration delta (5 years); one
+    // beyond it is lowered (tests in lifetime.rs).
+    let et = onecse_models::time::Timestamp::now().plus_seconds(365 * 24 * 3600);
     let reply = app
         .update(
             "/cse-in/et",
-            &json!({"m2m:ae": {"et": "20991231T235959"}}),
+            &json!({"m2m:ae": {"et": et.to_string()}}),
             "Cet",
         )
         .await;
-    assert_eq!(
-        reply.expect_resource("m2m:ae")["et"],
-        "20991231T235959,000000"
-    );
+    assert_eq!(reply.expect_resource("m2m:ae")["et"], et.to_string());
 }
 
 #[tokio::test]

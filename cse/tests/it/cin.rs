@@ -53,6 +53,11 @@ async fn instance_errors_are_refused_and_change_nothing() {
         (json!({}), 4000, "mandatory attribute 'con'"),
         (json!({"con": "x", "cnf": "plain"}), 4000, "cnf"),
         (json!({"con": "x", "cnf": 5}), 4000, "cnf"),
+        (json!({"con": "x", "cnf": "text/plain"}), 4000, "cnf"),
+        (json!({"con": "x", "cnf": "text/plain:9"}), 4000, "cnf"),
+        (json!({"con": "x", "dgt": "yesterday"}), 4000, "dgt"),
+        (json!({"con": "x", "dgt": 5}), 4000, "dgt"),
+        (json!({"con": "x", "dcnt": 2}), 5001, "dcnt"),
         (json!({"con": "x", "cs": 1}), 4000, "cs"),
         (json!({"con": "x", "st": 1}), 4000, "st"),
         (json!({"con": "x", "mni": 1}), 4000, "mni"),
@@ -67,7 +72,11 @@ async fn instance_errors_are_refused_and_change_nothing() {
         (json!({"con": "this is longer than ten"}), 5207, "mbs"),
     ];
     for (attrs, rsc, needle) in cases {
-        let status = if rsc == 5207 { 406 } else { 400 };
+        let status = match rsc {
+            5207 => 406,
+            5001 => 501,
+            _ => 400,
+        };
         let reply = app
             .create("/cse-in/c", 4, &json!({ "m2m:cin": attrs }), Some("CAdmin"))
             .await;
@@ -304,4 +313,23 @@ async fn parallel_creates_keep_exactly_mni_instances_and_right_counters() {
     assert_eq!(cnt["cni"], 10);
     assert_eq!(cnt["cbs"], bytes);
     assert_eq!(cnt["st"], 64);
+}
+
+#[tokio::test]
+async fn data_generation_time_is_kept_as_given() {
+    let app = spawn_app().await;
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let reply = app
+        .create(
+            "/cse-in/c",
+            4,
+            &json!({"m2m:cin": {"con": "x", "dgt": "20250101T100000", "cnf": "text/plain:0"}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    let la = app.retrieve("/cse-in/c/la", "CAdmin").await;
+    let cin = la.expect_resource("m2m:cin");
+    assert_eq!(cin["dgt"], "20250101T100000");
+    assert_eq!(cin["cnf"], "text/plain:0");
 }

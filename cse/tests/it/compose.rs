@@ -27,6 +27,8 @@ use crate::helpers::postgres_url;
 
 const BIN: &str = env!("CARGO_BIN_EXE_onecse");
 const COMPOSE: &str = include_str!("../../../docker-compose.yml");
+/// The example of several CSEs (docs/admin-guide.md "Several CSEs").
+const COMPOSE_IN_MN: &str = include_str!("../../../deploy/compose-in-mn.yml");
 
 /// Variables onecse reads outside the settings table (the log filter and `--config`).
 const READ_OUTSIDE_SETTINGS: &[&str] = &["ONECSE_LOG", "ONECSE_CONFIG"];
@@ -175,6 +177,38 @@ fn compose_gives_onecse_only_real_settings() {
     assert_eq!(value_of(&env, "ONECSE_AUTH"), "jwt");
     assert!(value_of(&env, "ONECSE_JWT_SECRET").len() >= 32);
     assert!(value_of(&env, "ONECSE_DATABASE_URL").contains("@postgres:"));
+}
+
+#[test]
+fn the_in_and_mn_example_gives_only_real_settings_and_points_the_mn_at_the_in() {
+    let inn = service_environment(COMPOSE_IN_MN, "in");
+    let mn = service_environment(COMPOSE_IN_MN, "mn");
+    for (name, _) in inn.iter().chain(&mn) {
+        let setting = SETTINGS.iter().any(|setting| setting.env() == *name);
+        assert!(
+            setting,
+            "deploy/compose-in-mn.yml sets {name}, which is no onecse setting"
+        );
+    }
+    assert_eq!(value_of(&mn, "ONECSE_CSE_TYPE"), "MN");
+    assert_eq!(
+        value_of(&mn, "ONECSE_REGISTRAR_URL"),
+        value_of(&inn, "ONECSE_POA")
+    );
+    assert_eq!(
+        value_of(&mn, "ONECSE_REGISTRAR_CSE_ID"),
+        value_of(&inn, "ONECSE_CSE_ID")
+    );
+    assert_eq!(
+        value_of(&mn, "ONECSE_REGISTRAR_CSE_NAME"),
+        value_of(&inn, "ONECSE_CSE_NAME")
+    );
+    let allowed = value_of(&inn, "ONECSE_REGISTRATION_CSE_ORIGINATORS");
+    let mn_id = value_of(&mn, "ONECSE_CSE_ID");
+    assert!(
+        mn_id.starts_with(allowed.trim_end_matches('*')),
+        "{mn_id} may not register ({allowed})"
+    );
 }
 
 /// A PostgreSQL database of its own, dropped at the end.

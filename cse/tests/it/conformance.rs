@@ -5,16 +5,34 @@
 
 use std::time::Duration;
 
-use onecse_conformance::{Report, Selection, Target, cases, run};
+use onecse_conformance::{Report, Selection, Target, run_with_peer};
 use onecse_testkit::blocking::Receiver;
 
-use crate::forwarding::spawn_mn;
-use crate::helpers::{TestDb, postgres_url, spawn_app, spawn_app_on, spawn_app_with};
+use crate::forwarding::{answers_within, spawn_mn_with};
+use crate::helpers::{TestApp, TestDb, postgres_url, spawn_app_on, spawn_app_with};
+
+/// What the whole suite runs against: an IN that lets `/id-mn*` register, with the
+/// Upper Tester on (the EXP/UTC purposes drive it).
+fn allow_mn(c: &mut onecse::config::Config) {
+    c.registration_cse_originators = Some("/id-mn*".into());
+    c.upper_tester = true;
+}
+
+/// The peer of the inter-CSE test purposes: an MN `/id-mn` registered with the IN
+/// `inn` (waited for: the announcement purposes need the registration on both sides).
+async fn peer_of(inn: &TestApp) -> TestApp {
+    let mn = spawn_mn_with(&inn.base, "/id-mn", 60, |_| {}).await;
+    let limit = Duration::from_secs(10);
+    assert!(answers_within(inn, "/cse-in/id-mn", false, limit).await, "MN not registered");
+    assert!(answers_within(&mn, "/cse-mn/id-in", false, limit).await, "IN unknown at MN");
+    mn
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_conformance_suite_passes() {
-    let app = spawn_app().await;
-    let report = run_suite(vec![app.base.clone()]).await;
+    let app = spawn_app_with(allow_mn).await;
+    let peer = peer_of(&app).await;
+    let report = run_suite(vec![app.base.clone()], &peer.base).await;
     assert_everything_passed(&report);
 }
 
@@ -24,9 +42,10 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
         return;
     }
     let (db, url) = TestDb::fresh();
-    let one = spawn_app_on(&url, |_| {}).await;
-    let two = spawn_app_on(&url, |_| {}).await;
-    let report = run_suite(vec![one.base.clone(), two.base.clone()]).await;
+    let one = spawn_app_on(&url, allow_mn).await;
+    let two = spawn_app_on(&url, allow_mn).await;
+    let peer = peer_of(&one).await;
+    let report = run_suite(vec![one.base.clone(), two.base.clone()], &peer.base).await;
     assert_everything_passed(&report);
     let answered: Vec<u64> = report.answered.iter().map(|(_, n)| *n).collect();
     assert_eq!(answered.len(), 2, "{:?}", report.answered);
@@ -42,72 +61,18 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
     drop(db);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_announcement_group_passes_against_an_in_and_its_registered_mn() {
-    let inn = spawn_app_with(|c| c.registration_cse_originators = Some("/id-mn*".into())).await;
-    let mn = spawn_mn(&inn.base, 60).await;
+/// Runs every test purpose against the CSEBase `/cse-in` of these origins (the first
+/// is the target, the others alternate with it), with the MN at `peer` (`cse-mn`) as
+/// the second CSE, on a plain thread, as the suite blocks.
+async fn run_suite(origins: Vec<String>, peer: &str) -> Report {
     let peer = Target::from_url(
-        &format!("{}/cse-mn", mn.base),
+        &format!("{peer}/cse-mn"),
         "/id-mn",
         "CAdmin",
         "3",
         Duration::from_secs(10),
     )
     .expect("peer");
-    let origin = inn.base.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let mut target = Target::from_url(
-            &format!("{origin}/cse-in"),
-            "/id-in",
-            "CAdmin",
-            "3",
-            Duration::from_secs(10),
-        )
-        .expect("target");
-        target.peer = Some(Box::new(peer));
-        // The MN registers at start-up: wait for it before the first announcement.
-        let check = onecse_testkit::blocking::Client::new(target.clone()).expect("client");
-        for _ in 0..100 {
-            if check.retrieve("/cse-in/id-mn", "CAdmin").rsc == Some(2000) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let receiver = Receiver::start().expect("receiver");
-        let selection = Selection {
-            groups: vec!["ANN".into()],
-            tps: Vec::new(),
-        };
-        run(target, &receiver, &selection).expect("suite runs")
-    })
-    .await
-    .expect("suite thread");
-    let (passed, failed, skipped) = report.counts();
-    assert_eq!(
-        failed + skipped,
-        0,
-        "{}\n{}",
-        report.table(),
-        report.summary()
-    );
-    assert!(passed >= 8, "{}", report.summary());
-}
-
-/// Every group but the ones that need a peer CSE (ANN, run above against a pair).
-fn single_cse_groups() -> Vec<String> {
-    let mut groups: Vec<String> = cases::all()
-        .iter()
-        .map(|tp| tp.group().to_owned())
-        .filter(|group| group != "ANN")
-        .collect();
-    groups.dedup();
-    groups
-}
-
-/// Runs every single-CSE test purpose against the CSEBase `/cse-in` of these origins
-/// (the first is the target, the others alternate with it) on a plain thread, as the
-/// suite blocks.
-async fn run_suite(origins: Vec<String>) -> Report {
     tokio::task::spawn_blocking(move || {
         let mut urls = origins.iter().map(|origin| format!("{origin}/cse-in"));
         let first = urls.next().expect("one origin");
@@ -118,11 +83,7 @@ async fn run_suite(origins: Vec<String>) -> Report {
         }
         target.sp_id = Some("acme.example.com".into());
         let receiver = Receiver::start().expect("receiver");
-        let selection = Selection {
-            groups: single_cse_groups(),
-            tps: Vec::new(),
-        };
-        run(target, &receiver, &selection).expect("suite runs")
+        run_with_peer(target, Some(peer), &receiver, &Selection::default()).expect("suite runs")
     })
     .await
     .expect("suite thread")

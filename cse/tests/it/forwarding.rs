@@ -33,15 +33,78 @@ pub async fn spawn_in() -> TestApp {
 
 /// An MN-CSE `/id-mn` (`cse-mn`) whose registrar is the IN at `in_base`.
 pub async fn spawn_mn(in_base: &str, check_interval_s: u64) -> TestApp {
-    let url = in_base.to_owned();
-    spawn_app_with(move |c| {
-        c.cse_id = "/id-mn".into();
-        c.cse_name = "cse-mn".into();
+    spawn_mn_with(in_base, "/id-mn", check_interval_s, |_| {}).await
+}
+
+/// The configuration of an MN-CSE `cse_id` (CSEBase `cse-<id without /id->`, e.g.
+/// `/id-mn2` → `cse-mn2`) whose registrar is the IN at `in_base`.
+pub fn mn_config(
+    in_base: &str,
+    cse_id: &str,
+    check_interval_s: u64,
+) -> impl Fn(&mut onecse::config::Config) + Clone + use<> {
+    let (url, cse_id) = (in_base.to_owned(), cse_id.to_owned());
+    move |c| {
+        c.cse_name = cse_id.replacen("/id-", "cse-", 1);
+        c.cse_id = cse_id.clone();
         c.cse_type = "MN".into();
-        c.registrar_url = Some(url);
+        c.registrar_url = Some(url.clone());
         c.registrar_check_interval_s = check_interval_s;
+    }
+}
+
+/// An MN-CSE as [`mn_config`] says, adjusted further by `adjust`.
+pub async fn spawn_mn_with(
+    in_base: &str,
+    cse_id: &str,
+    check_interval_s: u64,
+    adjust: impl FnOnce(&mut onecse::config::Config),
+) -> TestApp {
+    let config = mn_config(in_base, cse_id, check_interval_s);
+    spawn_app_with(move |c| {
+        config(c);
+        adjust(c);
     })
     .await
+}
+
+/// Waits (at most `limit`) until `resource` (e.g. a registration, `/cse-in/id-mn`)
+/// answers 2000 at the CSE `client` speaks to, or 4004 when `gone`.
+pub async fn answers_within(client: &Client, resource: &str, gone: bool, limit: Duration) -> bool {
+    let wanted = if gone { 4004 } else { 2000 };
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if client.retrieve(resource, "CAdmin").await.rsc == Some(wanted) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Creates on the CSE `client` speaks to a container `rn` under `parent` that the
+/// `originators` (SP-relative AE-IDs of other CSEs) may do anything with.
+pub async fn shared_container(client: &Client, parent: &str, rn: &str, originators: &[&str]) {
+    let acp = client
+        .create(
+            parent,
+            1,
+            &json!({"m2m:acp": {"rn": format!("acp-{rn}"),
+                "pv": {"acr": [{"acor": originators, "acop": 63}]},
+                "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(acp.rsc, Some(2001), "{acp:#?}");
+    let made = client
+        .create(
+            parent,
+            3,
+            &json!({"m2m:cnt": {"rn": rn, "acpi": [acp.body["m2m:acp"]["ri"]]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(made.rsc, Some(2001), "{made:#?}");
 }
 
 /// Registers the MN at `mn_base` with the IN by hand (what the MN does itself at
@@ -54,7 +117,7 @@ async fn register_by_hand(inn: &Client, mn_base: &str) {
 
 /// Registers the AE `originator` at the CSE `client` speaks to (CSEBase `base`): an
 /// AE-ID sends requests, forwarded or not, only once it is registered at its CSE.
-async fn register_ae_at(client: &Client, base: &str, originator: &str) {
+pub async fn register_ae_at(client: &Client, base: &str, originator: &str) {
     let body = json!({"m2m:ae": {"rn": originator.to_lowercase(), "api": "Ntest", "rr": true, "srv": ["3"]}});
     let reply = client.create(base, 2, &body, Some(originator)).await;
     assert_eq!(
@@ -209,7 +272,11 @@ async fn an_ae_on_the_in_works_on_the_mn() {
 #[tokio::test]
 async fn a_transit_refuses_registrations_and_unreachable_cses_are_5103() {
     let inn = spawn_in().await;
-    let mn = spawn_mn(&inn.base, 60).await;
+    // Stopped without deregistering, as a crash would: the IN still knows it.
+    let mn = spawn_mn_with(&inn.base, "/id-mn", 60, |c| {
+        c.registrar_deregister_on_stop = false;
+    })
+    .await;
     let mn_base = mn.base.clone();
     register_by_hand(&inn, &mn_base).await;
     inn.create(
@@ -240,4 +307,18 @@ async fn a_transit_refuses_registrations_and_unreachable_cses_are_5103() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_forwarding_loop_is_refused_not_followed() {
+    let inn = spawn_in().await;
+    // A registration whose poa is the IN itself: everything for /id-mn9 comes back.
+    let body = json!({"m2m:csr": {"cb": "/id-mn9/cse-mn9", "rr": true, "srv": ["3"], "cst": 2, "poa": [inn.base]}});
+    let reply = inn.create("/cse-in", 16, &body, Some("/id-mn9")).await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    inn.retrieve("/~/id-mn9/cse-mn9", "CAdmin")
+        .await
+        .assert_error(4004, 404, "loop");
+    // The CSE still serves (the refusal released everything it held).
+    assert_eq!(inn.retrieve("/cse-in", "CAdmin").await.rsc, Some(2000));
 }

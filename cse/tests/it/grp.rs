@@ -273,7 +273,8 @@ async fn a_failing_member_reports_its_own_error_inside_the_aggregate() {
         ADMIN,
     )
     .await;
-    assert_eq!(app.delete("/cse-in/c1", ADMIN).await.rsc, Some(2002));
+    // c1 stays a member but has no latest instance any more.
+    assert_eq!(app.delete("/cse-in/c1/la", ADMIN).await.rsc, Some(2002));
     let rsps = member_responses(&app.retrieve("/cse-in/g/fopt/la", ADMIN).await);
     assert_eq!(codes(&rsps), vec![2000, 4004, 2000]);
     assert!(
@@ -593,4 +594,73 @@ async fn a_member_the_originator_may_not_retrieve_is_answered_as_a_missing_one()
     )
     .await;
     assert_eq!(own.rsc, Some(2001), "{own:#?}");
+}
+
+#[tokio::test]
+async fn deleting_a_member_directly_or_with_its_parent_leaves_mid_and_cnm() {
+    let app = spawn_app().await;
+    let members = containers(&app, 3).await;
+    app.container("/cse-in/c2", "inner", json!({}), ADMIN).await;
+    // Members in every address form: structured, unstructured (resourceID) and SP-relative.
+    let ri0 = app.retrieve("/cse-in/c0", ADMIN).await.body["m2m:cnt"]["ri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mid = json!([ri0, members[1], "/id-in/cse-in/c2/inner", "cse-in/c2"]);
+    let created = group(
+        &app,
+        "/cse-in",
+        json!({"rn": "g", "mnm": 5, "mid": mid}),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(created.expect_resource("m2m:grp")["cnm"], 4);
+    let other = group(
+        &app,
+        "/cse-in",
+        json!({"rn": "h", "mnm": 2, "mid": [members[1]]}),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(other.rsc, Some(2001));
+
+    // A member deleted by a DELETE request.
+    assert_eq!(app.delete("/cse-in/c1", ADMIN).await.rsc, Some(2002));
+    let g = app.retrieve("/cse-in/g", ADMIN).await;
+    let g = g.expect_resource("m2m:grp");
+    assert_eq!(g["cnm"], 3);
+    assert_eq!(
+        g["mid"],
+        json!([ri0, "/id-in/cse-in/c2/inner", "cse-in/c2"])
+    );
+    let h = app.retrieve("/cse-in/h", ADMIN).await;
+    assert_eq!(h.expect_resource("m2m:grp")["mid"], json!([]));
+    // A member deleted with its parent (two members at once).
+    assert_eq!(app.delete("/cse-in/c2", ADMIN).await.rsc, Some(2002));
+    let g = app.retrieve("/cse-in/g", ADMIN).await;
+    let g = g.expect_resource("m2m:grp");
+    assert_eq!(
+        (g["cnm"].clone(), g["mid"].clone()),
+        (json!(1), json!([ri0]))
+    );
+    // An UPDATE of mid replaces what the index holds: c0 is no longer a member.
+    let emptied = app
+        .update("/cse-in/g", &json!({"m2m:grp": {"mid": []}}), ADMIN)
+        .await;
+    assert_eq!(emptied.rsc, Some(2004), "{emptied:#?}");
+    app.container("/cse-in", "c9", json!({}), ADMIN).await;
+    let set = app
+        .update(
+            "/cse-in/g",
+            &json!({"m2m:grp": {"mid": ["cse-in/c9"]}}),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(set.rsc, Some(2004));
+    assert_eq!(app.delete("/cse-in/c0", ADMIN).await.rsc, Some(2002));
+    let g = app.retrieve("/cse-in/g", ADMIN).await;
+    assert_eq!(g.expect_resource("m2m:grp")["mid"], json!(["cse-in/c9"]));
+    // Deleting the group leaves its members alone.
+    assert_eq!(app.delete("/cse-in/g", ADMIN).await.rsc, Some(2002));
+    assert_eq!(app.retrieve("/cse-in/c9", ADMIN).await.rsc, Some(2000));
 }

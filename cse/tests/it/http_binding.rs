@@ -296,8 +296,14 @@ async fn unknown_or_invalid_query_parameters_are_refused() {
     }
     let reply = app.retrieve("/cse-in?rcn=0", "CAdmin").await;
     reply.assert_error(4000, 400, "not permitted for RETRIEVE");
-    let reply = app.retrieve("/cse-in?fu=2&ty=2", "CAdmin").await;
-    reply.assert_error(5001, 501, "only supported for discovery");
+    let reply = app
+        .update(
+            "/cse-in/acpCSEBase?fu=2&ty=2",
+            &json!({"m2m:acp": {"lbl": ["x"]}}),
+            "CAdmin",
+        )
+        .await;
+    reply.assert_error(5001, 501, "only supported in RETRIEVE");
     let reply = app.retrieve("/cse-in?rt=6", "CAdmin").await;
     reply.assert_error(4000, 400, "responseType");
     let ok = app.retrieve("/cse-in?rcn=1&rt=3", "CAdmin").await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::forwarding::{client_for, spawn_mn};
+use crate::forwarding::{answers_within, client_for, spawn_mn};
 use crate::helpers::{TestApp, TestDb, postgres_url, spawn_app_on, spawn_app_with};
 
 /// An IN-CSE that lets CSE-IDs starting with `/id-mn` register.
@@ -147,6 +147,16 @@ async fn an_unregistered_cse_originator_is_refused_with_4107() {
         .assert_error(4107, 403, "not registered");
     // An AE of another CSE (SP-relative AE-ID) is not a CSE originator.
     assert_eq!(app.retrieve("/cse-in", "/id-mn/Cae1").await.rsc, Some(2000));
+    // Deleting its own registration (what ACME does before registering) finds none;
+    // deleting anything else stays 4107.
+    for own in ["/cse-in/id-mn", "/~/id-in/cse-in/id-mn", "/id-mn"] {
+        app.delete(own, "/id-mn")
+            .await
+            .assert_error(4004, 404, "no registration");
+    }
+    app.delete("/cse-in/id-mn2", "/id-mn")
+        .await
+        .assert_error(4107, 403, "not registered");
     // An AE may not update or delete a registration, whatever the policies.
     let created = app
         .create("/cse-in", 16, &csr("/id-mn"), Some("/id-mn"))
@@ -160,14 +170,7 @@ async fn an_unregistered_cse_originator_is_refused_with_4107() {
 
 /// Waits (at most `limit`) until the IN at `inn` holds the MN's registration.
 async fn registered_within(inn: &TestApp, limit: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + limit;
-    while tokio::time::Instant::now() < deadline {
-        if inn.retrieve("/cse-in/id-mn", "CAdmin").await.rsc == Some(2000) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
+    answers_within(inn, "/cse-in/id-mn", false, limit).await
 }
 
 #[tokio::test]

@@ -28,11 +28,12 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::write_once("or", Text),
     A::write_once("con", Any).mandatory(),
     A::write_once("dcnt", Integer { min: 1 }).unsupported(),
-    A::write_once("dgt", Text).unsupported(),
+    A::write_once("dgt", Text),
 ];
 
 /// Checks `cnf` (contentInfo): `<type>/<subtype>:<encoding>[:<security>]` with an
-/// encoding of 0, 1 or 2 (TS-0004 §6.3.x, spec digest README §7).
+/// encoding of 0, 1 or 2 (TS-0004 §6.3.x, spec digest README §7). The encoding is not
+/// optional: `text/plain` alone is refused.
 pub fn check_content_info(cnf: &str) -> Result<(), crate::Problem> {
     let mut parts = cnf.split(':');
     let media = parts.next().unwrap_or("");
@@ -40,7 +41,7 @@ pub fn check_content_info(cnf: &str) -> Result<(), crate::Problem> {
     let media_ok = media.split_once('/').is_some_and(|(t, s)| {
         !t.is_empty() && !s.is_empty() && !media.contains(char::is_whitespace)
     });
-    let encoding_ok = encoding.is_none_or(|e| matches!(e, "0" | "1" | "2"));
+    let encoding_ok = encoding.is_some_and(|e| matches!(e, "0" | "1" | "2"));
     if media_ok && encoding_ok && parts.count() <= 1 {
         Ok(())
     } else {
@@ -71,7 +72,6 @@ mod tests {
             "text/plain:0",
             "application/json:0",
             "application/octet-stream:2",
-            "text/plain",
             "a/b:1:3",
         ] {
             assert!(check_content_info(ok).is_ok(), "{ok}");
@@ -79,6 +79,8 @@ mod tests {
         for bad in [
             "",
             "text",
+            "text/plain",
+            "text/plain:",
             "text/plain:7",
             "/plain:0",
             "text/ plain:0",

@@ -317,7 +317,9 @@ pub fn check_extended(
                     "attribute '{name}' must not be null in CREATE"
                 )));
             }
-            if policy.required {
+            // `et` is mandatory but the CSE assigns it: null gives it the default
+            // lifetime again (as ACME does) instead of leaving it without one.
+            if policy.required && name != "et" {
                 return Err(Problem::bad_request(format!(
                     "attribute '{name}' of {type_name} is mandatory and cannot be deleted with null"
                 )));

@@ -266,10 +266,22 @@ fn check_generic(req: &Request) -> CseResult<()> {
             "discovery-based UPDATE and DELETE are not supported",
         ));
     }
-    if !discovery && (req.filter.has_conditions() || req.filter.filter_usage.is_some()) {
+    // Conditional retrieval (TS-0004 §7.3.3.17): a RETRIEVE's filter selects the
+    // descendants of a hierarchical result; UPDATE and DELETE with conditions are not
+    // supported.
+    let conditional = req.filter.has_conditions() || req.filter.filter_usage.is_some();
+    if !discovery && conditional && req.op != Operation::Retrieve {
         return Err(CseError::new(
             ResponseStatusCode::NotImplemented,
-            "filter criteria are only supported for discovery (fu=1) so far",
+            format!(
+                "filter criteria are only supported in RETRIEVE requests, not in {}",
+                req.op.name()
+            ),
+        ));
+    }
+    if req.filter.relative_path.is_some() && !discovery {
+        return Err(CseError::bad_request(
+            "arp (applyRelativePath) applies to discovery results: it needs fu=1",
         ));
     }
     if !req.attribute_list.is_empty() && req.op != Operation::Retrieve {

@@ -5,7 +5,9 @@
 //! registration, and a RETRIEVE of the CSEBase (whose own policy decides it; clients
 //! read `srt`, `poa` and `csi` there first). A CSE-ID originator must be a CSE
 //! registered here (or be registering now, a remoteCSE CREATE); others answer 4107
-//! SECURITY_ASSOCIATION_REQUIRED (status-codes digest). The one place originator
+//! SECURITY_ASSOCIATION_REQUIRED (status-codes digest), except that an unregistered
+//! CSE deleting its own registration learns there is none (4004: ACME deregisters
+//! before it registers, and takes 2002 or 4004 as done). The one place originator
 //! checks that need the database live.
 
 use std::borrow::Cow;
@@ -48,6 +50,12 @@ pub(super) fn standing<'w>(
         return Ok(Cow::Borrowed(who));
     }
     if remote_cses::find(tx, &origin.cse_id)?.is_none() {
+        if req.op == Operation::Delete && names_registration_of(tx.cse, &req.to, &origin.cse_id) {
+            return Err(CseError::not_found(format!(
+                "CSE {} is not registered with this CSE: there is no registration to delete",
+                origin.cse_id
+            )));
+        }
         return Err(CseError::new(
             ResponseStatusCode::SecurityAssociationRequired,
             format!(
@@ -103,6 +111,23 @@ fn left_open(cse: &Cse, admitted: &Admitted) -> bool {
             addressing::parse(&req.to, cse),
             Ok(Destination::Local(address)) if names_cse_base(cse, &address)
         )
+}
+
+/// Whether `to` addresses the `<remoteCSE>` the CSE `cse_id` would be registered as
+/// here (named and identified by its CSE-ID without `/`).
+fn names_registration_of(cse: &Cse, to: &str, cse_id: &str) -> bool {
+    let ri = cse_id.trim_start_matches('/');
+    match addressing::parse(to, cse) {
+        Ok(Destination::Local(Address::Structured(path))) => {
+            path.strip_prefix(cse.cse_name.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                == Some(ri)
+        }
+        Ok(Destination::Local(Address::Unstructured { ri: named, rest })) => {
+            named == ri && rest.is_empty()
+        }
+        _ => false,
+    }
 }
 
 /// Whether `address` is the CSEBase itself (by name or by resourceID).

@@ -1,5 +1,7 @@
 //! Notification targets (`nu` and `su` entries, spec digest notifications §1): an
-//! HTTP(S) URL used verbatim, or the resource ID of an AE, reached through its `poa`.
+//! HTTP(S) URL used verbatim, or the resource ID of an AE, reached through its `poa`;
+//! an AE of another CSE (`/id-mn/Cae1`) is reached through that CSE, which relays
+//! the NOTIFY to it (spec digest inter-cse §6).
 
 use onecse_models::id::is_unreserved_id;
 use onecse_models::serialization::preferred;
@@ -8,6 +10,7 @@ use serde_json::Value;
 
 use crate::core::addressing::{self, Destination, Target};
 use crate::core::record::Resource;
+use crate::core::remote_cses;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::{self, Access, Requester};
@@ -115,8 +118,9 @@ pub enum Route {
 
 /// What a target names, looked up once.
 pub enum Resolved {
-    /// A URL, or an entry that cannot be reached (why).
-    Unreachable(Result<Vec<String>, String>),
+    /// Where to send: a URL target, or the next hop towards an AE of another CSE;
+    /// or why the entry cannot be reached.
+    Urls(Result<Vec<String>, String>),
     /// A resource ID that names no resource of this CSE (why): the subscriber's
     /// mistake when it subscribes, an undeliverable target later.
     Missing(String),
@@ -133,18 +137,35 @@ pub enum Resolved {
 /// check (the NOTIFY privilege) and [`reach`]; anything else is already resolved.
 pub fn look_up(tx: &mut Txn<'_>, entry: &str) -> CseResult<Resolved> {
     let id = match parse(entry) {
-        Ok(Entry::Url(url)) => return Ok(Resolved::Unreachable(Ok(vec![url]))),
+        Ok(Entry::Url(url)) => return Ok(Resolved::Urls(Ok(vec![url]))),
         Ok(Entry::Resource(id)) => id,
-        Err(err) => return Ok(Resolved::Unreachable(Err(err.message))),
+        Err(err) => return Ok(Resolved::Urls(Err(err.message))),
     };
-    let Ok(Destination::Local(address)) = addressing::parse(&id, tx.cse) else {
-        return Ok(Resolved::Missing(format!(
-            "'{id}' is not a resource of this CSE"
-        )));
+    let address = match addressing::parse(&id, tx.cse) {
+        Ok(Destination::Local(address)) => address,
+        Ok(Destination::Remote { cse, .. }) => return on_another_cse(tx, &id, &cse),
+        Err(_) => {
+            return Ok(Resolved::Missing(format!(
+                "'{id}' is not a resource of this CSE"
+            )));
+        }
     };
     Ok(match addressing::find(tx, &address)? {
         Some(resource) => Resolved::Local { id, resource },
         None => Resolved::Missing(format!("target '{id}' does not exist")),
+    })
+}
+
+/// A target on the CSE `cse`: a NOTIFY To `id`, From this CSE, sent to the next hop
+/// towards it, as forwarding would send it (TS-0004 §7.3.3.9; that CSE decides the
+/// NOTIFY privilege and relays to its AE). No route there: missing.
+fn on_another_cse(tx: &mut Txn<'_>, id: &str, cse: &str) -> CseResult<Resolved> {
+    let own = tx.cse.cse_id.clone();
+    Ok(match remote_cses::next_hop(tx, Some(&own), cse)? {
+        Some(hop) if !hop.poa.is_empty() => Resolved::Urls(Ok(hop.urls(id))),
+        _ => Resolved::Missing(format!(
+            "'{id}' is on CSE {cse}, which this CSE has no route to"
+        )),
     })
 }
 
@@ -161,7 +182,7 @@ pub fn named_by(
     what: &str,
 ) -> CseResult<Result<Route, String>> {
     match look_up(tx, entry)? {
-        Resolved::Unreachable(urls) => Ok(urls.map(Route::Send)),
+        Resolved::Urls(urls) => Ok(urls.map(Route::Send)),
         Resolved::Missing(why) => Err(CseError::bad_request(format!("{what} {why}"))),
         Resolved::Local { id, resource } if resource.ty != ResourceType::Ae => {
             Err(CseError::bad_request(format!(
@@ -184,7 +205,7 @@ pub fn named_by(
 /// http(s) `poa` nor a pollingChannel to use).
 pub fn resolve(tx: &mut Txn<'_>, entry: &str) -> CseResult<Result<Route, String>> {
     Ok(match look_up(tx, entry)? {
-        Resolved::Unreachable(urls) => urls.map(Route::Send),
+        Resolved::Urls(urls) => urls.map(Route::Send),
         Resolved::Missing(why) => Err(why),
         Resolved::Local { id, resource } => reach(tx, &id, &resource)?,
     })

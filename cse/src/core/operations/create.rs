@@ -69,13 +69,12 @@ pub fn create(
             "the resource's structured address would be longer than {MAX_PATH_BYTES} bytes"
         )));
     }
-    // The Upper Tester's short expiration stands in for the default lifetime.
-    let short_et = (!request_attrs.contains_key("et"))
-        .then(|| tx.cse.upper_tester.default_resource_expiration(tx.now))
-        .flatten()
-        .map(|et| json!(et.to_string()));
-    let requested_et = request_attrs.get("et").or(short_et.as_ref());
-    let et = expiration_time::for_create(requested_et, &parent, tx.now)?;
+    let et = expiration_time::for_create(
+        request_attrs.get("et"),
+        &parent,
+        tx.now,
+        tx.cse.limits.max_expiration_delta_s,
+    )?;
 
     let mut attrs = request_attrs.clone();
     policy_ids::check_policy_ids(tx, &mut attrs)?;

@@ -1,6 +1,8 @@
 //! Results that include descendants (rcn 4, 5, 6, 8; TS-0004 §7.5.2, spec digest
 //! primitives §4): one page read from the path index in path order (parents before
-//! children), limited by `lvl`, `ofst` and `lim`, never the whole subtree.
+//! children), limited by `lvl`, `ofst` and `lim` and, for a conditional retrieval
+//! (TS-0004 §7.3.3.17), to the descendants matching the filter conditions (the same
+//! evaluation as discovery, `core::filter_query`); never the whole subtree.
 
 use std::collections::HashMap;
 
@@ -8,6 +10,7 @@ use onecse_models::ResultContent;
 use onecse_models::primitive::{FilterCriteria, PartialContent};
 use serde_json::{Map, Value, json};
 
+use crate::core::filter_query;
 use crate::core::record::Resource;
 use crate::core::scan::ScanBudget;
 use crate::core::transaction::Txn;
@@ -37,7 +40,7 @@ const FIRST_BATCH: i64 = 16;
 const MAX_BATCH: i64 = 500;
 
 /// Reads the page of `target`'s descendants that `fc` asks for, keeping only those
-/// `who` may retrieve; `ofst` and `lim` count visible rows only. Rows are read in
+/// that match its conditions and that `who` may retrieve; `ofst` and `lim` count visible rows only. Rows are read in
 /// batches continuing after the last path (keyset), so the page stops within its
 /// byte budget without reading what it will not return.
 pub fn page(
@@ -48,20 +51,23 @@ pub fn page(
 ) -> CseResult<Page> {
     let limit = usize::try_from(fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE)).unwrap_or(usize::MAX);
     let offset = fc.offset.unwrap_or(1).saturating_sub(1);
-    let depth = i32::try_from(target.path.split('/').count()).unwrap_or(i32::MAX);
-    let max_depth = match fc.level {
-        Some(level) => depth.saturating_add(i32::try_from(level).unwrap_or(i32::MAX)),
-        None => i32::MAX,
+    let Some(filter) = filter_query::database_filter(fc, target) else {
+        // Only types no resource can have: no descendant matches.
+        return Ok(Page {
+            rows: Vec::new(),
+            partial: None,
+        });
     };
+    // Conditions the database cannot evaluate are checked on each row read here.
+    let per_row = filter_query::checked_per_row(fc);
     let cse = tx.cse;
     let mut sight = Sight::new(cse.site(), who, Access::Retrieve);
-    // When every row is visible the database skips `ofst` rows itself.
-    let everything = sight.sees_everything();
+    // When every row read is returned the database skips `ofst` rows itself.
+    let everything = sight.sees_everything() && !per_row;
     let mut cursor = Cursor {
         target,
-        direct_children: fc.level == Some(1),
-        max_depth,
-        after: None,
+        direct_children: fc.level == Some(1) && !fc.has_conditions(),
+        filter,
         skip: if everything {
             i64::try_from(offset).unwrap_or(i64::MAX)
         } else {
@@ -100,7 +106,10 @@ pub fn page(
                 hidden += 1;
                 continue;
             }
-            if !everything && !sight.sees(tx, &resource.subject())? {
+            if !everything
+                && (!sight.sees(tx, &resource.subject())?
+                    || (per_row && !fc.matches(resource.ty.number(), &resource.attrs)))
+            {
                 continue;
             }
             if !everything && skipped < offset {
@@ -153,10 +162,11 @@ enum End {
 /// the last row of the previous one.
 struct Cursor<'a> {
     target: &'a Resource,
-    /// `lvl=1`: direct children, read through the (pi, rn) index.
+    /// `lvl=1` without conditions: direct children, read through the (pi, rn) index.
     direct_children: bool,
-    max_depth: i32,
-    after: Option<String>,
+    /// The subtree, depth and conditions the database evaluates; its `after` moves on
+    /// with each batch.
+    filter: DiscoveryFilter<'a>,
     /// Rows the first read skips (`ofst` when every row counts).
     skip: i64,
 }
@@ -166,6 +176,7 @@ impl Cursor<'_> {
         let skip = std::mem::take(&mut self.skip);
         let rows = if self.direct_children {
             let after_name = self
+                .filter
                 .after
                 .as_deref()
                 .and_then(|path| path.rsplit('/').next());
@@ -178,17 +189,11 @@ impl Cursor<'_> {
                 &tx.now_text,
             )?
         } else {
-            let filter = DiscoveryFilter {
-                path: &self.target.path,
-                max_depth: self.max_depth,
-                after: self.after.clone(),
-                offset: skip,
-                ..DiscoveryFilter::default()
-            };
-            resource_table::discover_page(tx.conn, &filter, &tx.now_text, batch)?
+            self.filter.offset = skip;
+            resource_table::discover_page(tx.conn, &self.filter, &tx.now_text, batch)?
         };
         if let Some(last) = rows.last() {
-            self.after = Some(last.path.clone());
+            self.filter.after = Some(last.path.clone());
         }
         Ok(rows)
     }

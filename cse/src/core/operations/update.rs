@@ -51,7 +51,13 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
     }
     kind.on_update(tx, &before, &mut resource)?;
     if let Some(requested) = request_attrs.get("et") {
-        let et = expiration_time::for_update(requested, parent.as_ref(), tx.now)?.to_string();
+        let et = expiration_time::for_update(
+            requested,
+            parent.as_ref(),
+            tx.now,
+            tx.cse.limits.max_expiration_delta_s,
+        )?
+        .to_string();
         if resource_table::child_expires_after(tx.conn, &resource.ri, &et)? {
             return Err(CseError::bad_request(format!(
                 "expirationTime {et} is earlier than the expirationTime of a child resource"

@@ -185,7 +185,8 @@ fn keep_instance(tx: &mut Txn<'_>, parent: &mut Resource) -> CseResult<()> {
             parent.path
         )));
     }
-    let et = expiration_time::for_create(None, parent, tx.now)?;
+    let et =
+        expiration_time::for_create(None, parent, tx.now, tx.cse.limits.max_expiration_delta_s)?;
     let mut attrs = custom_attributes(&parent.attrs);
     attrs.insert("ty".into(), json!(ty.number()));
     attrs.insert("ri".into(), json!(ri));

@@ -11,6 +11,7 @@ use onecse_models::{ResourceType, ResponseStatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::core::addressing::{self, Destination, Target};
+use crate::core::group_membership;
 use crate::core::operations::policy_ids;
 use crate::core::record::{Resource, string_items};
 use crate::core::resources::ResourceKind;
@@ -66,6 +67,24 @@ impl ResourceKind for Group {
         attrs.entry("csy").or_insert(json!(1));
         policy_ids::check_policy_list(tx, attrs, "macp")?;
         check_members(tx, attrs)
+    }
+
+    /// The member index follows `mid`, so a deleted member leaves it.
+    fn after_create(&self, tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
+        group_membership::record(tx, resource)
+    }
+
+    fn after_update(
+        &self,
+        tx: &mut Txn<'_>,
+        before: &Resource,
+        resource: &mut Resource,
+        _request: &Map<String, Value>,
+    ) -> CseResult<()> {
+        if resource.attrs.get("mid") == before.attrs.get("mid") {
+            return Ok(());
+        }
+        group_membership::record(tx, resource)
     }
 
     fn on_update(

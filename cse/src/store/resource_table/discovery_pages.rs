@@ -74,17 +74,17 @@ pub fn discover_page(
         .load(conn)
 }
 
-/// [`discover_page`] when only the addresses are needed: (path, resourceID) pairs, so
-/// the documents (which may be large) are never read.
+/// [`discover_page`] when only the addresses are needed: (path, resourceID, type)
+/// triples, so the documents (which may be large) are never read.
 pub fn discover_addresses(
     conn: &mut DbConn,
     filter: &DiscoveryFilter<'_>,
     now: &str,
     limit: i64,
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<Vec<(String, String, i32)>> {
     discovery_query(filter, now)
         .limit(limit)
-        .select((resources::path, resources::ri))
+        .select((resources::path, resources::ri, resources::ty))
         .load(conn)
 }
 

@@ -29,6 +29,6 @@ pub use lookups::{
 pub use resource_row::ResourceRow;
 pub use sweeps::{any_due, due, expired};
 pub use writes::{
-    bump_state_tag, delete_by_ris, delete_children_of_type, delete_subtree, disown, insert,
-    is_sibling_key_conflict, set_expiration, set_watch, update,
+    bump_state_tag, delete_by_ris, delete_children_of_type, delete_subtree, descendant_bounds,
+    disown, insert, is_sibling_key_conflict, set_expiration, set_watch, update,
 };

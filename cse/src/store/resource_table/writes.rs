@@ -77,14 +77,19 @@ pub fn is_sibling_key_conflict(err: &Error) -> bool {
     }
 }
 
+/// The structured addresses of `path`'s descendants lie in `lower <= path < upper`
+/// (`0` follows `/` in byte order), a range the path index serves.
+pub fn descendant_bounds(path: &str) -> (String, String) {
+    (format!("{path}/"), format!("{path}0"))
+}
+
 /// Deletes a resource and every descendant in one statement, using the structured
 /// address index (`path = p OR p/ <= path < p0`; `0` follows `/` in byte order).
 /// Labels go with them through their foreign key, and children inserted concurrently
 /// through the parent foreign key. Returns the rows the statement matched itself
 /// (cascaded ones are not counted): 0 means the resource was already gone.
 pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
-    let lower = format!("{path}/");
-    let upper = format!("{path}0");
+    let (lower, upper) = descendant_bounds(path);
     diesel::delete(
         resources::table.filter(
             resources::path
@@ -99,8 +104,7 @@ pub fn delete_subtree(conn: &mut DbConn, path: &str) -> QueryResult<usize> {
 /// outside the subtree at `path` (which is being deleted): the owner index finds
 /// them. Returns how many were disowned.
 pub fn disown(conn: &mut DbConn, owner: &str, path: &str) -> QueryResult<usize> {
-    let lower = format!("{path}/");
-    let upper = format!("{path}0");
+    let (lower, upper) = descendant_bounds(path);
     diesel::update(
         resources::table
             .filter(resources::owner.eq(owner))

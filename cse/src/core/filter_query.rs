@@ -1,0 +1,95 @@
+//! Filter criteria (TS-0004 §6.3.5.8) turned into the conditions the database
+//! evaluates on a page of descendants: the one translation that discovery (`fu=1`)
+//! and conditional retrieval (rcn 4/5/6/8 with `fc`) share, so both select exactly
+//! the same resources and both stay within indexed, paged reads.
+
+use onecse_models::ResourceType;
+use onecse_models::primitive::{FilterCriteria, FilterOperation};
+use onecse_models::resource::{Extension, has_attribute};
+use onecse_models::time::Timestamp;
+
+use crate::core::record::Resource;
+use crate::store::resource_table::{Bound, CountColumn, DiscoveryFilter, TimeColumn};
+
+/// A page of `target`'s descendants down to `fc.level` levels below it, with every
+/// condition of `fc` the database can evaluate; `None` when no resource can match
+/// (every `ty` asked for is a type no resource can have).
+pub fn database_filter<'a>(
+    fc: &FilterCriteria,
+    target: &'a Resource,
+) -> Option<DiscoveryFilter<'a>> {
+    let depth = i32::try_from(target.path.split('/').count()).unwrap_or(i32::MAX);
+    let mut filter = DiscoveryFilter {
+        path: &target.path,
+        max_depth: fc.level.map_or(i32::MAX, |l| {
+            depth.saturating_add(i32::try_from(l).unwrap_or(i32::MAX))
+        }),
+        ..DiscoveryFilter::default()
+    };
+    // With `fo=2` (OR) no single condition must hold, so none can narrow the read.
+    if fc.filter_operation == Some(FilterOperation::Or) {
+        return Some(filter);
+    }
+    filter.types = fc
+        .resource_types
+        .iter()
+        .filter_map(|t| ResourceType::from_number(*t).ok())
+        .collect();
+    if filter.types.is_empty() && !fc.resource_types.is_empty() {
+        return None;
+    }
+    if fc.size_above.is_some() || fc.size_below.is_some() {
+        // `sza`/`szb` compare `cs`: only types with a content size can match (the
+        // column holds 0 for the others).
+        let sized = |t: &ResourceType| has_attribute(*t, Extension::NONE, "cs");
+        if filter.types.is_empty() {
+            filter.types = ResourceType::ALL.iter().copied().filter(sized).collect();
+        } else {
+            filter.types.retain(sized);
+            if filter.types.is_empty() {
+                return None;
+            }
+        }
+    }
+    filter.labels = fc.labels.clone();
+    let text = |v: &Option<Timestamp>| v.map(|t| t.to_string());
+    for (column, bound, value) in [
+        (TimeColumn::Created, Bound::Below, text(&fc.created_before)),
+        (TimeColumn::Created, Bound::AtLeast, text(&fc.created_after)),
+        (
+            TimeColumn::Modified,
+            Bound::AtLeast,
+            text(&fc.modified_since),
+        ),
+        (
+            TimeColumn::Modified,
+            Bound::Below,
+            text(&fc.unmodified_since),
+        ),
+        (TimeColumn::Expires, Bound::Below, text(&fc.expire_before)),
+        (TimeColumn::Expires, Bound::AtLeast, text(&fc.expire_after)),
+    ] {
+        if let Some(v) = value {
+            filter.text_bounds.push((column, bound, v));
+        }
+    }
+    for (column, bound, value) in [
+        (CountColumn::StateTag, Bound::Below, fc.state_tag_smaller),
+        (CountColumn::StateTag, Bound::AtLeast, fc.state_tag_bigger),
+        (CountColumn::Size, Bound::AtLeast, fc.size_above),
+        (CountColumn::Size, Bound::Below, fc.size_below),
+    ] {
+        if let Some(v) = value {
+            filter.int_bounds.push((column, bound, v));
+        }
+    }
+    Some(filter)
+}
+
+/// Whether some condition of `fc` is left for [`FilterCriteria::matches`] on each
+/// row read (`cty`, attribute filters, or any condition under `fo=2`).
+pub fn checked_per_row(fc: &FilterCriteria) -> bool {
+    fc.filter_operation == Some(FilterOperation::Or)
+        || !fc.content_types.is_empty()
+        || !fc.attributes.is_empty()
+}
