@@ -15,6 +15,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
+use crate::binding::mqtt::{self, connection as mqtt_connection, connection::MqttSettings};
 use crate::binding::ops::{self, OpsState};
 use crate::binding::tls;
 use crate::binding::upper_tester_endpoint::{self as upper_tester, UpperTesterState};
@@ -27,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
+use crate::notify::mqtt::MqttLink;
 use crate::notify::polling_hub::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
 use crate::registree;
@@ -56,6 +58,8 @@ pub struct App {
     poa: String,
     /// How often the registration is checked.
     registrar_check_interval: Duration,
+    /// The MQTT binding, connected once the app runs.
+    mqtt: Option<(MqttLink, rumqttc::EventLoop, MqttSettings)>,
 }
 
 impl App {
@@ -79,6 +83,7 @@ impl App {
             verifier: _,
             tls,
             notify_roots,
+            mqtt,
         } = settings;
         let scheme = if tls.is_some() { "https" } else { "http" };
         crate::startup::refuse_open_network(
@@ -105,9 +110,23 @@ impl App {
         let db = Database::open(&target, config.pool_size, pool_timeout)
             .with_context(|| format!("cannot open the connection pool for {}", target.redacted()))?
             .observing_pool_wait(metrics.pool_wait.clone());
+        // The broker connection is made by `run_until_stopped`; the sender gets its
+        // link now, so notifications to mqtt:// targets share it.
+        let mqtt = mqtt.map(|settings| {
+            let (link, eventloop) = mqtt_connection::open(
+                &settings,
+                &config.cse_id,
+                Duration::from_millis(config.notify_timeout_ms),
+                config.max_body_bytes.saturating_add(MQTT_PACKET_OVERHEAD),
+            );
+            (link, eventloop, settings)
+        });
         let ops_state = web::Data::new(OpsState {
             metrics: metrics.clone(),
             db: db.clone(),
+            mqtt: mqtt
+                .as_ref()
+                .map(|(link, _, settings)| (link.clone(), settings.required_for_ready)),
         });
         let cse = Cse::new(cse_settings, db);
         let poa = config
@@ -129,6 +148,10 @@ impl App {
             },
         )
         .context("cannot build the notification HTTP client")?;
+        let sender = match &mqtt {
+            Some((link, _, _)) => sender.with_mqtt(link.clone()),
+            None => sender,
+        };
         let delivery = DeliverySettings {
             concurrency: config.notify_concurrency,
             retry_base: Duration::from_millis(config.notify_retry_base_ms),
@@ -268,6 +291,7 @@ impl App {
             cse_base_path,
             poa,
             registrar_check_interval: Duration::from_secs(config.registrar_check_interval_s),
+            mqtt,
         })
     }
 
@@ -353,6 +377,15 @@ impl App {
             self.poa,
             self.registrar_check_interval,
         ));
+        let mqtt = self.mqtt.map(|(link, eventloop, settings)| {
+            tokio::spawn(mqtt::serve(
+                link,
+                eventloop,
+                settings,
+                self.service.clone(),
+                self.metrics.clone(),
+            ))
+        });
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
             self.request_worker,
@@ -372,6 +405,9 @@ impl App {
         timers.abort();
         requests.abort();
         registration.abort();
+        if let Some(mqtt) = mqtt {
+            mqtt.abort();
+        }
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
@@ -390,6 +426,10 @@ impl App {
         result
     }
 }
+
+/// Room for an MQTT packet's header, topic and primitive members beyond its content
+/// (the content itself is bounded by `max_body_bytes`, as over HTTP).
+const MQTT_PACKET_OVERHEAD: usize = 64 * 1024;
 
 /// How long a claimed non-blocking request is held by its worker: one that was
 /// interrupted (a crash) runs again this long after it was claimed.

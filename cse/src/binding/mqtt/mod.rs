@@ -1,0 +1,173 @@
+//! The MQTT binding (TS-0010): a thin adapter beside HTTP. A request primitive
+//! published on this CSE's request topic becomes the same [`Request`] the HTTP
+//! binding builds ([`codec`]) and runs through the same service ([`super::run`]);
+//! the response primitive is published on the matching response topic. Answers to
+//! this CSE's own requests (notifications over MQTT) go to the sender's
+//! [`MqttLink`].
+
+mod codec;
+pub mod connection;
+mod replay;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use onecse_models::Operation;
+use onecse_models::ResourceType;
+use onecse_models::mqtt_topic::{Kind, Topic};
+use onecse_models::primitive::{Request, ResponseType};
+use rumqttc::{Publish, QoS};
+
+use self::codec::Echo;
+use self::connection::MqttSettings;
+use self::replay::Replay;
+use super::run::{run, shorten_expiration};
+use crate::core::dispatch;
+use crate::error::CseError;
+use crate::metrics::Metrics;
+use crate::notify::mqtt::MqttLink;
+use crate::service::Service;
+
+/// What the binding needs to answer requests.
+struct Binding {
+    service: Service,
+    metrics: Metrics,
+    link: MqttLink,
+    csi: String,
+    replay: Replay,
+}
+
+/// Serves MQTT until the task is dropped: keeps the broker connection up and runs
+/// every request that arrives, each in its own task.
+pub async fn serve(
+    link: MqttLink,
+    eventloop: rumqttc::EventLoop,
+    settings: MqttSettings,
+    service: Service,
+    metrics: Metrics,
+) {
+    let csi = service.cse.cse_id.clone();
+    let binding = Arc::new(Binding {
+        service,
+        metrics,
+        link: link.clone(),
+        csi: csi.clone(),
+        replay: Replay::default(),
+    });
+    connection::drive(link, eventloop, settings, csi, move |publish| {
+        let binding = Arc::clone(&binding);
+        tokio::spawn(async move { binding.receive(publish).await });
+    })
+    .await;
+}
+
+impl Binding {
+    /// Handles one message, then acknowledges it (QoS 1): a request once its answer
+    /// is published, so the broker delivers a request again that was never answered.
+    async fn receive(&self, publish: Publish) {
+        self.handle(&publish).await;
+        if let Err(err) = self.link.client().ack(&publish).await {
+            tracing::debug!(error = %err, "MQTT acknowledgement not sent (connection closing)");
+        }
+    }
+
+    async fn handle(&self, publish: &Publish) {
+        if publish.retain {
+            // The binding never uses retain (TS-0010 §5.1): a retained message is stale.
+            tracing::info!(topic = publish.topic, "retained MQTT message dropped");
+            return;
+        }
+        let topic = match Topic::parse(&publish.topic) {
+            Ok(topic) => topic,
+            Err(why) => {
+                tracing::info!(
+                    why,
+                    "MQTT message on a topic this CSE does not serve dropped"
+                );
+                return;
+            }
+        };
+        if topic.kind == Kind::Response {
+            match codec::decode_response(&publish.payload, topic.serialization) {
+                Ok(answer) => self.link.answered(answer),
+                Err(why) => {
+                    tracing::info!(topic = publish.topic, why, "unreadable MQTT answer dropped")
+                }
+            }
+            return;
+        }
+        let answer_topic = topic.answer();
+        if publish.dup
+            && let Some(rqi) = codec::request_id(&publish.payload, topic.serialization)
+            && let Some(answered) = self.replay.find(&topic.originator, &rqi)
+        {
+            // QoS 1 delivered it again: answer again, never run it twice.
+            self.publish(answer_topic, answered).await;
+            return;
+        }
+        let started = Instant::now();
+        let (response, echo) = match codec::decode_request(&publish.payload, topic.serialization) {
+            Ok(mut req) => {
+                if let Err(err) = registration_only(&topic, &req) {
+                    (dispatch::error_response(&err), Echo::of(&req))
+                } else {
+                    shorten_expiration(&self.service, &mut req.timing);
+                    let echo = Echo::of(&req);
+                    let silent = req.response_type == ResponseType::NoResponse;
+                    let response =
+                        run(&self.service, &self.metrics, req, Ok(false), None, started).await;
+                    if silent {
+                        // rt 5: the originator wants nothing back (TS-0010 §6.4.3).
+                        return;
+                    }
+                    (response, echo)
+                }
+            }
+            Err(refusal) => {
+                tracing::info!(
+                    topic = publish.topic,
+                    rqi = refusal.rqi.as_deref().unwrap_or(""),
+                    rsc = refusal.err.rsc.code(),
+                    dbg = %refusal.err.message,
+                    "MQTT request refused before it was read"
+                );
+                let echo = Echo {
+                    rqi: refusal.rqi,
+                    rvi: refusal.rvi,
+                    ..Echo::default()
+                };
+                (dispatch::error_response(&refusal.err), echo)
+            }
+        };
+        let payload = codec::encode_response(&response, &echo, &self.csi, topic.serialization);
+        if let Some(rqi) = &echo.rqi {
+            self.replay
+                .remember(&topic.originator, rqi, payload.clone());
+        }
+        self.publish(answer_topic, payload).await;
+    }
+
+    async fn publish(&self, topic: String, payload: Vec<u8>) {
+        if let Err(err) = self
+            .link
+            .client()
+            .publish(topic, QoS::AtLeastOnce, false, payload)
+            .await
+        {
+            tracing::warn!(error = %err, "MQTT answer could not be queued");
+        }
+    }
+}
+
+/// The `reg_req` topic carries only registrations (TS-0010 §6.4.4): a CREATE of an
+/// AE or a remoteCSE; anything else there is refused (4000).
+fn registration_only(topic: &Topic, req: &Request) -> Result<(), CseError> {
+    let registration = req.op == Operation::Create
+        && matches!(req.ty, Some(ResourceType::Ae | ResourceType::RemoteCse));
+    if topic.kind == Kind::Registration && !registration {
+        return Err(CseError::bad_request(
+            "the reg_req topic carries only registrations (CREATE of an AE or remoteCSE); send other requests on req",
+        ));
+    }
+    Ok(())
+}
