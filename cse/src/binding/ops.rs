@@ -103,10 +103,10 @@ async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
         ),
     };
     tracing::warn!(reason = %reason, "readiness check failed");
-    let mut body = json!({ "status": "not ready", "reason": reason });
-    if let Some(mqtt) = mqtt_state {
-        body["mqtt"] = json!(mqtt);
-    }
+    let body = match mqtt_state {
+        Some(mqtt) => json!({ "status": "not ready", "reason": reason, "mqtt": mqtt }),
+        None => json!({ "status": "not ready", "reason": reason }),
+    };
     HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(body)
 }
 

@@ -433,7 +433,13 @@ async fn a_subscription_with_an_mqtt_nu_gets_its_notifications_on_that_topic() {
     let m = spawn_mqtt_app(&broker, |_| {}).await;
     let csi = level(&m.csi).to_owned();
     let topic = format!("notify/{csi}/box");
-    let mut listener = Device::connect(&broker, &format!("nu-{csi}"), true, &[topic.clone()]).await;
+    let mut listener = Device::connect(
+        &broker,
+        &format!("nu-{csi}"),
+        true,
+        std::slice::from_ref(&topic),
+    )
+    .await;
     m.app.register_ae("app", "Capp").await;
     m.app.container("/cse-in/app", "c", json!({}), "Capp").await;
     let nu = format!("{}/{topic}", m.broker.trim_end_matches('/'));
@@ -572,11 +578,14 @@ async fn broker_down_keeps_http_serving_and_readyz_says_so() {
 /// A Mosquitto of this test's own on `port`, keeping sessions on disk in `dir` so a
 /// restart keeps them (as a production broker with persistence does).
 fn start_mosquitto(port: u16, dir: &std::path::Path) -> Option<Child> {
+    // Mosquitto started as root runs as the user `mosquitto`, which must write here.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).ok()?;
     let conf = dir.join("mosquitto.conf");
     std::fs::write(
         &conf,
         format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n",
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {0}/\nlog_type all\nlog_dest file {0}/mosquitto.log\n",
             dir.display()
         ),
     )
@@ -682,6 +691,10 @@ async fn nothing_is_lost_when_the_broker_restarts_in_the_middle_of_traffic() {
         }
     }
     stop_mosquitto(&mut broker).await;
+    if answered.len() < TOTAL {
+        let log = std::fs::read_to_string(dir.path().join("mosquitto.log")).unwrap_or_default();
+        eprintln!("mosquitto's log:\n{log}");
+    }
     assert_eq!(answered.len(), TOTAL, "answered: {answered:?}");
     let cnt = app.retrieve("/cse-in/dev/c", "Cdev").await;
     assert_eq!(

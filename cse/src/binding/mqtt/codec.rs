@@ -76,12 +76,6 @@ pub fn tree(payload: &[u8], ser: Serialization) -> Result<Map<String, Value>, St
     Ok(map)
 }
 
-/// The `rqi` of a request payload, if it has one (to recognise a redelivery).
-pub fn request_id(payload: &[u8], ser: Serialization) -> Option<String> {
-    let map = tree(payload, ser).ok()?;
-    map.get("rqi")?.as_str().map(str::to_owned)
-}
-
 /// Reads a request primitive (TS-0010 §6.4.5: `op`, `to`, `fr`, `rqi` present; `fr`
 /// may be absent only for an AE CREATE, which the core decides).
 pub fn decode_request(payload: &[u8], ser: Serialization) -> Result<Request, Refusal> {
@@ -376,7 +370,7 @@ mod tests {
         let Ok(req) = req else {
             panic!("a discovery reads: {req:?}");
         };
-        assert_eq!(req.query, "rcn=8&fu=1&ty=3&ty=4&lbl=a&rn=x");
+        assert_eq!(req.query, "rcn=8&rn=x&fu=1&lbl=a&ty=3&ty=4");
         assert!(!req.filter.is_empty());
     }
 

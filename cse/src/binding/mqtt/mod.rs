@@ -20,7 +20,7 @@ use rumqttc::{Publish, QoS};
 
 use self::codec::Echo;
 use self::connection::MqttSettings;
-use self::replay::Replay;
+use self::replay::{Replay, Seen};
 use super::run::{run, shorten_expiration};
 use crate::core::dispatch;
 use crate::error::CseError;
@@ -97,31 +97,42 @@ impl Binding {
             return;
         }
         let answer_topic = topic.answer();
-        if publish.dup
-            && let Some(rqi) = codec::request_id(&publish.payload, topic.serialization)
-            && let Some(answered) = self.replay.find(&topic.originator, &rqi)
-        {
-            // QoS 1 delivered it again: answer again, never run it twice.
-            self.publish(answer_topic, answered).await;
-            return;
-        }
         let started = Instant::now();
         let (response, echo) = match codec::decode_request(&publish.payload, topic.serialization) {
             Ok(mut req) => {
-                if let Err(err) = registration_only(&topic, &req) {
-                    (dispatch::error_response(&err), Echo::of(&req))
+                match self.replay.arrive(&topic.originator, &req.rqi) {
+                    Seen::First => {}
+                    // Delivered again while it runs: the first arrival answers.
+                    Seen::Running => return,
+                    Seen::Answered(answer) => {
+                        if !answer.is_empty() {
+                            self.publish(answer_topic, answer).await;
+                        }
+                        return;
+                    }
+                }
+                let originator = topic.originator.clone();
+                let rqi = req.rqi.clone();
+                let echo = Echo::of(&req);
+                let response = if let Err(err) = registration_only(&topic, &req) {
+                    dispatch::error_response(&err)
                 } else {
                     shorten_expiration(&self.service, &mut req.timing);
-                    let echo = Echo::of(&req);
                     let silent = req.response_type == ResponseType::NoResponse;
                     let response =
                         run(&self.service, &self.metrics, req, Ok(false), None, started).await;
                     if silent {
                         // rt 5: the originator wants nothing back (TS-0010 §6.4.3).
+                        self.replay.answered(&originator, &rqi, Vec::new());
                         return;
                     }
-                    (response, echo)
-                }
+                    response
+                };
+                let payload =
+                    codec::encode_response(&response, &echo, &self.csi, topic.serialization);
+                self.replay.answered(&originator, &rqi, payload.clone());
+                self.publish(answer_topic, payload).await;
+                return;
             }
             Err(refusal) => {
                 tracing::info!(
@@ -140,10 +151,6 @@ impl Binding {
             }
         };
         let payload = codec::encode_response(&response, &echo, &self.csi, topic.serialization);
-        if let Some(rqi) = &echo.rqi {
-            self.replay
-                .remember(&topic.originator, rqi, payload.clone());
-        }
         self.publish(answer_topic, payload).await;
     }
 
