@@ -1,6 +1,6 @@
 //! Protocol bindings: each turns its wire format into request primitives and
 //! responses back: HTTP (TS-0009) and MQTT (TS-0010), both running requests through
-//! [`run::run`].
+//! `run::run`.
 
 pub mod guard;
 pub mod http;

@@ -50,9 +50,10 @@ settings! {
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
     }
     "MQTT" {
-        /// Broker the MQTT binding (TS-0010) connects to: mqtt://HOST[:PORT] or
-        /// mqtts://HOST[:PORT] (TLS); requests to this CSE are taken from its oneM2M
-        /// topics, and notifications to mqtt:// targets are published there
+        /// Broker the MQTT binding (TS-0010) connects to: mqtt://HOST:PORT or
+        /// mqtts://HOST:PORT (TLS; ports 1883 and 8883 when left out); requests to this
+        /// CSE are taken from its oneM2M topics, and notifications to mqtt:// targets
+        /// are published there
         mqtt_url: Option<String> = None, unset = "MQTT off", value_name = "URL";
         /// MQTT client identifier; each process of one CSE needs its own
         mqtt_client_id: Option<String> = None, unset = "C::CSE-ID without its leading /, plus a random suffix with mqtt_share_group", value_name = "ID";
