@@ -252,19 +252,26 @@ pub fn run(target: Target, receiver: &Receiver, selection: &Selection) -> anyhow
     let run_tag = uuid::Uuid::new_v4().simple().to_string();
     let run_tag = run_tag.get(..8).unwrap_or("run").to_owned();
     let mut report = Report::default();
+    let over_mqtt = client.target().mqtt.is_some();
     for (index, tp) in crate::cases::all()
         .into_iter()
         .enumerate()
         .filter(|(_, tp)| selection.keeps(tp))
+        .filter(|(_, tp)| over_mqtt || !tp.id.starts_with(crate::cases::MQTT_GROUP))
     {
         let started = Instant::now();
+        let http_only = crate::cases::HTTP_ONLY
+            .iter()
+            .find(|(id, _)| over_mqtt && *id == tp.id);
         let missing: Vec<u16> = tp
             .needs
             .iter()
             .copied()
             .filter(|t| !srt.contains(t))
             .collect();
-        let outcome = if missing.is_empty() {
+        let outcome = if let Some((_, why)) = http_only {
+            Outcome::Skipped(format!("HTTP-only: {why}"))
+        } else if missing.is_empty() {
             let mut ctx = Ctx {
                 client: &client,
                 receiver,

@@ -135,6 +135,11 @@ impl Client {
         }
     }
 
+    /// The MQTT transport, when the target names a broker.
+    pub fn mqtt(&self) -> Option<&MqttTransport> {
+        self.mqtt.as_ref()
+    }
+
     /// The CSE this client talks to.
     pub fn target(&self) -> &Target {
         &self.target

@@ -75,15 +75,15 @@ impl MqttTransport {
     /// Sends `request` as a request primitive and waits up to `timeout` for its
     /// answer.
     pub async fn execute(&self, request: &Request, timeout: Duration) -> Reply {
-        let (primitive, from) = match primitive_of(request) {
+        let Outgoing {
+            payload,
+            serialization,
+            from,
+            rqi,
+        } = match outgoing(request) {
             Ok(done) => done,
             Err(why) => return Reply::failed(format!("no MQTT form: {why}")),
         };
-        let rqi = primitive
-            .get("rqi")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         let (client, waiting) = match self.link().await {
             Ok(link) => link,
             Err(why) => return Reply::failed(why),
@@ -92,8 +92,7 @@ impl MqttTransport {
         if let Ok(mut waiting) = waiting.lock() {
             waiting.insert(rqi.clone(), tx);
         }
-        let topic = mqtt_topic::request("", &from, &self.inner.csi, Serialization::Json);
-        let payload = Serialization::Json.encode(&primitive);
+        let topic = mqtt_topic::request("", &from, &self.inner.csi, serialization);
         if let Err(e) = client
             .publish(topic, QoS::AtLeastOnce, false, payload)
             .await
@@ -101,14 +100,68 @@ impl MqttTransport {
             return Reply::failed(format!("publishing: {e}"));
         }
         match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(response)) => reply_of(&response),
+            Ok(Ok(response)) => reply_of(&response, serialization),
             _ => {
                 if let Ok(mut waiting) = waiting.lock() {
                     waiting.remove(&rqi);
                 }
-                Reply::failed(format!("no MQTT answer to {rqi} within {timeout:?}"))
+                Reply::failed(format!("no MQTT answer to '{rqi}' within {timeout:?}"))
             }
         }
+    }
+
+    /// The broker's URL (`mqtt://host:port`), as a `nu` or `poa` names it.
+    pub fn broker_url(&self) -> String {
+        format!("mqtt://{}:{}", self.inner.host, self.inner.port)
+    }
+
+    /// Subscribes a connection of its own to `filter` and returns what arrives there
+    /// (payloads read as JSON, or CBOR on a `/cbor` topic): a device or a
+    /// notification target listening on the broker.
+    pub async fn listen(&self, filter: &str) -> Result<Inbox, String> {
+        let n = NEXT_CLIENT.fetch_add(1, Ordering::Relaxed);
+        let id = format!("testkit-listen-{}-{n}", std::process::id());
+        let mut options = MqttOptions::new(id, &self.inner.host, self.inner.port);
+        options
+            .set_keep_alive(Duration::from_secs(30))
+            .set_max_packet_size(4 << 20, 4 << 20);
+        let (client, mut eventloop) = AsyncClient::new(options, 64);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (ready_tx, mut ready) = watch::channel(false);
+        let filter = filter.to_owned();
+        tokio::spawn(async move {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        let _ = client.try_subscribe(filter.as_str(), QoS::AtLeastOnce);
+                    }
+                    Ok(Event::Incoming(Packet::SubAck(_))) => {
+                        let _ = ready_tx.send(true);
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        let value = if p.topic.ends_with("/cbor") {
+                            onecse_models::cbor::decode(&p.payload).ok()
+                        } else {
+                            serde_json::from_slice(&p.payload).ok()
+                        };
+                        if tx
+                            .send((p.topic.clone(), value.unwrap_or(Value::Null)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) if tx.is_closed() => return,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(10), ready.wait_for(|r| *r))
+            .await
+            .map_err(|_| "the MQTT broker did not accept the subscription within 10 s".to_owned())?
+            .map_err(|_| "the MQTT listener ended".to_owned())?;
+        Ok(Inbox { rx })
     }
 
     /// The connection, made once: connected and subscribed to the answers before the
@@ -149,6 +202,18 @@ impl MqttTransport {
     }
 }
 
+/// What a [`MqttTransport::listen`] subscription received: (topic, payload).
+pub struct Inbox {
+    rx: tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
+}
+
+impl Inbox {
+    /// The next message within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<(String, Value)> {
+        tokio::time::timeout(wait, self.rx.recv()).await.ok()?
+    }
+}
+
 /// Keeps the connection up, subscribes on each connect, and hands each answer to the
 /// request waiting for it.
 async fn drive(
@@ -175,8 +240,13 @@ async fn drive(
                     _ => serde_json::from_slice::<Value>(&publish.payload).ok(),
                 };
                 let Some(answer) = answer else { continue };
-                let rqi = answer.get("rqi").and_then(Value::as_str).map(str::to_owned);
-                let waiter = rqi.and_then(|rqi| waiting.lock().ok()?.remove(&rqi));
+                // An answer without rqi (to a payload the CSE could not read) goes to
+                // the one request sent without a readable rqi.
+                let rqi = answer
+                    .get("rqi")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let waiter = waiting.lock().ok().and_then(|mut w| w.remove(rqi));
                 if let Some(waiter) = waiter {
                     let _ = waiter.send(answer);
                 }
@@ -192,10 +262,67 @@ async fn drive(
     }
 }
 
-/// The request primitive of an HTTP-shaped request, and its originator.
-fn primitive_of(request: &Request) -> Result<(Value, String), String> {
+/// What is published for a request.
+struct Outgoing {
+    payload: Vec<u8>,
+    serialization: Serialization,
+    /// The originator level of the topic.
+    from: String,
+    /// The `rqi` the answer will carry: empty when the CSE cannot read one (no
+    /// `X-M2M-RI`, or content that is not JSON or CBOR, sent as the payload itself).
+    rqi: String,
+}
+
+/// The payload for an HTTP-shaped request: its primitive, in CBOR when the request's
+/// content (or, without content, its Accept) is CBOR (the topic's last level says
+/// so); content that is neither JSON nor CBOR is published as the whole payload, so
+/// the CSE meets the same malformed bytes it would over HTTP.
+fn outgoing(request: &Request) -> Result<Outgoing, String> {
     let header = |name: &str| headers::find(&request.headers, name).map(str::to_owned);
-    let rqi = header("X-M2M-RI").ok_or("the request has no X-M2M-RI")?;
+    let cbor = |h: Option<String>| {
+        h.as_deref().and_then(Serialization::of_media_type) == Some(Serialization::Cbor)
+    };
+    let has_content = request.bytes.is_some() || request.body.is_some();
+    let serialization = if cbor(header("Content-Type")) || (!has_content && cbor(header("Accept")))
+    {
+        Serialization::Cbor
+    } else {
+        Serialization::Json
+    };
+    let from = header("X-M2M-Origin").unwrap_or_else(|| "C".to_owned());
+    match primitive_of(request) {
+        Ok(primitive) => Ok(Outgoing {
+            payload: serialization.encode(&primitive),
+            serialization,
+            from,
+            rqi: header("X-M2M-RI").unwrap_or_default(),
+        }),
+        Err(Unsendable::Content) => Ok(Outgoing {
+            payload: request
+                .bytes
+                .clone()
+                .or_else(|| request.body.clone().map(String::into_bytes))
+                .unwrap_or_default(),
+            serialization,
+            from,
+            rqi: String::new(),
+        }),
+        Err(Unsendable::Other(why)) => Err(why),
+    }
+}
+
+/// Why a request has no primitive.
+enum Unsendable {
+    /// Its content is neither JSON nor CBOR.
+    Content,
+    /// Anything else.
+    Other(String),
+}
+
+/// The request primitive of an HTTP-shaped request.
+fn primitive_of(request: &Request) -> Result<Value, Unsendable> {
+    let header = |name: &str| headers::find(&request.headers, name).map(str::to_owned);
+    let rqi = header("X-M2M-RI");
     let content_type = header("Content-Type");
     let ty = content_type.as_deref().and_then(|ct| {
         ct.split(';')
@@ -208,13 +335,17 @@ fn primitive_of(request: &Request) -> Result<(Value, String), String> {
         (&Method::GET, _) => 2,
         (&Method::PUT, _) => 3,
         (&Method::DELETE, _) => 4,
-        (other, _) => return Err(format!("HTTP method {other} has no operation")),
+        (other, _) => {
+            return Err(Unsendable::Other(format!(
+                "HTTP method {other} has no operation"
+            )));
+        }
     };
     let (path, raw_query) = request
         .path
         .split_once('?')
         .unwrap_or((request.path.as_str(), ""));
-    let path = percent_decode(path)?;
+    let path = percent_decode(path).map_err(Unsendable::Other)?;
     let path = path.strip_prefix('/').unwrap_or(&path);
     let to = if let Some(rest) = path.strip_prefix("~/") {
         format!("/{rest}")
@@ -226,9 +357,10 @@ fn primitive_of(request: &Request) -> Result<(Value, String), String> {
     let mut map = Map::new();
     map.insert("op".into(), json!(op));
     map.insert("to".into(), json!(to));
-    map.insert("rqi".into(), json!(rqi));
-    let from = header("X-M2M-Origin");
-    if let Some(from) = &from {
+    if let Some(rqi) = rqi {
+        map.insert("rqi".into(), json!(rqi));
+    }
+    if let Some(from) = header("X-M2M-Origin") {
         map.insert("fr".into(), json!(from));
     }
     for (name, member) in [
@@ -245,7 +377,7 @@ fn primitive_of(request: &Request) -> Result<(Value, String), String> {
     if let Some(ty) = ty {
         map.insert("ty".into(), json!(ty));
     }
-    if let Some(pc) = content(request, content_type.as_deref())? {
+    if let Some(pc) = content(request, content_type.as_deref()).map_err(|_| Unsendable::Content)? {
         map.insert("pc".into(), pc);
     }
     let mut fc = Map::new();
@@ -275,8 +407,7 @@ fn primitive_of(request: &Request) -> Result<(Value, String), String> {
     if !rt.is_empty() {
         map.insert("rt".into(), Value::Object(rt));
     }
-    let level = from.unwrap_or_else(|| "C".to_owned());
-    Ok((Value::Object(map), level))
+    Ok(Value::Object(map))
 }
 
 /// Adds `value` to the list `name` (a repeated parameter keeps every value).
@@ -331,8 +462,8 @@ fn percent_decode(path: &str) -> Result<String, String> {
 }
 
 /// The response primitive as an HTTP-shaped reply: the status from the RSC table, the
-/// `X-M2M-*` values as headers, `pc` as the JSON body.
-fn reply_of(response: &Value) -> Reply {
+/// `X-M2M-*` values as headers, `pc` as the body in the serialization it came in.
+fn reply_of(response: &Value, serialization: Serialization) -> Reply {
     let rsc = response.get("rsc").and_then(Value::as_u64).unwrap_or(0);
     let status = u16::try_from(rsc)
         .ok()
@@ -354,8 +485,11 @@ fn reply_of(response: &Value) -> Reply {
     }
     let body = match response.get("pc") {
         Some(pc) => {
-            headers.push(("content-type".to_owned(), "application/json".to_owned()));
-            pc.to_string().into_bytes()
+            headers.push((
+                "content-type".to_owned(),
+                serialization.media_type().to_owned(),
+            ));
+            serialization.encode(pc)
         }
         None => Vec::new(),
     };
@@ -373,8 +507,7 @@ mod tests {
             .header("X-M2M-RVI", "3")
             .originator("Cae")
             .query("lbl", "a");
-        let (primitive, from) = primitive_of(&request).unwrap_or_default();
-        assert_eq!(from, "Cae");
+        let primitive = primitive_of(&request).unwrap_or_else(|_| Value::Null);
         assert_eq!(
             primitive,
             json!({"op": 2, "to": "/id-in/cse-in", "rqi": "r1", "fr": "Cae", "rvi": "3",
@@ -383,9 +516,15 @@ mod tests {
         let create = Request::new(Method::POST, "/cse-in")
             .header("X-M2M-RI", "r2")
             .json(Some(2), &json!({"m2m:ae": {}}));
-        let (primitive, _) = primitive_of(&create).unwrap_or_default();
+        let primitive = primitive_of(&create).unwrap_or_else(|_| Value::Null);
         assert_eq!(primitive["op"], 1);
         assert_eq!(primitive["ty"], 2);
-        assert!(primitive_of(&Request::new(Method::GET, "/cse-in")).is_err());
+        let no_rqi = outgoing(&Request::new(Method::GET, "/cse-in"));
+        assert!(no_rqi.is_ok_and(|o| o.rqi.is_empty()));
+        let bad = Request::new(Method::POST, "/cse-in")
+            .header("X-M2M-RI", "r3")
+            .content_type("application/json;ty=3")
+            .body("{oops");
+        assert!(outgoing(&bad).is_ok_and(|o| o.payload == b"{oops" && o.rqi.is_empty()));
     }
 }

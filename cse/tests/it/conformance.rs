@@ -41,14 +41,47 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
     drop(db);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_conformance_suite_passes_over_mqtt() {
+    let Some(broker) = crate::mqtt::broker().await else {
+        return;
+    };
+    let cse_id = crate::mqtt::unique_cse_id();
+    let (id, url) = (cse_id.clone(), broker.clone());
+    let app = crate::helpers::spawn_app_with(move |c| {
+        c.cse_id = id;
+        c.mqtt_url = Some(url);
+    })
+    .await;
+    crate::mqtt::wait_connected(&app).await;
+    let report = run_suite_with(vec![app.base.clone()], &cse_id, Some(broker)).await;
+    let (passed, failed, skipped) = report.counts();
+    assert_eq!(failed, 0, "{}\n{}", report.table(), report.summary());
+    // Only the HTTP-only test purposes are skipped, each with its reason.
+    assert_eq!(
+        skipped,
+        onecse_conformance::cases::HTTP_ONLY.len(),
+        "{}",
+        report.table()
+    );
+    assert!(passed >= 380, "{}", report.summary());
+}
+
 /// Runs every test purpose against the CSEBase `/cse-in` of these origins (the first
 /// is the target, the others alternate with it) on a plain thread, as the suite blocks.
 async fn run_suite(origins: Vec<String>) -> Report {
+    run_suite_with(origins, "/id-in", None).await
+}
+
+/// [`run_suite`] for the CSE `cse_id`, over MQTT through `mqtt` when given.
+async fn run_suite_with(origins: Vec<String>, cse_id: &str, mqtt: Option<String>) -> Report {
+    let cse_id = cse_id.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut urls = origins.iter().map(|origin| format!("{origin}/cse-in"));
         let first = urls.next().expect("one origin");
-        let mut target = Target::from_url(&first, "/id-in", "CAdmin", "3", Duration::from_secs(10))
+        let mut target = Target::from_url(&first, &cse_id, "CAdmin", "3", Duration::from_secs(10))
             .expect("target");
+        target.mqtt = mqtt;
         for url in urls {
             target.also_at(&url).expect("same CSEBase");
         }

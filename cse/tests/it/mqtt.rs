@@ -19,7 +19,7 @@ use crate::ops::get;
 
 /// The broker the tests use, if one accepts connections; otherwise `None`, after
 /// printing why the test is skipped.
-async fn broker() -> Option<String> {
+pub(crate) async fn broker() -> Option<String> {
     let url =
         std::env::var("ONECSE_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".into());
     let authority = url.trim_start_matches("mqtt://").trim_end_matches('/');
@@ -38,7 +38,7 @@ async fn broker() -> Option<String> {
 }
 
 /// A CSE-ID no other test or user of the broker has.
-fn unique_cse_id() -> String {
+pub(crate) fn unique_cse_id() -> String {
     format!("/mq{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
@@ -83,7 +83,7 @@ async fn spawn_mqtt_app(broker: &str, adjust: impl FnOnce(&mut onecse::config::C
 }
 
 /// Waits (bounded) until /readyz says the broker is connected.
-async fn wait_connected(app: &TestApp) {
+pub(crate) async fn wait_connected(app: &TestApp) {
     for _ in 0..100 {
         let (_, body) = get(&format!("{}/readyz", app.base)).await;
         if body.contains("\"mqtt\":\"connected\"") {
