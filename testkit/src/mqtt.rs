@@ -507,7 +507,7 @@ mod tests {
             .header("X-M2M-RVI", "3")
             .originator("Cae")
             .query("lbl", "a");
-        let primitive = primitive_of(&request).unwrap_or_else(|_| Value::Null);
+        let primitive = primitive_of(&request).unwrap_or(Value::Null);
         assert_eq!(
             primitive,
             json!({"op": 2, "to": "/id-in/cse-in", "rqi": "r1", "fr": "Cae", "rvi": "3",
@@ -516,7 +516,7 @@ mod tests {
         let create = Request::new(Method::POST, "/cse-in")
             .header("X-M2M-RI", "r2")
             .json(Some(2), &json!({"m2m:ae": {}}));
-        let primitive = primitive_of(&create).unwrap_or_else(|_| Value::Null);
+        let primitive = primitive_of(&create).unwrap_or(Value::Null);
         assert_eq!(primitive["op"], 1);
         assert_eq!(primitive["ty"], 2);
         let no_rqi = outgoing(&Request::new(Method::GET, "/cse-in"));
