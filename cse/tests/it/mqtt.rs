@@ -702,3 +702,76 @@ async fn nothing_is_lost_when_the_broker_restarts_in_the_middle_of_traffic() {
         "each request created once"
     );
 }
+
+/// How many contentInstance CREATEs one process answered (its own metrics).
+async fn instance_creates(app: &TestApp) -> f64 {
+    let (_, text) = get(&format!("{}/metrics", app.base)).await;
+    text.lines()
+        .filter(|l| l.starts_with("onecse_requests_total{") && l.contains("\"cin\""))
+        .filter(|l| l.contains("\"create\"") || l.contains("\"CREATE\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn processes_sharing_the_request_topics_handle_each_request_once() {
+    let Some(broker) = broker().await else { return };
+    let (db, url) = crate::helpers::TestDb::fresh();
+    let csi = unique_cse_id();
+    let group = format!("g{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let (id, broker, group) = (csi.clone(), broker.clone(), group.clone());
+        let app = crate::helpers::spawn_app_on(&url, move |c| {
+            c.cse_id = id;
+            c.mqtt_url = Some(broker);
+            c.mqtt_share_group = Some(group);
+        })
+        .await;
+        wait_connected(&app).await;
+        apps.push(app);
+    }
+    apps[0].register_ae("dev", "Cdev").await;
+    apps[0]
+        .container("/cse-in/dev", "c", json!({}), "Cdev")
+        .await;
+    let level = level(&csi).to_owned();
+    let mut dev = Device::connect(
+        &broker,
+        &format!("share-{level}"),
+        true,
+        &[format!("/oneM2M/resp/Cdev/{level}/+")],
+    )
+    .await;
+    const TOTAL: usize = 40;
+    for i in 0..TOTAL {
+        let create = json!({"op": 1, "to": "cse-in/dev/c", "fr": "Cdev", "rqi": format!("s{i}"),
+            "rvi": "3", "ty": 4, "pc": {"m2m:cin": {"con": i.to_string()}}});
+        dev.publish_json(&format!("/oneM2M/req/Cdev/{level}/json"), &create)
+            .await;
+    }
+    let mut answers = Vec::new();
+    while let Some((_, answer)) = dev.next(Duration::from_secs(3)).await {
+        answers.push(answer["rqi"].as_str().unwrap_or_default().to_owned());
+    }
+    answers.sort();
+    let mut unique = answers.clone();
+    unique.dedup();
+    assert_eq!(answers.len(), TOTAL, "one answer per request: {answers:?}");
+    assert_eq!(unique.len(), TOTAL);
+    let cnt = apps[0].retrieve("/cse-in/dev/c", "Cdev").await;
+    assert_eq!(cnt.body["m2m:cnt"]["cni"], TOTAL);
+    let (one, two) = (
+        instance_creates(&apps[0]).await,
+        instance_creates(&apps[1]).await,
+    );
+    assert_eq!(one + two, TOTAL as f64, "each request ran in one process");
+    assert!(
+        one > 0.0 && two > 0.0,
+        "both processes took requests: {one} and {two}"
+    );
+    for app in &apps {
+        app.stop().await;
+    }
+    drop(db);
+}
