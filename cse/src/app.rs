@@ -60,6 +60,8 @@ pub struct App {
     registrar_check_interval: Duration,
     /// The MQTT binding, connected once the app runs.
     mqtt: Option<(MqttLink, rumqttc::EventLoop, MqttSettings)>,
+    /// Threads of the MQTT binding's runtime: as many as the HTTP workers.
+    mqtt_threads: usize,
 }
 
 impl App {
@@ -292,6 +294,7 @@ impl App {
             poa,
             registrar_check_interval: Duration::from_secs(config.registrar_check_interval_s),
             mqtt,
+            mqtt_threads: workers,
         })
     }
 
@@ -377,15 +380,17 @@ impl App {
             self.poa,
             self.registrar_check_interval,
         ));
-        let mqtt = self.mqtt.map(|(link, eventloop, settings)| {
-            tokio::spawn(mqtt::serve(
+        let mqtt = match self.mqtt {
+            Some((link, eventloop, settings)) => Some(serve_mqtt(
+                self.mqtt_threads,
                 link,
                 eventloop,
                 settings,
                 self.service.clone(),
                 self.metrics.clone(),
-            ))
-        });
+            )?),
+            None => None,
+        };
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
             self.request_worker,
@@ -405,9 +410,8 @@ impl App {
         timers.abort();
         requests.abort();
         registration.abort();
-        if let Some(mqtt) = mqtt {
-            mqtt.abort();
-        }
+        // Dropping the sender stops the MQTT binding's runtime.
+        drop(mqtt);
         let _ = stop_tx.send(true);
         if tokio::time::timeout(self.shutdown_grace, &mut delivery)
             .await
@@ -425,6 +429,39 @@ impl App {
         }
         result
     }
+}
+
+/// Runs the MQTT binding on a runtime of its own with `threads` workers, the way the
+/// HTTP binding has its own workers: the application's runtime is single-threaded
+/// (actix's system), and requests that run on the calling thread (point reads) would
+/// otherwise all queue behind each other and behind the connection's event loop. The
+/// binding stops when the returned sender is dropped.
+fn serve_mqtt(
+    threads: usize,
+    link: MqttLink,
+    eventloop: rumqttc::EventLoop,
+    settings: MqttSettings,
+    service: Service,
+    metrics: Metrics,
+) -> std::io::Result<tokio::sync::oneshot::Sender<()>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name("onecse-mqtt")
+        .enable_all()
+        .build()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("onecse-mqtt".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = mqtt::serve(link, eventloop, settings, service, metrics) => {}
+                    _ = stopped => {}
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+    Ok(stop)
 }
 
 /// Room for an MQTT packet's header, topic and primitive members beyond its content
