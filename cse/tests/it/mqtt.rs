@@ -257,6 +257,15 @@ async fn registration_crud_and_discovery_over_mqtt_reach_the_same_cse_as_http() 
     let denied = m.mqtt.retrieve("/cse-in/dev/temp", "Cother").await;
     assert_eq!(denied.rsc, Some(4103));
     assert!(denied.body["m2m:dbg"].is_string());
+    // The `C` and `S` originators get AE-IDs assigned, as over HTTP.
+    for (originator, letter) in [("C", 'C'), ("S", 'S')] {
+        let rn = format!("assigned{letter}");
+        let ae = json!({"m2m:ae": {"rn": rn, "api": "Nx", "rr": false, "srv": ["3"]}});
+        let reg = m.mqtt.create("/cse-in", 2, &ae, Some(originator)).await;
+        assert_eq!(reg.rsc, Some(2001), "{reg:#?}");
+        let aei = reg.body["m2m:ae"]["aei"].as_str().unwrap_or_default();
+        assert!(aei.starts_with(letter) && aei.len() > 1, "{aei}");
+    }
     // What MQTT created, HTTP sees.
     let over_http = m.app.retrieve("/cse-in/dev/temp", "Cdev").await;
     assert_eq!(over_http.body["m2m:cnt"]["lbl"], json!(["k"]));
