@@ -1,4 +1,4 @@
-//! `onecse-bench`: load scenarios against any oneM2M CSE over HTTP.
+//! `onecse-bench`: load scenarios against any oneM2M CSE over HTTP or MQTT.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use clap::Parser;
 use onecse_testkit::Target;
 
 mod load;
+mod mqtt_loop;
 mod report;
 mod scenarios;
 
@@ -19,10 +20,10 @@ use scenarios::Options;
 #[command(
     name = "onecse-bench",
     version,
-    about = "Benchmark any oneM2M CSE over the HTTP binding"
+    about = "Benchmark any oneM2M CSE over the HTTP or MQTT binding"
 )]
 struct Cli {
-    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, notify-latency, mixed, all)
+    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, notify-latency, mixed, all; and mqtt-loop, the broker round trip without a CSE)
     #[arg(required = true)]
     scenarios: Vec<String>,
     /// CSEBase URL of the CSE under test
@@ -83,6 +84,14 @@ struct Cli {
     /// same access decision)
     #[arg(long, value_name = "ORIGINATOR")]
     read_as: Option<String>,
+    /// How requests reach the CSE: http, or mqtt (TS-0010, through --broker; one
+    /// MQTT connection per simulated device)
+    #[arg(long, default_value = "http", value_name = "http|mqtt")]
+    transport: String,
+    /// The MQTT broker the CSE serves its MQTT binding on (with --transport mqtt, and
+    /// for the mqtt-loop scenario)
+    #[arg(long, default_value = "mqtt://127.0.0.1:1883", value_name = "URL")]
+    broker: String,
     /// Keep the created resources
     #[arg(long)]
     keep: bool,
@@ -121,7 +130,7 @@ async fn main() -> ExitCode {
 }
 
 async fn execute(cli: &Cli) -> anyhow::Result<bool> {
-    let target = Target::from_url(
+    let mut target = Target::from_url(
         &cli.target,
         &cli.cse_id,
         &cli.admin_originator,
@@ -129,6 +138,11 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
         Duration::from_secs(30),
     )
     .context("--target")?;
+    target.mqtt = match cli.transport.as_str() {
+        "http" => None,
+        "mqtt" => Some(cli.broker.clone()),
+        other => anyhow::bail!("--transport {other}: use http or mqtt"),
+    };
     let opts = Options {
         plan: Plan {
             connections: cli.connections.max(1),
@@ -158,6 +172,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
             })
             .transpose()
             .context("--via")?,
+        broker: cli.broker.clone(),
     };
     let names: Vec<&str> = if cli.scenarios.iter().any(|s| s == "all") {
         scenarios::ALL.to_vec()

@@ -33,6 +33,8 @@ pub struct Options {
     pub via: Option<Target>,
     /// The originator of `retrieve-latest`'s measured requests, granted by a policy.
     pub read_as: Option<String>,
+    /// The broker of the `mqtt-loop` scenario (`--broker`).
+    pub broker: String,
 }
 
 /// Who sends the requests of a run, to measure what access control costs.
@@ -390,6 +392,10 @@ pub async fn run(
     target: &Target,
     opts: &Options,
 ) -> anyhow::Result<Vec<ScenarioReport>> {
+    if name == "mqtt-loop" {
+        let broker = target.mqtt.clone().unwrap_or_else(|| opts.broker.clone());
+        return Ok(vec![crate::mqtt_loop::run(&broker, target, opts).await?]);
+    }
     let mut fx = Fixture::new(target, opts.keep)?;
     if let Err(err) = fx.access(&opts.access).await {
         fx.tear_down().await;

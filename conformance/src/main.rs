@@ -14,7 +14,7 @@ use onecse_testkit::blocking::Receiver;
 #[command(
     name = "onecse-conformance",
     version,
-    about = "oneM2M conformance test purposes for any CSE's HTTP binding"
+    about = "oneM2M conformance test purposes for any CSE's HTTP (or MQTT) binding"
 )]
 struct Cli {
     /// CSEBase URL of the CSE under test
@@ -60,6 +60,14 @@ struct Cli {
     /// Time limit per request and per awaited notification, in seconds
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// How requests reach the CSE: http, or mqtt (TS-0010, through --broker; the
+    /// notification receiver stays HTTP, HTTP-only test purposes are skipped and the
+    /// MQT group runs)
+    #[arg(long, default_value = "http", value_name = "http|mqtt")]
+    transport: String,
+    /// The MQTT broker the CSE serves its MQTT binding on (with --transport mqtt)
+    #[arg(long, default_value = "mqtt://127.0.0.1:1883", value_name = "URL")]
+    broker: String,
     /// Write a JUnit XML report here
     #[arg(long)]
     junit: Option<std::path::PathBuf>,
@@ -96,6 +104,11 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
     )
     .context("--target")?;
     target.sp_id = cli.sp_id.clone();
+    target.mqtt = match cli.transport.as_str() {
+        "http" => None,
+        "mqtt" => Some(cli.broker.clone()),
+        other => anyhow::bail!("--transport {other}: use http or mqtt"),
+    };
     for url in &cli.also_target {
         target.also_at(url).with_context(|| {
             format!("--also-target {url} (the CSEBase path must be --target's)")

@@ -325,12 +325,17 @@ pub fn run_with_peer(
     let run_tag = uuid::Uuid::new_v4().simple().to_string();
     let run_tag = run_tag.get(..8).unwrap_or("run").to_owned();
     let mut report = Report::default();
+    let over_mqtt = client.target().mqtt.is_some();
     for (index, tp) in crate::cases::all()
         .into_iter()
         .enumerate()
         .filter(|(_, tp)| selection.keeps(tp))
+        .filter(|(_, tp)| over_mqtt || !tp.id.starts_with(crate::cases::MQTT_GROUP))
     {
         let started = Instant::now();
+        let http_only = crate::cases::HTTP_ONLY
+            .iter()
+            .find(|(id, _)| over_mqtt && *id == tp.id);
         let missing: Vec<u16> = tp
             .needs
             .iter()
@@ -339,6 +344,8 @@ pub fn run_with_peer(
             .collect();
         let outcome = if tp.needs_peer && peer.is_none() {
             Outcome::Skipped("needs a second CSE registered with the target (--peer)".into())
+        } else if let Some((_, why)) = http_only {
+            Outcome::Skipped(format!("HTTP-only: {why}"))
         } else if missing.is_empty() {
             let mut ctx = Ctx {
                 client: &client,

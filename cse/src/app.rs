@@ -16,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 use crate::announcer;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
+use crate::binding::mqtt::{self, connection as mqtt_connection, connection::MqttSettings};
 use crate::binding::ops::{self, OpsState};
 use crate::binding::tls;
 use crate::binding::upper_tester_endpoint::{self as upper_tester, UpperTesterState};
@@ -28,6 +29,7 @@ use crate::metrics::Metrics;
 use crate::notify::OutboxSignal;
 use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
+use crate::notify::mqtt::MqttLink;
 use crate::notify::polling_hub::PollingHub;
 use crate::notify::send::{Sender, SenderSettings};
 use crate::registree;
@@ -55,6 +57,10 @@ pub struct App {
     cse_base_path: String,
     /// How the registration with a registrar runs.
     registree: registree::Settings,
+    /// The MQTT binding, connected once the app runs.
+    mqtt: Option<(MqttLink, rumqttc::EventLoop, MqttSettings)>,
+    /// Threads of the MQTT binding's runtime: as many as the HTTP workers.
+    mqtt_threads: usize,
 }
 
 impl App {
@@ -78,6 +84,7 @@ impl App {
             verifier: _,
             tls,
             notify_roots,
+            mqtt,
         } = settings;
         let scheme = if tls.is_some() { "https" } else { "http" };
         crate::startup::refuse_open_network(
@@ -104,9 +111,23 @@ impl App {
         let db = Database::open(&target, config.pool_size, pool_timeout)
             .with_context(|| format!("cannot open the connection pool for {}", target.redacted()))?
             .observing_pool_wait(metrics.pool_wait.clone());
+        // The broker connection is made by `run_until_stopped`; the sender gets its
+        // link now, so notifications to mqtt:// targets share it.
+        let mqtt = mqtt.map(|settings| {
+            let (link, eventloop) = mqtt_connection::open(
+                &settings,
+                &config.cse_id,
+                Duration::from_millis(config.notify_timeout_ms),
+                config.max_body_bytes.saturating_add(MQTT_PACKET_OVERHEAD),
+            );
+            (link, eventloop, settings)
+        });
         let ops_state = web::Data::new(OpsState {
             metrics: metrics.clone(),
             db: db.clone(),
+            mqtt: mqtt
+                .as_ref()
+                .map(|(link, _, settings)| (link.clone(), settings.required_for_ready)),
         });
         let cse = Cse::new(cse_settings, db);
         let poa = config
@@ -128,6 +149,10 @@ impl App {
             },
         )
         .context("cannot build the notification HTTP client")?;
+        let sender = match &mqtt {
+            Some((link, _, _)) => sender.with_mqtt(link.clone()),
+            None => sender,
+        };
         let delivery = DeliverySettings {
             concurrency: config.notify_concurrency,
             retry_base: Duration::from_millis(config.notify_retry_base_ms),
@@ -272,6 +297,8 @@ impl App {
                 check_interval: Duration::from_secs(config.registrar_check_interval_s),
                 deregister_on_stop: config.registrar_deregister_on_stop,
             },
+            mqtt,
+            mqtt_threads: workers,
         })
     }
 
@@ -364,6 +391,17 @@ impl App {
             self.service.courier.sender.clone(),
             ANNOUNCEMENT_POLL,
         ));
+        let mqtt = match self.mqtt {
+            Some((link, eventloop, settings)) => Some(serve_mqtt(
+                self.mqtt_threads,
+                link,
+                eventloop,
+                settings,
+                self.service.clone(),
+                self.metrics.clone(),
+            )?),
+            None => None,
+        };
         let requests = tokio::spawn(nonblocking::run(
             self.service.clone(),
             self.request_worker,
@@ -383,6 +421,8 @@ impl App {
         timers.abort();
         requests.abort();
         announcements.abort();
+        // Dropping the sender stops the MQTT binding's runtime.
+        drop(mqtt);
         let _ = stop_tx.send(true);
         // Deregistration (when configured) gets the grace period too.
         if tokio::time::timeout(self.shutdown_grace, registration)
@@ -408,6 +448,43 @@ impl App {
         result
     }
 }
+
+/// Runs the MQTT binding on a runtime of its own with `threads` workers, the way the
+/// HTTP binding has its own workers: the application's runtime is single-threaded
+/// (actix's system), and requests that run on the calling thread (point reads) would
+/// otherwise all queue behind each other and behind the connection's event loop. The
+/// binding stops when the returned sender is dropped.
+fn serve_mqtt(
+    threads: usize,
+    link: MqttLink,
+    eventloop: rumqttc::EventLoop,
+    settings: MqttSettings,
+    service: Service,
+    metrics: Metrics,
+) -> std::io::Result<tokio::sync::oneshot::Sender<()>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name("onecse-mqtt")
+        .enable_all()
+        .build()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("onecse-mqtt".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = mqtt::serve(link, eventloop, settings, service, metrics) => {}
+                    _ = stopped => {}
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+    Ok(stop)
+}
+
+/// Room for an MQTT packet's header, topic and primitive members beyond its content
+/// (the content itself is bounded by `max_body_bytes`, as over HTTP).
+const MQTT_PACKET_OVERHEAD: usize = 64 * 1024;
 
 /// How long a claimed non-blocking request is held by its worker: one that was
 /// interrupted (a crash) runs again this long after it was claimed.

@@ -1,7 +1,7 @@
 //! Start-up parsing: the one place a `Config`'s plain values become the typed values
 //! the parts use (database target, access settings, egress policy, log format, the
 //! authenticator and its key, the listener's TLS, the extra CA of outgoing https, the
-//! core's own settings). `main` and `App::build` parse
+//! MQTT broker, the core's own settings). `main` and `App::build` parse
 //! once here and hand the results on; no part reads a setting string after start-up.
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use rustls::pki_types::CertificateDer;
 
+use crate::binding::mqtt::connection::MqttSettings;
 use crate::binding::ops::RESERVED_PATHS;
 use crate::binding::tls::{ListenerTls, TlsFiles};
 use crate::config::Config;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub tls: Option<ListenerTls>,
     /// CA certificates outgoing https trusts besides the system's (`notify_ca_file`).
     pub notify_roots: Vec<CertificateDer<'static>>,
+    /// The MQTT binding's broker and session (`mqtt_*`); `None`: MQTT off.
+    pub mqtt: Option<MqttSettings>,
 }
 
 impl Settings {
@@ -85,6 +88,7 @@ impl Settings {
         })?
         .map(Arc::new);
         let authenticator = Authenticator::new(mode, verifier.clone())?;
+        let mqtt = MqttSettings::parse(config, mode == AuthMode::Jwt)?;
         let tls = ListenerTls::from_files(TlsFiles {
             cert: config.tls_cert_file.as_deref(),
             key: config.tls_key_file.as_deref(),
@@ -127,6 +131,7 @@ impl Settings {
             verifier,
             tls,
             notify_roots,
+            mqtt,
         })
     }
 }

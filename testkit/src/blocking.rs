@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
+use crate::mqtt::Inbox;
 use crate::{Answer, Error, Notification, Reply, Request, Target};
 
 /// A runtime to drive one facade's futures on the calling thread.
@@ -42,6 +43,25 @@ impl Client {
 
     fn block<T>(&self, future: impl Future<Output = T>) -> T {
         self.runtime.block_on(future)
+    }
+
+    /// [`crate::mqtt::MqttTransport::listen`] on the target's broker, with the
+    /// inbox read through this facade (`None`: the target names no broker).
+    pub fn mqtt_listen(&self, filter: &str) -> Option<Result<Inbox, String>> {
+        let mqtt = self.inner.mqtt()?;
+        Some(self.block(mqtt.listen(filter)))
+    }
+
+    /// The target's broker URL, when the client speaks MQTT.
+    pub fn mqtt_broker(&self) -> Option<String> {
+        self.inner
+            .mqtt()
+            .map(crate::mqtt::MqttTransport::broker_url)
+    }
+
+    /// The next message of `inbox` within `wait`, driving the connection meanwhile.
+    pub fn mqtt_next(&self, inbox: &mut Inbox, wait: Duration) -> Option<(String, Value)> {
+        self.block(inbox.next_within(wait))
     }
 
     /// See [`crate::Client::target`].

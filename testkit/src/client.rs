@@ -1,8 +1,9 @@
-//! The oneM2M HTTP client: composes requests with the headers TS-0009 asks for
+//! The oneM2M test client: composes requests with the headers TS-0009 asks for
 //! (`X-M2M-Origin`, a fresh `X-M2M-RI`, `X-M2M-RVI`, `Accept`, `Content-Type` with
 //! `;ty=`) and reads every response into a [`Reply`]. The one implementation the
 //! integration tests, the benchmark and (through [`crate::blocking`]) the conformance
-//! suite use.
+//! suite use. Over HTTP, or over MQTT when the target names a broker
+//! ([`crate::mqtt`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::mqtt::MqttTransport;
 use crate::rotation::Rotation;
 use crate::{Error, Reply, Request, Target, headers};
 
@@ -28,6 +30,8 @@ pub struct Client {
     rotation: Arc<Rotation>,
     rqi_prefix: String,
     strict: bool,
+    /// Set when the target names an MQTT broker: requests go there.
+    mqtt: Option<MqttTransport>,
 }
 
 /// How a [`Client`] is set up, where the three users differ.
@@ -97,7 +101,12 @@ impl ClientBuilder {
             http = http.identity(reqwest::Identity::from_pem(pem)?);
         }
         let origins: Vec<String> = self.target.origins().map(str::to_owned).collect();
+        let mqtt = match &self.target.mqtt {
+            Some(broker) => Some(MqttTransport::new(broker, &self.target.cse_id)?),
+            None => None,
+        };
         Ok(Client {
+            mqtt,
             http: http.build()?,
             rotation: Arc::new(Rotation::new(origins.len())),
             origins,
@@ -124,6 +133,11 @@ impl Client {
             roots: Vec::new(),
             identity: None,
         }
+    }
+
+    /// The MQTT transport, when the target names a broker.
+    pub fn mqtt(&self) -> Option<&MqttTransport> {
+        self.mqtt.as_ref()
     }
 
     /// The CSE this client talks to.
@@ -164,6 +178,14 @@ impl Client {
     /// response. Transport failures come back as a reply with status 0 (see
     /// [`Reply::failed`]), except in strict mode.
     pub async fn execute(&self, request: Request) -> Reply {
+        if let Some(mqtt) = &self.mqtt {
+            let mut reply = mqtt.execute(&request, self.target.timeout).await;
+            reply.generated_ri = request.generated_ri;
+            if self.strict {
+                check_strictly(&reply);
+            }
+            return reply;
+        }
         let index = self.rotation.pick();
         let origin = self.origins.get(index).unwrap_or(&self.target.origin);
         let url = format!("{origin}{}", request.path_and_query());

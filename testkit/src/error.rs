@@ -10,6 +10,9 @@ pub enum Error {
         "the CSEBase URL must look like http://HOST:PORT/CSEBASE or https://HOST:PORT/CSEBASE (e.g. http://127.0.0.1:8080/cse-in), not '{0}'"
     )]
     Target(String),
+    /// The MQTT broker URL is not of the form `mqtt://HOST[:PORT]`.
+    #[error("the MQTT broker URL must look like mqtt://HOST[:PORT], not '{0}'")]
+    Broker(String),
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),

@@ -5,14 +5,16 @@
 //!
 //! The core is async (the benchmark needs thousands of requests in flight, the
 //! integration tests run on tokio); [`blocking`] wraps the same implementation for the
-//! synchronous conformance suite. The kit talks to a CSE over HTTP only and depends on
-//! `onecse-models` for vocabulary, never on the onecse server crate.
+//! synchronous conformance suite. The kit talks to a CSE over HTTP, or over MQTT
+//! (TS-0010) when the target names a broker, and depends on `onecse-models` for
+//! vocabulary, never on the onecse server crate.
 
 mod answer;
 pub mod blocking;
 mod client;
 mod error;
 mod headers;
+pub mod mqtt;
 mod notification;
 mod receiver;
 mod reply;

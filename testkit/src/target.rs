@@ -26,6 +26,10 @@ pub struct Target {
     /// with `origin` request by request, so one run proves that several processes
     /// behind a load balancer act as one CSE. Empty: every request goes to `origin`.
     pub alternates: Vec<String>,
+    /// The MQTT broker (`mqtt://HOST[:PORT]`) the CSE serves its MQTT binding on:
+    /// when set, clients send every request over MQTT instead of HTTP (notification
+    /// receivers stay HTTP).
+    pub mqtt: Option<String>,
 }
 
 impl Target {
@@ -48,6 +52,7 @@ impl Target {
             sp_id: None,
             timeout,
             alternates: Vec::new(),
+            mqtt: None,
         })
     }
 

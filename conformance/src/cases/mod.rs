@@ -10,6 +10,7 @@ mod fcnt;
 mod fwd;
 mod gen_;
 mod grp;
+mod mqt;
 mod nod;
 mod pch;
 mod reg;
@@ -48,10 +49,56 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(bnd::tps());
     all.extend(ann::tps());
     all.extend(fwd::tps());
+    all.extend(mqt::tps());
     // Last: its Upper Tester purposes switch settings of the whole CSE.
     all.extend(exp::tps());
     all
 }
+
+/// The group that runs only over MQTT (`--transport mqtt`).
+pub const MQTT_GROUP: &str = "TP/oneM2M/CSE/MQT/";
+
+/// Test purposes that check what only the HTTP binding has, skipped with this reason
+/// when the suite speaks MQTT (TS-0010 carries no headers, media types or peer
+/// address).
+pub const HTTP_ONLY: &[(&str, &str)] = &[
+    (
+        "TP/oneM2M/CSE/GEN/RET/018",
+        "Accept negotiation: over MQTT the topic names the serialization",
+    ),
+    (
+        "TP/oneM2M/CSE/GEN/CRE/003",
+        "Content-Type media types: over MQTT the topic names the serialization",
+    ),
+    (
+        "TP/oneM2M/CSE/REG/CRE/002",
+        "Content-Location is an HTTP response header",
+    ),
+    (
+        "TP/oneM2M/CSE/SEC/RET/021",
+        "acip needs the originator's IP address, which MQTT (through a broker) does not give",
+    ),
+    (
+        "TP/oneM2M/CSE/REQ/CRE/017",
+        "X-M2M-RST echo is an HTTP header rule (TS-0009 §6.4)",
+    ),
+    (
+        "TP/oneM2M/CSE/SER/NEG/001",
+        "Accept negotiation: over MQTT the topic names the serialization",
+    ),
+    (
+        "TP/oneM2M/CSE/SER/NEG/002",
+        "Accept negotiation: over MQTT the topic names the serialization",
+    ),
+    (
+        "TP/oneM2M/CSE/SER/NEG/003",
+        "Accept negotiation: over MQTT the topic names the serialization",
+    ),
+    (
+        "TP/oneM2M/CSE/SER/NEG/004",
+        "Content-Type media types: over MQTT the topic names the serialization",
+    ),
+];
 
 /// Builds a [`TestPurpose`] from its fields and a check body.
 macro_rules! tp {

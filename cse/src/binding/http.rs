@@ -8,17 +8,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, Serialization};
+use onecse_models::{Operation, ReleaseVersion, ResponseStatusCode, Serialization};
 use percent_encoding::percent_decode_str;
 
-use tracing::Instrument;
-
 use super::media::{self, RequestMedia, ResponseMedia};
+use super::run::{checked_to, run, shorten_expiration};
 use super::{query, timing};
 use crate::core::dispatch;
 use crate::error::CseError;
 use crate::metrics::Metrics;
-use crate::security::Caller;
 use crate::security::auth::Authenticator;
 use crate::service::Service;
 
@@ -105,100 +103,19 @@ pub async fn handle(
         }
         Ok(mut request) => {
             let admitted = state.authenticator.admit(authorization(&req), &mut request);
-            let span = tracing::info_span!(
-                "onem2m",
-                rqi = %request.rqi,
-                originator = request.from.as_deref().unwrap_or(""),
-                op = request.op.name(),
-                to = %request.to,
-            );
-            // A CREATE names its type even when it is refused.
-            let summary = Summary {
-                op: request.op,
-                to: request.to.clone(),
-                from: request.from.clone(),
-                ty: request.ty.filter(|_| request.op == Operation::Create),
-            };
-            let outcome = match admitted {
-                Ok(authenticated) => {
-                    let caller = Caller {
-                        ip: req.peer_addr().map(|peer| peer.ip()),
-                        authenticated,
-                    };
-                    state
-                        .service
-                        .execute(request, caller)
-                        .instrument(span)
-                        .await
-                }
-                Err(refused) => Err(refused),
-            };
-            let (rsc, ty) = match &outcome {
-                Ok(response) => (response.rsc, response.resource_type.or(summary.ty)),
-                Err(err) => (err.rsc, summary.ty),
-            };
-            log_request(&summary, ty, &echo, &outcome, started);
-            state.metrics.observe_request(
-                summary.op,
-                ty,
-                rsc.code(),
-                started.elapsed().as_secs_f64(),
-            );
-            outcome.unwrap_or_else(|err| dispatch::error_response(&err))
+            let ip = req.peer_addr().map(|peer| peer.ip());
+            run(
+                &state.service,
+                &state.metrics,
+                request,
+                admitted,
+                ip,
+                started,
+            )
+            .await
         }
     };
     render(&echo, response, media)
-}
-
-/// What the request line says about a request, kept before the request is consumed.
-struct Summary {
-    op: Operation,
-    to: String,
-    from: Option<String>,
-    /// The resource type a CREATE names (`ty` of Content-Type); the other operations
-    /// learn it from the response.
-    ty: Option<ResourceType>,
-}
-
-/// One line per handled request; a server fault (5000) is logged here and only here,
-/// with its cause and the request ID, at ERROR; a failure at a remote party (5103,
-/// 5107, 5204, 5209) at WARN; a refused request (any other 4xxx or 5xxx, e.g. 5001 for
-/// an unsupported feature) at INFO; a success at DEBUG (see "Logs" in
-/// docs/admin-guide.md for why).
-fn log_request(
-    summary: &Summary,
-    ty: Option<ResourceType>,
-    echo: &Echo,
-    outcome: &Result<Response, CseError>,
-    started: Instant,
-) {
-    let Summary { op, to, from, .. } = summary;
-    let ty = ty.map(ResourceType::short_name).unwrap_or_default();
-    let rsc = match outcome {
-        Ok(response) => response.rsc.code(),
-        Err(err) => err.rsc.code(),
-    };
-    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let originator = from.as_deref().unwrap_or("");
-    let rqi = echo.rqi.as_deref().unwrap_or("");
-    // The same fields at every level; tracing needs the level as a constant.
-    macro_rules! request_line {
-        ($level:expr, $($extra:tt)*) => {
-            tracing::event!($level, op = op.name(), to, ty, originator, rqi, rsc, elapsed_us, $($extra)*)
-        };
-    }
-    match outcome {
-        Err(err) if err.rsc == ResponseStatusCode::InternalServerError => {
-            let cause = err.source.as_ref().map(ToString::to_string);
-            let cause = cause.unwrap_or_default();
-            request_line!(tracing::Level::ERROR, dbg = %err.message, cause, "request failed");
-        }
-        Err(err) if blames_a_remote_party(err.rsc) => {
-            request_line!(tracing::Level::WARN, dbg = %err.message, "request failed at its target");
-        }
-        _ if rsc >= 4000 => request_line!(tracing::Level::INFO, "request refused"),
-        _ => request_line!(tracing::Level::DEBUG, "request handled"),
-    }
 }
 
 /// The line for a request refused before it could be read as a primitive (no
@@ -216,15 +133,6 @@ fn log_unreadable(req: &HttpRequest, echo: &Echo, err: &CseError, started: Insta
         dbg = %err.message,
         "request refused before it was read"
     );
-}
-
-/// 5xxx results caused by another party than onecse or its client (a notification
-/// target that does not answer, a member that did not respond): worth a warning, as
-/// they may need someone to look at that party, but not an operator alarm. Every
-/// other 5xxx but 5000 (5001 an unsupported feature, 5203, 5207, …) answers what the
-/// client asked for and is logged with the refusals.
-fn blames_a_remote_party(rsc: ResponseStatusCode) -> bool {
-    matches!(rsc.code(), 5103 | 5107 | 5204 | 5209)
 }
 
 /// Turns the HTTP request into a primitive, refusing what TS-0009 does not allow.
@@ -268,13 +176,8 @@ async fn decode(
         rp: params.rp,
     })?;
     // The Upper Tester's enableShortRequestExpiration: requests without X-M2M-RET
-    // (long polls, relayed NOTIFYs) expire soon too, so conformance tests need not wait.
-    if timing.rqet.is_none()
-        && let Some(limit) = state.service.cse.upper_tester.short_request_lifetime()
-    {
-        let millis = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
-        timing.rqet = Some(Timestamp::now().plus_millis(millis));
-    }
+    // (long polls, relayed NOTIFYs) expire soon, so conformance tests need not wait.
+    shorten_expiration(&state.service, &mut timing);
     let body = tokio::time::timeout(
         state.body_timeout,
         read_body(req, payload, state.max_body_bytes),
@@ -360,33 +263,15 @@ fn target(raw_path: &str) -> Result<String, CseError> {
     let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
         CseError::bad_request("the request path is not valid UTF-8 after percent-decoding")
     })?;
-    if path.contains('\0') {
-        return Err(CseError::bad_request(
-            "the request path contains a NUL character",
-        ));
-    }
     let path = path.strip_prefix('/').unwrap_or(&path);
-    if path.len() > 1 && path.ends_with('/') {
-        return Err(CseError::bad_request(format!(
-            "the target '/{path}' ends with '/': a resource address has no trailing slash"
-        )));
-    }
-    let (to, cse_relative) = if let Some(rest) = path.strip_prefix("~/") {
-        (format!("/{rest}"), rest.split_once('/').map(|(_, r)| r))
+    let to = if let Some(rest) = path.strip_prefix("~/") {
+        format!("/{rest}")
     } else if let Some(rest) = path.strip_prefix("_/") {
-        let after_sp = rest.split_once('/').map(|(_, r)| r);
-        (
-            format!("//{rest}"),
-            after_sp.and_then(|r| r.split_once('/')).map(|(_, r)| r),
-        )
+        format!("//{rest}")
     } else {
-        return Ok(path.to_owned());
+        path.to_owned()
     };
-    if cse_relative.is_none_or(str::is_empty) {
-        return Err(CseError::bad_request(format!(
-            "the target '{to}' names only a CSE-ID, no resource; address one below it (e.g. '{to}/<CSEBase name>')"
-        )));
-    }
+    checked_to(&to)?;
     Ok(to)
 }
 

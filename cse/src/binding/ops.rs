@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::blocking::blocking;
 use crate::metrics::Metrics;
+use crate::notify::mqtt::MqttLink;
 use crate::store::{Database, TransactionKind, outbox};
 
 /// What the operations endpoints read.
@@ -21,6 +22,9 @@ pub struct OpsState {
     pub metrics: Metrics,
     /// The database the readiness check and the scrape-time gauges ask.
     pub db: Database,
+    /// The MQTT broker connection, and whether readiness needs it
+    /// (`mqtt_required_for_ready`); `None`: MQTT off.
+    pub mqtt: Option<(MqttLink, bool)>,
 }
 
 /// The paths these endpoints take; the CSEBase name must avoid them.
@@ -57,7 +61,9 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "alive" }))
 }
 
-/// Ready when a pooled connection answers and the schema is current. The check runs
+/// Ready when a pooled connection answers and the schema is current (and, with
+/// `mqtt_required_for_ready`, the MQTT broker is connected); the MQTT state is part of
+/// the answer whenever MQTT is on. The check runs
 /// on the blocking pool (never on an actix worker) and is bounded by [`READY_TIMEOUT`].
 async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
     let db = state.db.clone();
@@ -66,8 +72,29 @@ async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
         blocking(move || db.check_ready(READY_TIMEOUT)),
     )
     .await;
+    // The MQTT state is reported either way; it fails readiness only when asked.
+    let mqtt = state.mqtt.as_ref().map(|(link, required)| {
+        let connected = link.is_connected();
+        (
+            if connected {
+                "connected"
+            } else {
+                "disconnected"
+            },
+            *required && !connected,
+        )
+    });
+    let mqtt_state = mqtt.map(|(text, _)| text);
     let reason = match checked {
-        Ok(Ok(Ok(()))) => return HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Ok(Ok(()))) if mqtt.is_some_and(|(_, failing)| failing) => {
+            "the MQTT broker is not connected (mqtt_required_for_ready)".to_owned()
+        }
+        Ok(Ok(Ok(()))) => {
+            return HttpResponse::Ok().json(match mqtt_state {
+                Some(mqtt) => json!({ "status": "ready", "mqtt": mqtt }),
+                None => json!({ "status": "ready" }),
+            });
+        }
         Ok(Ok(Err(reason))) => reason,
         Ok(Err(err)) => err.message,
         Err(_) => format!(
@@ -76,8 +103,11 @@ async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
         ),
     };
     tracing::warn!(reason = %reason, "readiness check failed");
-    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE)
-        .json(json!({ "status": "not ready", "reason": reason }))
+    let body = match mqtt_state {
+        Some(mqtt) => json!({ "status": "not ready", "reason": reason, "mqtt": mqtt }),
+        None => json!({ "status": "not ready", "reason": reason }),
+    };
+    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(body)
 }
 
 /// Fills the scrape-time gauges, then renders the registry. A failed outbox query

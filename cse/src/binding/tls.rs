@@ -102,7 +102,7 @@ impl ListenerTls {
     deprecated,
     reason = "rustls deprecates ring's provider for lacking post-quantum key exchange; aws-lc-rs, which has it, is a second crypto library built with cmake, and reqwest uses ring"
 )]
-fn provider() -> Arc<CryptoProvider> {
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

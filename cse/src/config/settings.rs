@@ -49,6 +49,32 @@ settings! {
         /// Point of access advertised in the CSEBase poa
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
     }
+    "MQTT" {
+        /// Broker the MQTT binding (TS-0010) connects to: mqtt://HOST:PORT or
+        /// mqtts://HOST:PORT (TLS; ports 1883 and 8883 when left out); requests to this
+        /// CSE are taken from its oneM2M topics, and notifications to mqtt:// targets
+        /// are published there
+        mqtt_url: Option<String> = None, unset = "MQTT off", value_name = "URL";
+        /// MQTT client identifier; each process of one CSE needs its own
+        mqtt_client_id: Option<String> = None, unset = "C::CSE-ID without its leading /, plus a random suffix with mqtt_share_group", value_name = "ID";
+        /// User name to log in to the broker with
+        mqtt_username: Option<String> = None, unset = "none", value_name = "NAME";
+        /// Password to log in to the broker with (with mqtt_username); never printed
+        mqtt_password: Option<Secret> = None, unset = "none", value_name = "SECRET";
+        /// PEM file with the CA certificates an mqtts broker's certificate must chain to
+        mqtt_ca_file: Option<String> = None, unset = "required for mqtts", value_name = "FILE";
+        /// MQTT keep-alive interval, in seconds (0: none)
+        mqtt_keep_alive_s: u64 = 60, value_name = "S";
+        /// Shared-subscription group: the processes of one CSE that name the same group
+        /// share its request topics, so each request is handled by one of them
+        mqtt_share_group: Option<String> = None, unset = "not shared (one process)", value_name = "NAME";
+        /// Longest pause between reconnection attempts to the broker, in milliseconds
+        /// (the pause starts at 500 ms and doubles)
+        mqtt_reconnect_max_ms: u64 = 30_000, value_name = "MS";
+        /// Whether /readyz answers 503 while the broker is not connected (it always
+        /// reports the MQTT state)
+        mqtt_required_for_ready: bool = false, value_name = "true|false";
+    }
     "TLS" {
         /// PEM file with the listener's certificate chain (its own certificate first);
         /// with tls_key_file the listener serves HTTPS only, without it plain HTTP

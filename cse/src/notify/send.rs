@@ -1,4 +1,5 @@
-//! Outgoing NOTIFY requests over HTTP (TS-0009): POST with this CSE's ID as
+//! Outgoing NOTIFY requests over HTTP (TS-0009), and over MQTT where the target is an
+//! `mqtt(s)://` URL (through [`super::mqtt`]): POST with this CSE's ID as
 //! originator, a fresh request ID, `Content-Type: application/json` exactly (or
 //! `application/cbor` for targets that asked for CBOR) and a
 //! `Content-Length` (simple receivers need both), bounded by connect and request
@@ -16,6 +17,7 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::egress::EgressPolicy;
+use super::mqtt::{Answer as MqttAnswer, MqttLink, is_mqtt};
 use crate::core::notification::target;
 use onecse_models::Serialization;
 
@@ -26,6 +28,8 @@ pub struct Sender {
     cse_id: String,
     policy: Arc<EgressPolicy>,
     targets: Arc<TargetLimits>,
+    /// The MQTT transport for `mqtt(s)://` targets, when the MQTT binding is on.
+    mqtt: Option<MqttLink>,
 }
 
 /// How outgoing requests are sent.
@@ -70,13 +74,44 @@ impl Sender {
             cse_id: cse_id.to_owned(),
             policy,
             targets: Arc::new(TargetLimits::new(settings.per_target)),
+            mqtt: None,
         })
+    }
+
+    /// The same sender, also sending to `mqtt(s)://` targets over `link`.
+    pub fn with_mqtt(mut self, link: MqttLink) -> Self {
+        self.mqtt = Some(link);
+        self
+    }
+
+    /// Sends a NOTIFY to an `mqtt(s)://` target (see [`super::mqtt`]): its answer, or
+    /// `None` where none is awaited (a `nu` URL).
+    async fn notify_mqtt(
+        &self,
+        url: &str,
+        from: &str,
+        body: &Value,
+        ec: Option<i32>,
+    ) -> Result<Option<MqttAnswer>, String> {
+        let link = self.mqtt.as_ref().ok_or_else(|| {
+            format!("{url}: this CSE has no MQTT connection (mqtt_url is not set)")
+        })?;
+        link.notify(url, from, body, ec).await
     }
 
     /// POSTs `body` to `url`. Success is an HTTP 2xx whose `X-M2M-RSC`, if present, is
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.
     pub async fn post(&self, url: &str, body: &Value, ec: Option<i32>) -> Result<(), String> {
+        if is_mqtt(url) {
+            return match self.notify_mqtt(url, &self.cse_id, body, ec).await? {
+                Some(answer) if !answer.rsc.is_success() => Err(format!(
+                    "{url} answered with response status code {}",
+                    answer.rsc.code()
+                )),
+                _ => Ok(()),
+            };
+        }
         let headers = Headers {
             from: &self.cse_id,
             rqi: &uuid::Uuid::new_v4().simple().to_string(),
@@ -113,6 +148,25 @@ impl Sender {
         headers: &Headers<'_>,
         body: &Value,
     ) -> Result<Exchanged, String> {
+        if is_mqtt(url) {
+            let answer = self
+                .notify_mqtt(url, headers.from, body, headers.ec)
+                .await?;
+            return Ok(match answer {
+                Some(answer) => Exchanged {
+                    rsc: answer.rsc,
+                    content: answer.content,
+                    status: answer.rsc.http_status(),
+                    primitive: true,
+                },
+                None => Exchanged {
+                    rsc: ResponseStatusCode::Ok,
+                    content: None,
+                    status: 200,
+                    primitive: false,
+                },
+            });
+        }
         let mut response = self.send(url, headers, body).await?;
         let status = response.status();
         let known = response_rsc(&response)

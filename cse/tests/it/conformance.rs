@@ -61,29 +61,81 @@ async fn the_whole_conformance_suite_passes_alternating_between_two_processes_on
     drop(db);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_conformance_suite_passes_over_mqtt() {
+    let Some(broker) = crate::mqtt::broker().await else {
+        return;
+    };
+    let cse_id = crate::mqtt::unique_cse_id();
+    let (id, url) = (cse_id.clone(), broker.clone());
+    let app = crate::helpers::spawn_app_with(move |c| {
+        c.cse_id = id;
+        c.mqtt_url = Some(url);
+    })
+    .await;
+    crate::mqtt::wait_connected(&app).await;
+    let report = run_suite_with(vec![app.base.clone()], &cse_id, None, Some(broker)).await;
+    let (passed, failed, _) = report.counts();
+    assert_eq!(failed, 0, "{}\n{}", report.table(), report.summary());
+    // Only the HTTP-only test purposes and those needing a second CSE are skipped.
+    let skipped: Vec<&str> = report
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            onecse_conformance::report::Outcome::Skipped(why) => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    let http_only = skipped.iter().filter(|why| why.starts_with("HTTP-only")).count();
+    assert_eq!(http_only, onecse_conformance::cases::HTTP_ONLY.len(), "{}", report.table());
+    assert!(
+        skipped
+            .iter()
+            .all(|why| why.starts_with("HTTP-only") || why.contains("--peer") || why.contains("Upper Tester")),
+        "{}",
+        report.table()
+    );
+    assert!(passed >= 380, "{}", report.summary());
+}
+
 /// Runs every test purpose against the CSEBase `/cse-in` of these origins (the first
 /// is the target, the others alternate with it), with the MN at `peer` (`cse-mn`) as
 /// the second CSE, on a plain thread, as the suite blocks.
 async fn run_suite(origins: Vec<String>, peer: &str) -> Report {
-    let peer = Target::from_url(
-        &format!("{peer}/cse-mn"),
-        "/id-mn",
-        "CAdmin",
-        "3",
-        Duration::from_secs(10),
-    )
-    .expect("peer");
+    run_suite_with(origins, "/id-in", Some(peer), None).await
+}
+
+/// [`run_suite`] for the CSE `cse_id`, with the MN at `peer` when given, over MQTT
+/// through `mqtt` when given.
+async fn run_suite_with(
+    origins: Vec<String>,
+    cse_id: &str,
+    peer: Option<&str>,
+    mqtt: Option<String>,
+) -> Report {
+    let cse_id = cse_id.to_owned();
+    let peer = peer.map(|peer| {
+        Target::from_url(
+            &format!("{peer}/cse-mn"),
+            "/id-mn",
+            "CAdmin",
+            "3",
+            Duration::from_secs(10),
+        )
+        .expect("peer")
+    });
     tokio::task::spawn_blocking(move || {
         let mut urls = origins.iter().map(|origin| format!("{origin}/cse-in"));
         let first = urls.next().expect("one origin");
-        let mut target = Target::from_url(&first, "/id-in", "CAdmin", "3", Duration::from_secs(10))
+        let mut target = Target::from_url(&first, &cse_id, "CAdmin", "3", Duration::from_secs(10))
             .expect("target");
+        target.mqtt = mqtt;
         for url in urls {
             target.also_at(&url).expect("same CSEBase");
         }
         target.sp_id = Some("acme.example.com".into());
         let receiver = Receiver::start().expect("receiver");
-        run_with_peer(target, Some(peer), &receiver, &Selection::default()).expect("suite runs")
+        run_with_peer(target, peer, &receiver, &Selection::default()).expect("suite runs")
     })
     .await
     .expect("suite thread")

@@ -39,6 +39,7 @@ mod layers;
 mod lifecycle;
 mod lifetime;
 mod limits;
+mod mqtt;
 mod nod;
 mod nonblocking;
 mod ops;

@@ -334,10 +334,10 @@ async fn bad_response_types_and_rtu_are_refused_with_4000() {
         &app,
         "c",
         &[("rt", "2")],
-        &[("X-M2M-RTU", "mqtt://broker/x")],
+        &[("X-M2M-RTU", "coap://broker/x")],
     )
     .await
-    .assert_error(5001, 501, "mqtt");
+    .assert_error(5001, 501, "coap");
     // None of them created anything.
     assert_eq!(app.retrieve("/cse-in/c", "CAdmin").await.rsc, Some(4004));
 }

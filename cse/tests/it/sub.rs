@@ -136,7 +136,7 @@ async fn subscription_errors_get_their_codes() {
         (json!({}), 4000, "mandatory attribute 'nu'"),
         (json!({"nu": []}), 4000, "at least one"),
         (json!({"nu": ["not a target"]}), 4000, "neither"),
-        (json!({"nu": ["mqtt://127.0.0.1:1883/x"]}), 5001, "mqtt"),
+        (json!({"nu": ["coap://127.0.0.1:5683/x"]}), 5001, "coap"),
         (json!({"nu": [rx.url()], "enc": {"net": [9]}}), 5001, "9"),
         (json!({"nu": [rx.url()], "enc": {"net": [42]}}), 4000, "42"),
         (

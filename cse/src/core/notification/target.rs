@@ -25,24 +25,33 @@ pub enum Entry {
     Resource(String),
 }
 
-/// Reads an entry. Other URL schemes (mqtt, coap, ws) are bindings onecse cannot send
-/// over yet: 5001. Anything else must look like a resource ID. A URL's `ct` query
+/// The query parameter that marks an `mqtt` URL taken from an AE's `poa` with the AE
+/// it reaches (added by [`reach`]): the request then goes on the AE's standard request
+/// topic below the URL's path (TS-0010 §6.6), and its answer is awaited; a `nu` URL
+/// without it names the whole topic.
+pub const RECEIVER_PARAM: &str = "onem2m-to";
+
+/// Reads an entry: an http(s) or mqtt(s) URL (TS-0009, TS-0010 §6.6). Other URL
+/// schemes (coap, ws) are bindings onecse cannot send over yet: 5001. Anything else
+/// must look like a resource ID. A URL's `ct` query
 /// parameter (TS-0004 §7.4.8) must name json or cbor (4000 otherwise: onecse cannot
 /// send XML, and refusing at subscription time beats dropping every notification).
 pub fn parse(entry: &str) -> CseResult<Entry> {
     if let Some((scheme, rest)) = entry.split_once("://") {
         return match scheme.to_ascii_lowercase().as_str() {
-            "http" | "https" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
+            "http" | "https" | "mqtt" | "mqtts"
+                if !rest.is_empty() && !rest.contains(char::is_whitespace) =>
+            {
                 let (url, serialization) = split_serialization(entry)?;
                 Ok(Entry::Url(with_serialization(&url, serialization)))
             }
-            "http" | "https" => Err(CseError::bad_request(format!(
+            "http" | "https" | "mqtt" | "mqtts" => Err(CseError::bad_request(format!(
                 "'{entry}' is not a valid URL"
             ))),
             other => Err(CseError::new(
                 onecse_models::ResponseStatusCode::NotImplemented,
                 format!(
-                    "notification target '{entry}': the {other} binding is not supported, use http(s) or an AE resource ID"
+                    "notification target '{entry}': the {other} binding is not supported, use http(s), mqtt(s) or an AE resource ID"
                 ),
             )),
         };
@@ -257,14 +266,28 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
                     Ok(Entry::Url(url)) => Some(with_serialization(&url, csz)),
                     _ => None,
                 })
+                .map(|url| addressed_to(url, &ae.ri))
                 .collect()
         })
         .unwrap_or_default();
     Ok(if urls.is_empty() {
-        Err(format!("AE '{id}' has no http(s) point of access"))
+        Err(format!(
+            "AE '{id}' has no http(s) or mqtt(s) point of access"
+        ))
     } else {
         Ok(Route::Send(urls))
     })
+}
+
+/// An `mqtt(s)` `poa` URL marked with the AE it reaches ([`RECEIVER_PARAM`]); other
+/// URLs unchanged.
+fn addressed_to(url: String, aei: &str) -> String {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("mqtt" | "mqtts")) {
+        return url;
+    }
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}{RECEIVER_PARAM}={aei}")
 }
 
 /// Whether a URL names its serialization itself (a `ct` query parameter).
@@ -316,7 +339,7 @@ mod tests {
         );
         let rsc = |e: &str| parse(e).err().map(|e| e.rsc.code());
         assert_eq!(rsc("http://h/n?ct=xml"), Some(4000));
-        assert_eq!(rsc("mqtt://broker/x"), Some(5001));
+        assert_eq!(rsc("coap://broker/x"), Some(5001));
         assert_eq!(rsc("http://"), Some(4000));
         assert_eq!(rsc("not a target"), Some(4000));
         assert_eq!(rsc(""), Some(4000));
