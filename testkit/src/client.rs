@@ -88,6 +88,10 @@ impl ClientBuilder {
         let https = self.target.origins().any(|o| o.starts_with("https://"));
         let mut http = reqwest::Client::builder()
             .timeout(self.target.timeout)
+            // Servers close idle keep-alive connections (actix-web after 5 s): a pooled
+            // connection idle longer may be closed under a request reusing it, which
+            // then fails without reaching the CSE. Drop idle ones well before that.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .tls_built_in_native_certs(https);
         if self.single_connection {
             http = http.pool_max_idle_per_host(1);

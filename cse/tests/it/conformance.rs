@@ -23,8 +23,14 @@ fn allow_mn(c: &mut onecse::config::Config) {
 async fn peer_of(inn: &TestApp) -> TestApp {
     let mn = spawn_mn_with(&inn.base, "/id-mn", 60, |_| {}).await;
     let limit = Duration::from_secs(10);
-    assert!(answers_within(inn, "/cse-in/id-mn", false, limit).await, "MN not registered");
-    assert!(answers_within(&mn, "/cse-mn/id-in", false, limit).await, "IN unknown at MN");
+    assert!(
+        answers_within(inn, "/cse-in/id-mn", false, limit).await,
+        "MN not registered"
+    );
+    assert!(
+        answers_within(&mn, "/cse-mn/id-in", false, limit).await,
+        "IN unknown at MN"
+    );
     mn
 }
 
@@ -86,12 +92,20 @@ async fn the_whole_conformance_suite_passes_over_mqtt() {
             _ => None,
         })
         .collect();
-    let http_only = skipped.iter().filter(|why| why.starts_with("HTTP-only")).count();
-    assert_eq!(http_only, onecse_conformance::cases::HTTP_ONLY.len(), "{}", report.table());
+    let http_only = skipped
+        .iter()
+        .filter(|why| why.starts_with("HTTP-only"))
+        .count();
+    assert_eq!(
+        http_only,
+        onecse_conformance::cases::HTTP_ONLY.len(),
+        "{}",
+        report.table()
+    );
     assert!(
-        skipped
-            .iter()
-            .all(|why| why.starts_with("HTTP-only") || why.contains("--peer") || why.contains("Upper Tester")),
+        skipped.iter().all(|why| why.starts_with("HTTP-only")
+            || why.contains("--peer")
+            || why.contains("Upper Tester")),
         "{}",
         report.table()
     );
