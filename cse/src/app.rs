@@ -13,6 +13,7 @@ use actix_web::{HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::binding::connections::Counted;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::ops::{self, OpsState};
@@ -23,7 +24,7 @@ use crate::config::Config;
 use crate::core::resources::cse_base;
 use crate::core::{Cse, expiry_sweep, polling_channel, timer_sweep};
 use crate::error::CseResult;
-use crate::metrics::Metrics;
+use crate::metrics::{Held, Metrics};
 use crate::notify::OutboxSignal;
 use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
@@ -191,6 +192,7 @@ impl App {
         // (see `binding::guard`), on the decrypted bytes, before the HTTP decoder. Beyond
         // max_connections new connections wait in the listen queue instead of taking
         // file descriptors; a head that comes too slowly (or never) is answered 408.
+        let open_connections = metrics.open_connections.clone();
         let builder = Server::build();
         // Tells kept-alive connections to close when shutdown starts, as HttpServer
         // does, so a graceful stop does not wait for idle clients.
@@ -228,7 +230,9 @@ impl App {
                 let tls = tls.clone();
                 // One per worker: the guard's copy of the decoder reads nothing of it.
                 let decoder_config = actix_http::ServiceConfig::default();
+                let open_connections = open_connections.clone();
                 fn_service(move |io: actix_web::rt::net::TcpStream| {
+                    let open = Held::take(&open_connections);
                     let peer = io.peer_addr().ok();
                     let tls = tls.clone();
                     let decoder_config = decoder_config.clone();
@@ -236,6 +240,7 @@ impl App {
                         let stream = tls::accept(io, tls.as_ref(), head_timeout)
                             .await
                             .map_err(actix_http::error::DispatchError::Io)?;
+                        let stream = Counted::new(stream, open);
                         Ok((HeadGuard::new(stream, max_header, decoder_config), peer))
                     }
                 })

@@ -17,7 +17,7 @@ use super::media::{self, RequestMedia, ResponseMedia};
 use super::{query, timing};
 use crate::core::dispatch;
 use crate::error::CseError;
-use crate::metrics::Metrics;
+use crate::metrics::{Held, Metrics};
 use crate::security::Caller;
 use crate::security::auth::Authenticator;
 use crate::service::Service;
@@ -82,6 +82,7 @@ pub async fn handle(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     let started = Instant::now();
+    let _in_flight = Held::take(&state.metrics.requests_in_flight);
     let echo = Echo::of(&req);
     // The body's serialization is only a fallback for the response; a Content-Type
     // that cannot be read is refused by `decode`.
@@ -135,7 +136,7 @@ pub async fn handle(
             };
             let (rsc, ty) = match &outcome {
                 Ok(response) => (response.rsc, response.resource_type.or(summary.ty)),
-                Err(err) => (err.rsc, summary.ty),
+                Err(err) => (err.rsc, err.resource_type.or(summary.ty)),
             };
             log_request(&summary, ty, &echo, &outcome, started);
             state.metrics.observe_request(

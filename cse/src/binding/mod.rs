@@ -1,6 +1,7 @@
 //! Protocol bindings: each turns its wire format into request primitives and
 //! responses back. Only HTTP (TS-0009) exists today.
 
+pub mod connections;
 pub mod guard;
 pub mod http;
 mod media;

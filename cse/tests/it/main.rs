@@ -34,6 +34,7 @@ mod latest_oldest;
 mod layers;
 mod lifecycle;
 mod limits;
+mod metrics;
 mod nod;
 mod nonblocking;
 mod ops;
