@@ -164,6 +164,10 @@ impl Client {
     /// response. Transport failures come back as a reply with status 0 (see
     /// [`Reply::failed`]), except in strict mode.
     pub async fn execute(&self, request: Request) -> Reply {
+        let request = match self.target.credentials.apply(request) {
+            Ok(request) => request,
+            Err(why) => return Reply::failed(why),
+        };
         let index = self.rotation.pick();
         let origin = self.origins.get(index).unwrap_or(&self.target.origin);
         let url = format!("{origin}{}", request.path_and_query());

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Credentials, Error};
 
 /// The CSE under test. Every tool starts from a CSEBase URL and the few oneM2M
 /// identities the CSE was configured with, so one value carries them all.
@@ -26,6 +26,9 @@ pub struct Target {
     /// with `origin` request by request, so one run proves that several processes
     /// behind a load balancer act as one CSE. Empty: every request goes to `origin`.
     pub alternates: Vec<String>,
+    /// What requests carry to authenticate to a CSE that asks (bearer tokens, extra
+    /// headers); none by default.
+    pub credentials: Credentials,
 }
 
 impl Target {
@@ -48,6 +51,7 @@ impl Target {
             sp_id: None,
             timeout,
             alternates: Vec::new(),
+            credentials: Credentials::default(),
         })
     }
 
