@@ -531,7 +531,7 @@ fn connect_and_migrate(target: &DatabaseTarget, wait_s: u64) -> anyhow::Result<D
 /// with `inline_point_reads`, where a worker waits for the database's answer during a
 /// point read and another must have the core meanwhile (on 2 cores, 4 workers served
 /// `retrieve-latest` at 1.3× the rate of 2, with writes unchanged; without inline
-/// reads 4 workers gained little and lengthened the tail: docs/performance.md).
+/// reads 4 workers gained little and lengthened the tail: docs/performance-lab-notes.md).
 fn default_workers(backend: Backend, inline_point_reads: bool) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     match backend {

@@ -56,3 +56,4 @@ mod tls;
 mod token_limits;
 mod ts;
 mod upper_tester;
+mod user_docs;
