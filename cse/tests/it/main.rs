@@ -40,6 +40,7 @@ mod nonblocking;
 mod ops;
 mod pch;
 mod proxy;
+mod readme_subscription;
 mod regressions;
 mod relay;
 mod remote_cse;
