@@ -2,11 +2,13 @@
 
 use std::net::ToSocketAddrs;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 use onecse_conformance::{Selection, Target, cases, run_with_peer};
+use onecse_testkit::Mint;
 use onecse_testkit::blocking::Receiver;
 
 /// Command line.
@@ -48,8 +50,8 @@ struct Cli {
     /// Host name or IP the CSE uses to reach the receiver [default: the bound address]
     #[arg(long)]
     notify_host: Option<String>,
-    /// Only these groups (GEN, REG, DMR, SUB, DIS, SEC, CSR, FWD, …); repeatable
-    #[arg(long)]
+    /// Only these groups; repeatable
+    #[arg(long, ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(cases::groups()))]
     group: Vec<String>,
     /// Only these test purposes (ID or ID prefix); repeatable
     #[arg(long)]
@@ -74,6 +76,72 @@ struct Cli {
     /// Write a JSON report here
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Bearer token sent (Authorization: Bearer TOKEN) with every request whose
+    /// originator has no --token-for and no --token-command
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ONECSE_CONFORMANCE_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Bearer token of one originator, e.g. CAdmin=eyJ...; repeatable
+    #[arg(long, value_name = "ORIGINATOR=TOKEN", value_parser = originator_token)]
+    token_for: Vec<(String, String)>,
+    /// Command printing a bearer token for the originator appended as its last
+    /// argument (run through sh, once per originator), for CSEs that authenticate
+    /// every originator: the suite registers many AEs. For onecse:
+    /// 'onecse --config onecse.toml token --ttl 1h --sub'
+    #[arg(long, value_name = "COMMAND")]
+    token_command: Option<String>,
+    /// Header sent with every request, e.g. 'X-API-Key: k1'; repeatable
+    #[arg(long, value_name = "NAME: VALUE", value_parser = header)]
+    header: Vec<(String, String)>,
+}
+
+/// Reads `ORIGINATOR=TOKEN`.
+fn originator_token(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((originator, token)) if !originator.is_empty() && !token.is_empty() => {
+            Ok((originator.to_owned(), token.to_owned()))
+        }
+        _ => Err("expected ORIGINATOR=TOKEN, e.g. CAdmin=eyJ...".to_owned()),
+    }
+}
+
+/// Reads `NAME: VALUE`.
+fn header(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((name, v))
+            if !name.trim().is_empty() && name.trim().bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok((name.trim().to_owned(), v.trim().to_owned()))
+        }
+        _ => Err("expected NAME: VALUE, e.g. 'X-API-Key: k1'".to_owned()),
+    }
+}
+
+/// Runs `command ORIGINATOR` through sh and reads the token it prints.
+fn mint_with(command: String) -> Mint {
+    Arc::new(move |originator: &str| {
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{command} \"$1\""))
+            .arg("onecse-conformance")
+            .arg(originator)
+            .output()
+            .map_err(|e| format!("cannot run the token command: {e}"))?;
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        if !output.status.success() || token.is_empty() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!(
+                "the token command ended with {} and printed no token: {}",
+                output.status,
+                stderr.trim()
+            ));
+        }
+        Ok(token)
+    })
 }
 
 fn main() -> ExitCode {
@@ -109,6 +177,10 @@ fn execute(cli: &Cli) -> anyhow::Result<bool> {
         "mqtt" => Some(cli.broker.clone()),
         other => anyhow::bail!("--transport {other}: use http or mqtt"),
     };
+    target.credentials.headers.clone_from(&cli.header);
+    target.credentials.tokens = cli.token_for.iter().cloned().collect();
+    target.credentials.token.clone_from(&cli.token);
+    target.credentials.mint = cli.token_command.clone().map(mint_with);
     for url in &cli.also_target {
         target.also_at(url).with_context(|| {
             format!("--also-target {url} (the CSEBase path must be --target's)")

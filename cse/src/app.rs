@@ -14,6 +14,7 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::announcer;
+use crate::binding::connections::Counted;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::mqtt::{self, connection as mqtt_connection, connection::MqttSettings};
@@ -25,7 +26,7 @@ use crate::config::Config;
 use crate::core::resources::cse_base;
 use crate::core::{Cse, expiry_sweep, polling_channel, timer_sweep};
 use crate::error::CseResult;
-use crate::metrics::Metrics;
+use crate::metrics::{Held, Metrics};
 use crate::notify::OutboxSignal;
 use crate::notify::courier::{Courier, PollingSettings};
 use crate::notify::deliver::{self, DeliverySettings, DeliveryStats};
@@ -217,6 +218,7 @@ impl App {
         // (see `binding::guard`), on the decrypted bytes, before the HTTP decoder. Beyond
         // max_connections new connections wait in the listen queue instead of taking
         // file descriptors; a head that comes too slowly (or never) is answered 408.
+        let open_connections = metrics.open_connections.clone();
         let builder = Server::build();
         // Tells kept-alive connections to close when shutdown starts, as HttpServer
         // does, so a graceful stop does not wait for idle clients.
@@ -254,7 +256,9 @@ impl App {
                 let tls = tls.clone();
                 // One per worker: the guard's copy of the decoder reads nothing of it.
                 let decoder_config = actix_http::ServiceConfig::default();
+                let open_connections = open_connections.clone();
                 fn_service(move |io: actix_web::rt::net::TcpStream| {
+                    let open = Held::take(&open_connections);
                     let peer = io.peer_addr().ok();
                     let tls = tls.clone();
                     let decoder_config = decoder_config.clone();
@@ -262,6 +266,7 @@ impl App {
                         let stream = tls::accept(io, tls.as_ref(), head_timeout)
                             .await
                             .map_err(actix_http::error::DispatchError::Io)?;
+                        let stream = Counted::new(stream, open);
                         Ok((HeadGuard::new(stream, max_header, decoder_config), peer))
                     }
                 })
@@ -625,7 +630,7 @@ fn connect_and_migrate(target: &DatabaseTarget, wait_s: u64) -> anyhow::Result<D
 /// with `inline_point_reads`, where a worker waits for the database's answer during a
 /// point read and another must have the core meanwhile (on 2 cores, 4 workers served
 /// `retrieve-latest` at 1.3× the rate of 2, with writes unchanged; without inline
-/// reads 4 workers gained little and lengthened the tail: docs/performance.md).
+/// reads 4 workers gained little and lengthened the tail: docs/performance-lab-notes.md).
 fn default_workers(backend: Backend, inline_point_reads: bool) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     match backend {

@@ -1,6 +1,6 @@
 //! The core's one error type: a oneM2M response status code and a message for `m2m:dbg`.
 
-use onecse_models::{Problem, ResponseStatusCode};
+use onecse_models::{Problem, ResourceType, ResponseStatusCode};
 
 /// The underlying failure of a server error, kept for the log line.
 pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -21,6 +21,10 @@ pub struct CseError {
     /// never sent to the client.
     #[source]
     pub source: Option<Source>,
+    /// The type of the resource the refused request addressed (or would have
+    /// created), once dispatch knows it: the request metrics count a refusal on an
+    /// existing resource under its type, not under `unknown`.
+    pub resource_type: Option<ResourceType>,
 }
 
 /// Result of core and store-facing operations.
@@ -33,6 +37,7 @@ impl CseError {
             rsc,
             message: message.into(),
             source: None,
+            resource_type: None,
         }
     }
 
@@ -40,6 +45,14 @@ impl CseError {
     #[must_use]
     pub fn with_source(mut self, source: impl Into<Source>) -> Self {
         self.source = Some(source.into());
+        self
+    }
+
+    /// Names the type of the resource the request addressed, unless a deeper step
+    /// already named one.
+    #[must_use]
+    pub fn about(mut self, ty: ResourceType) -> Self {
+        self.resource_type.get_or_insert(ty);
         self
     }
 

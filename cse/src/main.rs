@@ -1,17 +1,22 @@
 //! The `onecse` binary: `onecse [serve]` runs the CSE, `onecse migrate` only migrates,
-//! `onecse token` prints a JWT for an originator.
+//! `onecse token` prints a JWT for an originator, `onecse config` a sample
+//! configuration file.
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use onecse::app::{App, open_and_migrate};
 use onecse::config::{Cli, Command};
 use onecse::startup::Settings;
 
 fn main() -> ExitCode {
     // `--help` and flag syntax are answered by clap before anything else.
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let command = cli.command.clone().unwrap_or(Command::Serve);
+    if command == Command::Config {
+        // The defaults, whatever the environment or a file says.
+        print!("{}", onecse::config::sample_toml());
+        return ExitCode::SUCCESS;
+    }
     // Settings first, parsed once, so the log format is known before logging starts; a
     // bad setting is reported by the one error line below, which needs no logging.
     let result = cli
@@ -25,6 +30,7 @@ fn main() -> ExitCode {
         }),
         Command::Token(args) => onecse::security::token::issue(settings.verifier.as_deref(), args)
             .map(|token| println!("{token}")),
+        Command::Config => Ok(()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

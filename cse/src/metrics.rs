@@ -1,6 +1,8 @@
 //! Prometheus metrics: one registry owned by each `App` (test apps in one process never
-//! share counters), the request, notification, expiry and pool instruments, and the
-//! gauges read from the database when `/metrics` is scraped.
+//! share counters), the request, connection, notification, expiry and pool
+//! instruments, the process's own figures (memory, CPU, file descriptors, read from
+//! /proc at scrape time on Linux), and the gauges read from the database when
+//! `/metrics` is scraped.
 
 use onecse_models::{Operation, ResourceType};
 use prometheus::{
@@ -39,6 +41,11 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     request_duration: HistogramVec,
+    /// Requests being handled now; fed by the binding around each request.
+    pub requests_in_flight: IntGauge,
+    /// HTTP connections open now (kept-alive ones included); fed by the listener
+    /// around each connection, so `ulimit -n` trouble shows before it bites.
+    pub open_connections: IntGauge,
     /// Fed by delivery; registered here so a scrape shows them.
     pub delivery: std::sync::Arc<DeliveryStats>,
     /// Fed by the expiry sweep.
@@ -76,6 +83,14 @@ impl Metrics {
             )
             .buckets(REQUEST_DURATION_BUCKETS.to_vec()),
             &["operation"],
+        )?;
+        let requests_in_flight = IntGauge::new(
+            "onecse_requests_in_flight",
+            "oneM2M requests received and not yet answered",
+        )?;
+        let open_connections = IntGauge::new(
+            "onecse_http_connections_open",
+            "HTTP connections open on the main listener (idle kept-alive ones included)",
         )?;
         let delivery = DeliveryStats {
             delivered: IntCounter::new(
@@ -138,9 +153,11 @@ impl Metrics {
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION"), &backend.to_string()])
             .set(1);
-        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 15] = [
             Box::new(requests.clone()),
             Box::new(request_duration.clone()),
+            Box::new(requests_in_flight.clone()),
+            Box::new(open_connections.clone()),
             Box::new(delivery.delivered.clone()),
             Box::new(delivery.retried.clone()),
             Box::new(delivery.given_up.clone()),
@@ -156,10 +173,13 @@ impl Metrics {
         for collector in collectors {
             registry.register(collector)?;
         }
+        register_process_collector(&registry)?;
         Ok(Self {
             registry,
             requests,
             request_duration,
+            requests_in_flight,
+            open_connections,
             delivery: std::sync::Arc::new(delivery),
             expired_removed,
             polling_expired,
@@ -195,6 +215,39 @@ impl Metrics {
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
         Ok(String::from_utf8_lossy(&text).into_owned())
+    }
+}
+
+/// The client library's process collector (`process_cpu_seconds_total`,
+/// `process_resident_memory_bytes`, `process_open_fds`, `process_max_fds`, …, the names
+/// every Prometheus exporter uses), read from /proc at each scrape. It exists on Linux
+/// only; elsewhere the process figures are simply absent.
+fn register_process_collector(registry: &Registry) -> prometheus::Result<()> {
+    #[cfg(target_os = "linux")]
+    registry.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))?;
+    #[cfg(not(target_os = "linux"))]
+    let _ = registry;
+    Ok(())
+}
+
+/// Holds one unit of a gauge while it lives: taken when a request or connection
+/// starts, given back when it is dropped, however it ends (answered, failed, or
+/// cancelled by a client that went away).
+pub struct Held(IntGauge);
+
+impl Held {
+    /// Adds one to `gauge` until the returned value is dropped.
+    pub fn take(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -182,6 +182,10 @@ impl Client {
     /// response. Transport failures come back as a reply with status 0 (see
     /// [`Reply::failed`]), except in strict mode.
     pub async fn execute(&self, request: Request) -> Reply {
+        let request = match self.target.credentials.apply(request) {
+            Ok(request) => request,
+            Err(why) => return Reply::failed(why),
+        };
         if let Some(mqtt) = &self.mqtt {
             let mut reply = mqtt.execute(&request, self.target.timeout).await;
             reply.generated_ri = request.generated_ri;

@@ -12,6 +12,7 @@
 mod answer;
 pub mod blocking;
 mod client;
+mod credentials;
 mod error;
 mod headers;
 pub mod mqtt;
@@ -25,6 +26,7 @@ mod target;
 
 pub use answer::Answer;
 pub use client::{Client, ClientBuilder};
+pub use credentials::{Credentials, Mint};
 pub use error::Error;
 pub use notification::Notification;
 pub use receiver::Receiver;

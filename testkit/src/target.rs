@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Credentials, Error};
 
 /// The CSE under test. Every tool starts from a CSEBase URL and the few oneM2M
 /// identities the CSE was configured with, so one value carries them all.
@@ -30,6 +30,9 @@ pub struct Target {
     /// when set, clients send every request over MQTT instead of HTTP (notification
     /// receivers stay HTTP).
     pub mqtt: Option<String>,
+    /// What requests carry to authenticate to a CSE that asks (bearer tokens, extra
+    /// headers); none by default.
+    pub credentials: Credentials,
 }
 
 impl Target {
@@ -53,6 +56,7 @@ impl Target {
             timeout,
             alternates: Vec::new(),
             mqtt: None,
+            credentials: Credentials::default(),
         })
     }
 

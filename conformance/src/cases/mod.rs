@@ -100,6 +100,18 @@ pub const HTTP_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
+/// The groups of the registered test purposes (`GEN`, `REG`, …), in run order, each
+/// once: what `--group` accepts and its help lists.
+pub fn groups() -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
+    for tp in all() {
+        if !groups.iter().any(|g| g == tp.group()) {
+            groups.push(tp.group().to_owned());
+        }
+    }
+    groups
+}
+
 /// Builds a [`TestPurpose`] from its fields and a check body.
 macro_rules! tp {
     ($id:literal, $needs:expr, $clause:literal, $purpose:literal, $run:expr) => {

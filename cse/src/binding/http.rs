@@ -16,7 +16,7 @@ use super::run::{checked_to, run, shorten_expiration};
 use super::{query, timing};
 use crate::core::dispatch;
 use crate::error::CseError;
-use crate::metrics::Metrics;
+use crate::metrics::{Held, Metrics};
 use crate::security::auth::Authenticator;
 use crate::service::Service;
 
@@ -80,6 +80,7 @@ pub async fn handle(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     let started = Instant::now();
+    let _in_flight = Held::take(&state.metrics.requests_in_flight);
     let echo = Echo::of(&req);
     // The body's serialization is only a fallback for the response; a Content-Type
     // that cannot be read is refused by `decode`.

@@ -2,6 +2,7 @@
 //! responses back: HTTP (TS-0009) and MQTT (TS-0010), both running requests through
 //! `run::run`.
 
+pub mod connections;
 pub mod guard;
 pub mod http;
 mod media;

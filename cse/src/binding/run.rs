@@ -50,7 +50,7 @@ pub async fn run(
     };
     let (rsc, ty) = match &outcome {
         Ok(response) => (response.rsc, response.resource_type.or(summary.ty)),
-        Err(err) => (err.rsc, summary.ty),
+        Err(err) => (err.rsc, err.resource_type.or(summary.ty)),
     };
     log_request(&summary, ty, &outcome, started);
     metrics.observe_request(summary.op, ty, rsc.code(), started.elapsed().as_secs_f64());

@@ -19,6 +19,13 @@ pub struct Setting {
     pub unset: Option<&'static str>,
     /// The default value as shown to users, `None` when it has none to show.
     pub default: fn() -> Option<String>,
+    /// The default as a TOML value, for the sample file `onecse config` prints.
+    pub toml_default: fn() -> Option<toml::Value>,
+    /// Whether a value is written as a TOML string (quoted) rather than a number or
+    /// a boolean, so the sample shows a placeholder of the right form.
+    pub quoted: bool,
+    /// The placeholder `--help` shows for the value (`FILE`, `MS`), if one was named.
+    pub value_name: Option<&'static str>,
 }
 
 impl Setting {
@@ -38,6 +45,40 @@ impl Setting {
     }
 }
 
+/// A value a TOML file can hold for a setting: a string, a number or a boolean.
+pub trait TomlScalar {
+    /// Whether it is written quoted (a TOML string).
+    const QUOTED: bool;
+    /// The value in TOML.
+    fn to_toml(&self) -> toml::Value;
+}
+
+impl TomlScalar for String {
+    const QUOTED: bool = true;
+    fn to_toml(&self) -> toml::Value {
+        toml::Value::String(self.clone())
+    }
+}
+
+impl TomlScalar for bool {
+    const QUOTED: bool = false;
+    fn to_toml(&self) -> toml::Value {
+        toml::Value::Boolean(*self)
+    }
+}
+
+macro_rules! integer_scalars {
+    ($($ty:ty),+) => {$(
+        impl TomlScalar for $ty {
+            const QUOTED: bool = false;
+            fn to_toml(&self) -> toml::Value {
+                toml::Value::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )+};
+}
+integer_scalars!(u32, u64, usize);
+
 /// How a `Config` field's type is given by one layer: a plain value replaces the
 /// default; for an `Option` the layer gives the inner value and the field becomes
 /// `Some` (no layer can unset it, as TOML has no null).
@@ -48,6 +89,10 @@ pub trait SettingType {
     fn set(&mut self, value: Self::Value);
     /// The value as `--help` shows it, `None` when unset.
     fn describe(&self) -> Option<String>;
+    /// Whether the TOML file writes the value quoted.
+    const QUOTED: bool;
+    /// The value in TOML, `None` when unset.
+    fn toml(&self) -> Option<toml::Value>;
 }
 
 macro_rules! plain_setting_types {
@@ -60,18 +105,26 @@ macro_rules! plain_setting_types {
             fn describe(&self) -> Option<String> {
                 Some(self.to_string())
             }
+            const QUOTED: bool = <$ty as TomlScalar>::QUOTED;
+            fn toml(&self) -> Option<toml::Value> {
+                Some(self.to_toml())
+            }
         }
     )+};
 }
 plain_setting_types!(String, bool, u32, u64, usize);
 
-impl<T: std::fmt::Display> SettingType for Option<T> {
+impl<T: std::fmt::Display + TomlScalar> SettingType for Option<T> {
     type Value = T;
     fn set(&mut self, value: T) {
         *self = Some(value);
     }
     fn describe(&self) -> Option<String> {
         self.as_ref().map(ToString::to_string)
+    }
+    const QUOTED: bool = T::QUOTED;
+    fn toml(&self) -> Option<toml::Value> {
+        self.as_ref().map(TomlScalar::to_toml)
     }
 }
 
@@ -178,6 +231,11 @@ macro_rules! settings {
                 default: || {
                     <$ty as $crate::config::declare::SettingType>::describe(&($default))
                 },
+                toml_default: || {
+                    <$ty as $crate::config::declare::SettingType>::toml(&($default))
+                },
+                quoted: <$ty as $crate::config::declare::SettingType>::QUOTED,
+                value_name: $crate::config::declare::optional(&[$($value_name)?]),
             },
         )+)+];
     };

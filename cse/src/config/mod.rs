@@ -5,6 +5,7 @@
 
 mod cli;
 mod declare;
+mod sample;
 mod secret;
 mod settings;
 #[cfg(test)]
@@ -12,5 +13,6 @@ mod tests;
 
 pub use cli::{Cli, Command, TokenArgs};
 pub use declare::Setting;
+pub use sample::toml as sample_toml;
 pub use secret::Secret;
 pub use settings::{Config, Overrides, SETTINGS};

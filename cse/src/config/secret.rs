@@ -28,6 +28,15 @@ impl From<String> for Secret {
     }
 }
 
+/// In a TOML file a secret is a string; written out (the sample file) it stays
+/// `[redacted]`, like everywhere else.
+impl super::declare::TomlScalar for Secret {
+    const QUOTED: bool = true;
+    fn to_toml(&self) -> toml::Value {
+        toml::Value::String(REDACTED.to_owned())
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)

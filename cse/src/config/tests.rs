@@ -290,3 +290,42 @@ fn readme_and_admin_guide_list_every_setting_as_declared() {
         );
     }
 }
+
+#[test]
+fn the_sample_file_names_every_setting_and_parses_back_to_the_defaults() {
+    let sample = super::sample::toml();
+    let parsed = from_toml(&sample).map_err(|e| format!("{e:#}"));
+    assert_eq!(parsed.as_ref().ok(), Some(&Config::default()), "{parsed:?}");
+    for setting in SETTINGS {
+        let set = format!("\n{} = ", setting.name);
+        let commented = format!("\n# {} = ", setting.name);
+        assert!(
+            sample.contains(&set) != sample.contains(&commented),
+            "{} once, set or commented out:\n{sample}",
+            setting.name
+        );
+        // A commented-out key becomes a valid setting once its placeholder is replaced.
+        if sample.contains(&commented) {
+            assert_eq!((setting.default)(), None, "{}", setting.name);
+        }
+    }
+    // Every commented-out key, uncommented with a value of its form, parses.
+    let uncommented: String = sample
+        .lines()
+        .map(
+            |line| match line.strip_prefix("# ").and_then(|l| l.split_once(" = ")) {
+                Some((key, value)) if SETTINGS.iter().any(|s| s.name == key) => {
+                    let value = if value.starts_with('"') { "\"x\"" } else { "2" };
+                    format!("{key} = {value}\n")
+                }
+                _ => format!("{line}\n"),
+            },
+        )
+        .collect();
+    let mut config = Config::default();
+    let layer: Result<Overrides, _> = toml::from_str(&uncommented);
+    assert!(layer.is_ok(), "{layer:?}");
+    config.apply(layer.unwrap_or_default());
+    assert_eq!(config.workers, Some(2));
+    assert_eq!(config.poa.as_deref(), Some("x"));
+}

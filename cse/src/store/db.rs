@@ -379,7 +379,7 @@ impl Database {
     ///
     /// Why: a read handed from an HTTP worker to the blocking pool and back costs two
     /// thread wake-ups, more than a point read's own work on a loaded machine (see
-    /// docs/performance.md). Run this only for work whose statements are bounded (point
+    /// docs/performance-lab-notes.md). Run this only for work whose statements are bounded (point
     /// reads): the worker serves no other connection meanwhile.
     pub fn on_idle_connection<T>(&self, work: impl FnOnce() -> T) -> Option<T> {
         if self.health.failing.load(Ordering::Relaxed) {

@@ -66,7 +66,7 @@ fn the_environment_overrides_the_file_and_flags_override_the_environment() {
     let file = dir.path().join("onecse.toml");
     std::fs::write(&file, "pool_size = 0\nnotify_poll_ms = 100\n").expect("write");
     let config = file.to_str().expect("utf-8 path");
-    let from_env = [("ONECSE_POOL_SIZE", "2"), ("ONECSE_NOTIFY_POLL_MS", "100")];
+    let from_env = [("ONECSE_POOL_SIZE", "2"), ("ONECSE_LOG_FORMAT", "text")];
     // The file's pool size is refused with the message of its check,
     let (code, _, stderr) = run(&["migrate", "--config", config], dir.path());
     assert!(
@@ -78,12 +78,12 @@ fn the_environment_overrides_the_file_and_flags_override_the_environment() {
     assert_eq!(code, 0, "{stderr}");
     // and a flag replaces a variable.
     let (code, _, stderr) = run_with_env(
-        &["migrate", "--config", config, "--notify-poll-ms", "0"],
+        &["migrate", "--config", config, "--log-format", "yaml"],
         dir.path(),
         &from_env,
     );
     assert!(
-        code == 1 && stderr.contains("poll interval must be at least 1 ms"),
+        code == 1 && stderr.contains("log format 'yaml' is not one of text, json"),
         "{stderr}"
     );
 }
@@ -334,4 +334,71 @@ fn an_unsupported_feature_is_logged_as_a_refusal_not_as_an_error() {
     assert_eq!(object["fields"]["rsc"], 4000, "{logged}");
     assert_eq!(object["fields"]["originator"], "Cnoid", "{logged}");
     assert_eq!(object["fields"]["path"], "/cse-in", "{logged}");
+}
+
+#[test]
+fn each_subcommand_lists_only_the_settings_it_reads_and_refuses_the_others() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, migrate, _) = run(&["migrate", "--help"], dir.path());
+    assert_eq!(code, 0);
+    assert!(migrate.contains("--database-url") && migrate.contains("--database-wait-s"));
+    assert!(
+        !migrate.contains("--bind") && !migrate.contains("--jwt-secret"),
+        "{migrate}"
+    );
+    let (code, token, _) = run(&["token", "--help"], dir.path());
+    assert_eq!(code, 0);
+    assert!(token.contains("--sub") && token.contains("--jwt-secret-file"));
+    assert!(
+        !token.contains("--bind") && !token.contains("--database-url"),
+        "{token}"
+    );
+    let (code, config, _) = run(&["config", "--help"], dir.path());
+    assert_eq!(code, 0);
+    assert!(!config.contains("--bind"), "{config}");
+    // Logging is explained everywhere, with its variable and syntax.
+    for help in [&migrate, &token, &run(&["--help"], dir.path()).1] {
+        assert!(
+            help.contains("ONECSE_LOG") && help.contains("TARGET=LEVEL"),
+            "{help}"
+        );
+    }
+
+    let (code, _, stderr) = run(&["migrate", "--bind", "127.0.0.1:1"], dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--bind is not a setting of `onecse migrate`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("onecse.db").exists(), "nothing migrated");
+    // The environment is shared with serve, so it may name any setting.
+    let (code, stdout, stderr) =
+        run_with_env(&["migrate"], dir.path(), &[("ONECSE_BIND", "127.0.0.1:1")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("up to date"), "{stdout}");
+}
+
+#[test]
+fn onecse_config_prints_a_complete_file_that_onecse_reads_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Printed from the defaults, whatever the environment says.
+    let (code, sample, stderr) = run_with_env(&["config"], dir.path(), &[("ONECSE_WORKERS", "0")]);
+    assert_eq!(code, 0, "{stderr}");
+    for setting in onecse::config::SETTINGS {
+        assert!(
+            sample.contains(&format!("{} = ", setting.name)),
+            "{} in\n{sample}",
+            setting.name
+        );
+        assert!(sample.contains(setting.group), "{}", setting.group);
+    }
+    let file = dir.path().join("onecse.toml");
+    std::fs::write(&file, &sample).expect("write");
+    let path = file.to_str().expect("utf-8");
+    let (code, stdout, stderr) = run(&["--config", path, "migrate"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("database onecse.db is up to date"),
+        "{stdout}"
+    );
 }

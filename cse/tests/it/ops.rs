@@ -145,12 +145,18 @@ async fn metrics_count_requests_by_operation_type_and_rsc() {
         app.retrieve("/cse-in/nothing", "Cmetrics").await.rsc,
         Some(4004)
     );
+    // Refused on an existing resource: counted under the type of what was addressed.
+    app.register_ae("a2", "Cstranger").await;
+    assert_eq!(
+        app.retrieve("/cse-in/a1/c", "Cstranger").await.rsc,
+        Some(4103)
+    );
     let (status, text) = get(&format!("{}/metrics", app.base)).await;
     assert_eq!(status, 200);
     let expected = [
         (
             r#"onecse_requests_total{operation="create",resource_type="ae",rsc="2001"}"#,
-            1.0,
+            2.0,
         ),
         (
             r#"onecse_requests_total{operation="create",resource_type="cnt",rsc="2001"}"#,
@@ -169,13 +175,19 @@ async fn metrics_count_requests_by_operation_type_and_rsc() {
             1.0,
         ),
         (
+            r#"onecse_requests_total{operation="retrieve",resource_type="cnt",rsc="4103"}"#,
+            1.0,
+        ),
+        (
             r#"onecse_request_duration_seconds_count{operation="create"}"#,
-            4.0,
+            5.0,
         ),
         (
             r#"onecse_request_duration_seconds_count{operation="retrieve"}"#,
-            2.0,
+            3.0,
         ),
+        // /metrics itself is no oneM2M request.
+        ("onecse_requests_in_flight", 0.0),
         ("onecse_outbox_pending", 0.0),
         ("onecse_outbox_oldest_pending_age_seconds", 0.0),
         (
@@ -204,9 +216,17 @@ async fn metrics_count_requests_by_operation_type_and_rsc() {
         "onecse_notifications_retried_total",
         "onecse_notifications_failed_total",
         "onecse_expired_resources_removed_total",
+        // The client library's process collector (Linux).
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+        "process_max_fds",
     ] {
         assert!(sample(&text, present).is_some(), "{present} in\n{text}");
     }
+    // The scrape's own connection at least.
+    assert!(sample(&text, "onecse_http_connections_open").unwrap_or(0.0) >= 1.0);
+    assert!(sample(&text, "process_open_fds").unwrap_or(0.0) >= 1.0);
     assert!(sample(&text, "onecse_db_pool_wait_seconds_count").unwrap_or(0.0) >= 6.0);
     assert!(
         !text.contains("Cmetrics") && !text.contains("a1/c"),

@@ -6,7 +6,7 @@
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::time::Timestamp;
-use onecse_models::{Operation, ResponseStatusCode, ResultContent};
+use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
 use serde_json::json;
 
 use super::admit::{self, Admission, Admitted};
@@ -197,16 +197,13 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
             notice = blocking_update::notice(tx, &target.resource, &requested)?;
         }
     }
-    // The created type, or the addressed one: reported for the request metrics.
-    let ty = match access {
-        Access::Create(ty) => ty,
-        _ => target.resource.ty,
-    };
+    let ty = addressed_type(access, &target);
     let assigned_ri = match pass {
         Pass::Verified(ri) => Some(ri.as_str()),
         _ => None,
     };
-    let mut response = run(tx, req, who, access, target, assigned_ri)?;
+    let mut response =
+        run(tx, req, who, access, target, assigned_ri).map_err(|err| err.about(ty))?;
     if notice.is_some() {
         // The UPDATE is valid: roll it back and ask the subscriber (see `held`).
         // The error is only the rollback's vehicle, never answered; a non-failure
@@ -284,6 +281,29 @@ fn load_and_authorize(
     if target.resource.watch & watch::MONITOR != 0 {
         *monitored = Some(target.resource.ri.clone());
     }
+    decide(tx, req, &target, who, access)
+        .map_err(|err| err.about(addressed_type(access, &target)))?;
+    Ok(target)
+}
+
+/// The type a request is counted under in the request metrics: the created type, or
+/// the addressed one.
+fn addressed_type(access: Access, target: &Target) -> ResourceType {
+    match access {
+        Access::Create(ty) => ty,
+        _ => target.resource.ty,
+    }
+}
+
+/// Whether `who` may do the request on the loaded target: the type's refusals, then
+/// access control.
+fn decide(
+    tx: &mut Txn<'_>,
+    req: &Request,
+    target: &Target,
+    who: &Requester,
+    access: Access,
+) -> CseResult<()> {
     // An operation the type never allows is refused before access (4005 before 4103,
     // TS-0004 §7.2.2.2), and so is a child the target can never have (4108).
     let cse = tx.cse;
@@ -317,7 +337,7 @@ fn load_and_authorize(
             )
         })?;
     }
-    Ok(target)
+    Ok(())
 }
 
 /// Runs the operation on the loaded, authorized target.
