@@ -86,7 +86,14 @@ async fn the_whole_conformance_suite_passes_over_mqtt() {
     })
     .await;
     crate::mqtt::wait_connected(&app).await;
-    let report = run_suite_with(vec![app.base.clone()], &cse_id, None, Some(broker), Credentials::default()).await;
+    let report = run_suite_with(
+        vec![app.base.clone()],
+        &cse_id,
+        None,
+        Some(broker),
+        Credentials::default(),
+    )
+    .await;
     let (passed, failed, _) = report.counts();
     assert_eq!(failed, 0, "{}\n{}", report.table(), report.summary());
     // Only the HTTP-only test purposes and those needing a second CSE are skipped.
@@ -131,7 +138,10 @@ async fn the_whole_conformance_suite_passes_against_a_cse_that_authenticates_by_
     // authenticating suite cannot be, and those needing what this run has not (a
     // second CSE, the Upper Tester).
     let skipped = skip_reasons(&report);
-    let unauthenticated = skipped.iter().filter(|why| !needs_what_this_run_lacks(why)).count();
+    let unauthenticated = skipped
+        .iter()
+        .filter(|why| !needs_what_this_run_lacks(why))
+        .count();
     assert_eq!(unauthenticated, 1, "{}", report.table());
     assert!(
         report
@@ -144,7 +154,14 @@ async fn the_whole_conformance_suite_passes_against_a_cse_that_authenticates_by_
     assert!(passed >= 385, "{}", report.summary());
     assert!(minted.load(Ordering::Relaxed) > 10, "tokens were minted");
     // Without credentials the same CSE refuses the suite's requests.
-    let report = run_suite_with(vec![app.base.clone()], "/id-in", None, None, Credentials::default()).await;
+    let report = run_suite_with(
+        vec![app.base.clone()],
+        "/id-in",
+        None,
+        None,
+        Credentials::default(),
+    )
+    .await;
     assert!(report.counts().1 > 0, "{}", report.summary());
 }
 
