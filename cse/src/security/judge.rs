@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use onecse_models::resource::acp::{Privileges, Situation, canonical_originator, operation};
 
 use super::policies::{Policy, rules};
@@ -271,17 +273,21 @@ impl<'w> Judge<'w> {
         }
     }
 
-    /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access.
+    /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access, or (R4) its
+    /// custodian `cstn` instead when one is set. Both come with the resource: no query.
     fn default_policy(&self, resource: &Subject<'_>) -> Verdict {
-        let creator = resource
-            .owner
-            .map(|o| canonical_originator(o, self.site.cse_id, &self.sp_id));
-        if !self.originator.is_empty() && creator.as_deref() == Some(self.originator.as_str()) {
+        let custodian = resource.attrs.get("cstn").and_then(Value::as_str);
+        let (holder, role) = match custodian {
+            Some(custodian) => (Some(custodian), "custodian"),
+            None => (resource.owner, "creator"),
+        };
+        let holder = holder.map(|o| canonical_originator(o, self.site.cse_id, &self.sp_id));
+        if !self.originator.is_empty() && holder.as_deref() == Some(self.originator.as_str()) {
             Verdict::Permit
         } else {
-            Verdict::Deny(
-                "it has no accessControlPolicyIDs, so only its creator may access it".into(),
-            )
+            Verdict::Deny(format!(
+                "it has no accessControlPolicyIDs, so only its {role} may access it"
+            ))
         }
     }
 

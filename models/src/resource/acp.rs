@@ -18,6 +18,12 @@ use super::spec::{Governance, TypeSpec};
 use crate::problem::Problem;
 use crate::types::ResourceType;
 
+/// The attributes of a resource that say who governs it (`acpi`, and the R4
+/// custodian `cstn`): an UPDATE changing one changes them alone and is decided by the
+/// selfPrivileges of the current policies (or by the custodian or creator when there
+/// are none), not by the privileges that govern the other attributes.
+pub const ACCESS_ATTRIBUTES: [&str; 2] = ["acpi", "cstn"];
+
 /// The accessControlPolicy: under the CSEBase or an AE; access to it is decided by its own `pvs`.
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
