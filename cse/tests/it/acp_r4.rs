@@ -159,3 +159,57 @@ async fn the_cse_base_is_refused_to_an_originator_its_policy_does_not_name() {
     assert_eq!(app.retrieve("/cse-in", OWNER).await.rsc, Some(2000));
     assert_eq!(app.retrieve("/cse-in", ADMIN).await.rsc, Some(2000));
 }
+
+/// A group `rn` under the owner's AE whose members are the AEs `mid`, made by the
+/// administrator (who may see every AE it lists); its resourceID.
+async fn group(app: &TestApp, rn: &str, mid: &[&str]) -> String {
+    let body = json!({"m2m:grp": {"rn": rn, "mt": 2, "mnm": 10, "mid": mid}});
+    let reply = app.create("/cse-in/owner", 9, &body, Some(ADMIN)).await;
+    assert_eq!(reply.rsc, Some(2001), "group {rn}: {reply:#?}");
+    reply.expect_resource("m2m:grp")["ri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_group_in_acor_grants_its_members_at_the_time_of_the_request() {
+    let app = two_aes().await;
+    app.register_ae("third", "Cthird").await;
+    let readers = group(&app, "readers", &[OTHER]).await;
+    let missing = format!("grp{}", "0".repeat(32));
+    let acp = json!({"m2m:acp": {"rn": "p",
+        "pv": {"acr": [{"acor": [OWNER], "acop": 63},
+            {"acor": [missing], "acop": 63},
+            {"acor": [&readers], "acop": 2}]},
+        "pvs": {"acr": [{"acor": [OWNER], "acop": 63}]}}});
+    let reply = app.create("/cse-in/owner", 1, &acp, Some(OWNER)).await;
+    let ri = reply.expect_resource("m2m:acp")["ri"].clone();
+    app.container("/cse-in/owner", "data", json!({"acpi": [ri]}), OWNER)
+        .await;
+    let path = "/cse-in/owner/data";
+    // A member gets what the rule grants, and only that; others get nothing.
+    assert_eq!(app.retrieve(path, OTHER).await.rsc, Some(2000));
+    app.update(path, &json!({"m2m:cnt": {"lbl": ["x"]}}), OTHER)
+        .await
+        .assert_error(4103, 403, "UPDATE");
+    app.retrieve(path, "Cthird")
+        .await
+        .assert_error(4103, 403, "RETRIEVE");
+    // Membership is read at each request: a new member is in, a removed one out.
+    let mid = json!({"m2m:grp": {"mid": ["Cthird"]}});
+    let reply = app.update("/cse-in/owner/readers", &mid, ADMIN).await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    assert_eq!(app.retrieve(path, "Cthird").await.rsc, Some(2000));
+    app.retrieve(path, OTHER)
+        .await
+        .assert_error(4103, 403, "RETRIEVE");
+    // A deleted group grants nothing any more.
+    assert_eq!(
+        app.delete("/cse-in/owner/readers", ADMIN).await.rsc,
+        Some(2002)
+    );
+    app.retrieve(path, "Cthird")
+        .await
+        .assert_error(4103, 403, "RETRIEVE");
+}

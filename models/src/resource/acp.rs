@@ -148,9 +148,24 @@ impl Privileges {
         Ok(Self { rules })
     }
 
-    /// Whether some rule permits the request.
+    /// Whether some rule permits the request, no `acor` entry naming a group.
     pub fn permits(&self, situation: &Situation<'_>) -> bool {
-        self.rules.iter().any(|rule| rule.permits(situation))
+        self.permits_with(situation, &mut |_| false)
+    }
+
+    /// Whether some rule permits the request, `member_of` saying whether the
+    /// originator is a member of a group an `acor` entry names. It is asked only for
+    /// entries that name a group (see [`names_group`]), and only when the rest of the
+    /// rule (operation, contexts, object details) already holds: a rule that names no
+    /// group costs no lookup.
+    pub fn permits_with(
+        &self,
+        situation: &Situation<'_>,
+        member_of: &mut dyn FnMut(&str) -> bool,
+    ) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.permits(situation, member_of))
     }
 }
 
@@ -205,15 +220,20 @@ impl Rule {
         })
     }
 
-    fn permits(&self, s: &Situation<'_>) -> bool {
+    fn permits(&self, s: &Situation<'_>, member_of: &mut dyn FnMut(&str) -> bool) -> bool {
         self.operations & s.operation != 0
             && (!self.authenticated_only || s.authenticated)
-            && self
+            && (self.contexts.is_empty() || self.contexts.iter().any(|c| c.holds(s)))
+            && self.object_details_allow(s)
+            && (self
                 .originators
                 .iter()
                 .any(|entry| originator_matches(entry, s.originator, s.cse_id, s.sp_id))
-            && (self.contexts.is_empty() || self.contexts.iter().any(|c| c.holds(s)))
-            && self.object_details_allow(s)
+                || self
+                    .originators
+                    .iter()
+                    .filter(|entry| names_group(entry))
+                    .any(|group| member_of(group)))
     }
 
     /// `acod` restricts CREATE to some child types (and, with `ty`, to some parents);
@@ -345,6 +365,15 @@ pub fn originator_matches(entry: &str, originator: &str, cse_id: &str, sp_id: &s
         };
     }
     wildcard_matches(&canonical_originator(entry, cse_id, sp_id), originator)
+}
+
+/// Whether the `acor` entry is the resourceID of a `<group>` of this CSE (`grp` and 32
+/// hexadecimal digits, as onecse makes them): its members are granted what the rule
+/// grants. Decided from the text alone, so only such entries cost a lookup.
+pub fn names_group(entry: &str) -> bool {
+    entry
+        .strip_prefix(ResourceType::Group.short_name())
+        .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// An originator (or an `acor` entry) in the form they are compared in: SP-relative
