@@ -1,8 +1,8 @@
 //! SEC/R4: access control details of Release 4 (TS-0001 §9.6.1.3 custodian,
 //! TS-0003 §7.1; spec digest access-control §5–§7): the custodian `cstn` holds the
 //! default privileges of a resource without `acpi` instead of its creator, an ACP is
-//! read only by RETRIEVE in its selfPrivileges, and `acod` with `ty` applies under
-//! that type only.
+//! read only by RETRIEVE in its selfPrivileges, `acod` with `ty` applies under
+//! that type only, and a group in `acor` grants its members.
 
 use onecse_testkit::Reply;
 use serde_json::json;
@@ -16,6 +16,7 @@ use crate::suite::{Check, Ctx, TestPurpose, Verdict, expect};
 const ACP: &[u16] = &[1, 2];
 const CNT: &[u16] = &[1, 2, 3];
 const CIN: &[u16] = &[1, 2, 3, 4];
+const GRP: &[u16] = &[1, 2, 3, 9];
 
 /// The owner's container `kept` whose custodian is the other AE; returns the two AEs
 /// and its path.
@@ -116,7 +117,40 @@ pub fn tps() -> Vec<TestPurpose> {
             "acod with ty permits creating its chty under a target of that type only",
             |ctx| object_details(ctx)
         ),
+        tp!(
+            "TP/oneM2M/CSE/SEC/R4/006",
+            GRP,
+            "TS-0003 §7.1.3 (accessControlOriginators: group), TS-0001 §9.6.13",
+            "a group's resourceID in acor grants its members, and only them",
+            |ctx| group_grants(ctx)
+        ),
     ]
+}
+
+/// A container the other AE may RETRIEVE only as a member of a group (made by the
+/// administrator, who may name any AE); a third AE is not a member.
+fn group_grants(ctx: &mut Ctx) -> Check {
+    let t = two(ctx)?;
+    let (third, _) = ctx.ae("third")?;
+    let attrs = json!({"m2m:grp": {"rn": "readers", "mt": 2, "mnm": 10, "mid": [t.other]}});
+    let reply = ctx
+        .client
+        .create(&t.owner_ae, 9, &attrs, Some(&ctx.admin()));
+    let grp = created_ri(&reply, "m2m:grp", "group creation")?;
+    let attrs = privileges(
+        vec![rule(&[&t.owner], 63), rule(&[&grp], RETRIEVE)],
+        vec![rule(&[&t.owner], 63)],
+    );
+    let acp = created_ri(&create_acp(ctx, &t, &attrs), "m2m:acp", "ACP creation")?;
+    let cnt = ctx.container(&t.owner_ae, "data", json!({"acpi": [acp]}), &t.owner)?;
+    permitted(
+        &ctx.client.retrieve(&cnt, &t.other),
+        2000,
+        200,
+        "a member reads",
+    )?;
+    denied(&ctx.client.delete(&cnt, &t.other))?;
+    denied(&ctx.client.retrieve(&cnt, &third))
 }
 
 /// A rule letting the other AE create containers under containers only, named by the

@@ -741,4 +741,19 @@ mod tests {
         mapped.ip = None;
         assert!(!pv.permits(&mapped));
     }
+
+    #[test]
+    fn only_a_group_resource_id_names_a_group() {
+        assert!(names_group(&format!("grp{}", "0a".repeat(16))));
+        for entry in [
+            "grp",
+            "grp123",
+            "Cgrp",
+            "all",
+            "/id-in/grp0",
+            &format!("grp{}", "x".repeat(32)),
+        ] {
+            assert!(!names_group(entry), "{entry}");
+        }
+    }
 }
