@@ -18,6 +18,7 @@ mod req;
 mod sec;
 mod sec_acc;
 mod sec_out;
+mod sec_r4;
 mod sec_sub;
 mod ser;
 mod sub;
@@ -40,6 +41,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sec_sub::tps());
     all.extend(sec_acc::tps());
     all.extend(sec_out::tps());
+    all.extend(sec_r4::tps());
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());

@@ -5,10 +5,11 @@
 //! reads no core type; this file is where the core translates.
 
 use chrono::{DateTime, Utc};
+use onecse_models::ResourceType;
 
 use crate::core::Cse;
 use crate::core::addressing::Target;
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::security::{Access, Question, Records, Requester, Site, Subject};
@@ -99,5 +100,12 @@ impl Records for Txn<'_> {
             ids,
             &self.now_text,
         )?)
+    }
+
+    fn group_members(&mut self, ri: &str) -> CseResult<Option<Vec<String>>> {
+        Ok(self
+            .find(ri)?
+            .filter(|group| group.ty == ResourceType::Group)
+            .map(|group| string_items(&group.attrs, "mid")))
     }
 }

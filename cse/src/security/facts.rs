@@ -95,4 +95,8 @@ pub trait Records {
 
     /// (resourceID, document) of the live accessControlPolicies among `ids`.
     fn policy_documents(&mut self, ids: &[&str]) -> CseResult<Vec<(String, String)>>;
+
+    /// The `mid` of the live `<group>` `ri` (`None` when there is none): asked only
+    /// for an `acor` entry that names a group.
+    fn group_members(&mut self, ri: &str) -> CseResult<Option<Vec<String>>>;
 }

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use onecse_models::resource::acp::{Privileges, Situation, canonical_originator, operation};
 
 use super::policies::{Policy, rules};
@@ -31,6 +33,9 @@ pub struct Judge<'w> {
     sp_id: String,
     policies: HashMap<String, Option<Arc<Policy>>>,
     inherited: HashMap<(String, u8), Verdict>,
+    /// Whether the requester is a member, by group resourceID, of the groups `acor`
+    /// entries named so far.
+    groups: HashMap<String, bool>,
 }
 
 impl<'w> Judge<'w> {
@@ -49,6 +54,7 @@ impl<'w> Judge<'w> {
             sp_id,
             policies: HashMap::new(),
             inherited: HashMap::new(),
+            groups: HashMap::new(),
         }
     }
 
@@ -94,7 +100,7 @@ impl<'w> Judge<'w> {
         match resource.governance {
             Governance::SelfPrivileges => {
                 let pvs = rules(resource.attrs, "pvs");
-                Ok(if pvs.permits(&self.situation(records, bit, create)) {
+                Ok(if self.grants(records, &pvs, bit, create)? {
                     Verdict::Permit
                 } else {
                     Verdict::Deny("no rule in the policy's own selfPrivileges grants it".into())
@@ -192,13 +198,17 @@ impl<'w> Judge<'w> {
         create: Option<(u16, u16)>,
     ) -> CseResult<Verdict> {
         self.load(records, docs, ids)?;
-        let situation = self.situation(records, bit, create);
-        let granted = ids.iter().any(|id| {
-            self.policies
-                .get(id)
-                .and_then(Option::as_ref)
-                .is_some_and(|policy| rules(policy).permits(&situation))
-        });
+        let policies: Vec<Arc<Policy>> = ids
+            .iter()
+            .filter_map(|id| self.policies.get(id).cloned().flatten())
+            .collect();
+        let mut granted = false;
+        for policy in &policies {
+            if self.grants(records, rules(policy), bit, create)? {
+                granted = true;
+                break;
+            }
+        }
         Ok(if granted {
             Verdict::Permit
         } else {
@@ -271,29 +281,36 @@ impl<'w> Judge<'w> {
         }
     }
 
-    /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access.
+    /// TS-0001 §9.6.1.3: without `acpi`, only the creator has access, or (R4) its
+    /// custodian `cstn` instead when one is set. Both come with the resource: no query.
     fn default_policy(&self, resource: &Subject<'_>) -> Verdict {
-        let creator = resource
-            .owner
-            .map(|o| canonical_originator(o, self.site.cse_id, &self.sp_id));
-        if !self.originator.is_empty() && creator.as_deref() == Some(self.originator.as_str()) {
+        let custodian = resource.attrs.get("cstn").and_then(Value::as_str);
+        let (holder, role) = match custodian {
+            Some(custodian) => (Some(custodian), "custodian"),
+            None => (resource.owner, "creator"),
+        };
+        let holder = holder.map(|o| canonical_originator(o, self.site.cse_id, &self.sp_id));
+        if !self.originator.is_empty() && holder.as_deref() == Some(self.originator.as_str()) {
             Verdict::Permit
         } else {
-            Verdict::Deny(
-                "it has no accessControlPolicyIDs, so only its creator may access it".into(),
-            )
+            Verdict::Deny(format!(
+                "it has no accessControlPolicyIDs, so only its {role} may access it"
+            ))
         }
     }
 
-    /// The facts of the request a rule is matched against (the request time, so one
-    /// request sees one instant in every window).
-    fn situation<R: Records>(
-        &self,
-        records: &R,
+    /// Whether some rule of `privileges` grants the request, matched against its facts
+    /// (the request time, so one request sees one instant in every window). A group an
+    /// `acor` entry names is looked up once per request, and only when the rest of
+    /// its rule holds.
+    fn grants<R: Records>(
+        &mut self,
+        records: &mut R,
+        privileges: &Privileges,
         bit: u8,
         create: Option<(u16, u16)>,
-    ) -> Situation<'_> {
-        Situation {
+    ) -> CseResult<bool> {
+        let situation = Situation {
             originator: &self.originator,
             cse_id: self.site.cse_id,
             sp_id: &self.sp_id,
@@ -302,6 +319,31 @@ impl<'w> Judge<'w> {
             time: records.now(),
             ip: self.who.caller.ip,
             authenticated: self.who.caller.authenticated,
+        };
+        let (groups, site, sp_id) = (&mut self.groups, self.site, self.sp_id.as_str());
+        let originator = self.originator.as_str();
+        let mut failure = None;
+        let mut member_of = |group: &str| {
+            if let Some(known) = groups.get(group) {
+                return *known;
+            }
+            let member = match records.group_members(group) {
+                Ok(members) => members.into_iter().flatten().any(|m| {
+                    !originator.is_empty()
+                        && canonical_originator(&m, site.cse_id, sp_id) == originator
+                }),
+                Err(error) => {
+                    failure.get_or_insert(error);
+                    false
+                }
+            };
+            groups.insert(group.to_owned(), member);
+            member
+        };
+        let granted = privileges.permits_with(&situation, &mut member_of);
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(granted),
         }
     }
 }

@@ -9,6 +9,7 @@
 )]
 
 mod acp;
+mod acp_r4;
 mod ae;
 mod announcement;
 mod auth;

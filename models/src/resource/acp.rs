@@ -18,6 +18,12 @@ use super::spec::{Governance, TypeSpec};
 use crate::problem::Problem;
 use crate::types::ResourceType;
 
+/// The attributes of a resource that say who governs it (`acpi`, and the R4
+/// custodian `cstn`): an UPDATE changing one changes them alone and is decided by the
+/// selfPrivileges of the current policies (or by the custodian or creator when there
+/// are none), not by the privileges that govern the other attributes.
+pub const ACCESS_ATTRIBUTES: [&str; 2] = ["acpi", "cstn"];
+
 /// The accessControlPolicy: under the CSEBase or an AE; access to it is decided by its own `pvs`.
 pub const SPEC: TypeSpec = {
     use crate::types::ResourceType::*;
@@ -143,9 +149,24 @@ impl Privileges {
         Ok(Self { rules })
     }
 
-    /// Whether some rule permits the request.
+    /// Whether some rule permits the request, no `acor` entry naming a group.
     pub fn permits(&self, situation: &Situation<'_>) -> bool {
-        self.rules.iter().any(|rule| rule.permits(situation))
+        self.permits_with(situation, &mut |_| false)
+    }
+
+    /// Whether some rule permits the request, `member_of` saying whether the
+    /// originator is a member of a group an `acor` entry names. It is asked only for
+    /// entries that name a group (see [`names_group`]), and only when the rest of the
+    /// rule (operation, contexts, object details) already holds: a rule that names no
+    /// group costs no lookup.
+    pub fn permits_with(
+        &self,
+        situation: &Situation<'_>,
+        member_of: &mut dyn FnMut(&str) -> bool,
+    ) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.permits(situation, member_of))
     }
 }
 
@@ -200,15 +221,20 @@ impl Rule {
         })
     }
 
-    fn permits(&self, s: &Situation<'_>) -> bool {
+    fn permits(&self, s: &Situation<'_>, member_of: &mut dyn FnMut(&str) -> bool) -> bool {
         self.operations & s.operation != 0
             && (!self.authenticated_only || s.authenticated)
-            && self
+            && (self.contexts.is_empty() || self.contexts.iter().any(|c| c.holds(s)))
+            && self.object_details_allow(s)
+            && (self
                 .originators
                 .iter()
                 .any(|entry| originator_matches(entry, s.originator, s.cse_id, s.sp_id))
-            && (self.contexts.is_empty() || self.contexts.iter().any(|c| c.holds(s)))
-            && self.object_details_allow(s)
+                || self
+                    .originators
+                    .iter()
+                    .filter(|entry| names_group(entry))
+                    .any(|group| member_of(group)))
     }
 
     /// `acod` restricts CREATE to some child types (and, with `ty`, to some parents);
@@ -340,6 +366,15 @@ pub fn originator_matches(entry: &str, originator: &str, cse_id: &str, sp_id: &s
         };
     }
     wildcard_matches(&canonical_originator(entry, cse_id, sp_id), originator)
+}
+
+/// Whether the `acor` entry is the resourceID of a `<group>` of this CSE (`grp` and 32
+/// hexadecimal digits, as onecse makes them): its members are granted what the rule
+/// grants. Decided from the text alone, so only such entries cost a lookup.
+pub fn names_group(entry: &str) -> bool {
+    entry
+        .strip_prefix(ResourceType::Group.short_name())
+        .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// An originator (or an `acor` entry) in the form they are compared in: SP-relative
@@ -706,5 +741,20 @@ mod tests {
         assert!(pv.permits(&mapped));
         mapped.ip = None;
         assert!(!pv.permits(&mapped));
+    }
+
+    #[test]
+    fn only_a_group_resource_id_names_a_group() {
+        assert!(names_group(&format!("grp{}", "0a".repeat(16))));
+        for entry in [
+            "grp",
+            "grp123",
+            "Cgrp",
+            "all",
+            "/id-in/grp0",
+            &format!("grp{}", "x".repeat(32)),
+        ] {
+            assert!(!names_group(entry), "{entry}");
+        }
     }
 }

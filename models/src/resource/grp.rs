@@ -21,6 +21,7 @@ pub const SPEC: TypeSpec = {
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
+    A::custodian(),
     A::read_write("lbl", TextList),
     A::read_write("at", TextList),
     A::read_write("aa", TextList),

@@ -133,6 +133,12 @@ impl AttributePolicy {
         }
     }
 
+    /// `cstn` (custodian, R4): the originator that holds the default privileges of a
+    /// resource without `acpi`, in place of its creator (TS-0001 §9.6.1.3).
+    pub const fn custodian() -> Self {
+        Self::read_write("cstn", ValueKind::Text)
+    }
+
     /// `cr` (creator): RO, but a CREATE may carry `"cr": null` to have the CSE record the
     /// originator (TS-0004 §7.4.x); any other value is refused.
     pub const fn creator() -> Self {

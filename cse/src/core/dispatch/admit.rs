@@ -3,6 +3,7 @@
 //! privilege the request needs. Run once per request, before its transaction.
 
 use onecse_models::primitive::{FilterUsage, Request};
+use onecse_models::resource::acp::ACCESS_ATTRIBUTES;
 use onecse_models::resource::is_known_attribute;
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ResponseStatusCode, ResultContent};
@@ -204,11 +205,11 @@ pub(super) fn access(req: &Request) -> CseResult<Access> {
     })
 }
 
-/// An UPDATE of `acpi` is decided by other rules than one of other attributes.
+/// An UPDATE of `acpi` or `cstn` is decided by other rules than one of other attributes.
 fn changes_policies(req: &Request) -> bool {
     content_root(req)
         .and_then(|(_, attrs)| attrs.as_object())
-        .is_some_and(|attrs| attrs.contains_key("acpi"))
+        .is_some_and(|attrs| ACCESS_ATTRIBUTES.iter().any(|a| attrs.contains_key(*a)))
 }
 
 /// An UPDATE setting `et` needs the parent's, which caps it.

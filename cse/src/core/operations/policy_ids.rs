@@ -13,7 +13,14 @@ use crate::error::{CseError, CseResult};
 /// Checks `acpi` in request content and stores it as resourceIDs: every entry must
 /// name a live accessControlPolicy of this CSE, in any addressing form (4000
 /// otherwise, as ACME answers); an empty list is refused (`null` removes `acpi`).
+/// A custodian (`cstn`), when given, must name an originator: an empty one would
+/// leave a resource without `acpi` to nobody but the administrator.
 pub fn check_policy_ids(tx: &mut Txn<'_>, attrs: &mut Map<String, Value>) -> CseResult<()> {
+    if attrs.get("cstn").and_then(Value::as_str) == Some("") {
+        return Err(CseError::bad_request(
+            "cstn must name the custodian's originator (send null to remove it)",
+        ));
+    }
     check_policy_list(tx, attrs, "acpi")
 }
 

@@ -3,6 +3,7 @@
 //! resource's subscriptions hear of it (net 1).
 
 use onecse_models::primitive::{Request, Response};
+use onecse_models::resource::acp::ACCESS_ATTRIBUTES;
 use onecse_models::resource::check_extended;
 use onecse_models::{Operation, ResponseStatusCode, ResultContent};
 use serde_json::{Map, Value, json};
@@ -25,10 +26,14 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
     let kind = before.kind();
     let (mut request_attrs, extension) = body::request_attributes(req, kind, Some(&before))?;
     check_extended(before.ty, extension, Operation::Update, &request_attrs)?;
-    if request_attrs.contains_key("acpi") && request_attrs.len() > 1 {
-        return Err(CseError::bad_request(
-            "acpi must be the only attribute of an UPDATE that changes it",
-        ));
+    if let Some(name) = ACCESS_ATTRIBUTES
+        .iter()
+        .find(|name| request_attrs.contains_key(**name))
+        && request_attrs.len() > 1
+    {
+        return Err(CseError::bad_request(format!(
+            "{name} must be the only attribute of an UPDATE that changes it"
+        )));
     }
     policy_ids::check_policy_ids(tx, &mut request_attrs)?;
     announcement::check::check(
