@@ -60,8 +60,9 @@ impl FilterCriteria {
     }
 
     /// Whether a resource of type `ty` with these attributes passes the matching
-    /// conditions. Values of one tag are ORed; different tags combine with `fo`
-    /// (AND unless it is 2, OR). No condition at all matches everything.
+    /// conditions. Values of one tag are ORed; different tags combine with `fo`: AND
+    /// (1, the default), OR (2) or XOR (3: an odd number of them hold, the chained
+    /// exclusive or; for two tags, exactly one). No condition at all matches everything.
     pub fn matches(&self, ty: u16, attrs: &Map<String, Value>) -> bool {
         let time = |name: &str| {
             attrs
@@ -113,10 +114,12 @@ impl FilterCriteria {
         for (name, pattern) in &self.attributes {
             results.push(attribute_matches(attrs.get(name), pattern));
         }
-        if self.filter_operation == Some(FilterOperation::Or) {
-            results.is_empty() || results.into_iter().any(|r| r)
-        } else {
-            results.into_iter().all(|r| r)
+        match self.filter_operation {
+            Some(FilterOperation::Or) => results.is_empty() || results.into_iter().any(|r| r),
+            Some(FilterOperation::Xor) => {
+                results.is_empty() || results.into_iter().filter(|r| *r).count() % 2 == 1
+            }
+            Some(FilterOperation::And) | None => results.into_iter().all(|r| r),
         }
     }
 }
@@ -218,6 +221,18 @@ mod tests {
             attributes: vec![("rn".into(), "x*".into())],
             ..Default::default()
         }));
+        // XOR: one of two tags holds (ty), or both (ty and lbl), or none.
+        let xor = |types: Vec<i64>, labels: Vec<&str>| {
+            fc(FilterCriteria {
+                resource_types: types,
+                labels: labels.into_iter().map(str::to_owned).collect(),
+                filter_operation: Some(FilterOperation::Xor),
+                ..Default::default()
+            })
+        };
+        assert!(xor(vec![4], vec!["nope"]));
+        assert!(!xor(vec![4], vec!["k:v"]));
+        assert!(!xor(vec![3], vec!["nope"]));
         let past = Timestamp::parse("20000101T000000").ok();
         assert!(!fc(FilterCriteria {
             created_before: past,

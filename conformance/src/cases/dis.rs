@@ -177,5 +177,29 @@ pub fn tps() -> Vec<TestPurpose> {
                 ensure(!r.dbg().is_empty(), || r.raw.clone())
             }
         ),
+        tp!(
+            "TP/oneM2M/CSE/DIS/RET/012",
+            DIS,
+            "TS-0004 §6.3.5.8 (filterOperation 3, XOR, R4)",
+            "fo=3 finds the resources meeting one of two conditions, not both and not neither",
+            |ctx| {
+                let (aei, ae) = tree(ctx)?;
+                let r = ctx
+                    .client
+                    .retrieve(&format!("{ae}?fu=1&ty=3&lbl=dis:one&fo=3"), &aei);
+                expect(&r, 2000, 200)?;
+                // b (a container without the label) and the two instances labelled
+                // dis:one; not a (a container with it), not the third instance.
+                let found = r.uril();
+                let containers: Vec<&String> = found
+                    .iter()
+                    .filter(|u| u.ends_with("/a") || u.ends_with("/b"))
+                    .collect();
+                ensure(
+                    found.len() == 3 && containers.len() == 1 && containers[0].ends_with("/b"),
+                    || r.raw.clone(),
+                )
+            }
+        ),
     ]
 }

@@ -26,8 +26,9 @@ pub fn database_filter<'a>(
         }),
         ..DiscoveryFilter::default()
     };
-    // With `fo=2` (OR) no single condition must hold, so none can narrow the read.
-    if fc.filter_operation == Some(FilterOperation::Or) {
+    // With `fo=2` (OR) or 3 (XOR) no single condition must hold, so none can narrow
+    // the read.
+    if combines_loosely(fc) {
         return Some(filter);
     }
     filter.types = fc
@@ -87,9 +88,16 @@ pub fn database_filter<'a>(
 }
 
 /// Whether some condition of `fc` is left for [`FilterCriteria::matches`] on each
-/// row read (`cty`, attribute filters, or any condition under `fo=2`).
+/// row read (`cty`, attribute filters, or any condition under `fo` 2 or 3).
 pub fn checked_per_row(fc: &FilterCriteria) -> bool {
-    fc.filter_operation == Some(FilterOperation::Or)
-        || !fc.content_types.is_empty()
-        || !fc.attributes.is_empty()
+    combines_loosely(fc) || !fc.content_types.is_empty() || !fc.attributes.is_empty()
+}
+
+/// Whether `fo` combines the conditions so that none of them alone must hold (OR,
+/// XOR): then no condition can narrow the database read.
+fn combines_loosely(fc: &FilterCriteria) -> bool {
+    matches!(
+        fc.filter_operation,
+        Some(FilterOperation::Or | FilterOperation::Xor)
+    )
 }
