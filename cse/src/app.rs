@@ -131,10 +131,17 @@ impl App {
                 .map(|(link, _, settings)| (link.clone(), settings.required_for_ready)),
         });
         let cse = Cse::new(cse_settings, db);
-        let poa = config
-            .poa
-            .clone()
-            .unwrap_or_else(|| format!("{scheme}://{local_addr}"));
+        // The HTTP point of access, then the broker's when MQTT is on: an HTTP
+        // client tries the first, a CSE on the same broker may use the second.
+        let mut poa = vec![
+            config
+                .poa
+                .clone()
+                .unwrap_or_else(|| format!("{scheme}://{local_addr}")),
+        ];
+        if let Some((_, _, settings)) = &mqtt {
+            poa.push(settings.broker.poa());
+        }
         cse_base::ensure(&mut conn, &cse, &poa)?;
         drop(conn);
 

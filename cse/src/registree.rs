@@ -44,8 +44,8 @@ enum State {
 /// How the registree runs.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// This CSE's point of access, sent to the registrar.
-    pub poa: String,
+    /// This CSE's points of access, sent to the registrar.
+    pub poa: Vec<String>,
     /// How often the registration is checked.
     pub check_interval: Duration,
     /// Whether stopping deregisters (off when other processes of this CSE go on
@@ -128,7 +128,7 @@ pub async fn run(
 struct Link {
     cse: Cse,
     sender: Sender,
-    poa: String,
+    poa: Vec<String>,
     registrar: Registrar,
 }
 
@@ -239,7 +239,7 @@ impl Link {
         let mut csr = json!({
             "rr": !self.poa.is_empty(),
             "srv": srv,
-            "poa": [self.poa],
+            "poa": self.poa,
             "csz": ["application/json", "application/cbor"],
         });
         if create && let Some(members) = csr.as_object_mut() {

@@ -66,11 +66,23 @@ pub struct Hop {
 }
 
 impl Hop {
-    /// The URL at each `poa` for a request `To` `to` (SP-relative or absolute), in
-    /// order: `<poa>/~/csi/…` or `<poa>/_/sp/csi/…` (TS-0009 §6.2.2.1).
+    /// The URL at each HTTP `poa` for a request `To` `to` (SP-relative or
+    /// absolute), in order: `<poa>/~/csi/…` or `<poa>/_/sp/csi/…` (TS-0009
+    /// §6.2.2.1). An `mqtt://` entry names a broker, not a URL a request can be
+    /// posted to, so it is left out (the forward route speaks MQTT to it).
     pub fn urls(&self, to: &str) -> Vec<String> {
-        self.poa.iter().map(|poa| url(poa, to)).collect()
+        self.poa
+            .iter()
+            .filter(|poa| over_http(poa))
+            .map(|poa| url(poa, to))
+            .collect()
     }
+}
+
+/// Whether `poa` is an `http(s)://` point of access.
+fn over_http(poa: &str) -> bool {
+    let scheme = poa.split_once("://").map_or("", |(scheme, _)| scheme);
+    scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
 }
 
 /// `<poa>/~/csi/…` for an SP-relative `to`, `<poa>/_/sp/csi/…` for an absolute one

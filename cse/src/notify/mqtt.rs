@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onecse_models::mqtt_topic;
+use onecse_models::primitive::{Request, ResponseType};
 use onecse_models::time::Timestamp;
-use onecse_models::{ResponseStatusCode, Serialization};
+use onecse_models::{Operation, ResponseStatusCode, Serialization};
 use percent_encoding::percent_decode_str;
 use rumqttc::{AsyncClient, QoS};
 use serde_json::{Map, Value, json};
@@ -30,6 +31,21 @@ pub struct Broker {
     pub host: String,
     /// Port (1883, or 8883 for `mqtts`, when not given).
     pub port: u16,
+}
+
+impl Broker {
+    /// The broker as a point of access (`mqtt://host:port`, `mqtts://` with TLS),
+    /// without credentials: what the CSEBase and a registration advertise, so other
+    /// CSEs and AEs on the same broker reach this CSE over MQTT.
+    pub fn poa(&self) -> String {
+        let scheme = if self.secure { "mqtts" } else { "mqtt" };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{scheme}://{host}:{}", self.port)
+    }
 }
 
 /// A target URL, read.
@@ -96,6 +112,8 @@ pub struct Answer {
     pub rsc: ResponseStatusCode,
     /// `pc`.
     pub content: Option<Value>,
+    /// `cnot` of a partial result: where the rest begins.
+    pub continues_at: Option<u64>,
 }
 
 /// This process's connection to its broker, shared by the binding (which answers
@@ -169,16 +187,7 @@ impl MqttLink {
         content: &Value,
         ec: Option<i32>,
     ) -> Result<Option<Answer>, String> {
-        let target = MqttTarget::parse(url)?;
-        if target.broker != self.broker {
-            return Err(format!(
-                "{url}: onecse reaches only its own MQTT broker ({}:{})",
-                self.broker.host, self.broker.port
-            ));
-        }
-        if !self.is_connected() {
-            return Err(format!("{url}: the MQTT broker is not connected"));
-        }
+        let target = self.reachable(url)?;
         let rqi = uuid::Uuid::new_v4().simple().to_string();
         let (topic, to) = match &target.receiver {
             Some(receiver) => (
@@ -203,14 +212,69 @@ impl MqttLink {
         if let Some(ec) = ec {
             primitive.insert("ec".into(), json!(ec));
         }
+        let awaited = target.receiver.is_some();
+        self.exchange(url, &target, topic, &rqi, primitive, awaited)
+            .await
+    }
+
+    /// Sends the request `primitive` (with its own `rqi`, kept as it came: a
+    /// forwarded request's) to the CSE `receiver` reached at `poa`, on its request
+    /// topic (TS-0010 §6.4.2), and returns its answer.
+    pub async fn request(
+        &self,
+        poa: &str,
+        receiver: &str,
+        primitive: Map<String, Value>,
+    ) -> Result<Answer, String> {
+        let target = self.reachable(poa)?;
+        let rqi = primitive
+            .get("rqi")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{poa}: the request has no rqi"))?
+            .to_owned();
+        let topic = mqtt_topic::request(&target.path, &self.csi, receiver, target.serialization);
+        self.exchange(poa, &target, topic, &rqi, primitive, true)
+            .await?
+            .ok_or_else(|| format!("{poa}: no answer"))
+    }
+
+    /// `url` read, when it names this CSE's broker and that broker is connected.
+    fn reachable(&self, url: &str) -> Result<MqttTarget, String> {
+        let target = MqttTarget::parse(url)?;
+        if target.broker != self.broker {
+            return Err(format!(
+                "{url}: onecse reaches only its own MQTT broker ({}:{})",
+                self.broker.host, self.broker.port
+            ));
+        }
+        if !self.is_connected() {
+            return Err(format!("{url}: the MQTT broker is not connected"));
+        }
+        Ok(target)
+    }
+
+    /// Publishes `primitive` on `topic` and, when `awaited`, waits for the answer
+    /// with its `rqi` (at most the notification timeout).
+    async fn exchange(
+        &self,
+        url: &str,
+        target: &MqttTarget,
+        topic: String,
+        rqi: &str,
+        primitive: Map<String, Value>,
+        awaited: bool,
+    ) -> Result<Option<Answer>, String> {
         let payload = target.serialization.encode(&Value::Object(primitive));
-        let answer = target.receiver.is_some().then(|| self.expect(&rqi));
+        let answer = match awaited {
+            true => Some(self.expect(url, rqi).await?),
+            false => None,
+        };
         if let Err(err) = self
             .client
             .publish(topic, QoS::AtLeastOnce, false, payload)
             .await
         {
-            self.forget(&rqi);
+            self.forget(rqi);
             return Err(format!("{url}: publishing failed: {err}"));
         }
         let Some(answer) = answer else {
@@ -219,7 +283,7 @@ impl MqttLink {
         match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(answer)) => Ok(Some(answer)),
             _ => {
-                self.forget(&rqi);
+                self.forget(rqi);
                 Err(format!(
                     "{url}: no answer within {} ms",
                     self.timeout.as_millis()
@@ -228,18 +292,155 @@ impl MqttLink {
         }
     }
 
-    fn expect(&self, rqi: &str) -> oneshot::Receiver<Answer> {
-        let (tx, rx) = oneshot::channel();
-        if let Ok(mut waiting) = self.waiting.lock() {
-            waiting.insert(rqi.to_owned(), tx);
+    /// Registers the wait for the answer to `rqi`. An answer names only its `rqi`,
+    /// and forwarded requests keep theirs (a group's fan-out sends one `rqi` to
+    /// several members, two originators may pick the same one): while a request
+    /// with the same `rqi` awaits its answer, this one waits its turn (at most the
+    /// notification timeout), so every answer reaches the request it answers.
+    async fn expect(&self, url: &str, rqi: &str) -> Result<oneshot::Receiver<Answer>, String> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            {
+                let mut waiting = self
+                    .waiting
+                    .lock()
+                    .map_err(|_| format!("{url}: the MQTT answer table is unusable"))?;
+                if !waiting.contains_key(rqi) {
+                    let (tx, rx) = oneshot::channel();
+                    waiting.insert(rqi.to_owned(), tx);
+                    return Ok(rx);
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "{url}: another request with rqi {rqi} still awaited its answer after {} ms",
+                    self.timeout.as_millis()
+                ));
+            }
+            tokio::time::sleep(TURN_POLL).await;
         }
-        rx
     }
 
     fn forget(&self, rqi: &str) {
         if let Ok(mut waiting) = self.waiting.lock() {
             waiting.remove(rqi);
         }
+    }
+}
+
+/// How often a request whose `rqi` is in use looks again whether its turn came.
+const TURN_POLL: Duration = Duration::from_millis(2);
+
+/// The primitive members a request carries in the HTTP binding's query string, and
+/// whether each is an integer there.
+const RESULT_PARAMETERS: &[(&str, bool)] = &[("rcn", true), ("drt", true), ("rp", false)];
+
+/// The filter criteria (`fc` members, TS-0004 §6.3.5.8) the HTTP binding reads from
+/// its query string, and whether each is an integer; any other query name is an
+/// attribute condition (`fc/atr`).
+const FILTER_CRITERIA: &[(&str, bool)] = &[
+    ("crb", false),
+    ("cra", false),
+    ("ms", false),
+    ("us", false),
+    ("exb", false),
+    ("exa", false),
+    ("sts", true),
+    ("stb", true),
+    ("sza", true),
+    ("szb", true),
+    ("lbl", false),
+    ("cty", false),
+    ("ty", true),
+    ("lim", true),
+    ("lvl", true),
+    ("ofst", true),
+    ("arp", false),
+    ("fu", true),
+    ("fo", true),
+    ("gmty", true),
+    ("geom", false),
+    ("gsf", true),
+    ("smf", false),
+];
+
+/// `req` as an MQTT request primitive (TS-0004 §8.4, TS-0010 §6.4.2) from `from`,
+/// with its `rqi`, parameters and times as they came: what a forwarded request
+/// carries over HTTP in headers and query string, here as members.
+pub fn request_primitive(req: &Request, from: &str) -> Map<String, Value> {
+    let mut primitive = Map::new();
+    primitive.insert("op".into(), json!(req.op.number()));
+    primitive.insert("to".into(), json!(req.to));
+    primitive.insert("fr".into(), json!(from));
+    primitive.insert("rqi".into(), json!(req.rqi));
+    primitive.insert("rvi".into(), json!(req.rvi.as_str()));
+    primitive.insert("ot".into(), json!(Timestamp::now().to_string()));
+    if let Some(ty) = req.ty.filter(|_| req.op == Operation::Create) {
+        primitive.insert("ty".into(), json!(ty.number()));
+    }
+    if let Some(content) = &req.content {
+        primitive.insert("pc".into(), content.clone());
+    }
+    if let Some(vsi) = &req.vsi {
+        primitive.insert("vsi".into(), json!(vsi));
+    }
+    for (name, at) in [
+        ("rqet", req.timing.rqet),
+        ("rset", req.timing.rset),
+        ("oet", req.timing.oet),
+    ] {
+        if let Some(at) = at {
+            primitive.insert(name.into(), json!(at.to_string()));
+        }
+    }
+    match &req.response_type {
+        ResponseType::Blocking => {}
+        ResponseType::NonBlockingSynch => {
+            primitive.insert("rt".into(), json!({"rtv": 1}));
+        }
+        ResponseType::NonBlockingAsynch { nu } => {
+            primitive.insert("rt".into(), json!({"rtv": 2, "nu": nu}));
+        }
+        ResponseType::NoResponse => {
+            primitive.insert("rt".into(), json!({"rtv": 5}));
+        }
+    }
+    let mut fc = Map::new();
+    let mut attributes = Vec::new();
+    for (name, value) in form_urlencoded::parse(req.query.as_bytes()) {
+        let typed = |integer: bool| match value.parse::<i64>() {
+            Ok(n) if integer => json!(n),
+            _ => json!(value),
+        };
+        if let Some((_, integer)) = RESULT_PARAMETERS.iter().find(|(n, _)| *n == name) {
+            primitive.insert(name.into_owned(), typed(*integer));
+        } else if name == "rt" {
+            // Read below from the request itself (an MQTT request has no `rt` pair).
+        } else if name == "atrl" {
+            push_value(&mut primitive, &name, json!(value));
+        } else if let Some((_, integer)) = FILTER_CRITERIA.iter().find(|(n, _)| *n == name) {
+            push_value(&mut fc, &name, typed(*integer));
+        } else {
+            attributes.push(json!({ "nm": name, "val": value }));
+        }
+    }
+    if !attributes.is_empty() {
+        fc.insert("atr".into(), Value::Array(attributes));
+    }
+    if !fc.is_empty() {
+        primitive.insert("fc".into(), Value::Object(fc));
+    }
+    primitive
+}
+
+/// Adds `value` under `name`: a second value makes the member a list.
+fn push_value(map: &mut Map<String, Value>, name: &str, value: Value) {
+    match map.get_mut(name) {
+        None => {
+            map.insert(name.to_owned(), value);
+        }
+        Some(Value::Array(values)) => values.push(value),
+        Some(first) => *first = Value::Array(vec![first.take(), value]),
     }
 }
 

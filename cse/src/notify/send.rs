@@ -99,6 +99,27 @@ impl Sender {
         link.notify(url, from, body, ec).await
     }
 
+    /// Sends the request primitive `primitive` to the CSE `receiver` at its
+    /// `mqtt(s)://` point of access `poa` (the forward route over MQTT) and returns
+    /// its answer as an HTTP forward's.
+    pub async fn forward_mqtt(
+        &self,
+        poa: &str,
+        receiver: &str,
+        primitive: serde_json::Map<String, Value>,
+    ) -> Result<Forwarded, String> {
+        let link = self.mqtt.as_ref().ok_or_else(|| {
+            format!("{poa}: this CSE has no MQTT connection (mqtt_url is not set)")
+        })?;
+        let answer = link.request(poa, receiver, primitive).await?;
+        Ok(Forwarded {
+            rsc: answer.rsc,
+            content: answer.content,
+            location: None,
+            continues_at: answer.continues_at,
+        })
+    }
+
     /// POSTs `body` to `url`. Success is an HTTP 2xx whose `X-M2M-RSC`, if present, is
     /// a 2xxx code; anything else (refused, timed out, error status) is a failure with
     /// its reason.

@@ -1,6 +1,7 @@
 //! The forward route (spec digest inter-cse §3, TS-0004 §7.3.2.6): a request for a
 //! resource of another CSE, sent to the next hop dispatch found, through the one
-//! outgoing sender and its egress policy, and answered with the next hop's answer
+//! outgoing sender (over HTTP, or MQTT where the next hop's `poa` is an `mqtt://`
+//! URL) and its egress policy, and answered with the next hop's answer
 //! unchanged. The originator, request ID, parameters, time limits and content go
 //! on as they came (a CSE-relative originator gains this CSE's ID); access is
 //! decided by the CSE hosting the target.
@@ -16,6 +17,7 @@ use onecse_models::{Operation, ResponseStatusCode};
 use super::Service;
 use crate::core::remote_cses::{self, Hop};
 use crate::error::{CseError, CseResult};
+use crate::notify::mqtt::{is_mqtt, request_primitive};
 use crate::notify::send::{Forwarded, first_success, method_of, primitive_headers};
 
 /// The requests this process is forwarding right now, by originator, request ID and
@@ -69,21 +71,23 @@ impl Service {
                 req.rqi
             )));
         };
-        let headers = headers(req, from);
+        let headers = headers(req, from.clone());
         let body = req
             .content
             .as_ref()
             .map(|content| serde_json::to_vec(content).unwrap_or_default());
         let method = method_of(req.op);
+        let sender = &self.courier.sender;
         let send = first_success(&hop.poa, |poa| {
-            let url = url(poa, req);
             let (method, body) = (method.clone(), body.clone());
-            let headers = &headers;
+            let (headers, from, cse_id) = (&headers, &from, &hop.cse_id);
             async move {
-                self.courier
-                    .sender
-                    .forward(method, &url, headers, body)
-                    .await
+                if is_mqtt(poa) {
+                    let primitive = request_primitive(req, from);
+                    sender.forward_mqtt(poa, cse_id, primitive).await
+                } else {
+                    sender.forward(method, &url(poa, req), headers, body).await
+                }
             }
         });
         let answer = match until_rqet(req) {

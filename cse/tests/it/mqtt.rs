@@ -784,3 +784,86 @@ async fn processes_sharing_the_request_topics_handle_each_request_once() {
     }
     drop(db);
 }
+
+/// An IN and an MN on one broker; the MN's HTTP point of access is a closed port,
+/// so whatever the IN forwards to it can only travel over MQTT.
+#[tokio::test]
+async fn requests_for_a_cse_reachable_only_over_mqtt_are_forwarded_over_mqtt() {
+    let Some(broker) = broker().await else {
+        return;
+    };
+    let (in_csi, mn_csi) = (unique_cse_id(), unique_cse_id());
+    let (id, url) = (in_csi.clone(), broker.clone());
+    let inn = spawn_app_with(move |c| {
+        c.cse_id = id;
+        c.mqtt_url = Some(url);
+        c.registration_cse_originators = Some("/mq*".into());
+    })
+    .await;
+    wait_connected(&inn).await;
+    let (id, url, registrar) = (mn_csi.clone(), broker.clone(), inn.base.clone());
+    let registrar_id = in_csi.clone();
+    let mn = spawn_app_with(move |c| {
+        c.cse_id = id;
+        c.registrar_cse_id = registrar_id;
+        c.cse_name = "cse-mn".into();
+        c.cse_type = "MN".into();
+        c.registrar_url = Some(registrar);
+        c.registrar_check_interval_s = 60;
+        c.mqtt_url = Some(url);
+        c.poa = Some("http://127.0.0.1:1".into());
+    })
+    .await;
+    wait_connected(&mn).await;
+    let mn_client = crate::forwarding::client_for(&mn.base, "cse-mn", &mn_csi);
+    let broker_poa = broker.trim_end_matches('/').to_owned();
+
+    // The MN advertises its broker beside its HTTP address, and registers both.
+    let base = mn_client.retrieve("/cse-mn", "CAdmin").await;
+    assert_eq!(
+        base.body["m2m:cb"]["poa"],
+        json!(["http://127.0.0.1:1", broker_poa]),
+        "{base:#?}"
+    );
+    let registration = format!("/cse-in/{}", &mn_csi[1..]);
+    assert!(
+        crate::forwarding::answers_within(&inn, &registration, false, Duration::from_secs(10))
+            .await,
+        "the MN did not register"
+    );
+    let csr = inn.retrieve(&registration, "CAdmin").await;
+    assert_eq!(csr.body["m2m:csr"]["poa"][1], json!(broker_poa), "{csr:#?}");
+
+    // IN → MN over MQTT: the CSEBase, a filtered discovery, a create, a 4004.
+    let reply = inn.retrieve(&format!("/~{mn_csi}/cse-mn"), "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+    assert_eq!(reply.body["m2m:cb"]["csi"], json!(mn_csi));
+    let in_admin = format!("{in_csi}/CAdmin");
+    crate::forwarding::shared_container(&mn_client, "/cse-mn", "shared", &[&in_admin]).await;
+    for (rn, lbl) in [("a", "red"), ("b", "blue")] {
+        let made = inn
+            .create(
+                &format!("/~{mn_csi}/cse-mn/shared"),
+                3,
+                &json!({"m2m:cnt": {"rn": rn, "lbl": [lbl]}}),
+                Some("CAdmin"),
+            )
+            .await;
+        assert_eq!(made.rsc, Some(2001), "{made:#?}");
+        assert_eq!(made.body["m2m:cnt"]["rn"], json!(rn));
+    }
+    let found = inn
+        .retrieve(
+            &format!("/~{mn_csi}/cse-mn/shared?fu=1&lbl=red&ty=3"),
+            "CAdmin",
+        )
+        .await;
+    assert_eq!(found.rsc, Some(2000), "{found:#?}");
+    assert_eq!(found.body["m2m:uril"], json!(["cse-mn/shared/a"]));
+    inn.retrieve(&format!("/~{mn_csi}/cse-mn/shared/none"), "CAdmin")
+        .await
+        .assert_error(4004, 404, "none");
+    // What the MN holds is what the forwarded create made.
+    let local = mn_client.retrieve("/cse-mn/shared/b", "CAdmin").await;
+    assert_eq!(local.body["m2m:cnt"]["lbl"], json!(["blue"]), "{local:#?}");
+}

@@ -335,10 +335,15 @@ pub fn decode_response(payload: &[u8], ser: Serialization) -> Result<Answer, Str
         .and_then(|n| u16::try_from(n).ok())
         .and_then(ResponseStatusCode::from_code)
         .ok_or("the response has no known rsc")?;
+    let continues_at = integer(&map, "cnot")
+        .ok()
+        .flatten()
+        .and_then(|n| u64::try_from(n).ok());
     Ok(Answer {
         rqi,
         rsc,
         content: map.remove("pc"),
+        continues_at,
     })
 }
 
@@ -416,8 +421,46 @@ mod tests {
                     rqi: "r1".into(),
                     rsc: ResponseStatusCode::Created,
                     content: Some(json!({"m2m:cnt": {}})),
+                    continues_at: None,
                 })
             );
         }
+    }
+
+    #[test]
+    fn a_forwarded_request_reads_back_as_it_came() {
+        let original = decode(json!({
+            "op": 2, "to": "/id-mn/cse-mn/cnt", "fr": "/id-in/Cae", "rqi": "r9", "rvi": "4",
+            "rcn": 8, "drt": 2, "rt": {"rtv": 1},
+            "fc": {"fu": 1, "lbl": ["a", "b"], "ty": [3, 4], "lim": 5,
+                   "atr": [{"nm": "mni", "val": 5}]}
+        }))
+        .expect("request");
+        let primitive = crate::notify::mqtt::request_primitive(&original, "/id-in/Cae");
+        assert_eq!(
+            primitive.get("fc").and_then(|fc| fc.get("lbl")),
+            Some(&json!(["a", "b"]))
+        );
+        assert_eq!(primitive.get("rcn"), Some(&json!(8)));
+        let forwarded = decode(Value::Object(primitive)).expect("forwarded request");
+        assert_eq!(forwarded.query, original.query);
+        assert_eq!(
+            (
+                forwarded.op,
+                forwarded.to,
+                forwarded.from,
+                forwarded.rqi,
+                forwarded.rvi
+            ),
+            (
+                original.op,
+                original.to,
+                original.from,
+                original.rqi,
+                original.rvi
+            )
+        );
+        assert_eq!(forwarded.filter, original.filter);
+        assert_eq!(forwarded.response_type, original.response_type);
     }
 }

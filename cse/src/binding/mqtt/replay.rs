@@ -10,6 +10,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use onecse_models::primitive::Request;
+
 /// How many requests are remembered at most.
 const KEPT: usize = 8192;
 
@@ -28,7 +30,20 @@ pub enum Seen {
     Answered(Vec<u8>),
 }
 
-/// Recent requests by (originator level, `rqi`).
+/// Who sent a request, as [`Replay`] tells requests apart: the topic's originator
+/// level, and the request's `fr` and `to`. A transit CSE publishes the requests of
+/// all its originators under its own level, each with its `rqi` (two originators
+/// may pick the same one), and a group's fan-out sends one `rqi` to several members:
+/// they are different requests, not arrivals of one.
+pub fn requester(topic_originator: &str, req: &Request) -> String {
+    format!(
+        "{topic_originator}\u{0}{}\u{0}{}",
+        req.from.as_deref().unwrap_or(""),
+        req.to
+    )
+}
+
+/// Recent requests by (requester, `rqi`).
 #[derive(Default)]
 pub struct Replay {
     inner: Mutex<Recent>,
@@ -97,5 +112,25 @@ mod tests {
             replay.arrive("Cae", &format!("r{i}"));
         }
         assert_eq!(replay.arrive("Cae", "r0"), Seen::First);
+    }
+
+    #[test]
+    fn a_transit_cse_relays_different_requests_with_one_rqi() {
+        let request = |from: &str, to: &str| {
+            let primitive =
+                serde_json::json!({"op": 2, "to": to, "fr": from, "rqi": "1", "rvi": "3"});
+            let payload = onecse_models::Serialization::Json.encode(&primitive);
+            super::super::codec::decode_request(&payload, onecse_models::Serialization::Json)
+                .map_err(|refusal| refusal.err)
+                .expect("a request")
+        };
+        let ae1 = requester("id-mn", &request("/id-mn/C1", "/id-in/cse-in/a"));
+        let ae2 = requester("id-mn", &request("/id-mn/C2", "/id-in/cse-in/a"));
+        let other_member = requester("id-mn", &request("/id-mn/C1", "/id-in/cse-in/b"));
+        let replay = Replay::default();
+        for who in [&ae1, &ae2, &other_member] {
+            assert_eq!(replay.arrive(who, "1"), Seen::First);
+        }
+        assert_eq!(replay.arrive(&ae1, "1"), Seen::Running);
     }
 }

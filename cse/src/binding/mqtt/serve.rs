@@ -12,7 +12,7 @@ use rumqttc::{Publish, QoS};
 
 use super::codec::{self, Echo};
 use super::connection::{self, MqttSettings};
-use super::replay::{Replay, Seen};
+use super::replay::{self, Replay, Seen};
 use crate::binding::run::{run, shorten_expiration};
 use crate::core::dispatch;
 use crate::error::CseError;
@@ -92,7 +92,8 @@ impl Binding {
         let started = Instant::now();
         let (response, echo) = match codec::decode_request(&publish.payload, topic.serialization) {
             Ok(mut req) => {
-                match self.replay.arrive(&topic.originator, &req.rqi) {
+                let originator = replay::requester(&topic.originator, &req);
+                match self.replay.arrive(&originator, &req.rqi) {
                     Seen::First => {}
                     // Delivered again while it runs: the first arrival answers.
                     Seen::Running => return,
@@ -103,7 +104,6 @@ impl Binding {
                         return;
                     }
                 }
-                let originator = topic.originator.clone();
                 let rqi = req.rqi.clone();
                 let echo = Echo::of(&req);
                 let response = if let Err(err) = registration_only(&topic, &req) {

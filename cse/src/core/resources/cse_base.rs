@@ -59,7 +59,7 @@ impl ResourceKind for CseBase {
 ///
 /// A database initialised for another CSE-ID or CSEBase name is refused rather than
 /// silently served under a name its stored addresses do not use.
-pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &str) -> anyhow::Result<()> {
+pub fn ensure(conn: &mut DbConn, cse: &Cse, poa: &[String]) -> anyhow::Result<()> {
     in_transaction(conn, TransactionKind::Write, |conn| {
         migrate::lock_start_up(conn)?;
         match resource_table::find_root(conn)? {
@@ -181,8 +181,8 @@ fn ensure_policy(conn: &mut DbConn, cse: &Cse, base: &mut Resource) -> anyhow::R
 /// The expirationTime of the CSEBase's policy, which lives as long as the CSEBase.
 const NEVER: &str = "99991231T235959,000000";
 
-fn refresh(attrs: &mut Map<String, Value>, poa: &str, registered: bool) {
-    attrs.insert("poa".into(), json!([poa]));
+fn refresh(attrs: &mut Map<String, Value>, poa: &[String], registered: bool) {
+    attrs.insert("poa".into(), json!(poa));
     // An IN-CSE (1) has no registrar; a CSE with one is an MN-CSE (2).
     attrs.insert("cst".into(), json!(if registered { 2 } else { 1 }));
     // What this CSE reads and writes, as media types (what TR-0051 and ACME write).
