@@ -93,6 +93,9 @@ resource_types! {
     MgmtObjAnnc = 10013, "mgoA", "mgmtObjAnnc" => annc::MGO;
     /// The announced variant of a node.
     NodeAnnc = 10014, "nodA", "nodeAnnc" => annc::NOD;
+    /// The announced variant of a flexContainer (every specialization; `cnd` tells
+    /// which).
+    FlexContainerAnnc = 10028, "fcntA", "flexContainerAnnc" => annc::FCNT;
     /// The announced variant of a timeSeries.
     TimeSeriesAnnc = 10029, "tsA", "timeSeriesAnnc" => annc::TS;
 }

@@ -61,10 +61,10 @@ fn on_peer(address: &str) -> String {
     format!("/~{address}")
 }
 
-/// An AE announced to the peer, with a container announced below it (`aa: [mni]`,
-/// `mni` 5, under `acpi` letting the peer's administrator read it); returns the
-/// container's path and its copy's address.
-fn announced_container(ctx: &mut Ctx, peer_id: &str) -> Result<(String, String, String), Verdict> {
+/// An AE announced to the peer and a policy (its `ri`) letting the peer's
+/// administrator, the AE and the administrator here do anything: the AE's ID, its
+/// path and the policy.
+fn announced_ae(ctx: &mut Ctx, peer_id: &str) -> Result<(String, String, String), Verdict> {
     let admin = ctx.admin();
     let rn = ctx.name("annAcp");
     let (aei, ae) = ctx.ae_with("annAe", json!({"at": [peer_id]}))?;
@@ -75,6 +75,14 @@ fn announced_container(ctx: &mut Ctx, peer_id: &str) -> Result<(String, String, 
     expect(&acp, 2001, 201).map_err(|v| setup_failed("accessControlPolicy creation", v))?;
     ctx.track_with(&format!("{}/{rn}", ctx.base()), &admin);
     let acp_ri = acp.text("m2m:acp", "ri").unwrap_or_default();
+    Ok((aei, ae, acp_ri))
+}
+
+/// An AE announced to the peer, with a container announced below it (`aa: [mni]`,
+/// `mni` 5, under `acpi` letting the peer's administrator read it); returns the
+/// container's path and its copy's address.
+fn announced_container(ctx: &mut Ctx, peer_id: &str) -> Result<(String, String, String), Verdict> {
+    let (aei, ae, acp_ri) = announced_ae(ctx, peer_id)?;
     let cnt = ctx.container(
         &ae,
         "annCnt",
@@ -270,6 +278,39 @@ pub fn tps() -> Vec<TestPurpose> {
                 )?;
                 let base = peer.target().cse_base_path.clone();
                 expect(&peer.retrieve(&format!("{base}?rcn=7"), &admin), 4000, 400)
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/ANN/CRE/005",
+            ANN,
+            "TS-0001 §9.6.35, §10.2.13.2; TS-0004 §7.4.26",
+            "a flexContainer is announced as a flexContainerAnnc (ty 10028) carrying its cnd and the custom attributes aa names, and no others",
+            |ctx| {
+                let (peer, peer_id) = peer(ctx)?;
+                let (aei, ae, acp_ri) = announced_ae(ctx, &peer_id)?;
+                let rn = ctx.name("annFcnt");
+                let body = json!({"m2m:fcnt": {"rn": rn, "cnd": "org.example.annc",
+                    "level": 3, "hidden": "x", "at": [peer_id.clone()], "aa": ["level"],
+                    "acpi": [acp_ri]}});
+                let made = ctx.client.create(&ae, 28, &body, Some(&aei));
+                expect(&made, 2001, 201)?;
+                let path = format!("{ae}/{rn}");
+                let copy = copy_address(ctx, &path, "m2m:fcnt", &peer_id)?;
+                let read = peer.retrieve(&on_peer(&copy), &ctx.admin());
+                expect(&read, 2000, 200)?;
+                let fcnt = read.resource("m2m:fcntA").cloned().unwrap_or_default();
+                ensure(fcnt.get("ty") == Some(&json!(10028)), || {
+                    format!("not a flexContainerAnnc: {}", read.raw)
+                })?;
+                ensure(fcnt.get("cnd") == Some(&json!("org.example.annc")), || {
+                    format!("cnd (MA) missing: {}", read.raw)
+                })?;
+                ensure(fcnt.get("level") == Some(&json!(3)), || {
+                    format!("level (in aa) missing: {}", read.raw)
+                })?;
+                ensure(fcnt.get("hidden").is_none(), || {
+                    format!("hidden (not in aa) was announced: {}", read.raw)
+                })
             }
         ),
     ]

@@ -437,3 +437,97 @@ async fn a_node_and_its_battery_are_announced_with_the_object_attributes_aa_name
         "{followed:#?}"
     );
 }
+
+#[tokio::test]
+async fn flex_containers_are_announced_with_their_definition_and_the_custom_attributes_aa_names() {
+    let (inn, _mn, mn) = pair().await;
+    let acp = mn
+        .create(
+            "/cse-mn",
+            1,
+            &json!({"m2m:acp": {"rn": "acpFlex",
+                "pv": {"acr": [{"acor": ["/id-in/CAdmin", "CAdmin"], "acop": 63}]},
+                "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}),
+            Some("CAdmin"),
+        )
+        .await;
+    let acp_ri = acp.body["m2m:acp"]["ri"].clone();
+    // A specialization: its data points are OA, the definition MA.
+    let tempe = mn
+        .create(
+            "/cse-mn",
+            28,
+            &json!({"cod:tempe": {"rn": "thermo",
+                "cnd": "org.onem2m.common.moduleclass.temperature",
+                "curT0": 21.5, "unit": 1, "at": ["/id-in"], "aa": ["curT0", "lbl"],
+                "acpi": [acp_ri.clone()]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(tempe.rsc, Some(2001), "{tempe:#?}");
+    assert_eq!(tempe.body["cod:tempe"]["aa"], json!(["curT0"]));
+    // The generic form: any custom attribute may be announced; a name that is no
+    // attribute of it at all (cni is, but is not announceable) is simply not kept.
+    let generic = mn
+        .create(
+            "/cse-mn/thermo",
+            28,
+            &json!({"m2m:fcnt": {"rn": "raw", "cnd": "com.example.raw",
+                "level": 3, "secret": "x", "at": ["/id-in"], "aa": ["level"],
+                "acpi": [acp_ri]}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(generic.rsc, Some(2001), "{generic:#?}");
+
+    let tempe_copy = copy_address(&mn, "/cse-mn/thermo", "cod:tempe").await;
+    let raw_copy = copy_address(&mn, "/cse-mn/thermo/raw", "m2m:fcnt").await;
+    let annc = inn.retrieve(&on_in(&tempe_copy), "CAdmin").await;
+    let copy = &annc.body["cod:tempeAnnc"];
+    assert_eq!(copy["ty"], 10028, "{annc:#?}");
+    assert_eq!(copy["cnd"], "org.onem2m.common.moduleclass.temperature");
+    assert_eq!(copy["curT0"], 21.5);
+    assert!(copy.get("unit").is_none(), "{copy}");
+    let raw = inn.retrieve(&on_in(&raw_copy), "CAdmin").await;
+    let raw_a = &raw.body["m2m:fcntA"];
+    assert_eq!(raw_a["level"], 3, "{raw:#?}");
+    assert!(raw_a.get("secret").is_none(), "{raw_a}");
+    // Below the copy of its parent.
+    assert_eq!(raw_a["pi"], copy["ri"]);
+    // The original through the copy, and a custom attribute's change followed.
+    let original = inn
+        .retrieve(&format!("{}?rcn=7", on_in(&raw_copy)), "CAdmin")
+        .await;
+    assert_eq!(original.body["m2m:fcnt"]["secret"], "x", "{original:#?}");
+    let update = mn
+        .update(
+            "/cse-mn/thermo/raw",
+            &json!({"m2m:fcnt": {"level": 4}}),
+            "CAdmin",
+        )
+        .await;
+    assert_eq!(update.rsc, Some(2004), "{update:#?}");
+    let raw_path = on_in(&raw_copy);
+    eventually(
+        "the flexContainer copy's update",
+        || inn.retrieve(&raw_path, "CAdmin"),
+        |r| r.body["m2m:fcntA"]["level"] == 4,
+    )
+    .await;
+    // Discovery at the IN finds the announced flexContainers by type.
+    let found = inn.retrieve("/cse-in?fu=1&ty=10028", "CAdmin").await;
+    assert_eq!(
+        found.body["m2m:uril"].as_array().map(Vec::len),
+        Some(2),
+        "{found:#?}"
+    );
+    // Deleting the original removes the copy.
+    mn.delete("/cse-mn/thermo", "CAdmin").await;
+    let tempe_path = on_in(&tempe_copy);
+    eventually(
+        "the removal of the flexContainer copy",
+        || inn.retrieve(&tempe_path, "CAdmin"),
+        |r| r.rsc == Some(4004),
+    )
+    .await;
+}

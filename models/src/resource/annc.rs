@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::policy::{AttributePolicy as A, ValueKind::*};
 use super::spec::{Governance, TypeSpec};
 use crate::problem::Problem;
+use crate::resource::fcnt::is_custom_attribute;
 use crate::resource::has_attribute;
 use crate::resource::policy::Extension;
 use crate::types::ResourceType;
@@ -26,6 +27,8 @@ pub struct Announceable {
     /// Every attribute of the original's specialization (a mgmtObj's object
     /// attributes, such as a battery's `btl`) is OA too.
     pub specialized: bool,
+    /// Custom attributes (a flexContainer's, whatever their names) are OA too.
+    pub custom: bool,
 }
 
 /// An AE (MA per TS-0001 table 9.6.5-2; `esi` is not supported by onecse).
@@ -36,6 +39,7 @@ pub const AE_ANNOUNCEMENT: Announceable = Announceable {
         "apn", "api", "aei", "poa", "regs", "trps", "or", "rr", "nl", "csz", "ape", "tren", "scp",
     ],
     specialized: false,
+    custom: false,
 };
 
 /// A container.
@@ -44,6 +48,7 @@ pub const CNT_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["et", "lbl"],
     optional: &["mni", "mbs", "mia", "li", "or", "disr"],
     specialized: false,
+    custom: false,
 };
 
 /// A contentInstance (only below a container announced to the same CSE).
@@ -52,6 +57,7 @@ pub const CIN_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["et", "lbl"],
     optional: &["cnf", "or", "con"],
     specialized: false,
+    custom: false,
 };
 
 /// A group.
@@ -62,6 +68,7 @@ pub const GRP_ANNOUNCEMENT: Announceable = Announceable {
         "mt", "spty", "cnm", "mnm", "mid", "macp", "mtv", "csy", "gn", "ssi", "nar",
     ],
     specialized: false,
+    custom: false,
 };
 
 /// A node.
@@ -70,6 +77,7 @@ pub const NOD_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["et", "lbl", "ni"],
     optional: &["hcl", "hael", "hsl", "mgca", "rms", "nid", "nty"],
     specialized: false,
+    custom: false,
 };
 
 /// An accessControlPolicy: its rules are MA, it has no OA.
@@ -78,6 +86,7 @@ pub const ACP_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["et", "lbl", "pv", "pvs"],
     optional: &[],
     specialized: false,
+    custom: false,
 };
 
 /// A timeSeries.
@@ -88,6 +97,7 @@ pub const TS_ANNOUNCEMENT: Announceable = Announceable {
         "mni", "mbs", "mia", "pei", "peid", "or", "mdn", "mdt", "cnf",
     ],
     specialized: false,
+    custom: false,
 };
 
 /// A mgmtObj: `mgd` says which specialization, whose attributes are all OA.
@@ -96,6 +106,17 @@ pub const MGO_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["et", "lbl", "mgd"],
     optional: &["obis", "obps", "dc"],
     specialized: true,
+    custom: false,
+};
+
+/// A flexContainer: its definition is MA (the copy's root key follows it, as the
+/// original's does), its custom attributes OA like a specialization's.
+pub const FCNT_ANNOUNCEMENT: Announceable = Announceable {
+    announced: ResourceType::FlexContainerAnnc,
+    mandatory: &["et", "lbl", "cnd"],
+    optional: &["or", "nl", "mni", "mbs", "mia"],
+    specialized: true,
+    custom: true,
 };
 
 /// The attributes of a CSEBase that its `<CSEBaseAnnc>` carries (MA).
@@ -104,6 +125,7 @@ pub const CB_ANNOUNCEMENT: Announceable = Announceable {
     mandatory: &["lbl", "srv"],
     optional: &[],
     specialized: false,
+    custom: false,
 };
 
 /// The attributes every announced type has of its own (TS-0004 table 7.4.26.1-2):
@@ -176,6 +198,23 @@ pub const MGO: TypeSpec = {
     use ResourceType::*;
     announced(MgmtObjAnnc, MgmtObj, &[NodeAnnc])
 };
+/// `<flexContainerAnnc>`: root key `<specialization>Annc` (`cod:tempeAnnc`), or
+/// `m2m:fcntA` for the generic form.
+pub const FCNT: TypeSpec = {
+    use ResourceType::*;
+    announced(
+        FlexContainerAnnc,
+        FlexContainer,
+        &[
+            CseBase,
+            CseBaseAnnc,
+            AeAnnc,
+            ContainerAnnc,
+            FlexContainerAnnc,
+            RemoteCse,
+        ],
+    )
+};
 /// `<timeSeriesAnnc>`.
 pub const TS: TypeSpec = {
     use ResourceType::*;
@@ -233,6 +272,7 @@ pub fn check_announced_content<'a>(
             c.mandatory.contains(&name.as_str())
                 || c.optional.contains(&name.as_str())
                 || (c.specialized && crate::resource::is_known_attribute(name))
+                || (c.custom && is_custom_attribute(name))
         });
         if !own && !copied {
             return Err(Problem::bad_request(format!(
@@ -260,6 +300,7 @@ pub fn check_announced_attributes(
         facts.is_some_and(|a| {
             a.optional.contains(&name)
                 || (a.specialized && extension.attributes.iter().any(|x| x.name == name))
+                || (a.custom && is_custom_attribute(name))
         })
     };
     let mut kept: Vec<String> = Vec::new();

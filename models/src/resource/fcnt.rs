@@ -21,6 +21,7 @@ pub const SPEC: TypeSpec = {
         &[CseBase, Ae, Container, FlexContainer, RemoteCse],
     )
     .with_state_tag()
+    .announced_as(&super::annc::FCNT_ANNOUNCEMENT)
 };
 
 /// flexContainer attribute table; `st`, `cs`, `cni` and `cbs` are maintained by the
@@ -30,8 +31,8 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("acpi", TextList),
     A::custodian(),
     A::read_write("lbl", TextList),
-    A::read_write("at", TextList).unsupported(),
-    A::read_write("aa", TextList).unsupported(),
+    A::read_write("at", TextList),
+    A::read_write("aa", TextList),
     A::read_write("daci", TextList).unsupported(),
     A::read_only("st", Integer { min: 0 }),
     A::creator(),

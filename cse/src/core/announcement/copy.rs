@@ -5,6 +5,7 @@
 //! on the blocking pool; nothing is held while a request is on the wire.
 
 use onecse_models::resource::annc::{announced_root, announcement_of};
+use onecse_models::resource::fcnt::is_custom_attribute;
 use onecse_models::time::Timestamp;
 use onecse_models::{Operation, ReleaseVersion, ResourceType};
 use serde_json::{Map, Value, json};
@@ -273,6 +274,13 @@ fn announced_attributes(original: &Resource) -> Map<String, Value> {
                 .iter()
                 .copied()
                 .chain(specialized.iter().map(|a| a.name))
+                .chain(
+                    original
+                        .attrs
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|n| facts.custom && is_custom_attribute(n)),
+                )
                 .filter(|n| aa.iter().any(|a| a == n)),
         )
         .filter_map(|name| {

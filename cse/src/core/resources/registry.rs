@@ -38,6 +38,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &annc::Announced(&onecse_models::resource::annc::MGO),
     &annc::Announced(&onecse_models::resource::annc::NOD),
     &annc::Announced(&onecse_models::resource::annc::TS),
+    &annc::Announced(&onecse_models::resource::annc::FCNT),
 ];
 
 /// Stands in for the kind of a resource whose type is not hosted, which the core
@@ -217,6 +218,7 @@ mod tests {
                     GroupAnnc,
                     NodeAnnc,
                     TimeSeriesAnnc,
+                    FlexContainerAnnc,
                 ],
             ),
             (
@@ -234,6 +236,7 @@ mod tests {
                     GroupAnnc,
                     NodeAnnc,
                     TimeSeriesAnnc,
+                    FlexContainerAnnc,
                 ],
             ),
             (FlexContainerInstance, &[]),
@@ -263,6 +266,7 @@ mod tests {
                     ContainerAnnc,
                     GroupAnnc,
                     TimeSeriesAnnc,
+                    FlexContainerAnnc,
                 ],
             ),
             (
@@ -272,6 +276,7 @@ mod tests {
                     ContainerAnnc,
                     ContentInstanceAnnc,
                     TimeSeriesAnnc,
+                    FlexContainerAnnc,
                 ],
             ),
             (ContentInstanceAnnc, &[]),
@@ -284,12 +289,14 @@ mod tests {
                     GroupAnnc,
                     NodeAnnc,
                     TimeSeriesAnnc,
+                    FlexContainerAnnc,
                 ],
             ),
             (GroupAnnc, &[]),
             (MgmtObjAnnc, &[]),
             (NodeAnnc, &[MgmtObjAnnc]),
             (TimeSeriesAnnc, &[]),
+            (FlexContainerAnnc, &[FlexContainerAnnc]),
         ]
     };
 
