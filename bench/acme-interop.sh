@@ -4,7 +4,7 @@
 #   A. ACME is the IN-CSE (/id-in, cse-in), onecse an MN-CSE (/id-mn, cse-mn) that
 #      registers with it;
 #   B. onecse is the IN-CSE, ACME an MN-CSE that registers with onecse.
-# Each pair runs the conformance suite's inter-CSE groups (CSR, FWD) twice, once
+# Each pair runs the conformance suite's inter-CSE groups (CSR, FWD, ANN) twice, once
 # with each CSE as the target and the other as --peer; then the MN stops, and the
 # script checks that it deregistered (its remoteCSE on the IN is gone).
 #
@@ -104,7 +104,7 @@ note() { results+=("$1"); echo "== $1"; }
 
 # conformance NAME TARGET_URL TARGET_ID PEER_URL
 conformance() {
-    "$CONFORMANCE" --target "$2" --cse-id "$3" --peer "$4" --group CSR --group FWD \
+    "$CONFORMANCE" --target "$2" --cse-id "$3" --peer "$4" --group CSR --group FWD --group ANN \
         --json "$OUT/$1.json" >"$OUT/$1.txt" 2>&1
     local summary
     summary=$(grep -E '^conformance:' "$OUT/$1.txt" || tail -1 "$OUT/$1.txt")
