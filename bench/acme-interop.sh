@@ -54,7 +54,7 @@ consoleType=simple
 $(if [ -n "$registrar" ]; then printf 'registrarCseHost=127.0.0.1\nregistrarCsePort=%s\nregistrarCseID=id-in\nregistrarCseName=cse-in\n' "$registrar"; fi)
 
 [cse.registration]
-allowedCSROriginators=/id-mn*
+allowedCSROriginators=/id-mn*,/id-in
 checkInterval=5
 
 [textui]
