@@ -9,6 +9,8 @@
 //! process of the CSE does this (the database lease of `core::registration`); each
 //! state change is logged once.
 
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use onecse_models::ResponseStatusCode;
@@ -27,6 +29,9 @@ use crate::notify::send::{Forwarded, Sender, primitive_headers};
 const BACKOFF_START: Duration = Duration::from_millis(250);
 /// Longest pause between registration attempts.
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// How often a registered CSE looks whether a CSE registered with it changed.
+const REGISTREES_POLL: Duration = Duration::from_secs(1);
 
 /// What the registree knows of its registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +83,7 @@ pub async fn run(
         sender,
         poa,
         registrar,
+        sent_dcse: Mutex::default(),
     };
     let mut state = State::Unregistered;
     let mut registered = false;
@@ -112,7 +118,7 @@ pub async fn run(
             pause = BACKOFF_START;
         }
         let stopping = tokio::select! {
-            () = tokio::time::sleep(wait) => false,
+            () = link.wait(wait, registered) => false,
             changed = stop.changed() => changed.is_err() || *stop.borrow(),
         };
         if stopping {
@@ -130,6 +136,8 @@ struct Link {
     sender: Sender,
     poa: Vec<String>,
     registrar: Registrar,
+    /// The `dcse` the registrar last accepted from this process.
+    sent_dcse: Mutex<Option<Vec<String>>>,
 }
 
 impl Link {
@@ -137,12 +145,16 @@ impl Link {
     /// `<remoteCSE>` of the registrar from its `<CSEBase>`.
     async fn register(&self) -> State {
         let base = format!("{}/{}", self.registrar.cse_id, self.registrar.cse_name);
+        let dcse = match self.descendants().await {
+            Ok(dcse) => dcse,
+            Err(why) => return State::Failing(why),
+        };
         let created = self
             .send(
                 Method::POST,
                 &base,
                 Some(ResourceType::RemoteCse),
-                Some(self.own_csr(true)),
+                Some(self.own_csr(true, &dcse)),
             )
             .await;
         match created {
@@ -159,7 +171,7 @@ impl Link {
                         Method::PUT,
                         &self.own_path(),
                         None,
-                        Some(self.own_csr(false)),
+                        Some(self.own_csr(false, &dcse)),
                     )
                     .await
                 {
@@ -179,6 +191,7 @@ impl Link {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        self.remember_dcse(Some(dcse));
         let (cse, registrar) = (self.cse.clone(), self.registrar.clone());
         match blocking(move || registration::keep_registrar(&cse, &registrar, &members)).await {
             Ok(Ok(())) => State::Registered,
@@ -223,15 +236,79 @@ impl Link {
     async fn check(&self) -> State {
         match self.send(Method::GET, &self.own_path(), None, None).await {
             Ok(answer) if answer.rsc == ResponseStatusCode::NotFound => self.register().await,
-            Ok(answer) if answer.rsc == ResponseStatusCode::Ok => State::Registered,
+            Ok(answer) if answer.rsc == ResponseStatusCode::Ok => self.report_descendants().await,
             Ok(answer) => State::Failing(format!("liveness check answered {}", answer.rsc.code())),
             Err(why) => State::Failing(format!("liveness check: {why}")),
         }
     }
 
-    /// The `m2m:csr` this CSE registers with (`cb`, `csi`, `rr`, `srv`, `poa`, `cst`, `csz`;
-    /// an UPDATE leaves out what cannot change).
-    fn own_csr(&self, create: bool) -> Value {
+    /// Waits `wait`; while registered, reports a changed `dcse` within a second of
+    /// a registree's change in this process (other processes' changes are found at
+    /// the next check).
+    async fn wait(&self, wait: Duration, registered: bool) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(REGISTREES_POLL)).await;
+            if registered && self.cse.registrees_changed.swap(false, Ordering::Relaxed) {
+                let outcome = self.report_descendants().await;
+                if let State::Failing(why) = outcome {
+                    tracing::warn!(registrar = %self.registrar.cse_id, error = %why, "could not report the CSEs registered here to the registrar");
+                }
+            }
+        }
+    }
+
+    /// Sends the registrar this CSE's `dcse` when it changed since it was last
+    /// accepted (TS-0001 §10.2.2.7 step 2: an UPDATE of this CSE's `<remoteCSE>`
+    /// there), so requests for a CSE registered here are routed down through it.
+    async fn report_descendants(&self) -> State {
+        let dcse = match self.descendants().await {
+            Ok(dcse) => dcse,
+            Err(why) => return State::Failing(why),
+        };
+        let unchanged = self
+            .sent_dcse
+            .lock()
+            .is_ok_and(|sent| sent.as_ref() == Some(&dcse));
+        if unchanged {
+            return State::Registered;
+        }
+        let update = json!({"m2m:csr": {"dcse": dcse}});
+        match self
+            .send(Method::PUT, &self.own_path(), None, Some(update))
+            .await
+        {
+            Ok(answer) if answer.rsc == ResponseStatusCode::Updated => {
+                tracing::info!(registrar = %self.registrar.cse_id, dcse = ?dcse, "reported the CSEs registered here to the registrar");
+                self.remember_dcse(Some(dcse));
+                State::Registered
+            }
+            other => failing("UPDATE of dcse", other),
+        }
+    }
+
+    /// The CSEs below this one, read from the database.
+    async fn descendants(&self) -> Result<Vec<String>, String> {
+        let cse = self.cse.clone();
+        match blocking(move || registration::descendants(&cse)).await {
+            Ok(Ok(dcse)) => Ok(dcse),
+            Ok(Err(err)) | Err(err) => Err(format!("database: {}", err.message)),
+        }
+    }
+
+    fn remember_dcse(&self, dcse: Option<Vec<String>>) {
+        if let Ok(mut sent) = self.sent_dcse.lock() {
+            *sent = dcse;
+        }
+    }
+
+    /// The `m2m:csr` this CSE registers with (`cb`, `csi`, `rr`, `srv`, `poa`, `cst`, `csz`,
+    /// `dcse`; an UPDATE leaves out what cannot change).
+    fn own_csr(&self, create: bool, dcse: &[String]) -> Value {
         let srv: Vec<&str> = ReleaseVersion::SUPPORTED
             .iter()
             .map(|v| v.as_str())
@@ -242,6 +319,12 @@ impl Link {
             "poa": self.poa,
             "csz": ["application/json", "application/cbor"],
         });
+        // An UPDATE sends the list even when empty (the last CSE below went away).
+        if (!create || !dcse.is_empty())
+            && let Some(members) = csr.as_object_mut()
+        {
+            members.insert("dcse".into(), json!(dcse));
+        }
         if create && let Some(members) = csr.as_object_mut() {
             members.insert(
                 "cb".into(),

@@ -1,5 +1,8 @@
 //! What the core needs to know about the CSE it runs as.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use crate::core::scan::ScanLimits;
 use crate::core::upper_tester::UpperTester;
 use crate::security::{AccessSettings, PolicyCache};
@@ -30,6 +33,10 @@ pub struct Cse {
     pub upper_tester: UpperTester,
     /// The CSE this one is registered with (an MN-CSE's IN-CSE), if any.
     pub registrar: Option<Registrar>,
+    /// Set when a `<remoteCSE>` of a registree was created, changed or removed in
+    /// this process: the registration task then tells the registrar the new
+    /// `dcse` (descendant CSEs) at once instead of at its next check.
+    pub registrees_changed: Arc<AtomicBool>,
 }
 
 /// The registrar of this CSE (TS-0001 §6.4, the "Association Configuration"): where
@@ -98,6 +105,7 @@ impl Cse {
             limits: settings.limits,
             upper_tester: UpperTester::new(settings.upper_tester),
             registrar: settings.registrar,
+            registrees_changed: Arc::default(),
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::Cse;
 use crate::core::context::Registrar;
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
 use crate::error::CseResult;
@@ -126,6 +126,38 @@ pub fn forget_registrar(cse: &Cse, registrar: &Registrar) -> CseResult<bool> {
             return Ok(false);
         }
         Ok(removal::remove(tx, &resource, Cause::Request)? > 0)
+    })
+    .map(|committed| committed.value)
+}
+
+/// The CSEs below this one (TS-0001 §10.2.2.7 step 2): each CSE registered here and
+/// the `dcse` each of them reported, sorted and without repeats; the registrar's own
+/// `<remoteCSE>` here is not below. What this CSE reports as its `dcse` at its
+/// registrar, so requests for any of them are routed down through it.
+pub fn descendants(cse: &Cse) -> CseResult<Vec<String>> {
+    let registrar = cse.registrar.as_ref().map(|r| r.cse_id.clone());
+    transaction::run(cse, TransactionKind::Read, Timestamp::now(), |tx| {
+        let rows = resource_table::children_of_type(
+            tx.conn,
+            &tx.cse.cse_ri,
+            ResourceType::RemoteCse,
+            &tx.now_text,
+        )?;
+        let mut below = Vec::new();
+        for row in rows {
+            let registree = Resource::from_row(row)?;
+            let Some(csi) = registree.attrs.get("csi").and_then(Value::as_str) else {
+                continue;
+            };
+            if registrar.as_deref() == Some(csi) {
+                continue;
+            }
+            below.push(csi.to_owned());
+            below.extend(string_items(&registree.attrs, "dcse"));
+        }
+        below.sort_unstable();
+        below.dedup();
+        Ok(below)
     })
     .map(|committed| committed.value)
 }

@@ -100,3 +100,53 @@ async fn every_operation_travels_between_two_mns_through_their_in() {
         .await
         .assert_error(4004, 404, "/id-mn3");
 }
+
+/// A chain IN ← MN1 ← MN2: MN1 reports MN2 in its `dcse` at the IN, so the IN
+/// routes requests for MN2 down through MN1, and drops the route when MN2 leaves.
+#[tokio::test]
+async fn a_cse_two_levels_down_is_reached_through_the_dcse_of_the_one_between() {
+    let inn = spawn_in().await;
+    let mn1 = spawn_mn_with(&inn.base, "/id-mn1", 60, |c| {
+        c.registration_cse_originators = Some("/id-mn2*".into());
+    })
+    .await;
+    assert!(answers_within(&inn, "/cse-in/id-mn1", false, Duration::from_secs(10)).await);
+    let mn2 = spawn_mn_with(&mn1.base, "/id-mn2", 60, |c| {
+        c.registrar_cse_id = "/id-mn1".into();
+        c.registrar_cse_name = "cse-mn1".into();
+    })
+    .await;
+    let one = client_for(&mn1.base, "cse-mn1", "/id-mn1");
+    assert!(answers_within(&one, "/cse-mn1/id-mn2", false, Duration::from_secs(10)).await);
+
+    // Within a second of MN2's registration the IN holds it in MN1's dcse.
+    let mut dcse = serde_json::Value::Null;
+    for _ in 0..50 {
+        dcse = inn.retrieve("/cse-in/id-mn1", "CAdmin").await.body["m2m:csr"]["dcse"].clone();
+        if dcse == json!(["/id-mn2"]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(dcse, json!(["/id-mn2"]));
+    let through = inn.retrieve("/~/id-mn2/cse-mn2", "CAdmin").await;
+    assert_eq!(through.rsc, Some(2000), "{through:#?}");
+    assert_eq!(through.body["m2m:cb"]["csi"], "/id-mn2");
+
+    // MN2 leaves (it deregisters from MN1): the IN's route goes with it.
+    mn2.stop().await;
+    assert!(answers_within(&one, "/cse-mn1/id-mn2", true, Duration::from_secs(10)).await);
+    let mut gone = false;
+    for _ in 0..50 {
+        let csr = inn.retrieve("/cse-in/id-mn1", "CAdmin").await;
+        if csr.body["m2m:csr"]["dcse"] == json!([]) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "MN1 did not report that MN2 left");
+    inn.retrieve("/~/id-mn2/cse-mn2", "CAdmin")
+        .await
+        .assert_error(4004, 404, "/id-mn2");
+}

@@ -137,14 +137,42 @@ impl ResourceKind for RemoteCse {
     /// `csi` is the originator's CSE-ID (TS-0004 §7.4.4.2.1).
     fn on_create(
         &self,
-        _tx: &mut Txn<'_>,
+        tx: &mut Txn<'_>,
         _parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
         let csi = format!("/{}", resource.ri);
         resource.attrs.insert("csi".into(), json!(csi));
+        registrees_changed(tx);
         Ok(())
     }
+
+    fn on_update(
+        &self,
+        tx: &mut Txn<'_>,
+        before: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
+        if before.attrs.get("dcse") != resource.attrs.get("dcse") {
+            registrees_changed(tx);
+        }
+        Ok(())
+    }
+
+    fn on_remove(&self, tx: &mut Txn<'_>, _resource: &Resource) -> CseResult<()> {
+        registrees_changed(tx);
+        Ok(())
+    }
+}
+
+/// Marks the CSEs registered here as changed, so this CSE's `dcse` at its own
+/// registrar follows (TS-0001 §10.2.2.7 step 2, spec digest inter-cse §2). A change
+/// of the registrar's own `<remoteCSE>` here marks it too; the registration task
+/// finds the list unchanged and sends nothing.
+fn registrees_changed(tx: &Txn<'_>) {
+    tx.cse
+        .registrees_changed
+        .store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The SP-relative CSE-ID a registration's originator `from` names: a CSE of this
