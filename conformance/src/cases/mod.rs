@@ -10,6 +10,7 @@ mod fcnt;
 mod fwd;
 mod gen_;
 mod grp;
+mod mgo;
 mod mqt;
 mod nod;
 mod pch;
@@ -43,6 +44,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sec_out::tps());
     all.extend(sec_r4::tps());
     all.extend(nod::tps());
+    all.extend(mgo::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
     all.extend(req::tps());

@@ -41,6 +41,7 @@ mod lifecycle;
 mod lifetime;
 mod limits;
 mod metrics;
+mod mgo;
 mod mqtt;
 mod nod;
 mod nonblocking;
