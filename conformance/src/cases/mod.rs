@@ -25,6 +25,7 @@ mod ser;
 mod sub;
 mod subf;
 mod ts;
+mod ts_windows;
 
 use crate::suite::TestPurpose;
 
@@ -47,6 +48,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(mgo::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(ts_windows::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());

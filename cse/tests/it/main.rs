@@ -65,5 +65,6 @@ mod timing;
 mod tls;
 mod token_limits;
 mod ts;
+mod ts_windows;
 mod upper_tester;
 mod user_docs;
