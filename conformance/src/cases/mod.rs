@@ -7,6 +7,7 @@ mod dis;
 mod dmr;
 mod exp;
 mod fcnt;
+mod fcnt_history;
 mod fwd;
 mod gen_;
 mod grp;
@@ -39,6 +40,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
+    all.extend(fcnt_history::tps());
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
     all.extend(sec_acc::tps());

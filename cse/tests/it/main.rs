@@ -27,6 +27,7 @@ mod discovery;
 mod egress;
 mod expiry;
 mod fcnt;
+mod fcnt_history;
 mod file_layout;
 mod forwarding;
 mod fuzz;
