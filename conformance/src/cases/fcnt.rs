@@ -13,10 +13,10 @@ const FCIN: &[u16] = &[2, 28, 58];
 const FCNT_SUB: &[u16] = &[2, 23, 28];
 const FCNT_CNT: &[u16] = &[2, 3, 28];
 
-const SWITCH: &str = "cod:binSh";
+pub(super) const SWITCH: &str = "cod:binSh";
 const SWITCH_CND: &str = "org.onem2m.common.moduleclass.binarySwitch";
 
-fn attr(r: &Reply, root: &str, name: &str) -> Value {
+pub(super) fn attr(r: &Reply, root: &str, name: &str) -> Value {
     r.resource(root)
         .and_then(|a| a.get(name))
         .cloned()
@@ -30,7 +30,7 @@ fn create(ctx: &Ctx, parent: &str, root: &str, attrs: Value, originator: &str) -
 }
 
 /// An AE with a binarySwitch `sw` (with `extra` attributes): (AE-ID, switch path).
-fn switch(ctx: &mut Ctx, extra: Value) -> Result<(String, String), Verdict> {
+pub(super) fn switch(ctx: &mut Ctx, extra: Value) -> Result<(String, String), Verdict> {
     let (aei, ae) = ctx.ae("fcnt")?;
     let mut attrs = json!({"rn": "sw", "cnd": SWITCH_CND, "powSe": false});
     merge(&mut attrs, &extra);
@@ -40,7 +40,7 @@ fn switch(ctx: &mut Ctx, extra: Value) -> Result<(String, String), Verdict> {
 }
 
 /// Sets the switch's powerState.
-fn set_power(ctx: &Ctx, sw: &str, on: bool, aei: &str) -> Result<Reply, Verdict> {
+pub(super) fn set_power(ctx: &Ctx, sw: &str, on: bool, aei: &str) -> Result<Reply, Verdict> {
     let r = ctx
         .client
         .update(sw, &json!({ SWITCH: {"powSe": on} }), aei);
@@ -49,7 +49,7 @@ fn set_power(ctx: &Ctx, sw: &str, on: bool, aei: &str) -> Result<Reply, Verdict>
 }
 
 /// A CREATE under a fresh AE that must be refused with 4000.
-fn refused(ctx: &mut Ctx, root: &str, attrs: Value) -> Result<(), Verdict> {
+pub(super) fn refused(ctx: &mut Ctx, root: &str, attrs: Value) -> Result<(), Verdict> {
     let (aei, ae) = ctx.ae("bad")?;
     expect(&create(ctx, &ae, root, attrs, &aei), 4000, 400)
 }
@@ -286,9 +286,9 @@ fn instances() -> Vec<TestPurpose> {
             "TP/oneM2M/CSE/FCNT/INS/001",
             FCIN,
             "TS-0001 §9.6.61; TS-0004 §7.4.38 (instance on CREATE)",
-            "with mni set, a created flexContainer keeps a flexContainerInstance (ty 58) of its custom attributes",
+            "with fcied true, a created flexContainer keeps a flexContainerInstance (ty 58) of its custom attributes",
             |ctx| {
-                let (aei, sw) = switch(ctx, json!({"mni": 3}))?;
+                let (aei, sw) = switch(ctx, json!({"fcied": true, "mni": 3}))?;
                 let r = ctx.client.retrieve(&format!("{sw}/la"), &aei);
                 expect(&r, 2000, 200)?;
                 let root = "cod:binShInst";
@@ -302,7 +302,7 @@ fn instances() -> Vec<TestPurpose> {
             "TS-0004 §7.4.38 (mni)",
             "with mni 1, updates keep only the newest instance: cni 1 and ol equal to la",
             |ctx| {
-                let (aei, sw) = switch(ctx, json!({"mni": 1}))?;
+                let (aei, sw) = switch(ctx, json!({"fcied": true, "mni": 1}))?;
                 set_power(ctx, &sw, true, &aei)?;
                 let r = set_power(ctx, &sw, false, &aei)?;
                 ensure(attr(&r, SWITCH, "cni") == 1, || r.raw.clone())?;
@@ -321,7 +321,7 @@ fn instances() -> Vec<TestPurpose> {
             "TS-0004 §7.4.38.2.3 (instances are read-only)",
             "an UPDATE of a flexContainerInstance is refused with 4005",
             |ctx| {
-                let (aei, sw) = switch(ctx, json!({"mni": 3}))?;
+                let (aei, sw) = switch(ctx, json!({"fcied": true, "mni": 3}))?;
                 let r = ctx.client.update(
                     &format!("{sw}/la"),
                     &json!({"cod:binShInst": {"powSe": true}}),
@@ -336,7 +336,7 @@ fn instances() -> Vec<TestPurpose> {
             "TS-0004 §7.4.38.2.1 (created by the CSE only)",
             "a CREATE of a flexContainerInstance is refused with 4005",
             |ctx| {
-                let (aei, sw) = switch(ctx, json!({"mni": 3}))?;
+                let (aei, sw) = switch(ctx, json!({"fcied": true, "mni": 3}))?;
                 let body = json!({"cod:binShInst": {"powSe": true}});
                 expect(&ctx.client.create(&sw, 58, &body, Some(&aei)), 4005, 405)
             }

@@ -7,9 +7,11 @@ mod dis;
 mod dmr;
 mod exp;
 mod fcnt;
+mod fcnt_history;
 mod fwd;
 mod gen_;
 mod grp;
+mod mgo;
 mod mqt;
 mod nod;
 mod pch;
@@ -24,6 +26,7 @@ mod ser;
 mod sub;
 mod subf;
 mod ts;
+mod ts_windows;
 
 use crate::suite::TestPurpose;
 
@@ -37,14 +40,17 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
+    all.extend(fcnt_history::tps());
     all.extend(sec::tps());
     all.extend(sec_sub::tps());
     all.extend(sec_acc::tps());
     all.extend(sec_out::tps());
     all.extend(sec_r4::tps());
     all.extend(nod::tps());
+    all.extend(mgo::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(ts_windows::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());

@@ -14,7 +14,7 @@ const MGO: &[u16] = &[13, 14];
 
 /// A node under the CSEBase created by the admin (removed after the test); returns
 /// its path and resourceID.
-fn node(ctx: &mut Ctx, what: &str) -> Result<(String, String), Verdict> {
+pub(super) fn node(ctx: &mut Ctx, what: &str) -> Result<(String, String), Verdict> {
     let rn = ctx.name(what);
     let admin = ctx.admin();
     let reply = ctx.client.create(
@@ -31,7 +31,7 @@ fn node(ctx: &mut Ctx, what: &str) -> Result<(String, String), Verdict> {
 }
 
 /// Creates a mgmtObj under a fresh node as the admin.
-fn mgmt_obj(ctx: &mut Ctx, body: Value) -> Result<(String, Reply), Verdict> {
+pub(super) fn mgmt_obj(ctx: &mut Ctx, body: Value) -> Result<(String, Reply), Verdict> {
     let (node, _) = node(ctx, "mgo")?;
     let admin = ctx.admin();
     let reply = ctx.client.create(&node, 13, &body, Some(&admin));

@@ -15,7 +15,7 @@ const TS: &[u16] = &[2, 29];
 const TSI: &[u16] = &[2, 29, 30];
 const TS_SUB: &[u16] = &[2, 3, 23, 29, 30];
 
-fn attr(r: &Reply, root: &str, name: &str) -> Value {
+pub(super) fn attr(r: &Reply, root: &str, name: &str) -> Value {
     r.resource(root)
         .and_then(|a| a.get(name))
         .cloned()
@@ -34,7 +34,7 @@ fn create_series(ctx: &mut Ctx, attrs: Value) -> Result<(String, String, Reply),
 }
 
 /// An AE with a timeSeries (with `attrs`): (AE-ID, timeSeries path).
-fn series(ctx: &mut Ctx, attrs: Value) -> Result<(String, String), Verdict> {
+pub(super) fn series(ctx: &mut Ctx, attrs: Value) -> Result<(String, String), Verdict> {
     let (aei, ts, reply) = create_series(ctx, attrs)?;
     expect(&reply, 2001, 201).map_err(|v| crate::suite::setup_failed("timeSeries creation", v))?;
     Ok((aei, ts))
@@ -46,21 +46,21 @@ fn point(ctx: &Ctx, ts: &str, attrs: Value, originator: &str) -> Reply {
 }
 
 /// A timeSeriesInstance that must be created (set-up).
-fn point_ok(ctx: &Ctx, ts: &str, dgt: &str, con: &str, originator: &str) -> Check {
+pub(super) fn point_ok(ctx: &Ctx, ts: &str, dgt: &str, con: &str, originator: &str) -> Check {
     let reply = point(ctx, ts, json!({"dgt": dgt, "con": con}), originator);
     expect(&reply, 2001, 201)
         .map_err(|v| crate::suite::setup_failed("timeSeriesInstance creation", v))
 }
 
-type Check = Result<(), Verdict>;
+pub(super) type Check = Result<(), Verdict>;
 
 /// Missing-data detection with a 300 ms period and a 200 ms timer.
-fn detecting(mdn: i64) -> Value {
+pub(super) fn detecting(mdn: i64) -> Value {
     json!({"pei": 300, "mdt": 200, "mdd": true, "mdn": mdn})
 }
 
 /// Polls the timeSeries until its `mdc` reaches `at_least`, within the target timeout.
-fn missing(ctx: &Ctx, ts: &str, aei: &str, at_least: i64) -> Result<Reply, Verdict> {
+pub(super) fn missing(ctx: &Ctx, ts: &str, aei: &str, at_least: i64) -> Result<Reply, Verdict> {
     let started = Instant::now();
     loop {
         let r = ctx.client.retrieve(ts, aei);
@@ -88,7 +88,7 @@ fn refused_point(ctx: &mut Ctx, attrs: Value) -> Check {
     expect(&point(ctx, &ts, attrs, &aei), 4000, 400)
 }
 
-fn subscribe(ctx: &Ctx, parent: &str, attrs: Value, aei: &str) -> (Reply, String) {
+pub(super) fn subscribe(ctx: &Ctx, parent: &str, attrs: Value, aei: &str) -> (Reply, String) {
     let path = ctx.notify_path("/n");
     let mut body = json!({"rn": "s", "nu": [ctx.receiver.url_for(&path)]});
     crate::suite::merge(&mut body, &attrs);
@@ -98,7 +98,7 @@ fn subscribe(ctx: &Ctx, parent: &str, attrs: Value, aei: &str) -> (Reply, String
     (reply, path)
 }
 
-fn md() -> Value {
+pub(super) fn md() -> Value {
     json!({"net": [8], "md": {"num": 1, "dur": "PT10S"}})
 }
 

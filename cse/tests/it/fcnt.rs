@@ -18,7 +18,7 @@ async fn flex(app: &TestApp, parent: &str, root: &str, attrs: Value) -> Reply {
 }
 
 /// A binarySwitch `/cse-in/sw` with `extra` attributes; panics unless created.
-async fn switch(app: &TestApp, extra: Value) -> Reply {
+pub(crate) async fn switch(app: &TestApp, extra: Value) -> Reply {
     let mut attrs = json!({"rn": "sw", "cnd": SWITCH, "powSe": false});
     if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
         a.extend(e.clone());
@@ -28,7 +28,7 @@ async fn switch(app: &TestApp, extra: Value) -> Reply {
     reply
 }
 
-async fn set_power(app: &TestApp, on: bool) -> Reply {
+pub(crate) async fn set_power(app: &TestApp, on: bool) -> Reply {
     app.update("/cse-in/sw", &json!({"cod:binSh": {"powSe": on}}), "CAdmin")
         .await
 }
@@ -239,7 +239,7 @@ async fn flex_containers_nest_and_hold_containers() {
 #[tokio::test]
 async fn history_keeps_instances_under_mni_with_latest_and_oldest() {
     let app = spawn_app().await;
-    let reply = switch(&app, json!({"mni": 2})).await;
+    let reply = switch(&app, json!({"fcied": true, "mni": 2})).await;
     let sw = reply.expect_resource("cod:binSh");
     assert_eq!((sw["st"].clone(), sw["cni"].clone()), (json!(0), json!(1)));
     let la = app.retrieve("/cse-in/sw/la", "CAdmin").await;
@@ -295,7 +295,7 @@ async fn generic_history_uses_the_fcin_root_and_limits_apply_on_update() {
     flex(&app, "/cse-in", "m2m:fcnt", attrs).await;
     assert_eq!(app.retrieve("/cse-in/g/la", "CAdmin").await.rsc, Some(4004));
     for v in 2..5 {
-        let body = json!({"m2m:fcnt": {"v": v, "mni": 5}});
+        let body = json!({"m2m:fcnt": {"v": v, "fcied": true, "mni": 5}});
         assert_eq!(
             app.update("/cse-in/g", &body, "CAdmin").await.rsc,
             Some(2004)
@@ -354,7 +354,7 @@ async fn discovery_finds_flex_containers_by_type_and_custom_attribute() {
 #[tokio::test]
 async fn history_limits_bytes_and_age_like_a_container() {
     let app = spawn_app().await;
-    let attrs = json!({"rn": "g", "cnd": "com.example.text", "t": "abcd", "mbs": 8, "mia": 60});
+    let attrs = json!({"rn": "g", "cnd": "com.example.text", "t": "abcd", "fcied": true, "mbs": 8, "mia": 60});
     let reply = flex(&app, "/cse-in", "m2m:fcnt", attrs).await;
     assert_eq!(reply.expect_resource("m2m:fcnt")["cbs"], 4);
     let la = app.retrieve("/cse-in/g/la", "CAdmin").await;

@@ -155,7 +155,7 @@ async fn mia_caps_instances_of_containers_and_flex_containers_even_when_too_larg
         .create(
             "/cse-in",
             28,
-            &json!({"m2m:fcnt": {"rn": "f", "cnd": "com.example.text", "t": "a", "mia": i64::MAX}}),
+            &json!({"m2m:fcnt": {"rn": "f", "cnd": "com.example.text", "t": "a", "fcied": true, "mia": i64::MAX}}),
             Some("CAdmin"),
         )
         .await;
@@ -169,7 +169,7 @@ async fn mia_caps_instances_of_containers_and_flex_containers_even_when_too_larg
         .create(
             "/cse-in",
             28,
-            &json!({"m2m:fcnt": {"rn": "g", "cnd": "com.example.text", "t": "a", "mia": 1}}),
+            &json!({"m2m:fcnt": {"rn": "g", "cnd": "com.example.text", "t": "a", "fcied": true, "mia": 1}}),
             Some("CAdmin"),
         )
         .await;

@@ -13,11 +13,11 @@ use crate::helpers::{Reply, TestApp, TestDb, spawn_app, spawn_app_on, spawn_app_
 const ADMIN: &str = "CAdmin";
 
 /// Timers checked often, so detection with intervals of a few hundred ms is prompt.
-async fn quick_app() -> TestApp {
+pub(crate) async fn quick_app() -> TestApp {
     spawn_app_with(|c| c.timer_interval_ms = 40).await
 }
 
-async fn series(app: &TestApp, parent: &str, rn: &str, extra: Value) -> Reply {
+pub(crate) async fn series(app: &TestApp, parent: &str, rn: &str, extra: Value) -> Reply {
     let mut attrs = json!({ "rn": rn });
     if let (Some(a), Some(e)) = (attrs.as_object_mut(), extra.as_object()) {
         a.extend(e.clone());
@@ -26,7 +26,7 @@ async fn series(app: &TestApp, parent: &str, rn: &str, extra: Value) -> Reply {
         .await
 }
 
-async fn point(app: &TestApp, ts: &str, attrs: Value) -> Reply {
+pub(crate) async fn point(app: &TestApp, ts: &str, attrs: Value) -> Reply {
     app.create(ts, 30, &json!({ "m2m:tsi": attrs }), Some(ADMIN))
         .await
 }
@@ -35,7 +35,7 @@ fn now_text() -> String {
     Timestamp::now().to_string()
 }
 
-async fn attrs_of(app: &TestApp, path: &str, root: &str) -> Map<String, Value> {
+pub(crate) async fn attrs_of(app: &TestApp, path: &str, root: &str) -> Map<String, Value> {
     app.retrieve(path, ADMIN)
         .await
         .expect_resource(root)
@@ -43,7 +43,7 @@ async fn attrs_of(app: &TestApp, path: &str, root: &str) -> Map<String, Value> {
 }
 
 /// Polls the timeSeries until `mdc` reaches `at_least` (at most 5 s).
-async fn wait_for_missing(app: &TestApp, ts: &str, at_least: i64) -> Map<String, Value> {
+pub(crate) async fn wait_for_missing(app: &TestApp, ts: &str, at_least: i64) -> Map<String, Value> {
     for _ in 0..100 {
         let attrs = attrs_of(app, ts, "m2m:ts").await;
         if attrs["mdc"].as_i64().unwrap_or(0) >= at_least {
@@ -228,11 +228,21 @@ async fn periodic_settings_are_checked() {
             .await
             .assert_error(4000, 400, "mdd");
     }
+    // mdd switches alone (as ACME): not together with the settings it freezes.
+    app.update(
+        "/cse-in/a",
+        &json!({"m2m:ts": {"mdd": false, "pei": 2000, "mdt": 1500}}),
+        ADMIN,
+    )
+    .await
+    .assert_error(4000, 400, "same UPDATE");
     // Turning detection off frees the settings; a defaulted peid follows pei.
+    app.update("/cse-in/a", &json!({"m2m:ts": {"mdd": false}}), ADMIN)
+        .await;
     let off = app
         .update(
             "/cse-in/a",
-            &json!({"m2m:ts": {"mdd": false, "pei": 2000, "mdt": 1500}}),
+            &json!({"m2m:ts": {"pei": 2000, "mdt": 1500}}),
             ADMIN,
         )
         .await;

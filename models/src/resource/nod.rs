@@ -24,7 +24,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("daci", TextList).unsupported(),
     A::read_write("ni", Text).mandatory(),
     A::read_write("hcl", Text),
-    A::read_write("hael", TextList),
+    A::read_write("hael", NonEmptyTextList),
     A::read_write("hsl", TextList),
     A::read_write("mgca", Text),
     A::read_only("rms", Boolean),

@@ -45,6 +45,13 @@ pub enum ValueKind {
     Timestamp,
     /// An array of strings.
     TextList,
+    /// An array of at least one string (TS-0004 "listNE": an empty list is refused
+    /// rather than stored, the attribute must be absent instead).
+    NonEmptyTextList,
+    /// An array of integers, each one of the listed values (a list of enumerations).
+    EnumeratedList(&'static [i64]),
+    /// An array of `m2m:scheduleEntries` (`{"sce": ["<7-field cron>", …]}`).
+    Schedules,
     /// An array of absolute URIs (`scheme://…`).
     UriList,
     /// A JSON object.
@@ -392,6 +399,33 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
                 Err(wrong("an array of strings"))
             }
         }
+        ValueKind::NonEmptyTextList => {
+            let items = value
+                .as_array()
+                .filter(|items| items.iter().all(Value::is_string))
+                .ok_or_else(|| wrong("a non-empty array of strings"))?;
+            if items.is_empty() {
+                return Err(Problem::bad_request(format!(
+                    "attribute '{name}' must not be an empty list: leave it out (or delete it with null) instead"
+                )));
+            }
+            Ok(())
+        }
+        ValueKind::EnumeratedList(allowed) => {
+            let items = value
+                .as_array()
+                .ok_or_else(|| wrong(&format!("an array of values from {allowed:?}")))?;
+            match items
+                .iter()
+                .find(|item| item.as_i64().is_none_or(|n| !allowed.contains(&n)))
+            {
+                Some(bad) => Err(Problem::bad_request(format!(
+                    "attribute '{name}': {bad} is not one of {allowed:?}"
+                ))),
+                None => Ok(()),
+            }
+        }
+        ValueKind::Schedules => crate::resource::schedule::check_schedules(name, value),
         ValueKind::UriList => {
             let items = value.as_array().ok_or_else(|| wrong("an array of URIs"))?;
             for item in items {

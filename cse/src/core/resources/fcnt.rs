@@ -1,14 +1,16 @@
 //! `<flexContainer>` rules (TS-0004 §7.4.37, TS-0023): the request's root key picks
 //! the specialization whose attribute table applies (`m2m:fcnt` is the generic form,
 //! open to any custom attribute), `cnd` must name the same definition, `cs` is the
-//! size of the custom attributes and `st` counts their changes. With `mni`/`mbs`/`mia`
-//! set, every CREATE and every UPDATE that changes a custom attribute keeps a
-//! flexContainerInstance (R4), counted and evicted like a container's instances.
+//! size of the custom attributes and `st` counts their changes. With `fcied`
+//! (fcinEnabled, R4) true, the CREATE and every UPDATE that changes a custom attribute
+//! keep a flexContainerInstance, counted and evicted under `mni`/`mbs`/`mia` like a
+//! container's instances; `fcied` false keeps only the latest one, and removing it
+//! removes the history with its limits (see [`history_rules`]).
 
 use onecse_models::ResourceType;
 use onecse_models::resource::Extension;
 use onecse_models::resource::TypeSpec;
-use onecse_models::resource::fcnt::{GENERIC_ROOT, custom_attributes, custom_size};
+use onecse_models::resource::fcnt::{GENERIC_ROOT, check_location, custom_attributes, custom_size};
 use onecse_models::resource::fcnt_specs::{self, Specialization};
 use serde_json::{Map, Value, json};
 
@@ -89,23 +91,36 @@ impl ResourceKind for FlexContainer {
         _parent: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
+        let cs = custom_size(&resource.attrs);
+        history_rules::check(&resource.attrs, None, cs)?;
         // With a history, counting the first instance (after the insert) raises `st`
         // by one, so the resource is stored one below its starting 0.
-        let st = if keeps_history(&resource.attrs) {
+        let st = if snapshots_on_create(&resource.attrs) {
             -1
         } else {
             0
         };
         resource.attrs.insert("st".into(), json!(st));
-        resource
-            .attrs
-            .insert("cs".into(), json!(custom_size(&resource.attrs)));
-        instances::start_counters(&mut resource.attrs);
+        resource.attrs.insert("cs".into(), json!(cs));
+        if resource.attrs.contains_key("fcied") {
+            instances::start_counters(&mut resource.attrs);
+        }
         Ok(())
     }
 
+    fn check_values(
+        &self,
+        attrs: &Map<String, Value>,
+        _rvi: onecse_models::ReleaseVersion,
+    ) -> CseResult<()> {
+        match attrs.get("loc") {
+            Some(loc) if !loc.is_null() => Ok(check_location(loc)?),
+            _ => Ok(()),
+        }
+    }
+
     fn after_create(&self, tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
-        if keeps_history(&resource.attrs) {
+        if snapshots_on_create(&resource.attrs) {
             keep_instance(tx, resource)?;
         }
         Ok(())
@@ -113,18 +128,24 @@ impl ResourceKind for FlexContainer {
 
     fn update_raises_state_tag(&self, before: &Resource, resource: &Resource) -> bool {
         // With a history, counting the new instance raises it instead.
-        custom_changed(before, resource) && !keeps_history(&resource.attrs)
+        custom_changed(before, resource) && fcied(&resource.attrs) != Some(true)
     }
 
     fn on_update(
         &self,
         _tx: &mut Txn<'_>,
-        _before: &Resource,
+        before: &Resource,
         resource: &mut Resource,
     ) -> CseResult<()> {
-        resource
-            .attrs
-            .insert("cs".into(), json!(custom_size(&resource.attrs)));
+        let cs = custom_size(&resource.attrs);
+        history_rules::check(&resource.attrs, Some(&before.attrs), cs)?;
+        resource.attrs.insert("cs".into(), json!(cs));
+        if !resource.attrs.contains_key("fcied") && before.attrs.contains_key("fcied") {
+            // fcied removed: the history goes with its limits and counters.
+            for name in LIMITS.iter().chain(&["cni", "cbs"]) {
+                resource.attrs.remove(*name);
+            }
+        }
         Ok(())
     }
 
@@ -135,10 +156,28 @@ impl ResourceKind for FlexContainer {
         resource: &mut Resource,
         request: &Map<String, Value>,
     ) -> CseResult<()> {
-        if custom_changed(before, resource) && keeps_history(&resource.attrs) {
-            keep_instance(tx, resource)?;
+        let was = fcied(&before.attrs);
+        let now = fcied(&resource.attrs);
+        match now {
+            None if was.is_some() => instances::remove_all(tx, resource)?,
+            Some(false) if was != Some(false) => {
+                // Disabled: only the latest snapshot stays (one is taken if there
+                // was no history yet).
+                if was.is_none() {
+                    instances::start_counters(&mut resource.attrs);
+                    keep_instance(tx, resource)?;
+                }
+                keep_latest_only(tx, resource)?;
+            }
+            Some(true) if was != Some(true) || custom_changed(before, resource) => {
+                if was.is_none() {
+                    instances::start_counters(&mut resource.attrs);
+                }
+                keep_instance(tx, resource)?;
+            }
+            _ => {}
         }
-        if LIMITS.iter().any(|name| request.contains_key(*name)) {
+        if now.is_some() && LIMITS.iter().any(|name| request.contains_key(*name)) {
             instances::apply_changed_limits(tx, resource, request)?;
         }
         Ok(())
@@ -164,8 +203,69 @@ fn extension_of(spec: Option<&'static Specialization>) -> Extension {
     )
 }
 
-fn keeps_history(attrs: &Map<String, Value>) -> bool {
-    LIMITS.iter().any(|name| attrs.contains_key(*name))
+/// `fcied` as stored: `None` when the flexContainer keeps no history at all.
+fn fcied(attrs: &Map<String, Value>) -> Option<bool> {
+    attrs.get("fcied").and_then(Value::as_bool)
+}
+
+/// A new flexContainer with `fcied` (true or false) starts its history with a
+/// snapshot of its creation.
+fn snapshots_on_create(attrs: &Map<String, Value>) -> bool {
+    fcied(attrs).is_some()
+}
+
+/// Removes every instance but the newest (fcied set to false).
+fn keep_latest_only(tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {
+    let mut one = resource.clone();
+    one.attrs.insert("mni".into(), json!(1));
+    one.attrs.remove("mbs");
+    instances::apply_changed_limits(tx, &mut one, &Map::new())?;
+    for name in ["cni", "cbs"] {
+        if let Some(value) = one.attrs.get(name) {
+            resource.attrs.insert(name.into(), value.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The rules tying `mni`/`mbs`/`mia` to `fcied` (TS-0004 R4 §7.4.37; ACME the same).
+mod history_rules {
+    use serde_json::{Map, Value};
+
+    use super::LIMITS;
+    use crate::error::{CseError, CseResult};
+
+    /// Checks a flexContainer as a CREATE (`before` none) or UPDATE leaves it: limits
+    /// only with `fcied`, and an `mbs` a snapshot of the custom attributes (`cs`
+    /// bytes) fits in.
+    pub(super) fn check(
+        attrs: &Map<String, Value>,
+        before: Option<&Map<String, Value>>,
+        cs: i64,
+    ) -> CseResult<()> {
+        let changed = |name: &str| before.is_none_or(|b| b.get(name) != attrs.get(name));
+        if !attrs.contains_key("fcied") {
+            // A stored limit from before fcied existed is left alone; a new one is not.
+            if let Some(name) = LIMITS
+                .iter()
+                .find(|n| attrs.contains_key(**n) && changed(n))
+            {
+                return Err(CseError::bad_request(format!(
+                    "{name} limits the flexContainerInstance history and needs fcied (fcinEnabled) set"
+                )));
+            }
+            return Ok(());
+        }
+        if let Some(mbs) = attrs.get("mbs").and_then(Value::as_i64)
+            && mbs < cs
+            && changed("mbs")
+        {
+            return Err(CseError::bad_request(format!(
+                "mbs ({mbs} bytes) must be at least the size of the custom attributes ({cs} bytes)"
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn custom_changed(before: &Resource, after: &Resource) -> bool {

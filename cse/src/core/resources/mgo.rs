@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, SiblingKey};
+use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 
 /// The mgmtObj kind.
@@ -36,7 +37,7 @@ impl ResourceKind for MgmtObj {
             Some(resource) => stored_specialization(resource)?,
             None => specialization_for_create(root, attrs)?,
         };
-        let expected = format!("m2m:{}", spec.short);
+        let expected = spec.root();
         if root != expected {
             return Err(CseError::bad_request(format!(
                 "request content root is '{root}' but the mgmtObj is a {} ('{expected}')",
@@ -49,7 +50,7 @@ impl ResourceKind for MgmtObj {
     fn root_key(&self, attrs: &Map<String, Value>) -> String {
         definition(attrs)
             .and_then(mgo::by_definition)
-            .map_or_else(|| self.ty().root_key(), |s| format!("m2m:{}", s.short))
+            .map_or_else(|| self.ty().root_key(), MgmtSpecialization::root)
     }
 
     fn check_values(&self, attrs: &Map<String, Value>, _rvi: ReleaseVersion) -> CseResult<()> {
@@ -67,6 +68,30 @@ impl ResourceKind for MgmtObj {
         Ok(())
     }
 
+    fn on_create(
+        &self,
+        _tx: &mut Txn<'_>,
+        _parent: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
+        let spec = stored_specialization(resource)?;
+        for (name, initial) in spec.initial {
+            if !resource.attrs.contains_key(*name) {
+                resource.attrs.insert((*name).to_owned(), initial.value());
+            }
+        }
+        settle(spec, resource)
+    }
+
+    fn on_update(
+        &self,
+        _tx: &mut Txn<'_>,
+        _before: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
+        settle(stored_specialization(resource)?, resource)
+    }
+
     fn sibling_key(&self, attrs: &Map<String, Value>) -> Option<SiblingKey> {
         let spec = definition(attrs).and_then(mgo::by_definition)?;
         spec.once_per_node.then(|| SiblingKey {
@@ -77,6 +102,28 @@ impl ResourceKind for MgmtObj {
             ),
         })
     }
+}
+
+/// Checks the resource as a request leaves it (content rules, attributes that
+/// exclude each other) and stores the fixed value of its one-shot triggers.
+fn settle(spec: &MgmtSpecialization, resource: &mut Resource) -> CseResult<()> {
+    if let Some(rule) = spec.check {
+        rule(&resource.attrs)?;
+    }
+    for (a, b) in spec.alternatives {
+        if resource.attrs.contains_key(*a) && resource.attrs.contains_key(*b) {
+            return Err(CseError::bad_request(format!(
+                "a {} holds '{a}' or '{b}', not both (remove one with null to use the other)",
+                spec.name
+            )));
+        }
+    }
+    for (name, value) in spec.fixed {
+        resource
+            .attrs
+            .insert((*name).to_owned(), Value::Bool(*value));
+    }
+    Ok(())
 }
 
 /// The `mgd` of a stored or requested mgmtObj.
@@ -101,7 +148,7 @@ fn specialization_for_create(
             "'{root}' is not a mgmtObj specialization this CSE hosts (expected one of {})",
             SPECIALIZATIONS
                 .iter()
-                .map(|s| format!("m2m:{}", s.short))
+                .map(MgmtSpecialization::root)
                 .collect::<Vec<_>>()
                 .join(", ")
         )));

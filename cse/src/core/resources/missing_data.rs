@@ -18,6 +18,9 @@ pub struct Detection {
     pub pei: i64,
     /// `mdt` (ms).
     pub mdt: i64,
+    /// `peid` (ms): how far an instance's `dgt` may be from the expected time and
+    /// still count as that expected instance (the stored one, or half of `pei`).
+    pub peid: i64,
     /// `mdn`, or [`DEFAULT_MAX_MISSING`].
     pub mdn: i64,
 }
@@ -29,8 +32,10 @@ impl Detection {
             return None;
         }
         let int = |name: &str| attrs.get(name).and_then(Value::as_i64);
+        let pei = int("pei").filter(|p| *p > 0)?;
         Some(Self {
-            pei: int("pei").filter(|p| *p > 0)?,
+            pei,
+            peid: int("peid").unwrap_or(pei / 2).max(0),
             mdt: int("mdt").filter(|t| *t > 0)?,
             mdn: int("mdn")
                 .unwrap_or(DEFAULT_MAX_MISSING)
@@ -42,6 +47,31 @@ impl Detection {
     /// expected one `pei` later and is missing once `mdt` has passed after that.
     pub fn due_after(self, dgt: Timestamp) -> Timestamp {
         dgt.plus_millis(self.pei.saturating_add(self.mdt))
+    }
+
+    /// Where an instance generated at `dgt` falls against the instance expected at
+    /// `due − mdt` (TS-0001 §9.6.36: within `peid` of the expected time it is that
+    /// instance).
+    pub fn place(self, due: Timestamp, dgt: Timestamp) -> Placement {
+        let expected = due.plus_millis(-self.mdt);
+        let offset_ms = (dgt.as_datetime() - expected.as_datetime()).num_milliseconds();
+        if offset_ms < -self.peid {
+            return Placement::TooEarly;
+        }
+        if offset_ms <= self.peid {
+            return Placement::OnTime;
+        }
+        // Every expected time more than `peid` before this `dgt` was skipped.
+        let skipped = (offset_ms - self.peid - 1) / self.pei + 1;
+        let kept = skipped.min(self.mdn);
+        let newest_first = (0..kept)
+            .map(|back| expected.plus_millis(self.pei.saturating_mul(skipped - 1 - back)))
+            .collect();
+        Placement::TooLate(Found {
+            count: skipped,
+            newest_first,
+            next_due: self.due_after(dgt),
+        })
     }
 
     /// What a timer due at `due` finds at `now` (`due ≤ now`): every expected time
@@ -65,6 +95,19 @@ impl Detection {
             next_due: next_expected.plus_millis(self.mdt),
         }
     }
+}
+
+/// How an arriving instance's `dgt` relates to the expected one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// More than `peid` before the expected time: it is not the expected instance,
+    /// which is still awaited (the timer stays).
+    TooEarly,
+    /// Within `peid` of the expected time: the next one is expected a `pei` later.
+    OnTime,
+    /// More than `peid` after it: the expected instances it jumped over are missing
+    /// now, without waiting for the timer.
+    TooLate(Found),
 }
 
 /// The result of one run of the timer.
@@ -126,6 +169,7 @@ mod tests {
         let d = Detection {
             pei: 1000,
             mdt: 500,
+            peid: 500,
             mdn: 2,
         };
         // Expected 10:00:01, due 10:00:01.5; at 10:00:04.7 the points of :01, :02, :03
@@ -146,5 +190,30 @@ mod tests {
             json!(["20250101T100004,000000", "20250101T100003,000000"])
         );
         assert_eq!(attrs["mdc"], json!(2));
+    }
+
+    #[test]
+    fn an_instance_within_peid_is_on_time_and_one_beyond_it_skips_points() {
+        let d = Detection {
+            pei: 1000,
+            mdt: 800,
+            peid: 300,
+            mdn: 10,
+        };
+        // Expected at 10:00:01 (due 10:00:01.8).
+        let due = at("20250101T100001,800");
+        assert_eq!(d.place(due, at("20250101T100000,699")), Placement::TooEarly);
+        assert_eq!(d.place(due, at("20250101T100000,700")), Placement::OnTime);
+        assert_eq!(d.place(due, at("20250101T100001,300")), Placement::OnTime);
+        let Placement::TooLate(found) = d.place(due, at("20250101T100003,000")) else {
+            panic!("late");
+        };
+        // 10:00:01 and 10:00:02 were jumped over; 10:00:03 is this instance.
+        assert_eq!(found.count, 2);
+        assert_eq!(
+            found.newest_first,
+            vec![at("20250101T100002"), at("20250101T100001")]
+        );
+        assert_eq!(found.next_due, at("20250101T100004,800"));
     }
 }

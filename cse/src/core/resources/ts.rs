@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::notification::{Event, matcher};
 use crate::core::record::Resource;
-use crate::core::resources::missing_data::{self, Detection};
+use crate::core::resources::missing_data::{self, Detection, Placement};
 use crate::core::resources::{InstancePolicy, ResourceKind, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -68,6 +68,16 @@ impl ResourceKind for TimeSeries {
     ) -> CseResult<()> {
         let was_on = detecting(&before.attrs);
         let is_on = detecting(&resource.attrs);
+        let changed = FROZEN_WHILE_DETECTING
+            .iter()
+            .find(|n| before.attrs.get(**n) != resource.attrs.get(**n));
+        if was_on != is_on
+            && let Some(name) = changed
+        {
+            return Err(CseError::bad_request(format!(
+                "mdd cannot be switched in the same UPDATE that changes {name}; change the settings while detection is off"
+            )));
+        }
         if was_on
             && is_on
             && let Some(name) = FROZEN_WHILE_DETECTING
@@ -81,6 +91,12 @@ impl ResourceKind for TimeSeries {
         complete_periodic(&mut resource.attrs, Some(&before.attrs))?;
         if !is_on {
             resource.due = None;
+            // TS-0001 §9.6.36: new detection settings while detection is paused
+            // clear what the old settings found.
+            if changed.is_some() && resource.attrs.contains_key("mdlt") {
+                resource.attrs.insert("mdlt".into(), json!([]));
+                resource.attrs.insert("mdc".into(), json!(0));
+            }
         }
         Ok(())
     }
@@ -104,10 +120,18 @@ impl ResourceKind for TimeSeries {
         instances::apply_changed_limits(tx, resource, request)
     }
 
+    /// An instance more than `peid` before the expected time leaves the timer as it
+    /// is: the expected instance is still awaited.
     fn due_after_instance(&self, parent: &Resource, instance: &Resource) -> Option<String> {
         let detection = Detection::of(&parent.attrs)?;
         let dgt = instance.attrs.get("dgt").and_then(Value::as_str)?;
         let dgt = data_generation_time(dgt).ok()?;
+        let due = parent.due.as_deref().and_then(|d| Timestamp::parse(d).ok());
+        if let Some(due) = due
+            && detection.place(due, dgt) == Placement::TooEarly
+        {
+            return None;
+        }
         Some(detection.due_after(dgt).to_string())
     }
 
@@ -131,6 +155,54 @@ impl ResourceKind for TimeSeries {
             },
         )
     }
+}
+
+/// Records the expected instances an arriving instance of `series` jumped over (its
+/// `dgt` more than `peid` after the expected time) at once, and tells the net 8
+/// subscriptions, instead of leaving them unnoticed when the timer moves on.
+pub(crate) fn record_skipped(
+    tx: &mut Txn<'_>,
+    series: &Resource,
+    instance: &Resource,
+) -> CseResult<()> {
+    let Some(detection) = Detection::of(&series.attrs) else {
+        return Ok(());
+    };
+    let due = series.due.as_deref().and_then(|d| Timestamp::parse(d).ok());
+    let dgt = instance
+        .attrs
+        .get("dgt")
+        .and_then(Value::as_str)
+        .and_then(|d| data_generation_time(d).ok());
+    let (Some(due), Some(dgt)) = (due, dgt) else {
+        return Ok(());
+    };
+    if !matches!(detection.place(due, dgt), Placement::TooLate(_)) {
+        return Ok(());
+    }
+    // Decide again on the row as it is now, held until the end of the request, so
+    // a timer run or another instance in between is neither lost nor counted twice.
+    let Some(row) = resource_table::lock_and_reload(tx.conn, &series.ri)? else {
+        return Ok(());
+    };
+    let mut series = Resource::from_row(row)?;
+    let due = series.due.as_deref().and_then(|d| Timestamp::parse(d).ok());
+    let (Some(detection), Some(due)) = (Detection::of(&series.attrs), due) else {
+        return Ok(());
+    };
+    let Placement::TooLate(found) = detection.place(due, dgt) else {
+        return Ok(());
+    };
+    missing_data::record(&mut series.attrs, &found, detection.mdn);
+    resource_table::update(tx.conn, &series.to_row())?;
+    let points: Vec<String> = found.newest_first.iter().map(|t| t.to_string()).collect();
+    matcher::raise(
+        tx,
+        &Event::MissingData {
+            series: &series,
+            points: &points,
+        },
+    )
 }
 
 /// Whether missing-data detection is switched on.

@@ -9,7 +9,9 @@ use onecse_models::resource::cin::content_size;
 use onecse_models::resource::tsi::data_generation_time;
 use serde_json::{Map, Value};
 
+use crate::core::record::Resource;
 use crate::core::resources::{ResourceKind, SiblingKey};
+use crate::core::transaction::Txn;
 use crate::error::CseResult;
 
 /// The timeSeriesInstance kind.
@@ -35,6 +37,17 @@ impl ResourceKind for TimeSeriesInstance {
                 "the timeSeries already has an instance with dataGenerationTime {dgt}"
             ),
         })
+    }
+
+    /// Expected instances this one jumped over are missing now (see
+    /// [`super::ts::record_skipped`]).
+    fn on_create(
+        &self,
+        tx: &mut Txn<'_>,
+        parent: &Resource,
+        resource: &mut Resource,
+    ) -> CseResult<()> {
+        super::ts::record_skipped(tx, parent, resource)
     }
 
     fn check_values(&self, attrs: &Map<String, Value>, _rvi: ReleaseVersion) -> CseResult<()> {
