@@ -256,6 +256,10 @@ fn claim(cse: &Cse, limit: usize, settings: DeliverySettings) -> CseResult<Claim
             };
             claimed.jobs.push(Job { rows, urls });
         }
+        if claimed.queued_for.is_empty() {
+            // Only leases were written: losing them in a crash sends the rows again.
+            outbox::commit_without_flush(tx.conn)?;
+        }
         Ok(claimed)
     })?;
     Ok(claimed.value)
@@ -498,8 +502,9 @@ fn finish(
     in_order.sort_by(|a, b| a.stream().cmp(b.stream()));
     let counted = tally(batch);
     transaction::run_background(cse, TransactionKind::Write, now, |tx| {
+        let mut removed_any = false;
         for (sub_ri, tally) in &counted {
-            settle(tx, sub_ri, tally)?;
+            removed_any |= settle(tx, sub_ri, tally)?;
         }
         for outcome in &in_order {
             if let Some(first) = outcome.delivered.first() {
@@ -526,6 +531,12 @@ fn finish(
                 let ids: Vec<i64> = outcome.released.iter().map(|r| r.id).collect();
                 outbox::release(tx.conn, &ids)?;
             }
+        }
+        if !removed_any {
+            // Outcomes only: a crash that loses them sends those rows again
+            // (at-least-once). A subscription removed by `exc` commits durably, since
+            // its deletion notice may be sent at once.
+            outbox::commit_without_flush(tx.conn)?;
         }
         CseResult::Ok(())
     })?;
@@ -600,10 +611,10 @@ fn tally(batch: &[Outcome]) -> BTreeMap<&str, Tally<'_>> {
 /// Applies a subscription's tally in the transaction that finishes its rows: the
 /// statistics (`nsi`, when `nse` is on) and `exc`, which counts successful
 /// notifications down and at zero deletes the subscription (with its deletion
-/// notification).
-fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
+/// notification). True when it deleted the subscription.
+fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<bool> {
     let Some(row) = resource_table::lock_and_reload(tx.conn, sub_ri)? else {
-        return Ok(());
+        return Ok(false);
     };
     let mut sub = Resource::from_row(row)?;
     let mut changed = false;
@@ -615,7 +626,7 @@ fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
     {
         let left = exc - tally.delivered;
         if left <= 0 {
-            return removal::remove(tx, &sub, Cause::Exhausted).map(|_| ());
+            return removal::remove(tx, &sub, Cause::Exhausted).map(|_| true);
         }
         sub.attrs.insert("exc".into(), json!(left));
         changed = true;
@@ -623,7 +634,7 @@ fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<()> {
     if changed {
         resource_table::update(tx.conn, &sub.to_row())?;
     }
-    Ok(())
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -114,14 +114,20 @@ pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
 /// it cannot meet the migration lock's one-key form).
 const STREAM_LOCK_SPACE: i32 = 0x6f6e_6531;
 
-/// The stream's live head row, share-locked until commit on PostgreSQL.
+/// The stream's live head row, key-share-locked until commit on PostgreSQL.
+///
+/// `FOR KEY SHARE` is the weakest lock that still makes the recorder's DELETE of the
+/// head (and [`give_up`], which locks it `FOR UPDATE` first) wait for this commit; the
+/// claim's lease UPDATE does not conflict with it (`FOR NO KEY UPDATE`), so a head
+/// that requests keep share-locking under load is still claimed at once instead of
+/// being skipped (`SKIP LOCKED`) until a moment without writers.
 fn lock_head(pg: &mut diesel::PgConnection, stream: &str) -> QueryResult<Option<i64>> {
     outbox::table
         .filter(outbox::stream.eq(stream))
         .filter(outbox::head.eq(1))
         .filter(outbox::failed.eq(0))
         .select(outbox::id)
-        .for_share()
+        .for_key_share()
         .first(pg)
         .optional()
 }
@@ -230,7 +236,9 @@ const CLAIM_HEADS: &str = "\
 
 /// Claims up to `limit` due stream heads until `lease_until`. On PostgreSQL the
 /// candidate rows are locked with `SKIP LOCKED`, so concurrent claimers (other
-/// processes) take disjoint rows without waiting for each other.
+/// processes) take disjoint rows without waiting for each other; the lock is
+/// `FOR NO KEY UPDATE`, which the key-share lock of a request enqueueing behind the
+/// head (see [`lock_head`]) does not block.
 pub fn claim(
     conn: &mut DbConn,
     now: &str,
@@ -243,7 +251,7 @@ pub fn claim(
                 .replace("{lease}", "$1")
                 .replace("{now}", "$2")
                 .replace("{limit}", "$3")
-                .replace("{lock}", "FOR UPDATE SKIP LOCKED");
+                .replace("{lock}", "FOR NO KEY UPDATE SKIP LOCKED");
             diesel::sql_query(sql)
                 .bind::<Text, _>(lease_until)
                 .bind::<Text, _>(now)
@@ -320,6 +328,15 @@ pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryRes
 
 /// Marks rows as given up; they stay for inspection and their stream moves on.
 pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> QueryResult<usize> {
+    if let DbConn::Pg(pg) = conn {
+        // Waits for requests that enqueued behind the head (key-share lock, see
+        // `lock_head`), so the promotion below sees their rows.
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .select(outbox::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
     let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
@@ -358,6 +375,19 @@ pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
         promote(conn, &s.stream)?;
     }
     Ok(streams.len())
+}
+
+/// Lets the open transaction commit without waiting for its WAL flush (PostgreSQL's
+/// `synchronous_commit = off`, for this transaction only; SQLite does not wait for
+/// one anyway). For delivery bookkeeping only: a commit lost in a database crash
+/// releases a claim or forgets a delivery, so the rows are sent again, which
+/// at-least-once delivery allows. Other transactions see the commit at once, as with
+/// a flushed one, so claims of other processes stay disjoint.
+pub fn commit_without_flush(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Notifications waiting for delivery (given-up rows excluded) and the `created` time

@@ -466,6 +466,52 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
     drop(db);
 }
 
+/// Concurrent creates into one watched container, sent to two processes on one
+/// PostgreSQL database (one process on SQLite): every instance is notified exactly
+/// once, and in the order of its `st` (the container's commit order), although both
+/// processes claim and send at the same time.
+#[tokio::test]
+async fn concurrent_creates_through_two_processes_arrive_once_each_in_st_order() {
+    let (db, url) = TestDb::fresh();
+    let rx = Receiver::start().expect("receiver");
+    let one = std::sync::Arc::new(spawn_app_on(&url, |_| {}).await);
+    let two = match postgres_url() {
+        Some(_) => std::sync::Arc::new(spawn_app_on(&url, |_| {}).await),
+        None => std::sync::Arc::clone(&one),
+    };
+    watched(&one, &rx, json!({"enc": {"net": [3]}})).await;
+    let total = 60;
+    let tasks: Vec<_> = (0..total)
+        .map(|i| {
+            let app = std::sync::Arc::clone(if i % 2 == 0 { &one } else { &two });
+            tokio::spawn(async move { app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("create task");
+    }
+    let mut arrived: Vec<(i64, String)> = Vec::new();
+    while arrived.len() < total {
+        let n = rx.next().await;
+        let cin = &n.sgn()["nev"]["rep"]["m2m:cin"];
+        let st = cin["st"].as_i64().expect("st in the notification");
+        let con = cin["con"].as_str().unwrap_or_default().to_owned();
+        arrived.push((st, con));
+    }
+    rx.assert_quiet(Duration::from_millis(800)).await;
+    assert!(
+        arrived.windows(2).all(|w| w[0].0 < w[1].0),
+        "in st order, none twice: {arrived:?}"
+    );
+    let mut contents: Vec<String> = arrived.into_iter().map(|(_, con)| con).collect();
+    contents.sort_by_key(|con| con.parse::<usize>().unwrap_or(usize::MAX));
+    let expected: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+    assert_eq!(contents, expected, "every instance notified");
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}
+
 #[tokio::test]
 async fn an_update_adding_targets_verifies_them_first() {
     let app = spawn_app().await;
