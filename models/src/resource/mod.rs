@@ -28,7 +28,7 @@ pub mod tsi;
 
 pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
-    has_attribute, is_known_attribute,
+    has_attribute, is_known_attribute, universal_attributes,
 };
 pub use registry::{children_of, extension_tables, policy_for, specs};
 pub use representation::{content_for_type, single_member, wrap};
