@@ -8,6 +8,7 @@ import { liveView } from './live.js';
 import { reloadNode } from './tree.js';
 
 const LATEST = 50;
+const MAX_ROUNDS = 20;
 const INSTANCE_OF = { 3: 4, 29: 30 };
 
 /** Shows the resource at `path` in `container`, measuring the time to its first paint. */
@@ -82,17 +83,23 @@ function addActions(actions, panel, path, resource, info, refresh) {
   if (info && info.ln !== 'subscription') button('Live view', () => liveView(panel, path));
 }
 
-/** The newest instances (ofst from currentNrOfInstances), their values and a plot. */
+/** The newest instances (ofst from currentNrOfInstances), their values and a plot.
+ * A page the CSE cut short (its scan budget) says where to go on (X-M2M-CTO). */
 async function showLatest(target, path, resource, instanceTy) {
   const count = Number(resource.cni || 0);
   const offset = Math.max(1, count - LATEST + 1);
-  const reply = await request('GET', path, { query: { rcn: 8, ty: instanceTy, lim: LATEST, ofst: offset } });
-  if (!succeeded(reply)) {
-    target.replaceChildren(el('p', { class: 'error' }, describeError(reply)));
-    return;
-  }
   const key = `m2m:${typeInfo(instanceTy).sn}`;
-  const instances = findArray(reply.json, key);
+  const instances = [];
+  let next = offset;
+  for (let round = 0; next && instances.length < LATEST && round < MAX_ROUNDS; round += 1) {
+    const reply = await request('GET', path, { query: { rcn: 8, ty: instanceTy, lim: LATEST - instances.length, ofst: next } });
+    if (!succeeded(reply)) {
+      target.replaceChildren(el('p', { class: 'error' }, describeError(reply)));
+      return;
+    }
+    instances.push(...findArray(reply.json, key));
+    next = reply.cto ? Number(reply.cto) : 0;
+  }
   const list = el('ol', { class: 'latest', start: offset }, instances.map((i) => el('li', {}, `${i.ct}  ${typeof i.con === 'string' ? i.con : JSON.stringify(i.con)}`)));
   const points = numericPoints(instances);
   target.replaceChildren(

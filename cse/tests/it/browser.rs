@@ -135,12 +135,17 @@ impl Browser {
 
     /// Waits (up to 10 s) for an element matching `css` and answers it.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.wait_within(css, Duration::from_secs(10)).await
+    }
+
+    /// Waits up to `limit` for an element matching `css` and answers it.
+    pub async fn wait_within(&self, css: &str, limit: Duration) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(limit)
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no element {css} within 10 s: {e}"))
+            .unwrap_or_else(|e| panic!("no element {css} within {limit:?}: {e}"))
     }
 
     /// Clicks the element matching `css` once it is there.
