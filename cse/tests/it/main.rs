@@ -21,6 +21,7 @@ mod compose;
 mod conditional;
 mod conformance;
 mod console;
+mod cors;
 mod crash;
 mod cross_cse;
 mod cse_base;
