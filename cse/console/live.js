@@ -1,8 +1,8 @@
 // Live view: a subscription on the resource whose notifications reach the browser
 // through a pollingChannel under the user's AE (a browser cannot receive HTTP
 // requests): nu names the AE, the CSE queues the notifications for its channel, and
-// the page long-polls the channel's pcu and answers each one. The subscription is
-// deleted when the view stops or the page goes away.
+// the page long-polls the channel's pcu and answers each one. The subscription and
+// the channel are deleted when the view stops or the page goes away.
 
 import { session, request, succeeded, describeError, unwrap, el } from './api.js';
 
@@ -24,6 +24,15 @@ export async function liveView(panel, path) {
     return;
   }
   const aePath = `/${session.schema.cseName}/${unwrap(ae.json)[1].rn}`;
+  // Once an AE has a channel, everything for it goes there: the console keeps out of
+  // a channel the AE polls itself, and removes its own when the view stops.
+  const channels = await request('GET', aePath, { query: { rcn: 6, lvl: 1, ty: 15 } });
+  const other = ((channels.json && channels.json['m2m:rrl'] && channels.json['m2m:rrl'].rrf) || []).find((r) => r.nm !== CHANNEL);
+  if (other) {
+    status.textContent = `Your AE already has the pollingChannel ${other.nm}, which it polls itself; the live view would take its requests. Sign in with another AE for the live view.`;
+    status.className = 'error';
+    return;
+  }
   const channel = await request('POST', aePath, { ty: 15, body: { 'm2m:pch': { rn: CHANNEL } } });
   if (!succeeded(channel) && channel.rsc !== 4105) {
     status.textContent = `Cannot make the pollingChannel: ${describeError(channel)}`;
@@ -35,9 +44,10 @@ export async function liveView(panel, path) {
   if (!succeeded(sub)) {
     status.textContent = `Cannot subscribe: ${describeError(sub)}`;
     status.className = 'error';
+    await request('DELETE', `${aePath}/${CHANNEL}`);
     return;
   }
-  const current = { subscription: `${path}/${name}`, pcu: `${aePath}/${CHANNEL}/pcu`, controller: new AbortController(), log, status };
+  const current = { subscription: `${path}/${name}`, channel: `${aePath}/${CHANNEL}`, pcu: `${aePath}/${CHANNEL}/pcu`, controller: new AbortController(), log, status };
   active = current;
   status.textContent = `Subscribed (${current.subscription}); waiting for notifications…`;
   status.dataset.state = 'live';
@@ -81,8 +91,9 @@ export async function stopLive(onLeave = false) {
   current.controller.abort();
   current.status.textContent = 'Live view stopped.';
   current.status.dataset.state = 'stopped';
-  // keepalive lets the DELETE finish while the page goes away.
-  await request('DELETE', current.subscription, { keepalive: onLeave }).catch(() => {});
+  // keepalive lets the DELETEs finish while the page goes away.
+  const removed = [current.subscription, current.channel].map((path) => request('DELETE', path, { keepalive: onLeave }).catch(() => {}));
+  await Promise.all(removed);
 }
 
 window.addEventListener('pagehide', () => { stopLive(true); });

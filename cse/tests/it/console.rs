@@ -343,6 +343,8 @@ async fn console_live_view_shows_a_new_instance_within_two_seconds_and_cleans_up
     browser.open("/cse-in/owner/live").await;
     browser.click("button[data-action='live view']").await;
     browser.wait_for("#live-status[data-state='live']").await;
+    let channel = app.retrieve("/cse-in/owner/console-pch", OWNER).await;
+    assert_eq!(channel.rsc, Some(2000), "{channel:#?}");
     let listed = app.retrieve("/cse-in/owner/live?fu=1&ty=23", OWNER).await;
     assert_eq!(
         listed.body["m2m:uril"].as_array().map(Vec::len),
@@ -372,7 +374,8 @@ async fn console_live_view_shows_a_new_instance_within_two_seconds_and_cleans_up
         elapsed.as_millis()
     );
     assert!(shown, "no notification in the live view within 2 s");
-    // Leaving the page deletes the subscription (pagehide, fetch keepalive DELETE).
+    // Leaving the page deletes the subscription and the console's pollingChannel
+    // (pagehide, fetch keepalive DELETE).
     browser.client.goto("about:blank").await.expect("leave");
     let started = Instant::now();
     loop {
@@ -437,6 +440,9 @@ async fn console_plots_the_numeric_values_of_a_container() {
         .expect("circles");
     assert_eq!(circles.len(), 30);
     assert!(text_of(&browser, "#latest p").await.contains("31 of 31"));
+    browser
+        .eval("document.getElementById('latest').scrollIntoView(); return true")
+        .await;
     let shot = browser.screenshot("console-plot.png", true).await;
     assert!(std::fs::metadata(shot).expect("screenshot").len() > 1000);
     browser.close().await;
