@@ -31,8 +31,8 @@ async function signIn(event) {
   showTree($('tree'), root, (path) => showResource($('view'), path));
 }
 
-function signOut() {
-  stopLive();
+async function signOut() {
+  await stopLive();
   sessionStorage.removeItem('onecse-console');
   window.location.reload();
 }

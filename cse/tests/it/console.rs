@@ -507,3 +507,43 @@ async fn console_opens_a_container_of_10000_instances_in_under_a_second() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn console_live_view_keeps_out_of_a_channel_the_ae_polls_itself() {
+    let app = spawn_app().await;
+    let Some(browser) =
+        browser::launch("console_live_view_keeps_out_of_a_channel_the_ae_polls_itself").await
+    else {
+        return;
+    };
+    register(&app, "owner", OWNER).await;
+    let own = app
+        .create(
+            OWNER_AE,
+            15,
+            &json!({"m2m:pch": {"rn": "mine"}}),
+            Some(OWNER),
+        )
+        .await;
+    assert_eq!(own.rsc, Some(2001), "{own:#?}");
+    app.container(OWNER_AE, "data", json!({}), OWNER).await;
+    browser.sign_in(&app.base, OWNER).await;
+    browser.expand(OWNER_AE).await;
+    browser.open("/cse-in/owner/data").await;
+    browser.click("button[data-action='live view']").await;
+    browser.wait_for("#live-status.error").await;
+    let status = text_of(&browser, "#live-status").await;
+    assert!(
+        status.contains("already has the pollingChannel mine"),
+        "{status}"
+    );
+    let listed = app.retrieve("/cse-in/owner/data?fu=1&ty=23", OWNER).await;
+    assert_eq!(
+        listed.body["m2m:uril"].as_array().map(Vec::len),
+        Some(0),
+        "{listed:#?}"
+    );
+    let channel = app.retrieve("/cse-in/owner/console-pch", OWNER).await;
+    assert_eq!(channel.rsc, Some(4004), "{channel:#?}");
+    browser.close().await;
+}
