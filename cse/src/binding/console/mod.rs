@@ -5,8 +5,8 @@
 
 mod assets;
 mod routes;
-mod schema;
+mod type_description;
 
 pub use assets::{CONTENT_SECURITY_POLICY, embedded_bytes};
 pub use routes::{CONSOLE_PATH, ConsoleState, routes};
-pub use schema::schema;
+pub use type_description::schema;
