@@ -112,25 +112,33 @@ pub async fn launch(test: &str) -> Option<Browser> {
 impl Browser {
     /// Opens the console of the CSE at `base` and signs in as `originator`.
     pub async fn sign_in(&self, base: &str, originator: &str) {
+        self.submit_sign_in(base, originator, None).await;
+        self.wait_for("#main:not([hidden]) #tree li[data-path]")
+            .await;
+    }
+
+    /// Opens the console at `base` and submits the sign-in form with `originator` and
+    /// `token`, without waiting for the outcome.
+    pub async fn submit_sign_in(&self, base: &str, originator: &str, token: Option<&str>) {
         let c = &self.client;
         c.goto(&format!("{base}/console/"))
             .await
             .expect("open console");
         self.wait_for("body[data-ready='true']").await;
-        c.find(Locator::Id("origin"))
-            .await
-            .expect("origin field")
-            .send_keys(originator)
-            .await
-            .expect("type originator");
+        let field = c.find(Locator::Id("origin")).await.expect("origin field");
+        field.clear().await.expect("clear originator");
+        field.send_keys(originator).await.expect("type originator");
+        if let Some(token) = token {
+            let field = c.find(Locator::Id("token")).await.expect("token field");
+            field.clear().await.expect("clear token");
+            field.send_keys(token).await.expect("type token");
+        }
         c.find(Locator::Css("#signin button[type='submit']"))
             .await
             .expect("sign-in button")
             .click()
             .await
             .expect("sign in");
-        self.wait_for("#main:not([hidden]) #tree li[data-path]")
-            .await;
     }
 
     /// Waits (up to 10 s) for an element matching `css` and answers it.

@@ -547,3 +547,42 @@ async fn console_live_view_keeps_out_of_a_channel_the_ae_polls_itself() {
     assert_eq!(channel.rsc, Some(4004), "{channel:#?}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn console_sends_the_token_with_auth_jwt_and_shows_a_refused_one() {
+    use crate::auth::{claims, hs256, hs256_with, jwt_app};
+    let app = jwt_app().await;
+    let Some(browser) =
+        browser::launch("console_sends_the_token_with_auth_jwt_and_shows_a_refused_one").await
+    else {
+        return;
+    };
+    let forged = hs256_with(
+        "another-secret-of-at-least-32-bytes!!!",
+        &claims("CAdmin", json!({})),
+    );
+    browser
+        .submit_sign_in(&app.base, "CAdmin", Some(&forged))
+        .await;
+    let started = Instant::now();
+    let refused = loop {
+        let text = text_of(&browser, "#signin-error").await;
+        if !text.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(refused.contains("Sign-in failed: rsc 4"), "{refused}");
+    assert!(!browser.exists("#main:not([hidden])").await);
+    let token = hs256(&claims("CAdmin", json!({})));
+    browser
+        .submit_sign_in(&app.base, "CAdmin", Some(&token))
+        .await;
+    browser
+        .wait_for("#main:not([hidden]) #tree li[data-path]")
+        .await;
+    // Every request of the page carries the token: listing the CSEBase works.
+    browser.expand("/cse-in").await;
+    assert!(browser.exists("li[data-path='/cse-in/acpCSEBase']").await);
+    browser.close().await;
+}
