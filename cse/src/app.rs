@@ -15,6 +15,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::announcer;
 use crate::binding::connections::Counted;
+use crate::binding::console::{self, ConsoleState};
+use crate::binding::cors;
 use crate::binding::guard::HeadGuard;
 use crate::binding::http::{self, HttpState};
 use crate::binding::mqtt::{self, connection as mqtt_connection, connection::MqttSettings};
@@ -86,6 +88,7 @@ impl App {
             tls,
             notify_roots,
             mqtt,
+            cors,
         } = settings;
         let scheme = if tls.is_some() { "https" } else { "http" };
         crate::startup::refuse_open_network(
@@ -199,6 +202,16 @@ impl App {
             authenticator,
             metrics: metrics.clone(),
         });
+        let console = config.console.then(|| {
+            web::Data::new(ConsoleState {
+                schema: console::schema(
+                    &config.cse_id,
+                    &config.cse_name,
+                    state.authenticator.authenticates(),
+                )
+                .to_string(),
+            })
+        });
         let ops_on_main = ops_listener.is_none();
         let main_ops = ops_state.clone();
         let upper_tester = service.cse.upper_tester.enabled().then(|| {
@@ -236,12 +249,17 @@ impl App {
             .shutdown_timeout(config.shutdown_grace_s)
             .listen("onecse-http", listener, move || {
                 let app = actix_web::App::new()
+                    .wrap(cors::middleware(cors.as_ref()))
                     .wrap(TracingLogger::default())
                     .app_data(state.clone())
                     .app_data(main_ops.clone())
                     .configure(|cfg| {
                         if ops_on_main {
                             ops::routes(cfg);
+                        }
+                        if let Some(console_state) = &console {
+                            cfg.app_data(console_state.clone());
+                            console::routes(cfg);
                         }
                         if let Some(ut) = &upper_tester {
                             cfg.app_data(ut.clone());

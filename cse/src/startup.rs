@@ -10,6 +10,8 @@ use std::time::Duration;
 use anyhow::anyhow;
 use rustls::pki_types::CertificateDer;
 
+use crate::binding::console::CONSOLE_PATH;
+use crate::binding::cors::CorsOrigins;
 use crate::binding::mqtt::connection::MqttSettings;
 use crate::binding::ops::RESERVED_PATHS;
 use crate::binding::tls::{ListenerTls, TlsFiles};
@@ -47,6 +49,8 @@ pub struct Settings {
     pub notify_roots: Vec<CertificateDer<'static>>,
     /// The MQTT binding's broker and session (`mqtt_*`); `None`: MQTT off.
     pub mqtt: Option<MqttSettings>,
+    /// The origins whose pages may read answers (`cors_allowed_origins`); `None`: CORS off.
+    pub cors: Option<CorsOrigins>,
 }
 
 impl Settings {
@@ -63,6 +67,17 @@ impl Settings {
                 config.cse_name
             );
         }
+        if config.console && config.cse_name == CONSOLE_PATH {
+            anyhow::bail!(
+                "CSE name: '{CONSOLE_PATH}' is taken by the web console /{CONSOLE_PATH}; set console = false to use it"
+            );
+        }
+        let cors = config
+            .cors_allowed_origins
+            .as_deref()
+            .map(CorsOrigins::parse)
+            .transpose()
+            .map_err(|e| anyhow!("CORS allowed origins: {e}"))?;
         let mut access = AccessSettings::parse(
             &config.registration_originators,
             config
@@ -132,6 +147,7 @@ impl Settings {
             tls,
             notify_roots,
             mqtt,
+            cors,
         })
     }
 }

@@ -3,6 +3,8 @@
 //! `run::run`.
 
 pub mod connections;
+pub mod console;
+pub mod cors;
 pub mod guard;
 pub mod http;
 mod media;

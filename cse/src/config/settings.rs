@@ -49,6 +49,17 @@ settings! {
         /// Point of access advertised in the CSEBase poa
         poa: Option<String> = None, unset = "http://HOST:PORT of the listener", value_name = "URL";
     }
+    "Web console and CORS" {
+        /// Serve the web console at /console: a browser application that speaks
+        /// oneM2M to this CSE with the user's originator (and token), seeing only what
+        /// access control lets that originator see
+        console: bool = true, value_name = "true|false";
+        /// Origins (scheme://host[:port], comma-separated) whose browser pages may send
+        /// oneM2M requests to this CSE (CORS): their preflight requests are answered
+        /// and the oneM2M response headers exposed to them; other origins get no CORS
+        /// headers, so browsers keep their pages from reading the answers
+        cors_allowed_origins: Option<String> = None, unset = "CORS off: only pages served by this CSE", value_name = "ORIGINS";
+    }
     "MQTT" {
         /// Broker the MQTT binding (TS-0010) connects to: mqtt://HOST:PORT or
         /// mqtts://HOST:PORT (TLS; ports 1883 and 8883 when left out); requests to this

@@ -13,6 +13,7 @@ pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;
 pub mod grp;
+pub mod long_names;
 pub mod mgo;
 pub mod mgo_config;
 pub mod nod;
@@ -29,7 +30,7 @@ pub mod tsi;
 
 pub use policy::{
     AttributePolicy, Extension, Presence, ValueKind, check_attributes, check_extended,
-    has_attribute, is_known_attribute,
+    has_attribute, is_known_attribute, universal_attributes,
 };
 pub use registry::{children_of, extension_tables, policy_for, specs};
 pub use representation::{content_for_type, single_member, wrap};

@@ -198,6 +198,12 @@ pub(crate) const UNIVERSAL: &[AttributePolicy] = &[
     AttributePolicy::read_only("lt", ValueKind::Timestamp),
 ];
 
+/// The universal attributes (`ty`, `ri`, `rn`, `pi`, `ct`, `lt`) every type but the
+/// CSEBase has besides its own table, for tools that list a type's whole table.
+pub fn universal_attributes() -> &'static [AttributePolicy] {
+    UNIVERSAL
+}
+
 /// The policy of one attribute of a type: its own table, then the universal one.
 fn find(
     ty: ResourceType,
