@@ -59,6 +59,7 @@ mod storage;
 mod sub;
 mod sub_access;
 mod sub_features;
+mod sub_rules;
 mod three_cses;
 mod timing;
 mod tls;
