@@ -42,6 +42,7 @@ mod lifetime;
 mod limits;
 mod metrics;
 mod mqtt;
+mod no_response;
 mod nod;
 mod nonblocking;
 mod ops;

@@ -27,6 +27,21 @@ async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
 }
 
 #[tokio::test]
+async fn a_result_not_ready_by_a_short_rset_is_4008_and_rolled_back() {
+    let app = spawn_app().await;
+    // One millisecond: passed at arrival, or by the time the result is ready.
+    let reply = create_container(&app, "short", &[], &[("X-M2M-RST", "1")]).await;
+    reply.assert_error(4008, 504, "rset");
+    assert_eq!(
+        app.retrieve("/cse-in/short", "CAdmin").await.rsc,
+        Some(4004)
+    );
+    // A generous rset lets the same request through.
+    let reply = create_container(&app, "short", &[], &[("X-M2M-RST", "60000")]).await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+}
+
+#[tokio::test]
 async fn bad_time_parameters_are_refused_with_4000_naming_them() {
     let app = spawn_app().await;
     let cases: &[(Pairs, Pairs, &str)] = &[
