@@ -119,6 +119,71 @@ fn refused_writing_nothing(
         .map_err(|_| Verdict::Fail(format!("refused request wrote: {}", after.raw)))
 }
 
+/// A noResponse acknowledgement: 1000 ACCEPTED (HTTP 202) or ACME's bare HTTP 204,
+/// without content.
+fn no_result(r: &Reply, what: &str) -> Result<(), Verdict> {
+    let acknowledged = (r.status == 202 && r.rsc == Some(1000)) || r.status == 204;
+    ensure(acknowledged && r.body.is_null(), || {
+        format!(
+            "{what} with rt=5: HTTP {} rsc {:?} {}",
+            r.status, r.rsc, r.raw
+        )
+    })
+}
+
+/// Retrieves `path` until `done` holds for the reply, within the target's timeout.
+fn until(
+    ctx: &Ctx,
+    path: &str,
+    aei: &str,
+    what: &str,
+    done: impl Fn(&Reply) -> bool,
+) -> Result<(), Verdict> {
+    let deadline = Instant::now() + ctx.target().timeout;
+    loop {
+        let r = ctx.client.retrieve(path, aei);
+        if done(&r) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(Verdict::Fail(format!("{what}: {}", r.raw)));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// REQ/RET/020: each operation with rt=5, then its effect.
+fn no_response_for_every_operation(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let (aei, ae) = ctx.ae("req")?;
+    let cnt = format!("{ae}/c");
+    let rt5: &[(&str, &str)] = &[("rt", "5")];
+    no_result(&create_cnt(ctx, &ae, "c", &aei, rt5, &[]), "CREATE")?;
+    until(ctx, &cnt, &aei, "the CREATE never ran", |r| {
+        r.rsc == Some(2000)
+    })?;
+    no_result(
+        &send(ctx, Method::GET, &cnt, &aei, rt5, &[], None),
+        "RETRIEVE",
+    )?;
+    let update = ctx
+        .client
+        .request(Method::PUT, &cnt)
+        .originator(&aei)
+        .query("rt", "5")
+        .json(None, &json!({"m2m:cnt": {"lbl": ["quiet"]}}));
+    no_result(&ctx.client.execute(update), "UPDATE")?;
+    until(ctx, &cnt, &aei, "the UPDATE never ran", |r| {
+        r.body["m2m:cnt"]["lbl"] == json!(["quiet"])
+    })?;
+    no_result(
+        &send(ctx, Method::DELETE, &cnt, &aei, rt5, &[], None),
+        "DELETE",
+    )?;
+    until(ctx, &cnt, &aei, "the DELETE never ran", |r| {
+        r.rsc == Some(4004)
+    })
+}
+
 /// The REQ test purposes.
 pub fn tps() -> Vec<TestPurpose> {
     let mut all = non_blocking();
@@ -373,6 +438,20 @@ fn timing() -> Vec<TestPurpose> {
                     format!("X-M2M-RST not echoed: {:?}", r.headers)
                 })
             }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/REQ/CRE/019",
+            TIMED,
+            "TS-0001 §8.1.2 (result expiration)",
+            "a request whose X-M2M-RST (1 ms) passes before its result is ready gets 4008 and writes nothing",
+            |ctx| refused_writing_nothing(ctx, 4008, 504, &[], &[("X-M2M-RST", "1")])
+        ),
+        tp!(
+            "TP/oneM2M/CSE/REQ/RET/020",
+            TIMED,
+            "TS-0001 §8.1.2; TS-0004 §6.3.5.30 (rt 5 noResponse)",
+            "rt=5 is accepted at once without a result for CREATE, RETRIEVE, UPDATE and DELETE, and each runs",
+            no_response_for_every_operation
         ),
         tp!(
             "TP/oneM2M/CSE/REQ/CRE/018",

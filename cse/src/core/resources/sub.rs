@@ -168,9 +168,11 @@ impl ResourceKind for Subscription {
                 check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
                 check_events_fit(target, &complete)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
+                // The verification names who subscribes, so the target can check
+                // that one's NOTIFY privilege, whether or not `cr` is stored.
                 (
                     new_resource_id(ResourceType::Subscription),
-                    self.creator(&attrs, req.from.as_deref()),
+                    req.from.clone(),
                     entries,
                 )
             }
@@ -187,7 +189,8 @@ impl ResourceKind for Subscription {
                     .attrs
                     .get("cr")
                     .and_then(Value::as_str)
-                    .map(str::to_owned);
+                    .map(str::to_owned)
+                    .or_else(|| req.from.clone());
                 (existing.ri.clone(), creator, entries)
             }
         };
