@@ -121,8 +121,9 @@ impl Service {
                 Route::Answer(channel) => {
                     return with_type(self.take_answer(&admitted.req, &channel).await, ty);
                 }
-                Route::Relay(reach) => {
-                    return with_type(self.relay(&admitted.req, reach).await, ty);
+                Route::Relay { reach, release } => {
+                    let relayed = self.relay(&admitted.req, reach, release).await;
+                    return with_type(relayed, ty);
                 }
                 Route::Forward(hop) => {
                     return self.forward(&admitted.req, hop).await;

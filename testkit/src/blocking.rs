@@ -149,6 +149,11 @@ impl Receiver {
         self.inner.answer_on(path, answer);
     }
 
+    /// See [`crate::Receiver::delay_on`].
+    pub fn delay_on(&self, path: &str, delay: Duration) {
+        self.inner.delay_on(path, delay);
+    }
+
     /// See [`crate::Receiver::next_on`].
     pub fn next_on(&self, path: &str, timeout: Duration) -> Option<Notification> {
         self.runtime.block_on(self.inner.next_on(path, timeout))

@@ -55,6 +55,7 @@ impl Receiver {
         let addr = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
+            .enable_time()
             .build()?;
         let listener = {
             let _entered = runtime.enter();
@@ -121,6 +122,15 @@ impl Receiver {
             .lock()
             .answers_by_path
             .insert(path.to_owned(), answer);
+    }
+
+    /// Holds the answer to following requests on exactly this path for `delay`: a
+    /// slow target (the request is recorded at once).
+    pub fn delay_on(&self, path: &str, delay: Duration) {
+        self.shared
+            .lock()
+            .delays_by_path
+            .insert(path.to_owned(), delay);
     }
 
     /// How many requests arrived since the start, taken or not.

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Bytes, Incoming};
@@ -37,6 +37,8 @@ pub(crate) struct State {
     pub(crate) answer: Answer,
     /// Answers for particular paths.
     pub(crate) answers_by_path: HashMap<String, Answer>,
+    /// How long to hold the answer on particular paths (a slow target).
+    pub(crate) delays_by_path: HashMap<String, Duration>,
 }
 
 impl Default for State {
@@ -46,6 +48,7 @@ impl Default for State {
             total: 0,
             answer: Answer::OK,
             answers_by_path: HashMap::new(),
+            delays_by_path: HashMap::new(),
         }
     }
 }
@@ -59,20 +62,22 @@ impl Shared {
 
     /// Records a request and decides its answer under one lock, so a test that sees
     /// the request and then changes the answer cannot change this one.
-    fn record(&self, notification: Notification) -> Answer {
-        let answer = {
+    /// Also says how long to hold the answer.
+    fn record(&self, notification: Notification) -> (Answer, Option<Duration>) {
+        let decided = {
             let mut state = self.lock();
             let answer = state
                 .answers_by_path
                 .get(&notification.path)
                 .copied()
                 .unwrap_or(state.answer);
+            let delay = state.delays_by_path.get(&notification.path).copied();
             state.queue.push_back(notification);
             state.total += 1;
-            answer
+            (answer, delay)
         };
         self.arrived.notify_waiters();
-        answer
+        decided
     }
 
     /// Removes and returns the oldest request `wanted` accepts.
@@ -155,13 +160,16 @@ async fn handle(
     } else {
         serde_json::from_slice(&raw).unwrap_or(Value::Null)
     };
-    let answer = shared.record(Notification {
+    let (answer, delay) = shared.record(Notification {
         method: parts.method.to_string(),
         path,
         headers,
         body,
         arrived,
     });
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut response = hyper::Response::new(Empty::new());
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

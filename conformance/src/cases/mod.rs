@@ -87,6 +87,10 @@ pub const HTTP_ONLY: &[(&str, &str)] = &[
         "acip needs the originator's IP address, which MQTT (through a broker) does not give",
     ),
     (
+        "TP/oneM2M/CSE/REQ/RET/020",
+        "noResponse (rt=5): over MQTT no response message is sent at all, so there is no acknowledgement to check",
+    ),
+    (
         "TP/oneM2M/CSE/REQ/CRE/017",
         "X-M2M-RST echo is an HTTP header rule (TS-0009 §6.4)",
     ),

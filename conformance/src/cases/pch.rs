@@ -297,6 +297,28 @@ fn relay_tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
+            "TP/oneM2M/CSE/PCH/NTF/004",
+            &[2],
+            "TS-0004 §7.2.2, §7.3.2; versions.md §2 (release of the receiver)",
+            "a NOTIFY relayed to an AE with srv [2a] carries X-M2M-RVI 2a (whatever the originator spoke) and no query arguments",
+            |ctx| {
+                let path = ctx.notify_path("/relay");
+                let poa = ctx.receiver.url_for(&path);
+                let (_, ae) = ctx.ae_with("relayrvi", json!({"poa": [poa], "srv": ["2a"]}))?;
+                let body = json!({"m2m:sgn": {"nev": {"net": 1}, "sur": "/x/y"}});
+                let admin = ctx.admin();
+                expect(&notify(ctx, &ae, &admin, &body), 2000, 200)?;
+                let got = ctx
+                    .receiver
+                    .next_on(&path, ctx.target().timeout)
+                    .ok_or_else(|| Verdict::Fail("nothing arrived at the AE's poa".into()))?;
+                ensure(got.header("x-m2m-rvi") == Some("2a"), || {
+                    format!("X-M2M-RVI {:?}", got.header("x-m2m-rvi"))
+                })?;
+                ensure(got.path == path, || format!("relayed to {}", got.path))
+            }
+        ),
+        tp!(
             "TP/oneM2M/CSE/PCH/NTF/002",
             &[2],
             "TS-0004 §7.3.3.9.1 step 2; RSC 4103",

@@ -14,6 +14,9 @@ const NB: &[u16] = &[2, 3, 17];
 /// AE and container: the time parameters need nothing else.
 const TIMED: &[u16] = &[2, 3];
 
+/// The timing purposes that hold a request with a blocking-update subscription.
+const TIMED_SUB: &[u16] = &[2, 3, 23];
+
 /// Sends `method` to `path` from `originator` with query parameters, headers and an
 /// optional CREATE body of type `ty`.
 fn send(
@@ -117,6 +120,99 @@ fn refused_writing_nothing(
     let after = ctx.client.retrieve(&format!("{ae}/c"), &aei);
     expect(&after, 4004, 404)
         .map_err(|_| Verdict::Fail(format!("refused request wrote: {}", after.raw)))
+}
+
+/// A noResponse acknowledgement: 1000 ACCEPTED (HTTP 202) or ACME's bare HTTP 204,
+/// without content.
+fn no_result(r: &Reply, what: &str) -> Result<(), Verdict> {
+    let acknowledged = (r.status == 202 && r.rsc == Some(1000)) || r.status == 204;
+    ensure(acknowledged && r.body.is_null(), || {
+        format!(
+            "{what} with rt=5: HTTP {} rsc {:?} {}",
+            r.status, r.rsc, r.raw
+        )
+    })
+}
+
+/// Retrieves `path` until `done` holds for the reply, within the target's timeout.
+fn until(
+    ctx: &Ctx,
+    path: &str,
+    aei: &str,
+    what: &str,
+    done: impl Fn(&Reply) -> bool,
+) -> Result<(), Verdict> {
+    let deadline = Instant::now() + ctx.target().timeout;
+    loop {
+        let r = ctx.client.retrieve(path, aei);
+        if done(&r) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(Verdict::Fail(format!("{what}: {}", r.raw)));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// REQ/CRE/019: the result of an UPDATE held 600 ms by its blocking-update subscriber
+/// (TS-0004 §7.3.2.9) cannot be ready by an `rset` 300 ms ahead.
+fn result_later_than_rset(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let path = ctx.notify_path("/slow");
+    let poa = ctx.receiver.url_for(&path);
+    let (aei, ae) = ctx.ae_with("reqslow", json!({"poa": [poa]}))?;
+    let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
+    let attrs = json!({"rn": "s", "nu": [aei], "enc": {"net": [7]}});
+    expect(
+        &ctx.client
+            .create(&cnt, 23, &json!({"m2m:sub": attrs}), Some(&aei)),
+        2001,
+        201,
+    )?;
+    ctx.receiver.delay_on(&path, Duration::from_millis(600));
+    let update = ctx
+        .client
+        .request(Method::PUT, &cnt)
+        .originator(&aei)
+        .headers(&[("X-M2M-RST", "300")])
+        .json(None, &json!({"m2m:cnt": {"lbl": ["late"]}}));
+    expect(&ctx.client.execute(update), 4008, 504)?;
+    let after = ctx.client.retrieve(&cnt, &aei);
+    ensure(after.body["m2m:cnt"].get("lbl").is_none(), || {
+        format!("the late UPDATE was applied: {}", after.raw)
+    })
+}
+
+/// REQ/RET/020: each operation with rt=5, then its effect.
+fn no_response_for_every_operation(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let (aei, ae) = ctx.ae("req")?;
+    let cnt = format!("{ae}/c");
+    let rt5: &[(&str, &str)] = &[("rt", "5")];
+    no_result(&create_cnt(ctx, &ae, "c", &aei, rt5, &[]), "CREATE")?;
+    until(ctx, &cnt, &aei, "the CREATE never ran", |r| {
+        r.rsc == Some(2000)
+    })?;
+    no_result(
+        &send(ctx, Method::GET, &cnt, &aei, rt5, &[], None),
+        "RETRIEVE",
+    )?;
+    let update = ctx
+        .client
+        .request(Method::PUT, &cnt)
+        .originator(&aei)
+        .query("rt", "5")
+        .json(None, &json!({"m2m:cnt": {"lbl": ["quiet"]}}));
+    no_result(&ctx.client.execute(update), "UPDATE")?;
+    until(ctx, &cnt, &aei, "the UPDATE never ran", |r| {
+        r.body["m2m:cnt"]["lbl"] == json!(["quiet"])
+    })?;
+    no_result(
+        &send(ctx, Method::DELETE, &cnt, &aei, rt5, &[], None),
+        "DELETE",
+    )?;
+    until(ctx, &cnt, &aei, "the DELETE never ran", |r| {
+        r.rsc == Some(4004)
+    })
 }
 
 /// The REQ test purposes.
@@ -373,6 +469,20 @@ fn timing() -> Vec<TestPurpose> {
                     format!("X-M2M-RST not echoed: {:?}", r.headers)
                 })
             }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/REQ/CRE/019",
+            TIMED_SUB,
+            "TS-0001 §8.1.2 (result expiration)",
+            "an UPDATE whose X-M2M-RST passes while a blocking-update subscriber takes its time gets 4008 and changes nothing",
+            result_later_than_rset
+        ),
+        tp!(
+            "TP/oneM2M/CSE/REQ/RET/020",
+            TIMED,
+            "TS-0001 §8.1.2; TS-0004 §6.3.5.30 (rt 5 noResponse)",
+            "rt=5 is accepted at once without a result for CREATE, RETRIEVE, UPDATE and DELETE, and each runs",
+            no_response_for_every_operation
         ),
         tp!(
             "TP/oneM2M/CSE/REQ/CRE/018",

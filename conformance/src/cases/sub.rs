@@ -462,6 +462,80 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
+            "TP/oneM2M/CSE/SUB/UPD/002",
+            SUB,
+            "TS-0001 table 9.6.8-2 (nu M); TS-0004 §7.4.8.2.3",
+            "an UPDATE deleting nu (\"nu\": null) is refused with 4000 and nu is kept",
+            |ctx| {
+                let (aei, cnt, created, _) = watched(ctx, json!({}))?;
+                let sub = format!("{cnt}/s");
+                let r = ctx
+                    .client
+                    .update(&sub, &json!({"m2m:sub": {"nu": null}}), &aei);
+                expect(&r, 4000, 400)?;
+                let kept = ctx.client.retrieve(&sub, &aei);
+                let before = created
+                    .resource("m2m:sub")
+                    .and_then(|s| s.get("nu"))
+                    .cloned();
+                let after = kept.resource("m2m:sub").and_then(|s| s.get("nu")).cloned();
+                ensure(before.is_some() && before == after, || {
+                    format!("nu changed: {before:?} -> {after:?}")
+                })
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SUB/CRE/007",
+            SUB,
+            "TS-0004 §7.4.8.2.1, §7.5.1.2.3; RSC 5204",
+            "an nu naming an AE whose poa cannot be reached fails verification with 5204 and creates nothing",
+            |ctx| {
+                // Port 1 of the CSE's own loopback: nothing answers there.
+                let (gone, _) = ctx.ae_with("subgone", json!({"poa": ["http://127.0.0.1:1"]}))?;
+                let (aei, ae) = ctx.ae("sub")?;
+                let cnt = ctx.container(&ae, "c", json!({}), &aei)?;
+                // The admin may notify any AE, so only reachability decides.
+                let admin = ctx.admin();
+                let attrs = json!({"rn": "s", "nu": [gone]});
+                let r = ctx
+                    .client
+                    .create(&cnt, 23, &json!({"m2m:sub": attrs}), Some(&admin));
+                if r.rsc == Some(2001) {
+                    ctx.track_with(&format!("{cnt}/s"), &admin);
+                }
+                expect(&r, 5204, 500)?;
+                expect(&ctx.client.retrieve(&format!("{cnt}/s"), &aei), 4004, 404)
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SUB/NTF/016",
+            SUB,
+            "TS-0001 §9.6.8 (bn), TS-0004 §7.5.1.2.4 (deletion)",
+            "deleting a subscription sends its unsent batch (dur not yet passed) before the deletion notification",
+            |ctx| {
+                let path = ctx.notify_path("/n");
+                let url = ctx.receiver.url_for(&path);
+                let attrs = json!({"su": url, "enc": {"net": [3]},
+                    "bn": {"num": 10, "dur": "PT60S"}});
+                let (aei, cnt, _, path) = watched(ctx, attrs)?;
+                ctx.instance(&cnt, "1", &aei)?;
+                ctx.instance(&cnt, "2", &aei)?;
+                expect(&ctx.client.delete(&format!("{cnt}/s"), &aei), 2002, 200)?;
+                let batch = ctx.notification(&path)?;
+                let cons: Vec<&str> = batch.body["m2m:agn"]["m2m:sgn"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s["nev"]["rep"]["m2m:cin"]["con"].as_str())
+                    .collect();
+                ensure(cons == ["1", "2"], || format!("first: {}", batch.body))?;
+                let notice = ctx.notification(&path)?;
+                ensure(notice.sgn()["sud"] == true, || {
+                    format!("then: {}", notice.body)
+                })
+            }
+        ),
+        tp!(
             "TP/oneM2M/CSE/SUB/DEL/001",
             SUB,
             "TS-0004 §7.4.8.2.4",

@@ -106,6 +106,35 @@ fn monitor_tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
+            "TP/oneM2M/CSE/SUBF/OMN/006",
+            SUB,
+            "TS-0004 §6.3.5.57, §7.5.1.2.2 (several operationMonitors)",
+            "two monitors on one resource (RETRIEVE by anyone, UPDATE by its AE) each report only their own accesses",
+            |ctx| {
+                let (stranger, _) = ctx.ae("stranger")?;
+                let (aei, cnt, reads) = watched(ctx, json!({"enc": {"om": [{"ops": 2}]}}))?;
+                let writes = ctx.notify_path("/writes");
+                let nu = ctx.receiver.url_for(&writes);
+                let attrs = json!({"rn": "s2", "nu": [nu], "enc": {"om": [{"ops": 4, "or": aei}]}});
+                expect(&subscribe(ctx, &cnt, attrs, &aei), 2001, 201)?;
+                let update = json!({"m2m:cnt": {"lbl": ["x"]}});
+                expect(&ctx.client.update(&cnt, &update, &aei), 2004, 200)?;
+                let n = ctx.notification(&writes)?;
+                ensure(n.sgn()["nev"]["om"] == json!({"op": 3, "or": aei}), || {
+                    shows(&n)
+                })?;
+                ctx.quiet(&reads, quiet_ms(400))?;
+                expect(&ctx.client.retrieve(&cnt, &aei), 2000, 200)?;
+                let n = ctx.notification(&reads)?;
+                ensure(n.sgn()["nev"]["om"] == json!({"op": 2, "or": aei}), || {
+                    shows(&n)
+                })?;
+                // Another originator's UPDATE (refused) is no access the second watches.
+                expect(&ctx.client.update(&cnt, &update, &stranger), 4103, 403)?;
+                ctx.quiet(&writes, quiet_ms(400))
+            }
+        ),
+        tp!(
             "TP/oneM2M/CSE/SUBF/OMN/002",
             SUB,
             "TS-0001 §9.6.8 (operationMonitor: successful or not)",
@@ -300,6 +329,21 @@ fn blocking_tps() -> Vec<TestPurpose> {
                 )
             }
         ),
+        tp!(
+            "TP/oneM2M/CSE/SUBF/BLK/006",
+            SUB,
+            "TS-0004 §7.4.8.2.3 (net 7 kept)",
+            "an UPDATE changing the event type of a blocking-update subscription is refused with 4000",
+            |ctx| {
+                let (aei, cnt, _) = blocking(ctx)?;
+                let body = json!({"m2m:sub": {"enc": {"net": [1]}}});
+                expect(
+                    &ctx.client.update(&format!("{cnt}/s"), &body, &aei),
+                    4000,
+                    400,
+                )
+            }
+        ),
     ]
 }
 
@@ -357,6 +401,22 @@ fn other_tps() -> Vec<TestPurpose> {
                 ctx.instance(&cnt, "x", &aei)?;
                 let n = ctx.notification(&path)?;
                 ensure(n.sgn()["cr"] == json!(aei), || shows(&n))
+            }
+        ),
+        tp!(
+            "TP/oneM2M/CSE/SUBF/CRN/003",
+            SUB,
+            "TS-0004 §7.4.8.2.1 Recv-6.5, TS-0001 §10.2.10.7 (URL nu)",
+            "a subscription with a URL nu and no \"cr\": null has no creator and notifies without cr",
+            |ctx| {
+                let (aei, cnt, path) = watched(ctx, json!({"rn": "s", "enc": {"net": [3]}}))?;
+                let sub = ctx.client.retrieve(&format!("{cnt}/s"), &aei);
+                expect(&sub, 2000, 200)?;
+                let cr = sub.resource("m2m:sub").and_then(|s| s.get("cr")).cloned();
+                ensure(cr.is_none(), || format!("cr {cr:?}"))?;
+                ctx.instance(&cnt, "x", &aei)?;
+                let n = ctx.notification(&path)?;
+                ensure(n.sgn().get("cr").is_none(), || shows(&n))
             }
         ),
         tp!(

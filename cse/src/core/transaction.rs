@@ -27,6 +27,7 @@ pub struct Txn<'a> {
     /// against, such as a group's members.
     pub requester: Option<Requester>,
     notifications: Vec<Pending>,
+    flushed_batches: Vec<String>,
 }
 
 impl<'a> Txn<'a> {
@@ -39,6 +40,7 @@ impl<'a> Txn<'a> {
             now_text: now.to_string(),
             requester: None,
             notifications: Vec::new(),
+            flushed_batches: Vec::new(),
         }
     }
 
@@ -47,6 +49,13 @@ impl<'a> Txn<'a> {
     /// deadline of a batch it would start.
     pub fn notify(&mut self, row: NewNotification, batch_due: Option<String>) {
         self.notifications.push((row, batch_due));
+    }
+
+    /// Sends what the `bn` batch of outbox stream `stream` holds now rather than at
+    /// its `dur` (the subscription is being deleted), after the notifications this
+    /// transaction queued are written, so those are part of the last batch.
+    pub fn flush_batch(&mut self, stream: String) {
+        self.flushed_batches.push(stream);
     }
 
     /// How many notifications are queued so far: a mark to go back to.
@@ -60,10 +69,15 @@ impl<'a> Txn<'a> {
         self.notifications.truncate(mark);
     }
 
-    /// Writes the queued notifications; returns how many.
+    /// Writes the queued notifications and makes flushed batches due; returns how
+    /// many rows became ready to send (delivery is woken when non-zero).
     fn write_notifications(&mut self) -> CseResult<usize> {
         outbox::enqueue_all(self.conn, &self.notifications)?;
-        Ok(self.notifications.len())
+        let mut flushed = 0;
+        if !self.flushed_batches.is_empty() {
+            flushed = outbox::flush_batches(self.conn, &self.flushed_batches, &self.now_text)?;
+        }
+        Ok(self.notifications.len() + flushed)
     }
 }
 

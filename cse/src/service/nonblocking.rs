@@ -42,14 +42,22 @@ async fn sleep_until(at: Timestamp) {
     }
 }
 
-/// 4008 when the request's `rqet` has passed.
+/// 4008 when the request's `rqet` (by when it must run) or `rset` (by when its result
+/// must be ready) has passed.
 fn refuse_if_expired(timing: &Timing) -> CseResult<()> {
-    match timing.rqet {
-        Some(rqet) if timing.expired(Timestamp::now()) => Err(CseError::new(
+    let now = Timestamp::now();
+    let passed = [
+        ("rqet (X-M2M-RET)", timing.rqet),
+        ("rset (X-M2M-RST)", timing.rset),
+    ]
+    .into_iter()
+    .find_map(|(name, at)| at.filter(|at| *at <= now).map(|at| (name, at)));
+    match passed {
+        Some((name, at)) => Err(CseError::new(
             ResponseStatusCode::RequestTimeout,
-            format!("rqet (X-M2M-RET) {rqet} passed before the request could run"),
+            format!("{name} {at} passed before the request could run"),
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

@@ -6,7 +6,7 @@
 //! Dispatch resolved the AE and decided the NOTIFY privilege.
 
 use onecse_models::primitive::{Request, Response};
-use onecse_models::{Operation, ResponseStatusCode};
+use onecse_models::{Operation, ReleaseVersion, ResponseStatusCode};
 
 use super::Service;
 use crate::core::notification::target::Route as Reach;
@@ -15,11 +15,13 @@ use crate::error::{CseError, CseResult};
 use crate::notify::courier::Undelivered;
 
 impl Service {
-    /// Relays a NOTIFY to the AE it addresses and answers with the AE's answer.
+    /// Relays a NOTIFY to the AE it addresses, in the AE's `release` when known, and
+    /// answers with the AE's answer.
     pub(super) async fn relay(
         &self,
         req: &Request,
         route: Result<Reach, String>,
+        release: Option<ReleaseVersion>,
     ) -> CseResult<Response> {
         let settings = self.courier.settings;
         let wait = polling_channel::wait_for(req, settings.wait, settings.wait_max)?;
@@ -34,7 +36,7 @@ impl Service {
             to: req.to.clone(),
             from: req.from.clone().unwrap_or_default(),
             rqi: req.rqi.clone(),
-            rvi: req.rvi.as_str().to_owned(),
+            rvi: release.unwrap_or(req.rvi).as_str().to_owned(),
             content: req.content.clone(),
         };
         match self.courier.send(&route, &request, wait).await {

@@ -226,6 +226,21 @@ fn enqueue(
         .map(|_| ())
 }
 
+/// Makes the waiting `bn` rows of `streams` due at `now`: a subscription that is
+/// deleted sends the notifications it still holds first (spec digest notifications
+/// §7), instead of at the batch's `dur`.
+pub fn flush_batches(conn: &mut DbConn, streams: &[String], now: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::stream.eq_any(streams))
+            .filter(outbox::batch_num.is_not_null())
+            .filter(outbox::failed.eq(0))
+            .filter(outbox::due.gt(now)),
+    )
+    .set(outbox::due.eq(now))
+    .execute(conn)
+}
+
 const CLAIM_HEADS: &str = "\
     UPDATE outbox SET claimed_until = {lease} WHERE id IN ( \
       SELECT o.id FROM outbox o \
@@ -273,8 +288,8 @@ pub fn claim(
     }
 }
 
-/// Claims up to `extra` rows that follow a head in its stream (a batch, or the next
-/// notifications to send in order). They are not heads, so no other worker can claim
+/// Claims up to `extra` rows that follow a head in its stream (the rest of its batch,
+/// or the next notifications to send in order). They are not heads, so no other worker can claim
 /// them meanwhile.
 pub fn claim_followers(
     conn: &mut DbConn,
@@ -293,6 +308,15 @@ pub fn claim_followers(
         .limit(extra)
         .select(OutboxRow::as_select())
         .load(conn)?;
+    // A batch ends at the first row that is no part of one (the deletion
+    // notification of a subscription whose `su` is also a `nu` entry).
+    let rows: Vec<OutboxRow> = match head.batch_num {
+        Some(_) => rows
+            .into_iter()
+            .take_while(|r| r.batch_num.is_some())
+            .collect(),
+        None => rows,
+    };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
         .set(outbox::claimed_until.eq(lease_until))

@@ -43,6 +43,29 @@ async fn a_notify_to_an_ae_is_relayed_to_its_poa_with_the_answer_passed_back() {
 }
 
 #[tokio::test]
+async fn a_relayed_notify_goes_in_the_highest_release_the_ae_supports() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let content = json!({"m2m:sgn": {"nev": {"net": 1}, "sur": "/id-in/x"}});
+    for (rn, srv, expected) in [
+        ("new", json!(["2a", "4"]), "4"),
+        ("old", json!(["2a"]), "2a"),
+    ] {
+        let ae = json!({"m2m:ae": {"rn": rn, "api": "Nr", "rr": true, "srv": srv,
+            "poa": [rx.url()]}});
+        let reply = app.create("/cse-in", 2, &ae, Some(&format!("C{rn}"))).await;
+        assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+        // The originator speaks release 3; the AE hears its own release.
+        let reply = notify(&app, &format!("/cse-in/{rn}"), "CAdmin", &content).await;
+        assert_eq!(reply.rsc, Some(2000), "{reply:#?}");
+        let relayed = rx.next().await;
+        assert_eq!(relayed.header("x-m2m-rvi"), Some(expected), "{rn}");
+        // Relayed as addressed: no query arguments are added on the way.
+        assert_eq!(relayed.path, "/notify", "{rn}");
+    }
+}
+
+#[tokio::test]
 async fn a_relay_tries_each_poa_and_fails_with_5103_when_none_answers() {
     let app = spawn_app().await;
     let gone = Receiver::start().expect("receiver");

@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::spawn_app;
-use onecse_testkit::Method;
+use onecse_testkit::{Method, Receiver};
+use serde_json::json;
 
 use crate::nonblocking::{Pairs, create_container, finished, request_id, send};
 
@@ -24,6 +25,45 @@ async fn past_deadlines_are_refused_with_4008_and_write_nothing() {
         reply.assert_error(4008, 504, "passed");
     }
     assert_eq!(app.retrieve("/cse-in/late", "CAdmin").await.rsc, Some(4004));
+}
+
+#[tokio::test]
+async fn a_result_not_ready_by_rset_is_4008_and_rolled_back() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let ae = json!({"m2m:ae": {"rn": "slow", "api": "Ns", "rr": true, "srv": ["3"],
+        "poa": [rx.url()]}});
+    assert_eq!(
+        app.create("/cse-in", 2, &ae, Some("Cslow")).await.rsc,
+        Some(2001)
+    );
+    app.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let sub = json!({"m2m:sub": {"rn": "s", "nu": ["Cslow"], "enc": {"net": [7]}}});
+    assert_eq!(
+        app.create("/cse-in/c", 23, &sub, Some("CAdmin")).await.rsc,
+        Some(2001)
+    );
+    assert!(rx.next().await.is_verification());
+    // The subscriber approves after 600 ms: the result cannot be ready by rset.
+    rx.delay_on("/notify", Duration::from_millis(600));
+    let update = |rset: &'static str| {
+        let body = json!({"m2m:cnt": {"lbl": [rset]}});
+        let request = app
+            .request(Method::PUT, "/cse-in/c")
+            .originator("CAdmin")
+            .headers(&[("X-M2M-RST", rset)])
+            .json(None, &body);
+        app.execute(request)
+    };
+    update("300").await.assert_error(4008, 504, "rset");
+    let after = app.retrieve("/cse-in/c", "CAdmin").await;
+    assert!(
+        after.expect_resource("m2m:cnt").get("lbl").is_none(),
+        "{after:#?}"
+    );
+    // A generous rset lets the same UPDATE through.
+    let reply = update("20000").await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
 }
 
 #[tokio::test]

@@ -214,8 +214,24 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
             "UPDATE held for a blocking-update subscription",
         ));
     }
+    refuse_late_result(req)?;
     response.resource_type = Some(ty);
     Ok(Step::Done(response))
+}
+
+/// TS-0001 §8.1.2: the result must be available by `rset`. A result ready only
+/// after it is refused with 4008 inside the transaction, so the work is rolled back
+/// and the answer is true: nothing happened.
+fn refuse_late_result(req: &Request) -> CseResult<()> {
+    match req.timing.rset {
+        Some(rset) if rset <= Timestamp::now() => Err(CseError::new(
+            ResponseStatusCode::RequestTimeout,
+            format!(
+                "the result was not ready by rset (X-M2M-RST) {rset}; the operation was rolled back"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A request to a resource an operationMonitor subscription watches.

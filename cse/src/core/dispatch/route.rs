@@ -3,7 +3,7 @@
 //! with its access decided, inside the transaction that resolved the target.
 
 use onecse_models::primitive::Request;
-use onecse_models::{Operation, ResourceType, ResponseStatusCode, ResultContent};
+use onecse_models::{Operation, ReleaseVersion, ResourceType, ResponseStatusCode, ResultContent};
 
 use crate::core::addressing::{Address, Target};
 use crate::core::fan_out_point::{self, Plan};
@@ -30,7 +30,13 @@ pub enum Route {
     Answer(Channel),
     /// A NOTIFY to an AE of this CSE, relayed to the AE (its `poa` or its channel),
     /// or why it cannot be reached.
-    Relay(Result<Reach, String>),
+    Relay {
+        /// How the AE is reached, or why it cannot be.
+        reach: Result<Reach, String>,
+        /// The release the relayed request is sent in: the highest of the AE's `srv`
+        /// onecse speaks (spec digest versions §2), else the request's own.
+        release: Option<ReleaseVersion>,
+    },
     /// Verify the notification targets a CREATE or UPDATE adds, then run it again
     /// verified (TS-0004 §7.3.8.2.1).
     Verify(Verification),
@@ -57,7 +63,7 @@ impl Route {
         match self {
             Self::FanOut(_) => Some(ResourceType::Group),
             Self::Poll(_) | Self::Answer(_) => Some(ResourceType::PollingChannel),
-            Self::Relay(_) => Some(ResourceType::Ae),
+            Self::Relay { .. } => Some(ResourceType::Ae),
             Self::Verify(_) | Self::Approve(_) | Self::Forward(_) | Self::Original { .. } => None,
         }
     }
@@ -146,7 +152,8 @@ pub(super) fn to_relay(
     if req.op != Operation::Notify || target.resource.ty != ResourceType::Ae {
         return Ok(None);
     }
-    target::reach(tx, &req.to, &target.resource).map(|reach| Some(Route::Relay(reach)))
+    let release = target::release_of(&target.resource);
+    target::reach(tx, &req.to, &target.resource).map(|reach| Some(Route::Relay { reach, release }))
 }
 
 /// The targets to verify before a CREATE or UPDATE of a type that verifies its

@@ -8,7 +8,7 @@ use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
 use crate::core::notification::{missing_data_report, stats, subscriber};
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::store::outbox::NewNotification;
@@ -82,8 +82,8 @@ pub fn raise(tx: &mut Txn<'_>, event: &Event<'_>) -> CseResult<()> {
 }
 
 /// Before a subtree is deleted: every subscription in it learns that its subscribed-to
-/// resource is deleted (net 2), and every subscription with `su` sends the deletion
-/// notification (it is deleted with the subtree).
+/// resource is deleted (net 2), sends what its `bn` batches hold at once, and, with
+/// `su`, sends the deletion notification (it is deleted with the subtree).
 pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
     let mut subs =
         resource_table::descendants_of_type(tx.conn, &root.path, ResourceType::Subscription)?
@@ -110,6 +110,11 @@ pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
             {
                 let rep = representation(sub, &parent, None);
                 notify(tx, sub, 2, rep)?;
+            }
+        }
+        if sub.attrs.contains_key("bn") {
+            for target in string_items(&sub.attrs, "nu") {
+                tx.flush_batch(stream_of(sub, &target));
             }
         }
         deletion_notice(tx, sub)?;
@@ -236,7 +241,7 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
         .filter_map(Value::as_str)
     {
         let row = NewNotification {
-            stream: format!("{}|{target}", sub.ri),
+            stream: stream_of(sub, target),
             sub_ri: sub.ri.clone(),
             target: target.to_owned(),
             payload: payload.clone(),
@@ -253,6 +258,11 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
     Ok(())
 }
 
+/// The outbox stream of `sub`'s notifications to `target`: delivered in order.
+fn stream_of(sub: &Resource, target: &str) -> String {
+    format!("{}|{target}", sub.ri)
+}
+
 /// The deletion notification to `su` (spec digest notifications §5).
 fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     let Some(su) = sub.attrs.get("su").and_then(Value::as_str) else {
@@ -266,7 +276,7 @@ fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     }
     let now_text = tx.now_text.clone();
     let row = NewNotification {
-        stream: format!("{}|{su}", sub.ri),
+        stream: stream_of(sub, su),
         sub_ri: sub.ri.clone(),
         target: su.to_owned(),
         payload: json!({ "m2m:sgn": sgn }).to_string(),

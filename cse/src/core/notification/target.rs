@@ -5,11 +5,11 @@
 
 use onecse_models::id::is_unreserved_id;
 use onecse_models::serialization::preferred;
-use onecse_models::{ResourceType, Serialization};
+use onecse_models::{ReleaseVersion, ResourceType, Serialization};
 use serde_json::Value;
 
 use crate::core::addressing::{self, Destination, Target};
-use crate::core::record::Resource;
+use crate::core::record::{Resource, string_items};
 use crate::core::remote_cses;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
@@ -277,6 +277,15 @@ pub fn reach(tx: &mut Txn<'_>, id: &str, ae: &Resource) -> CseResult<Result<Rout
     } else {
         Ok(Route::Send(urls))
     })
+}
+
+/// The release to send an AE requests in (spec digest versions §2, as ACME): the
+/// highest entry of its `srv` that onecse speaks; `None` when it lists none of them.
+pub fn release_of(ae: &Resource) -> Option<ReleaseVersion> {
+    string_items(&ae.attrs, "srv")
+        .iter()
+        .filter_map(|v| ReleaseVersion::parse(v).ok())
+        .max()
 }
 
 /// An `mqtt(s)` `poa` URL marked with the AE it reaches ([`RECEIVER_PARAM`]); other

@@ -31,15 +31,17 @@ impl ResourceKind for Subscription {
         &onecse_models::resource::sub::SPEC
     }
 
-    /// TS-0004 R3: when a notification target is not the originator itself, the CSE
-    /// records the originator as creator (and a `"cr": null` asks for it explicitly).
+    /// TS-0004 §7.4.8.2.1 Recv-6.5: "if the notificationURI is not the Originator" the
+    /// CSE records the Originator as creator; `"cr": null` asks for it explicitly (ACME
+    /// sets it only then). Only an entry naming another oneM2M entity by resource ID is
+    /// known not to be the Originator: a URL may well be the Originator's own receiver,
+    /// so it sets no creator (and no `cr` in every notification; docs/conformance.md).
     fn creator(&self, attrs: &Map<String, Value>, originator: Option<&str>) -> Option<String> {
         let originator = originator?;
         let asked = attrs.contains_key("cr");
-        let others = attrs
-            .get("nu")
-            .and_then(Value::as_array)
-            .is_some_and(|nu| nu.iter().any(|e| e.as_str() != Some(originator)));
+        let others = string_items(attrs, "nu")
+            .iter()
+            .any(|entry| names_another_entity(entry, originator));
         (asked || others).then(|| originator.to_owned())
     }
 
@@ -79,9 +81,18 @@ impl ResourceKind for Subscription {
         resource: &mut Resource,
     ) -> CseResult<()> {
         check_and_complete(&mut resource.attrs, tx.cse.limits.max_targets)?;
-        if watch::bits_of(&resource.attrs) & !watch::bits_of(&before.attrs) & watch::BLOCKING != 0 {
+        let (now_blocking, was_blocking) = (
+            watch::bits_of(&resource.attrs) & watch::BLOCKING != 0,
+            watch::bits_of(&before.attrs) & watch::BLOCKING != 0,
+        );
+        if now_blocking && !was_blocking {
             return Err(CseError::bad_request(
                 "net 7 (blocking update) can only be chosen when the subscription is created (TS-0004 §7.4.8.2.3)",
+            ));
+        }
+        if was_blocking && !now_blocking {
+            return Err(CseError::bad_request(
+                "the event type of a blocking-update subscription (net 7) cannot be changed; delete it and subscribe anew",
             ));
         }
         stats::follow_targets(&mut resource.attrs);
@@ -157,9 +168,11 @@ impl ResourceKind for Subscription {
                 check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
                 check_events_fit(target, &complete)?;
                 let entries = entries_to_verify(&attrs, None, req.from.as_deref());
+                // The verification names who subscribes, so the target can check
+                // that one's NOTIFY privilege, whether or not `cr` is stored.
                 (
                     new_resource_id(ResourceType::Subscription),
-                    self.creator(&attrs, req.from.as_deref()),
+                    req.from.clone(),
                     entries,
                 )
             }
@@ -176,7 +189,8 @@ impl ResourceKind for Subscription {
                     .attrs
                     .get("cr")
                     .and_then(Value::as_str)
-                    .map(str::to_owned);
+                    .map(str::to_owned)
+                    .or_else(|| req.from.clone());
                 (existing.ri.clone(), creator, entries)
             }
         };
@@ -200,6 +214,18 @@ impl ResourceKind for Subscription {
             targets,
         }))
     }
+}
+
+/// Whether `entry` names, by resource ID, an entity other than `originator` (the
+/// originator itself may be written CSE-relative or with a CSE-ID before it).
+fn names_another_entity(entry: &str, originator: &str) -> bool {
+    let Ok(target::Entry::Resource(id)) = target::parse(entry) else {
+        return false;
+    };
+    let own = id == originator
+        || (id.starts_with('/')
+            && id.rsplit('/').next() == Some(originator.trim_start_matches('/')));
+    !own
 }
 
 /// Checks the subscription's attributes as they will be stored (after CREATE, or after
