@@ -85,9 +85,10 @@ fn kind(kind: ValueKind) -> Value {
         ValueKind::Number => json!("number"),
         ValueKind::Enumerated(values) => json!({ "enum": values }),
         ValueKind::Timestamp => json!("timestamp"),
-        ValueKind::TextList | ValueKind::UriList => json!("list"),
+        ValueKind::TextList | ValueKind::NonEmptyTextList | ValueKind::UriList => json!("list"),
         ValueKind::Object => json!("object"),
-        ValueKind::Any => json!("any"),
+        // Lists of numbers and of schedule entries are typed as JSON.
+        ValueKind::EnumeratedList(_) | ValueKind::Schedules | ValueKind::Any => json!("any"),
     }
 }
 
