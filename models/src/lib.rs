@@ -10,6 +10,7 @@ pub mod mqtt_topic;
 pub mod primitive;
 pub mod problem;
 pub mod resource;
+pub mod schedule_entry;
 pub mod serialization;
 pub mod time;
 pub mod types;

@@ -72,6 +72,8 @@ resource_types! {
     RemoteCse = 16, "csr", "remoteCSE" => csr::SPEC;
     /// The state of a non-blocking request.
     Request = 17, "req", "request" => req::SPEC;
+    /// Time windows (notification schedules, node reachability).
+    Schedule = 18, "sch", "schedule" => sch::SPEC;
     Subscription = 23, "sub", "subscription" => sub::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;

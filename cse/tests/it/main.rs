@@ -52,6 +52,7 @@ mod regressions;
 mod relay;
 mod remote_cse;
 mod route_rules;
+mod sch;
 mod serialization;
 mod source_rules;
 mod source_tree;

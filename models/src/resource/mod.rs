@@ -20,6 +20,7 @@ mod policy;
 mod registry;
 mod representation;
 pub mod req;
+pub mod sch;
 mod spec;
 pub mod sub;
 pub mod ts;

@@ -24,6 +24,7 @@ pub mod node_links;
 pub mod pch;
 mod registry;
 pub mod req;
+pub mod sch;
 pub mod sub;
 pub mod ts;
 pub mod tsi;

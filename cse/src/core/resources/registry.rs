@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub,
-    ts, tsi, with_article,
+    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sch,
+    sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -27,6 +27,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &ts::TimeSeries,
     &tsi::TimeSeriesInstance,
     &req::RequestKind,
+    &sch::Schedule,
     &pch::PollingChannel,
     &csr::RemoteCse,
     &annc::Announced(&onecse_models::resource::annc::ACP),
@@ -210,6 +211,7 @@ mod tests {
                     Subscription,
                     TimeSeries,
                     RemoteCse,
+                    Schedule,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -248,10 +250,11 @@ mod tests {
             ),
             (Group, &[Subscription]),
             (MgmtObj, &[Subscription]),
-            (Node, &[MgmtObj, Subscription]),
+            (Node, &[MgmtObj, Subscription, Schedule]),
             (PollingChannel, &[]),
             (Request, &[Subscription]),
-            (Subscription, &[]),
+            (Subscription, &[Schedule]),
+            (Schedule, &[Subscription]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
