@@ -15,6 +15,7 @@ mod nod;
 mod pch;
 mod reg;
 mod req;
+mod sch;
 mod sec;
 mod sec_acc;
 mod sec_out;
@@ -45,6 +46,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(sch::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());
