@@ -4,6 +4,7 @@
 //! async, no database or HTTP types, so every client of the vocabulary can depend on it.
 
 pub mod cbor;
+pub mod eval_criteria;
 pub mod filter;
 pub mod id;
 pub mod mqtt_topic;

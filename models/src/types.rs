@@ -79,6 +79,10 @@ resource_types! {
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
     FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
+    /// R4: a request sent when criteria on a subject resource hold.
+    Action = 65, "actr", "action" => actr::ACTION;
+    /// R4: a condition an action depends on.
+    Dependency = 66, "depr", "dependency" => actr::DEPENDENCY;
     /// The announced variant of an accessControlPolicy (TS-0004 table 7.4.26.1-1).
     AccessControlPolicyAnnc = 10001, "acpA", "accessControlPolicyAnnc" => annc::ACP;
     /// The announced variant of an AE.

@@ -10,6 +10,7 @@
 
 mod acp;
 mod acp_r4;
+mod actr;
 mod ae;
 mod announcement;
 mod auth;

@@ -3,6 +3,7 @@
 //! (TS-0004 §7.3.3.3/§7.3.3.4, Annex K). The server's per-type rules build on these.
 
 pub mod acp;
+pub mod actr;
 pub mod ae;
 pub mod annc;
 pub mod cin;

@@ -32,6 +32,8 @@ pub const SPEC: TypeSpec = {
             TimeSeries,
             RemoteCse,
             Schedule,
+            Action,
+            Dependency,
         ],
     )
     .watching_parent()

@@ -6,12 +6,14 @@
 //! touches no operation.
 
 pub mod acp;
+pub mod actr;
 pub mod ae;
 pub mod annc;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod csr;
+pub mod depr;
 pub mod fcin;
 pub mod fcnt;
 pub mod grp;

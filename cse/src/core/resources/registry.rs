@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sch,
-    sub, ts, tsi, with_article,
+    ResourceKind, acp, actr, ae, annc, cin, cnt, cse_base, csr, depr, fcin, fcnt, grp, mgo, nod,
+    pch, req, sch, sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -28,6 +28,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &tsi::TimeSeriesInstance,
     &req::RequestKind,
     &sch::Schedule,
+    &actr::Action,
+    &depr::Dependency,
     &pch::PollingChannel,
     &csr::RemoteCse,
     &annc::Announced(&onecse_models::resource::annc::ACP),
@@ -186,6 +188,7 @@ mod tests {
                     PollingChannel,
                     Subscription,
                     TimeSeries,
+                    Action,
                 ],
             ),
             (ContentInstance, &[]),
@@ -197,6 +200,7 @@ mod tests {
                     FlexContainer,
                     Subscription,
                     TimeSeries,
+                    Action,
                 ],
             ),
             (
@@ -212,6 +216,7 @@ mod tests {
                     TimeSeries,
                     RemoteCse,
                     Schedule,
+                    Action,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -246,15 +251,18 @@ mod tests {
                     FlexContainer,
                     Subscription,
                     FlexContainerInstance,
+                    Action,
                 ],
             ),
             (Group, &[Subscription]),
             (MgmtObj, &[Subscription]),
-            (Node, &[MgmtObj, Subscription, Schedule]),
+            (Node, &[MgmtObj, Subscription, Schedule, Action]),
             (PollingChannel, &[]),
             (Request, &[Subscription]),
             (Subscription, &[Schedule]),
             (Schedule, &[Subscription]),
+            (Action, &[Subscription, Dependency]),
+            (Dependency, &[Subscription]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
