@@ -1,5 +1,6 @@
 //! The test purposes, one module per group.
 
+mod act;
 mod ann;
 mod bnd;
 mod crt;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(grp::tps());
     all.extend(ts::tps());
     all.extend(sch::tps());
+    all.extend(act::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());
