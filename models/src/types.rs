@@ -79,6 +79,8 @@ resource_types! {
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
     FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
+    /// R4: the CSE's time sent to targets, periodically or on loss of sync.
+    TimeSyncBeacon = 60, "tsb", "timeSyncBeacon" => tsb::SPEC;
     /// R4: a request sent when criteria on a subject resource hold.
     Action = 65, "actr", "action" => actr::ACTION;
     /// R4: a condition an action depends on.

@@ -66,5 +66,6 @@ mod timing;
 mod tls;
 mod token_limits;
 mod ts;
+mod tsb;
 mod upper_tester;
 mod user_docs;

@@ -25,6 +25,7 @@ pub mod sch;
 mod spec;
 pub mod sub;
 pub mod ts;
+pub mod tsb;
 pub mod tsi;
 
 pub use policy::{

@@ -34,6 +34,7 @@ pub const SPEC: TypeSpec = {
             Schedule,
             Action,
             Dependency,
+            TimeSyncBeacon,
         ],
     )
     .watching_parent()

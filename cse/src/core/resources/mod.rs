@@ -29,6 +29,7 @@ pub mod req;
 pub mod sch;
 pub mod sub;
 pub mod ts;
+pub mod tsb;
 pub mod tsi;
 
 pub use instances::{InstancePolicy, VirtualChild};

@@ -6,7 +6,7 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
     ResourceKind, acp, actr, ae, annc, cin, cnt, cse_base, csr, depr, fcin, fcnt, grp, mgo, nod,
-    pch, req, sch, sub, ts, tsi, with_article,
+    pch, req, sch, sub, ts, tsb, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -30,6 +30,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &sch::Schedule,
     &actr::Action,
     &depr::Dependency,
+    &tsb::TimeSyncBeacon,
     &pch::PollingChannel,
     &csr::RemoteCse,
     &annc::Announced(&onecse_models::resource::annc::ACP),
@@ -189,6 +190,7 @@ mod tests {
                     Subscription,
                     TimeSeries,
                     Action,
+                    TimeSyncBeacon,
                 ],
             ),
             (ContentInstance, &[]),
@@ -217,6 +219,7 @@ mod tests {
                     RemoteCse,
                     Schedule,
                     Action,
+                    TimeSyncBeacon,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -235,6 +238,7 @@ mod tests {
                     Group,
                     Subscription,
                     TimeSeries,
+                    TimeSyncBeacon,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -263,6 +267,7 @@ mod tests {
             (Schedule, &[Subscription]),
             (Action, &[Subscription, Dependency]),
             (Dependency, &[Subscription]),
+            (TimeSyncBeacon, &[Subscription]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
