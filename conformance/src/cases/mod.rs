@@ -26,6 +26,7 @@ mod ser;
 mod sub;
 mod subf;
 mod ts;
+mod tsb;
 
 use crate::suite::TestPurpose;
 
@@ -49,6 +50,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(ts::tps());
     all.extend(sch::tps());
     all.extend(act::tps());
+    all.extend(tsb::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());
