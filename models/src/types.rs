@@ -75,6 +75,8 @@ resource_types! {
     /// Time windows (notification schedules, node reachability).
     Schedule = 18, "sch", "schedule" => sch::SPEC;
     Subscription = 23, "sub", "subscription" => sub::SPEC;
+    /// Where to consult a Dynamic Authorization Server (stored only).
+    DynamicAuthorizationConsultation = 34, "dac", "dynamicAuthorizationConsultation" => dac::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;

@@ -4,6 +4,7 @@ mod act;
 mod ann;
 mod bnd;
 mod crt;
+mod dac;
 mod dis;
 mod dmr;
 mod exp;
@@ -51,6 +52,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sch::tps());
     all.extend(act::tps());
     all.extend(tsb::tps());
+    all.extend(dac::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());

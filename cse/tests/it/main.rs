@@ -23,6 +23,7 @@ mod conformance;
 mod crash;
 mod cross_cse;
 mod cse_base;
+mod dac;
 mod deregistration;
 mod discovery;
 mod egress;

@@ -10,6 +10,7 @@ pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod csr;
+pub mod dac;
 pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;

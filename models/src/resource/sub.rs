@@ -35,6 +35,7 @@ pub const SPEC: TypeSpec = {
             Action,
             Dependency,
             TimeSyncBeacon,
+            DynamicAuthorizationConsultation,
         ],
     )
     .watching_parent()

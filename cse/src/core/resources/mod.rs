@@ -13,6 +13,7 @@ pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod csr;
+pub mod dac;
 pub mod depr;
 pub mod fcin;
 pub mod fcnt;

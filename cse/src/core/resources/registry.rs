@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, actr, ae, annc, cin, cnt, cse_base, csr, depr, fcin, fcnt, grp, mgo, nod,
-    pch, req, sch, sub, ts, tsb, tsi, with_article,
+    ResourceKind, acp, actr, ae, annc, cin, cnt, cse_base, csr, dac, depr, fcin, fcnt, grp, mgo,
+    nod, pch, req, sch, sub, ts, tsb, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -31,6 +31,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &actr::Action,
     &depr::Dependency,
     &tsb::TimeSyncBeacon,
+    &dac::DynamicAuthorizationConsultation,
     &pch::PollingChannel,
     &csr::RemoteCse,
     &annc::Announced(&onecse_models::resource::annc::ACP),
@@ -191,6 +192,7 @@ mod tests {
                     TimeSeries,
                     Action,
                     TimeSyncBeacon,
+                    DynamicAuthorizationConsultation,
                 ],
             ),
             (ContentInstance, &[]),
@@ -220,6 +222,7 @@ mod tests {
                     Schedule,
                     Action,
                     TimeSyncBeacon,
+                    DynamicAuthorizationConsultation,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -239,6 +242,7 @@ mod tests {
                     Subscription,
                     TimeSeries,
                     TimeSyncBeacon,
+                    DynamicAuthorizationConsultation,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -268,6 +272,7 @@ mod tests {
             (Action, &[Subscription, Dependency]),
             (Dependency, &[Subscription]),
             (TimeSyncBeacon, &[Subscription]),
+            (DynamicAuthorizationConsultation, &[Subscription]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
