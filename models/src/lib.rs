@@ -4,12 +4,14 @@
 //! async, no database or HTTP types, so every client of the vocabulary can depend on it.
 
 pub mod cbor;
+pub mod eval_criteria;
 pub mod filter;
 pub mod id;
 pub mod mqtt_topic;
 pub mod primitive;
 pub mod problem;
 pub mod resource;
+pub mod schedule_entry;
 pub mod serialization;
 pub mod time;
 pub mod types;

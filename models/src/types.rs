@@ -72,11 +72,21 @@ resource_types! {
     RemoteCse = 16, "csr", "remoteCSE" => csr::SPEC;
     /// The state of a non-blocking request.
     Request = 17, "req", "request" => req::SPEC;
+    /// Time windows (notification schedules, node reachability).
+    Schedule = 18, "sch", "schedule" => sch::SPEC;
     Subscription = 23, "sub", "subscription" => sub::SPEC;
+    /// Where to consult a Dynamic Authorization Server (stored only).
+    DynamicAuthorizationConsultation = 34, "dac", "dynamicAuthorizationConsultation" => dac::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
     FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
+    /// R4: the CSE's time sent to targets, periodically or on loss of sync.
+    TimeSyncBeacon = 60, "tsb", "timeSyncBeacon" => tsb::SPEC;
+    /// R4: a request sent when criteria on a subject resource hold.
+    Action = 65, "actr", "action" => actr::ACTION;
+    /// R4: a condition an action depends on.
+    Dependency = 66, "depr", "dependency" => actr::DEPENDENCY;
     /// The announced variant of an accessControlPolicy (TS-0004 table 7.4.26.1-1).
     AccessControlPolicyAnnc = 10001, "acpA", "accessControlPolicyAnnc" => annc::ACP;
     /// The announced variant of an AE.

@@ -1,8 +1,10 @@
 //! The test purposes, one module per group.
 
+mod act;
 mod ann;
 mod bnd;
 mod crt;
+mod dac;
 mod dis;
 mod dmr;
 mod exp;
@@ -17,6 +19,7 @@ mod nod;
 mod pch;
 mod reg;
 mod req;
+mod sch;
 mod sec;
 mod sec_acc;
 mod sec_out;
@@ -27,6 +30,7 @@ mod sub;
 mod subf;
 mod ts;
 mod ts_windows;
+mod tsb;
 
 use crate::suite::TestPurpose;
 
@@ -51,6 +55,10 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(grp::tps());
     all.extend(ts::tps());
     all.extend(ts_windows::tps());
+    all.extend(sch::tps());
+    all.extend(act::tps());
+    all.extend(tsb::tps());
+    all.extend(dac::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());

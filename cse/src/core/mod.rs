@@ -3,6 +3,7 @@
 //! design: it runs on the blocking pool inside one database transaction and never
 //! sees HTTP types, nor the asynchronous delivery side (`notify/`).
 
+pub mod action_runs;
 pub mod addressing;
 pub mod announcement;
 pub mod context;

@@ -36,6 +36,19 @@ mod status {
     pub const PENDING: i64 = 3;
 }
 
+/// What a `<request>` records once its request ran: `rs` and `ors`.
+pub fn request_result(rsp: &Value, failed: bool) -> Map<String, Value> {
+    let mut changed = Map::new();
+    let rs = if failed {
+        status::FAILED
+    } else {
+        status::COMPLETED
+    };
+    changed.insert("rs".into(), json!(rs));
+    changed.insert("ors".into(), rsp.clone());
+    changed
+}
+
 /// What is kept to run an accepted request later, possibly in another process.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Kept {
@@ -121,6 +134,40 @@ pub fn accept(
     // Not announced to CSEBase subscribers: a `<request>` carries another
     // originator's request (content, target) that only that originator may read.
     Ok(acknowledgement(&req.response_type, &resource.ri))
+}
+
+/// Keeps `req` to run as `originator` on behalf of the resource `ri` (an action's
+/// primitive), unless one kept for it still waits: false then. The same worker runs
+/// it as a non-blocking request's, and the resource's kind records its result
+/// ([`crate::core::resources::ResourceKind::kept_request_result`]).
+pub fn keep_for(
+    tx: &mut Txn<'_>,
+    ri: &str,
+    originator: &str,
+    req: &Request,
+    caller: Caller,
+) -> CseResult<bool> {
+    if store::lease_of(tx.conn, ri)?.is_some() {
+        return Ok(false);
+    }
+    let kept = serde_json::to_string(&Kept {
+        request: req.clone(),
+        ip: caller.ip,
+        authenticated: caller.authenticated,
+    })
+    .map_err(|e| CseError::internal(format!("cannot keep the request: {e}")))?;
+    store::insert(
+        tx.conn,
+        &RequestRow {
+            ri: ri.to_owned(),
+            originator: originator.to_owned(),
+            created: tx.now_text.clone(),
+            due: tx.now_text.clone(),
+            claimed_until: None,
+            primitive: kept,
+        },
+    )?;
+    Ok(true)
 }
 
 /// The `nu` entries of rt 2 must be targets onecse can send to (as a subscription's),
@@ -320,14 +367,8 @@ pub fn finish(cse: &Cse, job: &Claimed, response: &Response) -> CseResult<Commit
         };
         let mut resource = Resource::from_row(row)?;
         let rsp = operation_result(tx, &job.request, response);
-        let rs = if response.rsc.code() >= 4000 {
-            status::FAILED
-        } else {
-            status::COMPLETED
-        };
-        let mut changed = Map::new();
-        changed.insert("rs".into(), json!(rs));
-        changed.insert("ors".into(), rsp.clone());
+        let failed = response.rsc.code() >= 4000;
+        let mut changed = resource.kind().kept_request_result(&rsp, failed);
         changed.insert("lt".into(), json!(tx.now_text));
         resource.attrs.extend(changed.clone());
         resource_table::update(tx.conn, &resource.to_row())?;

@@ -321,14 +321,21 @@ fn move_to_queue(
     Ok(())
 }
 
+/// Outbox contents that are not notifications of a subscription and are sent alone,
+/// unwrapped: a non-blocking request's result, a time-synchronization beacon.
+const SENT_AS_THEY_ARE: [&str; 2] = ["m2m:rsp", "m2m:tsbn"];
+
 /// The body for a job: one `m2m:sgn`, or an `m2m:agn` batch for batching subscriptions.
 fn body(rows: &[OutboxRow]) -> Value {
-    // The result of a non-blocking request (rt 2) is sent as the `m2m:rsp` it is.
+    // The result of a non-blocking request (rt 2) is sent as the `m2m:rsp` it is, a
+    // timeSyncBeacon's beacon as the `m2m:tsbn` it is.
     if let [row] = rows
-        && row.payload.starts_with("{\"m2m:rsp\"")
-        && let Ok(rsp) = serde_json::from_str::<Value>(&row.payload)
+        && SENT_AS_THEY_ARE
+            .iter()
+            .any(|root| row.payload.starts_with(&format!("{{\"{root}\"")))
+        && let Ok(content) = serde_json::from_str::<Value>(&row.payload)
     {
-        return rsp;
+        return content;
     }
     let notifications: Vec<Value> = rows
         .iter()

@@ -407,51 +407,9 @@ pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
     }
 }
 
-/// A oneM2M time window: seven crontab fields `sec min hour dom month dow year`, with
-/// the day of week counted the Unix way (0 or 7 Sunday, 1 Monday … 6 Saturday).
+/// A oneM2M time window: a schedule entry (see [`crate::schedule_entry`]).
 fn time_window(window: &str, at: &str) -> Result<cron::Schedule, Problem> {
-    let fields: Vec<&str> = window.split_whitespace().collect();
-    if fields.len() != 7 {
-        return Err(bad(
-            at,
-            &format!(
-                "'{window}' must have 7 fields (sec min hour day-of-month month day-of-week year), not {}",
-                fields.len()
-            ),
-        ));
-    }
-    let mut translated: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
-    if let Some(dow) = translated.get_mut(5) {
-        *dow = unix_days_of_week(dow);
-    }
-    cron::Schedule::from_str(&translated.join(" "))
-        .map_err(|e| bad(at, &format!("'{window}' is not a valid time window ({e})")))
-}
-
-/// Rewrites numeric days of week (Unix: 0 = Sunday) as names, which the crontab parser
-/// reads unambiguously (it counts 1 = Sunday); steps after `/` stay numbers.
-fn unix_days_of_week(field: &str) -> String {
-    const NAMES: [&str; 8] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
-    field
-        .split(',')
-        .map(|item| {
-            let (range, step) = item
-                .split_once('/')
-                .map_or((item, None), |(r, s)| (r, Some(s)));
-            let named: Vec<String> = range
-                .split('-')
-                .map(|day| {
-                    day.parse::<usize>()
-                        .ok()
-                        .and_then(|n| NAMES.get(n))
-                        .map_or_else(|| day.to_owned(), |name| (*name).to_owned())
-                })
-                .collect();
-            let named = named.join("-");
-            step.map_or_else(|| named.clone(), |step| format!("{named}/{step}"))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::schedule_entry::parse(window).map_err(|e| bad(at, &e))
 }
 
 /// `acip`: `ipv4` and `ipv6` lists of addresses or CIDR ranges of that family.

@@ -3,12 +3,14 @@
 //! (TS-0004 §7.3.3.3/§7.3.3.4, Annex K). The server's per-type rules build on these.
 
 pub mod acp;
+pub mod actr;
 pub mod ae;
 pub mod annc;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod csr;
+pub mod dac;
 pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;
@@ -22,10 +24,12 @@ mod policy;
 mod registry;
 mod representation;
 pub mod req;
+pub mod sch;
 pub mod schedule;
 mod spec;
 pub mod sub;
 pub mod ts;
+pub mod tsb;
 pub mod tsi;
 
 pub use policy::{

@@ -75,7 +75,10 @@ mod tests {
     fn children_are_the_types_naming_the_parent() {
         assert!(children_of(ResourceType::Ae).contains(&ResourceType::PollingChannel));
         assert!(!children_of(ResourceType::CseBase).contains(&ResourceType::PollingChannel));
-        assert!(children_of(ResourceType::Subscription).is_empty());
+        assert_eq!(
+            children_of(ResourceType::Subscription),
+            &[ResourceType::Schedule]
+        );
         assert!(children_of(ResourceType::RemoteCse).contains(&ResourceType::Container));
         assert!(children_of(ResourceType::CseBase).contains(&ResourceType::RemoteCse));
     }

@@ -31,13 +31,18 @@ pub const SPEC: TypeSpec = {
             Request,
             TimeSeries,
             RemoteCse,
+            Schedule,
+            Action,
+            Dependency,
+            TimeSyncBeacon,
+            DynamicAuthorizationConsultation,
         ],
     )
     .watching_parent()
 };
 
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,
-/// pre-subscription and pending notification, group fan-out, storage priority, cross-
+/// pre-subscription, group fan-out, storage priority, cross-
 /// resource subscriptions) are answered 5001; docs/conformance.md says why for each.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
@@ -54,7 +59,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("bn", Object),
     A::read_write("rl", Object).unsupported(),
     A::write_once("psn", Integer { min: 0 }).unsupported(),
-    A::read_write("pn", Enumerated(&[1, 2])).unsupported(),
+    A::read_write("pn", Enumerated(&[1, 2])),
     A::read_write("nsp", Integer { min: 0 }).unsupported(),
     A::read_write("ln", Boolean),
     A::read_write("nct", Enumerated(&[1, 2, 3, 4, 5])).always_present(),

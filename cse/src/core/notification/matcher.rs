@@ -7,6 +7,7 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
+use crate::core::notification::schedule::{self, Window};
 use crate::core::notification::{missing_data_report, stats, subscriber};
 use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
@@ -212,24 +213,36 @@ pub(super) fn event_notification(tx: &Txn<'_>, sub: &Resource, nev: Value) -> Va
     json!({ "m2m:sgn": sgn })
 }
 
+/// Event category `latest` (4), sent with a notification held by `pn` 1.
+const LATEST_CATEGORY: i32 = 4;
+
 /// Queues the notification of one matching event (`nev`) to every `nu` target of
-/// `sub`, applying `bn`/`ln`, and counts the event in the statistics.
+/// `sub`, applying the notificationSchedule (`pn`), `bn`/`ln`, and counts the event in the statistics.
 pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<()> {
     stats::count_event(tx, sub)?;
+    let (due, held_latest) = match schedule::window(tx, sub)? {
+        Window::Open => (tx.now_text.clone(), false),
+        Window::Hold { until, latest_only } => (until.to_string(), latest_only),
+        Window::Drop => return Ok(()),
+    };
     let payload = event_notification(tx, sub, nev).to_string();
     let batch = sub
         .attrs
         .get("bn")
         .and_then(|bn| check_batch_notify(bn).ok());
-    let latest = sub.attrs.get("ln").and_then(Value::as_bool) == Some(true);
-    let ec = sub
-        .attrs
-        .get("nec")
-        .and_then(Value::as_i64)
-        .and_then(|n| i32::try_from(n).ok());
+    let latest = held_latest || sub.attrs.get("ln").and_then(Value::as_bool) == Some(true);
+    // pn 1 sends the held latest notification as event category 4 (latest).
+    let ec = if held_latest {
+        Some(LATEST_CATEGORY)
+    } else {
+        sub.attrs
+            .get("nec")
+            .and_then(Value::as_i64)
+            .and_then(|n| i32::try_from(n).ok())
+    };
     let batch_due = batch.map(|b| {
         let secs = i64::try_from(b.duration.as_secs()).unwrap_or(i64::MAX);
-        tx.now.plus_seconds(secs).to_string()
+        tx.now.plus_seconds(secs).to_string().max(due.clone())
     });
     let now_text = tx.now_text.clone();
     for target in sub
@@ -249,7 +262,7 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
             latest_only: i32::from(latest),
             counts: 1,
             created: now_text.clone(),
-            due: now_text.clone(),
+            due: due.clone(),
             head: 0,
             ec,
         };

@@ -7,6 +7,7 @@ pub mod blocking_update;
 pub mod matcher;
 pub mod missing_data_report;
 pub mod monitor;
+pub mod schedule;
 pub mod stats;
 mod subscriber;
 pub mod target;

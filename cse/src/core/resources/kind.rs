@@ -287,6 +287,13 @@ pub trait ResourceKind: Sync {
         ))
     }
 
+    /// The attributes a request kept for a resource of this type records once it ran
+    /// (`rsp` its response primitive, `failed` for an error status): a `<request>`'s
+    /// `rs`/`ors`, an action's `air`.
+    fn kept_request_result(&self, _rsp: &Value, _failed: bool) -> Map<String, Value> {
+        Map::new()
+    }
+
     /// Whether a CREATE or UPDATE of this type may need its notification targets
     /// verified first (decided without the database).
     fn verifies_targets(&self) -> bool {

@@ -6,12 +6,15 @@
 //! touches no operation.
 
 pub mod acp;
+pub mod actr;
 pub mod ae;
 pub mod annc;
 pub mod cin;
 pub mod cnt;
 pub mod cse_base;
 pub mod csr;
+pub mod dac;
+pub mod depr;
 pub mod fcin;
 pub mod fcnt;
 pub mod grp;
@@ -24,8 +27,10 @@ pub mod node_links;
 pub mod pch;
 mod registry;
 pub mod req;
+pub mod sch;
 pub mod sub;
 pub mod ts;
+pub mod tsb;
 pub mod tsi;
 
 pub use instances::{InstancePolicy, VirtualChild};

@@ -4,6 +4,7 @@
 
 use onecse_models::Operation;
 use onecse_models::resource::TypeSpec;
+use serde_json::{Map, Value};
 
 use super::{ResourceKind, with_article};
 use crate::core::nonblocking_requests;
@@ -17,6 +18,10 @@ pub struct RequestKind;
 impl ResourceKind for RequestKind {
     fn spec(&self) -> &'static TypeSpec {
         &onecse_models::resource::req::SPEC
+    }
+
+    fn kept_request_result(&self, rsp: &Value, failed: bool) -> Map<String, Value> {
+        nonblocking_requests::request_result(rsp, failed)
     }
 
     fn refuse(&self, op: Operation) -> CseResult<()> {
