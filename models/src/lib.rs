@@ -6,6 +6,7 @@
 pub mod cbor;
 pub mod filter;
 pub mod id;
+pub mod location;
 pub mod mqtt_topic;
 pub mod primitive;
 pub mod problem;

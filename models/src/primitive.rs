@@ -255,6 +255,9 @@ pub struct FilterCriteria {
     pub offset: Option<u64>,
     /// `arp` (applyRelativePath): appended to each discovered address.
     pub relative_path: Option<String>,
+    /// `gmty`/`geom`/`gsf`: the resource's `loc` must relate to a geometry.
+    #[serde(default)]
+    pub geo_query: Option<crate::location::GeoQuery>,
 }
 
 impl FilterCriteria {
@@ -274,6 +277,7 @@ impl FilterCriteria {
             || self.size_below.is_some()
             || !self.content_types.is_empty()
             || !self.attributes.is_empty()
+            || self.geo_query.is_some()
             || self.filter_operation.is_some()
     }
 

@@ -65,6 +65,8 @@ resource_types! {
     ContentInstance = 4, "cin", "contentInstance" => cin::SPEC;
     CseBase = 5, "cb", "CSEBase" => cse_base::SPEC;
     Group = 9, "grp", "group" => grp::SPEC;
+    /// How a device's location is obtained and where it is kept.
+    LocationPolicy = 10, "lcp", "locationPolicy" => lcp::SPEC;
     /// Every specialization; `mgd` tells which.
     MgmtObj = 13, "mgo", "mgmtObj" => mgo::SPEC;
     Node = 14, "nod", "node" => nod::SPEC;

@@ -4,6 +4,7 @@
 
 use onecse_models::Problem;
 use onecse_models::ResultContent;
+use onecse_models::location::GeoQuery;
 use onecse_models::primitive::{
     DesiredIdentifierResultType, FilterCriteria, FilterOperation, FilterUsage,
 };
@@ -30,7 +31,7 @@ pub struct QueryParams {
 /// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
 const NOT_YET: &[&str] = &[
     "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "clbl", "palb",
-    "chty", "pty", "lbq", "gmty", "geom", "gsf",
+    "chty", "pty", "lbq",
 ];
 
 /// Attribute names that have their own filter parameter and so are not attribute filters.
@@ -40,6 +41,7 @@ const NOT_ATTRIBUTE_FILTERS: &[&str] = &["ct", "lt", "st", "et", "cs", "cnf"];
 pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
     let mut params = QueryParams::default();
     let mut seen: Vec<String> = Vec::new();
+    let mut geo = GeoParts::default();
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         let name = name.into_owned();
         let value = value.into_owned();
@@ -51,10 +53,24 @@ pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
             )));
         }
         seen.push(name.clone());
-        apply(&mut params, &name, &value)?;
+        match name.as_str() {
+            "gmty" => geo.gmty = Some(integer(&name, &value, 1)?),
+            "gsf" => geo.gsf = Some(integer(&name, &value, 1)?),
+            "geom" => geo.geom = Some(value),
+            _ => apply(&mut params, &name, &value)?,
+        }
     }
+    params.filter.geo_query = GeoQuery::from_parts(geo.gmty, geo.geom.as_deref(), geo.gsf)?;
     params.filter.check_bounds()?;
     Ok(params)
+}
+
+/// The three parameters of a geo-query, read in any order and checked together.
+#[derive(Default)]
+struct GeoParts {
+    gmty: Option<i64>,
+    geom: Option<String>,
+    gsf: Option<i64>,
 }
 
 fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Problem> {

@@ -53,6 +53,10 @@ pub fn database_filter<'a>(
         }
     }
     filter.labels = fc.labels.clone();
+    filter.area = fc
+        .geo_query
+        .as_ref()
+        .and_then(|q| q.candidate_box().map(|area| (q.function, area)));
     let text = |v: &Option<Timestamp>| v.map(|t| t.to_string());
     for (column, bound, value) in [
         (TimeColumn::Created, Bound::Below, text(&fc.created_before)),
@@ -88,9 +92,13 @@ pub fn database_filter<'a>(
 }
 
 /// Whether some condition of `fc` is left for [`FilterCriteria::matches`] on each
-/// row read (`cty`, attribute filters, or any condition under `fo` 2 or 3).
+/// row read (`cty`, attribute filters, the exact geometry of a geo-query, or any
+/// condition under `fo` 2 or 3).
 pub fn checked_per_row(fc: &FilterCriteria) -> bool {
-    combines_loosely(fc) || !fc.content_types.is_empty() || !fc.attributes.is_empty()
+    combines_loosely(fc)
+        || !fc.content_types.is_empty()
+        || !fc.attributes.is_empty()
+        || fc.geo_query.is_some()
 }
 
 /// Whether `fo` combines the conditions so that none of them alone must hold (OR,

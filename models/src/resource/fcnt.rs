@@ -39,6 +39,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("or", Text),
     A::read_only("cs", Integer { min: 0 }),
     A::read_write("nl", Text),
+    A::read_write("loc", Location),
     A::read_write("mni", Integer { min: 0 }),
     A::read_write("mbs", Integer { min: 0 }),
     A::read_write("mia", Integer { min: 0 }),

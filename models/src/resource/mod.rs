@@ -13,6 +13,7 @@ pub mod fcin;
 pub mod fcnt;
 pub mod fcnt_specs;
 pub mod grp;
+pub mod lcp;
 pub mod mgo;
 pub mod nod;
 pub mod pch;

@@ -26,6 +26,7 @@ pub const SPEC: TypeSpec = {
             CseBase,
             FlexContainer,
             Group,
+            LocationPolicy,
             MgmtObj,
             Node,
             Request,

@@ -17,6 +17,7 @@ pub mod fcnt;
 pub mod grp;
 pub mod instances;
 mod kind;
+pub mod lcp;
 pub mod mgo;
 pub mod missing_data;
 pub mod nod;

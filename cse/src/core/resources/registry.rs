@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub,
-    ts, tsi, with_article,
+    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, lcp, mgo, nod, pch, req,
+    sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -24,6 +24,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &fcnt::FlexContainer,
     &fcin::FlexContainerInstance,
     &grp::Group,
+    &lcp::LocationPolicy,
     &ts::TimeSeries,
     &tsi::TimeSeriesInstance,
     &req::RequestKind,
@@ -182,12 +183,14 @@ mod tests {
                     Container,
                     FlexContainer,
                     Group,
+                    LocationPolicy,
                     PollingChannel,
                     Subscription,
                     TimeSeries,
                 ],
             ),
             (ContentInstance, &[]),
+            (LocationPolicy, &[Subscription]),
             (
                 Container,
                 &[
@@ -207,6 +210,7 @@ mod tests {
                     Node,
                     FlexContainer,
                     Group,
+                    LocationPolicy,
                     Subscription,
                     TimeSeries,
                     RemoteCse,

@@ -3,10 +3,11 @@
 
 use diesel::prelude::*;
 use onecse_models::ResourceType;
+use onecse_models::location::{BoundingBox, SpatialFunction};
 
 use super::resource_row::{ResourceRow, column};
 use crate::store::db::DbConn;
-use crate::store::schema::resources;
+use crate::store::schema::{locations, resources};
 
 /// Conditions of a discovery page that the database evaluates.
 #[derive(Debug, Default)]
@@ -27,6 +28,9 @@ pub struct DiscoveryFilter<'a> {
     pub after: Option<String>,
     /// Rows to skip (`ofst`), when the database evaluates every condition.
     pub offset: i64,
+    /// A geo-query's function and box: only resources whose location box can
+    /// satisfy it (the exact geometry is checked per row).
+    pub area: Option<(SpatialFunction, BoundingBox)>,
 }
 
 /// Timestamp columns a discovery condition can bound.
@@ -113,6 +117,9 @@ fn discovery_query<'a>(
             .select(labels::ri);
         query = query.filter(resources::ri.eq_any(with_label));
     }
+    if let Some((function, area)) = filter.area {
+        query = located(query, function, area);
+    }
     for (column, bound, value) in &filter.text_bounds {
         let value = value.clone();
         query = match (*column, *bound) {
@@ -133,4 +140,44 @@ fn discovery_query<'a>(
         };
     }
     query.order(resources::path.asc()).offset(filter.offset)
+}
+
+/// Keeps the rows whose location box can satisfy `function` against the query box
+/// `area`: inside it (within), around it (contains) or overlapping it (intersects).
+fn located<'a>(
+    query: resources::BoxedQuery<'a, <DbConn as Connection>::Backend>,
+    function: SpatialFunction,
+    area: BoundingBox,
+) -> resources::BoxedQuery<'a, <DbConn as Connection>::Backend> {
+    use locations::{max_lat, max_lon, min_lat, min_lon};
+    let boxes = locations::table.select(locations::ri);
+    match function {
+        SpatialFunction::Within => query.filter(
+            resources::ri.eq_any(
+                boxes
+                    .filter(min_lon.ge(area.min_lon))
+                    .filter(max_lon.le(area.max_lon))
+                    .filter(min_lat.ge(area.min_lat))
+                    .filter(max_lat.le(area.max_lat)),
+            ),
+        ),
+        SpatialFunction::Contains => query.filter(
+            resources::ri.eq_any(
+                boxes
+                    .filter(min_lon.le(area.min_lon))
+                    .filter(max_lon.ge(area.max_lon))
+                    .filter(min_lat.le(area.min_lat))
+                    .filter(max_lat.ge(area.max_lat)),
+            ),
+        ),
+        SpatialFunction::Intersects => query.filter(
+            resources::ri.eq_any(
+                boxes
+                    .filter(min_lon.le(area.max_lon))
+                    .filter(max_lon.ge(area.min_lon))
+                    .filter(min_lat.le(area.max_lat))
+                    .filter(max_lat.ge(area.min_lat)),
+            ),
+        ),
+    }
 }
