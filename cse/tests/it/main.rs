@@ -40,6 +40,7 @@ mod layers;
 mod lifecycle;
 mod lifetime;
 mod limits;
+mod location;
 mod metrics;
 mod mqtt;
 mod nod;
