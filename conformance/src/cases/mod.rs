@@ -10,6 +10,7 @@ mod fcnt;
 mod fwd;
 mod gen_;
 mod grp;
+mod loc;
 mod mqt;
 mod nod;
 mod pch;
@@ -45,6 +46,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(nod::tps());
     all.extend(grp::tps());
     all.extend(ts::tps());
+    all.extend(loc::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());
