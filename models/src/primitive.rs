@@ -258,6 +258,10 @@ pub struct FilterCriteria {
     /// `gmty`/`geom`/`gsf`: the resource's `loc` must relate to a geometry.
     #[serde(default)]
     pub geo_query: Option<crate::location::GeoQuery>,
+    /// `smf`: SPARQL queries, any of which a resource's semanticDescriptors must
+    /// answer (evaluated by the server, which holds the RDF engine).
+    #[serde(default)]
+    pub semantics_filter: Vec<String>,
 }
 
 impl FilterCriteria {
@@ -278,6 +282,7 @@ impl FilterCriteria {
             || !self.content_types.is_empty()
             || !self.attributes.is_empty()
             || self.geo_query.is_some()
+            || !self.semantics_filter.is_empty()
             || self.filter_operation.is_some()
     }
 

@@ -75,6 +75,8 @@ resource_types! {
     /// The state of a non-blocking request.
     Request = 17, "req", "request" => req::SPEC;
     Subscription = 23, "sub", "subscription" => sub::SPEC;
+    /// An RDF description of its parent, for semantic discovery.
+    SemanticDescriptor = 24, "smd", "semanticDescriptor" => smd::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;

@@ -49,6 +49,7 @@ pub fn discover(
         ));
     }
     let fc = &req.filter;
+    filter_query::check(fc)?;
     let limit = fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let skip = fc.offset.unwrap_or(1).saturating_sub(1);
     let Some(mut filter) = filter_query::database_filter(fc, target) else {
@@ -149,7 +150,7 @@ fn scan(
             // matching, however long its values or the patterns. Conditions the
             // database evaluated hold already and evaluate true again.
             if !sight.sees(tx, &resource.subject())?
-                || !fc.matches(resource.ty.number(), &resource.attrs)
+                || !filter_query::row_matches(tx, fc, &resource)?
             {
                 continue;
             }

@@ -21,6 +21,7 @@ mod policy;
 mod registry;
 mod representation;
 pub mod req;
+pub mod smd;
 mod spec;
 pub mod sub;
 pub mod ts;

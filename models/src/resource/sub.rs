@@ -30,6 +30,7 @@ pub const SPEC: TypeSpec = {
             MgmtObj,
             Node,
             Request,
+            SemanticDescriptor,
             TimeSeries,
             RemoteCse,
         ],

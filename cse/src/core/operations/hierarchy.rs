@@ -51,6 +51,7 @@ pub fn page(
 ) -> CseResult<Page> {
     let limit = usize::try_from(fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE)).unwrap_or(usize::MAX);
     let offset = fc.offset.unwrap_or(1).saturating_sub(1);
+    filter_query::check(fc)?;
     let Some(filter) = filter_query::database_filter(fc, target) else {
         // Only types no resource can have: no descendant matches.
         return Ok(Page {
@@ -108,7 +109,7 @@ pub fn page(
             }
             if !everything
                 && (!sight.sees(tx, &resource.subject())?
-                    || (per_row && !fc.matches(resource.ty.number(), &resource.attrs)))
+                    || (per_row && !filter_query::row_matches(tx, fc, &resource)?))
             {
                 continue;
             }

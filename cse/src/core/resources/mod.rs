@@ -25,6 +25,7 @@ pub mod node_links;
 pub mod pch;
 mod registry;
 pub mod req;
+pub mod smd;
 pub mod sub;
 pub mod ts;
 pub mod tsi;

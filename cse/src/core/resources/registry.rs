@@ -6,7 +6,7 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
     ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, lcp, mgo, nod, pch, req,
-    sub, ts, tsi, with_article,
+    smd, sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -19,6 +19,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cnt::Container,
     &cin::ContentInstance,
     &sub::Subscription,
+    &smd::SemanticDescriptor,
     &nod::Node,
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
@@ -186,10 +187,12 @@ mod tests {
                     LocationPolicy,
                     PollingChannel,
                     Subscription,
+                    SemanticDescriptor,
                     TimeSeries,
                 ],
             ),
-            (ContentInstance, &[]),
+            (ContentInstance, &[SemanticDescriptor]),
+            (SemanticDescriptor, &[Subscription]),
             (LocationPolicy, &[Subscription]),
             (
                 Container,
@@ -198,6 +201,7 @@ mod tests {
                     ContentInstance,
                     FlexContainer,
                     Subscription,
+                    SemanticDescriptor,
                     TimeSeries,
                 ],
             ),
@@ -247,16 +251,20 @@ mod tests {
                     Container,
                     FlexContainer,
                     Subscription,
+                    SemanticDescriptor,
                     FlexContainerInstance,
                 ],
             ),
-            (Group, &[Subscription]),
-            (MgmtObj, &[Subscription]),
-            (Node, &[MgmtObj, Subscription]),
+            (Group, &[Subscription, SemanticDescriptor]),
+            (MgmtObj, &[Subscription, SemanticDescriptor]),
+            (Node, &[MgmtObj, Subscription, SemanticDescriptor]),
             (PollingChannel, &[]),
             (Request, &[Subscription]),
             (Subscription, &[]),
-            (TimeSeries, &[TimeSeriesInstance, Subscription]),
+            (
+                TimeSeries,
+                &[TimeSeriesInstance, Subscription, SemanticDescriptor],
+            ),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
             (
