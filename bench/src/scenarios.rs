@@ -690,12 +690,16 @@ async fn discovery(
     Ok(vec![report("discovery", &what, opts, &m)])
 }
 
-/// The location of located container `i`: spread over longitudes 0..100 and
-/// latitudes 0..50 (two primes scatter neighbours), so a 1° square holds about one
+/// The location of located container `i`: spread evenly over longitudes 0..100
+/// and latitudes 0..50 by a SplitMix64 hash of `i`, so a 1° square holds about one
 /// in 5,000 of them.
 fn scattered_location(i: usize) -> Value {
-    let lon = (i.wrapping_mul(7_919) % 10_000) as f64 / 100.0;
-    let lat = (i.wrapping_mul(104_729) % 5_000) as f64 / 100.0;
+    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let lon = (z % 10_000) as f64 / 100.0;
+    let lat = ((z >> 32) % 5_000) as f64 / 100.0;
     json!({"typ": 1, "crd": format!("[{lon},{lat}]")})
 }
 

@@ -22,6 +22,7 @@ mod sec_out;
 mod sec_r4;
 mod sec_sub;
 mod ser;
+mod smd;
 mod sub;
 mod subf;
 mod ts;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(grp::tps());
     all.extend(ts::tps());
     all.extend(loc::tps());
+    all.extend(smd::tps());
     all.extend(req::tps());
     all.extend(pch::tps());
     all.extend(ser::tps());

@@ -60,6 +60,7 @@ pub fn discover(
     // page of exactly what is needed (plus one row to tell whether more exist), so a
     // large `ofst` never loads the rows it skips; documents are only parsed when a
     // condition must be checked here, page by page.
+    resource_table::resolve_area(tx.conn, &mut filter)?;
     let cse = tx.cse;
     let mut sight = Sight::new(cse.site(), who, Access::Discover);
     let checks_here = filter_query::checked_per_row(fc) || !sight.sees_everything();

@@ -54,6 +54,7 @@ mod relay;
 mod remote_cse;
 mod route_rules;
 mod serialization;
+mod smd;
 mod source_rules;
 mod source_tree;
 mod storage;
