@@ -93,7 +93,7 @@ fn originator(conn: &Client, path: &str) -> String {
 }
 
 /// Names of all scenarios, in the order `all` runs them.
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 11] = [
     "create-cin-hot",
     "create-cin-spread",
     "create-tsi-hot",
@@ -102,6 +102,7 @@ pub const ALL: [&str; 10] = [
     "fopt-latest",
     "retrieve-cin",
     "discovery",
+    "geo-query",
     "notify-latency",
     "mixed",
 ];
@@ -350,14 +351,34 @@ async fn fill(
     connections: usize,
     labels: fn(usize) -> Value,
 ) -> anyhow::Result<()> {
+    fill_with(target, containers, count, connections, move |i| {
+        (
+            4,
+            json!({"m2m:cin": {"con": format!("v{i}"), "rn": format!("i{i}"), "lbl": labels(i)}}),
+        )
+    })
+    .await
+}
+
+/// Creates `count` resources spread over `parents` with `connections` parallel
+/// clients, printing progress; `make(i)` gives resource `i`'s type and body.
+async fn fill_with(
+    target: &Target,
+    parents: &[String],
+    count: usize,
+    connections: usize,
+    make: impl Fn(usize) -> (u16, Value) + Send + Sync + 'static,
+) -> anyhow::Result<()> {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let containers = Arc::new(Ring::new(containers.to_vec())?);
+    let parents = Arc::new(Ring::new(parents.to_vec())?);
+    let make = Arc::new(make);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..connections.max(1) {
-        let (next, containers, conn) = (
+        let (next, parents, make, conn) = (
             Arc::clone(&next),
-            Arc::clone(&containers),
+            Arc::clone(&parents),
+            Arc::clone(&make),
             connection(target)?,
         );
         tasks.push(tokio::spawn(async move {
@@ -366,12 +387,15 @@ async fn fill(
                 if i >= count {
                     return Ok::<(), anyhow::Error>(());
                 }
-                let parent = containers.at(i);
-                let body = json!({"m2m:cin": {"con": format!("v{i}"), "rn": format!("i{i}"), "lbl": labels(i)}});
-                let reply = create(&conn, parent, 4, &body).await;
+                let (ty, body) = make(i);
+                let reply = create(&conn, parents.at(i), ty, &body).await;
                 anyhow::ensure!(reply.succeeded(), "filling failed with {}", reply.code());
                 if (i + 1).is_multiple_of(10_000) {
-                    eprintln!("  setup: {} of {count} instances ({:.0}/s)", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "  setup: {} of {count} resources ({:.0}/s)",
+                        i + 1,
+                        (i + 1) as f64 / started.elapsed().as_secs_f64()
+                    );
                 }
             }
         }));
@@ -410,6 +434,7 @@ pub async fn run(
         "fopt-latest" => fopt_latest(&mut fx, target, opts).await,
         "retrieve-cin" => retrieve_cin(&mut fx, target, opts).await,
         "discovery" => discovery(&mut fx, target, opts).await,
+        "geo-query" => geo_query(&mut fx, target, opts).await,
         "notify-latency" => notify_latency(&mut fx, target, opts).await,
         "mixed" => mixed(&mut fx, target, opts).await,
         other => Err(anyhow::anyhow!(
@@ -663,6 +688,59 @@ async fn discovery(
         opts.tree_size
     );
     Ok(vec![report("discovery", &what, opts, &m)])
+}
+
+/// The location of located container `i`: spread evenly over longitudes 0..100
+/// and latitudes 0..50 by a SplitMix64 hash of `i`, so a 1° square holds about one
+/// in 5,000 of them.
+fn scattered_location(i: usize) -> Value {
+    let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let lon = (z % 10_000) as f64 / 100.0;
+    let lat = ((z >> 32) % 5_000) as f64 / 100.0;
+    json!({"typ": 1, "crd": format!("[{lon},{lat}]")})
+}
+
+/// A geo-query (Polygon, within) over `tree_size` located containers: what the
+/// location index and the exact predicate cost together.
+async fn geo_query(
+    fx: &mut Fixture,
+    target: &Target,
+    opts: &Options,
+) -> anyhow::Result<Vec<ScenarioReport>> {
+    let aes = 10.max(opts.tree_size / 10_000);
+    let mut parents = Vec::with_capacity(aes);
+    for n in 0..aes {
+        parents.push(fx.ae(n).await?);
+    }
+    eprintln!("  setup: {} located containers", opts.tree_size);
+    fill_with(target, &parents, opts.tree_size, 16, |i| {
+        let body = json!({"m2m:cnt": {"rn": format!("g{i}"), "loc": scattered_location(i)}});
+        (3, body)
+    })
+    .await?;
+    // A 1° square: about 20 of 100,000 containers.
+    let square = "[[40,20],[41,20],[41,21],[40,21],[40,20]]"
+        .replace('[', "%5B")
+        .replace(']', "%5D")
+        .replace(',', "%2C");
+    let query = Arc::new(format!(
+        "{}?fu=1&gmty=3&gsf=1&geom={square}&lim=100",
+        target.cse_base_path
+    ));
+    let conns = conns(target, opts.plan.connections)?;
+    let m = load::run(opts.plan, move |c, _| {
+        let (conns, query) = (Arc::clone(&conns), Arc::clone(&query));
+        async move { retrieve(conns.at(c), &query).await }
+    })
+    .await?;
+    let what = format!(
+        "geo-query fu=1&gmty=3&gsf=1 (1° square) over {} located containers",
+        opts.tree_size
+    );
+    Ok(vec![report("geo-query", &what, opts, &m)])
 }
 
 async fn notify_latency(

@@ -114,6 +114,9 @@ impl FilterCriteria {
         for (name, pattern) in &self.attributes {
             results.push(attribute_matches(attrs.get(name), pattern));
         }
+        if let Some(query) = &self.geo_query {
+            results.push(query.matches(attrs.get("loc")));
+        }
         match self.filter_operation {
             Some(FilterOperation::Or) => results.is_empty() || results.into_iter().any(|r| r),
             Some(FilterOperation::Xor) => {

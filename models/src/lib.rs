@@ -7,6 +7,7 @@ pub mod cbor;
 pub mod eval_criteria;
 pub mod filter;
 pub mod id;
+pub mod location;
 pub mod mqtt_topic;
 pub mod primitive;
 pub mod problem;

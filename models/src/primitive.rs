@@ -255,6 +255,13 @@ pub struct FilterCriteria {
     pub offset: Option<u64>,
     /// `arp` (applyRelativePath): appended to each discovered address.
     pub relative_path: Option<String>,
+    /// `gmty`/`geom`/`gsf`: the resource's `loc` must relate to a geometry.
+    #[serde(default)]
+    pub geo_query: Option<crate::location::GeoQuery>,
+    /// `smf`: SPARQL queries, any of which a resource's semanticDescriptors must
+    /// answer (evaluated by the server, which holds the RDF engine).
+    #[serde(default)]
+    pub semantics_filter: Vec<String>,
 }
 
 impl FilterCriteria {
@@ -274,6 +281,8 @@ impl FilterCriteria {
             || self.size_below.is_some()
             || !self.content_types.is_empty()
             || !self.attributes.is_empty()
+            || self.geo_query.is_some()
+            || !self.semantics_filter.is_empty()
             || self.filter_operation.is_some()
     }
 

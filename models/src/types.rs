@@ -65,6 +65,8 @@ resource_types! {
     ContentInstance = 4, "cin", "contentInstance" => cin::SPEC;
     CseBase = 5, "cb", "CSEBase" => cse_base::SPEC;
     Group = 9, "grp", "group" => grp::SPEC;
+    /// How a device's location is obtained and where it is kept.
+    LocationPolicy = 10, "lcp", "locationPolicy" => lcp::SPEC;
     /// Every specialization; `mgd` tells which.
     MgmtObj = 13, "mgo", "mgmtObj" => mgo::SPEC;
     Node = 14, "nod", "node" => nod::SPEC;
@@ -77,6 +79,8 @@ resource_types! {
     Subscription = 23, "sub", "subscription" => sub::SPEC;
     /// Where to consult a Dynamic Authorization Server (stored only).
     DynamicAuthorizationConsultation = 34, "dac", "dynamicAuthorizationConsultation" => dac::SPEC;
+    /// An RDF description of its parent, for semantic discovery.
+    SemanticDescriptor = 24, "smd", "semanticDescriptor" => smd::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;

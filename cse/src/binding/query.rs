@@ -4,6 +4,7 @@
 
 use onecse_models::Problem;
 use onecse_models::ResultContent;
+use onecse_models::location::GeoQuery;
 use onecse_models::primitive::{
     DesiredIdentifierResultType, FilterCriteria, FilterOperation, FilterUsage,
 };
@@ -29,9 +30,12 @@ pub struct QueryParams {
 
 /// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
 const NOT_YET: &[&str] = &[
-    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "smf", "cfs", "cfq", "clbl", "palb",
-    "chty", "pty", "lbq", "gmty", "geom", "gsf",
+    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "cfs", "cfq", "clbl", "palb", "chty",
+    "pty", "lbq",
 ];
+
+/// Longest `smf` (SPARQL) query accepted: it is evaluated once per candidate.
+const MAX_SPARQL_BYTES: usize = 8192;
 
 /// Attribute names that have their own filter parameter and so are not attribute filters.
 const NOT_ATTRIBUTE_FILTERS: &[&str] = &["ct", "lt", "st", "et", "cs", "cnf"];
@@ -40,21 +44,36 @@ const NOT_ATTRIBUTE_FILTERS: &[&str] = &["ct", "lt", "st", "et", "cs", "cnf"];
 pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
     let mut params = QueryParams::default();
     let mut seen: Vec<String> = Vec::new();
+    let mut geo = GeoParts::default();
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         let name = name.into_owned();
         let value = value.into_owned();
-        let repeatable =
-            matches!(name.as_str(), "ty" | "lbl" | "cty" | "atrl") || is_attribute_filter(&name);
+        let repeatable = matches!(name.as_str(), "ty" | "lbl" | "cty" | "atrl" | "smf")
+            || is_attribute_filter(&name);
         if !repeatable && seen.contains(&name) {
             return Err(Problem::bad_request(format!(
                 "query parameter '{name}' is given more than once"
             )));
         }
         seen.push(name.clone());
-        apply(&mut params, &name, &value)?;
+        match name.as_str() {
+            "gmty" => geo.gmty = Some(integer(&name, &value, 1)?),
+            "gsf" => geo.gsf = Some(integer(&name, &value, 1)?),
+            "geom" => geo.geom = Some(value),
+            _ => apply(&mut params, &name, &value)?,
+        }
     }
+    params.filter.geo_query = GeoQuery::from_parts(geo.gmty, geo.geom.as_deref(), geo.gsf)?;
     params.filter.check_bounds()?;
     Ok(params)
+}
+
+/// The three parameters of a geo-query, read in any order and checked together.
+#[derive(Default)]
+struct GeoParts {
+    gmty: Option<i64>,
+    geom: Option<String>,
+    gsf: Option<i64>,
 }
 
 fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Problem> {
@@ -92,6 +111,16 @@ fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Proble
         "sza" => fc.size_above = Some(integer(name, value, 0)?),
         "szb" => fc.size_below = Some(integer(name, value, 1)?),
         "lbl" => fc.labels.extend(list(value).map(str::to_owned)),
+        "smf" => {
+            if value.len() > MAX_SPARQL_BYTES {
+                return Err(invalid(
+                    name,
+                    "…",
+                    &format!("a SPARQL query of at most {MAX_SPARQL_BYTES} bytes"),
+                ));
+            }
+            fc.semantics_filter.push(value.to_owned());
+        }
         "cty" => fc.content_types.extend(list(value).map(str::to_owned)),
         "ty" => {
             for item in list(value) {
@@ -248,7 +277,7 @@ mod tests {
 
     #[test]
     fn recognised_but_unimplemented_parameters_say_so() {
-        for q in ["rids=1", "smf=x", "c.rn=a"] {
+        for q in ["rids=1", "sqi=true", "c.rn=a"] {
             let rsc = parse(q).err().map(|p| p.rsc);
             assert_eq!(
                 rsc,

@@ -49,6 +49,7 @@ pub fn discover(
         ));
     }
     let fc = &req.filter;
+    filter_query::check(fc)?;
     let limit = fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let skip = fc.offset.unwrap_or(1).saturating_sub(1);
     let Some(mut filter) = filter_query::database_filter(fc, target) else {
@@ -59,6 +60,7 @@ pub fn discover(
     // page of exactly what is needed (plus one row to tell whether more exist), so a
     // large `ofst` never loads the rows it skips; documents are only parsed when a
     // condition must be checked here, page by page.
+    resource_table::resolve_area(tx.conn, &mut filter)?;
     let cse = tx.cse;
     let mut sight = Sight::new(cse.site(), who, Access::Discover);
     let checks_here = filter_query::checked_per_row(fc) || !sight.sees_everything();
@@ -149,7 +151,7 @@ fn scan(
             // matching, however long its values or the patterns. Conditions the
             // database evaluated hold already and evaluate true again.
             if !sight.sees(tx, &resource.subject())?
-                || !fc.matches(resource.ty.number(), &resource.attrs)
+                || !filter_query::row_matches(tx, fc, &resource)?
             {
                 continue;
             }

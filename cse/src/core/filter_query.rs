@@ -3,12 +3,15 @@
 //! and conditional retrieval (rcn 4/5/6/8 with `fc`) share, so both select exactly
 //! the same resources and both stay within indexed, paged reads.
 
-use onecse_models::ResourceType;
 use onecse_models::primitive::{FilterCriteria, FilterOperation};
 use onecse_models::resource::{Extension, has_attribute};
 use onecse_models::time::Timestamp;
+use onecse_models::{ResourceType, ResponseStatusCode};
 
 use crate::core::record::Resource;
+use crate::core::semantics;
+use crate::core::transaction::Txn;
+use crate::error::{CseError, CseResult};
 use crate::store::resource_table::{Bound, CountColumn, DiscoveryFilter, TimeColumn};
 
 /// A page of `target`'s descendants down to `fc.level` levels below it, with every
@@ -53,6 +56,10 @@ pub fn database_filter<'a>(
         }
     }
     filter.labels = fc.labels.clone();
+    filter.area = fc
+        .geo_query
+        .as_ref()
+        .and_then(|q| q.candidate_box().map(|area| (q.function, area)));
     let text = |v: &Option<Timestamp>| v.map(|t| t.to_string());
     for (column, bound, value) in [
         (TimeColumn::Created, Bound::Below, text(&fc.created_before)),
@@ -88,9 +95,42 @@ pub fn database_filter<'a>(
 }
 
 /// Whether some condition of `fc` is left for [`FilterCriteria::matches`] on each
-/// row read (`cty`, attribute filters, or any condition under `fo` 2 or 3).
+/// row read (`cty`, attribute filters, the exact geometry of a geo-query, or any
+/// condition under `fo` 2 or 3).
 pub fn checked_per_row(fc: &FilterCriteria) -> bool {
-    combines_loosely(fc) || !fc.content_types.is_empty() || !fc.attributes.is_empty()
+    combines_loosely(fc)
+        || !fc.content_types.is_empty()
+        || !fc.attributes.is_empty()
+        || fc.geo_query.is_some()
+        || !fc.semantics_filter.is_empty()
+}
+
+/// Refuses filter conditions only the server can judge before any row is read:
+/// `smf` that is no SPARQL query (4000), and `smf` under `fo` 2 or 3 (5001).
+pub fn check(fc: &FilterCriteria) -> CseResult<()> {
+    if fc.semantics_filter.is_empty() {
+        return Ok(());
+    }
+    if combines_loosely(fc) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "smf (semanticsFilter) combined with fo=2 or fo=3 is not supported; use fo=1",
+        ));
+    }
+    semantics::check_queries(&fc.semantics_filter)
+}
+
+/// Whether a row read passes the conditions left for each row: those of
+/// [`FilterCriteria::matches`] and, with `smf`, a SPARQL query over the row's
+/// semanticDescriptors (asked only when the others hold).
+pub fn row_matches(tx: &mut Txn<'_>, fc: &FilterCriteria, resource: &Resource) -> CseResult<bool> {
+    if !fc.matches(resource.ty.number(), &resource.attrs) {
+        return Ok(false);
+    }
+    if fc.semantics_filter.is_empty() {
+        return Ok(true);
+    }
+    semantics::matches(tx, resource, &fc.semantics_filter)
 }
 
 /// Whether `fo` combines the conditions so that none of them alone must hold (OR,

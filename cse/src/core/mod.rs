@@ -25,6 +25,7 @@ pub mod removal;
 pub mod resources;
 pub mod scan;
 pub mod security_facts;
+pub mod semantics;
 pub mod timer_sweep;
 pub mod transaction;
 pub mod upper_tester;

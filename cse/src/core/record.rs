@@ -179,6 +179,14 @@ impl Resource {
         labels_of(&self.attrs)
     }
 
+    /// The bounding box of its `loc`, for the location index (`None` without one).
+    pub fn location_box(&self) -> Option<onecse_models::location::BoundingBox> {
+        let loc = self.attrs.get("loc")?;
+        onecse_models::location::Location::from_attribute(loc)
+            .ok()?
+            .bounding_box()
+    }
+
     /// The representation `{"m2m:<ty>": {...}}` (or the specialization's root key).
     pub fn representation(&self) -> Value {
         self.wrap(self.attrs.clone())

@@ -9,6 +9,7 @@ pub mod group_members;
 pub mod instance_edges;
 pub mod labels;
 pub mod leases;
+pub mod locations;
 pub mod migrate;
 pub mod missing_data_windows;
 pub mod outbox;

@@ -121,7 +121,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_links,
     polling_answers,
     polling_queue,
-    group_members
+    group_members,
+    locations
 );
 
 diesel::table! {
@@ -227,3 +228,21 @@ diesel::table! {
         member -> Text,
     }
 }
+
+diesel::table! {
+    /// The bounding box of each resource's `loc`, in degrees (see the migration).
+    locations (ri) {
+        /// The located resource.
+        ri -> Text,
+        /// Westmost longitude.
+        min_lon -> Double,
+        /// Southmost latitude.
+        min_lat -> Double,
+        /// Eastmost longitude.
+        max_lon -> Double,
+        /// Northmost latitude.
+        max_lat -> Double,
+    }
+}
+
+diesel::joinable!(locations -> resources (ri));

@@ -28,6 +28,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("poa", UriList),
     A::read_write("or", Text),
     A::read_write("nl", Text),
+    A::read_write("loc", Location),
     A::read_write("rr", Boolean).mandatory(),
     A::read_write("csz", TextList),
     A::read_write("esi", Object).unsupported(),

@@ -44,4 +44,5 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_only("li", Text),
     A::read_write("or", Text),
     A::read_write("disr", Boolean),
+    A::read_write("loc", Location),
 ];

@@ -7,7 +7,6 @@ use serde_json::{Map, Value};
 use super::cin::content_size;
 use super::policy::{AttributePolicy as A, UNIVERSAL, ValueKind::*};
 use super::spec::TypeSpec;
-use crate::problem::Problem;
 use crate::types::ResourceType;
 
 /// The JSON root key of a flexContainer whose definition onecse does not know.
@@ -27,7 +26,7 @@ pub const SPEC: TypeSpec = {
 
 /// flexContainer attribute table; `st`, `cs`, `cni` and `cbs` are maintained by the
 /// CSE; `fcied` (fcinEnabled, R4) switches the flexContainerInstance history on, and
-/// `mni`/`mbs`/`mia` (never 0) limit it; `loc` is an `m2m:geoCoordinates`.
+/// `mni`/`mbs`/`mia` (never 0) limit it.
 pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("et", Timestamp).always_present(),
     A::read_write("acpi", TextList),
@@ -46,7 +45,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("mni", Integer { min: 1 }),
     A::read_write("mbs", Integer { min: 1 }),
     A::read_write("mia", Integer { min: 1 }),
-    A::read_write("loc", Object),
+    A::read_write("loc", Location),
     A::read_only("cni", Integer { min: 0 }),
     A::read_only("cbs", Integer { min: 0 }),
 ];
@@ -76,51 +75,10 @@ pub fn custom_size(attrs: &Map<String, Value>) -> i64 {
         .fold(0, i64::saturating_add)
 }
 
-/// `m2m:geoCoordinates` (TS-0004 §6.3.5.x): `typ` an `m2m:geometryType` (1 Point …
-/// 6 MultiPolygon) and `crd` the GeoJSON coordinates as a string; only stored, so it
-/// is checked for shape, not for geometry.
-pub fn check_location(loc: &Value) -> Result<(), Problem> {
-    let bad = |why: &str| Err(Problem::bad_request(format!("loc: {why}")));
-    let Some(loc) = loc.as_object() else {
-        return bad("must be an object {\"typ\": 1-6, \"crd\": \"[…]\"}");
-    };
-    if let Some(name) = loc.keys().find(|k| !matches!(k.as_str(), "typ" | "crd")) {
-        return bad(&format!(
-            "'{name}' is not a geoCoordinates member (typ, crd)"
-        ));
-    }
-    match loc.get("typ").and_then(Value::as_i64) {
-        Some(1..=6) => {}
-        _ => return bad("typ must be a geometryType from 1 (Point) to 6 (MultiPolygon)"),
-    }
-    let Some(crd) = loc.get("crd").and_then(Value::as_str) else {
-        return bad("crd (the coordinates as a JSON string) is required");
-    };
-    match serde_json::from_str::<Value>(crd) {
-        Ok(Value::Array(items)) if !items.is_empty() => Ok(()),
-        _ => bad("crd must be a JSON array of coordinates, e.g. \"[6.9, 50.9]\""),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn locations_have_a_geometry_type_and_coordinates() {
-        assert!(check_location(&json!({"typ": 1, "crd": "[6.9, 50.9]"})).is_ok());
-        assert!(check_location(&json!({"typ": 3, "crd": "[[[0,0],[1,0],[1,1],[0,0]]]"})).is_ok());
-        for bad in [
-            json!("50.9,6.9"),
-            json!({"typ": 7, "crd": "[1, 2]"}),
-            json!({"typ": 1}),
-            json!({"typ": 1, "crd": "not json"}),
-            json!({"typ": 1, "crd": "[1, 2]", "x": 1}),
-        ] {
-            assert!(check_location(&bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn custom_attributes_are_those_outside_the_common_table() {

@@ -56,6 +56,9 @@ pub enum ValueKind {
     UriList,
     /// A JSON object.
     Object,
+    /// A location (m2m:geoCoordinates `{"typ", "crd"}`), checked by
+    /// [`crate::location::Location::from_attribute`].
+    Location,
     /// Any JSON value.
     Any,
 }
@@ -448,6 +451,9 @@ fn check_kind(name: &str, kind: ValueKind, value: &Value) -> Result<(), Problem>
             .as_object()
             .map(|_| ())
             .ok_or_else(|| wrong("an object")),
+        ValueKind::Location => crate::location::Location::from_attribute(value)
+            .map(|_| ())
+            .map_err(|p| Problem::bad_request(format!("attribute '{name}': {}", p.message))),
         ValueKind::Any => Ok(()),
     }
 }

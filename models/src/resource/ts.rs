@@ -53,6 +53,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("mdt", Integer { min: 1 }),
     A::read_write("or", Text),
     A::write_once("cnf", Text),
+    A::read_write("loc", Location),
 ];
 
 /// The attributes whose UPDATE is refused while `mdd` is true (digest §8).

@@ -86,7 +86,7 @@ fn kind(kind: ValueKind) -> Value {
         ValueKind::Enumerated(values) => json!({ "enum": values }),
         ValueKind::Timestamp => json!("timestamp"),
         ValueKind::TextList | ValueKind::NonEmptyTextList | ValueKind::UriList => json!("list"),
-        ValueKind::Object => json!("object"),
+        ValueKind::Object | ValueKind::Location => json!("object"),
         // Lists of numbers and of schedule entries are typed as JSON.
         ValueKind::EnumeratedList(_) | ValueKind::Schedules | ValueKind::Any => json!("any"),
     }

@@ -16,7 +16,7 @@ use crate::core::record::Resource;
 use crate::core::resources::{check_child_allowed, instances};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::{labels, policy_links, resource_table};
+use crate::store::{labels, locations, policy_links, resource_table};
 
 /// Longest structured address: keeps the path index within PostgreSQL's B-tree row
 /// limit whatever the nesting.
@@ -124,6 +124,9 @@ pub fn create(
         resource.attrs.remove("st");
     }
     labels::insert(tx.conn, &resource.ri, &resource.labels())?;
+    if resource.attrs.contains_key("loc") {
+        locations::replace(tx.conn, &resource.ri, resource.location_box())?;
+    }
     if resource.attrs.contains_key("acpi") {
         policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;
     }

@@ -51,7 +51,8 @@ pub fn page(
 ) -> CseResult<Page> {
     let limit = usize::try_from(fc.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE)).unwrap_or(usize::MAX);
     let offset = fc.offset.unwrap_or(1).saturating_sub(1);
-    let Some(filter) = filter_query::database_filter(fc, target) else {
+    filter_query::check(fc)?;
+    let Some(mut filter) = filter_query::database_filter(fc, target) else {
         // Only types no resource can have: no descendant matches.
         return Ok(Page {
             rows: Vec::new(),
@@ -59,6 +60,7 @@ pub fn page(
         });
     };
     // Conditions the database cannot evaluate are checked on each row read here.
+    resource_table::resolve_area(tx.conn, &mut filter)?;
     let per_row = filter_query::checked_per_row(fc);
     let cse = tx.cse;
     let mut sight = Sight::new(cse.site(), who, Access::Retrieve);
@@ -108,7 +110,7 @@ pub fn page(
             }
             if !everything
                 && (!sight.sees(tx, &resource.subject())?
-                    || (per_row && !fc.matches(resource.ty.number(), &resource.attrs)))
+                    || (per_row && !filter_query::row_matches(tx, fc, &resource)?))
             {
                 continue;
             }

@@ -14,7 +14,7 @@ use crate::core::notification::{Event, matcher};
 use crate::core::operations::{body, expiration_time, policy_ids, result};
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
-use crate::store::{labels, policy_links, resource_table};
+use crate::store::{labels, locations, policy_links, resource_table};
 
 /// Updates the target (loaded and locked by dispatch) with the request content.
 pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Response> {
@@ -78,6 +78,9 @@ pub fn update(tx: &mut Txn<'_>, req: &Request, target: Target) -> CseResult<Resp
     resource_table::update(tx.conn, &resource.to_row())?;
     if request_attrs.contains_key("lbl") {
         labels::replace(tx.conn, &resource.ri, &resource.labels())?;
+    }
+    if request_attrs.contains_key("loc") {
+        locations::replace(tx.conn, &resource.ri, resource.location_box())?;
     }
     if request_attrs.contains_key("acpi") {
         policy_links::replace(tx.conn, &resource.ri, &resource.policy_ids())?;

@@ -10,7 +10,7 @@
 use onecse_models::ResourceType;
 use onecse_models::resource::Extension;
 use onecse_models::resource::TypeSpec;
-use onecse_models::resource::fcnt::{GENERIC_ROOT, check_location, custom_attributes, custom_size};
+use onecse_models::resource::fcnt::{GENERIC_ROOT, custom_attributes, custom_size};
 use onecse_models::resource::fcnt_specs::{self, Specialization};
 use serde_json::{Map, Value, json};
 
@@ -106,17 +106,6 @@ impl ResourceKind for FlexContainer {
             instances::start_counters(&mut resource.attrs);
         }
         Ok(())
-    }
-
-    fn check_values(
-        &self,
-        attrs: &Map<String, Value>,
-        _rvi: onecse_models::ReleaseVersion,
-    ) -> CseResult<()> {
-        match attrs.get("loc") {
-            Some(loc) if !loc.is_null() => Ok(check_location(loc)?),
-            _ => Ok(()),
-        }
     }
 
     fn after_create(&self, tx: &mut Txn<'_>, resource: &mut Resource) -> CseResult<()> {

@@ -3,10 +3,11 @@
 
 use diesel::prelude::*;
 use onecse_models::ResourceType;
+use onecse_models::location::{BoundingBox, SpatialFunction};
 
 use super::resource_row::{ResourceRow, column};
 use crate::store::db::DbConn;
-use crate::store::schema::resources;
+use crate::store::schema::{locations, resources};
 
 /// Conditions of a discovery page that the database evaluates.
 #[derive(Debug, Default)]
@@ -27,6 +28,37 @@ pub struct DiscoveryFilter<'a> {
     pub after: Option<String>,
     /// Rows to skip (`ofst`), when the database evaluates every condition.
     pub offset: i64,
+    /// A geo-query's function and box, read by [`resolve_area`] (the exact geometry
+    /// is checked per row).
+    pub area: Option<(SpatialFunction, BoundingBox)>,
+    /// The resourceIDs [`resolve_area`] found in `area`, when they are few: the page
+    /// then reads just those rows instead of walking the subtree in path order.
+    pub located: Option<Vec<String>>,
+}
+
+/// Most resourceIDs of a geo-query's box read up front ([`resolve_area`]); a box
+/// holding more is not selective, so walking the subtree finds its matches quickly.
+pub const MAX_LOCATED: i64 = 2000;
+
+/// Reads the resourceIDs in `filter.area` once, when there are at most
+/// [`MAX_LOCATED`] of them, so every page of the request reads only those rows
+/// (found by their primary key) rather than every row of the subtree in path order
+/// with a lookup each, which is what a planner picks for an ordered, limited read.
+pub fn resolve_area(conn: &mut DbConn, filter: &mut DiscoveryFilter<'_>) -> QueryResult<()> {
+    let Some((function, area)) = filter.area else {
+        return Ok(());
+    };
+    let ids: Vec<String> = located(
+        locations::table.select(locations::ri).into_boxed(),
+        function,
+        area,
+    )
+    .limit(MAX_LOCATED + 1)
+    .load(conn)?;
+    if i64::try_from(ids.len()).unwrap_or(i64::MAX) <= MAX_LOCATED {
+        filter.located = Some(ids);
+    }
+    Ok(())
 }
 
 /// Timestamp columns a discovery condition can bound.
@@ -113,6 +145,11 @@ fn discovery_query<'a>(
             .select(labels::ri);
         query = query.filter(resources::ri.eq_any(with_label));
     }
+    // A box holding more than MAX_LOCATED is no narrowing worth a subquery: the
+    // exact predicate on each row decides then.
+    if let Some(ids) = &filter.located {
+        query = query.filter(resources::ri.eq_any(ids.clone()));
+    }
     for (column, bound, value) in &filter.text_bounds {
         let value = value.clone();
         query = match (*column, *bound) {
@@ -133,4 +170,34 @@ fn discovery_query<'a>(
         };
     }
     query.order(resources::path.asc()).offset(filter.offset)
+}
+
+/// Keeps the location boxes that can satisfy `function` against the query box
+/// `area`: inside it (within), around it (contains) or overlapping it (intersects).
+fn located<'a>(
+    query: locations::BoxedQuery<'a, <DbConn as Connection>::Backend, diesel::sql_types::Text>,
+    function: SpatialFunction,
+    area: BoundingBox,
+) -> locations::BoxedQuery<'a, <DbConn as Connection>::Backend, diesel::sql_types::Text> {
+    use locations::{max_lat, max_lon, min_lat, min_lon};
+    match function {
+        // The upper bounds on `min_lon`/`min_lat` follow from the others (a box's
+        // minimum is below its maximum); they give the (min_lon, min_lat) index a
+        // closed range instead of a half-open one that covers most rows.
+        SpatialFunction::Within => query
+            .filter(min_lon.between(area.min_lon, area.max_lon))
+            .filter(min_lat.between(area.min_lat, area.max_lat))
+            .filter(max_lon.le(area.max_lon))
+            .filter(max_lat.le(area.max_lat)),
+        SpatialFunction::Contains => query
+            .filter(min_lon.le(area.min_lon))
+            .filter(max_lon.ge(area.max_lon))
+            .filter(min_lat.le(area.min_lat))
+            .filter(max_lat.ge(area.max_lat)),
+        SpatialFunction::Intersects => query
+            .filter(min_lon.le(area.max_lon))
+            .filter(max_lon.ge(area.min_lon))
+            .filter(min_lat.le(area.max_lat))
+            .filter(max_lat.ge(area.min_lat)),
+    }
 }

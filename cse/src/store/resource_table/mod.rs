@@ -14,7 +14,8 @@ mod writes;
 
 pub use children::{child_expires_after, children, children_of_type, descendants_of_type};
 pub use discovery_pages::{
-    Bound, CountColumn, DiscoveryFilter, TimeColumn, discover_addresses, discover_page,
+    Bound, CountColumn, DiscoveryFilter, MAX_LOCATED, TimeColumn, discover_addresses,
+    discover_page, resolve_area,
 };
 pub use instance_counters::{
     Counters, add_instance, insert_counted, recount_instances, remove_instances,
