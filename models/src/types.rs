@@ -76,6 +76,8 @@ resource_types! {
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
+    /// A subscription over several resources, notified per time window (R4).
+    CrossResourceSubscription = 48, "crs", "crossResourceSubscription" => crs::SPEC;
     FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
     /// The announced variant of an accessControlPolicy (TS-0004 table 7.4.26.1-1).
     AccessControlPolicyAnnc = 10001, "acpA", "accessControlPolicyAnnc" => annc::ACP;
@@ -242,6 +244,7 @@ status_codes! {
     NotAcceptable = 5207 => 406, "NOT_ACCEPTABLE";
     GroupMembersNotResponded = 5209 => 500, "GROUP_MEMBERS_NOT_RESPONDED";
     UnableToRecallRequest = 5220 => 409, "UNABLE_TO_RECALL_REQUEST";
+    CrossResourceOperationFailure = 5221 => 500, "CROSS_RESOURCE_OPERATION_FAILURE";
     MaxNumberOfMemberExceeded = 6010 => 400, "MAX_NUMBER_OF_MEMBER_EXCEEDED";
 }
 

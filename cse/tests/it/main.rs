@@ -21,6 +21,7 @@ mod conditional;
 mod conformance;
 mod crash;
 mod cross_cse;
+mod crs;
 mod cse_base;
 mod deregistration;
 mod discovery;

@@ -7,6 +7,7 @@ pub mod ae;
 pub mod annc;
 pub mod cin;
 pub mod cnt;
+pub mod crs;
 pub mod cse_base;
 pub mod csr;
 pub mod fcin;

@@ -7,8 +7,8 @@ use onecse_models::ResourceType;
 use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
-use crate::core::notification::{missing_data_report, stats, subscriber};
-use crate::core::record::Resource;
+use crate::core::notification::{cross_resource, missing_data_report, stats, subscriber};
+use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
 use crate::store::outbox::NewNotification;
@@ -113,6 +113,7 @@ pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
             }
         }
         deletion_notice(tx, sub)?;
+        cross_resource::member_gone(tx, sub, root)?;
     }
     Ok(())
 }
@@ -171,7 +172,7 @@ fn wants(
 }
 
 /// `sur`: the subscription's SP-relative resource ID.
-pub(super) fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
+pub(crate) fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
     format!("{}/{}", tx.cse.cse_id, sub.ri)
 }
 
@@ -210,8 +211,17 @@ pub(super) fn event_notification(tx: &Txn<'_>, sub: &Resource, nev: Value) -> Va
 /// Queues the notification of one matching event (`nev`) to every `nu` target of
 /// `sub`, applying `bn`/`ln`, and counts the event in the statistics.
 pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<()> {
-    stats::count_event(tx, sub)?;
     let payload = event_notification(tx, sub, nev).to_string();
+    queue_payload(tx, sub, &payload)
+}
+
+/// Queues `payload` (an `m2m:sgn`) to every `nu` target of `sub` (a subscription or a
+/// crossResourceSubscription), applying `bn`/`ln`/`nec`, and counts the event in the
+/// statistics. A target that is a crossResourceSubscription this subscription serves
+/// (its `acrs`) hears of the event in this transaction instead ([`cross_resource`]).
+pub(crate) fn queue_payload(tx: &mut Txn<'_>, sub: &Resource, payload: &str) -> CseResult<()> {
+    stats::count_event(tx, sub)?;
+    let serves = string_items(&sub.attrs, "acrs");
     let batch = sub
         .attrs
         .get("bn")
@@ -235,11 +245,15 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
         .flatten()
         .filter_map(Value::as_str)
     {
+        if serves.iter().any(|s| s == target) {
+            cross_resource::hear(tx, target, &sub.ri)?;
+            continue;
+        }
         let row = NewNotification {
             stream: format!("{}|{target}", sub.ri),
             sub_ri: sub.ri.clone(),
             target: target.to_owned(),
-            payload: payload.clone(),
+            payload: payload.to_owned(),
             batch_num: batch.map(|b| i32::try_from(b.num).unwrap_or(i32::MAX)),
             latest_only: i32::from(latest),
             counts: 1,
@@ -254,7 +268,7 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
 }
 
 /// The deletion notification to `su` (spec digest notifications §5).
-fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
+pub(crate) fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     let Some(su) = sub.attrs.get("su").and_then(Value::as_str) else {
         return Ok(());
     };

@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, annc, cin, cnt, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req, sub,
-    ts, tsi, with_article,
+    ResourceKind, acp, ae, annc, cin, cnt, crs, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req,
+    sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -19,6 +19,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cnt::Container,
     &cin::ContentInstance,
     &sub::Subscription,
+    &crs::CrossResourceSubscription,
     &nod::Node,
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
@@ -185,6 +186,7 @@ mod tests {
                     PollingChannel,
                     Subscription,
                     TimeSeries,
+                    CrossResourceSubscription,
                 ],
             ),
             (ContentInstance, &[]),
@@ -210,6 +212,7 @@ mod tests {
                     Subscription,
                     TimeSeries,
                     RemoteCse,
+                    CrossResourceSubscription,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -228,6 +231,7 @@ mod tests {
                     Group,
                     Subscription,
                     TimeSeries,
+                    CrossResourceSubscription,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -236,6 +240,7 @@ mod tests {
                     TimeSeriesAnnc,
                 ],
             ),
+            (CrossResourceSubscription, &[]),
             (FlexContainerInstance, &[]),
             (
                 FlexContainer,
