@@ -2,6 +2,7 @@
 
 mod ann;
 mod bnd;
+mod crs;
 mod crt;
 mod dis;
 mod dmr;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dmr::tps());
     all.extend(sub::tps());
     all.extend(subf::tps());
+    all.extend(crs::tps());
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
