@@ -73,6 +73,10 @@ resource_types! {
     /// The state of a non-blocking request.
     Request = 17, "req", "request" => req::SPEC;
     Subscription = 23, "sub", "subscription" => sub::SPEC;
+    /// The policy for some notification targets of a subscription (R3).
+    NotificationTargetMgmtPolicyRef = 25, "ntpr", "notificationTargetMgmtPolicyRef" => ntp::REF_SPEC;
+    /// What happens when a notification target asks to be removed (R3).
+    NotificationTargetPolicy = 26, "ntp", "notificationTargetPolicy" => ntp::POLICY_SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;

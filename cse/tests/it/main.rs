@@ -45,6 +45,7 @@ mod metrics;
 mod mqtt;
 mod nod;
 mod nonblocking;
+mod ntp;
 mod ops;
 mod pch;
 mod proxy;

@@ -22,6 +22,7 @@ pub const SPEC: TypeSpec = {
         ATTRIBUTES,
         &[Ae, CseBase, RemoteCse],
     )
+    .reserving(&[super::ntp::SELF_REFERENCE])
 };
 
 /// crossResourceSubscription attribute table (TS-0004 §7.4.58, as the spec digest

@@ -16,6 +16,7 @@ pub mod fcnt_specs;
 pub mod grp;
 pub mod mgo;
 pub mod nod;
+pub mod ntp;
 pub mod pch;
 mod policy;
 mod registry;

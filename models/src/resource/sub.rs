@@ -34,6 +34,7 @@ pub const SPEC: TypeSpec = {
         ],
     )
     .watching_parent()
+    .reserving(&[super::ntp::SELF_REFERENCE])
 };
 
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,

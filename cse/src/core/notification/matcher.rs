@@ -278,12 +278,20 @@ pub(crate) fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()>
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
     }
+    let su = su.to_owned();
+    notice(tx, sub, &su, &json!({ "m2m:sgn": sgn }))
+}
+
+/// Queues one notice about `sub` (not an event: it counts towards neither `exc` nor
+/// the statistics) to `target`, in order with the subscription's other notifications
+/// to it.
+pub(crate) fn notice(tx: &mut Txn<'_>, sub: &Resource, target: &str, sgn: &Value) -> CseResult<()> {
     let now_text = tx.now_text.clone();
     let row = NewNotification {
-        stream: format!("{}|{su}", sub.ri),
+        stream: format!("{}|{target}", sub.ri),
         sub_ri: sub.ri.clone(),
-        target: su.to_owned(),
-        payload: json!({ "m2m:sgn": sgn }).to_string(),
+        target: target.to_owned(),
+        payload: sgn.to_string(),
         batch_num: None,
         latest_only: 0,
         counts: 0,

@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod stats;
 pub mod subscriber;
 pub mod target;
+pub mod target_removal;
 mod verification;
 pub mod watch;
 

@@ -22,6 +22,7 @@ pub mod mgo;
 pub mod missing_data;
 pub mod nod;
 pub mod node_links;
+pub mod ntp;
 pub mod pch;
 mod registry;
 pub mod req;

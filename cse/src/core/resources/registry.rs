@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, ae, annc, cin, cnt, crs, cse_base, csr, fcin, fcnt, grp, mgo, nod, pch, req,
-    sub, ts, tsi, with_article,
+    ResourceKind, acp, ae, annc, cin, cnt, crs, cse_base, csr, fcin, fcnt, grp, mgo, nod, ntp, pch,
+    req, sub, ts, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -20,6 +20,8 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cin::ContentInstance,
     &sub::Subscription,
     &crs::CrossResourceSubscription,
+    &ntp::NotificationTargetPolicy,
+    &ntp::NotificationTargetMgmtPolicyRef,
     &nod::Node,
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
@@ -213,6 +215,7 @@ mod tests {
                     TimeSeries,
                     RemoteCse,
                     CrossResourceSubscription,
+                    NotificationTargetPolicy,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -240,7 +243,10 @@ mod tests {
                     TimeSeriesAnnc,
                 ],
             ),
-            (CrossResourceSubscription, &[]),
+            (
+                CrossResourceSubscription,
+                &[NotificationTargetMgmtPolicyRef],
+            ),
             (FlexContainerInstance, &[]),
             (
                 FlexContainer,
@@ -256,7 +262,9 @@ mod tests {
             (Node, &[MgmtObj, Subscription]),
             (PollingChannel, &[]),
             (Request, &[Subscription]),
-            (Subscription, &[]),
+            (Subscription, &[NotificationTargetMgmtPolicyRef]),
+            (NotificationTargetMgmtPolicyRef, &[]),
+            (NotificationTargetPolicy, &[]),
             (TimeSeries, &[TimeSeriesInstance, Subscription]),
             (TimeSeriesInstance, &[]),
             (AccessControlPolicyAnnc, &[]),
