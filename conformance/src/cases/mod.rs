@@ -13,6 +13,7 @@ mod gen_;
 mod grp;
 mod mqt;
 mod nod;
+mod ntp;
 mod pch;
 mod reg;
 mod req;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(sub::tps());
     all.extend(subf::tps());
     all.extend(crs::tps());
+    all.extend(ntp::tps());
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
