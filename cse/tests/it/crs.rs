@@ -7,7 +7,7 @@ use std::time::Duration;
 use onecse_testkit::Receiver;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app};
+use crate::helpers::{Reply, TestApp, TestDb, spawn_app, spawn_app_on};
 
 const QUIET: Duration = Duration::from_millis(1500);
 
@@ -348,4 +348,31 @@ async fn unreachable_nu_fails_verification() {
     assert_eq!(reply.rsc, Some(5204), "{reply:#?}");
     let subs = app.retrieve("/cse-in/a?fu=1&ty=23", "CAdmin").await;
     assert_eq!(subs.body["m2m:uril"], json!([]), "{subs:#?}");
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_share_a_window_and_either_closes_it() {
+    let (db, url) = TestDb::fresh();
+    let rx = Receiver::start().expect("receiver");
+    let first = spawn_app_on(&url, |_| {}).await;
+    let second = spawn_app_on(&url, |_| {}).await;
+    watching(&first, &rx, json!({"twt": 2, "tws": "PT3S"})).await;
+    // One target changes through each process; the window's state is shared.
+    first.instance("/cse-in/a", "1", "CAdmin").await;
+    second.instance("/cse-in/b", "2", "CAdmin").await;
+    // The first process stops before the window closes: the other one closes it.
+    first.stop().await;
+    let n = rx
+        .next_within(Duration::from_secs(8))
+        .await
+        .expect("window notification");
+    assert!(
+        n.sgn()["sur"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("/id-in/crs"))
+    );
+    // Exactly one notification for the window, not one per process.
+    rx.assert_quiet(QUIET).await;
+    second.stop().await;
+    drop(db);
 }
