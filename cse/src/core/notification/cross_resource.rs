@@ -66,23 +66,26 @@ pub fn restart(tx: &mut Txn<'_>, crs: &mut Resource) -> CseResult<()> {
 }
 
 /// A member subscription `member` notified the crossResourceSubscription `crs_id`:
-/// recorded for the current window (which it opens when sliding). A
-/// crossResourceSubscription gone meanwhile hears nothing.
+/// recorded for the current window (which it opens when sliding and none is open).
+/// The crossResourceSubscription's row is not locked: only opening a sliding window
+/// writes it, with a statement that changes it only while no window is open, so
+/// busy targets never keep the timer from closing a window. A crossResourceSubscription
+/// gone meanwhile hears nothing.
 pub fn hear(tx: &mut Txn<'_>, crs_id: &str, member: &str) -> CseResult<()> {
     let Some(ri) = local_ri(tx, crs_id) else {
         return Ok(());
     };
-    let Some(row) = resource_table::lock_and_reload(tx.conn, ri)? else {
+    let Some(row) = resource_table::find_by_ri(tx.conn, ri, &tx.now_text)? else {
         return Ok(());
     };
-    let mut crs = Resource::from_row(row)?;
+    let crs = Resource::from_row(row)?;
     if crs.ty != ResourceType::CrossResourceSubscription {
         return Ok(());
     }
     cross_resource_heard::insert(tx.conn, &crs.ri, member)?;
     if crs.due.is_none() && sliding(&crs.attrs) {
-        crs.due = Some(plus(tx.now, size(&crs.attrs)).to_string());
-        resource_table::update(tx.conn, &crs.to_row())?;
+        let closes = plus(tx.now, size(&crs.attrs)).to_string();
+        resource_table::set_due_if_unset(tx.conn, &crs.ri, &closes)?;
     }
     Ok(())
 }
@@ -97,9 +100,10 @@ fn member_count(attrs: &Map<String, Value>) -> usize {
 /// notification when it fires, and sets when the next window closes. Runs in the
 /// timer's transaction, which holds the row.
 pub fn close_window(tx: &mut Txn<'_>, crs: &mut Resource) -> CseResult<()> {
-    let heard = cross_resource_heard::members(tx.conn, &crs.ri)?.len();
+    let members = cross_resource_heard::members(tx.conn, &crs.ri)?;
+    let heard = members.len();
     let total = member_count(&crs.attrs);
-    cross_resource_heard::clear(tx.conn, &crs.ri)?;
+    cross_resource_heard::remove(tx.conn, &crs.ri, &members)?;
     let next_due = if sliding(&crs.attrs) {
         None
     } else {
