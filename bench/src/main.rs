@@ -23,7 +23,7 @@ use scenarios::Options;
     about = "Benchmark any oneM2M CSE over the HTTP or MQTT binding"
 )]
 struct Cli {
-    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, geo-query, notify-latency, mixed, all; and mqtt-loop, the broker round trip without a CSE)
+    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, geo-query, notify-latency, crs-windows, mixed, all; and mqtt-loop, the broker round trip without a CSE)
     #[arg(required = true)]
     scenarios: Vec<String>,
     /// CSEBase URL of the CSE under test

@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 use crate::load::{self, Measured, Plan};
 use crate::report::ScenarioReport;
 
+mod crs_windows;
+
 /// Knobs shared by the scenarios.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -93,7 +95,7 @@ fn originator(conn: &Client, path: &str) -> String {
 }
 
 /// Names of all scenarios, in the order `all` runs them.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     "create-cin-hot",
     "create-cin-spread",
     "create-tsi-hot",
@@ -104,6 +106,7 @@ pub const ALL: [&str; 11] = [
     "discovery",
     "geo-query",
     "notify-latency",
+    "crs-windows",
     "mixed",
 ];
 
@@ -436,6 +439,7 @@ pub async fn run(
         "discovery" => discovery(&mut fx, target, opts).await,
         "geo-query" => geo_query(&mut fx, target, opts).await,
         "notify-latency" => notify_latency(&mut fx, target, opts).await,
+        "crs-windows" => crs_windows::run(&mut fx, target, opts).await,
         "mixed" => mixed(&mut fx, target, opts).await,
         other => Err(anyhow::anyhow!(
             "unknown scenario '{other}' (one of {})",

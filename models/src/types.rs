@@ -81,9 +81,15 @@ resource_types! {
     DynamicAuthorizationConsultation = 34, "dac", "dynamicAuthorizationConsultation" => dac::SPEC;
     /// An RDF description of its parent, for semantic discovery.
     SemanticDescriptor = 24, "smd", "semanticDescriptor" => smd::SPEC;
+    /// The policy for some notification targets of a subscription (R3).
+    NotificationTargetMgmtPolicyRef = 25, "ntpr", "notificationTargetMgmtPolicyRef" => ntp::REF_SPEC;
+    /// What happens when a notification target asks to be removed (R3).
+    NotificationTargetPolicy = 26, "ntp", "notificationTargetPolicy" => ntp::POLICY_SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;
+    /// A subscription over several resources, notified per time window (R4).
+    CrossResourceSubscription = 48, "crs", "crossResourceSubscription" => crs::SPEC;
     FlexContainerInstance = 58, "fcin", "flexContainerInstance" => fcin::SPEC;
     /// R4: the CSE's time sent to targets, periodically or on loss of sync.
     TimeSyncBeacon = 60, "tsb", "timeSyncBeacon" => tsb::SPEC;
@@ -259,6 +265,7 @@ status_codes! {
     NotAcceptable = 5207 => 406, "NOT_ACCEPTABLE";
     GroupMembersNotResponded = 5209 => 500, "GROUP_MEMBERS_NOT_RESPONDED";
     UnableToRecallRequest = 5220 => 409, "UNABLE_TO_RECALL_REQUEST";
+    CrossResourceOperationFailure = 5221 => 500, "CROSS_RESOURCE_OPERATION_FAILURE";
     MaxNumberOfMemberExceeded = 6010 => 400, "MAX_NUMBER_OF_MEMBER_EXCEEDED";
 }
 

@@ -3,6 +3,7 @@
 mod act;
 mod ann;
 mod bnd;
+mod crs;
 mod crt;
 mod dac;
 mod dis;
@@ -17,6 +18,7 @@ mod loc;
 mod mgo;
 mod mqt;
 mod nod;
+mod ntp;
 mod pch;
 mod reg;
 mod req;
@@ -43,6 +45,8 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(dmr::tps());
     all.extend(sub::tps());
     all.extend(subf::tps());
+    all.extend(crs::tps());
+    all.extend(ntp::tps());
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());

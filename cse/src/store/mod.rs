@@ -4,6 +4,7 @@
 
 pub mod announcements;
 mod conn;
+pub mod cross_resource_heard;
 pub mod db;
 pub mod group_members;
 pub mod instance_edges;

@@ -79,6 +79,17 @@ diesel::table! {
 }
 
 diesel::joinable!(labels -> resources (ri));
+diesel::table! {
+    /// The targets a crossResourceSubscription heard from in its current window.
+    cross_resource_heard (crs_ri, member) {
+        /// The crossResourceSubscription.
+        crs_ri -> Text,
+        /// The member subscription that notified.
+        member -> Text,
+    }
+}
+
+diesel::joinable!(cross_resource_heard -> resources (crs_ri));
 diesel::joinable!(missing_data_windows -> resources (sub_ri));
 diesel::joinable!(policy_links -> resources (ri));
 diesel::table! {
@@ -117,6 +128,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     resources,
     labels,
     missing_data_windows,
+    cross_resource_heard,
     outbox,
     policy_links,
     polling_answers,

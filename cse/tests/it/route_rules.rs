@@ -34,6 +34,10 @@ const ALLOWED: &[(&str, &str)] = &[
         "a notification is a read on its subscriber's behalf, decided per event",
     ),
     (
+        "core/notification/cross_resource_members.rs",
+        "a crossResourceSubscription subscribes to its targets on its creator's behalf: the same question as that creator's CREATE of a subscription there",
+    ),
+    (
         "core/resources/grp.rs",
         "a group member named in content needs the RETRIEVE privilege on it",
     ),

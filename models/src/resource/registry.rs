@@ -77,7 +77,10 @@ mod tests {
         assert!(!children_of(ResourceType::CseBase).contains(&ResourceType::PollingChannel));
         assert_eq!(
             children_of(ResourceType::Subscription),
-            &[ResourceType::Schedule]
+            &[
+                ResourceType::Schedule,
+                ResourceType::NotificationTargetMgmtPolicyRef
+            ]
         );
         assert!(children_of(ResourceType::RemoteCse).contains(&ResourceType::Container));
         assert!(children_of(ResourceType::CseBase).contains(&ResourceType::RemoteCse));

@@ -41,6 +41,7 @@ pub const SPEC: TypeSpec = {
         ],
     )
     .watching_parent()
+    .reserving(&[super::ntp::SELF_REFERENCE])
 };
 
 /// Subscription attribute table. Features onecse does not implement yet (rate limits,
@@ -67,7 +68,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_write("nct", Enumerated(&[1, 2, 3, 4, 5])).always_present(),
     A::read_write("nec", Integer { min: 0 }),
     A::write_once("su", Text),
-    A::read_write("acrs", TextList).unsupported(),
+    A::read_only("acrs", TextList),
     A::read_write("nse", Boolean),
     A::read_only("nsi", Any),
 ];

@@ -16,7 +16,7 @@ use crate::core::Cse;
 use crate::core::addressing::{self, Address, Target};
 use crate::core::discovery;
 use crate::core::nonblocking_requests;
-use crate::core::notification::{blocking_update, monitor, watch};
+use crate::core::notification::{blocking_update, monitor, target_removal, watch};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::check_child_allowed;
 use crate::core::transaction::{self, Committed, Txn};
@@ -163,6 +163,9 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     };
     if let Some(route) = route::to_pcu(tx, req, address, who)? {
         return Ok(Step::Route(route));
+    }
+    if let Some(response) = target_removal::at(tx, req, address, who)? {
+        return Ok(Step::Done(response));
     }
     // Not a `pcu`: a CREATE without `ty` is refused now (admit kept its error).
     let access = match access {

@@ -8,7 +8,7 @@ use onecse_models::resource::sub::{check_batch_notify, event_conditions};
 use serde_json::{Map, Value, json};
 
 use crate::core::notification::schedule::{self, Window};
-use crate::core::notification::{missing_data_report, stats, subscriber};
+use crate::core::notification::{cross_resource, missing_data_report, stats, subscriber};
 use crate::core::record::{Resource, string_items};
 use crate::core::transaction::Txn;
 use crate::error::CseResult;
@@ -119,6 +119,7 @@ pub fn on_subtree_removal(tx: &mut Txn<'_>, root: &Resource) -> CseResult<()> {
             }
         }
         deletion_notice(tx, sub)?;
+        cross_resource::member_gone(tx, sub, root)?;
     }
     Ok(())
 }
@@ -177,7 +178,7 @@ fn wants(
 }
 
 /// `sur`: the subscription's SP-relative resource ID.
-pub(super) fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
+pub(crate) fn reference(tx: &Txn<'_>, sub: &Resource) -> String {
     format!("{}/{}", tx.cse.cse_id, sub.ri)
 }
 
@@ -217,15 +218,24 @@ pub(super) fn event_notification(tx: &Txn<'_>, sub: &Resource, nev: Value) -> Va
 const LATEST_CATEGORY: i32 = 4;
 
 /// Queues the notification of one matching event (`nev`) to every `nu` target of
-/// `sub`, applying the notificationSchedule (`pn`), `bn`/`ln`, and counts the event in the statistics.
+/// `sub` (see [`queue_payload`]).
 pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<()> {
+    let payload = event_notification(tx, sub, nev).to_string();
+    queue_payload(tx, sub, &payload)
+}
+
+/// Queues `payload` (an `m2m:sgn`) to every `nu` target of `sub` (a subscription or a
+/// crossResourceSubscription), applying the notificationSchedule (`pn`), `bn`/`ln`/`nec`,
+/// and counts the event in the statistics. A target that is a crossResourceSubscription this subscription serves
+/// (its `acrs`) hears of the event in this transaction instead ([`cross_resource`]).
+pub(crate) fn queue_payload(tx: &mut Txn<'_>, sub: &Resource, payload: &str) -> CseResult<()> {
     stats::count_event(tx, sub)?;
     let (due, held_latest) = match schedule::window(tx, sub)? {
         Window::Open => (tx.now_text.clone(), false),
         Window::Hold { until, latest_only } => (until.to_string(), latest_only),
         Window::Drop => return Ok(()),
     };
-    let payload = event_notification(tx, sub, nev).to_string();
+    let serves = string_items(&sub.attrs, "acrs");
     let batch = sub
         .attrs
         .get("bn")
@@ -253,11 +263,15 @@ pub(super) fn queue(tx: &mut Txn<'_>, sub: &Resource, nev: Value) -> CseResult<(
         .flatten()
         .filter_map(Value::as_str)
     {
+        if serves.iter().any(|s| s == target) {
+            cross_resource::hear(tx, target, &sub.ri)?;
+            continue;
+        }
         let row = NewNotification {
             stream: stream_of(sub, target),
             sub_ri: sub.ri.clone(),
             target: target.to_owned(),
-            payload: payload.clone(),
+            payload: payload.to_owned(),
             batch_num: batch.map(|b| i32::try_from(b.num).unwrap_or(i32::MAX)),
             latest_only: i32::from(latest),
             counts: 1,
@@ -277,7 +291,7 @@ fn stream_of(sub: &Resource, target: &str) -> String {
 }
 
 /// The deletion notification to `su` (spec digest notifications §5).
-fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
+pub(crate) fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     let Some(su) = sub.attrs.get("su").and_then(Value::as_str) else {
         return Ok(());
     };
@@ -287,12 +301,20 @@ fn deletion_notice(tx: &mut Txn<'_>, sub: &Resource) -> CseResult<()> {
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
     }
+    let su = su.to_owned();
+    notice(tx, sub, &su, &json!({ "m2m:sgn": sgn }))
+}
+
+/// Queues one notice about `sub` (not an event: it counts towards neither `exc` nor
+/// the statistics) to `target`, in order with the subscription's other notifications
+/// to it.
+pub(crate) fn notice(tx: &mut Txn<'_>, sub: &Resource, target: &str, sgn: &Value) -> CseResult<()> {
     let now_text = tx.now_text.clone();
     let row = NewNotification {
-        stream: stream_of(sub, su),
+        stream: stream_of(sub, target),
         sub_ri: sub.ri.clone(),
-        target: su.to_owned(),
-        payload: json!({ "m2m:sgn": sgn }).to_string(),
+        target: target.to_owned(),
+        payload: sgn.to_string(),
         batch_num: None,
         latest_only: 0,
         counts: 0,

@@ -4,13 +4,16 @@
 //! `notify/`'s job, which depends on this module and never the other way round.
 
 pub mod blocking_update;
+pub mod cross_resource;
+pub mod cross_resource_members;
 pub mod matcher;
 pub mod missing_data_report;
 pub mod monitor;
 pub mod schedule;
 pub mod stats;
-mod subscriber;
+pub mod subscriber;
 pub mod target;
+pub mod target_removal;
 mod verification;
 pub mod watch;
 

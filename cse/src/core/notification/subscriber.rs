@@ -33,7 +33,24 @@ pub fn may_read(
         return Ok(false);
     };
     let site = tx.cse.site();
-    let who = Requester {
+    let who = requester(tx, owner);
+    let parent = parent.map(Resource::subject);
+    let verdict = Judge::new(site, &who).decide(
+        tx,
+        &subject.subject(),
+        parent.as_ref(),
+        operation::RETRIEVE,
+        None,
+    )?;
+    Ok(verdict == Verdict::Permit)
+}
+
+/// The subscriber `owner` as access control sees it when the CSE acts for it later
+/// (an event, or the subscriptions a crossResourceSubscription creates for it): the
+/// facts of a request are taken as the module documentation says.
+pub fn requester(tx: &Txn<'_>, owner: &str) -> Requester {
+    let site = tx.cse.site();
+    Requester {
         originator: Some(owner.to_owned()),
         admin: owner == site.admin_originator,
         // Held to its registration when it created the subscription; an AE that
@@ -44,14 +61,5 @@ pub fn may_read(
             authenticated: site.settings.originators_verified,
         },
         registered_cse: false,
-    };
-    let parent = parent.map(Resource::subject);
-    let verdict = Judge::new(site, &who).decide(
-        tx,
-        &subject.subject(),
-        parent.as_ref(),
-        operation::RETRIEVE,
-        None,
-    )?;
-    Ok(verdict == Verdict::Permit)
+    }
 }

@@ -5,8 +5,8 @@ use onecse_models::resource::TypeSpec;
 use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
-    ResourceKind, acp, actr, ae, annc, cin, cnt, cse_base, csr, dac, depr, fcin, fcnt, grp, lcp,
-    mgo, nod, pch, req, sch, smd, sub, ts, tsb, tsi, with_article,
+    ResourceKind, acp, actr, ae, annc, cin, cnt, crs, cse_base, csr, dac, depr, fcin, fcnt, grp,
+    lcp, mgo, nod, ntp, pch, req, sch, smd, sub, ts, tsb, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -20,6 +20,9 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &cin::ContentInstance,
     &sub::Subscription,
     &smd::SemanticDescriptor,
+    &crs::CrossResourceSubscription,
+    &ntp::NotificationTargetPolicy,
+    &ntp::NotificationTargetMgmtPolicyRef,
     &nod::Node,
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
@@ -198,6 +201,7 @@ mod tests {
                     Action,
                     TimeSyncBeacon,
                     DynamicAuthorizationConsultation,
+                    CrossResourceSubscription,
                 ],
             ),
             (ContentInstance, &[SemanticDescriptor]),
@@ -232,6 +236,8 @@ mod tests {
                     Action,
                     TimeSyncBeacon,
                     DynamicAuthorizationConsultation,
+                    CrossResourceSubscription,
+                    NotificationTargetPolicy,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -253,6 +259,7 @@ mod tests {
                     TimeSeries,
                     TimeSyncBeacon,
                     DynamicAuthorizationConsultation,
+                    CrossResourceSubscription,
                     AccessControlPolicyAnnc,
                     AeAnnc,
                     ContainerAnnc,
@@ -261,6 +268,10 @@ mod tests {
                     TimeSeriesAnnc,
                     FlexContainerAnnc,
                 ],
+            ),
+            (
+                CrossResourceSubscription,
+                &[NotificationTargetMgmtPolicyRef],
             ),
             (FlexContainerInstance, &[]),
             (
@@ -282,12 +293,14 @@ mod tests {
             ),
             (PollingChannel, &[]),
             (Request, &[Subscription]),
-            (Subscription, &[Schedule]),
+            (Subscription, &[Schedule, NotificationTargetMgmtPolicyRef]),
             (Schedule, &[Subscription]),
             (Action, &[Subscription, Dependency]),
             (Dependency, &[Subscription]),
             (TimeSyncBeacon, &[Subscription]),
             (DynamicAuthorizationConsultation, &[Subscription]),
+            (NotificationTargetMgmtPolicyRef, &[]),
+            (NotificationTargetPolicy, &[]),
             (
                 TimeSeries,
                 &[TimeSeriesInstance, Subscription, SemanticDescriptor],

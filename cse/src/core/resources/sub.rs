@@ -156,63 +156,10 @@ impl ResourceKind for Subscription {
         who: &Requester,
         target: &Resource,
     ) -> CseResult<Option<Verification>> {
-        let Some(content) = req.content.clone() else {
-            return Ok(None);
-        };
-        let existing = (req.op == Operation::Update).then_some(target);
-        let (sub_ri, creator, entries) = match existing {
-            None => {
-                let attrs = content_for_type(content, ResourceType::Subscription)?;
-                check_attributes(ResourceType::Subscription, Operation::Create, &attrs)?;
-                let mut complete = attrs.clone();
-                check_and_complete(&mut complete, tx.cse.limits.max_targets)?;
-                check_events_fit(target, &complete)?;
-                let entries = entries_to_verify(&attrs, None, req.from.as_deref());
-                // The verification names who subscribes, so the target can check
-                // that one's NOTIFY privilege, whether or not `cr` is stored.
-                (
-                    new_resource_id(ResourceType::Subscription),
-                    req.from.clone(),
-                    entries,
-                )
-            }
-            Some(existing) => {
-                // Invalid content is refused by the UPDATE itself, with its message.
-                let Ok(attrs) = content_for_type(content, ResourceType::Subscription) else {
-                    return Ok(None);
-                };
-                if let Some(nu) = attrs.get("nu").and_then(Value::as_array) {
-                    check_target_count(nu.len(), tx.cse.limits.max_targets)?;
-                }
-                let entries = entries_to_verify(&attrs, Some(&existing.attrs), req.from.as_deref());
-                let creator = existing
-                    .attrs
-                    .get("cr")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or_else(|| req.from.clone());
-                (existing.ri.clone(), creator, entries)
-            }
-        };
-        if let Some(su) = new_subscriber(req.content.as_ref(), existing, req.from.as_deref()) {
-            // Not verified (TS-0004 §7.4.8.2.1 verifies `nu` only), but it names where
-            // the CSE sends the deletion notification: the NOTIFY privilege on an AE
-            // it names, as for a `nu` entry; a URL meets the egress policy when sent.
-            let _reach = target::named_by(tx, &su, who, "su")?;
-        }
-        if entries.is_empty() {
-            return Ok(None);
-        }
-        let mut targets = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let urls = target::named_by(tx, &entry, who, "nu entry")?;
-            targets.push((entry, urls));
-        }
-        Ok(Some(Verification {
-            sub_ri,
-            creator,
-            targets,
-        }))
+        verification_of(self, tx, req, who, target, |tx, attrs, parent| {
+            check_and_complete(attrs, tx.cse.limits.max_targets)?;
+            check_events_fit(parent, attrs)
+        })
     }
 }
 
@@ -226,6 +173,75 @@ fn names_another_entity(entry: &str, originator: &str) -> bool {
         || (id.starts_with('/')
             && id.rsplit('/').next() == Some(originator.trim_start_matches('/')));
     !own
+}
+
+/// The verification a CREATE or UPDATE of a type with notification targets (a
+/// subscription, a crossResourceSubscription) needs: its new `nu` entries that are
+/// not the originator itself, and the NOTIFY privilege on a new `su`. `check` is the
+/// type's own check of a CREATE's content as it will be stored (its parent given), so
+/// a request refused anyway sends nothing. Errors are the ones the request itself
+/// would get (invalid content).
+pub(crate) fn verification_of(
+    kind: &dyn ResourceKind,
+    tx: &mut Txn<'_>,
+    req: &Request,
+    who: &Requester,
+    target: &Resource,
+    check: impl FnOnce(&mut Txn<'_>, &mut Map<String, Value>, &Resource) -> CseResult<()>,
+) -> CseResult<Option<Verification>> {
+    let ty = kind.ty();
+    let Some(content) = req.content.clone() else {
+        return Ok(None);
+    };
+    let existing = (req.op == Operation::Update).then_some(target);
+    let (sub_ri, creator, entries) = match existing {
+        None => {
+            let attrs = content_for_type(content, ty)?;
+            check_attributes(ty, Operation::Create, &attrs)?;
+            let mut complete = attrs.clone();
+            check(tx, &mut complete, target)?;
+            let entries = entries_to_verify(&attrs, None, req.from.as_deref());
+            // The verification names who subscribes, so the target can check
+            // that one's NOTIFY privilege, whether or not `cr` is stored.
+            (new_resource_id(ty), req.from.clone(), entries)
+        }
+        Some(existing) => {
+            // Invalid content is refused by the UPDATE itself, with its message.
+            let Ok(attrs) = content_for_type(content, ty) else {
+                return Ok(None);
+            };
+            if let Some(nu) = attrs.get("nu").and_then(Value::as_array) {
+                check_target_count(nu.len(), tx.cse.limits.max_targets)?;
+            }
+            let entries = entries_to_verify(&attrs, Some(&existing.attrs), req.from.as_deref());
+            let creator = existing
+                .attrs
+                .get("cr")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| req.from.clone());
+            (existing.ri.clone(), creator, entries)
+        }
+    };
+    if let Some(su) = new_subscriber(req.content.as_ref(), existing, req.from.as_deref()) {
+        // Not verified (TS-0004 §7.4.8.2.1 verifies `nu` only), but it names where
+        // the CSE sends the deletion notification: the NOTIFY privilege on an AE
+        // it names, as for a `nu` entry; a URL meets the egress policy when sent.
+        let _reach = target::named_by(tx, &su, who, "su")?;
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let mut targets = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let urls = target::named_by(tx, &entry, who, "nu entry")?;
+        targets.push((entry, urls));
+    }
+    Ok(Some(Verification {
+        sub_ri,
+        creator,
+        targets,
+    }))
 }
 
 /// Checks the subscription's attributes as they will be stored (after CREATE, or after
@@ -250,6 +266,12 @@ fn check_and_complete(attrs: &mut Map<String, Value>, max_targets: usize) -> Cse
             "nec {nec} is not an event category: 2 immediate, 3 best effort, 4 latest, or 100-999"
         )));
     }
+    check_targets(attrs, max_targets)
+}
+
+/// Checks the notification targets (`nu`, at least one and at most `max_targets`)
+/// and `su` of a subscription or crossResourceSubscription.
+pub(crate) fn check_targets(attrs: &Map<String, Value>, max_targets: usize) -> CseResult<()> {
     let nu = attrs
         .get("nu")
         .and_then(Value::as_array)

@@ -31,5 +31,5 @@ pub use resource_row::ResourceRow;
 pub use sweeps::{any_due, due, expired};
 pub use writes::{
     bump_state_tag, delete_by_ris, delete_children_of_type, delete_subtree, descendant_bounds,
-    disown, insert, is_sibling_key_conflict, set_expiration, set_watch, update,
+    disown, insert, is_sibling_key_conflict, set_due_if_unset, set_expiration, set_watch, update,
 };

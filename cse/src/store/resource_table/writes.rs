@@ -32,6 +32,19 @@ pub fn update(conn: &mut DbConn, row: &ResourceRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Sets a resource's timer when none is set (a sliding window opened by its first
+/// event); a row whose timer is already set is left alone, and not locked.
+pub fn set_due_if_unset(conn: &mut DbConn, ri: &str, due: &str) -> QueryResult<()> {
+    diesel::update(
+        resources::table
+            .filter(resources::ri.eq(ri))
+            .filter(resources::due.is_null()),
+    )
+    .set(resources::due.eq(due))
+    .execute(conn)
+    .map(|_| ())
+}
+
 /// Records which subscription features watch a resource (see [`ResourceRow::watch`]).
 pub fn set_watch(conn: &mut DbConn, ri: &str, watch: i32) -> QueryResult<()> {
     diesel::update(resources::table.filter(resources::ri.eq(ri)))

@@ -1,0 +1,1 @@
+DROP TABLE cross_resource_heard;
