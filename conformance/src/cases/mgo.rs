@@ -97,7 +97,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (n, _) = node(ctx, "mgo")?;
                 let body = json!({"m2m:fwr": {"rn": "fw", "mgd": 1001, "vr": "1", "fwn": "f",
-                    "url": "http://repo.example.com/f", "ud": false}});
+                    "url": "http://127.0.0.1/f", "ud": false}});
                 let (_, fwr) = made(ctx, &n, body, "m2m:fwr")?;
                 ensure(fwr.get("uds").is_some_and(Value::is_object), || {
                     format!("uds missing: {fwr}")
@@ -112,7 +112,7 @@ pub fn tps() -> Vec<TestPurpose> {
             |ctx| {
                 let (n, _) = node(ctx, "mgo")?;
                 let body = json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "s",
-                    "url": "http://repo.example.com/s"}});
+                    "url": "http://127.0.0.1/s"}});
                 let (_, swr) = made(ctx, &n, body, "m2m:swr")?;
                 ensure(
                     swr.get("in") == Some(&json!(false))

@@ -40,7 +40,7 @@ pub(super) fn mgmt_obj(ctx: &mut Ctx, body: Value) -> Result<(String, Reply), Ve
 
 fn firmware(rn: &str) -> Value {
     json!({"m2m:fwr": {"rn": rn, "mgd": 1001, "vr": "1.0", "fwn": "main",
-        "url": "http://repo.example.com/fw.bin", "ud": false}})
+        "url": "http://127.0.0.1/fw.bin", "ud": false}})
 }
 
 fn refused(ctx: &mut Ctx, body: Value) -> Result<(), Verdict> {

@@ -31,14 +31,14 @@ async fn status_and_trigger_attributes_are_filled_on_create() {
     let app = app_with_node().await;
     let fwr = created(
         &app,
-        json!({"m2m:fwr": {"rn": "fw", "mgd": 1001, "vr": "1", "fwn": "f", "url": "http://r/f", "ud": false}}),
+        json!({"m2m:fwr": {"rn": "fw", "mgd": 1001, "vr": "1", "fwn": "f", "url": "http://127.0.0.1/f", "ud": false}}),
         "m2m:fwr",
     )
     .await;
     assert_eq!(fwr["uds"], json!({"acn": "", "sus": 0}));
     let swr = created(
         &app,
-        json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "s", "url": "http://r/s"}}),
+        json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "s", "url": "http://127.0.0.1/s"}}),
         "m2m:swr",
     )
     .await;

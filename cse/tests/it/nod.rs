@@ -20,7 +20,7 @@ async fn node(app: &TestApp, rn: &str, extra: Value) -> onecse_testkit::Reply {
 
 fn firmware(rn: &str) -> Value {
     json!({"m2m:fwr": {"rn": rn, "mgd": 1001, "vr": "1.2.0", "fwn": "main",
-        "url": "http://repo.example.com/fw.bin", "ud": false}})
+        "url": "http://127.0.0.1/fw.bin", "ud": false}})
 }
 
 #[tokio::test]
@@ -38,7 +38,7 @@ async fn a_node_holds_mgmt_objects_of_each_specialization() {
     let cases = [
         (firmware("fw"), "m2m:fwr"),
         (
-            json!({"m2m:swr": {"mgd": 1002, "vr": "2", "swn": "agent", "url": "http://r/s.pkg"}}),
+            json!({"m2m:swr": {"mgd": 1002, "vr": "2", "swn": "agent", "url": "http://127.0.0.1/s.pkg"}}),
             "m2m:swr",
         ),
         (
@@ -243,7 +243,7 @@ async fn updates_follow_the_specialization_rules() {
         .await
         .assert_error(4000, 400, "mandatory");
     let sw =
-        json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "a", "url": "http://r/a"}});
+        json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "a", "url": "http://127.0.0.1/a"}});
     app.create("/cse-in/dev1", 13, &sw, Some(ADMIN)).await;
     app.update(
         "/cse-in/dev1/sw",
