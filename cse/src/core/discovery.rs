@@ -151,7 +151,7 @@ fn scan(
             // matching, however long its values or the patterns. Conditions the
             // database evaluated hold already and evaluate true again.
             if !sight.sees(tx, &resource.subject())?
-                || !filter_query::row_matches(tx, fc, &resource)?
+                || !filter_query::row_matches(tx, fc, &resource, sight)?
             {
                 continue;
             }

@@ -12,6 +12,7 @@ use crate::core::record::Resource;
 use crate::core::semantics;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::Sight;
 use crate::store::resource_table::{Bound, CountColumn, DiscoveryFilter, TimeColumn};
 
 /// A page of `target`'s descendants down to `fc.level` levels below it, with every
@@ -122,15 +123,21 @@ pub fn check(fc: &FilterCriteria) -> CseResult<()> {
 
 /// Whether a row read passes the conditions left for each row: those of
 /// [`FilterCriteria::matches`] and, with `smf`, a SPARQL query over the row's
-/// semanticDescriptors (asked only when the others hold).
-pub fn row_matches(tx: &mut Txn<'_>, fc: &FilterCriteria, resource: &Resource) -> CseResult<bool> {
+/// semanticDescriptors the requester may see through `sight` (asked only when the
+/// others hold).
+pub fn row_matches(
+    tx: &mut Txn<'_>,
+    fc: &FilterCriteria,
+    resource: &Resource,
+    sight: &mut Sight<'_>,
+) -> CseResult<bool> {
     if !fc.matches(resource.ty.number(), &resource.attrs) {
         return Ok(false);
     }
     if fc.semantics_filter.is_empty() {
         return Ok(true);
     }
-    semantics::matches(tx, resource, &fc.semantics_filter)
+    semantics::matches(tx, resource, &fc.semantics_filter, sight)
 }
 
 /// Whether `fo` combines the conditions so that none of them alone must hold (OR,

@@ -16,6 +16,7 @@ use crate::core::record::Resource;
 use crate::core::resources::smd::descriptor_format;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
+use crate::security::Sight;
 use crate::store::resource_table;
 
 /// Refuses `smf` values that are no SPARQL query (4000, saying where), before any
@@ -31,8 +32,15 @@ pub fn check_queries(queries: &[String]) -> CseResult<()> {
 }
 
 /// Whether any of `queries` has a result over the descriptors of `resource`'s
-/// semanticDescriptor children (none: no match).
-pub fn matches(tx: &mut Txn<'_>, resource: &Resource, queries: &[String]) -> CseResult<bool> {
+/// semanticDescriptor children that `sight` lets the requester see (none: no
+/// match): a query is an oracle on what it reads, so a descriptor under stricter
+/// access control than its parent answers nothing to those it is hidden from.
+pub fn matches(
+    tx: &mut Txn<'_>,
+    resource: &Resource,
+    queries: &[String],
+    sight: &mut Sight<'_>,
+) -> CseResult<bool> {
     let rows = resource_table::children_of_type(
         tx.conn,
         &resource.ri,
@@ -45,7 +53,9 @@ pub fn matches(tx: &mut Txn<'_>, resource: &Resource, queries: &[String]) -> Cse
     let store = Store::new().map_err(|e| CseError::internal(format!("RDF store: {e}")))?;
     for row in rows {
         let descriptor = Resource::from_row(row)?;
-        load(&store, &descriptor)?;
+        if sight.sees(tx, &descriptor.subject())? {
+            load(&store, &descriptor)?;
+        }
     }
     for query in queries {
         let prepared = SparqlEvaluator::new()

@@ -242,8 +242,7 @@ async fn updates_follow_the_specialization_rules() {
     app.update(path, &json!({"m2m:dvi": {"dlb": null}}), ADMIN)
         .await
         .assert_error(4000, 400, "mandatory");
-    let sw =
-        json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "a", "url": "http://127.0.0.1/a"}});
+    let sw = json!({"m2m:swr": {"rn": "sw", "mgd": 1002, "vr": "1", "swn": "a", "url": "http://127.0.0.1/a"}});
     app.create("/cse-in/dev1", 13, &sw, Some(ADMIN)).await;
     app.update(
         "/cse-in/dev1/sw",

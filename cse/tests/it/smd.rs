@@ -143,3 +143,42 @@ async fn semantic_conditional_retrieval_lists_only_described_children() {
         .collect();
     assert_eq!(names, ["hum"]);
 }
+
+#[tokio::test]
+async fn a_descriptor_hidden_from_the_requester_answers_no_query_of_theirs() {
+    let app = spawn_app().await;
+    app.register_ae("app", "Capp").await;
+    app.register_ae("guest", "Cguest").await;
+    let policy = |rn: &str, guest_ops: i64| {
+        json!({"m2m:acp": {"rn": rn,
+            "pv": {"acr": [{"acor": ["Capp"], "acop": 63}, {"acor": ["Cguest"], "acop": guest_ops}]},
+            "pvs": {"acr": [{"acor": ["Capp"], "acop": 63}]}}})
+    };
+    let mut acpi = Vec::new();
+    // The container: Cguest may retrieve and discover it; its descriptor: only NOTIFY.
+    for (rn, ops) in [("open", 34), ("closed", 16)] {
+        let acp = app
+            .create("/cse-in/app", 1, &policy(rn, ops), Some("Capp"))
+            .await;
+        assert_eq!(acp.rsc, Some(2001), "{}", acp.raw);
+        acpi.push(acp.expect_resource("m2m:acp")["ri"].clone());
+    }
+    app.container("/cse-in/app", "temp", json!({"acpi": [acpi[0]]}), "Capp")
+        .await;
+    let mut hidden = descriptor(5, THERMO);
+    hidden["m2m:smd"]["acpi"] = json!([acpi[1]]);
+    let made = app
+        .create("/cse-in/app/temp", 24, &hidden, Some("Capp"))
+        .await;
+    assert_eq!(made.rsc, Some(2001), "{}", made.raw);
+
+    let query = format!("/cse-in/app?fu=1&ty=3&smf={ASK_THERMO}");
+    let owner = app.retrieve(&query, "Capp").await;
+    assert_eq!(owner.uril(), ["cse-in/app/temp"], "{}", owner.raw);
+    let guest = app.retrieve(&query, "Cguest").await;
+    assert_eq!(guest.rsc, Some(2000), "{}", guest.raw);
+    assert!(guest.uril().is_empty(), "{}", guest.raw);
+    // The container itself stays visible to the guest without the semantic filter.
+    let plain = app.retrieve("/cse-in/app?fu=1&ty=3", "Cguest").await;
+    assert_eq!(plain.uril(), ["cse-in/app/temp"], "{}", plain.raw);
+}

@@ -110,7 +110,7 @@ pub fn page(
             }
             if !everything
                 && (!sight.sees(tx, &resource.subject())?
-                    || (per_row && !filter_query::row_matches(tx, fc, &resource)?))
+                    || (per_row && !filter_query::row_matches(tx, fc, &resource, &mut sight)?))
             {
                 continue;
             }
