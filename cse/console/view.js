@@ -11,13 +11,24 @@ const LATEST = 50;
 const MAX_ROUNDS = 20;
 const INSTANCE_OF = { 3: 4, 29: 30 };
 
+// Each call of showResource takes the next number; a reply arriving after a newer
+// call started is dropped, so two quick clicks (or a refresh racing a click) never
+// leave the older resource on screen. `data-loading` is set while the newest call
+// runs, so a user script (or a test) can tell a settled view from a stale one.
+let generation = 0;
+
 /** Shows the resource at `path` in `container`, measuring the time to its first paint. */
 export async function showResource(container, path) {
+  const mine = ++generation;
+  const current = () => mine === generation;
+  container.dataset.loading = 'true';
   performance.clearMarks('view-start');
   performance.mark('view-start');
   const reply = await request('GET', path);
+  if (!current()) return;
   if (!succeeded(reply)) {
     container.replaceChildren(el('h2', {}, path), el('p', { class: 'error', role: 'alert' }, describeError(reply)));
+    delete container.dataset.loading;
     return;
   }
   const [root, resource] = unwrap(reply.json);
@@ -46,6 +57,7 @@ export async function showResource(container, path) {
     container.dataset.paintMs = String(Math.round(measure.duration));
   });
   if (instanceTy) await showLatest(latest, path, resource, instanceTy);
+  if (current()) delete container.dataset.loading;
 }
 
 function attributeTable(resource) {

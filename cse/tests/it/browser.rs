@@ -187,11 +187,13 @@ impl Browser {
             .await;
     }
 
-    /// Opens the resource of `path` from the tree and waits for its view.
+    /// Opens the resource of `path` from the tree and waits until its view has
+    /// settled (a refresh started earlier would otherwise repaint it under the test).
     pub async fn open(&self, path: &str) {
         self.click(&format!("li[data-path='{path}'] > .node-row > .node-label"))
             .await;
-        self.wait_for(&format!("#view[data-path='{path}']")).await;
+        self.wait_for(&format!("#view[data-path='{path}']:not([data-loading])"))
+            .await;
     }
 
     /// Saves a screenshot to the artifacts directory; with `docs_copy` and

@@ -262,7 +262,7 @@ async fn console_create_form_adds_a_container_seen_in_the_tree_and_over_http() {
     let started = Instant::now();
     let status = loop {
         let status = text_of(&browser, "#form-status").await;
-        if !status.is_empty() || started.elapsed() > Duration::from_secs(5) {
+        if !status.is_empty() || started.elapsed() > Duration::from_secs(10) {
             break status;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -567,7 +567,7 @@ async fn console_sends_the_token_with_auth_jwt_and_shows_a_refused_one() {
     let started = Instant::now();
     let refused = loop {
         let text = text_of(&browser, "#signin-error").await;
-        if !text.is_empty() || started.elapsed() > Duration::from_secs(5) {
+        if !text.is_empty() || started.elapsed() > Duration::from_secs(10) {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
