@@ -17,8 +17,8 @@ use crate::wildcard;
 /// long URI or label and keeps a whole query well inside one request head.
 pub const MAX_CONDITION_CHARS: usize = 1024;
 
-/// Most values of matching conditions in one filter: `ty`, `lbl`, `cty` and attribute
-/// filters together. Every value is evaluated on each candidate row (labels and types
+/// Most values of matching conditions in one filter: `ty`, `lbl`, `cty`, attribute
+/// filters and the parent/child conditions (`chty`, `pty`, `clbl`, `palb`) together. Every value is evaluated on each candidate row (labels and types
 /// also become terms of the database query), so this caps the per-row work at
 /// [`MAX_CONDITIONS`] × [`MAX_CONDITION_CHARS`]; a real discovery names a few.
 pub const MAX_CONDITIONS: usize = 64;
@@ -34,6 +34,8 @@ impl FilterCriteria {
             .iter()
             .map(|v| ("lbl", v.as_str()))
             .chain(self.content_types.iter().map(|v| ("cty", v.as_str())))
+            .chain(self.child_labels.iter().map(|v| ("clbl", v.as_str())))
+            .chain(self.parent_labels.iter().map(|v| ("palb", v.as_str())))
             .chain(
                 self.attributes
                     .iter()
@@ -50,10 +52,14 @@ impl FilterCriteria {
         let count = self.resource_types.len()
             + self.labels.len()
             + self.content_types.len()
-            + self.attributes.len();
+            + self.attributes.len()
+            + self.child_types.len()
+            + self.parent_types.len()
+            + self.child_labels.len()
+            + self.parent_labels.len();
         if count > MAX_CONDITIONS {
             return Err(Problem::bad_request(format!(
-                "too many filter conditions: {count} values of ty, lbl, cty and attribute filters (at most {MAX_CONDITIONS})"
+                "too many filter conditions: {count} values of ty, lbl, cty, chty, pty, clbl, palb and attribute filters (at most {MAX_CONDITIONS})"
             )));
         }
         Ok(())

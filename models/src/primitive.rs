@@ -262,6 +262,18 @@ pub struct FilterCriteria {
     /// answer (evaluated by the server, which holds the RDF engine).
     #[serde(default)]
     pub semantics_filter: Vec<String>,
+    /// `chty` (R4): the resource has a child of any of these types.
+    #[serde(default)]
+    pub child_types: Vec<i64>,
+    /// `pty` (R4): the resource's parent is of any of these types.
+    #[serde(default)]
+    pub parent_types: Vec<i64>,
+    /// `clbl` (R4): the resource has a child carrying any of these labels.
+    #[serde(default)]
+    pub child_labels: Vec<String>,
+    /// `palb` (R4): the resource's parent carries any of these labels.
+    #[serde(default)]
+    pub parent_labels: Vec<String>,
 }
 
 impl FilterCriteria {
@@ -283,7 +295,17 @@ impl FilterCriteria {
             || !self.attributes.is_empty()
             || self.geo_query.is_some()
             || !self.semantics_filter.is_empty()
+            || self.has_relative_conditions()
             || self.filter_operation.is_some()
+    }
+
+    /// True when a condition names the resource's parent or children (`chty`, `pty`,
+    /// `clbl`, `palb`): those need reads of other rows, which only the server can do.
+    pub fn has_relative_conditions(&self) -> bool {
+        !self.child_types.is_empty()
+            || !self.parent_types.is_empty()
+            || !self.child_labels.is_empty()
+            || !self.parent_labels.is_empty()
     }
 
     /// True when nothing at all was given.

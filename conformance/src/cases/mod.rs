@@ -7,6 +7,7 @@ mod crs;
 mod crt;
 mod dac;
 mod dis;
+mod dis_fc;
 mod dmr;
 mod exp;
 mod fcnt;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(crs::tps());
     all.extend(ntp::tps());
     all.extend(dis::tps());
+    all.extend(dis_fc::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
     all.extend(fcnt_history::tps());

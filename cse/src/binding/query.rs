@@ -30,8 +30,7 @@ pub struct QueryParams {
 
 /// Recognised oneM2M parameters that onecse does not implement yet (answered 5001).
 const NOT_YET: &[&str] = &[
-    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "cfs", "cfq", "clbl", "palb", "chty",
-    "pty", "lbq",
+    "rids", "tids", "ltids", "tqi", "asi", "auri", "sqi", "cfs", "cfq", "lbq",
 ];
 
 /// Longest `smf` (SPARQL) query accepted: it is evaluated once per candidate.
@@ -48,8 +47,10 @@ pub fn parse(raw: &str) -> Result<QueryParams, Problem> {
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         let name = name.into_owned();
         let value = value.into_owned();
-        let repeatable = matches!(name.as_str(), "ty" | "lbl" | "cty" | "atrl" | "smf")
-            || is_attribute_filter(&name);
+        let repeatable = matches!(
+            name.as_str(),
+            "ty" | "lbl" | "cty" | "atrl" | "smf" | "chty" | "pty" | "clbl" | "palb"
+        ) || is_attribute_filter(&name);
         if !repeatable && seen.contains(&name) {
             return Err(Problem::bad_request(format!(
                 "query parameter '{name}' is given more than once"
@@ -122,11 +123,11 @@ fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Proble
             fc.semantics_filter.push(value.to_owned());
         }
         "cty" => fc.content_types.extend(list(value).map(str::to_owned)),
-        "ty" => {
-            for item in list(value) {
-                fc.resource_types.push(integer(name, item, 1)?);
-            }
-        }
+        "ty" => fc.resource_types.extend(types(name, value)?),
+        "chty" => fc.child_types.extend(types(name, value)?),
+        "pty" => fc.parent_types.extend(types(name, value)?),
+        "clbl" => fc.child_labels.extend(list(value).map(str::to_owned)),
+        "palb" => fc.parent_labels.extend(list(value).map(str::to_owned)),
         "lim" => fc.limit = Some(unsigned(name, value, 0)?),
         "lvl" => fc.level = Some(unsigned(name, value, 1)?),
         "ofst" => fc.offset = Some(unsigned(name, value, 1)?),
@@ -164,6 +165,11 @@ fn apply(params: &mut QueryParams, name: &str, value: &str) -> Result<(), Proble
 
 fn is_attribute_filter(name: &str) -> bool {
     is_known_attribute(name) && !NOT_ATTRIBUTE_FILTERS.contains(&name)
+}
+
+/// A list of resource type numbers (`ty`, `chty`, `pty`).
+fn types(name: &str, value: &str) -> Result<Vec<i64>, Problem> {
+    list(value).map(|item| integer(name, item, 1)).collect()
 }
 
 /// Items of a list value: `+` (decoded to space) and spaces separate them.

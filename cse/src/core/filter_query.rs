@@ -9,8 +9,8 @@ use onecse_models::time::Timestamp;
 use onecse_models::{ResourceType, ResponseStatusCode};
 
 use crate::core::record::Resource;
-use crate::core::semantics;
 use crate::core::transaction::Txn;
+use crate::core::{filter_relatives, semantics};
 use crate::error::{CseError, CseResult};
 use crate::security::Sight;
 use crate::store::resource_table::{Bound, CountColumn, DiscoveryFilter, TimeColumn};
@@ -104,11 +104,19 @@ pub fn checked_per_row(fc: &FilterCriteria) -> bool {
         || !fc.attributes.is_empty()
         || fc.geo_query.is_some()
         || !fc.semantics_filter.is_empty()
+        || fc.has_relative_conditions()
 }
 
 /// Refuses filter conditions only the server can judge before any row is read:
-/// `smf` that is no SPARQL query (4000), and `smf` under `fo` 2 or 3 (5001).
+/// `smf` that is no SPARQL query (4000), and `smf` or a parent/child condition
+/// (`chty`, `pty`, `clbl`, `palb`) under `fo` 2 or 3 (5001).
 pub fn check(fc: &FilterCriteria) -> CseResult<()> {
+    if fc.has_relative_conditions() && combines_loosely(fc) {
+        return Err(CseError::new(
+            ResponseStatusCode::NotImplemented,
+            "chty, pty, clbl and palb combined with fo=2 or fo=3 are not supported; use fo=1",
+        ));
+    }
     if fc.semantics_filter.is_empty() {
         return Ok(());
     }
@@ -122,9 +130,10 @@ pub fn check(fc: &FilterCriteria) -> CseResult<()> {
 }
 
 /// Whether a row read passes the conditions left for each row: those of
-/// [`FilterCriteria::matches`] and, with `smf`, a SPARQL query over the row's
-/// semanticDescriptors the requester may see through `sight` (asked only when the
-/// others hold).
+/// [`FilterCriteria::matches`], then the parent and child conditions, then, with
+/// `smf`, a SPARQL query over the row's semanticDescriptors; relatives count only
+/// where the requester may see them through `sight` (each step asked only when the
+/// ones before it hold).
 pub fn row_matches(
     tx: &mut Txn<'_>,
     fc: &FilterCriteria,
@@ -132,6 +141,9 @@ pub fn row_matches(
     sight: &mut Sight<'_>,
 ) -> CseResult<bool> {
     if !fc.matches(resource.ty.number(), &resource.attrs) {
+        return Ok(false);
+    }
+    if fc.has_relative_conditions() && !filter_relatives::matches(tx, fc, resource, sight)? {
         return Ok(false);
     }
     if fc.semantics_filter.is_empty() {

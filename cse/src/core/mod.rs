@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod expiry_sweep;
 pub mod fan_out_point;
 pub mod filter_query;
+pub mod filter_relatives;
 pub mod group_membership;
 pub mod ids;
 pub mod nonblocking_requests;

@@ -362,6 +362,10 @@ const FILTER_CRITERIA: &[(&str, bool)] = &[
     ("geom", false),
     ("gsf", true),
     ("smf", false),
+    ("chty", true),
+    ("pty", true),
+    ("clbl", false),
+    ("palb", false),
 ];
 
 /// `req` as an MQTT request primitive (TS-0004 §8.4, TS-0010 §6.4.2) from `from`,

@@ -198,7 +198,7 @@ async fn an_overlong_pattern_or_too_many_conditions_is_refused_naming_the_limit(
         .assert_error(
             4000,
             400,
-            "65 values of ty, lbl, cty and attribute filters (at most 64)",
+            "65 values of ty, lbl, cty, chty, pty, clbl, palb and attribute filters (at most 64)",
         );
     let fits = format!("*{}", "a".repeat(1023));
     let reply = app
@@ -308,4 +308,74 @@ async fn a_plain_get_is_not_held_up_by_heavy_discoveries() {
         worst * 2 < shortest,
         "a GET took {worst:?} beside two discoveries taking {took:?}"
     );
+}
+
+/// `chty`, `clbl` and `palb` count only relatives the requester may see: a hidden
+/// child or parent must not make a visible resource match (which would leak the
+/// relative's type or labels).
+#[tokio::test]
+async fn parent_and_child_conditions_count_only_relatives_the_requester_sees() {
+    let app = spawn_app().await;
+    app.register_ae("owner", "Cowner").await;
+    app.register_ae("viewer", "Cviewer").await;
+    let acp = json!({"m2m:acp": {"rn": "share",
+        "pv": {"acr": [{"acor": ["Cviewer"], "acop": 34}, {"acor": ["Cowner"], "acop": 63}]},
+        "pvs": {"acr": [{"acor": ["Cowner"], "acop": 63}]}}});
+    let made = app.create("/cse-in/owner", 1, &acp, Some("Cowner")).await;
+    assert_eq!(made.rsc, Some(2001), "{made:#?}");
+    let share = json!([made.body["m2m:acp"]["ri"].clone()]);
+    let shared = json!({"acpi": share});
+    let ae = "/cse-in/owner";
+    app.container(ae, "open", shared.clone(), "Cowner").await;
+    app.container(
+        "/cse-in/owner/open",
+        "hidden",
+        json!({"lbl": ["s:x"]}),
+        "Cowner",
+    )
+    .await;
+    app.container(ae, "open2", shared.clone(), "Cowner").await;
+    let mut shown = shared.clone();
+    shown["lbl"] = json!(["s:x"]);
+    app.container("/cse-in/owner/open2", "shown", shown, "Cowner")
+        .await;
+    app.container(ae, "closed", json!({"lbl": ["p:x"]}), "Cowner")
+        .await;
+    app.container("/cse-in/owner/closed", "kid", shared.clone(), "Cowner")
+        .await;
+    let found = |query: &'static str, who: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.retrieve(&format!("{ae}?fu=1&{query}"), who).await;
+            assert_eq!(reply.rsc, Some(2000), "{query} as {who}: {reply:#?}");
+            reply.uril()
+        }
+    };
+    // The owner sees every child and parent.
+    assert_eq!(
+        found("chty=3", "Cowner").await,
+        [
+            "cse-in/owner/closed",
+            "cse-in/owner/open",
+            "cse-in/owner/open2"
+        ]
+    );
+    assert_eq!(
+        found("clbl=s:x", "Cowner").await,
+        ["cse-in/owner/open", "cse-in/owner/open2"]
+    );
+    assert_eq!(
+        found("palb=p:x", "Cowner").await,
+        ["cse-in/owner/closed/kid"]
+    );
+    // The viewer: `open` has only a hidden child, `closed` is hidden itself.
+    assert_eq!(found("chty=3", "Cviewer").await, ["cse-in/owner/open2"]);
+    assert_eq!(found("clbl=s:x", "Cviewer").await, ["cse-in/owner/open2"]);
+    assert!(
+        found("ty=3", "Cviewer")
+            .await
+            .contains(&"cse-in/owner/closed/kid".to_owned()),
+        "the child of the hidden parent is itself visible"
+    );
+    assert!(found("palb=p:x", "Cviewer").await.is_empty());
 }
