@@ -154,7 +154,10 @@ const LIVENESS_DEFAULTS: [(&str, &str); 4] = [
 /// `url` with each of [`LIVENESS_DEFAULTS`] the URL does not set added to its query.
 /// The query is found as libpq finds it: after the user part (which ends at the first
 /// `@` before any `/`, and may hold a `?` in a password), and its keys are compared
-/// percent-decoded, as libpq reads them.
+/// percent-decoded, as libpq reads them. Not through the `url` crate: it follows the
+/// WHATWG rules, under which libpq's own forms (a host list `h1:5432,h2:5433`, a `?`
+/// in a password) are errors or read differently, so a URL that connects with `psql`
+/// would be refused or changed; libpq is what reads the result.
 fn with_liveness_defaults(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let host_start = match rest.find(['@', '/']) {
@@ -642,6 +645,9 @@ mod tests {
         let target = DatabaseTarget::parse("postgres://user:secret@db:5432/onecse?sslmode=require");
         let shown = target.map(|t| t.redacted()).unwrap_or_default();
         assert_eq!(shown, "postgresql://db:5432/onecse");
+        let listed = DatabaseTarget::parse("postgresql://u:p@h1:5432,h2:5433/db?sslmode=require");
+        let shown = listed.map(|t| t.redacted()).unwrap_or_default();
+        assert_eq!(shown, "postgresql://h1:5432,h2:5433/db");
     }
 
     #[test]
@@ -678,6 +684,13 @@ mod tests {
             (
                 "postgres://u@%2Fvar%2Frun%2Fpostgresql/db",
                 format!("postgres://u@%2Fvar%2Frun%2Fpostgresql/db?{defaults}"),
+            ),
+            // A host list (libpq tries each in turn).
+            (
+                "postgresql://u@h1:5432,h2:5433/db?target_session_attrs=read-write",
+                format!(
+                    "postgresql://u@h1:5432,h2:5433/db?target_session_attrs=read-write&{defaults}"
+                ),
             ),
         ] {
             assert_eq!(connect(url), expected, "{url}");
