@@ -23,7 +23,7 @@ use scenarios::Options;
     about = "Benchmark any oneM2M CSE over the HTTP or MQTT binding"
 )]
 struct Cli {
-    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, geo-query, notify-latency, crs-windows, mixed, all; and mqtt-loop, the broker round trip without a CSE)
+    /// Scenarios to run (create-cin-hot, create-cin-spread, create-tsi-hot, create-tsi-spread, retrieve-latest, retrieve-cin, discovery, geo-query, notify-latency, crs-windows, mixed, all; mqtt-loop, the broker round trip without a CSE; and tree-curve, the cost of each request as one tree grows through --tree-sizes, not part of all)
     #[arg(required = true)]
     scenarios: Vec<String>,
     /// CSEBase URL of the CSE under test
@@ -63,6 +63,10 @@ struct Cli {
     /// Resources in the discovery tree
     #[arg(long, default_value_t = 100_000)]
     tree_size: usize,
+    /// Sizes (resources) the tree-curve scenario grows one tree to, measuring create,
+    /// retrieve-latest, discovery and an rcn=4 page at each
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    tree_sizes: Vec<usize>,
     /// Blend for the mixed scenario, e.g. create=70,latest=25,discovery=5
     #[arg(long, default_value = "create=70,latest=25,discovery=5")]
     mix: String,
@@ -154,6 +158,7 @@ async fn execute(cli: &Cli) -> anyhow::Result<bool> {
         containers: cli.containers,
         subscribers: cli.subscribers.max(1),
         tree_size: cli.tree_size,
+        tree_sizes: cli.tree_sizes.clone(),
         mix: parse_mix(&cli.mix)?,
         keep: cli.keep,
         access: cli.access.clone(),

@@ -13,6 +13,7 @@ use crate::load::{self, Measured, Plan};
 use crate::report::ScenarioReport;
 
 mod crs_windows;
+mod tree_curve;
 
 /// Knobs shared by the scenarios.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct Options {
     pub subscribers: usize,
     /// Resources in the `discovery` tree.
     pub tree_size: usize,
+    /// The sizes `tree-curve` grows its tree to, measuring at each.
+    pub tree_sizes: Vec<usize>,
     /// Blend for `mixed`: (operation, weight).
     pub mix: Vec<(String, u32)>,
     /// Leave the created resources in place.
@@ -440,9 +443,10 @@ pub async fn run(
         "geo-query" => geo_query(&mut fx, target, opts).await,
         "notify-latency" => notify_latency(&mut fx, target, opts).await,
         "crs-windows" => crs_windows::run(&mut fx, target, opts).await,
+        "tree-curve" => tree_curve::run(&mut fx, target, opts).await,
         "mixed" => mixed(&mut fx, target, opts).await,
         other => Err(anyhow::anyhow!(
-            "unknown scenario '{other}' (one of {})",
+            "unknown scenario '{other}' (one of {}, tree-curve)",
             ALL.join(", ")
         )),
     };

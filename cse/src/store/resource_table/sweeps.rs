@@ -41,12 +41,18 @@ pub fn due(conn: &mut DbConn, now: &str, limit: i64) -> QueryResult<Vec<Resource
 
 /// Whether some live resource's timer is due (`due ≤ now`): a read that lets the
 /// timer task skip its write transaction (on SQLite, the one writer slot) when there
-/// is nothing to do. Served by the partial `due` index.
+/// is nothing to do. Asked as "the earliest due one" (ordered, one row) rather than
+/// `EXISTS`: PostgreSQL then walks the partial `due` index even before the table has
+/// statistics, where for `EXISTS` with a range it guessed a third of the rows matched
+/// and scanned the whole table (30 ms at 100,000 resources, several times a second,
+/// measured after a bulk load that autovacuum had not analyzed yet).
 pub fn any_due(conn: &mut DbConn, now: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        resources::table
-            .filter(resources::due.le(now))
-            .filter(resources::et.is_null().or(resources::et.gt(now))),
-    ))
-    .get_result(conn)
+    resources::table
+        .filter(resources::due.le(now))
+        .filter(resources::et.is_null().or(resources::et.gt(now)))
+        .order(resources::due.asc())
+        .select(resources::ri)
+        .first::<String>(conn)
+        .optional()
+        .map(|earliest| earliest.is_some())
 }
