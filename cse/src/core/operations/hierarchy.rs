@@ -32,8 +32,8 @@ pub struct Page {
     partial: Option<PartialContent>,
 }
 
-/// Rows of the first database read; later reads are sized from the bytes left and
-/// the documents seen so far, between 1 and [`MAX_BATCH`].
+/// Rows of the first database read; later reads are sized by [`next_batch`], between
+/// 1 and [`MAX_BATCH`].
 const FIRST_BATCH: i64 = 16;
 
 /// Most rows of one database read.
@@ -91,6 +91,7 @@ pub fn page(
     'scan: loop {
         let batch = cursor.next(tx, batch_size)?;
         let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < batch_size;
+        let (read, kept_before) = (batch.len(), rows.len());
         for row in batch {
             if !everything {
                 if budget.spent(rows.len()) {
@@ -132,10 +133,13 @@ pub fn page(
         if exhausted {
             break;
         }
-        let average = bytes.checked_div(rows.len()).unwrap_or(1).max(1);
-        let fits =
-            i64::try_from(MAX_PAGE_BYTES.saturating_sub(bytes) / average).unwrap_or(MAX_BATCH);
-        batch_size = fits.clamp(1, MAX_BATCH);
+        batch_size = next_batch(NextBatch {
+            bytes,
+            kept: rows.len(),
+            limit,
+            previous: batch_size,
+            all_kept: rows.len() - kept_before == read,
+        });
     }
     // The client asked for a shorter page: that is not a truncation by the CSE.
     let cut_by_cse = match ended {
@@ -147,6 +151,41 @@ pub fn page(
     let next = offset + u64::try_from(rows.len()).unwrap_or(u64::MAX) + counted + 1;
     let partial = cut_by_cse.then_some(PartialContent { offset: next });
     Ok(Page { rows, partial })
+}
+
+/// What sizes the next read of a page.
+struct NextBatch {
+    /// Bytes of the documents kept so far.
+    bytes: usize,
+    /// Rows kept so far.
+    kept: usize,
+    /// Rows the page may hold.
+    limit: usize,
+    /// Rows the last read asked for.
+    previous: i64,
+    /// Whether the last read kept every row it returned.
+    all_kept: bool,
+}
+
+/// Rows of the next read: when the last read kept every row, the rows still wanted
+/// and one more (to tell whether more exist) are enough, so a page of 20 from a
+/// container of a million instances reads 21 documents, not 500; when rows were
+/// dropped (conditions, access, hidden instances) the read doubles from at least that.
+/// Never more than the byte budget left holds at the average document size so far,
+/// nor [`MAX_BATCH`].
+fn next_batch(at: NextBatch) -> i64 {
+    let average = at.bytes.checked_div(at.kept).unwrap_or(1).max(1);
+    let fits =
+        i64::try_from(MAX_PAGE_BYTES.saturating_sub(at.bytes) / average).unwrap_or(MAX_BATCH);
+    let wanted = i64::try_from(at.limit.saturating_sub(at.kept))
+        .unwrap_or(MAX_BATCH)
+        .saturating_add(1);
+    let wanted = if at.all_kept {
+        wanted
+    } else {
+        wanted.max(at.previous.saturating_mul(2))
+    };
+    fits.min(wanted).clamp(1, MAX_BATCH)
 }
 
 /// Why a page ended.
@@ -313,4 +352,43 @@ fn attach(
         }
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(kept: usize, limit: usize, previous: i64, all_kept: bool) -> i64 {
+        next_batch(NextBatch {
+            bytes: kept * 250,
+            kept,
+            limit,
+            previous,
+            all_kept,
+        })
+    }
+
+    #[test]
+    fn a_read_that_kept_everything_asks_only_for_what_the_page_still_needs() {
+        // 16 of a page of 20 kept: four more and one to tell whether more exist.
+        assert_eq!(batch(16, 20, 16, true), 5);
+        assert_eq!(batch(16, 100, 16, true), 85);
+        // A page as large as the CSE allows still reads at most MAX_BATCH at once.
+        assert_eq!(batch(16, 10_000, 16, true), MAX_BATCH);
+    }
+
+    #[test]
+    fn a_read_that_dropped_rows_doubles_and_the_byte_budget_bounds_it() {
+        assert_eq!(batch(2, 20, 16, false), 32);
+        assert_eq!(batch(2, 20, 400, false), MAX_BATCH);
+        // Documents filling the budget leave room for one more read of one row.
+        let full = next_batch(NextBatch {
+            bytes: MAX_PAGE_BYTES,
+            kept: 10,
+            limit: 20,
+            previous: 16,
+            all_kept: true,
+        });
+        assert_eq!(full, 1);
+    }
 }
