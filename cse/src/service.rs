@@ -111,6 +111,7 @@ impl Service {
                     verify::approve(&self.courier, &notice).await?;
                     Pass::Approved
                 }
+                Route::Count => Pass::Counted,
                 Route::FanOut(plan) => {
                     let done = fan_out::run(self, &admitted.req, caller, plan, nesting).await;
                     return with_type(done, ty);
@@ -155,6 +156,7 @@ impl Service {
             return self.execute_grouped(admitted).await;
         }
         if thread == ReadThread::Caller
+            && *pass == Pass::First
             && inline(
                 self.cse.db.backend(),
                 &admitted.req,

@@ -3,6 +3,7 @@
 mod act;
 mod ann;
 mod bnd;
+mod cin_dcnt;
 mod crs;
 mod crt;
 mod dac;
@@ -32,6 +33,7 @@ mod sec_sub;
 mod ser;
 mod smd;
 mod sub;
+mod sub_eeno;
 mod subf;
 mod ts;
 mod ts_windows;
@@ -44,7 +46,9 @@ pub fn all() -> Vec<TestPurpose> {
     let mut all = gen_::tps();
     all.extend(reg::tps());
     all.extend(dmr::tps());
+    all.extend(cin_dcnt::tps());
     all.extend(sub::tps());
+    all.extend(sub_eeno::tps());
     all.extend(subf::tps());
     all.extend(crs::tps());
     all.extend(ntp::tps());

@@ -24,6 +24,7 @@ pub mod registration;
 pub mod remote_cses;
 pub mod removal;
 pub mod resources;
+pub mod retrieval_count;
 pub mod scan;
 pub mod security_facts;
 pub mod semantics;

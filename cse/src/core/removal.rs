@@ -24,6 +24,8 @@ pub enum Cause {
     Expired,
     /// A subscription's expirationCounter reached zero.
     Exhausted,
+    /// A contentInstance was retrieved as often as its deletionCnt allowed.
+    Counted,
 }
 
 /// Deletes a resource and its subtree; returns how many rows went (0 if someone else
@@ -59,7 +61,7 @@ pub fn remove(tx: &mut Txn<'_>, resource: &Resource, cause: Cause) -> CseResult<
         }
         return Ok(0);
     }
-    if matches!(cause, Cause::Request | Cause::Expired) {
+    if matches!(cause, Cause::Request | Cause::Expired | Cause::Counted) {
         matcher::raise(tx, &Event::ChildDeleted { child: resource })?;
     }
     Ok(removed)

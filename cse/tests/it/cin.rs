@@ -57,7 +57,8 @@ async fn instance_errors_are_refused_and_change_nothing() {
         (json!({"con": "x", "cnf": "text/plain:9"}), 4000, "cnf"),
         (json!({"con": "x", "dgt": "yesterday"}), 4000, "dgt"),
         (json!({"con": "x", "dgt": 5}), 4000, "dgt"),
-        (json!({"con": "x", "dcnt": 2}), 5001, "dcnt"),
+        (json!({"con": "x", "dcnt": 0}), 4000, "dcnt"),
+        (json!({"con": "x", "dcnt": "2"}), 4000, "dcnt"),
         (json!({"con": "x", "cs": 1}), 4000, "cs"),
         (json!({"con": "x", "st": 1}), 4000, "st"),
         (json!({"con": "x", "mni": 1}), 4000, "mni"),
@@ -332,4 +333,53 @@ async fn data_generation_time_is_kept_as_given() {
     let cin = la.expect_resource("m2m:cin");
     assert_eq!(cin["dgt"], "20250101T100000");
     assert_eq!(cin["cnf"], "text/plain:0");
+}
+
+/// deletionCnt (R4): concurrent RETRIEVEs of an instance with `dcnt` 3, directly and
+/// through `la`, are answered exactly three times; the rest find it gone, and the
+/// container's counters follow the deletion (on PostgreSQL the row lock, on SQLite
+/// the single writer, serialise the counting).
+#[tokio::test]
+async fn racing_retrievals_never_read_an_instance_more_than_its_deletion_count() {
+    let app = Arc::new(spawn_app().await);
+    app.container("/cse-in", "counted", json!({}), "CAdmin")
+        .await;
+    let reply = app
+        .create(
+            "/cse-in/counted",
+            4,
+            &json!({"m2m:cin": {"rn": "i", "con": "once", "dcnt": 3}}),
+            Some("CAdmin"),
+        )
+        .await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let app = Arc::clone(&app);
+        let path = if n % 2 == 0 {
+            "/cse-in/counted/i"
+        } else {
+            "/cse-in/counted/la"
+        };
+        tasks.push(tokio::spawn(async move {
+            let reply = app.retrieve(path, "CAdmin").await;
+            let left = reply.body["m2m:cin"]["dcnt"].as_i64();
+            (reply.rsc, left)
+        }));
+    }
+    let mut answered = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            (Some(2000), left) => answered.push(left),
+            (rsc, _) => assert_eq!(rsc, Some(4004)),
+        }
+    }
+    answered.sort_unstable();
+    assert_eq!(answered, vec![Some(1), Some(2), Some(3)]);
+    let cnt = app.retrieve("/cse-in/counted", "CAdmin").await;
+    let cnt = cnt.expect_resource("m2m:cnt");
+    assert_eq!(
+        (cnt["cni"].clone(), cnt["cbs"].clone()),
+        (json!(0), json!(0))
+    );
 }

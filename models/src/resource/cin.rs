@@ -27,7 +27,7 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::write_once("conr", Object).unsupported(),
     A::write_once("or", Text),
     A::write_once("con", Any).mandatory(),
-    A::write_once("dcnt", Integer { min: 1 }).unsupported(),
+    A::write_once("dcnt", Integer { min: 1 }),
     A::write_once("dgt", Text),
 ];
 

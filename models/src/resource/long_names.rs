@@ -109,6 +109,7 @@ static LONG_NAMES: &[(&str, &str)] = &[
     ("dvt", "devType"),
     ("ecp", "evalControlParam"),
     ("eem", "eventEvaluationMode"),
+    ("eeno", "enableEventNotificationOriginator"),
     ("egid", "externalGroupID"),
     ("ena", "enable"),
     ("enc", "eventNotificationCriteria"),

@@ -71,6 +71,9 @@ pub(crate) const ATTRIBUTES: &[A] = &[
     A::read_only("acrs", TextList),
     A::read_write("nse", Boolean),
     A::read_only("nsi", Any),
+    // enableEventNotificationOriginator (R5, spec digest notifications-advanced §5):
+    // without `cr`, a notification names the originator of the request that caused it.
+    A::read_write("eeno", Boolean),
 ];
 
 /// Event types onecse raises: update (1), delete (2), child created (3), child deleted

@@ -19,6 +19,7 @@ use crate::core::nonblocking_requests;
 use crate::core::notification::{blocking_update, monitor, target_removal, watch};
 use crate::core::operations::{create, delete, retrieve, update};
 use crate::core::resources::check_child_allowed;
+use crate::core::retrieval_count;
 use crate::core::transaction::{self, Committed, Txn};
 use crate::error::{CseError, CseResult};
 use crate::security::{self, Access, Requester};
@@ -36,6 +37,9 @@ pub enum Pass {
     Verified(String),
     /// A blocking-update subscriber accepted the UPDATE.
     Approved,
+    /// A RETRIEVE of an instance that counts its retrievals, run again in a write
+    /// transaction to count this one ([`Route::Count`]).
+    Counted,
 }
 
 /// How a request's transaction ended: its committed response, or the route the
@@ -65,7 +69,11 @@ pub struct Handled {
 /// caller wakes delivery when the result queued notifications.
 pub fn handle(cse: &Cse, admitted: &Admitted, pass: &Pass) -> Handled {
     let mut noted = Noted::default();
-    let result = transaction::run(cse, admitted.transaction_kind(), Timestamp::now(), |tx| {
+    let kind = match pass {
+        Pass::Counted => TransactionKind::Write,
+        _ => admitted.transaction_kind(),
+    };
+    let result = transaction::run(cse, kind, Timestamp::now(), |tx| {
         work(tx, admitted, pass, &mut noted)
     });
     noted.handled(result, admitted)
@@ -189,6 +197,14 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     {
         return Ok(Step::Route(route));
     }
+    let mut counted = None;
+    if access == Access::Retrieve && retrieval_count::remaining(&target.resource).is_some() {
+        if *pass != Pass::Counted {
+            return Ok(Step::Route(Route::Count));
+        }
+        addressing::hold(tx, &mut target)?;
+        counted = Some(target.resource.clone());
+    }
     let mut notice = None;
     if req.op == Operation::Update {
         addressing::hold(tx, &mut target)?;
@@ -207,6 +223,9 @@ fn work(tx: &mut Txn<'_>, admitted: &Admitted, pass: &Pass, noted: &mut Noted) -
     };
     let mut response =
         run(tx, req, who, access, target, assigned_ri).map_err(|err| err.about(ty))?;
+    if let Some(instance) = &counted {
+        retrieval_count::count_down(tx, instance)?;
+    }
     if notice.is_some() {
         // The UPDATE is valid: roll it back and ask the subscriber (see `held`).
         // The error is only the rollback's vehicle, never answered; a non-failure

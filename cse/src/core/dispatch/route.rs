@@ -46,6 +46,10 @@ pub enum Route {
     /// Forward the request to the next CSE on its way to the CSE hosting its
     /// target (spec digest inter-cse §3); access is that CSE's to decide.
     Forward(Hop),
+    /// RETRIEVE of a contentInstance that counts its retrievals (`dcnt`): run it again
+    /// in a write transaction that counts this one ([`crate::core::retrieval_count`]).
+    /// Nothing was written.
+    Count,
     /// RETRIEVE with rcn=7 of an announced resource: its original, read at the CSE
     /// its `lnk` names with the requester's originator, so the original's host decides
     /// access (TS-0004 §7.4.26.2.2, as ACME).
@@ -64,6 +68,7 @@ impl Route {
             Self::FanOut(_) => Some(ResourceType::Group),
             Self::Poll(_) | Self::Answer(_) => Some(ResourceType::PollingChannel),
             Self::Relay { .. } => Some(ResourceType::Ae),
+            Self::Count => Some(ResourceType::ContentInstance),
             Self::Verify(_) | Self::Approve(_) | Self::Forward(_) | Self::Original { .. } => None,
         }
     }

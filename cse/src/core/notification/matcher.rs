@@ -203,13 +203,18 @@ fn notify(tx: &mut Txn<'_>, sub: &Resource, net: i64, rep: Value) -> CseResult<(
 
 /// The `m2m:sgn` of an event: `nev`, `sur`, and `cr` when the subscription has one
 /// (TS-0001 §10.2.10.7; a subscription has `cr` when its creator asked for it or
-/// notifies others, see `resources::sub`).
+/// notifies others, see `resources::sub`). Without one, a subscription with `eeno`
+/// true (R5) names the originator of the request that caused the event instead.
 pub(super) fn event_notification(tx: &Txn<'_>, sub: &Resource, nev: Value) -> Value {
     let mut sgn = Map::new();
     sgn.insert("nev".into(), nev);
     sgn.insert("sur".into(), json!(reference(tx, sub)));
     if let Some(cr) = sub.attrs.get("cr") {
         sgn.insert("cr".into(), cr.clone());
+    } else if sub.attrs.get("eeno").and_then(Value::as_bool) == Some(true)
+        && let Some(originator) = tx.requester.as_ref().and_then(|r| r.originator.as_ref())
+    {
+        sgn.insert("cr".into(), json!(originator));
     }
     json!({ "m2m:sgn": sgn })
 }
