@@ -20,6 +20,7 @@ mod mqt;
 mod nod;
 mod ntp;
 mod pch;
+mod pdr;
 mod reg;
 mod req;
 mod sch;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(subf::tps());
     all.extend(crs::tps());
     all.extend(ntp::tps());
+    all.extend(pdr::tps());
     all.extend(dis::tps());
     all.extend(crt::tps());
     all.extend(fcnt::tps());
