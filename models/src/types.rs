@@ -85,6 +85,8 @@ resource_types! {
     NotificationTargetMgmtPolicyRef = 25, "ntpr", "notificationTargetMgmtPolicyRef" => ntp::REF_SPEC;
     /// What happens when a notification target asks to be removed (R3).
     NotificationTargetPolicy = 26, "ntp", "notificationTargetPolicy" => ntp::POLICY_SPEC;
+    /// The rules a notificationTargetPolicy's action needs to hold (R3).
+    PolicyDeletionRules = 27, "pdr", "policyDeletionRules" => pdr::SPEC;
     FlexContainer = 28, "fcnt", "flexContainer" => fcnt::SPEC;
     TimeSeries = 29, "ts", "timeSeries" => ts::SPEC;
     TimeSeriesInstance = 30, "tsi", "timeSeriesInstance" => tsi::SPEC;

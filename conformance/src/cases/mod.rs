@@ -22,6 +22,7 @@ mod mqt;
 mod nod;
 mod ntp;
 mod pch;
+mod pdr;
 mod reg;
 mod req;
 mod sch;
@@ -52,6 +53,7 @@ pub fn all() -> Vec<TestPurpose> {
     all.extend(subf::tps());
     all.extend(crs::tps());
     all.extend(ntp::tps());
+    all.extend(pdr::tps());
     all.extend(dis::tps());
     all.extend(dis_fc::tps());
     all.extend(crt::tps());

@@ -15,7 +15,7 @@ const NTP: &[u16] = &[2, 3, 23, 25, 26];
 /// An AE reached at this TP's receiver path `/owner` with a container and a
 /// subscription `s` whose targets are the AE itself and the receiver path `/n`.
 /// Returns (AE-ID, subscription path, owner path, `/n` path).
-fn subscribed(ctx: &mut Ctx) -> Result<(String, String, String, String), Verdict> {
+pub(super) fn subscribed(ctx: &mut Ctx) -> Result<(String, String, String, String), Verdict> {
     let owner = ctx.notify_path("/owner");
     let poa = ctx.receiver.url_for(&owner);
     let (aei, ae) = ctx.ae_with("ntp", json!({"poa": [poa]}))?;
@@ -28,7 +28,7 @@ fn subscribed(ctx: &mut Ctx) -> Result<(String, String, String, String), Verdict
 
 /// A notificationTargetPolicy under the CSEBase made by the admin (deleted after
 /// the TP); returns its reply.
-fn policy(ctx: &mut Ctx, attrs: Value) -> Result<Reply, Verdict> {
+pub(super) fn policy(ctx: &mut Ctx, attrs: Value) -> Result<Reply, Verdict> {
     let admin = ctx.admin();
     let reply = ctx
         .client
@@ -45,7 +45,7 @@ fn policy(ctx: &mut Ctx, attrs: Value) -> Result<Reply, Verdict> {
     Ok(reply)
 }
 
-fn targets(ctx: &Ctx, sub: &str, aei: &str) -> Vec<Value> {
+pub(super) fn targets(ctx: &Ctx, sub: &str, aei: &str) -> Vec<Value> {
     ctx.client
         .retrieve(sub, aei)
         .resource("m2m:sub")

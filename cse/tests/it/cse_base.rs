@@ -8,8 +8,8 @@ use crate::helpers::spawn_app;
 /// The resource types onecse serves, as the CSEBase `srt` lists them: written out
 /// here, so adding or dropping a type is a visible change of this test.
 const SERVED_TYPES: &[u16] = &[
-    1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 28, 29, 30, 34, 48, 58, 60, 65,
-    66, 10001, 10002, 10003, 10004, 10005, 10009, 10013, 10014, 10028, 10029,
+    1, 2, 3, 4, 5, 9, 10, 13, 14, 15, 16, 17, 18, 23, 24, 25, 26, 27, 28, 29, 30, 34, 48, 58, 60,
+    65, 66, 10001, 10002, 10003, 10004, 10005, 10009, 10013, 10014, 10028, 10029,
 ];
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Notification target removal (spec digest notifications-advanced §12):
-//! `<notificationTargetPolicy>` (ty 26), `<notificationTargetMgmtPolicyRef>` (ty 25)
-//! and DELETE `<subscription>/ntsr` by a target, with the policies' actions.
+//! `<notificationTargetPolicy>` (ty 26), `<notificationTargetMgmtPolicyRef>` (ty 25),
+//! `<policyDeletionRules>` (ty 27) and DELETE `<subscription>/ntsr` by a target, with the policies' actions.
 
 use std::time::Duration;
 
@@ -179,13 +179,137 @@ async fn policies_and_references_are_checked() {
     app.create("/cse-in/owner/c/s", 25, &body, Some("Cowner"))
         .await
         .assert_error(4000, 400, "ntpmissing");
+    // policyDeletionRules live under a notificationTargetPolicy only.
+    let body = json!({"m2m:pdr": {"dr": {"tod": [ALWAYS]}}});
     let reply = app
-        .create(
-            "/cse-in/owner/c/s",
-            27,
-            &json!({"m2m:pdr": {}}),
-            Some("Cowner"),
-        )
+        .create("/cse-in/owner/c/s", 27, &body, Some("Cowner"))
         .await;
-    assert_eq!(reply.rsc, Some(5001), "{reply:#?}");
+    assert_eq!(reply.rsc, Some(4108), "{reply:#?}");
+}
+
+/// A schedule entry every second matches, and one no second of this century does.
+const ALWAYS: &str = "* * * * * * *";
+const NEVER: &str = "* * * * * * 2001";
+
+/// The admin's default policy `p` accepting removals, under which `rules` are created
+/// as policyDeletionRules `r0`, `r1`, …; the subscription's creator is the admin.
+async fn accepting_with_rules(app: &TestApp, rx: &Receiver, rules: &[Value]) {
+    subscribed(app, rx, true).await;
+    let reply = policy(app, json!({"rn": "p", "acn": 1, "plbl": "default"})).await;
+    assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    for (i, rule) in rules.iter().enumerate() {
+        let mut rule = rule.clone();
+        rule["rn"] = json!(format!("r{i}"));
+        let body = json!({ "m2m:pdr": rule });
+        let reply = app.create("/cse-in/p", 27, &body, Some("CAdmin")).await;
+        assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+    }
+}
+
+#[tokio::test]
+async fn deletion_rules_that_hold_let_the_action_apply() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    accepting_with_rules(&app, &rx, &[json!({"dr": {"tod": [NEVER, ALWAYS]}})]).await;
+    let pdr = app.retrieve("/cse-in/p/r0", "CAdmin").await;
+    let pdr = pdr.expect_resource("m2m:pdr");
+    assert_eq!(pdr["ty"], 27);
+    assert_eq!(pdr["dr"], json!({"tod": [NEVER, ALWAYS]}));
+    let reply = app.delete("/cse-in/owner/c/s/ntsr", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2002), "{reply:#?}");
+    assert_eq!(nu(&app).await, json!([rx.url_for("/n")]));
+}
+
+#[tokio::test]
+async fn deletion_rules_that_do_not_hold_reject_and_an_update_changes_that() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    // drr 1 (AND): one rule never holds, so the set does not.
+    accepting_with_rules(
+        &app,
+        &rx,
+        &[json!({"dr": {"tod": [ALWAYS, NEVER]}, "drr": 1})],
+    )
+    .await;
+    app.delete("/cse-in/owner/c/s/ntsr", "CAdmin")
+        .await
+        .assert_error(4005, 405, "policyDeletionRules do not hold");
+    assert_eq!(nu(&app).await, json!(["CAdmin", rx.url_for("/n")]));
+    let reply = app
+        .update("/cse-in/p/r0", &json!({"m2m:pdr": {"drr": 2}}), "CAdmin")
+        .await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    let reply = app.delete("/cse-in/owner/c/s/ntsr", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2002), "{reply:#?}");
+}
+
+#[tokio::test]
+async fn the_policys_rules_relationship_joins_its_two_rule_sets() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    let sets = [
+        json!({"dr": {"tod": [ALWAYS]}}),
+        json!({"dr": {"tod": [NEVER]}}),
+    ];
+    accepting_with_rules(&app, &rx, &sets).await;
+    // No rrs: both sets must hold.
+    app.delete("/cse-in/owner/c/s/ntsr", "CAdmin")
+        .await
+        .assert_error(4005, 405, "do not hold");
+    let reply = app
+        .update("/cse-in/p", &json!({"m2m:ntp": {"rrs": 2}}), "CAdmin")
+        .await;
+    assert_eq!(reply.rsc, Some(2004), "{reply:#?}");
+    let reply = app.delete("/cse-in/owner/c/s/ntsr", "CAdmin").await;
+    assert_eq!(reply.rsc, Some(2002), "{reply:#?}");
+}
+
+#[tokio::test]
+async fn deletion_rules_are_checked() {
+    let app = spawn_app().await;
+    let rx = Receiver::start().expect("receiver");
+    accepting_with_rules(&app, &rx, &[json!({"dr": {"tod": [ALWAYS]}})]).await;
+    let create = |rule: Value| {
+        let app = &app;
+        async move {
+            app.create("/cse-in/p", 27, &json!({ "m2m:pdr": rule }), Some("CAdmin"))
+                .await
+        }
+    };
+    create(json!({"drr": 2}))
+        .await
+        .assert_error(4000, 400, "dr");
+    create(json!({"dr": {"tod": ["* * *"]}}))
+        .await
+        .assert_error(4000, 400, "dr.tod[0]");
+    create(json!({"dr": {"tod": []}}))
+        .await
+        .assert_error(4000, 400, "at least one");
+    create(json!({"dr": {"when": [ALWAYS]}}))
+        .await
+        .assert_error(4000, 400, "when");
+    create(json!({"dr": {"tod": [ALWAYS]}, "drr": 3}))
+        .await
+        .assert_error(4000, 400, "drr");
+    create(json!({"dr": {"lr": [{"lotp": 1}]}}))
+        .await
+        .assert_error(5001, 501, "dr.lr");
+    app.update(
+        "/cse-in/p/r0",
+        &json!({"m2m:pdr": {"dr": {"tod": ["61 * * * * * *"]}}}),
+        "CAdmin",
+    )
+    .await
+    .assert_error(4000, 400, "dr.tod[0]");
+    // At most two per policy.
+    assert_eq!(
+        create(json!({"dr": {"tod": [NEVER]}})).await.rsc,
+        Some(2001)
+    );
+    create(json!({"dr": {"tod": [NEVER]}}))
+        .await
+        .assert_error(4005, 405, "already has 2");
+    // The policy's access decides: another originator may not read them.
+    app.register_ae("other", "Cother").await;
+    assert_eq!(app.retrieve("/cse-in/p/r0", "Cother").await.rsc, Some(4103));
 }

@@ -23,6 +23,7 @@ pub mod mgo_config;
 pub mod nod;
 pub mod ntp;
 pub mod pch;
+pub mod pdr;
 mod policy;
 mod registry;
 mod representation;

@@ -2,8 +2,8 @@
 //! notifications-advanced §12): `<notificationTargetPolicy>` (ty 26) says what the
 //! CSE does when a notification target asks to be removed from a subscription
 //! (`acn`), and `<notificationTargetMgmtPolicyRef>` (ty 25) under a subscription
-//! names the policy for some of its targets. `<policyDeletionRules>` (ty 27) is not
-//! hosted: its rules need schedules and locations onecse does not evaluate.
+//! names the policy for some of its targets. `<policyDeletionRules>` (ty 27, `pdr`)
+//! under a policy say when its action applies.
 
 use super::policy::{AttributePolicy as A, ValueKind::*};
 use super::spec::{Governance, TypeSpec};
@@ -49,7 +49,7 @@ pub(crate) const POLICY_ATTRIBUTES: &[A] = &[
     )
     .mandatory(),
     A::read_write("plbl", Text).mandatory(),
-    A::read_write("rrs", Enumerated(&[1, 2])),
+    A::read_write("rrs", Enumerated(&[super::pdr::AND, super::pdr::OR])),
 ];
 
 /// The notificationTargetMgmtPolicyRef: under a subscription or a

@@ -7,8 +7,9 @@
 //! system default, which accepts. Its action (`acn`): 1 accept removes the target,
 //! 2 reject refuses (4005), 4 inform removes it and tells the subscription's
 //! creator; 3 seek authorization is answered 5001 (it needs a request to the creator
-//! awaited inside this one, which onecse does not make). `<policyDeletionRules>`
-//! are not hosted, so a policy's action applies without rules.
+//! awaited inside this one, which onecse does not make). The chosen policy's action
+//! applies only while its `<policyDeletionRules>` hold (`resources::pdr`); otherwise
+//! the removal is rejected.
 
 use onecse_models::primitive::{Request, Response};
 use onecse_models::resource::ntp::{
@@ -22,6 +23,7 @@ use crate::core::notification::{matcher, stats};
 use crate::core::record::{Resource, string_items};
 use crate::core::removal::{self, Cause};
 use crate::core::resources::ntp::policy_named;
+use crate::core::resources::pdr;
 use crate::core::transaction::Txn;
 use crate::error::{CseError, CseResult};
 use crate::security::Requester;
@@ -133,7 +135,7 @@ fn action_for(tx: &mut Txn<'_>, sub: &Resource, entries: &[String]) -> CseResult
         if let Some(npi) = reference.attrs.get("npi").and_then(Value::as_str)
             && let Some(policy) = policy_named(tx, npi)?
         {
-            return Ok((acn(&policy), policy.ri));
+            return decided(tx, &policy);
         }
     }
     let creator = sub
@@ -154,10 +156,23 @@ fn action_for(tx: &mut Txn<'_>, sub: &Resource, entries: &[String]) -> CseResult
         let labelled = policy.attrs.get("plbl").and_then(Value::as_str) == Some(DEFAULT_LABEL);
         let by_creator = creator.is_some() && policy.owner == creator;
         if labelled && by_creator {
-            return Ok((acn(&policy), policy.ri));
+            return decided(tx, &policy);
         }
     }
     Ok((ACCEPT, "(the system default: accept)".into()))
+}
+
+/// The chosen policy's action while its `<policyDeletionRules>` hold; reject
+/// otherwise (TS-0001 §10.2.10.9: the action applies when the rules are met).
+fn decided(tx: &mut Txn<'_>, policy: &Resource) -> CseResult<(i64, String)> {
+    if pdr::policy_rules_hold(tx, policy)? {
+        Ok((acn(policy), policy.ri.clone()))
+    } else {
+        Ok((
+            REJECT,
+            format!("{} (its policyDeletionRules do not hold now)", policy.ri),
+        ))
+    }
 }
 
 fn acn(policy: &Resource) -> i64 {

@@ -28,6 +28,7 @@ pub mod nod;
 pub mod node_links;
 pub mod ntp;
 pub mod pch;
+pub mod pdr;
 mod registry;
 pub mod req;
 pub mod sch;

@@ -6,7 +6,7 @@ use onecse_models::{Operation, ResourceType, ResponseStatusCode};
 
 use crate::core::resources::{
     ResourceKind, acp, actr, ae, annc, cin, cnt, crs, cse_base, csr, dac, depr, fcin, fcnt, grp,
-    lcp, mgo, nod, ntp, pch, req, sch, smd, sub, ts, tsb, tsi, with_article,
+    lcp, mgo, nod, ntp, pch, pdr, req, sch, smd, sub, ts, tsb, tsi, with_article,
 };
 use crate::error::{CseError, CseResult};
 
@@ -23,6 +23,7 @@ static REGISTRY: &[&dyn ResourceKind] = &[
     &crs::CrossResourceSubscription,
     &ntp::NotificationTargetPolicy,
     &ntp::NotificationTargetMgmtPolicyRef,
+    &pdr::PolicyDeletionRules,
     &nod::Node,
     &mgo::MgmtObj,
     &fcnt::FlexContainer,
@@ -300,7 +301,8 @@ mod tests {
             (TimeSyncBeacon, &[Subscription]),
             (DynamicAuthorizationConsultation, &[Subscription]),
             (NotificationTargetMgmtPolicyRef, &[]),
-            (NotificationTargetPolicy, &[]),
+            (NotificationTargetPolicy, &[PolicyDeletionRules]),
+            (PolicyDeletionRules, &[]),
             (
                 TimeSeries,
                 &[TimeSeriesInstance, Subscription, SemanticDescriptor],
