@@ -1,6 +1,7 @@
 #!/bin/bash
-# usage: np-measure.sh BINARY LABEL
-BIN=$1; L=$2; DB=notifperf_bench; U=http://127.0.0.1:19487/cse-in
+# usage: [DB=name] bench/notify-statements.sh BINARY LABEL  (receiver: python3 bench/notify-statements-receiver.py &)
+# Counts the PostgreSQL statements and onecse CPU of 20 creates into a container with 100 subscriptions (log_statement on DB only).
+BIN=$1; L=$2; DB=${DB:-onecse_notify_statements}; U=http://127.0.0.1:19487/cse-in
 dropdb -h 127.0.0.1 -U postgres --if-exists $DB; createdb -h 127.0.0.1 -U postgres -T template0 $DB
 psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE $DB SET log_statement = 'all'"
 ONECSE_LOG=warn $BIN --bind 127.0.0.1:19487 --database-url postgres://postgres@127.0.0.1:5432/$DB --notify-allowed-networks 127.0.0.0/8 >/tmp/np-$L.log 2>&1 & P=$!
