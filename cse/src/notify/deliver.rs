@@ -25,6 +25,7 @@ use crate::core::removal::{self, Cause};
 use crate::core::transaction::{self, Txn};
 use crate::error::CseResult;
 use crate::store::outbox::{self, OutboxRow};
+use crate::store::resource_table::ResourceRow;
 use crate::store::{TransactionKind, resource_table};
 
 /// How delivery behaves; from the configuration.
@@ -235,14 +236,15 @@ fn claim(cse: &Cse, limit: usize, settings: DeliverySettings) -> CseResult<Claim
             jobs: Vec::with_capacity(heads.len()),
             queued_for: Vec::new(),
         };
-        for head in heads {
+        // A batch takes its `num` rows; otherwise the stream's next rows ride along
+        // and are sent one after the other, in order, on this claim.
+        let extras: Vec<i64> = heads
+            .iter()
+            .map(|h| h.batch_num.map_or(PIPELINE - 1, |num| i64::from(num) - 1))
+            .collect();
+        let followers = outbox::claim_followers(tx.conn, &heads, &extras, &lease_until)?;
+        for (head, followers) in heads.into_iter().zip(followers) {
             let route = target::resolve(tx, &head.target)?;
-            // A batch takes its `num` rows; otherwise the stream's next rows ride
-            // along and are sent one after the other, in order, on this claim.
-            let extra = head
-                .batch_num
-                .map_or(PIPELINE - 1, |num| i64::from(num) - 1);
-            let followers = outbox::claim_followers(tx.conn, &head, extra, &lease_until)?;
             let mut rows = vec![head];
             rows.extend(followers);
             let urls = match route {
@@ -299,7 +301,7 @@ fn move_to_queue(
     }
     let counted = rows.iter().filter(|r| r.counts == 1).count();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    outbox::complete(tx.conn, &first.stream, &ids)?;
+    outbox::complete(tx.conn, &[first.stream.as_str()], &ids)?;
     if counted > 0 {
         // Handed to the AE's queue counts as delivered (towards `exc`) and as sent
         // (the statistics); the AE's answer, if any, is not awaited.
@@ -315,7 +317,9 @@ fn move_to_queue(
                 responses: 0,
             },
         );
-        settle(tx, &first.sub_ri, &tally)?;
+        if let Some(row) = resource_table::lock_and_reload(tx.conn, &first.sub_ri)? {
+            settle(tx, row, &tally)?;
+        }
     }
     tracing::debug!(subscription = %first.sub_ri, owner, notifications = ids.len(), "notifications queued for a polling AE");
     Ok(())
@@ -510,15 +514,38 @@ fn finish(
     let counted = tally(batch);
     transaction::run_background(cse, TransactionKind::Write, now, |tx| {
         let mut removed_any = false;
-        for (sub_ri, tally) in &counted {
-            removed_any |= settle(tx, sub_ri, tally)?;
+        let subs: Vec<&str> = counted.keys().copied().collect();
+        let rows = resource_table::lock_and_reload_all(tx.conn, &subs)?;
+        for row in rows {
+            if let Some(tally) = counted.get(row.ri.as_str()) {
+                removed_any |= settle(tx, row, tally)?;
+            }
         }
+        // Every row to delete or give up is locked first, in stream order, in one
+        // statement; then the delivered ones go in one DELETE.
+        let given_up: Vec<i64> = in_order
+            .iter()
+            .filter_map(|o| o.failed.as_ref())
+            .filter(|(rows, _)| {
+                rows.first()
+                    .is_some_and(|h| h.attempts + 1 >= settings.max_attempts)
+            })
+            .flat_map(|(rows, _)| rows.iter().map(|r| r.id))
+            .collect();
+        let mut streams: Vec<&str> = Vec::new();
+        let mut delivered: Vec<i64> = Vec::new();
         for outcome in &in_order {
             if let Some(first) = outcome.delivered.first() {
-                let ids: Vec<i64> = outcome.delivered.iter().map(|r| r.id).collect();
-                outbox::complete(tx.conn, &first.stream, &ids)?;
-                tracing::debug!(subscription = %first.sub_ri, target = %first.target, notifications = ids.len(), "notifications delivered");
+                streams.push(first.stream.as_str());
+                delivered.extend(outcome.delivered.iter().map(|r| r.id));
+                tracing::debug!(subscription = %first.sub_ri, target = %first.target, notifications = outcome.delivered.len(), "notifications delivered");
             }
+        }
+        let to_lock: Vec<i64> = delivered.iter().chain(&given_up).copied().collect();
+        outbox::lock_for_removal(tx.conn, &to_lock)?;
+        outbox::complete(tx.conn, &streams, &delivered)?;
+        let mut released: Vec<i64> = Vec::new();
+        for outcome in &in_order {
             if let Some((rows, reason)) = &outcome.failed
                 && let Some(head) = rows.first()
             {
@@ -534,10 +561,10 @@ fn finish(
                     tracing::info!(subscription = %head.sub_ri, target = %head.target, attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), reason = %reason, "notification failed; will retry");
                 }
             }
-            if !outcome.released.is_empty() {
-                let ids: Vec<i64> = outcome.released.iter().map(|r| r.id).collect();
-                outbox::release(tx.conn, &ids)?;
-            }
+            released.extend(outcome.released.iter().map(|r| r.id));
+        }
+        if !released.is_empty() {
+            outbox::release(tx.conn, &released)?;
         }
         if !removed_any {
             // Outcomes only: a crash that loses them sends those rows again
@@ -618,11 +645,9 @@ fn tally(batch: &[Outcome]) -> BTreeMap<&str, Tally<'_>> {
 /// Applies a subscription's tally in the transaction that finishes its rows: the
 /// statistics (`nsi`, when `nse` is on) and `exc`, which counts successful
 /// notifications down and at zero deletes the subscription (with its deletion
-/// notification). True when it deleted the subscription.
-fn settle(tx: &mut Txn<'_>, sub_ri: &str, tally: &Tally<'_>) -> CseResult<bool> {
-    let Some(row) = resource_table::lock_and_reload(tx.conn, sub_ri)? else {
-        return Ok(false);
-    };
+/// notification). `row` is the subscription, locked for this transaction. True when
+/// it deleted the subscription.
+fn settle(tx: &mut Txn<'_>, row: ResourceRow, tally: &Tally<'_>) -> CseResult<bool> {
     let mut sub = Resource::from_row(row)?;
     let mut changed = false;
     for (target, sent) in &tally.sent {

@@ -90,22 +90,43 @@ fn has_head(conn: &mut DbConn, stream: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Makes the oldest live row of a stream its head, unless it has one.
-pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
-    if has_head(conn, stream)? {
+/// Makes the oldest live row of each of `streams` its head, unless it has one. On
+/// PostgreSQL one statement for all of them (each stream's first live row read from
+/// the `(stream, id)` index, its head from the partial head index), so recording the
+/// deliveries of many streams costs one round trip, not three per stream.
+pub fn promote_all(conn: &mut DbConn, streams: &[&str]) -> QueryResult<()> {
+    if streams.is_empty() {
         return Ok(());
     }
-    let next: Option<i64> = outbox::table
-        .filter(outbox::stream.eq(stream))
-        .filter(outbox::failed.eq(0))
-        .order(outbox::id.asc())
-        .select(outbox::id)
-        .first(conn)
-        .optional()?;
-    if let Some(id) = next {
-        diesel::update(outbox::table.filter(outbox::id.eq(id)))
-            .set(outbox::head.eq(1))
-            .execute(conn)?;
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query(
+            "UPDATE outbox SET head = 1 WHERE id IN ( \
+               SELECT (SELECT o.id FROM outbox o WHERE o.stream = s.stream AND o.failed = 0 \
+                       ORDER BY o.id LIMIT 1) \
+               FROM unnest($1::text[]) AS s(stream) \
+               WHERE NOT EXISTS (SELECT 1 FROM outbox h \
+                                 WHERE h.stream = s.stream AND h.head = 1 AND h.failed = 0))",
+        )
+        .bind::<diesel::sql_types::Array<Text>, _>(streams)
+        .execute(pg)?;
+        return Ok(());
+    }
+    for stream in streams {
+        if has_head(conn, stream)? {
+            continue;
+        }
+        let next: Option<i64> = outbox::table
+            .filter(outbox::stream.eq(stream))
+            .filter(outbox::failed.eq(0))
+            .order(outbox::id.asc())
+            .select(outbox::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = next {
+            diesel::update(outbox::table.filter(outbox::id.eq(id)))
+                .set(outbox::head.eq(1))
+                .execute(conn)?;
+        }
     }
     Ok(())
 }
@@ -114,68 +135,137 @@ pub fn promote(conn: &mut DbConn, stream: &str) -> QueryResult<()> {
 /// it cannot meet the migration lock's one-key form).
 const STREAM_LOCK_SPACE: i32 = 0x6f6e_6531;
 
-/// The stream's live head row, key-share-locked until commit on PostgreSQL.
+/// The streams among `streams` (sorted) that have a live head, whose head rows are
+/// key-share-locked until commit on PostgreSQL, in stream order (the order the
+/// delivery recorder takes them), in one statement however many streams there are.
 ///
-/// `FOR KEY SHARE` is the weakest lock that still makes the recorder's DELETE of the
+/// `FOR KEY SHARE` is the weakest lock that still makes the recorder's DELETE of a
 /// head (and [`give_up`], which locks it `FOR UPDATE` first) wait for this commit; the
 /// claim's lease UPDATE does not conflict with it (`FOR NO KEY UPDATE`), so a head
 /// that requests keep share-locking under load is still claimed at once instead of
 /// being skipped (`SKIP LOCKED`) until a moment without writers.
-fn lock_head(pg: &mut diesel::PgConnection, stream: &str) -> QueryResult<Option<i64>> {
-    outbox::table
-        .filter(outbox::stream.eq(stream))
+fn headed_streams(conn: &mut DbConn, streams: &[&str]) -> QueryResult<Vec<String>> {
+    let heads = outbox::table
+        .filter(outbox::stream.eq_any(streams))
         .filter(outbox::head.eq(1))
         .filter(outbox::failed.eq(0))
-        .select(outbox::id)
-        .for_key_share()
-        .first(pg)
-        .optional()
+        .order(outbox::stream.asc())
+        .select(outbox::stream);
+    match conn {
+        DbConn::Pg(pg) => heads.for_key_share().load(pg),
+        DbConn::Sqlite(sqlite) => heads.load(sqlite),
+    }
 }
 
-/// Whether a new row of `stream` follows an existing head (else it becomes the head).
+/// The streams among `streams` whose new rows follow an existing head (the others'
+/// first new row becomes their head).
 ///
-/// On PostgreSQL the head is share-locked until commit, so the delivery recorder
-/// cannot complete or give it up (and promote the next row, which it could not see
-/// yet) until this row is committed; a head being completed right now makes this
-/// wait and then find it gone. Without a head, a per-stream advisory lock makes
-/// concurrent first rows of a stream take turns, and the check is repeated under it.
-/// Before this, a row could miss both the old head and the promotion, and its stream
-/// waited for the repair sweep. SQLite serialises every writer already.
-fn follows_head(conn: &mut DbConn, stream: &str) -> QueryResult<bool> {
-    let DbConn::Pg(pg) = conn else {
-        return has_head(conn, stream);
+/// On PostgreSQL the heads are share-locked until commit, so the delivery recorder
+/// cannot complete or give them up (and promote the next row, which it could not see
+/// yet) until these rows are committed; a head being completed right now makes this
+/// wait and then find it gone. For the streams without a head, per-stream advisory
+/// locks (taken in stream order, in one statement) make concurrent first rows of a
+/// stream take turns, and the check is repeated under them. Before this, a row could
+/// miss both the old head and the promotion, and its stream waited for the repair
+/// sweep. SQLite serialises every writer already. Whatever the number of streams (one
+/// event to many subscribers), this is one statement, or three when some stream has
+/// no head.
+fn follow_heads<'s>(
+    conn: &mut DbConn,
+    streams: &[&'s str],
+) -> QueryResult<std::collections::HashSet<&'s str>> {
+    let mut headed = std::collections::HashSet::with_capacity(streams.len());
+    let mark = |found: Vec<String>, headed: &mut std::collections::HashSet<&'s str>| {
+        for name in found {
+            if let Some(stream) = streams
+                .binary_search(&name.as_str())
+                .ok()
+                .and_then(|i| streams.get(i))
+            {
+                headed.insert(*stream);
+            }
+        }
     };
-    if lock_head(pg, stream)?.is_some() {
-        return Ok(true);
+    let found = headed_streams(conn, streams)?;
+    mark(found, &mut headed);
+    let DbConn::Pg(pg) = conn else {
+        return Ok(headed);
+    };
+    let headless: Vec<&str> = streams
+        .iter()
+        .copied()
+        .filter(|s| !headed.contains(s))
+        .collect();
+    if headless.is_empty() {
+        return Ok(headed);
     }
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind::<Integer, _>(STREAM_LOCK_SPACE)
-        .bind::<Text, _>(stream)
-        .execute(pg)?;
-    Ok(lock_head(pg, stream)?.is_some())
+    // The sorted subquery is not flattened, so the locks are taken in stream order.
+    diesel::sql_query(
+        "SELECT count(pg_advisory_xact_lock($1, hashtext(s))) FROM \
+         (SELECT s FROM unnest($2::text[]) AS s ORDER BY s) AS sorted",
+    )
+    .bind::<Integer, _>(STREAM_LOCK_SPACE)
+    .bind::<diesel::sql_types::Array<Text>, _>(&headless)
+    .execute(pg)?;
+    let found = headed_streams(conn, &headless)?;
+    mark(found, &mut headed);
+    Ok(headed)
 }
 
 /// A notification with the `bn` deadline of a batch it would start.
 pub type Pending = (NewNotification, Option<String>);
 
+/// Most rows written by one INSERT (PostgreSQL allows 65,535 bound values; a row has 11).
+const INSERT_CHUNK: usize = 1000;
+
 /// Enqueues the notifications a transaction produced, at the end of the transaction,
-/// so the head locks of [`follows_head`] are held only for the commit. Heads are
+/// so the head locks of [`follow_heads`] are held only for the commit. Heads are
 /// locked in stream order (as the delivery recorder takes them), then the rows are
-/// written in the order they were raised.
+/// written in the order they were raised: plain rows (neither `ln` nor `bn`) in one
+/// multi-row INSERT per run of them, so one event to 100 subscribers costs a handful
+/// of statements, not hundreds.
 pub fn enqueue_all(conn: &mut DbConn, pending: &[Pending]) -> QueryResult<()> {
     let mut streams: Vec<&str> = pending.iter().map(|(row, _)| row.stream.as_str()).collect();
     streams.sort_unstable();
     streams.dedup();
-    let mut headed = std::collections::HashSet::new();
-    for stream in streams {
-        if follows_head(conn, stream)? {
-            headed.insert(stream);
-        }
-    }
+    let mut headed = follow_heads(conn, &streams)?;
+    let mut plain: Vec<NewNotification> = Vec::new();
     for (row, batch_due) in pending {
         let first = headed.insert(row.stream.as_str());
+        if row.latest_only == 0 && row.batch_num.is_none() {
+            let mut row = row.clone();
+            row.head = i32::from(first);
+            plain.push(row);
+            continue;
+        }
+        // Rows before this one are written first: ids keep the order of the events.
+        insert_plain(conn, &mut plain)?;
         enqueue(conn, row, first, batch_due.as_deref())?;
     }
+    insert_plain(conn, &mut plain)
+}
+
+/// Writes (and empties) `rows`, in their order: on PostgreSQL in as few multi-row
+/// INSERTs as allowed (one round trip each); on SQLite, which is in-process and whose
+/// diesel backend has no multi-row INSERT with defaults, one by one.
+fn insert_plain(conn: &mut DbConn, rows: &mut Vec<NewNotification>) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(pg) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .execute(pg)?;
+            }
+        }
+        DbConn::Sqlite(sqlite) => {
+            for row in rows.iter() {
+                diesel::insert_into(outbox::table)
+                    .values(row)
+                    .execute(sqlite)?;
+            }
+        }
+    }
+    rows.clear();
     Ok(())
 }
 
@@ -253,7 +343,7 @@ const CLAIM_HEADS: &str = "\
 /// candidate rows are locked with `SKIP LOCKED`, so concurrent claimers (other
 /// processes) take disjoint rows without waiting for each other; the lock is
 /// `FOR NO KEY UPDATE`, which the key-share lock of a request enqueueing behind the
-/// head (see [`lock_head`]) does not block.
+/// head (see [`headed_streams`]) does not block.
 pub fn claim(
     conn: &mut DbConn,
     now: &str,
@@ -288,46 +378,113 @@ pub fn claim(
     }
 }
 
-/// Claims up to `extra` rows that follow a head in its stream (the rest of its batch,
-/// or the next notifications to send in order). They are not heads, so no other worker can claim
-/// them meanwhile.
+/// The rows that follow each head (of its own stream), up to its `extra`, on
+/// PostgreSQL in one statement for all the claimed heads.
+const FOLLOWERS: &str = "\
+    SELECT f.id, f.stream, f.sub_ri, f.target, f.payload, f.batch_num, f.latest_only, \
+           f.counts, f.attempts, f.ec \
+    FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS h(id, stream, extra) \
+    CROSS JOIN LATERAL (SELECT o.* FROM outbox o \
+                        WHERE o.stream = h.stream AND o.failed = 0 AND o.id > h.id \
+                        ORDER BY o.id LIMIT h.extra) AS f \
+    ORDER BY f.stream, f.id";
+
+/// Claims, for each head of `heads` (one per stream), up to its `extras` entry of the
+/// rows that follow it in its stream (the rest of its batch, or the next
+/// notifications to send in order); returned in the order of `heads`. They are not
+/// heads, so no other worker can claim them meanwhile. On PostgreSQL this is two
+/// statements for the whole claim, not two per head.
 pub fn claim_followers(
     conn: &mut DbConn,
-    head: &OutboxRow,
-    extra: i64,
+    heads: &[OutboxRow],
+    extras: &[i64],
     lease_until: &str,
-) -> QueryResult<Vec<OutboxRow>> {
-    if extra <= 0 {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<OutboxRow> = outbox::table
-        .filter(outbox::stream.eq(&head.stream))
-        .filter(outbox::failed.eq(0))
-        .filter(outbox::id.gt(head.id))
-        .order(outbox::id.asc())
-        .limit(extra)
-        .select(OutboxRow::as_select())
-        .load(conn)?;
+) -> QueryResult<Vec<Vec<OutboxRow>>> {
+    let mut found: Vec<Vec<OutboxRow>> = match conn {
+        DbConn::Pg(pg) => {
+            let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
+            let streams: Vec<&str> = heads.iter().map(|h| h.stream.as_str()).collect();
+            let extras: Vec<i64> = extras.iter().map(|e| (*e).max(0)).collect();
+            let rows: Vec<OutboxRow> = diesel::sql_query(FOLLOWERS)
+                .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+                .bind::<diesel::sql_types::Array<Text>, _>(&streams)
+                .bind::<diesel::sql_types::Array<BigInt>, _>(&extras)
+                .load(pg)?;
+            let mut by_stream: std::collections::HashMap<String, Vec<OutboxRow>> =
+                std::collections::HashMap::new();
+            for row in rows {
+                by_stream.entry(row.stream.clone()).or_default().push(row);
+            }
+            heads
+                .iter()
+                .map(|h| by_stream.remove(&h.stream).unwrap_or_default())
+                .collect()
+        }
+        DbConn::Sqlite(_) => {
+            let mut found = Vec::with_capacity(heads.len());
+            for (head, extra) in heads.iter().zip(extras) {
+                found.push(if *extra <= 0 {
+                    Vec::new()
+                } else {
+                    outbox::table
+                        .filter(outbox::stream.eq(&head.stream))
+                        .filter(outbox::failed.eq(0))
+                        .filter(outbox::id.gt(head.id))
+                        .order(outbox::id.asc())
+                        .limit(*extra)
+                        .select(OutboxRow::as_select())
+                        .load(conn)?
+                });
+            }
+            found
+        }
+    };
     // A batch ends at the first row that is no part of one (the deletion
     // notification of a subscription whose `su` is also a `nu` entry).
-    let rows: Vec<OutboxRow> = match head.batch_num {
-        Some(_) => rows
-            .into_iter()
-            .take_while(|r| r.batch_num.is_some())
-            .collect(),
-        None => rows,
-    };
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-        .set(outbox::claimed_until.eq(lease_until))
-        .execute(conn)?;
-    Ok(rows)
+    for (head, rows) in heads.iter().zip(found.iter_mut()) {
+        if head.batch_num.is_some()
+            && let Some(end) = rows.iter().position(|r| r.batch_num.is_none())
+        {
+            rows.truncate(end);
+        }
+    }
+    let ids: Vec<i64> = found.iter().flatten().map(|r| r.id).collect();
+    if !ids.is_empty() {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set(outbox::claimed_until.eq(lease_until))
+            .execute(conn)?;
+    }
+    Ok(found)
 }
 
-/// Removes delivered rows and moves their stream on to its next row.
-pub fn complete(conn: &mut DbConn, stream: &str, ids: &[i64]) -> QueryResult<usize> {
+/// Locks rows that are about to be deleted or given up, in stream order (the order
+/// requests key-share-lock heads, see [`headed_streams`]), in one statement: a
+/// recorder finishing many streams at once then waits for the requests enqueueing
+/// behind those heads without ever holding one head a request waits for while
+/// waiting for another that request holds. PostgreSQL only (SQLite has one writer).
+pub fn lock_for_removal(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn
+        && !ids.is_empty()
+    {
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .order((outbox::stream.asc(), outbox::id.asc()))
+            .select(outbox::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Removes delivered rows (`ids`, of `streams`) and moves each stream on to its next
+/// row: two statements however many streams a recording batch finished.
+pub fn complete(conn: &mut DbConn, streams: &[&str], ids: &[i64]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    lock_for_removal(conn, ids)?;
     let removed = diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn)?;
-    promote(conn, stream)?;
+    promote_all(conn, streams)?;
     Ok(removed)
 }
 
@@ -352,15 +509,9 @@ pub fn retry(conn: &mut DbConn, ids: &[i64], due: &str, error: &str) -> QueryRes
 
 /// Marks rows as given up; they stay for inspection and their stream moves on.
 pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> QueryResult<usize> {
-    if let DbConn::Pg(pg) = conn {
-        // Waits for requests that enqueued behind the head (key-share lock, see
-        // `lock_head`), so the promotion below sees their rows.
-        outbox::table
-            .filter(outbox::id.eq_any(ids))
-            .select(outbox::id)
-            .for_update()
-            .load::<i64>(pg)?;
-    }
+    // Waits for requests that enqueued behind the head (key-share lock, see
+    // `headed_streams`), so the promotion below sees their rows.
+    lock_for_removal(conn, ids)?;
     let changed = diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
@@ -370,7 +521,7 @@ pub fn give_up(conn: &mut DbConn, stream: &str, ids: &[i64], error: &str) -> Que
             outbox::last_error.eq(error),
         ))
         .execute(conn)?;
-    promote(conn, stream)?;
+    promote_all(conn, &[stream])?;
     Ok(changed)
 }
 
@@ -386,7 +537,7 @@ const HEADLESS_STREAMS: &str = "\
 
 /// Gives every stream that has live rows but no head its head back.
 ///
-/// A safety net: [`follows_head`] keeps a row enqueued while its stream's head is
+/// A safety net: [`follow_heads`] keeps a row enqueued while its stream's head is
 /// being completed from missing both; should a stream still lose its head (a bug, a
 /// manual edit), this sweep, run by the workers every few seconds, gives it back. It
 /// reads the (stream, id) index once.
@@ -395,9 +546,8 @@ pub fn repair_heads(conn: &mut DbConn) -> QueryResult<usize> {
         DbConn::Pg(pg) => diesel::sql_query(HEADLESS_STREAMS).load(pg)?,
         DbConn::Sqlite(sqlite) => diesel::sql_query(HEADLESS_STREAMS).load(sqlite)?,
     };
-    for s in &streams {
-        promote(conn, &s.stream)?;
-    }
+    let names: Vec<&str> = streams.iter().map(|s| s.stream.as_str()).collect();
+    promote_all(conn, &names)?;
     Ok(streams.len())
 }
 

@@ -512,6 +512,70 @@ async fn concurrent_creates_through_two_processes_arrive_once_each_in_st_order()
     drop(db);
 }
 
+/// One event to many subscriptions: the outbox rows of all of them are written with
+/// one set-based head check and one multi-row INSERT per create. Concurrent creates
+/// through two processes (one on SQLite) into a container with five subscriptions,
+/// each to its own receiver: every receiver gets every instance exactly once, in `st`
+/// order, although the creates lock the five streams' heads together and both
+/// processes claim and record them at the same time.
+#[tokio::test]
+async fn one_event_to_many_subscriptions_arrives_once_each_in_st_order() {
+    let (db, url) = TestDb::fresh();
+    let one = std::sync::Arc::new(spawn_app_on(&url, |_| {}).await);
+    let two = match postgres_url() {
+        Some(_) => std::sync::Arc::new(spawn_app_on(&url, |_| {}).await),
+        None => std::sync::Arc::clone(&one),
+    };
+    one.container("/cse-in", "c", json!({}), "CAdmin").await;
+    let mut receivers = Vec::new();
+    for i in 0..5 {
+        let rx = Receiver::start().expect("receiver");
+        let reply = subscribe(
+            &one,
+            "/cse-in/c",
+            json!({"rn": format!("s{i}"), "nu": [rx.url()], "enc": {"net": [3]}}),
+        )
+        .await;
+        assert_eq!(reply.rsc, Some(2001), "{reply:#?}");
+        assert_eq!(rx.next().await.sgn()["vrq"], true);
+        receivers.push(rx);
+    }
+    let total = 30;
+    let tasks: Vec<_> = (0..total)
+        .map(|i| {
+            let app = std::sync::Arc::clone(if i % 2 == 0 { &one } else { &two });
+            tokio::spawn(async move { app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("create task");
+    }
+    let expected: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+    for (i, rx) in receivers.iter().enumerate() {
+        let mut arrived: Vec<(i64, String)> = Vec::new();
+        while arrived.len() < total {
+            let n = rx.next().await;
+            let cin = &n.sgn()["nev"]["rep"]["m2m:cin"];
+            let st = cin["st"].as_i64().expect("st in the notification");
+            arrived.push((st, cin["con"].as_str().unwrap_or_default().to_owned()));
+        }
+        rx.assert_quiet(Duration::from_millis(300)).await;
+        assert!(
+            arrived.windows(2).all(|w| w[0].0 < w[1].0),
+            "subscription s{i}: in st order, none twice: {arrived:?}"
+        );
+        let mut contents: Vec<String> = arrived.into_iter().map(|(_, con)| con).collect();
+        contents.sort_by_key(|con| con.parse::<usize>().unwrap_or(usize::MAX));
+        assert_eq!(
+            contents, expected,
+            "subscription s{i}: every instance notified"
+        );
+    }
+    one.stop().await;
+    two.stop().await;
+    drop(db);
+}
+
 #[tokio::test]
 async fn an_update_adding_targets_verifies_them_first() {
     let app = spawn_app().await;

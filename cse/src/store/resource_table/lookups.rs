@@ -160,6 +160,27 @@ pub fn registered_ae(conn: &mut DbConn, ri: &str, now: &str) -> QueryResult<bool
     .get_result(conn)
 }
 
+/// [`lock_and_reload`] for many resources in one statement, locked and returned in
+/// resourceID order (the lock order of the delivery recorder); missing ones are left
+/// out.
+pub fn lock_and_reload_all(conn: &mut DbConn, ris: &[&str]) -> QueryResult<Vec<ResourceRow>> {
+    if ris.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = || {
+        resources::table
+            .filter(resources::ri.eq_any(ris))
+            .order(resources::ri.asc())
+    };
+    match conn {
+        DbConn::Pg(pg) => rows()
+            .select(ResourceRow::as_select())
+            .for_update()
+            .load(pg),
+        DbConn::Sqlite(_) => rows().select(ResourceRow::as_select()).load(conn),
+    }
+}
+
 /// Locks a resource's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
 /// SQLite writers are already serialised) and returns it as it is now.
 pub fn lock_and_reload(conn: &mut DbConn, ri: &str) -> QueryResult<Option<ResourceRow>> {

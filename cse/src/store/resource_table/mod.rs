@@ -25,7 +25,7 @@ pub use instance_order::{
 };
 pub use lookups::{
     Key, PolicyDocuments, child_name_taken, find_by_ri, find_root, find_with_policies,
-    lock_and_reload, policy_documents, registered_ae, ri_taken,
+    lock_and_reload, lock_and_reload_all, policy_documents, registered_ae, ri_taken,
 };
 pub use resource_row::ResourceRow;
 pub use sweeps::{any_due, due, expired};
