@@ -1,4 +1,4 @@
-//! NTP/PDR: `<policyDeletionRules>` (ty 27; TS-0001 §9.6.33–34, spec digest
+//! NTP (policyDeletionRules, NTP/*/1xx): `<policyDeletionRules>` (ty 27; TS-0001 §9.6.33–34, spec digest
 //! notifications-advanced §12) under a `<notificationTargetPolicy>`: `dr` time-of-day
 //! rules (`tod`, schedule entries), `drr` within a set, the policy's `rrs` across its
 //! two sets, and a removal request (DELETE `<sub>/ntsr`) rejected while the chosen
@@ -73,7 +73,7 @@ fn removal(ctx: &Ctx, aei: &str, sub: &str, rsc: u16, status: u16) -> Result<(),
 pub fn tps() -> Vec<TestPurpose> {
     vec![
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/001",
+            "TP/oneM2M/CSE/NTP/CRE/101",
             PDR,
             "TS-0001 §9.6.34 (policyDeletionRules under a notificationTargetPolicy)",
             "CREATE pdr with dr.tod: 2001, RETRIEVE gives ty 27 and dr as given",
@@ -94,56 +94,56 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/002",
+            "TP/oneM2M/CSE/NTP/CRE/102",
             PDR,
             "TS-0001 §9.6.34 (deletionRules multiplicity 1)",
             "CREATE pdr without dr: 4000",
             |ctx| refused(ctx, json!({"drr": 2}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/003",
+            "TP/oneM2M/CSE/NTP/CRE/103",
             PDR,
             "TS-0004 §6.3.5 (scheduleEntry: 7 fields)",
             "CREATE pdr whose tod entry has 3 fields: 4000",
             |ctx| refused(ctx, json!({"dr": {"tod": ["* * *"]}}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/004",
+            "TP/oneM2M/CSE/NTP/CRE/104",
             PDR,
             "TS-0004 §6.3.5 (scheduleEntry value ranges)",
             "CREATE pdr whose tod entry has second 61: 4000",
             |ctx| refused(ctx, json!({"dr": {"tod": ["61 * * * * * *"]}}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/005",
+            "TP/oneM2M/CSE/NTP/CRE/105",
             PDR,
             "TS-0001 §9.6.34 (deletionRules holds rules)",
             "CREATE pdr with an empty tod: 4000",
             |ctx| refused(ctx, json!({"dr": {"tod": []}}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/006",
+            "TP/oneM2M/CSE/NTP/CRE/106",
             PDR,
             "TS-0001 §9.6.34 (deletionRules members tod, lr)",
             "CREATE pdr whose dr has an unknown member: 4000",
             |ctx| refused(ctx, json!({"dr": {"when": [ALWAYS]}}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/007",
+            "TP/oneM2M/CSE/NTP/CRE/107",
             PDR,
             "TS-0001 §9.6.34 (deletionRuleRelation 1 AND, 2 OR)",
             "CREATE pdr with drr 3: 4000",
             |ctx| refused(ctx, json!({"dr": {"tod": [ALWAYS]}, "drr": 3}), 4000, 400)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/008",
+            "TP/oneM2M/CSE/NTP/CRE/108",
             PDR,
             "TS-0001 §9.6.34 (lr needs the target's location; onecse: 5001)",
             "CREATE pdr with a location-region rule: 5001",
             |ctx| refused(ctx, json!({"dr": {"lr": [{"lotp": 1}]}}), 5001, 501)
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/009",
+            "TP/oneM2M/CSE/NTP/CRE/109",
             PDR,
             "TS-0001 §9.6.34 (parent notificationTargetPolicy)",
             "CREATE pdr under a subscription: 4108",
@@ -154,7 +154,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/CRE/010",
+            "TP/oneM2M/CSE/NTP/CRE/110",
             PDR,
             "TS-0001 §9.6.33 (policyDeletionRules 0..2)",
             "a third pdr under one policy: 4005",
@@ -165,7 +165,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/UPD/001",
+            "TP/oneM2M/CSE/NTP/UPD/101",
             PDR,
             "TS-0004 §6.3.5 (scheduleEntry checked on UPDATE)",
             "UPDATE pdr dr with a malformed tod entry: 4000",
@@ -181,7 +181,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/UPD/002",
+            "TP/oneM2M/CSE/NTP/UPD/102",
             PDR,
             "TS-0001 §9.6.34 (deletionRuleRelation RW)",
             "UPDATE pdr drr to 1: 2004 and RETRIEVE gives drr 1",
@@ -200,7 +200,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/001",
+            "TP/oneM2M/CSE/NTP/DEL/101",
             PDR,
             "TS-0001 §10.2.10.9 (rules met: the action applies)",
             "rules that hold (OR of a never and an always entry): the target is removed",
@@ -211,7 +211,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/002",
+            "TP/oneM2M/CSE/NTP/DEL/102",
             PDR,
             "TS-0001 §10.2.10.9 (rules not met: rejected)",
             "rules that do not hold: 4005 and the target stays",
@@ -221,7 +221,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/003",
+            "TP/oneM2M/CSE/NTP/DEL/103",
             PDR,
             "TS-0001 §9.6.34 (drr 1 AND)",
             "drr 1 with one rule that never holds: 4005",
@@ -232,7 +232,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/004",
+            "TP/oneM2M/CSE/NTP/DEL/104",
             PDR,
             "TS-0001 §9.6.33 (rrs 2 OR)",
             "two rule sets, one holding, policy rrs 2: the target is removed",
@@ -246,7 +246,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/005",
+            "TP/oneM2M/CSE/NTP/DEL/105",
             PDR,
             "TS-0001 §9.6.33 (rrs 1 AND)",
             "two rule sets, one holding, policy rrs 1: 4005",
@@ -260,7 +260,7 @@ pub fn tps() -> Vec<TestPurpose> {
             }
         ),
         tp!(
-            "TP/oneM2M/CSE/NTP/PDR/DEL/006",
+            "TP/oneM2M/CSE/NTP/DEL/106",
             PDR,
             "TS-0001 §9.6.34 (rules deleted with the policy's child)",
             "after DELETE of the only rule set that does not hold, the target is removed",
