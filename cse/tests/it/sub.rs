@@ -3,6 +3,7 @@
 //! durable delivery with retries, restarts and several processes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use onecse_testkit::Receiver;
@@ -466,6 +467,52 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
     drop(db);
 }
 
+/// Two processes of one CSE on the database at `url` (one process, twice, on SQLite,
+/// where a second process would only wait for the first's writer lock).
+async fn two_processes(url: &str) -> (Arc<TestApp>, Arc<TestApp>) {
+    let one = Arc::new(spawn_app_on(url, |_| {}).await);
+    let two = match postgres_url() {
+        Some(_) => Arc::new(spawn_app_on(url, |_| {}).await),
+        None => Arc::clone(&one),
+    };
+    (one, two)
+}
+
+/// Creates instances "0".."total" in `/cse-in/c` concurrently, alternating between
+/// the two processes.
+async fn create_concurrently(one: &Arc<TestApp>, two: &Arc<TestApp>, total: usize) {
+    let tasks: Vec<_> = (0..total)
+        .map(|i| {
+            let app = Arc::clone(if i % 2 == 0 { one } else { two });
+            tokio::spawn(async move { app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("create task");
+    }
+}
+
+/// Asserts that `rx` received each of the `total` instances exactly once, in `st`
+/// order, and nothing more within `quiet`.
+async fn assert_each_once_in_st_order(rx: &Receiver, total: usize, quiet: Duration, who: &str) {
+    let mut arrived: Vec<(i64, String)> = Vec::new();
+    while arrived.len() < total {
+        let n = rx.next().await;
+        let cin = &n.sgn()["nev"]["rep"]["m2m:cin"];
+        let st = cin["st"].as_i64().expect("st in the notification");
+        arrived.push((st, cin["con"].as_str().unwrap_or_default().to_owned()));
+    }
+    rx.assert_quiet(quiet).await;
+    assert!(
+        arrived.windows(2).all(|w| w[0].0 < w[1].0),
+        "{who}: in st order, none twice: {arrived:?}"
+    );
+    let mut contents: Vec<String> = arrived.into_iter().map(|(_, con)| con).collect();
+    contents.sort_by_key(|con| con.parse::<usize>().unwrap_or(usize::MAX));
+    let expected: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+    assert_eq!(contents, expected, "{who}: every instance notified");
+}
+
 /// Concurrent creates into one watched container, sent to two processes on one
 /// PostgreSQL database (one process on SQLite): every instance is notified exactly
 /// once, and in the order of its `st` (the container's commit order), although both
@@ -474,39 +521,10 @@ async fn two_processes_on_one_postgres_database_deliver_each_notification_once()
 async fn concurrent_creates_through_two_processes_arrive_once_each_in_st_order() {
     let (db, url) = TestDb::fresh();
     let rx = Receiver::start().expect("receiver");
-    let one = std::sync::Arc::new(spawn_app_on(&url, |_| {}).await);
-    let two = match postgres_url() {
-        Some(_) => std::sync::Arc::new(spawn_app_on(&url, |_| {}).await),
-        None => std::sync::Arc::clone(&one),
-    };
+    let (one, two) = two_processes(&url).await;
     watched(&one, &rx, json!({"enc": {"net": [3]}})).await;
-    let total = 60;
-    let tasks: Vec<_> = (0..total)
-        .map(|i| {
-            let app = std::sync::Arc::clone(if i % 2 == 0 { &one } else { &two });
-            tokio::spawn(async move { app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("create task");
-    }
-    let mut arrived: Vec<(i64, String)> = Vec::new();
-    while arrived.len() < total {
-        let n = rx.next().await;
-        let cin = &n.sgn()["nev"]["rep"]["m2m:cin"];
-        let st = cin["st"].as_i64().expect("st in the notification");
-        let con = cin["con"].as_str().unwrap_or_default().to_owned();
-        arrived.push((st, con));
-    }
-    rx.assert_quiet(Duration::from_millis(800)).await;
-    assert!(
-        arrived.windows(2).all(|w| w[0].0 < w[1].0),
-        "in st order, none twice: {arrived:?}"
-    );
-    let mut contents: Vec<String> = arrived.into_iter().map(|(_, con)| con).collect();
-    contents.sort_by_key(|con| con.parse::<usize>().unwrap_or(usize::MAX));
-    let expected: Vec<String> = (0..total).map(|i| i.to_string()).collect();
-    assert_eq!(contents, expected, "every instance notified");
+    create_concurrently(&one, &two, 60).await;
+    assert_each_once_in_st_order(&rx, 60, Duration::from_millis(800), "the subscriber").await;
     one.stop().await;
     two.stop().await;
     drop(db);
@@ -521,11 +539,7 @@ async fn concurrent_creates_through_two_processes_arrive_once_each_in_st_order()
 #[tokio::test]
 async fn one_event_to_many_subscriptions_arrives_once_each_in_st_order() {
     let (db, url) = TestDb::fresh();
-    let one = std::sync::Arc::new(spawn_app_on(&url, |_| {}).await);
-    let two = match postgres_url() {
-        Some(_) => std::sync::Arc::new(spawn_app_on(&url, |_| {}).await),
-        None => std::sync::Arc::clone(&one),
-    };
+    let (one, two) = two_processes(&url).await;
     one.container("/cse-in", "c", json!({}), "CAdmin").await;
     let mut receivers = Vec::new();
     for i in 0..5 {
@@ -540,36 +554,10 @@ async fn one_event_to_many_subscriptions_arrives_once_each_in_st_order() {
         assert_eq!(rx.next().await.sgn()["vrq"], true);
         receivers.push(rx);
     }
-    let total = 30;
-    let tasks: Vec<_> = (0..total)
-        .map(|i| {
-            let app = std::sync::Arc::clone(if i % 2 == 0 { &one } else { &two });
-            tokio::spawn(async move { app.instance("/cse-in/c", &format!("{i}"), "CAdmin").await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("create task");
-    }
-    let expected: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+    create_concurrently(&one, &two, 30).await;
     for (i, rx) in receivers.iter().enumerate() {
-        let mut arrived: Vec<(i64, String)> = Vec::new();
-        while arrived.len() < total {
-            let n = rx.next().await;
-            let cin = &n.sgn()["nev"]["rep"]["m2m:cin"];
-            let st = cin["st"].as_i64().expect("st in the notification");
-            arrived.push((st, cin["con"].as_str().unwrap_or_default().to_owned()));
-        }
-        rx.assert_quiet(Duration::from_millis(300)).await;
-        assert!(
-            arrived.windows(2).all(|w| w[0].0 < w[1].0),
-            "subscription s{i}: in st order, none twice: {arrived:?}"
-        );
-        let mut contents: Vec<String> = arrived.into_iter().map(|(_, con)| con).collect();
-        contents.sort_by_key(|con| con.parse::<usize>().unwrap_or(usize::MAX));
-        assert_eq!(
-            contents, expected,
-            "subscription s{i}: every instance notified"
-        );
+        let who = format!("subscription s{i}");
+        assert_each_once_in_st_order(rx, 30, Duration::from_millis(300), &who).await;
     }
     one.stop().await;
     two.stop().await;
